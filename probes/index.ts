@@ -1,0 +1,13 @@
+// Every probe the agent runs, in report order. One probe per file in this folder.
+import type { ProbeDefinition } from '../src/probe.js';
+import { cpuProbe } from './cpu.js';
+import { hostProbe } from './host.js';
+import { memoryProbe } from './memory.js';
+
+export const ALL_PROBES: readonly ProbeDefinition[] = [
+  hostProbe,
+  memoryProbe,
+  cpuProbe,
+];
+
+export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

@@ -1,0 +1,46 @@
+// Builds everything: TypeScript to dist/, the report schema beside it, and the one-file device agent
+// dist/edgeprobe-agent.js (esbuild, CommonJS so that `node -` can run it from stdin, Node >= 18).
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { build } from 'esbuild';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+
+try {
+  execFileSync(join(root, 'node_modules', '.bin', 'tsc'), ['-p', join(root, 'tsconfig.json')], { stdio: 'inherit' });
+} catch {
+  process.stderr.write('build: TypeScript reported errors (above)\n');
+  process.exit(1);
+}
+
+// Non-TypeScript files the compiled code reads at run time.
+function copyAssets(from, to, pattern) {
+  for (const entry of readdirSync(from)) {
+    const source = join(from, entry);
+    if (statSync(source).isDirectory()) copyAssets(source, join(to, entry), pattern);
+    else if (pattern.test(entry)) {
+      mkdirSync(to, { recursive: true });
+      copyFileSync(source, join(to, entry));
+    }
+  }
+}
+copyAssets(join(root, 'src'), join(root, 'dist', 'src'), /\.(json|py|sh|css|js)$/);
+copyAssets(join(root, 'probes'), join(root, 'dist', 'probes'), /\.(json|py|sh)$/);
+
+await build({
+  entryPoints: [join(root, 'src', 'agent.ts')],
+  outfile: join(root, 'dist', 'edgeprobe-agent.js'),
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  minify: true,
+  legalComments: 'none',
+  banner: { js: `#!/usr/bin/env node\n// edgeprobe agent ${pkg.version}: one file, no dependencies beside it. Run: node edgeprobe-agent.js run --help` },
+  define: { EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version) },
+  logOverride: { 'empty-import-meta': 'silent' },
+  logLevel: 'warning',
+});

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Installs the real components the test suites run against, all from Debian's packages:
+# OpenSSH, Python with Django/Channels/daphne/uvicorn/channels_redis, Redis, PostgreSQL, supervisor,
+# headless Chromium, promtool, ansible-core, busybox, and the emulation lab's debootstrap + qemu-user.
+# Idempotent: packages already present are not fetched again.
+set -euo pipefail
+
+PACKAGES=(
+  openssh-server openssh-client
+  python3 python3-venv python3-pip python3-dev gcc
+  python3-django python3-django-channels python3-daphne python3-uvicorn python3-channels-redis
+  redis-server postgresql supervisor
+  chromium
+  prometheus
+  ansible-core
+  busybox dash
+  debootstrap qemu-user-static binfmt-support
+  iproute2 procps psmisc cgroup-tools
+)
+
+missing=()
+for pkg in "${PACKAGES[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$pkg")
+  fi
+done
+
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "install-test-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+  echo "install-test-deps: all ${#PACKAGES[@]} packages present"
+fi
+
+# Debian starts some of these as services on install; the tests start their own instances on spare ports.
+for service in redis-server postgresql supervisor ssh prometheus; do
+  if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
+done

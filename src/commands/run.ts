@@ -1,0 +1,122 @@
+// `edgeprobe run`: probe this machine (or a recorded tree) and print the report.
+import { accessSync, constants, statSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { ALL_PROBES, PROBE_IDS } from '../../probes/index.js';
+import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
+import { writeFileAtomic } from '../fs-atomic.js';
+import type { RunOptions } from '../probe.js';
+import type { Report } from '../report.js';
+import { renderReportText } from '../render/text.js';
+import { styleFor } from '../render/style.js';
+import { runProbes } from '../runner.js';
+
+export const RUN_FORMATS = ['text', 'json'] as const;
+
+export interface RunCommandOptions {
+  quick?: boolean;
+  root: string;
+  format: (typeof RUN_FORMATS)[number];
+  output?: string;
+  only?: string[];
+  skip?: string[];
+  verbose?: boolean;
+  label?: string;
+  timeout: number;
+  python?: string;
+  path?: string;
+  activeSupervision?: boolean;
+  duration?: number;
+}
+
+function checkRoot(root: string): string {
+  const absolute = resolve(root);
+  let isDir = false;
+  try {
+    isDir = statSync(absolute).isDirectory();
+    accessSync(absolute, constants.R_OK | constants.X_OK);
+  } catch (err) {
+    throw new UsageError(`--root ${root}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  if (!isDir) throw new UsageError(`--root ${root}: not a directory`);
+  if (absolute !== '/') {
+    try {
+      accessSync(resolve(absolute, 'proc'), constants.R_OK | constants.X_OK);
+    } catch {
+      throw new UsageError(`--root ${root}: does not look like a device tree (no readable proc/ inside)`);
+    }
+  }
+  return absolute;
+}
+
+function checkProbeIds(flag: string, ids: string[] | undefined): void {
+  for (const id of ids ?? []) {
+    if (!PROBE_IDS.includes(id)) throw new UsageError(`${flag}: unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
+  }
+}
+
+export function toRunOptions(opts: RunCommandOptions): RunOptions {
+  checkProbeIds('--only', opts.only);
+  checkProbeIds('--skip', opts.skip);
+  const options: RunOptions = { root: checkRoot(opts.root), quick: opts.quick === true, verbose: opts.verbose === true, timeout: opts.timeout };
+  if (opts.only) options.only = opts.only;
+  if (opts.skip) options.skip = opts.skip;
+  if (opts.label) options.label = opts.label;
+  if (opts.python) options.python = opts.python;
+  if (opts.path) options.path = opts.path;
+  if (opts.activeSupervision) options.activeSupervision = true;
+  if (opts.duration !== undefined) options.duration = opts.duration;
+  return options;
+}
+
+/** Probes the device within the global timeout; progress to stderr on a TTY or with --verbose. */
+export async function collectReport(options: RunOptions): Promise<Report> {
+  const progress = options.verbose || process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(`run exceeded its --timeout of ${options.timeout ?? 0} s`), (options.timeout ?? 120) * 1000);
+  try {
+    return await runProbes(ALL_PROBES, options, progress ? { progress, signal: controller.signal } : { signal: controller.signal });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export function exitCodeForProbes(report: Report): number {
+  return report.probes.some((p) => p.status === 'error') ? EXIT.unknown : EXIT.ok;
+}
+
+export async function run(opts: RunCommandOptions): Promise<number> {
+  const options = toRunOptions(opts);
+  const report = await collectReport(options);
+  const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report, styleFor(opts.output ? {} : process.stdout));
+  if (opts.output) {
+    try {
+      writeFileAtomic(opts.output, text);
+    } catch (err) {
+      throw new UsageError(`--output ${opts.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+  } else {
+    process.stdout.write(text);
+  }
+  return exitCodeForProbes(report);
+}
+
+export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
+  program
+    .command('run')
+    .description('probe this device (or a recorded tree) and report what a Django deployment would find')
+    .option('--quick', 'skip benchmarks and load tests (a few seconds in all)')
+    .option('--root <dir>', 'read /proc, /sys and /etc under DIR, e.g. a recorded device tree', '/')
+    .addOption(choiceOption('--format <format>', 'output format', RUN_FORMATS, 'text'))
+    .option('-o, --output <file>', 'write the output to FILE (atomically) instead of stdout')
+    .option('--only <probes>', `run only these probes (comma-separated: ${PROBE_IDS.join(', ')})`, parseList)
+    .option('--skip <probes>', 'skip these probes (comma-separated)', parseList)
+    .option('--label <name>', 'a name for this device in reports and the dashboard')
+    .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 120)
+    .option('--python <path>', 'also consider this Python interpreter')
+    .option('--path <dir>', 'deployment path for the disk probe (default: home directory)')
+    .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
+    .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
+    .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
+};
