@@ -28,7 +28,26 @@ function copyAssets(from, to, pattern) {
   }
 }
 copyAssets(join(root, 'src'), join(root, 'dist', 'src'), /\.(json|py|sh|css|js)$/);
-copyAssets(join(root, 'probes'), join(root, 'dist', 'probes'), /\.(json|py|sh)$/);
+
+// Everything under these folders travels inside the agent (see src/package-files.ts).
+const BUNDLED_DIRS = ['probes/assets', 'targets'];
+function collectFiles(relativeDir, into) {
+  const dir = join(root, relativeDir);
+  let entries = [];
+  try {
+    entries = readdirSync(dir);
+  } catch {
+    return into;
+  }
+  for (const entry of entries.sort()) {
+    const relative = `${relativeDir}/${entry}`;
+    if (statSync(join(root, relative)).isDirectory()) collectFiles(relative, into);
+    else if (!entry.endsWith('.ts')) into[relative] = readFileSync(join(root, relative), 'utf8');
+  }
+  return into;
+}
+const bundledFiles = {};
+for (const dir of BUNDLED_DIRS) collectFiles(dir, bundledFiles);
 
 await build({
   entryPoints: [join(root, 'src', 'agent.ts')],
@@ -40,7 +59,10 @@ await build({
   minify: true,
   legalComments: 'none',
   banner: { js: `#!/usr/bin/env node\n// edgeprobe agent ${pkg.version}: one file, no dependencies beside it. Run: node edgeprobe-agent.js run --help` },
-  define: { EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version) },
+  define: {
+    EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version),
+    EDGEPROBE_BUNDLED_FILES: JSON.stringify(bundledFiles),
+  },
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
