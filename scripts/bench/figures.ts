@@ -1,0 +1,150 @@
+// The bench's figures. Each is measured side by side with its reference in the same run and reported as a
+// ratio against it, with the target from the project's goals and whether this run met it.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { LimitGroup } from '../lab/cgroup-limits.js';
+import { repoRoot } from '../lab/userland.js';
+import { coefficientOfVariation, measure, median, type Sample } from './measure.js';
+
+export interface Figure {
+  id: string;
+  title: string;
+  value: number | null;
+  unit: 'ms' | 'bytes' | 'ops/s' | 'ratio';
+  reference: string;
+  referenceValue: number | null;
+  /** value / referenceValue (or the figure's own definition, e.g. linearity). */
+  ratio: number | null;
+  target: string;
+  /** null when there is no target or nothing was measured. */
+  met: boolean | null;
+  note: string;
+  samples?: Record<string, number[]>;
+}
+
+export interface BenchOptions {
+  runs: number;
+  log: (line: string) => void;
+}
+
+function agentBundle(): Buffer {
+  return readFileSync(join(repoRoot(), 'dist', 'edgeprobe-agent.js'));
+}
+
+const NODE = process.execPath;
+
+export function bundleSizeFigure(): Figure {
+  const bytes = statSync(join(repoRoot(), 'dist', 'edgeprobe-agent.js')).size;
+  const budget = 1024 * 1024;
+  return {
+    id: 'bundle_size', title: 'agent bundle size', value: bytes, unit: 'bytes',
+    reference: 'budget of 1 MiB', referenceValue: budget, ratio: bytes / budget, target: '≤ 1.0×', met: bytes <= budget,
+    note: 'dist/edgeprobe-agent.js, minified, dependencies and probe assets included',
+  };
+}
+
+/**
+ * Quick probe wall time vs Ansible fact gathering, and the agent's peak RSS vs bare node: the quick probe is
+ * the agent as it is deployed (the bundle streamed to `node -` on stdin), Ansible is Debian's ansible-core
+ * running its setup module against localhost with the local connection. Runs alternate so that background
+ * load hits both alike; each side gets one unmeasured warm-up run (page cache, Python bytecode).
+ */
+export async function quickProbeFigures(options: BenchOptions): Promise<Figure[]> {
+  const bundle = agentBundle();
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'False', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_INVENTORY_UNPARSED_WARNING: 'False' };
+  const quick = (): Promise<Sample> => measure('quick probe', NODE, ['-', 'run', '--quick', '--format', 'json'], { timeoutMs: 60_000, input: bundle, okCodes: [0, 1, 3] });
+  const ansible = (): Promise<Sample> => measure('ansible setup', 'ansible', ['localhost', '-c', 'local', '-m', 'setup'], { timeoutMs: 120_000, env, cwd: '/' });
+  const bare = (): Promise<Sample> => measure('bare node', NODE, ['-e', '0'], { timeoutMs: 30_000 });
+  await quick();
+  await ansible();
+  await bare();
+  const quickSamples: Sample[] = [];
+  const ansibleSamples: Sample[] = [];
+  const bareSamples: Sample[] = [];
+  for (let i = 0; i < options.runs; i++) {
+    options.log(`quick probe vs ansible: run ${i + 1}/${options.runs}`);
+    quickSamples.push(await quick());
+    ansibleSamples.push(await ansible());
+    bareSamples.push(await bare());
+  }
+  const quickWall = median(quickSamples.map((s) => s.wallMs));
+  const ansibleWall = median(ansibleSamples.map((s) => s.wallMs));
+  const agentRss = median(quickSamples.map((s) => s.peakRssBytes));
+  const bareRss = median(bareSamples.map((s) => s.peakRssBytes));
+  const ansibleRss = median(ansibleSamples.map((s) => s.peakRssBytes));
+  return [
+    {
+      id: 'quick_probe_wall', title: 'quick probe wall time', value: quickWall, unit: 'ms',
+      reference: '`ansible localhost -c local -m setup`', referenceValue: ansibleWall, ratio: quickWall / ansibleWall,
+      target: '≤ 0.2×', met: quickWall / ansibleWall <= 0.2,
+      note: `median of ${options.runs} alternating runs; Ansible's own peak RSS ${Math.round(ansibleRss / 1024 / 1024)} MiB`,
+      samples: { quickMs: quickSamples.map((s) => round(s.wallMs)), ansibleMs: ansibleSamples.map((s) => round(s.wallMs)) },
+    },
+    {
+      id: 'agent_peak_rss', title: 'agent peak RSS (quick probe)', value: agentRss, unit: 'bytes',
+      reference: `bare \`node -e 0\` (Node ${process.versions.node})`, referenceValue: bareRss, ratio: agentRss / bareRss,
+      target: '≤ 1.3×', met: agentRss / bareRss <= 1.3,
+      note: `ru_maxrss via GNU time, median of ${options.runs} runs each`,
+      samples: { agentBytes: quickSamples.map((s) => s.peakRssBytes), bareNodeBytes: bareSamples.map((s) => s.peakRssBytes) },
+    },
+  ];
+}
+
+export const QUOTAS = [0.25, 0.5, 1, 2] as const;
+
+/**
+ * The agent's CPU benchmark (cpu.multi_thread_score: ⌈effective CPUs⌉ threads) under cgroup CPU quotas of
+ * 0.25, 0.5, 1 and 2 CPUs, `runs` times each, interleaved across quotas. Linearity compares score per CPU of
+ * quota with the score per CPU at a quota of 1: 1.0 is perfectly proportional.
+ */
+export async function cpuQuotaFigures(options: BenchOptions): Promise<Figure[]> {
+  const bundle = agentBundle();
+  const scores = new Map<number, number[]>(QUOTAS.map((q) => [q, []]));
+  for (let i = 0; i < options.runs; i++) {
+    for (const quota of QUOTAS) {
+      options.log(`cpu benchmark at ${quota} CPU: run ${i + 1}/${options.runs}`);
+      const group = LimitGroup.create(`edgeprobe-bench-${process.pid}-${String(quota).replace('.', '_')}-${i}`, { cpus: quota });
+      try {
+        const sample = await measure('cpu benchmark', '/bin/sh', ['-c', 'for f in "$@"; do echo 0 > "$f"; done; exec "$0" - run --only cpu --format json', NODE, ...group.procsFiles], { timeoutMs: 120_000, input: bundle, okCodes: [0, 1, 3] });
+        const report = JSON.parse(sample.result.stdout) as { metrics: Record<string, unknown> };
+        const score = report.metrics['cpu.multi_thread_score'];
+        const quotaSeen = report.metrics['cpu.quota_cpus'];
+        if (typeof score !== 'number') throw new Error(`cpu benchmark at ${quota} CPU reported no multi-thread score`);
+        if (quotaSeen !== quota) throw new Error(`the agent saw a quota of ${String(quotaSeen)} CPUs, not ${quota}`);
+        scores.get(quota)?.push(score);
+      } finally {
+        await group.remove();
+      }
+    }
+  }
+  const perCpuAtOne = median(scores.get(1) ?? []);
+  const figures: Figure[] = [];
+  for (const quota of QUOTAS) {
+    const values = scores.get(quota) ?? [];
+    const cv = coefficientOfVariation(values);
+    const linearity = median(values) / quota / perCpuAtOne;
+    figures.push({
+      id: `cpu_score_cv_${quota}`, title: `CPU score CV at ${quota} CPU`, value: median(values), unit: 'ops/s',
+      reference: `${options.runs} runs at the same quota`, referenceValue: null, ratio: cv, target: 'CV ≤ 3%', met: cv <= 0.03,
+      note: 'ratio column is the coefficient of variation (stdev / mean); value is the median score', samples: { scores: values },
+    });
+    if (quota !== 1) {
+      figures.push({
+        id: `cpu_quota_linearity_${quota}`, title: `CPU score per CPU at ${quota} vs 1 CPU`, value: median(values) / quota, unit: 'ops/s',
+        reference: 'score per CPU at a quota of 1', referenceValue: perCpuAtOne, ratio: linearity, target: '1.0× ±10%',
+        met: Math.abs(linearity - 1) <= 0.1,
+        note: quota > 1 ? `${Math.ceil(quota)} benchmark threads on a 2-core machine shared with other work` : '1 benchmark thread',
+      });
+    }
+  }
+  return figures;
+}
+
+/** A figure that could not be measured in this tree, with the reason: reported, never silently dropped. */
+export function notMeasured(id: string, title: string, target: string, why: string): Figure {
+  return { id, title, value: null, unit: 'ratio', reference: '', referenceValue: null, ratio: null, target, met: null, note: why };
+}
+
+function round(value: number): number {
+  return Math.round(value * 10) / 10;
+}
