@@ -4,13 +4,13 @@
 //   npm run bench                         all figures, 5 runs each
 //   npm run bench -- --runs 3 --only quick,cpu
 //   npm run bench -- --write docs/bench.md    also write the table, the JSON and the command to a file
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/fs-atomic.js';
 import { cleanupAll } from '../src/process.js';
 import { bundleSizeFigure, cpuQuotaFigures, notMeasured, quickProbeFigures, type BenchOptions, type Figure } from './bench/figures.js';
 import { haveGnuTime } from './bench/measure.js';
 
-const SECTIONS = ['bundle', 'quick', 'cpu', 'sh', 'fleet', 'streaming'] as const;
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -57,7 +57,7 @@ function formatValue(value: number | null, unit: Figure['unit']): string {
 
 function formatRatio(figure: Figure): string {
   if (figure.ratio === null || !Number.isFinite(figure.ratio)) return '—';
-  if (figure.id.startsWith('cpu_score_cv_')) return `${(figure.ratio * 100).toFixed(1)}%`;
+  if (/_score_cv_/.test(figure.id)) return `${(figure.ratio * 100).toFixed(1)}%`;
   return `${figure.ratio.toFixed(2)}×`;
 }
 
@@ -87,23 +87,25 @@ async function main(): Promise<number> {
   }
   const options: BenchOptions = { runs: args.runs, log: (line) => process.stderr.write(`bench: ${line}\n`) };
   const startedAt = new Date();
+  const loadAtStart = loadavg();
   const figures: Figure[] = [];
   if (args.only.has('bundle')) figures.push(bundleSizeFigure());
   if (args.only.has('quick')) figures.push(...(await quickProbeFigures(options)));
   if (args.only.has('sh')) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
   if (args.only.has('fleet')) figures.push(notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.3×', '`edgeprobe ssh` is not in this tree yet'));
-  if (args.only.has('cpu')) figures.push(...(await cpuQuotaFigures(options)));
+  if (args.only.has('cpu')) figures.push(...(await cpuQuotaFigures(options, { kind: 'agent' })));
+  if (args.only.has('cpu-kernel')) figures.push(...(await cpuQuotaFigures(options, { kind: 'kernel', windowMs: 3_000 })));
   if (args.only.has('streaming')) figures.push(notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet'));
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, kernel: process.platform };
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };
   const json = { schema: 'edgeprobe.bench/v1', command, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, runs: args.runs, figures };
   const table = renderTable(figures);
   process.stdout.write(`${table}\n\n${JSON.stringify(json, null, 2)}\n`);
   if (args.write !== null) {
     const doc = [
       '# edgeprobe bench: a real run', '',
-      `Produced by \`${command}\` on ${startedAt.toISOString()} (${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}).`,
+      `Produced by \`${command}\` on ${startedAt.toISOString()} (${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end: the machine is shared).`,
       'What each figure means: see "Benchmarks" in README.md.', '',
       table, '', '```json', JSON.stringify(json, null, 2), '```', '',
     ].join('\n');

@@ -92,29 +92,55 @@ export async function quickProbeFigures(options: BenchOptions): Promise<Figure[]
 
 export const QUOTAS = [0.25, 0.5, 1, 2] as const;
 
+/** Where the scores come from: the agent as shipped (450 ms window), or the same kernel over a longer window. */
+export type ScoreSource = { kind: 'agent' } | { kind: 'kernel'; windowMs: number };
+
+/** Runs `node ...args` inside a fresh cgroup with a CPU quota and returns the sample. */
+async function inQuota(quota: number, tag: string, args: readonly string[], input: Buffer | undefined): Promise<Sample> {
+  const group = LimitGroup.create(`edgeprobe-bench-${process.pid}-${tag}`, { cpus: quota });
+  try {
+    // sh joins the group's hierarchies (the first $1 arguments are cgroup.procs files), then becomes node.
+    const join = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo 0 > "$1"; shift; n=$((n - 1)); done; exec "$@"';
+    return await measure(`cpu benchmark at ${quota} CPU`, '/bin/sh', ['-c', join, 'sh', String(group.procsFiles.length), ...group.procsFiles, NODE, ...args], {
+      timeoutMs: 120_000, okCodes: [0, 1, 3], ...(input ? { input } : {}),
+    });
+  } finally {
+    await group.remove();
+  }
+}
+
+async function scoreOnce(quota: number, tag: string, source: ScoreSource, bundle: Buffer): Promise<number> {
+  if (source.kind === 'agent') {
+    const sample = await inQuota(quota, tag, ['-', 'run', '--only', 'cpu', '--format', 'json'], bundle);
+    const report = JSON.parse(sample.result.stdout) as { metrics: Record<string, unknown> };
+    const score = report.metrics['cpu.multi_thread_score'];
+    const quotaSeen = report.metrics['cpu.quota_cpus'];
+    if (typeof score !== 'number') throw new Error(`cpu benchmark at ${quota} CPU reported no multi-thread score`);
+    if (quotaSeen !== quota) throw new Error(`the agent saw a quota of ${String(quotaSeen)} CPUs, not ${quota}`);
+    return score;
+  }
+  const module = join(repoRoot(), 'dist', 'src', 'cpu-benchmark.js');
+  const code = `import(${JSON.stringify(module)}).then((m) => m.runCpuBenchmark(${Math.ceil(quota)}, ${source.windowMs})).then((r) => console.log(r.operationsPerSecond))`;
+  const sample = await inQuota(quota, tag, ['-e', code], undefined);
+  const score = Number(sample.result.stdout.trim());
+  if (!(score > 0)) throw new Error(`cpu benchmark kernel at ${quota} CPU printed no score`);
+  return score;
+}
+
 /**
- * The agent's CPU benchmark (cpu.multi_thread_score: ⌈effective CPUs⌉ threads) under cgroup CPU quotas of
- * 0.25, 0.5, 1 and 2 CPUs, `runs` times each, interleaved across quotas. Linearity compares score per CPU of
- * quota with the score per CPU at a quota of 1: 1.0 is perfectly proportional.
+ * The CPU benchmark (the multi-thread score: ⌈quota⌉ threads) under cgroup CPU quotas of 0.25, 0.5, 1 and 2 CPUs
+ * (CFS period 100 ms, the kernel's and Docker's default), `runs` times each, interleaved across quotas.
+ * Linearity compares the score per CPU of quota with the score per CPU at a quota of 1: 1.0 is proportional.
  */
-export async function cpuQuotaFigures(options: BenchOptions): Promise<Figure[]> {
+export async function cpuQuotaFigures(options: BenchOptions, source: ScoreSource): Promise<Figure[]> {
   const bundle = agentBundle();
+  const label = source.kind === 'agent' ? 'agent CPU score' : `CPU kernel, ${source.windowMs / 1000} s window,`;
+  const idPart = source.kind === 'agent' ? 'cpu' : 'cpu_kernel';
   const scores = new Map<number, number[]>(QUOTAS.map((q) => [q, []]));
   for (let i = 0; i < options.runs; i++) {
     for (const quota of QUOTAS) {
-      options.log(`cpu benchmark at ${quota} CPU: run ${i + 1}/${options.runs}`);
-      const group = LimitGroup.create(`edgeprobe-bench-${process.pid}-${String(quota).replace('.', '_')}-${i}`, { cpus: quota });
-      try {
-        const sample = await measure('cpu benchmark', '/bin/sh', ['-c', 'for f in "$@"; do echo 0 > "$f"; done; exec "$0" - run --only cpu --format json', NODE, ...group.procsFiles], { timeoutMs: 120_000, input: bundle, okCodes: [0, 1, 3] });
-        const report = JSON.parse(sample.result.stdout) as { metrics: Record<string, unknown> };
-        const score = report.metrics['cpu.multi_thread_score'];
-        const quotaSeen = report.metrics['cpu.quota_cpus'];
-        if (typeof score !== 'number') throw new Error(`cpu benchmark at ${quota} CPU reported no multi-thread score`);
-        if (quotaSeen !== quota) throw new Error(`the agent saw a quota of ${String(quotaSeen)} CPUs, not ${quota}`);
-        scores.get(quota)?.push(score);
-      } finally {
-        await group.remove();
-      }
+      options.log(`${label} at ${quota} CPU: run ${i + 1}/${options.runs}`);
+      scores.get(quota)?.push(await scoreOnce(quota, `${idPart}-${String(quota).replace('.', '_')}-${i}`, source, bundle));
     }
   }
   const perCpuAtOne = median(scores.get(1) ?? []);
@@ -124,14 +150,14 @@ export async function cpuQuotaFigures(options: BenchOptions): Promise<Figure[]> 
     const cv = coefficientOfVariation(values);
     const linearity = median(values) / quota / perCpuAtOne;
     figures.push({
-      id: `cpu_score_cv_${quota}`, title: `CPU score CV at ${quota} CPU`, value: median(values), unit: 'ops/s',
+      id: `${idPart}_score_cv_${quota}`, title: `${label} CV at ${quota} CPU`, value: median(values), unit: 'ops/s',
       reference: `${options.runs} runs at the same quota`, referenceValue: null, ratio: cv, target: 'CV ≤ 3%', met: cv <= 0.03,
-      note: 'ratio column is the coefficient of variation (stdev / mean); value is the median score', samples: { scores: values },
+      note: 'ratio column: coefficient of variation (stdev / mean); value: median score', samples: { scores: values },
     });
     if (quota !== 1) {
       figures.push({
-        id: `cpu_quota_linearity_${quota}`, title: `CPU score per CPU at ${quota} vs 1 CPU`, value: median(values) / quota, unit: 'ops/s',
-        reference: 'score per CPU at a quota of 1', referenceValue: perCpuAtOne, ratio: linearity, target: '1.0× ±10%',
+        id: `${idPart}_quota_linearity_${quota}`, title: `${label} per CPU at ${quota} vs 1 CPU`, value: median(values) / quota, unit: 'ops/s',
+        reference: 'per CPU at a quota of 1', referenceValue: perCpuAtOne, ratio: linearity, target: '1.0× ±10%',
         met: Math.abs(linearity - 1) <= 0.1,
         note: quota > 1 ? `${Math.ceil(quota)} benchmark threads on a 2-core machine shared with other work` : '1 benchmark thread',
       });
