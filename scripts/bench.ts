@@ -7,7 +7,8 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/fs-atomic.js';
 import { cleanupAll } from '../src/process.js';
-import { bundleSizeFigure, cpuQuotaFigures, notMeasured, quickProbeFigures, type BenchOptions, type Figure } from './bench/figures.js';
+import { bundleSizeFigure, cpuQuotaFigures, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
+import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { haveGnuTime } from './bench/measure.js';
 
 const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming'] as const;
@@ -91,8 +92,10 @@ async function main(): Promise<number> {
   const figures: Figure[] = [];
   if (args.only.has('bundle')) figures.push(bundleSizeFigure());
   if (args.only.has('quick')) figures.push(...(await quickProbeFigures(options)));
-  if (args.only.has('sh')) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
-  if (args.only.has('fleet')) figures.push(notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.3×', '`edgeprobe ssh` is not in this tree yet'));
+  if (args.only.has('sh') && shProbePath() === null) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
+  if (args.only.has('fleet')) {
+    figures.push(haveSshCommand() ? await fleetFigure(options) : notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.3×', '`edgeprobe ssh` is not in this tree yet'));
+  }
   if (args.only.has('cpu')) figures.push(...(await cpuQuotaFigures(options, { kind: 'agent' })));
   if (args.only.has('cpu-kernel')) figures.push(...(await cpuQuotaFigures(options, { kind: 'kernel', windowMs: 3_000 })));
   if (args.only.has('streaming')) figures.push(notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet'));

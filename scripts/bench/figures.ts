@@ -1,6 +1,6 @@
 // The bench's figures. Each is measured side by side with its reference in the same run and reported as a
 // ratio against it, with the target from the project's goals and whether this run met it.
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { LimitGroup } from '../lab/cgroup-limits.js';
 import { repoRoot } from '../lab/userland.js';
@@ -33,6 +33,12 @@ function agentBundle(): Buffer {
 
 const NODE = process.execPath;
 
+/** The POSIX-sh probe, run with Debian's dash as /bin/sh. */
+export function shProbePath(): string | null {
+  const path = join(repoRoot(), 'probes', 'assets', 'edgeprobe-probe.sh');
+  return existsSync(path) ? path : null;
+}
+
 export function bundleSizeFigure(): Figure {
   const bytes = statSync(join(repoRoot(), 'dist', 'edgeprobe-agent.js')).size;
   const budget = 1024 * 1024;
@@ -55,24 +61,29 @@ export async function quickProbeFigures(options: BenchOptions): Promise<Figure[]
   const quick = (): Promise<Sample> => measure('quick probe', NODE, ['-', 'run', '--quick', '--format', 'json'], { timeoutMs: 60_000, input: bundle, okCodes: [0, 1, 3] });
   const ansible = (): Promise<Sample> => measure('ansible setup', 'ansible', ['localhost', '-c', 'local', '-m', 'setup'], { timeoutMs: 120_000, env, cwd: '/' });
   const bare = (): Promise<Sample> => measure('bare node', NODE, ['-e', '0'], { timeoutMs: 30_000 });
+  const shPath = shProbePath();
+  const sh = (): Promise<Sample> => measure('sh probe', '/bin/sh', [shPath ?? '', '--quick'], { timeoutMs: 60_000, okCodes: [0, 1, 3] });
   await quick();
   await ansible();
   await bare();
+  if (shPath) await sh();
   const quickSamples: Sample[] = [];
   const ansibleSamples: Sample[] = [];
   const bareSamples: Sample[] = [];
+  const shSamples: Sample[] = [];
   for (let i = 0; i < options.runs; i++) {
     options.log(`quick probe vs ansible: run ${i + 1}/${options.runs}`);
     quickSamples.push(await quick());
     ansibleSamples.push(await ansible());
     bareSamples.push(await bare());
+    if (shPath) shSamples.push(await sh());
   }
   const quickWall = median(quickSamples.map((s) => s.wallMs));
   const ansibleWall = median(ansibleSamples.map((s) => s.wallMs));
   const agentRss = median(quickSamples.map((s) => s.peakRssBytes));
   const bareRss = median(bareSamples.map((s) => s.peakRssBytes));
   const ansibleRss = median(ansibleSamples.map((s) => s.peakRssBytes));
-  return [
+  const figures: Figure[] = [
     {
       id: 'quick_probe_wall', title: 'quick probe wall time', value: quickWall, unit: 'ms',
       reference: '`ansible localhost -c local -m setup`', referenceValue: ansibleWall, ratio: quickWall / ansibleWall,
@@ -88,6 +99,25 @@ export async function quickProbeFigures(options: BenchOptions): Promise<Figure[]
       samples: { agentBytes: quickSamples.map((s) => s.peakRssBytes), bareNodeBytes: bareSamples.map((s) => s.peakRssBytes) },
     },
   ];
+  if (shPath) {
+    const shWall = median(shSamples.map((s) => s.wallMs));
+    const shRss = median(shSamples.map((s) => s.peakRssBytes));
+    figures.push(
+      {
+        id: 'sh_probe_wall', title: 'sh probe wall time', value: shWall, unit: 'ms',
+        reference: 'Ansible fact gathering (above)', referenceValue: ansibleWall, ratio: shWall / ansibleWall, target: '—', met: null,
+        note: `\`sh probes/assets/edgeprobe-probe.sh --quick\` with Debian's dash; median of ${options.runs} runs alternating with the others`,
+        samples: { shMs: shSamples.map((s) => round(s.wallMs)) },
+      },
+      {
+        id: 'sh_probe_peak_rss', title: 'sh probe peak RSS', value: shRss, unit: 'bytes',
+        reference: 'bare `node -e 0` (above)', referenceValue: bareRss, ratio: shRss / bareRss, target: '—', met: null,
+        note: 'ru_maxrss is the largest single process among the shell and the children it waited for (python3 for the python metrics), not their sum',
+        samples: { shBytes: shSamples.map((s) => s.peakRssBytes) },
+      },
+    );
+  }
+  return figures;
 }
 
 export const QUOTAS = [0.25, 0.5, 1, 2] as const;
