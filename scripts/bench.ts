@@ -91,7 +91,7 @@ async function main(): Promise<number> {
   const loadAtStart = loadavg();
   const figures: Figure[] = [];
   if (args.only.has('bundle')) figures.push(bundleSizeFigure());
-  if (args.only.has('quick')) figures.push(...(await quickProbeFigures(options)));
+  if (args.only.has('quick') || (args.only.has('sh') && shProbePath() !== null)) figures.push(...(await quickProbeFigures(options)));
   if (args.only.has('sh') && shProbePath() === null) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
   if (args.only.has('fleet')) {
     figures.push(haveSshCommand() ? await fleetFigure(options) : notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.3×', '`edgeprobe ssh` is not in this tree yet'));
