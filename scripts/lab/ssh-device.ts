@@ -112,11 +112,12 @@ exec "$@"
 
 /** Starts the device and waits until sshd accepts connections. */
 export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevice> {
-  const name = options.name ?? `ep-${process.pid}-${++counter}`;
+  const serial = ++counter;
+  const name = options.name ?? `ep-${process.pid}-${serial}`;
   if (!/^[a-z0-9-]{1,24}$/.test(name)) throw new Error(`bad device name "${name}"`);
   const dir = makeTempDir(`lab-device-${name}`);
   const netns = `edgeprobe-${name}`;
-  const short = `${process.pid % 100000}x${counter}`;
+  const short = `${process.pid % 100000}x${serial}`;
   const vethHost = `eph${short}`.slice(0, 15);
   const vethDevice = `epd${short}`.slice(0, 15);
   let group: LimitGroup | null = null;
