@@ -35,7 +35,8 @@ export async function fleetFigure(options: BenchOptions): Promise<Figure> {
       `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
       '',
     ].join('\n'));
-    const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False' };
+    // Ansible's SSH connection sharing (ControlPersist) stays on, as fleets run it; its masters live in our dir.
+    const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'cp') };
     const edgeprobe = (): Promise<Sample> => measure('edgeprobe ssh', process.execPath, [join(repoRoot(), 'bin', 'edgeprobe.js'), 'ssh', '-i', inventory,
       '--concurrency', String(FLEET_CONCURRENCY), '--quick', '--format', 'json',
       '--ssh-option', `UserKnownHostsFile=${knownHosts}`, '--ssh-option', 'StrictHostKeyChecking=yes'], { timeoutMs: 300_000, okCodes: [0, 1, 3] });

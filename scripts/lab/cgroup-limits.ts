@@ -131,6 +131,35 @@ export class LimitGroup {
     }
   }
 
+  /** Pids in the group (all hierarchies). */
+  pids(): number[] {
+    const found = new Set<number>();
+    for (const file of this.procsFiles) {
+      try {
+        for (const line of read(file).split('\n')) if (/^\d+$/.test(line)) found.add(Number(line));
+      } catch {
+        // group already gone
+      }
+    }
+    return [...found];
+  }
+
+  /** SIGKILLs every process in the group (processes that left their parent's process group included). */
+  async killAll(): Promise<void> {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const pids = this.pids();
+      if (pids.length === 0) return;
+      for (const pid of pids) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          // already gone
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+
   /** Removes the group; its processes must have exited. Retries briefly while the kernel lets go of them. */
   async remove(): Promise<void> {
     for (const dir of [...this.dirs].reverse()) {

@@ -127,6 +127,8 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
   const stop = async (): Promise<void> => {
     if (sshd) await stopChild(sshd, 2_000);
     sshd = null;
+    // Sessions start their own process groups; the device's cgroup holds them all.
+    await group?.killAll();
     if (liveNamespaces.has(netns)) {
       // Deleting one end removes the pair now; the namespace itself is torn down by the kernel later.
       await execCommand('ip', ['link', 'del', vethHost], { timeoutMs: 10_000 });

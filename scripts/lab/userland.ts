@@ -124,6 +124,7 @@ export async function runInUserland(userland: Userland, command: readonly string
     );
     return { ...result, peakMemoryBytes: group ? group.peakMemoryBytes() : null };
   } finally {
+    await group?.killAll();
     await group?.remove();
   }
 }
