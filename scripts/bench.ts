@@ -7,7 +7,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/fs-atomic.js';
 import { cleanupAll } from '../src/process.js';
-import { bundleSizeFigure, cpuQuotaFigures, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
+import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { haveGnuTime } from './bench/measure.js';
 
@@ -52,7 +52,7 @@ function formatValue(value: number | null, unit: Figure['unit']): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 'ms') return `${value.toFixed(0)} ms`;
   if (unit === 'bytes') return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
-  if (unit === 'ops/s') return `${Math.round(value).toLocaleString('en-US')} ops/s`;
+  if (unit === 'ops/s' || unit === 'msg/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return value.toFixed(3);
 }
 
@@ -98,7 +98,11 @@ async function main(): Promise<number> {
   }
   if (args.only.has('cpu')) figures.push(...(await cpuQuotaFigures(options, { kind: 'agent' })));
   if (args.only.has('cpu-kernel')) figures.push(...(await cpuQuotaFigures(options, { kind: 'kernel', windowMs: 3_000 })));
-  if (args.only.has('streaming')) figures.push(notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet'));
+  if (args.only.has('streaming')) {
+    figures.push(...(haveStreamingProbe()
+      ? await cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 })
+      : [notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet')]));
+  }
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };

@@ -10,7 +10,7 @@ export interface Figure {
   id: string;
   title: string;
   value: number | null;
-  unit: 'ms' | 'bytes' | 'ops/s' | 'ratio';
+  unit: 'ms' | 'bytes' | 'ops/s' | 'msg/s' | 'ratio';
   reference: string;
   referenceValue: number | null;
   /** value / referenceValue (or the figure's own definition, e.g. linearity). */
@@ -123,7 +123,14 @@ export async function quickProbeFigures(options: BenchOptions): Promise<Figure[]
 export const QUOTAS = [0.25, 0.5, 1, 2] as const;
 
 /** Where the scores come from: the agent as shipped (450 ms window), or the same kernel over a longer window. */
-export type ScoreSource = { kind: 'agent' } | { kind: 'kernel'; windowMs: number };
+export type ScoreSource = { kind: 'agent' } | { kind: 'kernel'; windowMs: number } | { kind: 'streaming'; durationS: number };
+
+/** The streaming probe, when this tree has it. */
+export function haveStreamingProbe(): boolean {
+  return existsSync(join(repoRoot(), 'dist', 'probes', 'streaming.js'));
+}
+
+export const STREAMING_METRIC = 'streaming.node_messages_per_second';
 
 /** Runs `node ...args` inside a fresh cgroup with a CPU quota and returns the sample. */
 async function inQuota(quota: number, tag: string, args: readonly string[], input: Buffer | undefined): Promise<Sample> {
@@ -149,6 +156,14 @@ async function scoreOnce(quota: number, tag: string, source: ScoreSource, bundle
     if (quotaSeen !== quota) throw new Error(`the agent saw a quota of ${String(quotaSeen)} CPUs, not ${quota}`);
     return score;
   }
+  if (source.kind === 'streaming') {
+    const args = ['-', 'run', '--only', 'streaming', '--duration', String(source.durationS), '--timeout', String(source.durationS * 2 + 60), '--format', 'json'];
+    const sample = await inQuota(quota, tag, args, bundle);
+    const report = JSON.parse(sample.result.stdout) as { metrics: Record<string, unknown> };
+    const rate = report.metrics[STREAMING_METRIC];
+    if (typeof rate !== 'number') throw new Error(`streaming at ${quota} CPU reported no ${STREAMING_METRIC}`);
+    return rate;
+  }
   const module = join(repoRoot(), 'dist', 'src', 'cpu-benchmark.js');
   const code = `import(${JSON.stringify(module)}).then((m) => m.runCpuBenchmark(${Math.ceil(quota)}, ${source.windowMs})).then((r) => console.log(r.operationsPerSecond))`;
   const sample = await inQuota(quota, tag, ['-e', code], undefined);
@@ -164,8 +179,9 @@ async function scoreOnce(quota: number, tag: string, source: ScoreSource, bundle
  */
 export async function cpuQuotaFigures(options: BenchOptions, source: ScoreSource): Promise<Figure[]> {
   const bundle = agentBundle();
-  const label = source.kind === 'agent' ? 'agent CPU score' : `CPU kernel, ${source.windowMs / 1000} s window,`;
-  const idPart = source.kind === 'agent' ? 'cpu' : 'cpu_kernel';
+  const label = source.kind === 'agent' ? 'agent CPU score' : source.kind === 'kernel' ? `CPU kernel, ${source.windowMs / 1000} s window,` : 'streaming (node tier) msg/s';
+  const idPart = source.kind === 'agent' ? 'cpu' : source.kind === 'kernel' ? 'cpu_kernel' : 'streaming';
+  const unit: Figure['unit'] = source.kind === 'streaming' ? 'msg/s' : 'ops/s';
   const scores = new Map<number, number[]>(QUOTAS.map((q) => [q, []]));
   for (let i = 0; i < options.runs; i++) {
     for (const quota of QUOTAS) {
@@ -180,16 +196,18 @@ export async function cpuQuotaFigures(options: BenchOptions, source: ScoreSource
     const cv = coefficientOfVariation(values);
     const linearity = median(values) / quota / perCpuAtOne;
     figures.push({
-      id: `${idPart}_score_cv_${quota}`, title: `${label} CV at ${quota} CPU`, value: median(values), unit: 'ops/s',
+      id: `${idPart}_score_cv_${quota}`, title: `${label} CV at ${quota} CPU`, value: median(values), unit,
       reference: `${options.runs} runs at the same quota`, referenceValue: null, ratio: cv, target: 'CV ≤ 3%', met: cv <= 0.03,
       note: 'ratio column: coefficient of variation (stdev / mean); value: median score', samples: { scores: values },
     });
     if (quota !== 1) {
       figures.push({
-        id: `${idPart}_quota_linearity_${quota}`, title: `${label} per CPU at ${quota} vs 1 CPU`, value: median(values) / quota, unit: 'ops/s',
+        id: `${idPart}_quota_linearity_${quota}`, title: `${label} per CPU at ${quota} vs 1 CPU`, value: median(values) / quota, unit,
         reference: 'per CPU at a quota of 1', referenceValue: perCpuAtOne, ratio: linearity, target: '1.0× ±10%',
         met: Math.abs(linearity - 1) <= 0.1,
-        note: quota > 1 ? `${Math.ceil(quota)} benchmark threads on a 2-core machine shared with other work` : '1 benchmark thread',
+        note: source.kind === 'streaming'
+          ? 'WebSocket echo on loopback, Node server and clients in the same quota'
+          : quota > 1 ? `${Math.ceil(quota)} benchmark threads on a 2-core machine shared with other work` : '1 benchmark thread',
       });
     }
   }
