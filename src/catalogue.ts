@@ -65,6 +65,13 @@ const python: MetricSpec[] = [
   { id: 'python.django_version', type: 'string', nullable: true, description: 'Installed Django' },
   { id: 'python.channels_version', type: 'string', nullable: true, description: 'Installed Channels' },
   { id: 'python.asgi_server', type: 'string', nullable: true, description: '"daphne", "uvicorn" or null' },
+  { id: 'python.bits', type: 'number', nullable: true, unit: 'bits', description: 'Bitness of the best interpreter: 32 or 64' },
+  { id: 'python.headers_available', type: 'boolean', nullable: true, description: 'Python.h of the best interpreter is installed' },
+  { id: 'python.compiler_available', type: 'boolean', nullable: true, description: 'A C compiler (cc, gcc or clang) is on the PATH' },
+  { id: 'python.daphne_version', type: 'string', nullable: true, description: 'Installed daphne' },
+  { id: 'python.uvicorn_version', type: 'string', nullable: true, description: 'Installed uvicorn' },
+  { id: 'python.channels_redis_version', type: 'string', nullable: true, description: 'Installed channels_redis' },
+  { id: 'python.interpreter_count', type: 'number', nullable: true, description: 'Distinct working Python interpreters found' },
 ];
 
 const supervision: MetricSpec[] = [

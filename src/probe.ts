@@ -13,6 +13,14 @@ export interface RunOptions {
   skip?: string[];
   /** Extra interpreter to consider (python probe). */
   python?: string;
+  /** Inspect only the --python interpreter (python probe). */
+  pythonOnly?: boolean;
+  /** Seconds one interpreter may take to answer (python probe). */
+  pythonTimeout?: number;
+  /** Redis to check besides the ones found running (stack probe), e.g. redis://127.0.0.1:6380. */
+  redisUrl?: string;
+  /** Config of the supervisord to use (supervision probe); default: every supervisord running. */
+  supervisordConf?: string;
   /** Deployment path (disk probe); default the home directory. */
   path?: string;
   /** Opt-in restart test under the supervisor found. */
