@@ -4,12 +4,14 @@ import { cpuProbe } from './cpu.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
+import { supervisionProbe } from './supervision.js';
 
 export const ALL_PROBES: readonly ProbeDefinition[] = [
   hostProbe,
   memoryProbe,
   cpuProbe,
   pythonProbe,
+  supervisionProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

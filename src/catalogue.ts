@@ -79,6 +79,12 @@ const supervision: MetricSpec[] = [
   { id: 'supervision.available', type: 'boolean', nullable: true, description: 'A supervisor that restarts a crashed process and starts it at boot is usable' },
   { id: 'supervision.supervisors', type: 'string', nullable: true, description: 'Comma-separated names found usable' },
   { id: 'supervision.restart_verified', type: 'boolean', nullable: true, description: 'Opt-in active test: a supervised process was killed and came back' },
+  { id: 'supervision.pid1', type: 'string', nullable: true, description: 'Name of the program running as pid 1' },
+  { id: 'supervision.in_container', type: 'boolean', nullable: true, description: 'Running inside a container (its restart policy is not visible from inside)' },
+  { id: 'supervision.systemd_state', type: 'string', nullable: true, description: '`systemctl is-system-running`: running, degraded, offline ...' },
+  { id: 'supervision.systemd_version', type: 'number', nullable: true, description: 'systemd version, e.g. 252' },
+  { id: 'supervision.user_manager_running', type: 'boolean', nullable: true, description: 'A systemd user manager runs for the current user' },
+  { id: 'supervision.linger_enabled', type: 'boolean', nullable: true, description: 'Lingering is on for the current user (user services run without a login)' },
 ];
 
 const stack: MetricSpec[] = [

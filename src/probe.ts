@@ -55,8 +55,8 @@ export interface ProbeContext {
   exists(devicePath: string): Promise<boolean>;
   /** Runs a program, killed when the probe is aborted or runs out of budget. */
   exec(file: string, args: readonly string[], options: Omit<ExecOptions, 'signal'>): Promise<ExecResult>;
-  /** A temp directory removed when the probe ends, whatever the outcome. */
-  tempDir(prefix: string): string;
+  /** A temp directory removed when the probe ends, whatever the outcome (also on SIGINT/SIGTERM); under `parent` if given. */
+  tempDir(prefix: string, parent?: string): string;
   log(message: string): void;
 }
 
@@ -115,8 +115,8 @@ export function createContext(
     exec(file, args, execOptions) {
       return execCommand(file, args, { ...execOptions, signal });
     },
-    tempDir(prefix) {
-      const dir = makeTempDir(prefix);
+    tempDir(prefix, parent) {
+      const dir = makeTempDir(prefix, parent);
       temps.push(dir);
       return dir;
     },
