@@ -4,6 +4,7 @@ import { cpuProbe } from './cpu.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
+import { stackProbe } from './stack.js';
 import { supervisionProbe } from './supervision.js';
 
 export const ALL_PROBES: readonly ProbeDefinition[] = [
@@ -12,6 +13,7 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   cpuProbe,
   pythonProbe,
   supervisionProbe,
+  stackProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

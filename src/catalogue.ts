@@ -92,6 +92,14 @@ const stack: MetricSpec[] = [
   { id: 'stack.redis_version', type: 'string', nullable: true, description: 'redis-server version' },
   { id: 'stack.redis_running', type: 'boolean', nullable: true, description: 'A Redis server answers' },
   { id: 'stack.postgres_running', type: 'boolean', nullable: true, description: 'A PostgreSQL server is running' },
+  { id: 'stack.reverse_proxy_running', type: 'boolean', nullable: true, description: 'One of the reverse proxies is running' },
+  { id: 'stack.postgres_version', type: 'string', nullable: true, description: 'PostgreSQL server (or client) version, e.g. "15.4"' },
+  { id: 'stack.memcached_version', type: 'string', nullable: true, description: 'memcached version' },
+  { id: 'stack.memcached_running', type: 'boolean', nullable: true, description: 'A memcached process is running' },
+  { id: 'stack.cron_available', type: 'boolean', nullable: true, description: 'Scheduled jobs can run: a cron daemon is running, or systemd (timers) is pid 1' },
+  { id: 'stack.port_80_free', type: 'boolean', nullable: true, description: 'Nothing listens on TCP port 80' },
+  { id: 'stack.port_443_free', type: 'boolean', nullable: true, description: 'Nothing listens on TCP port 443' },
+  { id: 'stack.port_8000_free', type: 'boolean', nullable: true, description: 'Nothing listens on TCP port 8000' },
 ];
 
 const disk: MetricSpec[] = [
