@@ -1,6 +1,7 @@
 // Every probe the agent runs, in report order. One probe per file in this folder.
 import type { ProbeDefinition } from '../src/probe.js';
 import { cpuProbe } from './cpu.js';
+import { diskProbe } from './disk.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
@@ -14,6 +15,7 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   pythonProbe,
   supervisionProbe,
   stackProbe,
+  diskProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

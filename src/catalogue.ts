@@ -105,6 +105,11 @@ const stack: MetricSpec[] = [
 const disk: MetricSpec[] = [
   { id: 'disk.free_bytes', type: 'number', nullable: true, unit: 'bytes', description: 'Free space on the deployment path' },
   { id: 'disk.fsync_p99_ms', type: 'number', nullable: true, unit: 'ms', description: 'Small write + fsync latency, 99th percentile' },
+  { id: 'disk.total_bytes', type: 'number', nullable: true, unit: 'bytes', description: 'Size of the filesystem holding the deployment path' },
+  { id: 'disk.filesystem', type: 'string', nullable: true, description: 'Filesystem type of the deployment path: ext4, f2fs, btrfs, overlay ...' },
+  { id: 'disk.device_kind', type: 'string', nullable: true, description: 'sd, emmc, nvme, ssd, rotational, ram or network' },
+  { id: 'disk.fsync_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Small write + fsync latency, median' },
+  { id: 'disk.sequential_write_bytes_per_second', type: 'number', nullable: true, unit: 'per_second', description: 'Sequential write rate, fsync included (bytes per second)' },
 ];
 
 const streaming: MetricSpec[] = [
