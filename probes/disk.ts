@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { readLink } from '../src/executables.js';
 import { parseMountinfo } from '../src/parsers/cgroup.js';
-import { blockNamesFromSysLink, deviceKind, diskFromDevice, mountFor, parseDfPosix, percentile } from '../src/parsers/disk.js';
+import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from '../src/parsers/disk.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
 import type { Metrics } from '../src/report.js';
 
@@ -137,7 +137,7 @@ export const diskProbe: ProbeDefinition = {
     if (mount) {
       const link = mount.majorMinor ? await readLink(ctx, `/sys/dev/block/${mount.majorMinor}`) : null;
       const names = link ? blockNamesFromSysLink(link) : null;
-      const disk = names?.disk ?? diskFromDevice(mount.source);
+      const disk = names?.disk ?? diskFromDevice(mount.source) ?? diskFromMajorMinor(mount.majorMinor);
       const rotational = disk ? await ctx.readText(`/sys/block/${disk}/queue/rotational`) : null;
       const mmcType = disk?.startsWith('mmcblk') ? await ctx.readText(`/sys/block/${disk}/device/type`) : null;
       const kind = deviceKind({ fsType: mount.fsType, disk, rotational, mmcType });

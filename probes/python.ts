@@ -19,7 +19,7 @@ import { homedir } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../src/django-support.js';
-import { findExecutable, isExecutable, versionLine } from '../src/executables.js';
+import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from '../src/executables.js';
 import { readPackageFile } from '../src/package-files.js';
 import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from '../src/parsers/python-inspect.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../src/probe.js';
@@ -295,11 +295,16 @@ async function recordedTree(ctx: ProbeContext): Promise<ProbeOutput> {
   const minors = names.map((n) => pythonMinor(basename(n).slice(6))).filter((m): m is string => m !== null).sort(compareVersions);
   const newest = minors[minors.length - 1] ?? null;
   const reason = 'recorded tree: interpreters cannot be run';
-  const metrics: Metrics = { 'python.found': names.length > 0, 'python.interpreter_count': names.length };
+  const programs = await programsVisible(ctx);
+  const metrics: Metrics = { 'python.found': programs ? names.length > 0 : null, 'python.interpreter_count': programs ? names.length : null };
   const unmeasured: Record<string, string> = {};
+  if (!programs) {
+    unmeasured['python.found'] = NO_PROGRAM_DIRS;
+    unmeasured['python.interpreter_count'] = NO_PROGRAM_DIRS;
+  }
   const max = newest ? maxDjangoFor(newest) : null;
   metrics['python.max_django'] = max?.series ?? null;
-  if (!max?.series) unmeasured['python.max_django'] = max?.reason ?? 'no python3.X binary in the recorded tree';
+  if (!max?.series) unmeasured['python.max_django'] = max?.reason ?? (programs ? 'no python3.X binary in the recorded tree' : NO_PROGRAM_DIRS);
   for (const id of PYTHON_METRICS) if (!(id in metrics)) unmeasured[id] = reason;
   return {
     metrics,

@@ -6,7 +6,7 @@
 // the port and unix socket of /etc/redis/redis.conf (read under --root), the default 127.0.0.1:6379, and
 // --redis-url if given. Each is asked PING and INFO server over one short connection; a server that wants
 // a password still counts as running (its version is then taken from the redis-server binary).
-import { findExecutable, listProcesses, processNamed, socketInodes, versionLine, type ProcessInfo } from '../src/executables.js';
+import { findExecutable, listProcesses, NO_PROGRAM_DIRS, programsVisible, processNamed, socketInodes, versionLine, type ProcessInfo } from '../src/executables.js';
 import { parseProcNetTcp, reachableFromLoopback, type ListeningSocket } from '../src/parsers/proc.js';
 import { describeRedisTarget, parseRedisConf, parseRedisServerVersion, parseRedisTarget, type RedisTarget } from '../src/parsers/redis.js';
 import {
@@ -73,11 +73,11 @@ function loopbackTarget(socket: ListeningSocket): RedisTarget {
   return { kind: 'tcp', host, port: socket.port, username: null, password: null };
 }
 
-async function checkRedis(ctx: ProbeContext, processes: ProcessInfo[], sockets: SocketTable): Promise<{ metrics: Metrics; unmeasured: Record<string, string>; details: Record<string, unknown> }> {
+async function checkRedis(ctx: ProbeContext, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<{ metrics: Metrics; unmeasured: Record<string, string>; details: Record<string, unknown> }> {
   const metrics: Metrics = {};
   const unmeasured: Record<string, string> = {};
   const binary = await findExecutable(ctx, ['redis-server']);
-  const binaryVersion = binary ? await versionOf(ctx, binary, ['--version'], parseRedisServerVersion) : { version: null, reason: 'redis-server is not installed' };
+  const binaryVersion = binary ? await versionOf(ctx, binary, ['--version'], parseRedisServerVersion) : { version: null, reason: absent('redis-server') };
   const running = processes.filter((p) => processNamed(p, ['redis-server']) || p.comm === 'redis-server');
 
   const targets = new Map<string, { target: RedisTarget; source: string }>();
@@ -131,12 +131,12 @@ async function checkRedis(ctx: ProbeContext, processes: ProcessInfo[], sockets: 
   return { metrics, unmeasured, details };
 }
 
-async function checkPostgres(ctx: ProbeContext, processes: ProcessInfo[], sockets: SocketTable): Promise<{ metrics: Metrics; unmeasured: Record<string, string>; details: Record<string, unknown> }> {
+async function checkPostgres(ctx: ProbeContext, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<{ metrics: Metrics; unmeasured: Record<string, string>; details: Record<string, unknown> }> {
   const metrics: Metrics = {};
   const unmeasured: Record<string, string> = {};
   const versionDirs = ((await ctx.listDir('/usr/lib/postgresql')) ?? []).sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`);
   const binary = (await findExecutable(ctx, ['postgres'])) ?? (await findExecutable(ctx, ['postgres'], versionDirs)) ?? (await findExecutable(ctx, ['psql', 'pg_config']));
-  const version = binary ? await versionOf(ctx, binary, ['--version'], parsePostgresVersion) : { version: null, reason: 'PostgreSQL is not installed (no postgres, psql or pg_config)' };
+  const version = binary ? await versionOf(ctx, binary, ['--version'], parsePostgresVersion) : { version: null, reason: absent('PostgreSQL (postgres, psql or pg_config)') };
   const all = processes.filter((p) => p.comm === 'postgres' || p.comm === 'postmaster' || processNamed(p, ['postgres', 'postmaster']));
   const pids = new Set(all.map((p) => p.pid));
   const postmasters = all.filter((p) => p.ppid === null || !pids.has(p.ppid));
@@ -175,6 +175,8 @@ export const stackProbe: ProbeDefinition = {
     const processes = await listProcesses(ctx);
     const sockets = await SocketTable.load(ctx, processes);
     const haveProcesses = processes.length > 0;
+    const programs = await programsVisible(ctx);
+    const absent = (what: string): string => (programs ? `${what} is not installed` : NO_PROGRAM_DIRS);
 
     // Reverse proxy: a running one wins over one that is only installed.
     const proxies: Array<{ name: string; path: string | null; version: string | null; running: boolean }> = [];
@@ -187,24 +189,24 @@ export const stackProbe: ProbeDefinition = {
     }
     const proxy = proxies.find((p) => p.running) ?? proxies[0] ?? null;
     metrics['stack.reverse_proxy'] = proxy?.name ?? null;
-    if (!proxy) unmeasured['stack.reverse_proxy'] = 'none of nginx, caddy, apache2 or lighttpd is installed';
+    if (!proxy) unmeasured['stack.reverse_proxy'] = programs ? 'none of nginx, caddy, apache2 or lighttpd is installed' : NO_PROGRAM_DIRS;
     metrics['stack.reverse_proxy_running'] = haveProcesses ? proxies.some((p) => p.running) : null;
     if (!haveProcesses) unmeasured['stack.reverse_proxy_running'] = 'no processes visible under the root';
     details['reverseProxies'] = proxies;
 
-    const redis = await checkRedis(ctx, processes, sockets);
+    const redis = await checkRedis(ctx, processes, sockets, absent);
     Object.assign(metrics, redis.metrics);
     Object.assign(unmeasured, redis.unmeasured);
     details['redis'] = redis.details;
     if (typeof redis.details['redisWarning'] === 'string') details['redisWarning'] = redis.details['redisWarning'];
 
-    const postgres = await checkPostgres(ctx, processes, sockets);
+    const postgres = await checkPostgres(ctx, processes, sockets, absent);
     Object.assign(metrics, postgres.metrics);
     Object.assign(unmeasured, postgres.unmeasured);
     details['postgres'] = postgres.details;
 
     const memcached = await findExecutable(ctx, ['memcached']);
-    const memcachedVersion = memcached ? await versionOf(ctx, memcached, ['-V'], parseMemcachedVersion) : { version: null, reason: 'memcached is not installed' };
+    const memcachedVersion = memcached ? await versionOf(ctx, memcached, ['-V'], parseMemcachedVersion) : { version: null, reason: absent('memcached') };
     metrics['stack.memcached_version'] = memcachedVersion.version;
     if (memcachedVersion.version === null) unmeasured['stack.memcached_version'] = memcachedVersion.reason ?? 'not found';
     metrics['stack.memcached_running'] = haveProcesses ? processes.some((p) => processNamed(p, ['memcached'])) : null;

@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { findExecutable, listProcesses, processNamed, readLink, type ProcessInfo } from '../src/executables.js';
+import { findExecutable, listProcesses, NO_PROGRAM_DIRS, processNamed, programsVisible, readLink, type ProcessInfo } from '../src/executables.js';
 import {
   classifyInit, globToRegExp, parseSupervisorctlPid, parseSystemdVersion, parseSystemState, SUPERVISORD_DEFAULT_CONFIGS,
   supervisordConfigArg, supervisordIncludes, type InitKind,
@@ -70,7 +70,8 @@ async function checkSystemd(ctx: ProbeContext, initKind: InitKind): Promise<{ su
   const linger = await ctx.exists(`/var/lib/systemd/linger/${user.username}`);
   const userManager = await ctx.exists(`/run/user/${user.uid}/systemd/private`);
   if (!systemctl) {
-    for (const id of ['supervision.systemd_state', 'supervision.systemd_version', 'supervision.user_manager_running', 'supervision.linger_enabled']) unmeasured[id] = 'systemd is not installed (no systemctl)';
+    const reason = (await programsVisible(ctx)) ? 'systemd is not installed (no systemctl)' : NO_PROGRAM_DIRS;
+    for (const id of ['supervision.systemd_state', 'supervision.systemd_version', 'supervision.user_manager_running', 'supervision.linger_enabled']) unmeasured[id] = reason;
     return { supervisor: null, metrics, unmeasured, details };
   }
   details['systemctl'] = systemctl;
@@ -314,6 +315,13 @@ export const supervisionProbe: ProbeDefinition = {
     const unmeasured: Record<string, string> = {};
     const details: Record<string, unknown> = {};
     const container = await detectContainer(ctx);
+    if (!ctx.live && !(await ctx.exists('/proc/1/comm'))) {
+      // Nothing to judge from: a recorded tree without pid 1 says nothing about supervision.
+      const reason = 'the recorded tree has no /proc/1 (pid 1 was not recorded)';
+      for (const id of supervisionProbe.metrics) unmeasured[id] = reason;
+      metrics['supervision.in_container'] = container.inContainer;
+      return { metrics, details: { containerEvidence: container.evidence }, unmeasured };
+    }
     const init = await pid1(ctx, container.inContainer);
     metrics['supervision.init'] = init.kind;
     metrics['supervision.pid1'] = init.name || null;

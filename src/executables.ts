@@ -97,3 +97,12 @@ export async function versionLine(ctx: ProbeContext, file: string, args: readonl
   if (text === null) return { text: null, reason: `${file} ${args.join(' ')} printed nothing (exit ${result.code ?? result.signal ?? '?'})` };
   return { text: text.slice(0, 300), reason: null };
 }
+
+/** Can this root show which programs are installed? Always on a live system; a recorded tree may hold no program folders. */
+export async function programsVisible(ctx: ProbeContext): Promise<boolean> {
+  if (ctx.live) return true;
+  for (const dir of SYSTEM_BIN_DIRS) if ((await ctx.listDir(dir)) !== null) return true;
+  return false;
+}
+
+export const NO_PROGRAM_DIRS = 'the recorded tree holds no program folders (/usr/bin, /usr/sbin ...)';

@@ -34,6 +34,21 @@ export function diskFromDevice(source: string): string | null {
   return name;
 }
 
+/**
+ * The whole disk of a block device number when sysfs cannot say (a recorded tree): the kernel's fixed
+ * majors (Documentation/admin-guide/devices.txt). 179 = MMC (8 minors per card), 8 = SCSI/SATA/USB disks
+ * (16 minors per disk).
+ */
+export function diskFromMajorMinor(majorMinor: string): string | null {
+  const match = /^(\d+):(\d+)$/.exec(majorMinor);
+  if (!match) return null;
+  const major = Number(match[1]);
+  const minor = Number(match[2]);
+  if (major === 179) return `mmcblk${Math.floor(minor / 8)}`;
+  if (major === 8) return `sd${String.fromCharCode(97 + Math.floor(minor / 16))}`;
+  return null;
+}
+
 export type DeviceKind = 'sd' | 'emmc' | 'nvme' | 'ssd' | 'rotational' | 'ram' | 'network';
 
 export interface DeviceFacts {

@@ -5,13 +5,6 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** True when the test must not skip for a missing component (CI). */
-export const REQUIRED = process.env['CI'] === 'true';
-
-export function hasProgram(name: string): boolean {
-  return spawnSync('sh', ['-c', 'command -v "$1"', 'sh', name], { stdio: 'ignore' }).status === 0;
-}
-
 /** A TCP port that was free a moment ago (bound to 127.0.0.1 then released). */
 export function sparePort(): Promise<number> {
   return new Promise((resolve, reject) => {
