@@ -90,6 +90,28 @@ async function writeTest(ctx: ProbeContext, dir: string, sequentialLimit: number
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
 
+function recordWriteTest(result: WriteTest, metrics: Metrics, unmeasured: Record<string, string>, details: Record<string, unknown>): void {
+  const p50 = percentile(result.samplesMs, 50);
+  const p99 = percentile(result.samplesMs, 99);
+  metrics['disk.fsync_p50_ms'] = p50 === null ? null : round2(p50);
+  metrics['disk.fsync_p99_ms'] = p99 === null ? null : round2(p99);
+  if (p50 === null) {
+    unmeasured['disk.fsync_p50_ms'] = 'no fsync completed';
+    unmeasured['disk.fsync_p99_ms'] = 'no fsync completed';
+  }
+  const rate = result.sequentialSeconds > 0 && result.sequentialBytes > 0 ? Math.round(result.sequentialBytes / result.sequentialSeconds) : null;
+  metrics['disk.sequential_write_bytes_per_second'] = rate;
+  if (rate === null) unmeasured['disk.sequential_write_bytes_per_second'] = 'no sequential write completed';
+  details['writeTest'] = {
+    fsyncSamples: result.samplesMs.length,
+    writeBytes: SMALL_WRITE_BYTES,
+    fsyncMaxMs: result.samplesMs.length > 0 ? round2(Math.max(...result.samplesMs)) : null,
+    sequentialBytes: result.sequentialBytes,
+    sequentialSeconds: round2(result.sequentialSeconds),
+  };
+  if (p99 !== null && p99 > 50) details['fsyncWarning'] = `fsync p99 is ${round2(p99)} ms: every database commit waits this long (typical of SD cards; an SSD is far faster)`;
+}
+
 export const diskProbe: ProbeDefinition = {
   id: 'disk',
   title: 'Disk',
@@ -169,33 +191,16 @@ export const diskProbe: ProbeDefinition = {
         skip(`${path} is not writable by this user`);
         return { metrics, details, unmeasured };
       }
-      const dir = ctx.tempDir('disk', path);
+      let dir: string | null = null;
       try {
+        dir = ctx.tempDir('disk', path);
         const sequentialLimit = Math.min(SEQUENTIAL_MAX_BYTES, Math.floor(free / 20 / SEQUENTIAL_CHUNK_BYTES) * SEQUENTIAL_CHUNK_BYTES);
         const result = await writeTest(ctx, dir, sequentialLimit);
-        const p50 = percentile(result.samplesMs, 50);
-        const p99 = percentile(result.samplesMs, 99);
-        metrics['disk.fsync_p50_ms'] = p50 === null ? null : round2(p50);
-        metrics['disk.fsync_p99_ms'] = p99 === null ? null : round2(p99);
-        if (p50 === null) {
-          unmeasured['disk.fsync_p50_ms'] = 'no fsync completed';
-          unmeasured['disk.fsync_p99_ms'] = 'no fsync completed';
-        }
-        const rate = result.sequentialSeconds > 0 && result.sequentialBytes > 0 ? Math.round(result.sequentialBytes / result.sequentialSeconds) : null;
-        metrics['disk.sequential_write_bytes_per_second'] = rate;
-        if (rate === null) unmeasured['disk.sequential_write_bytes_per_second'] = 'no sequential write completed';
-        details['writeTest'] = {
-          fsyncSamples: result.samplesMs.length,
-          writeBytes: SMALL_WRITE_BYTES,
-          fsyncMaxMs: result.samplesMs.length > 0 ? round2(Math.max(...result.samplesMs)) : null,
-          sequentialBytes: result.sequentialBytes,
-          sequentialSeconds: round2(result.sequentialSeconds),
-        };
-        if (p99 !== null && p99 > 50) details['fsyncWarning'] = `fsync p99 is ${round2(p99)} ms: every database commit waits this long (an SD card is typical; an SSD over USB is much faster)`;
+        recordWriteTest(result, metrics, unmeasured, details);
       } catch (err) {
         skip(`write test failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
       } finally {
-        await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+        if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       }
     }
     return { metrics, details, unmeasured };

@@ -5,7 +5,7 @@
 //   details.best                same path as python.path, or null
 //   details.interpreters        PythonInterpreterDetail[], best first, one entry per distinct interpreter:
 //     { path, aliases: string[], sources: string[], ok: true, version, implementation, executable, bits,
-//       machine, platformTag, libc, inVirtualenv, maxDjango, maxDjangoLts,
+//       machine, platformTag, libc, inVirtualenv, prefix, maxDjango, maxDjangoLts, maxDjangoReason,
 //       venv: {available, version, reason}, pip: {available, version, reason}, ssl: {available, version, reason},
 //       sqliteVersion, headers: {available, path, reason}, missingModules: string[],
 //       packages: {django, channels, daphne, uvicorn, channels_redis, gunicorn, redis, twisted, cryptography}
@@ -17,7 +17,7 @@
 // --python-timeout; a hanging or broken interpreter gives an entry with ok: false and never stops the run.
 import { homedir } from 'node:os';
 import { realpath } from 'node:fs/promises';
-import { basename } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../src/django-support.js';
 import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from '../src/executables.js';
 import { readPackageFile } from '../src/package-files.js';
@@ -58,6 +58,7 @@ export interface PythonInterpreterOk {
   platformTag: string | null;
   libc: string | null;
   inVirtualenv: boolean;
+  prefix: string;
   maxDjango: string | null;
   maxDjangoLts: string | null;
   maxDjangoReason: string | null;
@@ -114,7 +115,9 @@ async function discover(ctx: ProbeContext): Promise<{ candidates: Candidate[]; n
   const add = async (path: string, source: string, aliasOf?: string): Promise<void> => {
     if (!(await isExecutable(ctx, path))) return;
     const shim = path.includes('/shims/');
-    const real = aliasOf ?? (await resolveReal(ctx, path));
+    // A virtualenv's python is a symlink to its base interpreter but has its own packages: keep it apart.
+    const venv = await ctx.exists(`${dirname(dirname(path))}/pyvenv.cfg`);
+    const real = aliasOf ?? (venv ? path : await resolveReal(ctx, path));
     const existing = byReal.get(real);
     if (existing) {
       if (!existing.aliases.includes(path) && existing.path !== path) existing.aliases.push(path);
@@ -192,6 +195,7 @@ function evaluate(candidate: Candidate, inspection: PythonInspection, debian: bo
     platformTag: inspection.platformTag,
     libc: inspection.libc,
     inVirtualenv: inspection.inVirtualenv,
+    prefix: inspection.prefix,
     maxDjango: max.series,
     maxDjangoLts: max.lts,
     maxDjangoReason: max.reason,
@@ -354,7 +358,8 @@ export const pythonProbe: ProbeDefinition = {
     const byExecutable = new Map<string, PythonInterpreterOk>();
     for (const r of results) {
       if (r.ok) {
-        const key = await resolveReal(ctx, r.executable || r.path);
+        // The prefix tells a virtualenv from its base interpreter, which share the executable.
+        const key = `${r.prefix}\0${await resolveReal(ctx, r.executable || r.path)}`;
         const same = byExecutable.get(key);
         if (same) {
           same.aliases.push(r.path, ...r.aliases);

@@ -170,3 +170,29 @@ test('the one-file agent carries the inspection script: it inspects Python from 
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('a virtualenv is its own interpreter (own packages), not an alias of the python it links to', async () => {
+  if (requireComponent(executable(DEBIAN_PYTHON), 'python3', 'apt install python3')) return;
+  const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-venv-'));
+  try {
+    const made = spawnSync(DEBIAN_PYTHON, ['-m', 'venv', '--without-pip', join(dir, 'venv')], { encoding: 'utf8', timeout: 60_000 });
+    if (requireComponent(made.status === 0, 'python3 -m venv', `apt install python3-venv (${made.stderr.trim()})`)) return;
+    const venvPython = join(dir, 'venv', 'bin', 'python3');
+    const { envelope } = await runProbe(pythonProbe, { python: venvPython });
+    const venv = entryFor(envelope.details, venvPython) as PythonInterpreterOk | undefined;
+    const system = entryFor(envelope.details, DEBIAN_PYTHON) as PythonInterpreterOk | undefined;
+    assert.ok(venv?.ok && system?.ok, 'both inspected');
+    assert.notEqual(venv, system);
+    assert.equal(venv.inVirtualenv, true);
+    assert.equal(venv.prefix, join(dir, 'venv'));
+    assert.equal(venv.packages.django, null, 'the venv does not see the system\'s Django');
+    assert.equal(venv.pip.available, false, 'created --without-pip');
+    assert.equal(venv.version, system.version);
+    const only = await runProbe(pythonProbe, { python: venvPython, pythonOnly: true });
+    assert.equal(only.envelope.metrics['python.path'], venvPython);
+    assert.equal(only.envelope.metrics['python.django_version'], null);
+    assert.match(unmeasured(only.envelope, 'python.django_version') ?? '', /django is not installed for .*venv\/bin\/python3/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
