@@ -179,14 +179,22 @@ export const stackProbe: ProbeDefinition = {
     const absent = (what: string): string => (programs ? `${what} is not installed` : NO_PROGRAM_DIRS);
 
     // Reverse proxy: a running one wins over one that is only installed.
-    const proxies: Array<{ name: string; path: string | null; version: string | null; running: boolean }> = [];
-    for (const spec of PROXIES) {
+    // Every version question at once: a program that hangs costs its timeout once, not once per program.
+    const proxyChecks = PROXIES.map(async (spec) => {
       const path = await findExecutable(ctx, spec.binaries);
       const running = processes.some((p) => processNamed(p, spec.processes));
-      if (!path && !running) continue;
-      const version = path ? (await versionOf(ctx, path, spec.versionArgs, spec.parse)).version : null;
-      proxies.push({ name: spec.name, path, version, running });
-    }
+      if (!path && !running) return null;
+      const version = path ? await versionOf(ctx, path, spec.versionArgs, spec.parse) : { version: null, reason: null };
+      return { name: spec.name, path, version: version.version, versionReason: version.reason, running };
+    });
+    const memcachedCheck = (async () => {
+      const path = await findExecutable(ctx, ['memcached']);
+      return { path, version: path ? await versionOf(ctx, path, ['-V'], parseMemcachedVersion) : { version: null, reason: absent('memcached') } };
+    })();
+    const [proxyResults, redis, postgres, memcachedResult] = await Promise.all([
+      Promise.all(proxyChecks), checkRedis(ctx, processes, sockets, absent), checkPostgres(ctx, processes, sockets, absent), memcachedCheck,
+    ]);
+    const proxies = proxyResults.filter((p): p is NonNullable<typeof p> => p !== null);
     const proxy = proxies.find((p) => p.running) ?? proxies[0] ?? null;
     metrics['stack.reverse_proxy'] = proxy?.name ?? null;
     if (!proxy) unmeasured['stack.reverse_proxy'] = programs ? 'none of nginx, caddy, apache2 or lighttpd is installed' : NO_PROGRAM_DIRS;
@@ -194,19 +202,17 @@ export const stackProbe: ProbeDefinition = {
     if (!haveProcesses) unmeasured['stack.reverse_proxy_running'] = 'no processes visible under the root';
     details['reverseProxies'] = proxies;
 
-    const redis = await checkRedis(ctx, processes, sockets, absent);
     Object.assign(metrics, redis.metrics);
     Object.assign(unmeasured, redis.unmeasured);
     details['redis'] = redis.details;
     if (typeof redis.details['redisWarning'] === 'string') details['redisWarning'] = redis.details['redisWarning'];
 
-    const postgres = await checkPostgres(ctx, processes, sockets, absent);
     Object.assign(metrics, postgres.metrics);
     Object.assign(unmeasured, postgres.unmeasured);
     details['postgres'] = postgres.details;
 
-    const memcached = await findExecutable(ctx, ['memcached']);
-    const memcachedVersion = memcached ? await versionOf(ctx, memcached, ['-V'], parseMemcachedVersion) : { version: null, reason: absent('memcached') };
+    const memcached = memcachedResult.path;
+    const memcachedVersion = memcachedResult.version;
     metrics['stack.memcached_version'] = memcachedVersion.version;
     if (memcachedVersion.version === null) unmeasured['stack.memcached_version'] = memcachedVersion.reason ?? 'not found';
     metrics['stack.memcached_running'] = haveProcesses ? processes.some((p) => processNamed(p, ['memcached'])) : null;
