@@ -76,6 +76,20 @@ test('--active-supervision under supervisord: a killed process comes back, and n
   }
 });
 
+test('--active-supervision with a supervisord config without [include]: not tested, with the reason; the config is untouched', async () => {
+  if (requireComponent(supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
+  const sv = await startSupervisord({ include: false });
+  try {
+    const config = readFileSync(sv.config, 'utf8');
+    const { envelope } = await runProbe(supervisionProbe, { activeSupervision: true, supervisordConf: sv.config });
+    assert.equal(envelope.metrics['supervision.restart_verified'], null);
+    assert.match(unmeasured(envelope, 'supervision.restart_verified') ?? '', /has no \[include\] directory to add a program to \(edgeprobe does not edit the main config\)/);
+    assert.equal(readFileSync(sv.config, 'utf8'), config);
+  } finally {
+    await sv.stop();
+  }
+});
+
 test('SIGTERM during the active test still removes the throwaway program', async () => {
   if (requireComponent(supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
   const sv = await startSupervisord();

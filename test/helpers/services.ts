@@ -49,7 +49,7 @@ export interface Supervisord {
 }
 
 /** Debian's supervisord in the foreground with a private config, socket and include dir. */
-export async function startSupervisord(): Promise<Supervisord> {
+export async function startSupervisord(options: { include?: boolean } = {}): Promise<Supervisord> {
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-supervisord-'));
   const includeDir = join(dir, 'conf.d');
   mkdirSync(includeDir);
@@ -60,7 +60,7 @@ export async function startSupervisord(): Promise<Supervisord> {
     '[supervisord]', `logfile=${join(dir, 'supervisord.log')}`, `pidfile=${join(dir, 'supervisord.pid')}`, `childlogdir=${dir}`, 'nodaemon=true', '',
     '[rpcinterface:supervisor]', 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface', '',
     '[supervisorctl]', `serverurl=unix://${socket}`, '',
-    '[include]', 'files = conf.d/*.conf', '',
+    ...(options.include === false ? [] : ['[include]', 'files = conf.d/*.conf', '']),
   ].join('\n'));
   const child = spawn('supervisord', ['-c', config], { stdio: 'ignore' });
   const ctl = (args: string[]): { status: number | null; out: string } => {
