@@ -4,14 +4,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stackProbe } from '../probes/stack.js';
 import { parseProcNetTcp } from '../src/parsers/proc.js';
 import { parseRedisServerVersion } from '../src/parsers/redis.js';
 import { jsonOf, runCli } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { runProbe } from './helpers/probe-run.js';
-import { startRedis } from './helpers/services.js';
+import { startPostgres, startRedis } from './helpers/services.js';
 
 interface Checked { target: string; source: string; reachable: boolean; answers: boolean; authRequired: boolean; version: string | null }
 
@@ -122,5 +122,32 @@ test('ports: a listener is found in /proc/net/tcp; 80, 443 and 8000 on this host
     }
   } finally {
     server.close();
+  }
+});
+
+test('Debian\'s PostgreSQL started on a spare port: version and running, with its port and pg_isready', async () => {
+  const bin = '/usr/lib/postgresql/15/bin';
+  const versions = (() => {
+    try {
+      return readdirSync('/usr/lib/postgresql').sort((a, b) => Number(b) - Number(a));
+    } catch {
+      return [];
+    }
+  })();
+  const dir = versions[0] ? `/usr/lib/postgresql/${versions[0]}/bin` : bin;
+  if (requireComponent(executable(`${dir}/postgres`) && process.getuid?.() === 0, 'PostgreSQL server, run as root', 'apt install postgresql')) return;
+  const pg = await startPostgres(dir);
+  try {
+    const { envelope } = await runProbe(stackProbe);
+    assert.equal(envelope.metrics['stack.postgres_running'], true);
+    const version = /PostgreSQL\) (\S+)/.exec(spawnSync(`${dir}/postgres`, ['--version'], { encoding: 'utf8' }).stdout)?.[1];
+    assert.ok(version);
+    assert.equal(envelope.metrics['stack.postgres_version'], version);
+    const servers = (envelope.details['postgres'] as { servers: Array<{ ports: number[]; ready: string | null }> }).servers;
+    const mine = servers.find((s) => s.ports.includes(pg.port));
+    assert.ok(mine, JSON.stringify(servers));
+    assert.equal(mine.ready, 'accepting');
+  } finally {
+    await pg.stop();
   }
 });

@@ -1,6 +1,7 @@
 // Real servers for tests, each on private paths and spare ports, stopped and removed afterwards.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { waitFor } from './leftovers.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -108,4 +109,45 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
       }
     }
   }
+}
+
+export interface Postgres {
+  port: number;
+  dir: string;
+  child: ChildProcess;
+  stop(): Promise<void>;
+}
+
+/** Debian's PostgreSQL: a fresh cluster (initdb as the postgres user) on a spare loopback port, socket in its own dir. */
+export async function startPostgres(bin: string): Promise<Postgres> {
+  const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-postgres-'));
+  chmodSync(dir, 0o755);
+  const data = join(dir, 'data');
+  const asPostgres = (args: string[]): ReturnType<typeof spawnSync> => spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8', timeout: 120_000 });
+  mkdirSync(data, { mode: 0o700 });
+  spawnSync('chown', ['-R', 'postgres:postgres', dir]);
+  const init = asPostgres([join(bin, 'initdb'), '-D', data, '--auth=trust', '--no-sync', '-U', 'postgres']);
+  if (init.status !== 0) {
+    rmSync(dir, { recursive: true, force: true });
+    throw new Error(`initdb failed: ${String(init.stderr)}`);
+  }
+  const port = await sparePort();
+  const child = spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore', detached: true });
+  const stop = async (): Promise<void> => {
+    if (child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, 'SIGTERM');
+      } catch {
+        // gone
+      }
+    }
+    await stopProcess(child, 10_000);
+    rmSync(dir, { recursive: true, force: true });
+  };
+  const ready = await waitFor(() => spawnSync(join(bin, 'pg_isready'), ['-h', '127.0.0.1', '-p', String(port)]).status === 0, 30_000, 100);
+  if (!ready) {
+    await stop();
+    throw new Error('postgres did not become ready');
+  }
+  return { port, dir, child, stop };
 }
