@@ -428,7 +428,11 @@ export const supervisionProbe: ProbeDefinition = {
       const instance = instances.filter((i) => i.usable).sort((a, b) => Number(b.config === '/etc/supervisor/supervisord.conf') - Number(a.config === '/etc/supervisor/supervisord.conf'))[0];
       let result: ActiveResult;
       if (!sleepBin) result = { verified: null, reason: 'no sleep program to supervise', details: {} };
-      else if (systemd.supervisor?.usable && systemctl) result = await activeSystemd(ctx, systemctl, sleepBin);
+      else if (systemd.supervisor?.usable && systemctl) {
+        result = userInfo().uid !== 0 && metrics['supervision.user_manager_running'] !== true
+          ? { verified: null, reason: 'a transient systemd unit needs root, or a running systemd user manager for this user', details: {} }
+          : await activeSystemd(ctx, systemctl, sleepBin);
+      }
       else if (instance && supervisorctl) result = await activeSupervisord(ctx, instance, supervisorctl, sleepBin);
       else result = { verified: null, reason: 'no usable systemd or supervisord to test with (the active test supports those two)', details: {} };
       metrics['supervision.restart_verified'] = result.verified;
