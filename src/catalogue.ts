@@ -9,7 +9,7 @@ export interface MetricSpec {
   type: MetricType;
   /** May the agent report null ("could not be measured")? Every metric may be missing from a partial report. */
   nullable: boolean;
-  unit?: 'bytes' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
+  unit?: 'bytes' | 'bytes_per_second' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
   description: string;
 }
 
@@ -109,7 +109,7 @@ const disk: MetricSpec[] = [
   { id: 'disk.filesystem', type: 'string', nullable: true, description: 'Filesystem type of the deployment path: ext4, f2fs, btrfs, overlay ...' },
   { id: 'disk.device_kind', type: 'string', nullable: true, description: 'sd, emmc, nvme, ssd, rotational, ram or network' },
   { id: 'disk.fsync_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Small write + fsync latency, median' },
-  { id: 'disk.sequential_write_bytes_per_second', type: 'number', nullable: true, unit: 'per_second', description: 'Sequential write rate, fsync included (bytes per second)' },
+  { id: 'disk.sequential_write_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Sequential write rate, fsync included (bytes per second)' },
 ];
 
 const streaming: MetricSpec[] = [
