@@ -2,24 +2,15 @@
 // reason, within its timeout, and is killed with its children.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { jsonOf, runCli } from './helpers/cli.js';
+import { processesMentioning } from './helpers/probe-run.js';
 
 function fake(dir: string, name: string, body: string): void {
   writeFileSync(join(dir, name), `#!/bin/sh\n${body}\n`);
   chmodSync(join(dir, name), 0o755);
-}
-
-function processesMentioning(needle: string): number[] {
-  return readdirSync('/proc').filter((e) => /^\d+$/.test(e)).filter((e) => {
-    try {
-      return readFileSync(`/proc/${e}/cmdline`, 'latin1').includes(needle);
-    } catch {
-      return false;
-    }
-  }).map(Number);
 }
 
 test('hanging nginx, redis-server, memcached and cc, and a systemctl printing garbage: nulls with reasons, run finishes, nothing left', async () => {

@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,7 @@ import { pythonProbe, type PythonInterpreterDetail, type PythonInterpreterOk } f
 import { maxDjangoFor } from '../src/django-support.js';
 import { AGENT_BUNDLE, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
-import { runProbe, unmeasured } from './helpers/probe-run.js';
+import { processesMentioning, runProbe, unmeasured } from './helpers/probe-run.js';
 
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
@@ -27,20 +27,6 @@ function interpreters(details: Record<string, unknown>): PythonInterpreterDetail
 
 function entryFor(details: Record<string, unknown>, path: string): PythonInterpreterDetail | undefined {
   return interpreters(details).find((i) => i.path === path || i.aliases.includes(path));
-}
-
-/** Processes whose command line mentions `needle` (a fake interpreter's private path). */
-function processesMentioning(needle: string): number[] {
-  const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      if (readFileSync(`/proc/${entry}/cmdline`, 'latin1').includes(needle)) pids.push(Number(entry));
-    } catch {
-      // gone
-    }
-  }
-  return pids;
 }
 
 function fakeInterpreter(dir: string, name: string, body: string): string {
