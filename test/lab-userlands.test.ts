@@ -55,6 +55,7 @@ for (const c of cases) {
     assert.ok((metrics['memory.total_bytes'] as number) > limits.memoryBytes, '/proc/meminfo shows the host; the limit is what counts');
     assert.equal(metrics['cpu.quota_cpus'], c.cpus);
     assert.equal(metrics['cpu.effective_cpus'], c.cpus);
+    assert.equal(metrics['python.version'], userland(c.arch).manifest.python, "Debian's python3 inside the userland, run under emulation");
     const agent = report['agent'] as Record<string, unknown>;
     assert.match(String(agent['node']), /^v?18\./, 'Debian bookworm ships Node 18');
   });
