@@ -8,7 +8,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp, stopChild, trackChild } from '../../src/process.js';
 import { LimitGroup, type Limits } from './cgroup-limits.js';
-import type { Userland } from './userland.js';
+import { LAB_ENTER_SCRIPT, type Userland } from './userland.js';
 
 export interface SshDevice {
   /** The device's own address, inside its network namespace. */
@@ -94,21 +94,6 @@ function waitForPort(host: string, port: number, timeoutMs: number, sshd: ChildP
 
 // Started under nsenter (network namespace only: `ip netns exec` would remount /sys and hide the cgroup
 // hierarchies) and unshare (a private mount namespace for the userland's /proc, /sys, /dev and /tmp).
-const DEVICE_SCRIPT = `
-set -e
-old_ifs=$IFS; IFS=:
-for f in $EDGEPROBE_LAB_PROCS; do echo 0 > "$f"; done
-IFS=$old_ifs
-unset EDGEPROBE_LAB_PROCS
-root=$1; shift
-if [ -n "$root" ]; then
-  mount -t proc proc "$root/proc"
-  mount --rbind /sys "$root/sys"
-  mount --bind /dev "$root/dev"
-  mount -t tmpfs -o mode=1777,size=256m tmpfs "$root/tmp"
-fi
-exec "$@"
-`;
 
 /** Starts the device and waits until sshd accepts connections. */
 export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevice> {
@@ -184,7 +169,7 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
 
     group = LimitGroup.create(`edgeprobe-lab-${name}`, options.limits);
     const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--mount', '--propagation', 'private', '--',
-      '/bin/sh', '-c', DEVICE_SCRIPT, 'lab-device', options.userland?.dir ?? '', '/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')], {
+      '/bin/sh', '-c', LAB_ENTER_SCRIPT, 'lab-device', options.userland?.dir ?? '', 'exec', '/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')], {
       detached: true,
       stdio: ['ignore', 'ignore', 'pipe'],
       env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EDGEPROBE_LAB_PROCS: group.procsFiles.join(':') },

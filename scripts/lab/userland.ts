@@ -84,21 +84,26 @@ export interface RunResult extends ExecResult {
   peakMemoryBytes: number | null;
 }
 
-// Runs as PID 1 of a fresh PID namespace with a private mount namespace. It joins the limit groups, gives the
-// userland a /proc of its own, the host's /sys (so cgroup files are readable) and /dev, a private /tmp, then
-// chroots. The mounts disappear with the namespace: nothing is left in the cached directory.
-const ENTER_SCRIPT = `
+// Shared by runs and SSH devices, started by unshare with a private mount namespace: joins the limit groups
+// (the cgroup.procs files in $EDGEPROBE_LAB_PROCS), gives the userland $1 (if any) a /proc of its own, the host's
+// /sys (so cgroup files are readable), /dev and a private /tmp, then either chroots into it ($2 = "chroot") or
+// runs the command as it is (sshd, which chroots each session itself). The mounts disappear with the namespace:
+// nothing is left in the cached directory.
+export const LAB_ENTER_SCRIPT = `
 set -e
 old_ifs=$IFS; IFS=:
 for f in $EDGEPROBE_LAB_PROCS; do echo 0 > "$f"; done
 IFS=$old_ifs
 unset EDGEPROBE_LAB_PROCS
-root=$1; shift
-mount -t proc proc "$root/proc"
-mount --rbind /sys "$root/sys"
-mount --bind /dev "$root/dev"
-mount -t tmpfs -o mode=1777,size=256m tmpfs "$root/tmp"
-exec chroot "$root" "$@"
+root=$1; how=$2; shift 2
+if [ -n "$root" ]; then
+  mount -t proc proc "$root/proc"
+  mount --rbind /sys "$root/sys"
+  mount --bind /dev "$root/dev"
+  mount -t tmpfs -o mode=1777,size=256m tmpfs "$root/tmp"
+fi
+if [ "$how" = chroot ]; then exec chroot "$root" "$@"; fi
+exec "$@"
 `;
 
 let groupCounter = 0;
@@ -119,7 +124,7 @@ export async function runInUserland(userland: Userland, command: readonly string
     };
     const result = await execCommand(
       'unshare',
-      ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', ENTER_SCRIPT, 'lab-enter', userland.dir, ...command],
+      ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', LAB_ENTER_SCRIPT, 'lab-enter', userland.dir, 'chroot', ...command],
       { timeoutMs: options.timeoutMs, env, ...(options.input !== undefined ? { input: options.input } : {}) },
     );
     return { ...result, peakMemoryBytes: group ? group.peakMemoryBytes() : null };
