@@ -86,6 +86,11 @@ async function main(): Promise<number> {
     process.stderr.write('bench: /usr/bin/time (Debian package "time") is needed to measure peak RSS\n');
     return 2;
   }
+  const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming'].filter((section) => args.only.has(section as Section));
+  if (needsRoot.length > 0 && process.getuid?.() !== 0) {
+    process.stderr.write(`bench: ${needsRoot.join(', ')} need root (cgroups, network namespaces); run as root or pick others with --only\n`);
+    return 2;
+  }
   const options: BenchOptions = { runs: args.runs, log: (line) => process.stderr.write(`bench: ${line}\n`) };
   const startedAt = new Date();
   const loadAtStart = loadavg();
