@@ -3,11 +3,13 @@ import type { ProbeDefinition } from '../src/probe.js';
 import { cpuProbe } from './cpu.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
+import { streamingProbe } from './streaming.js';
 
 export const ALL_PROBES: readonly ProbeDefinition[] = [
   hostProbe,
   memoryProbe,
   cpuProbe,
+  streamingProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

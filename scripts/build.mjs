@@ -1,7 +1,7 @@
 // Builds everything: TypeScript to dist/, the report schema beside it, and the one-file device agent
 // dist/edgeprobe-agent.js (esbuild, CommonJS so that `node -` can run it from stdin, Node >= 18).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -48,6 +48,25 @@ function collectFiles(relativeDir, into) {
 }
 const bundledFiles = {};
 for (const dir of BUNDLED_DIRS) collectFiles(dir, bundledFiles);
+
+// The streaming probe's Node echo server runs as a child `node -` process with ws inside it: bundled once
+// here, read with readPackageFile() from dist/ in a checkout and carried inside the agent.
+const NODE_ECHO_SERVER = 'dist/streaming/node-echo-server.cjs';
+const echoServer = await build({
+  entryPoints: [join(root, 'src', 'streaming', 'node-echo-server.ts')],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  target: 'node18',
+  minify: true,
+  legalComments: 'none',
+  write: false,
+  logLevel: 'warning',
+});
+const echoServerText = echoServer.outputFiles[0].text;
+mkdirSync(join(root, 'dist', 'streaming'), { recursive: true });
+writeFileSync(join(root, NODE_ECHO_SERVER), echoServerText);
+bundledFiles[NODE_ECHO_SERVER] = echoServerText;
 
 await build({
   entryPoints: [join(root, 'src', 'agent.ts')],

@@ -9,7 +9,7 @@ export interface MetricSpec {
   type: MetricType;
   /** May the agent report null ("could not be measured")? Every metric may be missing from a partial report. */
   nullable: boolean;
-  unit?: 'bytes' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
+  unit?: 'bytes' | 'seconds' | 'ms' | 'per_second' | 'bytes_per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
   description: string;
 }
 
@@ -93,7 +93,40 @@ const streaming: MetricSpec[] = [
   { id: 'streaming.python_p99_ms', type: 'number', nullable: true, unit: 'ms', description: 'Latency p99, stdlib-asyncio Python server' },
   { id: 'streaming.channels_messages_per_second', type: 'number', nullable: true, unit: 'per_second', description: 'Same clients, a real Django Channels consumer under daphne or uvicorn' },
   { id: 'streaming.channels_p99_ms', type: 'number', nullable: true, unit: 'ms', description: 'Latency p99, Django Channels consumer' },
-  { id: 'streaming.bytes_per_connection', type: 'number', nullable: true, unit: 'bytes', description: 'Memory cost of one idle WebSocket connection on the Python side' },
+  { id: 'streaming.bytes_per_connection', type: 'number', nullable: true, unit: 'bytes', description: 'Memory cost of one idle WebSocket connection on the Python side: the channels tier\'s, else the python tier\'s' },
+  { id: 'streaming.node_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Pipelined 16 KiB echoes, payload bytes per second, Node `ws` server' },
+  { id: 'streaming.node_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p50, one message in flight per client, Node `ws` server' },
+  { id: 'streaming.node_p95_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p95, Node `ws` server' },
+  { id: 'streaming.node_bytes_per_connection', type: 'number', nullable: true, unit: 'bytes', description: 'Server RSS growth per idle WebSocket connection, Node `ws` server' },
+  { id: 'streaming.node_sustained_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Fixed-bitrate stream: payload bytes per second achieved, Node `ws` server' },
+  { id: 'streaming.node_sustained_late_frames', type: 'number', nullable: true, description: 'Fixed-bitrate stream: frames echoed more than one frame interval late, or lost, Node `ws` server' },
+  { id: 'streaming.node_sustained_jitter_ms', type: 'number', nullable: true, unit: 'ms', description: 'Fixed-bitrate stream: RFC 3550 interarrival jitter, Node `ws` server' },
+  { id: 'streaming.python_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Pipelined 16 KiB echoes, payload bytes per second, stdlib-asyncio Python server' },
+  { id: 'streaming.python_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p50, one message in flight per client, stdlib-asyncio Python server' },
+  { id: 'streaming.python_p95_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p95, stdlib-asyncio Python server' },
+  { id: 'streaming.python_bytes_per_connection', type: 'number', nullable: true, unit: 'bytes', description: 'Server RSS growth per idle WebSocket connection, stdlib-asyncio Python server' },
+  { id: 'streaming.python_sustained_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Fixed-bitrate stream: payload bytes per second achieved, stdlib-asyncio Python server' },
+  { id: 'streaming.python_sustained_late_frames', type: 'number', nullable: true, description: 'Fixed-bitrate stream: frames echoed more than one frame interval late, or lost, stdlib-asyncio Python server' },
+  { id: 'streaming.python_sustained_jitter_ms', type: 'number', nullable: true, unit: 'ms', description: 'Fixed-bitrate stream: RFC 3550 interarrival jitter, stdlib-asyncio Python server' },
+  { id: 'streaming.channels_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Pipelined 16 KiB echoes, payload bytes per second, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p50, one message in flight per client, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_p95_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p95, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_bytes_per_connection', type: 'number', nullable: true, unit: 'bytes', description: 'Server RSS growth per idle WebSocket connection, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_sustained_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Fixed-bitrate stream: payload bytes per second achieved, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_sustained_late_frames', type: 'number', nullable: true, description: 'Fixed-bitrate stream: frames echoed more than one frame interval late, or lost, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_sustained_jitter_ms', type: 'number', nullable: true, unit: 'ms', description: 'Fixed-bitrate stream: RFC 3550 interarrival jitter, Django Channels consumer, InMemoryChannelLayer' },
+  { id: 'streaming.channels_redis_messages_per_second', type: 'number', nullable: true, unit: 'per_second', description: 'Pipelined 64 B echoes per second, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Pipelined 16 KiB echoes, payload bytes per second, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p50, one message in flight per client, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_p95_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p95, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_p99_ms', type: 'number', nullable: true, unit: 'ms', description: 'Echo latency p99, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_bytes_per_connection', type: 'number', nullable: true, unit: 'bytes', description: 'Server RSS growth per idle WebSocket connection, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_sustained_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Fixed-bitrate stream: payload bytes per second achieved, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_sustained_late_frames', type: 'number', nullable: true, description: 'Fixed-bitrate stream: frames echoed more than one frame interval late, or lost, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.channels_redis_sustained_jitter_ms', type: 'number', nullable: true, unit: 'ms', description: 'Fixed-bitrate stream: RFC 3550 interarrival jitter, Django Channels consumer, RedisChannelLayer' },
+  { id: 'streaming.idle_connections', type: 'number', nullable: true, description: 'Idle connections opened per tier for the bytes_per_connection figures (scaled to memory)' },
+  { id: 'streaming.sustained_target_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Payload rate the fixed-bitrate stream asked for (--stream-bitrate, default 2 Mbit/s)' },
+  { id: 'streaming.suspect', type: 'boolean', nullable: true, description: 'The device throttled, ran hot or was busy during the streaming probe: figures may be low' },
 ];
 
 export const METRIC_CATALOGUE: readonly MetricSpec[] = [

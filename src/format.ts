@@ -30,6 +30,7 @@ export function formatMetric(id: string, value: Exclude<MetricValue, null>): str
     case 'seconds': return `${value.toFixed(2)} s`;
     case 'celsius': return `${value.toFixed(1)} °C`;
     case 'per_second': return `${formatCount(value)}/s`;
+    case 'bytes_per_second': return `${formatBytes(value)}/s`;
     case 'cpus': return `${Number.isInteger(value) ? value : value.toFixed(2)} CPU${value === 1 ? '' : 's'}`;
     case 'bits': return `${value}-bit`;
     default: return formatCount(value);

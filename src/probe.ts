@@ -19,6 +19,11 @@ export interface RunOptions {
   activeSupervision?: boolean;
   /** Seconds the streaming phases may take together. */
   duration?: number;
+  /** Streaming probe: Redis for the RedisChannelLayer tier, ASGI server, tiers to measure, stream bitrate in Mbit/s. */
+  redisUrl?: string;
+  asgiServer?: 'daphne' | 'uvicorn';
+  streamingTiers?: string[];
+  streamBitrate?: number;
   /** Seconds the whole run may take. */
   timeout?: number;
   label?: string;

@@ -10,6 +10,7 @@ import type { Report } from '../report.js';
 import { renderReportText } from '../render/text.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
+import { ASGI_SERVERS, STREAMING_TIERS, redisUrlProblem } from '../streaming/plan.js';
 
 export const RUN_FORMATS = ['text', 'json'] as const;
 
@@ -27,6 +28,10 @@ export interface RunCommandOptions {
   path?: string;
   activeSupervision?: boolean;
   duration?: number;
+  redisUrl?: string;
+  asgiServer?: (typeof ASGI_SERVERS)[number];
+  streamingTiers?: string[];
+  streamBitrate?: number;
 }
 
 function checkRoot(root: string): string {
@@ -66,6 +71,20 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
   if (opts.path) options.path = opts.path;
   if (opts.activeSupervision) options.activeSupervision = true;
   if (opts.duration !== undefined) options.duration = opts.duration;
+  if (opts.redisUrl !== undefined) {
+    const problem = redisUrlProblem(opts.redisUrl);
+    if (problem) throw new UsageError(`--redis-url: ${problem}`);
+    options.redisUrl = opts.redisUrl;
+  }
+  if (opts.asgiServer) options.asgiServer = opts.asgiServer;
+  for (const tier of opts.streamingTiers ?? []) {
+    if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
+  }
+  if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
+  if (opts.streamBitrate !== undefined) {
+    if (opts.streamBitrate > 1000) throw new UsageError('--stream-bitrate: at most 1000 Mbit/s');
+    options.streamBitrate = opts.streamBitrate;
+  }
   return options;
 }
 
@@ -116,7 +135,11 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--python <path>', 'also consider this Python interpreter')
     .option('--path <dir>', 'deployment path for the disk probe (default: home directory)')
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
-    .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--duration <seconds>', 'time the streaming phases may take together (default 20)', parsePositiveNumber('--duration'))
+    .option('--redis-url <url>', 'Redis for the streaming probe\'s RedisChannelLayer tier (default redis://127.0.0.1:6379/0 when it answers)')
+    .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
+    .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
+    .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };
