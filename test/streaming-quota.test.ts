@@ -1,0 +1,80 @@
+// The streaming figures track the device's capacity: the same run inside a cgroup v1 CPU quota of 0.5 CPU
+// carries clearly fewer messages per second than outside it. The machine is shared and noisy, so the runs
+// are interleaved (free, limited, free, limited ...) and their medians compared.
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
+import type { Report } from '../src/report.js';
+import { percentile } from '../src/streaming/stats.js';
+import { CLI, requireComponent, run, waitFor } from './helpers/streaming.js';
+
+const CPU_HIERARCHY = '/sys/fs/cgroup/cpu';
+
+function cgroupV1CpuWritable(): boolean {
+  try {
+    accessSync(CPU_HIERARCHY, constants.W_OK);
+    return existsSync(`${CPU_HIERARCHY}/cpu.cfs_quota_us`);
+  } catch {
+    return false;
+  }
+}
+
+function cgexecPresent(): boolean {
+  return ['/usr/bin/cgexec', '/usr/sbin/cgexec', '/bin/cgexec'].some(existsSync);
+}
+
+test('a 0.5 CPU quota makes streaming throughput clearly lower than the same run without it', { timeout: 120_000 }, async (t) => {
+  if (!requireComponent(t, cgroupV1CpuWritable(), `a writable cgroup v1 cpu hierarchy at ${CPU_HIERARCHY}`)) return;
+  if (!requireComponent(t, cgexecPresent(), 'cgexec (cgroup-tools)')) return;
+  const name = `edgeprobe-test-${randomUUID()}`;
+  const dir = `${CPU_HIERARCHY}/${name}`;
+  mkdirSync(dir);
+  try {
+    writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
+    writeFileSync(`${dir}/cpu.cfs_quota_us`, '50000');
+    const membership = await run('cgexec', ['-g', `cpu:${name}`, 'cat', '/proc/self/cgroup']);
+    assert.match(membership.stdout, new RegExp(`^\\d+:cpu(,cpuacct)?:/${name}$`, 'm'), 'cgexec puts processes into the group');
+    const args = [CLI, 'run', '--only', 'streaming', '--streaming-tiers', 'node', '--duration', '2', '--format', 'json'];
+    const once = async (limited: boolean): Promise<{ messages: number; bytes: number }> => {
+      const result = limited
+        ? await run('cgexec', ['-g', `cpu:${name}`, process.execPath, ...args])
+        : await run(process.execPath, args);
+      assert.equal(result.code, 0, result.stderr);
+      const report = JSON.parse(result.stdout) as Report;
+      const messages = report.metrics['streaming.node_messages_per_second'];
+      const bytes = report.metrics['streaming.node_bytes_per_second'];
+      assert.equal(typeof messages, 'number');
+      assert.equal(typeof bytes, 'number');
+      return { messages: messages as number, bytes: bytes as number };
+    };
+    const free: number[] = [];
+    const limited: number[] = [];
+    const freeBytes: number[] = [];
+    const limitedBytes: number[] = [];
+    for (let round = 0; round < 3; round++) {
+      const a = await once(false);
+      const b = await once(true);
+      free.push(a.messages);
+      freeBytes.push(a.bytes);
+      limited.push(b.messages);
+      limitedBytes.push(b.bytes);
+    }
+    const freeMedian = percentile(free, 50) ?? 0;
+    const limitedMedian = percentile(limited, 50) ?? 0;
+    t.diagnostic(`messages/s without quota ${free.join(', ')}; with 0.5 CPU ${limited.join(', ')}`);
+    t.diagnostic(`bytes/s without quota ${freeBytes.join(', ')}; with 0.5 CPU ${limitedBytes.join(', ')}`);
+    assert.ok(limitedMedian < 0.7 * freeMedian, `median ${limitedMedian} msg/s under the quota vs ${freeMedian} without`);
+    assert.ok((percentile(limitedBytes, 50) ?? 0) < 0.7 * (percentile(freeBytes, 50) ?? 0), 'bytes per second drop too');
+  } finally {
+    // The runs are over; the group empties as soon as their processes are reaped.
+    await waitFor(() => {
+      try {
+        rmdirSync(dir);
+        return true;
+      } catch {
+        return false;
+      }
+    }, 5_000);
+  }
+});
