@@ -51,15 +51,11 @@ for (const dir of BUNDLED_DIRS) collectFiles(dir, bundledFiles);
 
 // The streaming probe's Node echo server runs as a child `node -` process with ws inside it: bundled once
 // here, read with readPackageFile() from dist/ in a checkout and carried inside the agent.
+const NODE18_SCRIPT = { bundle: true, platform: 'node', format: 'cjs', target: 'node18', minify: true, legalComments: 'none' };
 const NODE_ECHO_SERVER = 'dist/streaming/node-echo-server.cjs';
 const echoServer = await build({
+  ...NODE18_SCRIPT,
   entryPoints: [join(root, 'src', 'streaming', 'node-echo-server.ts')],
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node18',
-  minify: true,
-  legalComments: 'none',
   write: false,
   logLevel: 'warning',
 });
@@ -71,12 +67,7 @@ bundledFiles[NODE_ECHO_SERVER] = echoServerText;
 await build({
   entryPoints: [join(root, 'src', 'agent.ts')],
   outfile: join(root, 'dist', 'edgeprobe-agent.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node18',
-  minify: true,
-  legalComments: 'none',
+  ...NODE18_SCRIPT,
   banner: { js: `#!/usr/bin/env node\n// edgeprobe agent ${pkg.version}: one file, no dependencies beside it. Run: node edgeprobe-agent.js run --help` },
   define: {
     EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version),

@@ -77,6 +77,17 @@ class ClientPool {
   }
 }
 
+/** Opens `count` clients, runs `body` with them and closes them all afterwards, whatever happens. */
+async function withClients<T>(url: string, count: number, connectTimeoutMs: number, signal: AbortSignal, body: (sockets: WebSocket[]) => Promise<T>): Promise<T> {
+  const pool = new ClientPool(signal);
+  try {
+    const sockets = await Promise.all(Array.from({ length: count }, () => pool.open(url, connectTimeoutMs)));
+    return await body(sockets);
+  } finally {
+    pool.dispose();
+  }
+}
+
 function asBuffer(data: WebSocket.RawData): Buffer {
   if (Buffer.isBuffer(data)) return data;
   if (Array.isArray(data)) return Buffer.concat(data);
@@ -91,9 +102,8 @@ export interface Identity {
 
 /** Asks a server who it is: every tier answers "edgeprobe:identify" with a JSON tag and its echo count. */
 export async function identify(url: string, timeoutMs: number, signal: AbortSignal): Promise<Identity> {
-  const pool = new ClientPool(signal);
-  try {
-    const socket = await pool.open(url, timeoutMs);
+  return withClients(url, 1, timeoutMs, signal, async ([socket]) => {
+    if (!socket) throw new PhaseError('no connection');
     const reply = new Promise<Identity>((resolve, reject) => {
       const timer = setTimeout(() => reject(new PhaseError('no answer to the identify message')), timeoutMs);
       socket.on('message', (data, isBinary) => {
@@ -111,10 +121,8 @@ export async function identify(url: string, timeoutMs: number, signal: AbortSign
       signal.addEventListener('abort', () => reject(abortError(signal)), { once: true });
     });
     socket.send(IDENTIFY);
-    return await reply;
-  } finally {
-    pool.dispose();
-  }
+    return reply;
+  });
 }
 
 export interface LatencyResult {
@@ -135,9 +143,7 @@ export async function latencyPhase(
   options: { clients: number; payloadBytes: number; durationMs: number; connectTimeoutMs: number },
   signal: AbortSignal,
 ): Promise<LatencyResult> {
-  const pool = new ClientPool(signal);
-  try {
-    const sockets = await Promise.all(Array.from({ length: options.clients }, () => pool.open(url, options.connectTimeoutMs)));
+  return withClients(url, options.clients, options.connectTimeoutMs, signal, async (sockets) => {
     const payload = randomBytes(options.payloadBytes);
     const start = performance.now();
     const warmEnd = start + Math.min(250, options.durationMs * 0.1);
@@ -186,9 +192,7 @@ export async function latencyPhase(
       maxMs: round(samples.length === 0 ? null : Math.max(...samples)),
       echoes,
     };
-  } finally {
-    pool.dispose();
-  }
+  });
 }
 
 export interface ThroughputResult {
@@ -211,9 +215,7 @@ export async function throughputPhase(
   options: { clients: number; window: number; payloadBytes: number; durationMs: number; connectTimeoutMs: number },
   signal: AbortSignal,
 ): Promise<ThroughputResult> {
-  const pool = new ClientPool(signal);
-  try {
-    const sockets = await Promise.all(Array.from({ length: options.clients }, () => pool.open(url, options.connectTimeoutMs)));
+  return withClients(url, options.clients, options.connectTimeoutMs, signal, async (sockets) => {
     const payload = randomBytes(options.payloadBytes);
     const start = performance.now();
     const warmEnd = start + Math.min(300, options.durationMs * 0.15);
@@ -251,9 +253,7 @@ export async function throughputPhase(
       bytesPerSecond: Math.round(perSecond * options.payloadBytes),
       echoes,
     };
-  } finally {
-    pool.dispose();
-  }
+  });
 }
 
 export interface IdleResult {
@@ -354,9 +354,8 @@ export async function sustainedPhase(
   options: { bitsPerSecond: number; frameBytes: number; durationMs: number; connectTimeoutMs: number },
   signal: AbortSignal,
 ): Promise<SustainedResult> {
-  const pool = new ClientPool(signal);
-  try {
-    const socket = await pool.open(url, options.connectTimeoutMs);
+  return withClients(url, 1, options.connectTimeoutMs, signal, async ([socket]) => {
+    if (!socket) throw new PhaseError('no connection');
     const frameBytes = Math.max(8, options.frameBytes);
     const intervalMs = (frameBytes * 8 * 1000) / options.bitsPerSecond;
     const count = Math.max(1, Math.floor(options.durationMs / intervalMs));
@@ -404,7 +403,5 @@ export async function sustainedPhase(
     if (failure) throw failure;
     const summary = summariseSustained(frames, start, count * intervalMs, intervalMs);
     return { ...summary, bitsPerSecond: options.bitsPerSecond, frameBytes, intervalMs: roundTo(intervalMs, 3), durationMs: Math.round(count * intervalMs) };
-  } finally {
-    pool.dispose();
-  }
+  });
 }
