@@ -240,6 +240,36 @@ function writeChannelsProject(dir: string): void {
   writeFileSync(join(dir, 'serve.py'), readPackageFile(`${ASSETS}/channels_project/serve.py`));
 }
 
+/** How to start the server of a tier; the channels tiers share one generated project. */
+function serverSpec(
+  tier: StreamingTier,
+  setup: { choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string; startTimeoutMs: number; projectDir: () => string },
+): ServerSpec {
+  const { choice, asgi, startTimeoutMs } = setup;
+  if (tier === 'node') {
+    return {
+      name: 'node', file: process.execPath, args: ['-', '--edgeprobe-streaming-node', '--lifeline'],
+      input: readPackageFile(NODE_ECHO_SERVER), path: '/', startTimeoutMs,
+    };
+  }
+  if (tier === 'python') {
+    if (!choice?.python) throw new Error('no Python interpreter');
+    return {
+      name: 'python', file: choice.python.path, args: ['-', '--edgeprobe-streaming-python', '--lifeline'],
+      input: readPackageFile(`${ASSETS}/ws_echo_server.py`), env: pythonEnv(), path: '/', startTimeoutMs,
+    };
+  }
+  if (!choice?.channelsPython || !asgi) throw new Error('no Django Channels stack');
+  const layerEnv: Record<string, string> = tier === 'channels_redis'
+    ? { EDGEPROBE_CHANNEL_LAYER: 'redis', EDGEPROBE_REDIS_URL: setup.redisUrl, EDGEPROBE_REDIS_PREFIX: `edgeprobe-${randomBytes(6).toString('hex')}` }
+    : { EDGEPROBE_CHANNEL_LAYER: 'memory' };
+  const projectDir = setup.projectDir();
+  return {
+    name: tier, file: choice.channelsPython.path, args: [join(projectDir, 'serve.py'), asgi, '--lifeline'],
+    cwd: projectDir, env: pythonEnv(layerEnv), path: '/echo/', startTimeoutMs,
+  };
+}
+
 async function measureTier(
   ctx: ProbeContext,
   tier: StreamingTier,
@@ -397,8 +427,8 @@ export const streamingProbe: ProbeDefinition = {
     const before = await snapshot(ctx);
     const tierDetails: Record<string, unknown> = {};
     const results = new Map<StreamingTier, TierResult>();
-    const projectDir = tiers.some((t) => t === 'channels' || t === 'channels_redis') ? ctx.tempDir('streaming') : null;
-    if (projectDir) writeChannelsProject(projectDir);
+    let projectDir: string | null = null;
+    let projectWritten = false;
 
     for (const tier of STREAMING_TIERS) {
       const why = skipped.get(tier);
@@ -416,31 +446,14 @@ export const streamingProbe: ProbeDefinition = {
         continue;
       }
       const startTimeoutMs = Math.min(60_000, remainingMs - tierMs);
-      let spec: ServerSpec;
-      if (tier === 'node') {
-        spec = {
-          name: 'node', file: process.execPath, args: ['-', '--edgeprobe-streaming-node', '--lifeline'],
-          input: readPackageFile(NODE_ECHO_SERVER), path: '/', startTimeoutMs,
-        };
-      } else if (tier === 'python' && choice?.python) {
-        spec = {
-          name: 'python', file: choice.python.path, args: ['-', '--edgeprobe-streaming-python', '--lifeline'],
-          input: readPackageFile(`${ASSETS}/ws_echo_server.py`), env: pythonEnv(), path: '/', startTimeoutMs,
-        };
-      } else if (choice?.channelsPython && asgi && projectDir) {
-        const layerEnv: Record<string, string> = tier === 'channels_redis'
-          ? { EDGEPROBE_CHANNEL_LAYER: 'redis', EDGEPROBE_REDIS_URL: redisUrl, EDGEPROBE_REDIS_PREFIX: `edgeprobe-${randomBytes(6).toString('hex')}` }
-          : { EDGEPROBE_CHANNEL_LAYER: 'memory' };
-        spec = {
-          name: tier, file: choice.channelsPython.path, args: [join(projectDir, 'serve.py'), asgi, '--lifeline'],
-          cwd: projectDir, env: pythonEnv(layerEnv), path: '/echo/', startTimeoutMs,
-        };
-      } else {
-        nullTier(tier, 'no server available', metrics, unmeasured);
-        continue;
-      }
       let server: RunningServer | null = null;
       try {
+        const spec = serverSpec(tier, { choice, asgi, redisUrl, startTimeoutMs, projectDir: () => {
+          projectDir ??= ctx.tempDir('streaming');
+          if (!projectWritten) writeChannelsProject(projectDir);
+          projectWritten = true;
+          return projectDir;
+        } });
         ctx.log(`${tier}: starting the server`);
         server = await startServer(spec, ctx.signal);
         ctx.log(`${tier}: listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
