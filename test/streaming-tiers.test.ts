@@ -132,7 +132,7 @@ test('--quick and --root leave every streaming metric null with the reason; bad 
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }
-  for (const bad of [['--redis-url', 'http://x'], ['--streaming-tiers', 'node,rust'], ['--asgi-server', 'gunicorn'], ['--stream-bitrate', '0']]) {
+  for (const bad of [['--duration', '200'], ['--redis-url', 'http://x'], ['--streaming-tiers', 'node,rust'], ['--asgi-server', 'gunicorn'], ['--stream-bitrate', '0']]) {
     const result = await run(process.execPath, [CLI, 'run', '--only', 'streaming', ...bad]);
     assert.equal(result.code, 2, `${bad.join(' ')}: ${result.stderr}`);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');

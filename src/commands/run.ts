@@ -71,6 +71,9 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
   if (opts.path) options.path = opts.path;
   if (opts.activeSupervision) options.activeSupervision = true;
   if (opts.duration !== undefined) options.duration = opts.duration;
+  if (opts.duration !== undefined && !opts.quick && opts.duration + 15 > opts.timeout) {
+    throw new UsageError(`--duration ${opts.duration} leaves the streaming probe no room within --timeout ${opts.timeout}: raise --timeout to at least ${Math.ceil(opts.duration * 1.25 + 30)}`);
+  }
   if (opts.redisUrl !== undefined) {
     const problem = redisUrlProblem(opts.redisUrl);
     if (problem) throw new UsageError(`--redis-url: ${problem}`);
