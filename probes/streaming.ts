@@ -354,6 +354,60 @@ function allNull(reason: string, details: Record<string, unknown>): ProbeOutput 
   return { metrics, details: { ...details, skipped: reason }, unmeasured };
 }
 
+/** Marks tiers as not run, keeping the first reason each got. */
+function leaveOut(skipped: Map<StreamingTier, string>, tiers: readonly StreamingTier[], reason: string): void {
+  for (const tier of tiers) if (!skipped.has(tier)) skipped.set(tier, reason);
+}
+
+/** Which tiers can run here, with the interpreter and ASGI server they use; the others get their reason. */
+async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
+  skipped: Map<StreamingTier, string>; choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string;
+}> {
+  const wanted = new Set<StreamingTier>(ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS);
+  const skipped = new Map<StreamingTier, string>();
+  leaveOut(skipped, STREAMING_TIERS.filter((tier) => !wanted.has(tier)), 'not selected by --streaming-tiers');
+
+  const givenRedis = ctx.options.redisUrl ?? null;
+  const redisUrl = givenRedis ?? DEFAULT_REDIS_URL;
+  const needsPython = wanted.has('python') || wanted.has('channels') || wanted.has('channels_redis');
+  let choice: PythonChoice | null = null;
+  if (needsPython) {
+    choice = await choosePython(ctx, wanted.has('channels_redis') ? redisUrl : null);
+    details['python'] = {
+      source: choice.source,
+      interpreter: choice.python?.path ?? null,
+      channelsInterpreter: choice.channelsPython?.path ?? null,
+      inspected: choice.inspected.map((i) => ('error' in i ? i : { path: i.path, version: i.version, modules: i.modules })),
+    };
+    if (!choice.python) {
+      leaveOut(skipped, ['python', 'channels', 'channels_redis'], choice.pythonReason);
+    } else if (!choice.channelsPython) {
+      leaveOut(skipped, ['channels', 'channels_redis'], choice.channelsReason);
+    }
+  }
+  let asgi: AsgiServer | null = null;
+  if (choice?.channelsPython && (!skipped.has('channels') || !skipped.has('channels_redis'))) {
+    const picked = pickAsgiServer(ctx, choice.channelsPython);
+    asgi = picked.server;
+    details['asgiServer'] = { server: picked.server, why: picked.reason };
+    if (!asgi) leaveOut(skipped, ['channels', 'channels_redis'], picked.reason);
+  }
+  if (plan.channelsRefused) leaveOut(skipped, ['channels', 'channels_redis'], plan.channelsRefused);
+  if (!skipped.has('channels_redis') && choice?.channelsPython) {
+    const py = choice.channelsPython;
+    const redis = py.redis;
+    details['redis'] = { url: redactRedisUrl(redisUrl), given: givenRedis !== null, ...(redis ?? {}) };
+    if (!py.modules['channels_redis']) leaveOut(skipped, ['channels_redis'], `channels_redis not importable by ${py.path}`);
+    else if (!redis?.reachable) {
+      leaveOut(skipped, ['channels_redis'], givenRedis
+        ? `no Redis answering at ${redactRedisUrl(redisUrl)} (${redis?.error ?? 'not checked'})`
+        : `no Redis answering at ${DEFAULT_REDIS_URL}; give one with --redis-url`);
+    }
+  }
+
+  return { skipped, choice, asgi, redisUrl };
+}
+
 export const streamingProbe: ProbeDefinition = {
   id: 'streaming',
   title: 'WebSocket streaming',
@@ -379,48 +433,7 @@ export const streamingProbe: ProbeDefinition = {
 
     const metrics: Metrics = {};
     const unmeasured: Record<string, string> = {};
-    const wanted = new Set<StreamingTier>(ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS);
-    const skipped = new Map<StreamingTier, string>();
-    for (const tier of STREAMING_TIERS) if (!wanted.has(tier)) skipped.set(tier, 'not selected by --streaming-tiers');
-
-    const givenRedis = ctx.options.redisUrl ?? null;
-    const redisUrl = givenRedis ?? DEFAULT_REDIS_URL;
-    const needsPython = wanted.has('python') || wanted.has('channels') || wanted.has('channels_redis');
-    let choice: PythonChoice | null = null;
-    if (needsPython) {
-      choice = await choosePython(ctx, wanted.has('channels_redis') ? redisUrl : null);
-      details['python'] = {
-        source: choice.source,
-        interpreter: choice.python?.path ?? null,
-        channelsInterpreter: choice.channelsPython?.path ?? null,
-        inspected: choice.inspected.map((i) => ('error' in i ? i : { path: i.path, version: i.version, modules: i.modules })),
-      };
-      if (!choice.python) {
-        for (const tier of ['python', 'channels', 'channels_redis'] as const) if (!skipped.has(tier)) skipped.set(tier, choice.pythonReason);
-      } else if (!choice.channelsPython) {
-        for (const tier of ['channels', 'channels_redis'] as const) if (!skipped.has(tier)) skipped.set(tier, choice.channelsReason);
-      }
-    }
-    let asgi: AsgiServer | null = null;
-    if (choice?.channelsPython && (!skipped.has('channels') || !skipped.has('channels_redis'))) {
-      const picked = pickAsgiServer(ctx, choice.channelsPython);
-      asgi = picked.server;
-      details['asgiServer'] = { server: picked.server, why: picked.reason };
-      if (!asgi) for (const tier of ['channels', 'channels_redis'] as const) if (!skipped.has(tier)) skipped.set(tier, picked.reason);
-    }
-    if (plan.channelsRefused) for (const tier of ['channels', 'channels_redis'] as const) if (!skipped.has(tier)) skipped.set(tier, plan.channelsRefused);
-    if (!skipped.has('channels_redis') && choice?.channelsPython) {
-      const py = choice.channelsPython;
-      const redis = py.redis;
-      details['redis'] = { url: redactRedisUrl(redisUrl), given: givenRedis !== null, ...(redis ?? {}) };
-      if (!py.modules['channels_redis']) skipped.set('channels_redis', `channels_redis not importable by ${py.path}`);
-      else if (!redis?.reachable) {
-        skipped.set('channels_redis', givenRedis
-          ? `no Redis answering at ${redactRedisUrl(redisUrl)} (${redis?.error ?? 'not checked'})`
-          : `no Redis answering at ${DEFAULT_REDIS_URL}; give one with --redis-url`);
-      }
-    }
-
+    const { skipped, choice, asgi, redisUrl } = await resolveTiers(ctx, plan, details);
     const tiers = STREAMING_TIERS.filter((t) => !skipped.has(t));
     const schedule = phaseSchedule(durationS * 1000, tiers.length);
     details['schedule'] = schedule;
