@@ -222,24 +222,35 @@ export async function throughputPhase(
     const end = start + options.durationMs;
     let counted = 0;
     let echoes = 0;
+    let sent = 0;
     let failure: PhaseError | null = null;
+    let drained: () => void = () => undefined;
     for (const socket of sockets) {
       socket.on('message', (data) => {
         const now = performance.now();
         echoes++;
+        if (now >= end && echoes >= sent) drained();
         if (asBuffer(data).length !== payload.length) {
           failure ??= new PhaseError(`echo of ${asBuffer(data).length} bytes for a ${payload.length}-byte message`);
           return;
         }
         if (now >= warmEnd && now < end) counted++;
-        if (now < end && !signal.aborted) socket.send(payload);
+        if (now < end && !signal.aborted) {
+          socket.send(payload);
+          sent++;
+        }
       });
       socket.once('close', () => {
         failure ??= new PhaseError('server closed the connection during the throughput phase');
       });
       for (let i = 0; i < options.window; i++) socket.send(payload);
+      sent += options.window;
     }
     await sleep(end - performance.now(), signal);
+    // Let the echoes still in flight arrive (uncounted), so that their work does not spill into the next phase.
+    if (echoes < sent && !failure) {
+      await Promise.race([new Promise<void>((resolve) => { drained = resolve; }), sleep(Math.max(1000, options.durationMs * 0.5), signal)]);
+    }
     if (failure) throw failure;
     const measuredMs = end - warmEnd;
     const perSecond = measuredMs > 0 ? (counted * 1000) / measuredMs : 0;
