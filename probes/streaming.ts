@@ -16,7 +16,7 @@ import {
 } from '../src/streaming/driver.js';
 import {
   ASGI_SERVERS, DEFAULT_DURATION_S, DEFAULT_STREAM_MBIT, STREAMING_TIERS, judgeValidity, parseProcStatCpu, phaseSchedule, planLoad,
-  redactRedisUrl, type AsgiServer, type LoadPlan, type PhaseSchedule, type StreamingTier, type ValiditySnapshot,
+  redisForChannels, type AsgiServer, type LoadPlan, type PhaseSchedule, type StreamingTier, type ValiditySnapshot,
 } from '../src/streaming/plan.js';
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from '../src/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
@@ -122,8 +122,11 @@ async function pythonCandidates(ctx: ProbeContext): Promise<string[]> {
 }
 
 async function inspectInterpreter(ctx: ProbeContext, path: string, redisUrl: string | null): Promise<Interpreter | { error: string }> {
-  const args = ['-', ...(redisUrl ? ['--redis', redisUrl] : [])];
-  const result = await ctx.exec(path, args, { timeoutMs: 30_000, input: readPackageFile(`${ASSETS}/inspect_stack.py`), maxBytes: 65_536 });
+  const args = ['-', ...(redisUrl ? ['--redis'] : [])];
+  const result = await ctx.exec(path, args, {
+    timeoutMs: 30_000, input: readPackageFile(`${ASSETS}/inspect_stack.py`), maxBytes: 65_536,
+    env: pythonEnv(redisUrl ? { EDGEPROBE_REDIS_URL: redisUrl } : {}),
+  });
   if (result.spawnError) return { error: `cannot run ${path} (${result.spawnError})` };
   if (result.timedOut) return { error: `${path} did not answer within 30 s` };
   try {
@@ -368,7 +371,8 @@ async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<s
   leaveOut(skipped, STREAMING_TIERS.filter((tier) => !wanted.has(tier)), 'not selected by --streaming-tiers');
 
   const givenRedis = ctx.options.redisUrl ?? null;
-  const redisUrl = givenRedis ?? DEFAULT_REDIS_URL;
+  const redis = redisForChannels(givenRedis ?? DEFAULT_REDIS_URL) ?? { url: DEFAULT_REDIS_URL, shown: DEFAULT_REDIS_URL };
+  const redisUrl = redis.url;
   const needsPython = wanted.has('python') || wanted.has('channels') || wanted.has('channels_redis');
   let choice: PythonChoice | null = null;
   if (needsPython) {
@@ -395,12 +399,12 @@ async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<s
   if (plan.channelsRefused) leaveOut(skipped, ['channels', 'channels_redis'], plan.channelsRefused);
   if (!skipped.has('channels_redis') && choice?.channelsPython) {
     const py = choice.channelsPython;
-    const redis = py.redis;
-    details['redis'] = { url: redactRedisUrl(redisUrl), given: givenRedis !== null, ...(redis ?? {}) };
+    const answer = py.redis;
+    details['redis'] = { url: redis.shown, given: givenRedis !== null, ...(answer ?? {}) };
     if (!py.modules['channels_redis']) leaveOut(skipped, ['channels_redis'], `channels_redis not importable by ${py.path}`);
-    else if (!redis?.reachable) {
+    else if (!answer?.reachable) {
       leaveOut(skipped, ['channels_redis'], givenRedis
-        ? `no Redis answering at ${redactRedisUrl(redisUrl)} (${redis?.error ?? 'not checked'})`
+        ? `no Redis answering at ${redis.shown} (${answer?.error ?? 'not checked'})`
         : `no Redis answering at ${DEFAULT_REDIS_URL}; give one with --redis-url`);
     }
   }

@@ -13,14 +13,21 @@ export interface RunOptions {
   skip?: string[];
   /** Extra interpreter to consider (python probe). */
   python?: string;
+  /** Inspect only the --python interpreter (python probe). */
+  pythonOnly?: boolean;
+  /** Seconds one interpreter may take to answer (python probe). */
+  pythonTimeout?: number;
+  /** Redis to check besides the ones found running (stack probe) and to use for the streaming probe's RedisChannelLayer tier. */
+  redisUrl?: string;
+  /** Config of the supervisord to use (supervision probe); default: every supervisord running. */
+  supervisordConf?: string;
   /** Deployment path (disk probe); default the home directory. */
   path?: string;
   /** Opt-in restart test under the supervisor found. */
   activeSupervision?: boolean;
   /** Seconds the streaming phases may take together. */
   duration?: number;
-  /** Streaming probe: Redis for the RedisChannelLayer tier, ASGI server, tiers to measure, stream bitrate in Mbit/s. */
-  redisUrl?: string;
+  /** Streaming probe: ASGI server, tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
   asgiServer?: 'daphne' | 'uvicorn';
   streamingTiers?: string[];
   streamBitrate?: number;
@@ -52,8 +59,8 @@ export interface ProbeContext {
   exists(devicePath: string): Promise<boolean>;
   /** Runs a program, killed when the probe is aborted or runs out of budget. */
   exec(file: string, args: readonly string[], options: Omit<ExecOptions, 'signal'>): Promise<ExecResult>;
-  /** A temp directory removed when the probe ends, whatever the outcome. */
-  tempDir(prefix: string): string;
+  /** A temp directory removed when the probe ends, whatever the outcome (also on SIGINT/SIGTERM); under `parent` if given. */
+  tempDir(prefix: string, parent?: string): string;
   log(message: string): void;
 }
 
@@ -112,8 +119,8 @@ export function createContext(
     exec(file, args, execOptions) {
       return execCommand(file, args, { ...execOptions, signal });
     },
-    tempDir(prefix) {
-      const dir = makeTempDir(prefix);
+    tempDir(prefix, parent) {
+      const dir = makeTempDir(prefix, parent);
       temps.push(dir);
       return dir;
     },

@@ -2,12 +2,16 @@
 // no temp directory. SIGINT and SIGTERM go through the agent's handlers; SIGKILL cannot be caught, so the
 // servers' lifeline pipes must do the work. What exists is listed before, during and after the kill.
 import assert from 'node:assert/strict';
-import { randomUUID } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { CLI, DEBIAN_PYTHON, listeningPorts, processesWithEnv, requireComponent, start, waitFor } from './helpers/streaming.js';
+import { CLI } from './helpers/cli.js';
+import { requireComponent } from './helpers/env.js';
+import { listeningPorts, MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
+import { channelsStackPresent, DEBIAN_HINT, DEBIAN_PYTHON, start } from './helpers/streaming.js';
+
+const skip = requireComponent(channelsStackPresent(), 'Debian python3-django-channels and python3-daphne', DEBIAN_HINT);
 
 interface KillCase {
   signal: NodeJS.Signals;
@@ -25,17 +29,14 @@ const CASES: KillCase[] = [
 ];
 
 for (const kill of CASES) {
-  test(`${kill.signal} to the ${kill.via} during the ${kill.tier} tier leaves no process, port or temp dir`, { timeout: 60_000 }, async (t) => {
-    if (!requireComponent(t, existsSync('/usr/lib/python3/dist-packages/channels') && existsSync('/usr/lib/python3/dist-packages/daphne'), 'Debian python3-django-channels and python3-daphne')) return;
-    const mark = randomUUID();
+  test(`${kill.signal} to the ${kill.via} during the ${kill.tier} tier leaves no process, port or temp dir`, { timeout: 60_000, skip }, async () => {
+    const mark = newMarker();
     const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-kill-'));
-    const env = { ...process.env, TMPDIR: temp, EDGEPROBE_TEST_MARK: mark };
+    const env = { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark };
     try {
-      assert.deepEqual(processesWithEnv('EDGEPROBE_TEST_MARK', mark), [], 'nothing carries the marker before');
+      assert.deepEqual(processesWithMarker(mark), [], 'nothing carries the marker before');
       const args = ['run', '--only', 'memory,streaming', '--streaming-tiers', kill.tiers, '--duration', '12', '--python', DEBIAN_PYTHON, '--asgi-server', 'daphne', '-v'];
-      const agent = kill.via === 'cli'
-        ? start(process.execPath, [CLI, ...args], { env })
-        : start(process.execPath, ['-', ...args], { env, agentOnStdin: true });
+      const agent = start(CLI, args, { env, agentOnStdin: kill.via === 'agent on stdin' });
       const listening = await agent.waitForStderr(new RegExp(`${kill.tier}: listening on 127\\.0\\.0\\.1:(\\d+) \\(pid (\\d+)\\)`), 40_000);
       const port = Number(listening[1]);
       const serverPid = Number(listening[2]);
@@ -43,7 +44,7 @@ for (const kill of CASES) {
       await new Promise((resolve) => setTimeout(resolve, 300));
 
       // During: the agent and its server carry the marker, the server listens, the temp dir holds the project.
-      const during = processesWithEnv('EDGEPROBE_TEST_MARK', mark);
+      const during = processesWithMarker(mark);
       assert.ok(during.includes(agent.child.pid ?? -1), `the agent is among ${during.join(',')}`);
       assert.ok(during.includes(serverPid), `the ${kill.tier} server (pid ${serverPid}) is among ${during.join(',')}`);
       assert.ok(listeningPorts().has(port), `port ${port} listens during the phase`);
@@ -55,12 +56,12 @@ for (const kill of CASES) {
       else assert.equal(exit.code, kill.signal === 'SIGINT' ? 130 : 143, agent.stderr().slice(-2000));
 
       // After: nothing with the marker, the port closed, TMPDIR empty (the lifeline may take a moment).
-      const gone = await waitFor(() => processesWithEnv('EDGEPROBE_TEST_MARK', mark).length === 0, 10_000);
-      assert.ok(gone, `processes left: ${processesWithEnv('EDGEPROBE_TEST_MARK', mark).join(',')}`);
+      const gone = await waitFor(() => processesWithMarker(mark).length === 0, 10_000);
+      assert.ok(gone, `processes left: ${processesWithMarker(mark).join(',')}`);
       assert.ok(await waitFor(() => !listeningPorts().has(port), 5_000), `port ${port} still listens`);
       assert.ok(await waitFor(() => readdirSync(temp).length === 0, 5_000), `left in TMPDIR: ${readdirSync(temp).join(', ')}`);
     } finally {
-      for (const pid of processesWithEnv('EDGEPROBE_TEST_MARK', mark)) {
+      for (const pid of processesWithMarker(mark)) {
         try {
           process.kill(pid, 'SIGKILL');
         } catch {

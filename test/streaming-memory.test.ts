@@ -5,7 +5,10 @@ import { randomUUID } from 'node:crypto';
 import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Report } from '../src/report.js';
-import { CLI, DEBIAN_PYTHON, requireComponent, run, waitFor } from './helpers/streaming.js';
+import { CLI, runScript } from './helpers/cli.js';
+import { executable, requireComponent } from './helpers/env.js';
+import { waitFor } from './helpers/leftovers.js';
+import { DEBIAN_HINT, DEBIAN_PYTHON } from './helpers/streaming.js';
 
 const MEMORY_HIERARCHY = '/sys/fs/cgroup/memory';
 const MiB = 1024 * 1024;
@@ -19,14 +22,17 @@ function writable(): boolean {
   }
 }
 
+const skip = requireComponent(writable(), `a writable cgroup v1 memory hierarchy at ${MEMORY_HIERARCHY}`, 'run as root on a cgroup v1 host')
+  || requireComponent(executable('/usr/bin/cgexec'), 'cgexec (cgroup-tools)', DEBIAN_HINT);
+
 async function runLimited(limitBytes: number): Promise<{ report: Report; probe: Report['probes'][number] }> {
   const name = `edgeprobe-test-${randomUUID()}`;
   const dir = `${MEMORY_HIERARCHY}/${name}`;
   mkdirSync(dir);
   try {
     writeFileSync(`${dir}/memory.limit_in_bytes`, String(limitBytes));
-    const result = await run('cgexec', ['-g', `memory:${name}`, process.execPath, CLI, 'run', '--only', 'memory,streaming',
-      '--streaming-tiers', 'node,python,channels', '--duration', '2', '--python', DEBIAN_PYTHON, '--format', 'json']);
+    const result = await runScript(CLI, ['run', '--only', 'memory,streaming', '--streaming-tiers', 'node,python,channels', '--duration', '2',
+      '--python', DEBIAN_PYTHON, '--format', 'json'], { command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${name}`, process.execPath] });
     assert.equal(result.code, 0, result.stderr);
     const report = JSON.parse(result.stdout) as Report;
     const probe = report.probes.find((p) => p.id === 'streaming');
@@ -45,8 +51,7 @@ async function runLimited(limitBytes: number): Promise<{ report: Report; probe: 
   }
 }
 
-test('under a 112 MiB memory limit the load is scaled down and the Django tiers are left out, with reasons', { timeout: 60_000 }, async (t) => {
-  if (!requireComponent(t, writable(), `a writable cgroup v1 memory hierarchy at ${MEMORY_HIERARCHY}`)) return;
+test('under a 112 MiB memory limit the load is scaled down and the Django tiers are left out, with reasons', { timeout: 60_000, skip }, async () => {
   const { report, probe } = await runLimited(112 * MiB);
   const available = report.metrics['memory.effective_available_bytes'] as number;
   assert.ok(available >= 64 * MiB && available < 112 * MiB, `effective available ${available}`);
@@ -65,8 +70,7 @@ test('under a 112 MiB memory limit the load is scaled down and the Django tiers 
   assert.equal(sustained?.['frameBytes'], 4096);
 });
 
-test('under a 72 MiB memory limit the probe refuses to load the device, with the reason', { timeout: 60_000 }, async (t) => {
-  if (!requireComponent(t, writable(), `a writable cgroup v1 memory hierarchy at ${MEMORY_HIERARCHY}`)) return;
+test('under a 72 MiB memory limit the probe refuses to load the device, with the reason', { timeout: 60_000, skip }, async () => {
   const { report, probe } = await runLimited(72 * MiB);
   assert.ok((report.metrics['memory.effective_available_bytes'] as number) < 64 * MiB);
   assert.equal(probe.status, 'ok');

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  judgeValidity, parseProcStatCpu, phaseSchedule, planLoad, redactRedisUrl, redisUrlProblem, type ValiditySnapshot,
+  judgeValidity, parseProcStatCpu, phaseSchedule, planLoad, redisForChannels, type ValiditySnapshot,
 } from '../src/streaming/plan.js';
 import { percentile, rfc3550Jitter, summariseSustained } from '../src/streaming/stats.js';
 
@@ -113,12 +113,16 @@ test('parseProcStatCpu counts iowait as idle and steal as busy', () => {
   assert.equal(parseProcStatCpu('intr 1 2 3'), null);
 });
 
-test('Redis URLs: accepted schemes, clear problems, passwords never shown', () => {
-  assert.equal(redisUrlProblem('redis://127.0.0.1:6379/0'), null);
-  assert.equal(redisUrlProblem('rediss://:secret@cache.local:6380'), null);
-  assert.equal(redisUrlProblem('unix:///run/redis/redis.sock'), null);
-  assert.match(redisUrlProblem('http://127.0.0.1:6379') ?? '', /unsupported scheme "http:"/);
-  assert.match(redisUrlProblem('127.0.0.1:6379') ?? '', /expected e\.g\. redis:\/\//);
-  assert.equal(redactRedisUrl('redis://user:hunter2@127.0.0.1:6379/1'), 'redis://user:***@127.0.0.1:6379/1');
-  assert.doesNotMatch(redactRedisUrl('redis://:hunter2@127.0.0.1'), /hunter2/);
+test('--redis-url as channels_redis takes it, and as reports show it: never with the password', () => {
+  assert.deepEqual(redisForChannels('redis://127.0.0.1:6379/2'), { url: 'redis://127.0.0.1:6379/2', shown: 'redis://127.0.0.1:6379' });
+  const secret = redisForChannels('redis://:hunter2@cache.local:6380/0');
+  assert.equal(secret?.url, 'redis://:hunter2@cache.local:6380/0');
+  assert.doesNotMatch(secret?.shown ?? '', /hunter2/);
+  assert.deepEqual(redisForChannels('/run/redis/redis.sock'), { url: 'unix:///run/redis/redis.sock', shown: 'unix:/run/redis/redis.sock' });
+  assert.equal(redisForChannels('unix:///run/redis.sock?x=1')?.url.startsWith('unix:///run/redis.sock'), true);
+  assert.equal(redisForChannels('redis://:p%40ss@/x'), null);
+  assert.equal(redisForChannels('http://127.0.0.1:6379'), null);
+  const unixSecret = redisForChannels('unix://:hunter2@localhost/run/redis.sock');
+  assert.equal(unixSecret?.url, 'unix:///run/redis.sock?password=hunter2');
+  assert.doesNotMatch(unixSecret?.shown ?? '', /hunter2/);
 });

@@ -7,7 +7,10 @@ import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync 
 import { test } from 'node:test';
 import type { Report } from '../src/report.js';
 import { percentile } from '../src/streaming/stats.js';
-import { CLI, requireComponent, run, waitFor } from './helpers/streaming.js';
+import { CLI, runScript } from './helpers/cli.js';
+import { executable, requireComponent } from './helpers/env.js';
+import { waitFor } from './helpers/leftovers.js';
+import { DEBIAN_HINT } from './helpers/streaming.js';
 
 const CPU_HIERARCHY = '/sys/fs/cgroup/cpu';
 
@@ -20,26 +23,23 @@ function cgroupV1CpuWritable(): boolean {
   }
 }
 
-function cgexecPresent(): boolean {
-  return ['/usr/bin/cgexec', '/usr/sbin/cgexec', '/bin/cgexec'].some(existsSync);
-}
+const skip = requireComponent(cgroupV1CpuWritable(), `a writable cgroup v1 cpu hierarchy at ${CPU_HIERARCHY}`, 'run as root on a cgroup v1 host')
+  || requireComponent(executable('/usr/bin/cgexec'), 'cgexec (cgroup-tools)', DEBIAN_HINT);
 
-test('a 0.5 CPU quota makes streaming throughput clearly lower than the same run without it', { timeout: 120_000 }, async (t) => {
-  if (!requireComponent(t, cgroupV1CpuWritable(), `a writable cgroup v1 cpu hierarchy at ${CPU_HIERARCHY}`)) return;
-  if (!requireComponent(t, cgexecPresent(), 'cgexec (cgroup-tools)')) return;
+test('a 0.5 CPU quota makes streaming throughput clearly lower than the same run without it', { timeout: 120_000, skip }, async (t) => {
   const name = `edgeprobe-test-${randomUUID()}`;
   const dir = `${CPU_HIERARCHY}/${name}`;
   mkdirSync(dir);
   try {
     writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
     writeFileSync(`${dir}/cpu.cfs_quota_us`, '50000');
-    const membership = await run('cgexec', ['-g', `cpu:${name}`, 'cat', '/proc/self/cgroup']);
+    const membership = await runScript('/proc/self/cgroup', [], { command: '/usr/bin/cgexec', prefixArgs: ['-g', `cpu:${name}`, 'cat'] });
     assert.match(membership.stdout, new RegExp(`^\\d+:cpu(,cpuacct)?:/${name}$`, 'm'), 'cgexec puts processes into the group');
-    const args = [CLI, 'run', '--only', 'streaming', '--streaming-tiers', 'node', '--duration', '2', '--format', 'json'];
+    const args = ['run', '--only', 'streaming', '--streaming-tiers', 'node', '--duration', '2', '--format', 'json'];
     const once = async (limited: boolean): Promise<{ messages: number; bytes: number }> => {
       const result = limited
-        ? await run('cgexec', ['-g', `cpu:${name}`, process.execPath, ...args])
-        : await run(process.execPath, args);
+        ? await runScript(CLI, args, { command: '/usr/bin/cgexec', prefixArgs: ['-g', `cpu:${name}`, process.execPath] })
+        : await runScript(CLI, args);
       assert.equal(result.code, 0, result.stderr);
       const report = JSON.parse(result.stdout) as Report;
       const messages = report.metrics['streaming.node_messages_per_second'];

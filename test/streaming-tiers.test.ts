@@ -2,13 +2,19 @@
 // tier against Debian's Django, Channels, daphne, uvicorn and channels_redis with a real redis-server;
 // proof that a Channels consumer served the channels tiers; no Python at all; the suspect flag.
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
 import type { Report } from '../src/report.js';
-import { CLI, DEBIAN_PYTHON, requireComponent, run, startRedis } from './helpers/streaming.js';
+import { AGENT_BUNDLE, runCli, runScript } from './helpers/cli.js';
+import { executable, requireComponent } from './helpers/env.js';
+import { startRedis } from './helpers/services.js';
+import { channelsStackPresent, DEBIAN_HINT, DEBIAN_PYTHON } from './helpers/streaming.js';
+
+const skipChannels = requireComponent(channelsStackPresent(), 'Debian python3-django/-channels/-daphne/-uvicorn/-channels-redis', DEBIAN_HINT)
+  || requireComponent(executable('/usr/bin/redis-server'), 'redis-server', DEBIAN_HINT);
 
 const TIERS = ['node', 'python', 'channels', 'channels_redis'] as const;
 
@@ -26,27 +32,16 @@ function tierDetails(probe: Report['probes'][number], tier: string): Record<stri
   return details;
 }
 
-function channelsStackPresent(): boolean {
-  return existsSync(DEBIAN_PYTHON) && existsSync('/usr/lib/python3/dist-packages/channels') && existsSync('/usr/lib/python3/dist-packages/daphne') &&
-    existsSync('/usr/lib/python3/dist-packages/uvicorn') && existsSync('/usr/lib/python3/dist-packages/channels_redis');
-}
-
-function redisPresent(): boolean {
-  return ['/usr/bin/redis-server', '/usr/local/bin/redis-server'].some(existsSync);
-}
-
 for (const asgi of ['daphne', 'uvicorn'] as const) {
-  test(`all four tiers measure, under ${asgi}, and a Channels consumer served the channels tiers`, { timeout: 90_000 }, async (t) => {
-    if (!requireComponent(t, channelsStackPresent(), 'Debian python3-django/-channels/-daphne/-uvicorn/-channels-redis')) return;
-    if (!requireComponent(t, redisPresent(), 'redis-server')) return;
+  test(`all four tiers measure, under ${asgi}, and a Channels consumer served the channels tiers`, { timeout: 90_000, skip: skipChannels }, async () => {
     const redis = await startRedis();
     try {
-      const args = ['run', '--only', 'memory,cpu,streaming', '--duration', '8', '--python', DEBIAN_PYTHON, '--redis-url', redis.url,
+      const args = ['run', '--only', 'memory,cpu,streaming', '--duration', '8', '--python', DEBIAN_PYTHON, '--redis-url', `redis://127.0.0.1:${redis.port}/0`,
         '--asgi-server', asgi, '--format', 'json'];
       // daphne through the one-file agent streamed on stdin (the way devices get it), uvicorn through the CLI.
       const result = asgi === 'daphne'
-        ? await run(process.execPath, ['-', ...args], { agentOnStdin: true })
-        : await run(process.execPath, [CLI, ...args]);
+        ? await runScript('-', args, { input: readFileSync(AGENT_BUNDLE, 'utf8'), timeoutMs: 80_000 })
+        : await runCli(args, { timeoutMs: 80_000 });
       assert.equal(result.code, 0, result.stderr);
       const { report, probe } = streamingOf(result.stdout);
       assert.equal(probe.status, 'ok', JSON.stringify(probe.error));
@@ -83,7 +78,7 @@ for (const asgi of ['daphne', 'uvicorn'] as const) {
       }
       assert.equal((tierDetails(probe, 'python')['identity'] as Record<string, unknown>)['served_by'], 'python-asyncio');
       assert.equal((tierDetails(probe, 'node')['identity'] as Record<string, unknown>)['served_by'], 'node-ws');
-      assert.equal((probe.details['redis'] as Record<string, unknown>)['url'], redis.url);
+      assert.equal((probe.details['redis'] as Record<string, unknown>)['url'], `redis://127.0.0.1:${redis.port}`);
     } finally {
       await redis.stop();
     }
@@ -94,9 +89,7 @@ test('without any Python the python and channels tiers are null with reasons and
   const bin = mkdtempSync(join(tmpdir(), 'edgeprobe-test-nopython-'));
   try {
     symlinkSync(process.execPath, join(bin, 'node'));
-    const result = await run(process.execPath, [CLI, 'run', '--only', 'memory,streaming', '--duration', '2', '--format', 'json'], {
-      env: { ...process.env, PATH: bin },
-    });
+    const result = await runCli(['run', '--only', 'memory,streaming', '--duration', '2', '--format', 'json'], { env: { ...process.env, PATH: bin } });
     assert.equal(result.code, 0, result.stderr);
     const { report, probe } = streamingOf(result.stdout);
     assert.equal(probe.status, 'ok');
@@ -117,23 +110,22 @@ test('without any Python the python and channels tiers are null with reasons and
 });
 
 test('--quick and --root leave every streaming metric null with the reason; bad options exit 2', { timeout: 30_000 }, async () => {
-  const quick = await run(process.execPath, [CLI, 'run', '--quick', '--only', 'streaming', '--format', 'json']);
+  const quick = await runCli(['run', '--quick', '--only', 'streaming', '--format', 'json']);
   assert.equal(quick.code, 0, quick.stderr);
   const { probe } = streamingOf(quick.stdout);
   assert.ok(Object.values(probe.metrics).every((v) => v === null));
   assert.equal((probe.details['unmeasured'] as Record<string, string>)['streaming.node_messages_per_second'], 'skipped by --quick');
   const tree = mkdtempSync(join(tmpdir(), 'edgeprobe-test-tree-'));
   try {
-    rmSync(join(tree, 'proc'), { force: true });
-    (await import('node:fs')).mkdirSync(join(tree, 'proc'));
-    const rooted = await run(process.execPath, [CLI, 'run', '--root', tree, '--only', 'streaming', '--format', 'json']);
+    mkdirSync(join(tree, 'proc'));
+    const rooted = await runCli(['run', '--root', tree, '--only', 'streaming', '--format', 'json']);
     assert.equal(rooted.code, 0, rooted.stderr);
     assert.match(String((streamingOf(rooted.stdout).probe.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /needs the live system/);
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }
   for (const bad of [['--duration', '200'], ['--redis-url', 'http://x'], ['--streaming-tiers', 'node,rust'], ['--asgi-server', 'gunicorn'], ['--stream-bitrate', '0']]) {
-    const result = await run(process.execPath, [CLI, 'run', '--only', 'streaming', ...bad]);
+    const result = await runCli(['run', '--only', 'streaming', ...bad]);
     assert.equal(result.code, 2, `${bad.join(' ')}: ${result.stderr}`);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
   }
@@ -143,7 +135,7 @@ test('a busy device makes the result suspect, in the details and in the text out
   // Two busy loops for the run's length: other processes using the CPU while the probe measures.
   const burners = [0, 1].map(() => spawn(process.execPath, ['-e', 'const end = Date.now() + 30000; while (Date.now() < end) {}'], { stdio: 'ignore' }));
   try {
-    const result = await run(process.execPath, [CLI, 'run', '--only', 'streaming', '--streaming-tiers', 'node', '--duration', '2', '--format', 'text']);
+    const result = await runCli(['run', '--only', 'streaming', '--streaming-tiers', 'node', '--duration', '2', '--format', 'text']);
     assert.equal(result.code, 0, result.stderr);
     assert.match(result.stdout, /streaming\.suspect\s+true/);
     assert.match(result.stdout, /note: results are suspect: .*other processes used \d+\.\d+ CPUs while the probe ran/);

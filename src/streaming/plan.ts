@@ -1,5 +1,6 @@
 // What the streaming probe may do on this device: tiers, how much load for how long, and whether the
 // result can be trusted. Pure functions over numbers, so the rules are tested without a device.
+import { describeRedisTarget, parseRedisTarget } from '../parsers/redis.js';
 
 export const STREAMING_TIERS = ['node', 'python', 'channels', 'channels_redis'] as const;
 export type StreamingTier = (typeof STREAMING_TIERS)[number];
@@ -184,26 +185,18 @@ export function parseProcStatCpu(text: string): { busy: number; total: number } 
   return { busy, total: busy + idle + iowait };
 }
 
-/** Validates and redacts a Redis URL for reports: the password never leaves the device. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    if (parsed.password) parsed.password = '***';
-    return parsed.toString();
-  } catch {
-    return '(unparsable URL)';
-  }
-}
-
-/** Why a Redis URL cannot be used, or null: redis://, rediss:// and unix:// are what channels_redis takes. */
-export function redisUrlProblem(url: string): string | null {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    return `not a URL: "${url}" (expected e.g. redis://127.0.0.1:6379/0)`;
-  }
-  if (!['redis:', 'rediss:', 'unix:'].includes(parsed.protocol)) return `unsupported scheme "${parsed.protocol}" (expected redis://, rediss:// or unix://)`;
-  if (parsed.protocol !== 'unix:' && !parsed.hostname) return 'no host in the URL';
-  return null;
+/**
+ * The Redis of --redis-url (as src/parsers/redis.ts accepts it: redis://... or a unix socket path) as
+ * channels_redis wants it, a URL redis-py understands, and as reports may show it, without its password.
+ */
+export function redisForChannels(text: string): { url: string; shown: string } | null {
+  const target = parseRedisTarget(text);
+  if (!target) return null;
+  const shown = describeRedisTarget(target);
+  if (target.kind === 'tcp') return { url: text.trim(), shown };
+  const query = new URLSearchParams();
+  if (target.username) query.set('username', target.username);
+  if (target.password) query.set('password', target.password);
+  const suffix = query.toString() ? `?${query.toString()}` : '';
+  return { url: `unix://${target.path}${suffix}`, shown };
 }

@@ -1,6 +1,7 @@
 """edgeprobe streaming probe: what this interpreter can serve. Prints one JSON object.
 
-With "--redis URL" it also pings that Redis through redis-py, the client channels_redis uses.
+With "--redis" it also pings the Redis at $EDGEPROBE_REDIS_URL (from the environment, so that a password
+never shows in a process listing) through redis-py, the client channels_redis uses.
 """
 import json
 import platform
@@ -19,7 +20,9 @@ for name in ("django", "channels", "daphne", "uvicorn", "channels_redis", "redis
         out["errors"][name] = ("%s: %s" % (type(exc).__name__, exc))[:300]
 
 if "--redis" in sys.argv:
-    url = sys.argv[sys.argv.index("--redis") + 1]
+    import os
+
+    url = os.environ.get("EDGEPROBE_REDIS_URL", "")
     try:
         import redis
 
