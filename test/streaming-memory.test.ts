@@ -2,35 +2,19 @@
 // and the streaming probe scales its load down (and leaves out the Django tiers) or refuses, with reasons.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Report } from '../src/report.js';
 import { CLI, runScript } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
-import { waitFor } from './helpers/leftovers.js';
-import { DEBIAN_HINT, DEBIAN_PYTHON } from './helpers/streaming.js';
+import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
+import { DEBIAN_PYTHON } from './helpers/streaming.js';
 
-const MEMORY_HIERARCHY = '/sys/fs/cgroup/memory';
 const MiB = 1024 * 1024;
-
-function writable(): boolean {
-  try {
-    accessSync(MEMORY_HIERARCHY, constants.W_OK);
-    return existsSync(`${MEMORY_HIERARCHY}/memory.limit_in_bytes`);
-  } catch {
-    return false;
-  }
-}
-
-const skip = requireComponent(writable(), `a writable cgroup v1 memory hierarchy at ${MEMORY_HIERARCHY}`, 'run as root on a cgroup v1 host')
-  || requireComponent(executable('/usr/bin/cgexec'), 'cgexec (cgroup-tools)', DEBIAN_HINT);
+const skip = requireCgroupV1(['memory']);
 
 async function runLimited(limitBytes: number): Promise<{ report: Report; probe: Report['probes'][number] }> {
   const name = `edgeprobe-test-${randomUUID()}`;
-  const dir = `${MEMORY_HIERARCHY}/${name}`;
-  mkdirSync(dir);
+  const remove = makeGroup('memory', name, { 'memory.limit_in_bytes': String(limitBytes) });
   try {
-    writeFileSync(`${dir}/memory.limit_in_bytes`, String(limitBytes));
     const result = await runScript(CLI, ['run', '--only', 'memory,streaming', '--streaming-tiers', 'node,python,channels', '--duration', '2',
       '--python', DEBIAN_PYTHON, '--format', 'json'], { command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${name}`, process.execPath] });
     assert.equal(result.code, 0, result.stderr);
@@ -40,14 +24,7 @@ async function runLimited(limitBytes: number): Promise<{ report: Report; probe: 
     assert.equal(report.metrics['memory.cgroup_limit_bytes'], limitBytes, 'the run saw its limit');
     return { report, probe };
   } finally {
-    await waitFor(() => {
-      try {
-        rmdirSync(dir);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 5_000);
+    remove();
   }
 }
 

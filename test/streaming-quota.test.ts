@@ -3,36 +3,18 @@
 // are interleaved (free, limited, free, limited ...) and their medians compared.
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
-import { accessSync, constants, existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { test } from 'node:test';
 import type { Report } from '../src/report.js';
 import { percentile } from '../src/streaming/stats.js';
 import { CLI, runScript } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
-import { waitFor } from './helpers/leftovers.js';
-import { DEBIAN_HINT } from './helpers/streaming.js';
+import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 
-const CPU_HIERARCHY = '/sys/fs/cgroup/cpu';
-
-function cgroupV1CpuWritable(): boolean {
-  try {
-    accessSync(CPU_HIERARCHY, constants.W_OK);
-    return existsSync(`${CPU_HIERARCHY}/cpu.cfs_quota_us`);
-  } catch {
-    return false;
-  }
-}
-
-const skip = requireComponent(cgroupV1CpuWritable(), `a writable cgroup v1 cpu hierarchy at ${CPU_HIERARCHY}`, 'run as root on a cgroup v1 host')
-  || requireComponent(executable('/usr/bin/cgexec'), 'cgexec (cgroup-tools)', DEBIAN_HINT);
+const skip = requireCgroupV1(['cpu']);
 
 test('a 0.5 CPU quota makes streaming throughput clearly lower than the same run without it', { timeout: 120_000, skip }, async (t) => {
   const name = `edgeprobe-test-${randomUUID()}`;
-  const dir = `${CPU_HIERARCHY}/${name}`;
-  mkdirSync(dir);
+  const remove = makeGroup('cpu', name, { 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '50000' });
   try {
-    writeFileSync(`${dir}/cpu.cfs_period_us`, '100000');
-    writeFileSync(`${dir}/cpu.cfs_quota_us`, '50000');
     const membership = await runScript('/proc/self/cgroup', [], { command: '/usr/bin/cgexec', prefixArgs: ['-g', `cpu:${name}`, 'cat'] });
     assert.match(membership.stdout, new RegExp(`^\\d+:cpu(,cpuacct)?:/${name}$`, 'm'), 'cgexec puts processes into the group');
     const args = ['run', '--only', 'streaming', '--streaming-tiers', 'node', '--duration', '2', '--format', 'json'];
@@ -67,14 +49,6 @@ test('a 0.5 CPU quota makes streaming throughput clearly lower than the same run
     assert.ok(limitedMedian < 0.7 * freeMedian, `median ${limitedMedian} msg/s under the quota vs ${freeMedian} without`);
     assert.ok((percentile(limitedBytes, 50) ?? 0) < 0.7 * (percentile(freeBytes, 50) ?? 0), 'bytes per second drop too');
   } finally {
-    // The runs are over; the group empties as soon as their processes are reaped.
-    await waitFor(() => {
-      try {
-        rmdirSync(dir);
-        return true;
-      } catch {
-        return false;
-      }
-    }, 5_000);
+    remove();
   }
 });
