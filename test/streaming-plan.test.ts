@@ -1,10 +1,15 @@
 // The streaming probe's pure rules: load sizing from memory, time split, statistics, validity, Redis URLs.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
+import { streamingProbe } from '../probes/streaming.js';
+import { metricSpec } from '../src/catalogue.js';
 import {
   judgeValidity, parseProcStatCpu, phaseSchedule, planLoad, redisForChannels, type ValiditySnapshot,
 } from '../src/streaming/plan.js';
 import { percentile, rfc3550Jitter, summariseSustained } from '../src/streaming/stats.js';
+import { REPO_ROOT } from './helpers/cli.js';
 
 const MiB = 1024 * 1024;
 
@@ -125,4 +130,17 @@ test('--redis-url as channels_redis takes it, and as reports show it: never with
   const unixSecret = redisForChannels('unix://:hunter2@localhost/run/redis.sock');
   assert.equal(unixSecret?.url, 'unix:///run/redis.sock?password=hunter2');
   assert.doesNotMatch(unixSecret?.shown ?? '', /hunter2/);
+});
+
+test('every streaming metric is in the catalogue and documented in README (per tier as streaming.<tier>_...)', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const id of streamingProbe.metrics) {
+    assert.ok(metricSpec(id), `${id} is in src/catalogue.ts`);
+    assert.ok(id.startsWith('streaming.'));
+    const templated = id.replace(/^streaming\.(node|python|channels_redis|channels)_/, 'streaming.<tier>_');
+    const suffix = /_(p95_ms|p99_ms)$/.exec(id)?.[1];
+    const documented = readme.includes(`\`${id}\``) || readme.includes(`\`${templated}\``) || (suffix !== undefined && readme.includes(`\`_${suffix}\``));
+    assert.ok(documented, `${id} is documented in README.md`);
+  }
+  assert.equal(streamingProbe.metrics.length, new Set(streamingProbe.metrics).size);
 });
