@@ -143,3 +143,20 @@ test('a busy device makes the result suspect, in the details and in the text out
     for (const burner of burners) burner.kill('SIGKILL');
   }
 });
+
+test('the python probe chooses the interpreter and the ASGI server the channels tier uses', { timeout: 60_000, skip: skipChannels }, async () => {
+  const result = await runCli(['run', '--only', 'memory,python,streaming', '--python', DEBIAN_PYTHON, '--python-only',
+    '--streaming-tiers', 'channels', '--duration', '1.5', '--format', 'json']);
+  assert.equal(result.code, 0, result.stderr);
+  const { report, probe } = streamingOf(result.stdout);
+  assert.equal(report.metrics['python.path'], DEBIAN_PYTHON);
+  const python = probe.details['python'] as Record<string, unknown>;
+  assert.equal(python['source'], 'python probe (python.path)');
+  assert.equal(python['channelsInterpreter'], DEBIAN_PYTHON);
+  const asgi = probe.details['asgiServer'] as Record<string, unknown>;
+  assert.equal(asgi['server'], report.metrics['python.asgi_server']);
+  assert.equal(asgi['why'], 'python.asgi_server');
+  const identity = tierDetails(probe, 'channels')['identity'] as Record<string, unknown>;
+  assert.equal(identity['asgi_server'], report.metrics['python.asgi_server']);
+  assert.equal(typeof report.metrics['streaming.channels_messages_per_second'], 'number');
+});
