@@ -5,6 +5,7 @@ import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
 import { validateReport } from '../src/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
+import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const V1 = '/sys/fs/cgroup';
 const writable = process.getuid?.() === 0 && ['memory', 'cpu', 'cpuset'].every((c) => existsSync(`${V1}/${c}/cgroup.procs`));
@@ -31,8 +32,8 @@ function makeGroup(controller: string, name: string, settings: Record<string, st
 
 async function agentIn(groups: string, args: string[]): Promise<Record<string, unknown>> {
   const result = await runScript(AGENT_BUNDLE, args, { command: '/usr/bin/cgexec', prefixArgs: ['-g', groups, process.execPath], timeoutMs: 90_000 });
-  assert.equal(result.code, 0, result.stderr);
   const report = jsonOf(result);
+  assertExitFromVerdict(result, report);
   const check = validateReport(report);
   assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
   return report['metrics'] as Record<string, unknown>;
