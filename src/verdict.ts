@@ -38,7 +38,7 @@ export interface CheckResult {
   title: string;
   metric: string;
   operator: ProfileCheck['operator'];
-  /** What passes and what fails, for people: "pass: >= 850 MiB · fail: < 320 MiB". */
+  /** What passes and what fails, for people: ">= 850 MiB (else warn); >= 320 MiB (else fail)". */
   expected: string;
   thresholds: { warn?: Threshold; fail?: Threshold };
   actual: MetricValue;
@@ -168,21 +168,15 @@ function showThreshold(metric: string, threshold: Threshold): string {
   return Array.isArray(threshold) ? threshold.map((t) => show(metric, t)).join(', ') : show(metric, threshold);
 }
 
-const NEGATION: Record<ProfileCheck['operator'], string> = { '>=': '<', '<=': '>', '==': '!=', in: 'not one of', 'version>=': 'older than' };
+const NEGATION: Record<ProfileCheck['operator'], string> = { '>=': '<', '<=': '>', '==': 'expected', in: 'not one of', 'version>=': 'older than' };
 const PHRASE: Record<ProfileCheck['operator'], string> = { '>=': '>=', '<=': '<=', '==': '==', in: 'one of', 'version>=': 'version >=' };
 
 export function describeExpected(check: Pick<ProfileCheck, 'metric' | 'operator' | 'warn' | 'fail'>): string {
   const parts: string[] = [];
   const { metric, operator } = check;
-  if (check.warn !== undefined) parts.push(`pass: ${PHRASE[operator]} ${showThreshold(metric, check.warn)}`);
-  if (check.fail !== undefined) {
-    parts.push(check.warn === undefined
-      ? `pass: ${PHRASE[operator]} ${showThreshold(metric, check.fail)}, else fail`
-      : `fail: ${NEGATION[operator]} ${showThreshold(metric, check.fail)}`);
-  } else {
-    parts[0] = `${parts[0] ?? ''}, else warn`;
-  }
-  return parts.join(' · ');
+  if (check.warn !== undefined) parts.push(`${PHRASE[operator]} ${showThreshold(metric, check.warn)} (else warn)`);
+  if (check.fail !== undefined) parts.push(`${PHRASE[operator]} ${showThreshold(metric, check.fail)} (else fail)`);
+  return parts.join('; ');
 }
 
 /** Does `actual OP threshold` hold? Null when the value cannot be compared (wrong type, not a version). */

@@ -56,7 +56,8 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     family.samples.push({ labels, value });
   };
   for (const { verdict, metrics, measuredAt } of items) {
-    const host = { host: verdict.subject.label, subject: verdict.subject.id, basis: verdict.basis };
+    // Stable labels only (a report id changes every run): the host, or the hardware id of a spec sheet.
+    const host = { host: verdict.basis === 'spec-sheet' ? verdict.subject.id : verdict.subject.label, basis: verdict.basis };
     const judged = { ...host, profile: verdict.profile.name };
     for (const state of VERDICTS) {
       add('edgeprobe_verdict', 'Overall verdict of the profile for this device: 1 for the current state, 0 for the others', { ...judged, verdict: state }, verdict.verdict === state ? 1 : 0);
@@ -83,8 +84,9 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     for (const spec of METRIC_CATALOGUE) {
       const value = metrics[spec.id];
       if (value === undefined || value === null) continue;
-      if (typeof value === 'string') {
-        info[spec.id.replace(/[^a-zA-Z0-9_]/g, '_')] = value;
+      // Strings, and counts in bits (promtool wants bytes for those), are labels of edgeprobe_info.
+      if (typeof value === 'string' || spec.unit === 'bits') {
+        info[spec.id.replace(/[^a-zA-Z0-9_]/g, '_')] = String(value);
         continue;
       }
       const { name, scale } = prometheusName(spec.id);

@@ -52,8 +52,11 @@ function checkLine(check: CheckResult, style: Style, width: number): string[] {
   const lines = [`  ${label} ${check.id.padEnd(width)}  ${check.message}`];
   const indent = ' '.repeat(12 + width);
   if (check.allowed !== undefined) lines.push(`${indent}${style.dim(`allowed (was ${check.status}): ${check.allowed}`)}`);
-  else if (check.status !== 'pass') {
-    if (check.status !== 'unknown') lines.push(`${indent}${style.dim(`expected ${check.expected}`)}`);
+  else if (check.status === 'unknown') {
+    // An unknown only matters when the check could fail; say what would settle it.
+    if (check.canFail) lines.push(`${indent}${style.dim(`could fail: expected ${check.expected}`)}`);
+  } else if (check.status !== 'pass') {
+    lines.push(`${indent}${style.dim(`expected ${check.expected}`)}`);
     lines.push(`${indent}why: ${check.why}`);
     lines.push(`${indent}advice: ${check.advice}`);
   }
