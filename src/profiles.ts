@@ -212,7 +212,7 @@ const PROFILE_DIR = 'targets/profiles';
 
 /** Names of the built-in profiles. */
 export function listProfileNames(): string[] {
-  return listPackageFiles(PROFILE_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length));
+  return listPackageFiles(PROFILE_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
 }
 
 function looksLikePath(ref: string): boolean {
@@ -262,7 +262,13 @@ export function loadProfile(ref: string = DEFAULT_PROFILE): Profile {
   const seen = new Set<string>([current.file]);
   chain.push(current);
   while (current.raw.extends !== undefined) {
-    const parent = readProfileSource(current.raw.extends, current.dir);
+    let parent: Located;
+    try {
+      parent = readProfileSource(current.raw.extends, current.dir);
+    } catch (err) {
+      if (err instanceof UsageError && !err.message.startsWith('profile ')) throw new UsageError(`profile ${current.file}: extends: ${err.message}`);
+      throw err;
+    }
     if (seen.has(parent.file)) throw new UsageError(`profile ${current.file}: extends: "${current.raw.extends}" leads to a cycle (${[...seen, parent.file].join(' -> ')})`);
     seen.add(parent.file);
     chain.push(parent);

@@ -456,7 +456,7 @@ export function judgeHardware(id: string, profile: Profile, options: JudgeOption
 export const INFORMATIONAL_METRICS: readonly string[] = [
   'host.board', 'host.os', 'host.kernel', 'host.board_ram_bytes', 'host.in_container',
   'cpu.userland_bits', 'cpu.cores', 'cpu.cpuset_cpus', 'cpu.quota_cpus', 'cpu.model', 'cpu.load_average_1m',
-  'memory.total_bytes', 'memory.available_bytes', 'memory.swap_free_bytes', 'memory.zram_total_bytes',
+  'memory.total_bytes', 'memory.available_bytes', 'memory.swap_total_bytes', 'memory.swap_free_bytes', 'memory.zram_total_bytes',
   'memory.cgroup_limit_bytes', 'memory.cgroup_usage_bytes',
   'python.path', 'python.django_version', 'python.channels_version', 'python.asgi_server',
   'supervision.init', 'supervision.supervisors',
