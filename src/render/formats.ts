@@ -6,7 +6,7 @@ import type { Report } from '../report.js';
 import type { Verdict } from '../verdict.js';
 import { renderJunit } from './junit.js';
 import { renderVerdictMarkdown } from './markdown.js';
-import { renderPrometheus } from './prometheus.js';
+import { renderPrometheus, type PrometheusItem } from './prometheus.js';
 import { plainStyle, type Style } from './style.js';
 import { renderReportText } from './text.js';
 import { renderVerdictText } from './verdict-text.js';
@@ -50,10 +50,12 @@ export function renderJudged(format: VerdictFormat, items: readonly Judged[], op
       return items.map((i) => `${i.source ? `<!-- ${i.source.replace(/--/g, '- -')} -->\n` : ''}${renderVerdictMarkdown(i.verdict)}`).join('\n');
     case 'prometheus':
       return renderPrometheus(items.map((i) => {
-        const item: { verdict: Verdict; metrics: Report['metrics']; measuredAt?: number } = {
+        const item: PrometheusItem = {
           verdict: i.verdict,
           metrics: i.report ? i.report.metrics : i.hardware ? specSheetMetrics(i.hardware) : {},
         };
+        if (i.report) item.hostname = i.report.host.hostname;
+        if (i.report?.host.label !== undefined) item.label = i.report.host.label;
         const at = i.report ? Date.parse(i.report.createdAt) : NaN;
         if (Number.isFinite(at)) item.measuredAt = at / 1000;
         return item;

@@ -12,6 +12,9 @@ export interface PrometheusItem {
   metrics: Metrics;
   /** Unix time of the measurement, when there is one. */
   measuredAt?: number;
+  /** A report's hostname and optional user-given label (stable, unlike its id). */
+  hostname?: string;
+  label?: string;
 }
 
 interface Sample { labels: Record<string, string>; value: number }
@@ -55,9 +58,10 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     }
     family.samples.push({ labels, value });
   };
-  for (const { verdict, metrics, measuredAt } of items) {
-    // Stable labels only (a report id changes every run): the host, or the hardware id of a spec sheet.
-    const host = { host: verdict.basis === 'spec-sheet' ? verdict.subject.id : verdict.subject.label, basis: verdict.basis };
+  for (const { verdict, metrics, measuredAt, hostname, label } of items) {
+    // Stable labels only (a report id changes every run): the hostname (and label), or a spec sheet's hardware id.
+    const host: Record<string, string> = { host: hostname ?? verdict.subject.id, basis: verdict.basis };
+    if (label !== undefined) host['label'] = label;
     const judged = { ...host, profile: verdict.profile.name };
     for (const state of VERDICTS) {
       add('edgeprobe_verdict', 'Overall verdict of the profile for this device: 1 for the current state, 0 for the others', { ...judged, verdict: state }, verdict.verdict === state ? 1 : 0);
