@@ -36,6 +36,8 @@ export interface Comparison {
   profile: { name: string; title: string };
   subjects: { ref: string; kind: CompareSubject['kind']; label: string; verdict: Verdict['verdict']; basis: Verdict['basis'] }[];
   sections: CompareSection[];
+  /** Checks of the profile that no column could judge (every column a spec sheet). */
+  notJudgedAnywhere: string[];
   verdicts: Verdict[];
 }
 
@@ -87,7 +89,7 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
   sections.push({
     title: 'Verdict',
     rows: [
-      row('verdict', 'verdict', verdicts.map((v) => `${v.verdict}${v.basis === 'spec-sheet' ? ' (spec sheet)' : ''}`), verdicts.map((v) => v.verdict)),
+      row('verdict', 'verdict', verdicts.map((v) => v.verdict), verdicts.map((v) => v.verdict)),
       row('counts', 'pass / warn / fail / unknown', verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`), verdicts.map(() => undefined)),
     ],
   });
@@ -95,9 +97,12 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
     .filter((id) => subjects.some((s) => s.metrics[id] !== undefined))
     .map((id) => row(id, id, subjects.map((s) => cellOf(id, s.metrics[id])), subjects.map((s) => s.metrics[id])));
   sections.push({ title: 'Key metrics', rows: metricRows });
+  // Checks no column could judge (all spec sheets) are left out of the table and listed in `notJudgedAnywhere`.
+  const judgedSomewhere = profile.checks.filter((check) => verdicts.some((v) => v.checks.some((c) => c.id === check.id)));
+  const notJudgedAnywhere = profile.checks.filter((check) => !judgedSomewhere.includes(check)).map((c) => c.id);
   sections.push({
     title: 'Checks',
-    rows: profile.checks.map((check) => {
+    rows: judgedSomewhere.map((check) => {
       const results = verdicts.map((v) => v.checks.find((c) => c.id === check.id));
       const cells = results.map((r) => {
         if (!r) return 'not judged';
@@ -123,6 +128,7 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
     profile: { name: profile.name, title: profile.title },
     subjects: subjects.map((s, i) => ({ ref: s.ref, kind: s.kind, label: s.label, verdict: (verdicts[i] as Verdict).verdict, basis: (verdicts[i] as Verdict).basis })),
     sections,
+    notJudgedAnywhere,
     verdicts,
   };
 }

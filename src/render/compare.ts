@@ -5,7 +5,7 @@ import { mdCell } from './markdown.js';
 import { plainStyle, type Style } from './style.js';
 import { colourStatus, colourVerdict } from './verdict-text.js';
 
-const MAX_CELL = 30;
+const MAX_CELL = 34;
 
 function clip(text: string): string {
   return text.length > MAX_CELL ? `${text.slice(0, MAX_CELL - 1)}…` : text;
@@ -41,6 +41,7 @@ export function renderComparisonText(comparison: Comparison, style: Style = plai
     }
   }
   lines.push('');
+  if (comparison.notJudgedAnywhere.length > 0) lines.push(style.dim(`Not judged from spec sheets (need measured reports): ${comparison.notJudgedAnywhere.join(', ')}`));
   lines.push(style.dim('Spec-sheet columns judge only the checks a spec sheet can answer; the others show "not judged". Capacity assumptions: `edgeprobe check --hardware ID` or `edgeprobe check REPORT.json`.'));
   return `${lines.join('\n')}\n`;
 }
@@ -58,6 +59,9 @@ export function renderComparisonMarkdown(comparison: Comparison): string {
       const cells = row.cells.map((c) => (row.differs ? `**${mdCell(c)}**` : mdCell(c)));
       out.push(`| ${row.differs ? '≠ ' : ''}${mdCell(row.label)} | ${cells.join(' | ')} |`);
     }
+  }
+  if (comparison.notJudgedAnywhere.length > 0) {
+    out.push('', `Not judged from spec sheets (need measured reports): ${comparison.notJudgedAnywhere.map((id) => `\`${id}\``).join(', ')}`);
   }
   return `${out.join('\n')}\n`;
 }
