@@ -4,7 +4,9 @@ import assert from 'node:assert/strict';
 import type { Comparison } from '../src/compare.js';
 import { listHardware } from '../src/hardware.js';
 import { listProfileNames, loadProfile } from '../src/profiles.js';
-import { jsonOf, runCli } from './helpers/cli.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
 test('compare mixes a measured report and spec sheets: key metrics, every check, capacity, differing rows marked', async () => {
@@ -70,4 +72,15 @@ test('targets lists every profile and every hardware entry with its spec-sheet v
   assert.equal(hardware.find((h) => h.id === 'pico')?.specSheetVerdicts['django-wsgi'], 'not-viable');
   assert.equal(hardware.find((h) => h.id === 'pi-3b')?.specSheetVerdicts['django-channels'], 'viable');
   assert.deepEqual(json['aliases'], { 'orange-pi-zero': 'orange-pi-zero-512mb', 'pi-4b': 'pi-4b-4gb', 'pi-5': 'pi-5-4gb' });
+});
+
+test('README documents every profile, every check a profile defines, and every hardware entry', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const name of listProfileNames()) {
+    assert.match(readme, new RegExp(`^#### \`${name}\``, 'm'), `profile ${name}`);
+    const own = (JSON.parse(readFileSync(join(REPO_ROOT, 'targets', 'profiles', `${name}.json`), 'utf8')) as { checks?: Array<{ id: string }> }).checks ?? [];
+    const section = readme.split(`#### \`${name}\``)[1]?.split('####')[0] ?? '';
+    for (const check of own) assert.ok(section.includes(`| \`${check.id}\` |`), `${name}: check ${check.id} in its README table`);
+  }
+  for (const entry of listHardware()) assert.ok(readme.includes(`| \`${entry.id}\` |`), `hardware ${entry.id}`);
 });
