@@ -46,7 +46,7 @@ export function describeClients(capacity: CapacityEstimate): string {
   return `${formatCount(capacity.websocketClients)} at ${capacity.messagesPerClientPerSecond} msg/s each (${parts.join(', ')}${bound})`;
 }
 
-function checkLine(check: CheckResult, style: Style, width: number): string[] {
+function checkLine(check: CheckResult, style: Style, width: number, verbose: boolean): string[] {
   const status = check.allowed !== undefined ? 'allowed' : check.status;
   const label = colourStatus(status, style, status.toUpperCase().padEnd(7));
   const lines = [`  ${label} ${check.id.padEnd(width)}  ${check.message}`];
@@ -59,6 +59,10 @@ function checkLine(check: CheckResult, style: Style, width: number): string[] {
     lines.push(`${indent}${style.dim(`expected ${check.expected}`)}`);
     lines.push(`${indent}why: ${check.why}`);
     lines.push(`${indent}advice: ${check.advice}`);
+  }
+  if (verbose) {
+    if (check.status === 'pass') lines.push(`${indent}${style.dim(`expected ${check.expected}`)}`, `${indent}why: ${check.why}`);
+    lines.push(`${indent}${style.dim(`sources: ${check.sources.join('; ')}`)}`);
   }
   return lines;
 }
@@ -76,13 +80,7 @@ export function renderVerdictText(verdict: Verdict, style: Style = plainStyle(),
   const sorted = [...verdict.checks].sort((a, b) => (order[a.allowed !== undefined ? 'allowed' : a.status] ?? 9) - (order[b.allowed !== undefined ? 'allowed' : b.status] ?? 9));
   const c = verdict.counts;
   lines.push(style.bold(`Checks`) + style.dim(`  ${c.pass} pass · ${c.warn} warn · ${c.fail} fail · ${c.unknown} unknown${c.allowed ? ` · ${c.allowed} allowed` : ''}${c.notJudged ? ` · ${c.notJudged} not judged` : ''}`));
-  for (const check of sorted) {
-    if (check.status === 'pass' && check.allowed === undefined && !options.verbose) {
-      lines.push(`  ${colourStatus('pass', style, 'PASS   ')} ${check.id.padEnd(width)}  ${check.message}`);
-      continue;
-    }
-    lines.push(...checkLine(check, style, width));
-  }
+  for (const check of sorted) lines.push(...checkLine(check, style, width, options.verbose === true));
   if (verdict.notJudged.length > 0) {
     lines.push('', style.bold('Not judged') + style.dim(' (a spec sheet cannot state these; measure the device with `edgeprobe run`)'));
     lines.push(`  ${verdict.notJudged.map((n) => n.id).join(', ')}`);
