@@ -8,6 +8,7 @@ import type { Report } from '../src/report.js';
 import { validateReport } from '../src/validate.js';
 import { judge, type OverallVerdict } from '../src/verdict.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
+import { tempDir } from './helpers/reports.js';
 
 const MiB = 1024 * 1024;
 type Row = Record<'django-wsgi' | 'django-channels' | 'django-channels-redis' | 'live-stream', OverallVerdict>;
@@ -131,4 +132,27 @@ test('a recorded Raspberry Pi 3 B (run --root) and the pi-3b spec sheet agree on
   assert.equal(embedded.profile.name, 'django-channels');
   const again = judge(report, loadProfile('django-channels'));
   assert.deepEqual(embedded.checks.map((c) => [c.id, c.status]), again.checks.map((c) => [c.id, c.status]));
+});
+
+test('run takes its exit code from the verdict: a recorded Pi Zero W is not viable (1), a Pi 3 B judged on hardware alone is viable (0)', async () => {
+  const zero = await runCli(['run', '--root', fixtureRoot('pi-zero-w-revision-only'), '--format', 'json']);
+  assert.equal(zero.code, 1, zero.stderr);
+  const zeroVerdict = jsonOf(zero)['verdict'] as { verdict: string; checks: Array<{ id: string; status: string }> };
+  assert.equal(zeroVerdict.verdict, 'not-viable');
+  assert.equal(zeroVerdict.checks.find((c) => c.id === 'cpu.arch')?.status, 'fail');
+  const tmp = tempDir('hardware-only');
+  try {
+    const channels = loadProfile('django-channels');
+    const profile = tmp.write('hardware-only.json', {
+      name: 'hardware-only', title: 'Hardware checks of django-channels', description: 'Only what a spec sheet can answer.',
+      extends: 'django-channels', remove: channels.checks.filter((c) => !isHardwareMetric(c.metric)).map((c) => c.id),
+    });
+    for (const strict of [[], ['--strict']]) {
+      const pi3 = await runCli(['run', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--profile', profile, ...strict]);
+      assert.equal(pi3.code, 0, pi3.stderr);
+      assert.match(pi3.stdout, /under hardware-only: VIABLE\n/);
+    }
+  } finally {
+    tmp.remove();
+  }
 });
