@@ -13,7 +13,7 @@ import { validateReport } from '../src/validate.js';
 import { judge, type Verdict } from '../src/verdict.js';
 import { loadProfile } from '../src/profiles.js';
 import { loadHardware as loadHardwareId } from '../src/hardware.js';
-import { jsonOf, runCli } from './helpers/cli.js';
+import { CLI, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
 interface Scenario { file: string; verdict: Verdict }
@@ -197,4 +197,17 @@ test('text and markdown: the answer, every check, the capacity and its assumptio
   } finally {
     tmp.remove();
   }
+});
+
+test('on a real terminal (a pty from script(1)) the text is coloured, and NO_COLOR turns it off', async () => {
+  const command = `${process.execPath} ${CLI} check --hardware pi-zero-w`;
+  const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
+  delete env['NO_COLOR'];
+  const coloured = await runScript('-qec', [command, '/dev/null'], { command: '/usr/bin/script', env });
+  assert.equal(coloured.code, 1, coloured.stderr);
+  assert.match(coloured.stdout, /\u001b\[31m\u001b\[1mNOT VIABLE/, 'not viable in red');
+  const plain = await runScript('-qec', [command, '/dev/null'], { command: '/usr/bin/script', env: { ...env, NO_COLOR: '1' } });
+  assert.equal(plain.code, 1);
+  assert.match(plain.stdout, /NOT VIABLE/);
+  assert.doesNotMatch(plain.stdout, /\u001b\[/);
 });
