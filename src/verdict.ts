@@ -21,7 +21,6 @@
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
 // judges only the checks whose metric a spec sheet states and lists the others as not judged.
 import { formatMetric } from './format.js';
-import { metricSpec } from './catalogue.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './hardware.js';
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from './report.js';
@@ -462,4 +461,3 @@ export const INFORMATIONAL_METRICS: readonly string[] = [
   'supervision.init', 'supervision.supervisors',
 ];
 
-export { metricSpec };
