@@ -457,7 +457,12 @@ export const INFORMATIONAL_METRICS: readonly string[] = [
   'cpu.userland_bits', 'cpu.cores', 'cpu.cpuset_cpus', 'cpu.quota_cpus', 'cpu.model', 'cpu.load_average_1m',
   'memory.total_bytes', 'memory.available_bytes', 'memory.swap_total_bytes', 'memory.swap_free_bytes', 'memory.zram_total_bytes',
   'memory.cgroup_limit_bytes', 'memory.cgroup_usage_bytes',
-  'python.path', 'python.django_version', 'python.channels_version', 'python.asgi_server',
-  'supervision.init', 'supervision.supervisors',
+  'python.path', 'python.bits', 'python.headers_available', 'python.compiler_available', 'python.interpreter_count',
+  'python.django_version', 'python.channels_version', 'python.daphne_version', 'python.uvicorn_version',
+  'python.channels_redis_version', 'python.asgi_server',
+  'supervision.init', 'supervision.supervisors', 'supervision.pid1', 'supervision.in_container', 'supervision.systemd_version',
+  'supervision.user_manager_running', 'supervision.linger_enabled',
+  'stack.memcached_version', 'stack.memcached_running', 'stack.port_80_free', 'stack.port_443_free', 'stack.port_8000_free',
+  'disk.total_bytes', 'disk.filesystem', 'disk.fsync_p50_ms', 'disk.sequential_write_bytes_per_second',
 ];
 

@@ -1,6 +1,7 @@
 // Verdicts and metrics in the Prometheus text exposition format (version 0.0.4), as edgeprobe_* gauges,
 // fit for node_exporter's textfile collector (write with --output, atomically, into its directory).
-// Units follow Prometheus conventions: milliseconds become seconds, MHz become hertz; booleans are 0/1;
+// Units follow Prometheus conventions: milliseconds become seconds, MHz become hertz, names never end in the
+// suffixes reserved for histograms, summaries and counters (x_count -> xs); booleans are 0/1;
 // string metrics are labels of edgeprobe_info. Null metrics are left out (absent, never 0).
 import { METRIC_CATALOGUE } from '../catalogue.js';
 import type { Metrics } from '../report.js';
@@ -41,6 +42,11 @@ export function prometheusName(metricId: string): { name: string; scale: number 
   } else if (base.endsWith('_mhz')) {
     base = `${base.slice(0, -4)}_hertz`;
     scale = 1_000_000;
+  } else if (base.endsWith('_count')) {
+    // _count is reserved for histograms and summaries: python.interpreter_count -> edgeprobe_python_interpreters.
+    base = `${base.slice(0, -'_count'.length)}s`;
+  } else if (/_(sum|bucket|total)$/.test(base)) {
+    base = `${base}_value`;
   }
   return { name: `edgeprobe_${base}`, scale };
 }
