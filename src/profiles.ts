@@ -56,6 +56,7 @@ export interface CapacityParams {
   cpuUtilisationTarget: number;
   channelsToPythonRatio: number;
   channelsToPythonRatioSource: string;
+  channelLayer: 'memory' | 'redis';
 }
 
 export interface Profile {
@@ -193,6 +194,7 @@ interface RawCapacity {
   cpuUtilisationTarget?: number;
   channelsToPythonRatio?: number;
   channelsToPythonRatioSource?: string;
+  channelLayer?: 'memory' | 'redis';
 }
 
 interface RawProfile {
@@ -443,6 +445,7 @@ function finishCapacity(raw: RawCapacity, from: Record<string, string>, file: st
     cpuUtilisationTarget: need('cpuUtilisationTarget'),
     channelsToPythonRatio: need('channelsToPythonRatio'),
     channelsToPythonRatioSource: need('channelsToPythonRatioSource'),
+    channelLayer: raw.channelLayer ?? 'memory',
   };
 }
 

@@ -392,12 +392,16 @@ export function estimateCapacity(subject: JudgeSubject, params: CapacityParams):
   if (budget !== null && workers !== null) {
     estimate.clientsByMemory = workers === 0 ? 0 : Math.max(0, Math.floor((budget - workers * params.workerBytes) / connectionBytes));
   }
+  const redisLayer = params.channelLayer === 'redis' ? num(m, 'streaming.channels_redis_messages_per_second') : null;
   const channels = num(m, 'streaming.channels_messages_per_second');
   const python = num(m, 'streaming.python_messages_per_second');
   let perWorker: number | null = null;
-  if (channels !== null) {
+  if (redisLayer !== null) {
+    perWorker = redisLayer;
+    assumptions.push(`throughput: ${formatMetric('streaming.channels_redis_messages_per_second', redisLayer)} per worker, measured with a Django Channels consumer on the Redis channel layer`);
+  } else if (channels !== null) {
     perWorker = channels;
-    assumptions.push(`throughput: ${formatMetric('streaming.channels_messages_per_second', channels)} per worker, measured with a Django Channels consumer`);
+    assumptions.push(`throughput: ${formatMetric('streaming.channels_messages_per_second', channels)} per worker, measured with a Django Channels consumer${params.channelLayer === 'redis' ? ' on the in-memory layer (the Redis tier was not measured, so this is optimistic)' : ''}`);
   } else if (python !== null) {
     perWorker = python * params.channelsToPythonRatio;
     assumptions.push(`throughput: ${Math.round(params.channelsToPythonRatio * 100)} % of the measured plain-asyncio ${formatMetric('streaming.python_messages_per_second', python)} (${params.channelsToPythonRatioSource})`);
@@ -464,5 +468,14 @@ export const INFORMATIONAL_METRICS: readonly string[] = [
   'supervision.user_manager_running', 'supervision.linger_enabled',
   'stack.memcached_version', 'stack.memcached_running', 'stack.port_80_free', 'stack.port_443_free', 'stack.port_8000_free',
   'disk.total_bytes', 'disk.filesystem', 'disk.fsync_p50_ms', 'disk.sequential_write_bytes_per_second',
+  'streaming.node_bytes_per_second', 'streaming.node_p50_ms', 'streaming.node_p95_ms', 'streaming.node_bytes_per_connection',
+  'streaming.node_sustained_bytes_per_second', 'streaming.node_sustained_late_frames', 'streaming.node_sustained_jitter_ms',
+  'streaming.python_bytes_per_second', 'streaming.python_p50_ms', 'streaming.python_p95_ms', 'streaming.python_bytes_per_connection',
+  'streaming.python_sustained_bytes_per_second', 'streaming.python_sustained_late_frames', 'streaming.python_sustained_jitter_ms',
+  'streaming.channels_bytes_per_second', 'streaming.channels_p50_ms', 'streaming.channels_p95_ms', 'streaming.channels_bytes_per_connection',
+  'streaming.channels_sustained_bytes_per_second', 'streaming.channels_sustained_late_frames', 'streaming.channels_sustained_jitter_ms',
+  'streaming.channels_redis_bytes_per_second', 'streaming.channels_redis_p50_ms', 'streaming.channels_redis_p95_ms',
+  'streaming.channels_redis_bytes_per_connection', 'streaming.channels_redis_sustained_bytes_per_second',
+  'streaming.idle_connections', 'streaming.sustained_target_bytes_per_second',
 ];
 

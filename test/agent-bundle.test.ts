@@ -22,7 +22,7 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
   try {
     const agent = join(dir, 'edgeprobe-agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
-    const result = await runScript(agent, ['run', '--format', 'json'], { command: NODE18, cwd: dir, timeoutMs: 90_000 });
+    const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3'], { command: NODE18, cwd: dir, timeoutMs: 90_000 });
     const report = jsonOf(result);
     assertExitFromVerdict(result, report);
     const check = validateReport(report);

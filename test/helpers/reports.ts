@@ -31,10 +31,12 @@ export const HEALTHY_SOFTWARE: Metrics = {
   'disk.free_bytes': 20 * 1024 ** 3, 'disk.fsync_p99_ms': 12.5, 'disk.device_kind': 'ssd',
   'cpu.single_thread_score': 24_000_000, 'cpu.multi_thread_score': 90_000_000,
   'cpu.throttled_now': false, 'cpu.throttled_since_boot': false, 'cpu.undervoltage_since_boot': false,
-  'streaming.node_messages_per_second': 9000, 'streaming.node_p99_ms': 4.2,
-  'streaming.python_messages_per_second': 3500, 'streaming.python_p99_ms': 9.1,
+  'streaming.node_messages_per_second': 40_000, 'streaming.node_p99_ms': 4.2,
+  'streaming.python_messages_per_second': 20_000, 'streaming.python_p99_ms': 9.1,
   'streaming.channels_messages_per_second': 900, 'streaming.channels_p99_ms': 31,
-  'streaming.bytes_per_connection': 48 * 1024,
+  'streaming.channels_redis_messages_per_second': 600, 'streaming.channels_redis_p99_ms': 38,
+  'streaming.channels_redis_sustained_late_frames': 0, 'streaming.channels_redis_sustained_jitter_ms': 3.5,
+  'streaming.bytes_per_connection': 48 * 1024, 'streaming.suspect': false,
 };
 
 /** A temp dir for files a test writes; remove it with the returned function. */
