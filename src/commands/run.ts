@@ -10,6 +10,7 @@ import type { Report } from '../report.js';
 import { renderReportText } from '../render/text.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
+import { defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../upload.js';
 
 export const RUN_FORMATS = ['text', 'json'] as const;
 
@@ -27,6 +28,9 @@ export interface RunCommandOptions {
   path?: string;
   activeSupervision?: boolean;
   duration?: number;
+  upload?: string;
+  token?: string;
+  spool?: string;
 }
 
 function checkRoot(root: string): string {
@@ -87,6 +91,8 @@ export function exitCodeForProbes(report: Report): number {
 
 export async function run(opts: RunCommandOptions): Promise<number> {
   const options = toRunOptions(opts);
+  // Checked before probing, so that a missing token fails at once rather than after the run.
+  const target = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
   const report = await collectReport(options);
   const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report, styleFor(opts.output ? {} : process.stdout));
   if (opts.output) {
@@ -98,7 +104,18 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   } else {
     process.stdout.write(text);
   }
-  return exitCodeForProbes(report);
+  const code = exitCodeForProbes(report);
+  if (target?.url) {
+    const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir());
+    const say = (line: string): void => {
+      process.stderr.write(`edgeprobe: upload: ${line}\n`);
+    };
+    say(describeOutcome(sent.outcome));
+    if (sent.spooledTo) say(`spooled to ${sent.spooledTo}; \`edgeprobe upload --flush\` (or the next upload) sends it`);
+    if (sent.flushed) describeFlush(sent.flushed, say);
+    if (sent.outcome.kind === 'rejected') return EXIT.unknown;
+  }
+  return code;
 }
 
 export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
@@ -118,5 +135,8 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
+    .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
+    .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
+    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };
