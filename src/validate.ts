@@ -16,7 +16,7 @@ export function reportSchema(): Record<string, unknown> {
 
 function validator(): ValidateFunction {
   if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true });
+    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
     addFormats(ajv);
     compiled = ajv.compile(reportSchema());
   }
