@@ -187,10 +187,7 @@ async function refreshDevice(client: pg.PoolClient, deviceId: string): Promise<v
     await client.query('DELETE FROM devices WHERE id = $1', [deviceId]);
     return;
   }
-  await client.query(
-    `UPDATE devices SET last_seen = $1, latest_report_id = $2,
-       first_seen = LEAST(first_seen, (SELECT MIN(created_at) FROM reports WHERE device_id = $3)) WHERE id = $3`,
-    [newest.created_at, newest.id, deviceId]);
+  await client.query('UPDATE devices SET last_seen = $1, latest_report_id = $2 WHERE id = $3', [newest.created_at, newest.id, deviceId]);
 }
 
 async function currentVersion(db: Queryable): Promise<number> {

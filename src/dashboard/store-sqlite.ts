@@ -152,8 +152,7 @@ function refreshDevice(db: Database.Database, deviceId: string): void {
     db.prepare('DELETE FROM devices WHERE id = ?').run(deviceId);
     return;
   }
-  const oldest = db.prepare('SELECT MIN(created_at) AS t FROM reports WHERE device_id = ?').get(deviceId) as { t: string };
-  db.prepare('UPDATE devices SET last_seen = ?, latest_report_id = ?, first_seen = MIN(first_seen, ?) WHERE id = ?').run(newest.created_at, newest.id, oldest.t, deviceId);
+  db.prepare('UPDATE devices SET last_seen = ?, latest_report_id = ? WHERE id = ?').run(newest.created_at, newest.id, deviceId);
 }
 
 function currentVersion(db: Database.Database): number {

@@ -25,6 +25,7 @@ export interface DeviceRecord {
   name: string;
   hostname: string;
   board: string | null;
+  /** createdAt of the oldest report ever received, even if retention has removed it since. */
   firstSeen: string;
   /** createdAt of the newest report. */
   lastSeen: string;
