@@ -100,23 +100,24 @@ export const registerServe: CommandRegistration = (program: Command, setExitCode
     .option('--max-body <size>', 'largest upload accepted, e.g. 1m, 512k', '1m')
     .option('-q, --quiet', 'no request log on stderr')
     .action(async (opts: ServeCommandOptions) => setExitCode(await run(opts)));
-  const token = serve.command('token').description('manage the tokens that upload to and read from the dashboard');
+  // --db is serve's option; the token commands read it through optsWithGlobals().
+  const token = serve.command('token').description('manage the tokens that upload to and read from the dashboard').configureHelp({ showGlobalOptions: true });
   token
     .command('create')
     .description('create a token and print it (only once) on stdout')
-    .option('--db <path|url>', DB_HELP)
+    .configureHelp({ showGlobalOptions: true })
     .option('--scope <scopes>', `comma-separated: ${TOKEN_SCOPES.join(', ')} (admin implies the others)`, parseList)
     .option('--name <name>', 'a name to recognise it by, e.g. "ci" or "lab pis"')
-    .action(async (opts: TokenCreateOptions) => setExitCode(await createTokenCommand(opts)));
+    .action(async (_opts: TokenCreateOptions, cmd: Command) => setExitCode(await createTokenCommand(cmd.optsWithGlobals<TokenCreateOptions>())));
   token
     .command('list')
     .description('list tokens (ids, names, scopes, last use; never the secrets)')
-    .option('--db <path|url>', DB_HELP)
-    .action(async (opts: { db?: string }) => setExitCode(await listTokensCommand(opts)));
+    .configureHelp({ showGlobalOptions: true })
+    .action(async (_opts: { db?: string }, cmd: Command) => setExitCode(await listTokensCommand(cmd.optsWithGlobals<{ db?: string }>())));
   token
     .command('revoke')
     .description('revoke a token by its id')
     .argument('<id>', 'token id, as `token list` shows it')
-    .option('--db <path|url>', DB_HELP)
-    .action(async (id: string, opts: { db?: string }) => setExitCode(await revokeTokenCommand(id, opts)));
+    .configureHelp({ showGlobalOptions: true })
+    .action(async (id: string, _opts: { db?: string }, cmd: Command) => setExitCode(await revokeTokenCommand(id, cmd.optsWithGlobals<{ db?: string }>())));
 };
