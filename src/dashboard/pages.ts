@@ -84,8 +84,35 @@ function showCheckValue(value: unknown): string {
 
 // ---------- charts ----------
 
+const MIB = 1024 * 1024;
+
+/** 1, 2, 2.5 or 5 times a power of ten: the smallest such step at least `raw`. */
+function niceStep(raw: number): number {
+  if (!(raw > 0)) return 1;
+  const power = 10 ** Math.floor(Math.log10(raw));
+  for (const m of [1, 2, 2.5, 5, 10]) if (m * power >= raw) return m * power;
+  return 10 * power;
+}
+
+function trimNumber(value: number): string {
+  return String(Number(value.toFixed(1)));
+}
+
 function axisLabel(unit: ChartSpec['unit'], value: number): string {
-  return unit === 'bytes' ? formatBytes(value) : `${formatCount(value)}/s`;
+  if (unit === 'bytes') return value === 0 ? '0' : formatBytes(value);
+  if (value >= 1e6) return `${trimNumber(value / 1e6)}M/s`;
+  if (value >= 1e3) return `${trimNumber(value / 1e3)}k/s`;
+  return `${trimNumber(value)}/s`;
+}
+
+/** Axis ticks from 0 past the largest value, at a round step (whole MiB for bytes). */
+function ticks(unit: ChartSpec['unit'], max: number): number[] {
+  const unitSize = unit === 'bytes' && max >= 4 * MIB ? MIB : 1;
+  const step = niceStep(max / unitSize / 4) * unitSize;
+  const top = Math.max(step, Math.ceil(max / step) * step);
+  const out: number[] = [];
+  for (let v = 0; v <= top + step / 2; v += step) out.push(v);
+  return out;
 }
 
 /** A line chart of one ChartSpec over the reports, as inline SVG (readable without JS). */
@@ -94,28 +121,25 @@ export function renderChart(spec: ChartSpec, reports: readonly { id: string; cre
   if (series.length === 0) {
     return html`<figure class="chart" id="chart-${spec.id}"><figcaption>${spec.title}</figcaption><p class="muted">Not measured in these reports.</p></figure>`;
   }
-  const W = 640;
-  const H = 220;
-  const left = 70;
-  const right = 16;
-  const top = 12;
-  const bottom = 30;
+  const W = 360;
+  const H = 190;
+  const left = 60;
+  const right = 12;
+  const top = 10;
+  const bottom = 26;
   const all = series.flatMap((s) => s.points);
   const times = all.map((p) => Date.parse(p.time));
   const t0 = Math.min(...times);
   const t1 = Math.max(...times);
-  const maxValue = Math.max(...all.map((p) => p.value));
-  const yMax = maxValue > 0 ? maxValue * 1.1 : 1;
+  const yTicks = ticks(spec.unit, Math.max(...all.map((p) => p.value)));
+  const yMax = yTicks[yTicks.length - 1] ?? 1;
   const x = (t: number): number => (t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right));
   const y = (v: number): number => top + (1 - v / yMax) * (H - top - bottom);
-  const grid = [0, 0.25, 0.5, 0.75, 1].map((f) => {
-    const v = yMax * f;
-    return html`<line class="grid" x1="${left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${left - 6}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${axisLabel(spec.unit, v)}</text>`;
-  });
+  const grid = yTicks.map((v) => html`<line class="grid" x1="${left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${left - 5}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${axisLabel(spec.unit, v)}</text>`);
   const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
   const xLabels = t1 === t0
-    ? html`<text class="axis" x="${x(t0).toFixed(1)}" y="${H - 8}" text-anchor="middle">${day(t0)}</text>`
-    : html`<text class="axis" x="${left}" y="${H - 8}" text-anchor="start">${day(t0)}</text><text class="axis" x="${W - right}" y="${H - 8}" text-anchor="end">${day(t1)}</text>`;
+    ? html`<text class="axis" x="${x(t0).toFixed(1)}" y="${H - 6}" text-anchor="middle">${day(t0)}</text>`
+    : html`<text class="axis" x="${left}" y="${H - 6}" text-anchor="start">${day(t0)}</text><text class="axis" x="${W - right}" y="${H - 6}" text-anchor="end">${day(t1)}</text>`;
   const lines = series.map((s, i) => {
     const coords = s.points.map((p) => `${x(Date.parse(p.time)).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
     const dots = s.points.map((p) => html`<circle class="s${i}" cx="${x(Date.parse(p.time)).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3.5"><title>${s.label}, ${p.time.slice(0, 16).replace('T', ' ')} UTC: ${formatMetric(s.metric, p.value)}</title></circle>`);
@@ -130,6 +154,17 @@ export function renderChart(spec: ChartSpec, reports: readonly { id: string; cre
 }
 
 // ---------- pages ----------
+
+const STREAMING = [['streaming.channels_messages_per_second', 'Channels'], ['streaming.python_messages_per_second', 'Python'], ['streaming.node_messages_per_second', 'Node']] as const;
+
+/** The most telling streaming figure a report has: Channels, else plain Python, else Node. */
+function streamingCell(report: Report): Html {
+  for (const [metric, label] of STREAMING) {
+    const value = report.metrics[metric];
+    if (typeof value === 'number') return html`${formatMetric(metric, value)} <span class="muted">${label}</span>`;
+  }
+  return showValue(STREAMING[0][0], report.metrics[STREAMING[0][0]], report);
+}
 
 function deviceRow(device: DeviceSummary): Html {
   const href = `/devices/${encodeURIComponent(device.id)}`;
@@ -194,7 +229,7 @@ async function devicePage(dashboard: Dashboard, id: string, url: URL, signedIn: 
 <td class="verdicts">${r.verdicts.map((v) => verdictBadge(v))}</td>
 <td>${metricCell(r, 'memory.effective_available_bytes')}</td>
 <td>${metricCell(r, 'cpu.single_thread_score')}</td>
-<td>${metricCell(r, 'streaming.channels_messages_per_second')}</td>
+<td>${streamingCell(r.report)}</td>
 </tr>`)}</tbody></table></div>
 <p><button type="submit">Compare selected reports</button></p>
 </form></section>`;
@@ -274,7 +309,7 @@ async function comparePage(dashboard: Dashboard, url: URL, signedIn: boolean): P
     : '';
   const body = html`<h1>Compare</h1>
 <div class="toolbar">${profileForm}${addForm}
-<label class="only-diff"><input type="checkbox" id="only-differences"> Only differences <span class="muted">(${differing})</span></label></div>
+<label class="only-diff" hidden><input type="checkbox" id="only-differences"> Only differences <span class="muted">(${differing})</span></label></div>
 ${compareTable(cmp, ids)}`;
   return page(dashboard, 'Compare', body, { signedIn });
 }
@@ -299,7 +334,9 @@ interface Asset {
 }
 
 const ASSET_TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
-const ASSETS = new Map<string, Asset>();
+// The icon lives here; the build copies only .css and .js assets beside the compiled code.
+const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#18202b"/><path d="M6 22 L12 14 L17 18 L26 8" stroke="#4dabf7" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+const ASSETS = new Map<string, Asset>([['favicon.svg', { type: 'image/svg+xml', body: Buffer.from(FAVICON) }]]);
 
 function asset(name: string): Asset | null {
   if (!/^[a-z0-9-]+\.(css|js|svg)$/.test(name)) return null;

@@ -10,7 +10,7 @@
     if (s < 60) text = 'just now';
     else if (s < 3600) text = Math.round(s / 60) + ' min';
     else if (s < 86400) text = Math.round(s / 3600) + ' h';
-    else if (s < 86400 * 60) text = Math.round(s / 86400) + ' days';
+    else if (s < 86400 * 60) text = Math.round(s / 86400) === 1 ? '1 day' : Math.round(s / 86400) + ' days';
     else return null;
     if (text === 'just now') return text;
     return ahead ? 'in ' + text : text + ' ago';
@@ -31,6 +31,7 @@
     var toggle = document.getElementById('only-differences');
     var table = document.querySelector('table.compare');
     if (toggle && table) {
+      toggle.closest('label').hidden = false;
       var apply = function () {
         table.classList.toggle('only-differences', toggle.checked);
         try { localStorage.setItem('edgeprobe.onlyDifferences', toggle.checked ? '1' : '0'); } catch (e) { /* private mode */ }

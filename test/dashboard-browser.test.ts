@@ -1,0 +1,158 @@
+// The web UI in real headless Chromium (Debian's /usr/bin/chromium driven by playwright-core) against the
+// real `edgeprobe serve`: sign in, the device list, a device page with its charts, the compare page, on
+// desktop and phone widths. A device named like an HTML tag is shown as text and no script runs.
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import { REPO_ROOT, runCli } from './helpers/cli.js';
+import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
+import { executable, requireComponent } from './helpers/env.js';
+import { historicReport, makeReport } from './helpers/reports.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const XSS = '<img src=x onerror=alert(1)>';
+const SHOTS = join(REPO_ROOT, 'dist', 'test', 'screenshots');
+const skip = requireComponent(executable(CHROMIUM), 'Chromium', 'apt-get install chromium');
+
+const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-browser-test-'));
+let serve: ServeProcess | undefined;
+let context: BrowserContext | undefined;
+let readToken = '';
+const dialogs: string[] = [];
+const problems: string[] = [];
+
+before(async () => {
+  if (skip) return;
+  const db = join(dir, 'dashboard.sqlite');
+  const uploadToken = await createTokenCli(db, 'upload');
+  readToken = await createTokenCli(db, 'read');
+  serve = await startServe(db, 0, ['--quiet']);
+  // Two reports of the oddly named device (so its charts have a history), one of another board.
+  const files = [
+    historicReport({ label: XSS, hostname: 'pi3', daysAgo: 6, factor: 0.75 }),
+    historicReport({ label: XSS, hostname: 'pi3', daysAgo: 1, factor: 1 }),
+    makeReport({ label: 'zero2w-lab', hostname: 'zero2w', metrics: { 'host.board': 'Raspberry Pi Zero 2 W Rev 1.0', 'cpu.arch': 'aarch64', 'cpu.cores': 4, 'memory.available_bytes': 310_000_000, 'memory.effective_available_bytes': 310_000_000, 'cpu.single_thread_score': 36_000_000, 'python.version': '3.11.2' } }),
+  ].map((report, i) => {
+    const path = join(dir, `report-${i}.json`);
+    writeFileSync(path, JSON.stringify(report, null, 2));
+    return path;
+  });
+  const up = await runCli(['upload', ...files, '--to', serve.url, '--token', uploadToken, '--spool', join(dir, 'spool'), '--retries', '0']);
+  assert.equal(up.code, 0, up.stdout + up.stderr);
+  const userDataDir = join(dir, 'chromium-profile');
+  mkdirSync(userDataDir);
+  context = await chromium.launchPersistentContext(userDataDir, {
+    executablePath: CHROMIUM,
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    viewport: { width: 1280, height: 900 },
+    timeout: 60_000,
+  });
+  context.on('page', watch);
+  for (const page of context.pages()) watch(page);
+  mkdirSync(SHOTS, { recursive: true });
+});
+
+function watch(page: Page): void {
+  page.on('dialog', (dialog) => {
+    dialogs.push(`${dialog.type()}: ${dialog.message()}`);
+    void dialog.dismiss();
+  });
+  page.on('console', (message) => {
+    if (message.type() === 'error' || message.type() === 'warning') problems.push(`console ${message.type()}: ${message.text()}`);
+  });
+  page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
+  page.on('requestfailed', (request) => problems.push(`request failed: ${request.url()}`));
+  page.on('response', (response) => {
+    if (response.status() >= 400) problems.push(`HTTP ${response.status()}: ${response.url()}`);
+  });
+}
+
+after(async () => {
+  await context?.close();
+  await serve?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+async function shoot(page: Page, name: string): Promise<void> {
+  await page.setViewportSize({ width: 1280, height: 900 });
+  await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+  // On a phone nothing may be wider than the screen except inside the scrollable table wrappers.
+  const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
+  assert.ok(overflow <= 1, `${name}: the page is ${overflow}px wider than a 390px phone screen`);
+  await page.setViewportSize({ width: 1280, height: 900 });
+}
+
+test('sign in, device list, device page with charts, compare: names shown as text, no script from data runs', { skip, timeout: 90_000 }, async () => {
+  assert.ok(context && serve);
+  const page = context.pages()[0] ?? await context.newPage();
+
+  // Reads need a token: the browser is sent to the sign-in page, and back after it.
+  await page.goto(`${serve.url}/`);
+  assert.match(page.url(), /\/login\?next=%2F$/);
+  await shoot(page, 'login');
+  await page.fill('input[name=token]', readToken);
+  await page.click('form.login button[type=submit]');
+  await page.waitForSelector('table.devices');
+  assert.equal(new URL(page.url()).pathname, '/');
+
+  // The device list: both devices, the odd name as literal text, no <img> element anywhere.
+  const names = await page.locator('table.devices td.name a').allTextContents();
+  assert.deepEqual([...names].sort(), [XSS, 'zero2w-lab'].sort());
+  assert.equal(await page.locator('img').count(), 0, 'the name was not parsed as HTML');
+  assert.equal(await page.locator('table.devices tbody tr').count(), 2);
+  assert.match(await page.locator('table.devices').innerText(), /Raspberry Pi 3 Model B/);
+  const seen = await page.locator('td.seen time').first().innerText();
+  assert.match(seen, /ago|just now/, 'relative time from app.js');
+  await shoot(page, 'devices');
+
+  // The device page: title and heading carry the name as text; the memory chart has both reports.
+  await page.locator('table.devices td.name a', { hasText: XSS }).click();
+  await page.waitForSelector('#chart-memory svg');
+  assert.equal(await page.locator('h1').innerText(), XSS);
+  assert.equal(await page.title(), `${XSS} · edgeprobe`);
+  assert.equal(await page.locator('#chart-memory svg circle.s0').count(), 2, 'two points: both reports');
+  assert.equal(await page.locator('#chart-cpu svg polyline').count(), 2, 'single and multi thread');
+  assert.equal(await page.locator('#chart-streaming svg polyline').count(), 2, 'Python and Node (Channels was not measured)');
+  const tooltip = await page.locator('#chart-memory svg circle.s0 title').first().textContent();
+  assert.match(tooltip ?? '', /effective available, .* UTC: \d+ MiB/);
+  assert.equal(await page.locator('table.history tbody tr').count(), 2);
+  assert.equal(await page.locator('img').count(), 0);
+  await shoot(page, 'device');
+
+  // One report: every measurement, unknowns with their reason.
+  await page.locator('table.history tbody tr a').first().click();
+  await page.waitForSelector('table.metrics');
+  assert.match(await page.locator('body').innerText(), /streaming\.channels_messages_per_second[\s\S]*unknown/);
+  await shoot(page, 'report');
+
+  // Compare: pick both devices on the list.
+  await page.goto(`${serve.url}/`);
+  await page.locator('table.devices input[type=checkbox]').first().check();
+  await page.locator('table.devices input[type=checkbox]').nth(1).check();
+  await page.click('form.device-list button[type=submit]');
+  await page.waitForSelector('table.compare');
+  assert.equal(await page.locator('table.compare th.entry').count(), 2);
+  assert.match(await page.locator('table.compare thead').innerText(), /zero2w-lab/);
+  assert.ok((await page.locator('table.compare thead').innerText()).includes(XSS));
+  const differing = page.locator('table.compare tr.differs');
+  const same = page.locator('table.compare tr.same');
+  assert.ok(await differing.count() > 0, 'rows that differ are marked');
+  assert.ok(await same.count() > 0, 'rows that agree too');
+  const memoryRow = page.locator('table.compare tr', { has: page.locator('code', { hasText: /^memory\.available_bytes$/ }) });
+  assert.equal(await memoryRow.getAttribute('class'), 'differs');
+  await shoot(page, 'compare');
+  await page.check('#only-differences');
+  assert.equal(await same.first().isVisible(), false, 'only differences: equal rows hidden');
+  assert.equal(await differing.first().isVisible(), true);
+  await page.uncheck('#only-differences');
+  assert.equal(await page.locator('img').count(), 0);
+
+  assert.deepEqual(dialogs, [], 'no dialog was opened: no script from the data ran');
+  assert.deepEqual(problems, [], 'no console errors, CSP violations or failed requests');
+});
