@@ -12,7 +12,7 @@ import { ROUTES, startDashboard, type RunningDashboard } from '../src/dashboard/
 import { openStore, type Store } from '../src/dashboard/store.js';
 import { validateReport } from '../src/validate.js';
 import { requireComponent } from './helpers/env.js';
-import { postgresAvailable, startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
 import { historicReport, makeReport } from './helpers/reports.js';
 
 interface Answer {
@@ -297,15 +297,8 @@ test('--public-read: reads need no token, uploads still do', async () => {
 
 const pgSkip = requireComponent(postgresAvailable(), 'PostgreSQL 15 server binaries', 'apt-get install postgresql');
 describe('postgres', { skip: pgSkip }, () => {
-  let cluster: PostgresCluster | undefined;
-  before(async () => {
-    cluster = await startPostgres();
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
+  const cluster = usePostgresCluster();
   apiSuite('postgres', async () => {
-    if (!cluster) throw new Error('no cluster');
-    return cluster.createDatabase('api_test');
+    return cluster().createDatabase('api_test');
   });
 });

@@ -12,7 +12,7 @@ import { generateToken } from '../src/dashboard/auth.js';
 import { deviceIdFor, reportDigest } from '../src/dashboard/model.js';
 import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store } from '../src/dashboard/store.js';
 import { requireComponent } from './helpers/env.js';
-import { postgresAvailable, startPostgres, type PostgresCluster } from './helpers/postgres.js';
+import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
 
 function newReport(device: string, createdAt: string, extra: Partial<NewReport> = {}): NewReport {
   const id = extra.id ?? randomUUID();
@@ -207,17 +207,10 @@ test('sqlite: a file that is not a database is a clear error', async () => {
 
 const pgSkip = requireComponent(postgresAvailable(), 'PostgreSQL 15 server binaries', 'apt-get install postgresql');
 describe('postgres', { skip: pgSkip }, () => {
-  let cluster: PostgresCluster | undefined;
-  before(async () => {
-    cluster = await startPostgres();
-  });
-  after(async () => {
-    await cluster?.stop();
-  });
+  const cluster = usePostgresCluster();
   conformance('postgres', () => ({
     fresh: async () => {
-      if (!cluster) throw new Error('no cluster');
-      return cluster.createDatabase(`store_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+      return cluster().createDatabase(`store_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
     },
     bumpVersion: async (db) => {
       const client = new pg.Client({ connectionString: db });

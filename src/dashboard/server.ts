@@ -132,6 +132,14 @@ async function authenticate(dashboard: Dashboard, req: IncomingMessage): Promise
   return { token, presented: true };
 }
 
+/** Errors that mean the database is busy or unreachable (not a bug, not the client's fault): 503. */
+function storageUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'].includes(code)) return true;
+  const message = err instanceof Error ? err.message : '';
+  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+}
+
 export interface RequestLog {
   (line: string): void;
 }
@@ -201,6 +209,9 @@ export function createRequestHandler(dashboard: Dashboard, log?: RequestLog) {
         if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="edgeprobe"';
         if (err.status === 413) headers['connection'] = 'close';
         send(res, errorResult(kind, err, headers), req.method === 'HEAD');
+      } else if (storageUnavailable(err)) {
+        log?.(`storage unavailable on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
+        send(res, errorResult(kind, new HttpError(503, 'unavailable', 'the dashboard cannot reach its database right now; try again shortly'), { 'retry-after': '5' }), false);
       } else {
         log?.(`internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
         send(res, errorResult(kind, new HttpError(500, 'internal', 'the dashboard failed to answer; see its log')), false);

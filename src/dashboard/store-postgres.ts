@@ -4,7 +4,7 @@
 // instances starting together migrate once.
 import pg from 'pg';
 import {
-  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, redactUrl,
+  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, migrationSql, redactUrl,
   type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store, type StoredReport, type TokenRecord,
 } from './store.js';
 import { rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './store-rows.js';
@@ -207,7 +207,7 @@ async function migrate(pool: pg.Pool): Promise<void> {
     }
     for (const migration of MIGRATIONS) {
       if (migration.version <= version) continue;
-      await client.query(migration.postgres);
+      await client.query(migrationSql(migration, 'postgres'));
       await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, new Date().toISOString()]);
     }
     await client.query('COMMIT');

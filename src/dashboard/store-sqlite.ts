@@ -4,7 +4,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError,
+  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, migrationSql,
   type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store, type StoredReport, type TokenRecord,
 } from './store.js';
 import { rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './store-rows.js';
@@ -169,7 +169,7 @@ function migrate(db: Database.Database): void {
     }
     for (const migration of MIGRATIONS) {
       if (migration.version <= version) continue;
-      db.exec(migration.sqlite);
+      db.exec(migrationSql(migration, 'sqlite'));
       db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(migration.version, migration.name, new Date().toISOString());
     }
   }).immediate();

@@ -103,8 +103,15 @@ export class StoreError extends Error {}
 export interface Migration {
   version: number;
   name: string;
-  sqlite: string;
-  postgres: string;
+  /** SQL both backends run, unless a backend has its own below. */
+  sql: string;
+  sqlite?: string;
+  postgres?: string;
+}
+
+/** The SQL a backend runs for a migration. */
+export function migrationSql(migration: Migration, backend: 'sqlite' | 'postgres'): string {
+  return migration[backend] ?? migration.sql;
 }
 
 /**
@@ -116,36 +123,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 1,
     name: 'devices, reports, tokens',
-    sqlite: `
-      CREATE TABLE devices (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        hostname TEXT NOT NULL,
-        board TEXT,
-        first_seen TEXT NOT NULL,
-        last_seen TEXT NOT NULL,
-        latest_report_id TEXT NOT NULL
-      );
-      CREATE TABLE reports (
-        id TEXT PRIMARY KEY,
-        device_id TEXT NOT NULL REFERENCES devices(id) ON DELETE CASCADE,
-        created_at TEXT NOT NULL,
-        received_at TEXT NOT NULL,
-        digest TEXT NOT NULL,
-        size_bytes INTEGER NOT NULL,
-        body TEXT NOT NULL
-      );
-      CREATE INDEX reports_by_device ON reports (device_id, created_at DESC, id DESC);
-      CREATE TABLE tokens (
-        id TEXT PRIMARY KEY,
-        name TEXT NOT NULL,
-        scopes TEXT NOT NULL,
-        hash TEXT NOT NULL,
-        created_at TEXT NOT NULL,
-        last_used_at TEXT,
-        revoked_at TEXT
-      );`,
-    postgres: `
+    sql: `
       CREATE TABLE devices (
         id TEXT PRIMARY KEY,
         name TEXT NOT NULL,
@@ -178,8 +156,7 @@ export const MIGRATIONS: readonly Migration[] = [
   {
     version: 2,
     name: 'index devices by last seen',
-    sqlite: 'CREATE INDEX devices_by_last_seen ON devices (last_seen DESC);',
-    postgres: 'CREATE INDEX devices_by_last_seen ON devices (last_seen DESC);',
+    sql: 'CREATE INDEX devices_by_last_seen ON devices (last_seen DESC);',
   },
 ];
 

@@ -6,6 +6,7 @@ import { chownSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { after, before } from 'node:test';
 import pg from 'pg';
 import { execCommand, stopChild, trackChild } from '../../src/process.js';
 import { executable } from './env.js';
@@ -114,5 +115,20 @@ export async function startPostgres(): Promise<PostgresCluster> {
       await stopChild(running);
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** Starts a cluster before the enclosing suite's tests and removes it after them; call inside describe(). */
+export function usePostgresCluster(): () => PostgresCluster {
+  let cluster: PostgresCluster | undefined;
+  before(async () => {
+    cluster = await startPostgres();
+  });
+  after(async () => {
+    await cluster?.stop();
+  });
+  return () => {
+    if (!cluster) throw new Error('the PostgreSQL cluster did not start');
+    return cluster;
   };
 }
