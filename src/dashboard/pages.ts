@@ -68,12 +68,17 @@ function checkBadge(status: CheckView['status']): Html {
   return html`<span class="badge c-${status}">${status}</span>`;
 }
 
-function showValue(id: string, value: MetricValue | undefined, report?: Report): Html {
+function showValue(id: string, value: MetricValue | undefined, report?: Report, inlineReason = false): Html {
   if (value === undefined || value === null) {
     const reason = report ? unmeasuredReason(report, id) : null;
-    return html`<span class="unknown" title="${reason ?? 'not measured'}">unknown</span>`;
+    return html`<span class="unknown" title="${reason ?? 'not measured'}">unknown</span>${inlineReason && reason ? html`<div class="muted">${reason}</div>` : ''}`;
   }
   return html`${formatMetric(id, value)}`;
+}
+
+/** A metric id that may wrap after its dots and underscores (and nowhere else) on narrow screens. */
+function metricName(id: string): Html {
+  return html`<code class="metric">${id.split(/(?<=[._])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}</code>`;
 }
 
 function showCheckValue(value: unknown): string {
@@ -255,7 +260,7 @@ async function reportPage(dashboard: Dashboard, id: string, signedIn: boolean): 
 ${verdicts.map((v) => html`<section id="verdict-${v.profile}"><h2>${v.title} ${verdictBadge(v)}</h2>${checksTable(v)}</section>`)}
 <section><h2>Measurements</h2>${report.probes.map((probe) => html`<h3>${probe.id} <span class="badge p-${probe.status}">${probe.status}</span> <span class="muted">${probe.durationMs} ms</span></h3>
 ${probe.error ? html`<p class="error">${probe.error.code}: ${probe.error.message}</p>` : ''}
-${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report)}</td></tr>`)}</tbody></table></div>` : ''}`)}
+${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report, true)}</td></tr>`)}</tbody></table></div>` : ''}`)}
 </section>`;
   return page(dashboard, `${name} report`, body, { signedIn });
 }
@@ -277,8 +282,8 @@ function compareTable(cmp: Comparison, ids: readonly string[]): Html {
 ${e.verdict ? verdictBadge(e.verdict) : ''}
 ${ids.length > 1 ? html`<a class="remove" href="${without(e.id)}" title="remove from the comparison">remove</a>` : ''}</th>`;
   });
-  const checkRows = cmp.checks.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row"><code>${row.metric}</code><div class="muted">${row.id}</div></th>${row.checks.map((c) => html`<td>${c ? html`${checkBadge(c.status)} <span class="actual">${showCheckValue(c.actual)}</span>` : html`<span class="muted">—</span>`}</td>`)}</tr>`);
-  const metricRows = cmp.metrics.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row"><code>${row.metric}</code></th>${row.values.map((v) => html`<td>${showValue(row.metric, v)}</td>`)}</tr>`);
+  const checkRows = cmp.checks.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${metricName(row.metric)}<div class="muted">${row.id}</div></th>${row.checks.map((c) => html`<td>${c ? html`${checkBadge(c.status)} <span class="actual">${showCheckValue(c.actual)}</span>` : html`<span class="muted">—</span>`}</td>`)}</tr>`);
+  const metricRows = cmp.metrics.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${metricName(row.metric)}</th>${row.values.map((v) => html`<td>${showValue(row.metric, v)}</td>`)}</tr>`);
   const cols = cmp.entries.length + 1;
   return html`<div class="table-wrap"><table class="compare">
 <thead><tr><th scope="col" class="corner">${cmp.entries.length} side by side</th>${head}</tr></thead>
