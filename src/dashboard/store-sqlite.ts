@@ -177,9 +177,16 @@ function migrate(db: Database.Database): void {
 
 export function openSqliteStore(path: string): SqliteStore {
   const file = path === ':memory:' ? path : resolve(path);
+  if (file !== ':memory:') {
+    try {
+      mkdirSync(dirname(file), { recursive: true });
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      throw new StoreError(`--db ${path}: cannot create the folder ${dirname(file)} (${code === 'EEXIST' || code === 'ENOTDIR' ? 'a file is in the way' : code ?? (err as Error).message})`);
+    }
+  }
   let db: Database.Database;
   try {
-    if (file !== ':memory:') mkdirSync(dirname(file), { recursive: true });
     db = new Database(file, { timeout: 5000 });
   } catch (err) {
     throw new StoreError(`--db ${path}: cannot open the SQLite database (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
