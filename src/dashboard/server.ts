@@ -121,13 +121,17 @@ function readBody(req: IncomingMessage, limit: number, accept: readonly string[]
   });
 }
 
+/** "Last used" is recorded to the minute. */
+const TOUCH_INTERVAL_MS = 60_000;
+
 async function authenticate(dashboard: Dashboard, req: IncomingMessage): Promise<{ token: TokenRecord | null; presented: boolean }> {
   const presented = presentedToken(req.headers.authorization, req.headers.cookie);
   if (presented === null) return { token: null, presented: false };
   const token = await verifyToken(dashboard.store, presented);
-  if (token) {
-    // Best effort: a failing bookkeeping write must not fail the request.
-    await dashboard.store.touchToken(token.id, new Date().toISOString()).catch(() => undefined);
+  const now = Date.now();
+  if (token && (token.lastUsedAt === null || now - Date.parse(token.lastUsedAt) > TOUCH_INTERVAL_MS)) {
+    // Best effort, and at most once a minute per token, so that reads do not each cost a durable write.
+    await dashboard.store.touchToken(token.id, new Date(now).toISOString()).catch(() => undefined);
   }
   return { token, presented: true };
 }
