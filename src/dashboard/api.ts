@@ -94,7 +94,10 @@ export const API_ROUTES: readonly Route[] = [
   {
     method: 'GET', path: '/api/v1/compare', scope: 'read', kind: 'api',
     summary: 'side by side: ?ids= device ids, report ids and hardware ids mixed (hw:, device:, report: prefixes disambiguate), &profile=',
-    handler: async ({ dashboard, url }) => json(200, await dashboard.compare(compareIds(url), url.searchParams.get('profile'))),
+    handler: async ({ dashboard, url }) => {
+      const cmp = await dashboard.compare(compareIds(url), url.searchParams.get('profile'));
+      return json(200, { ...cmp, entries: cmp.entries.map(({ subject: _subject, ...entry }) => entry) });
+    },
   },
   {
     method: 'GET', path: '/api/v1/profiles', scope: 'read', kind: 'api', summary: 'the deployment profiles verdicts are given for',

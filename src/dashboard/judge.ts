@@ -1,25 +1,29 @@
-// The dashboard's one door to judging: verdicts for a report, the profiles that can be chosen and the
-// hardware catalogue's spec sheets. Everything the dashboard shows about verdicts comes through here.
-import type { Metrics, Report } from '../report.js';
+// The dashboard's one door to judging: verdicts for a report or a spec sheet, the profiles that can be
+// chosen, the hardware catalogue, and the judged sections of a comparison. Everything the dashboard
+// shows about verdicts comes through here.
+import type { MetricValue, Metrics, Report } from '../report.js';
 
 export type VerdictStatus = 'viable' | 'viable-with-warnings' | 'not-viable' | 'unknown';
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';
 
 export interface CheckView {
   id: string;
+  title: string;
   metric: string;
-  operator: string;
-  expected: unknown;
-  actual: unknown;
+  /** What passes and what fails, for people. */
+  expected: string;
+  actual: MetricValue;
   status: CheckStatus;
   message: string;
-  advice: string | null;
+  why: string;
+  advice: string;
 }
 
 export interface VerdictView {
   profile: string;
   title: string;
   verdict: VerdictStatus;
+  summary: string;
   checks: CheckView[];
   capacity: Record<string, unknown> | null;
 }
@@ -38,8 +42,35 @@ export interface HardwareView {
   source: string | null;
 }
 
+/** One side of a comparison: a report (a device's latest, or a chosen one) or a spec sheet. */
+export interface CompareSubjectInput {
+  kind: 'report' | 'hardware';
+  ref: string;
+  label: string;
+  metrics: Metrics;
+  report?: Report;
+  hardwareId?: string;
+}
+
+export interface CompareSectionRow {
+  key: string;
+  label: string;
+  cells: string[];
+  values: (MetricValue | undefined)[];
+  differs: boolean;
+}
+
+export interface CompareSection {
+  title: string;
+  rows: CompareSectionRow[];
+}
+
 export function listProfiles(): ProfileView[] {
   return [];
+}
+
+export function defaultProfile(): string | null {
+  return listProfiles()[0]?.id ?? null;
 }
 
 export function listHardware(): HardwareView[] {
@@ -50,18 +81,31 @@ export function findHardware(id: string): HardwareView | null {
   return listHardware().find((entry) => entry.id === id) ?? null;
 }
 
-/** Judges a set of metrics (a report's or a spec sheet's) against one profile; null for an unknown profile. */
-export function judgeMetrics(metrics: Metrics, profileId: string, report?: Report): VerdictView | null {
-  void metrics;
+/** A report's verdict for one profile; null for an unknown profile. */
+export function judgeReport(report: Report, profileId: string): VerdictView | null {
   void report;
   void profileId;
   return null;
 }
 
-/** Verdicts for every profile, in the profiles' order. */
-export function judgeAll(metrics: Metrics, report?: Report): VerdictView[] {
+/** A spec sheet's verdict for one profile; null for an unknown profile or hardware id. */
+export function judgeHardware(hardwareId: string, profileId: string): VerdictView | null {
+  void hardwareId;
+  void profileId;
+  return null;
+}
+
+/** A report's verdicts for every profile, in the profiles' order. */
+export function judgeAll(report: Report): VerdictView[] {
   return listProfiles().flatMap((profile) => {
-    const verdict = judgeMetrics(metrics, profile.id, report);
+    const verdict = judgeReport(report, profile.id);
     return verdict ? [verdict] : [];
   });
+}
+
+/** The judged sections of a comparison under one profile (verdict, checks, capacity ...). */
+export function compareSections(subjects: readonly CompareSubjectInput[], profileId: string): CompareSection[] {
+  void subjects;
+  void profileId;
+  return [];
 }

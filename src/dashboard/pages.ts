@@ -81,10 +81,16 @@ function metricName(id: string): Html {
   return html`<code class="metric">${id.split(/(?<=[._])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}</code>`;
 }
 
-function showCheckValue(value: unknown): string {
-  if (value === null || value === undefined) return 'unknown';
-  if (typeof value === 'string') return value;
-  return JSON.stringify(value);
+const STATUS_WORDS = /^(pass|warn|fail|unknown|viable-with-warnings|viable|not-viable|not judged|allowed \([a-z]+\))(: (.*))?$/;
+
+/** A compare cell such as "fail: 427 MiB" or "viable": the status as a badge, the rest as text. */
+function statusCell(cell: string): Html {
+  const match = STATUS_WORDS.exec(cell);
+  if (!match) return cell === 'unknown' ? html`<span class="unknown">unknown</span>` : html`${cell}`;
+  const word = match[1] ?? '';
+  const status = word.startsWith('allowed') ? 'allowed' : word.replace(' ', '-');
+  const cls = ['pass', 'warn', 'fail', 'unknown'].includes(status) ? `c-${status}` : verdictClass(status);
+  return html`<span class="badge ${cls}">${word}</span>${match[3] ? html` <span class="actual">${match[3]}</span>` : ''}`;
 }
 
 // ---------- charts ----------
@@ -244,7 +250,7 @@ async function devicePage(dashboard: Dashboard, id: string, url: URL, signedIn: 
 function checksTable(verdict: VerdictView): Html {
   return html`<div class="table-wrap"><table class="checks">
 <thead><tr><th>Check</th><th>Status</th><th>Expected</th><th>Actual</th><th>Why / advice</th></tr></thead>
-<tbody>${verdict.checks.map((c) => html`<tr class="c-row-${c.status}"><td><code>${c.metric}</code></td><td>${checkBadge(c.status)}</td><td>${c.operator} ${showCheckValue(c.expected)}</td><td>${showCheckValue(c.actual)}</td><td>${c.message}${c.advice ? html`<div class="advice">${c.advice}</div>` : ''}</td></tr>`)}</tbody>
+<tbody>${verdict.checks.map((c) => html`<tr class="c-row-${c.status}"><td>${c.title}<div>${metricName(c.metric)}</div></td><td>${checkBadge(c.status)}</td><td>${c.expected}</td><td>${c.actual === null ? html`<span class="unknown">unknown</span>` : formatMetric(c.metric, c.actual)}</td><td>${c.message}${c.why ? html`<div class="advice">Why: ${c.why}</div>` : ''}${c.status !== 'pass' && c.advice ? html`<div class="advice">Advice: ${c.advice}</div>` : ''}</td></tr>`)}</tbody>
 </table></div>`;
 }
 
@@ -257,7 +263,7 @@ async function reportPage(dashboard: Dashboard, id: string, signedIn: boolean): 
   const body = html`<p class="crumbs"><a href="/devices/${encodeURIComponent(stored.deviceId)}">${name}</a> › report</p>
 <h1>${name} <span class="muted">${when(stored.createdAt)}</span></h1>
 <p class="muted">Report <code>${stored.id}</code> · agent ${report.agent.version} (${report.agent.mode}) · received ${when(stored.receivedAt)} · <a href="/api/v1/reports/${stored.id}">JSON</a></p>
-${verdicts.map((v) => html`<section id="verdict-${v.profile}"><h2>${v.title} ${verdictBadge(v)}</h2>${checksTable(v)}</section>`)}
+${verdicts.map((v) => html`<section id="verdict-${v.profile}"><h2>${v.title} ${verdictBadge(v)}</h2><p>${v.summary}</p>${checksTable(v)}</section>`)}
 <section><h2>Measurements</h2>${report.probes.map((probe) => html`<h3>${probe.id} <span class="badge p-${probe.status}">${probe.status}</span> <span class="muted">${probe.durationMs} ms</span></h3>
 ${probe.error ? html`<p class="error">${probe.error.code}: ${probe.error.message}</p>` : ''}
 ${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report, true)}</td></tr>`)}</tbody></table></div>` : ''}`)}
@@ -282,14 +288,15 @@ function compareTable(cmp: Comparison, ids: readonly string[]): Html {
 ${e.verdict ? verdictBadge(e.verdict) : ''}
 ${ids.length > 1 ? html`<a class="remove" href="${without(e.id)}" title="remove from the comparison">remove</a>` : ''}</th>`;
   });
-  const checkRows = cmp.checks.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${metricName(row.metric)}<div class="muted">${row.id}</div></th>${row.checks.map((c) => html`<td>${c ? html`${checkBadge(c.status)} <span class="actual">${showCheckValue(c.actual)}</span>` : html`<span class="muted">—</span>`}</td>`)}</tr>`);
+  const sectionRows = cmp.sections.map((section) => html`<tr class="section"><th colspan="${cmp.entries.length + 1}">${section.title}${section.title === 'Checks' && cmp.profile ? html` for ${cmp.profile.title}` : ''}</th></tr>
+${section.rows.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${/^[a-z_]+\.[a-z0-9_]+$/.test(row.label) ? metricName(row.label) : row.label}</th>${row.cells.map((cell) => html`<td>${statusCell(cell)}</td>`)}</tr>`)}`);
   const metricRows = cmp.metrics.map((row) => html`<tr class="${row.differs ? 'differs' : 'same'}"><th scope="row">${metricName(row.metric)}</th>${row.values.map((v) => html`<td>${showValue(row.metric, v)}</td>`)}</tr>`);
   const cols = cmp.entries.length + 1;
   return html`<div class="table-wrap"><table class="compare">
 <thead><tr><th scope="col" class="corner">${cmp.entries.length} side by side</th>${head}</tr></thead>
 <tbody>
-${cmp.checks.length > 0 ? html`<tr class="section"><th colspan="${cols}">Checks${cmp.profile ? html` for ${cmp.profile.title}` : ''}</th></tr>${checkRows}` : ''}
-<tr class="section"><th colspan="${cols}">Measurements</th></tr>
+${sectionRows}
+<tr class="section"><th colspan="${cols}">${cmp.sections.length > 0 ? 'All measurements' : 'Measurements'}</th></tr>
 ${metricRows}
 </tbody></table></div>`;
 }
@@ -301,7 +308,7 @@ async function comparePage(dashboard: Dashboard, url: URL, signedIn: boolean): P
     return page(dashboard, 'Compare', html`<h1>Compare</h1><p>Pick any devices and reference boards to see them side by side.</p>${comparePicker(dashboard, devices, [])}`, { signedIn });
   }
   const cmp = await dashboard.compare(ids, url.searchParams.get('profile'));
-  const differing = cmp.metrics.filter((r) => r.differs).length + cmp.checks.filter((r) => r.differs).length;
+  const differing = cmp.metrics.filter((r) => r.differs).length + cmp.sections.reduce((n, section) => n + section.rows.filter((r) => r.differs).length, 0);
   const profileForm = cmp.profiles.length > 0
     ? html`<form method="get" action="/compare" class="profile-switch"><input type="hidden" name="ids" value="${ids.join(',')}">
 <label>Profile <select name="profile" data-autosubmit>${cmp.profiles.map((p) => html`<option value="${p.id}"${cmp.profile?.id === p.id ? raw(' selected') : ''}>${p.title}</option>`)}</select></label>

@@ -2,7 +2,10 @@
 // (device summaries with verdicts, a device's history, comparisons).
 import type { MetricValue, Metrics, Report } from '../report.js';
 import { parseReport } from '../validate.js';
-import { findHardware, judgeAll, judgeMetrics, listHardware, listProfiles, type CheckView, type HardwareView, type ProfileView, type VerdictView } from './judge.js';
+import {
+  compareSections, defaultProfile, findHardware, judgeAll, judgeHardware, judgeReport, listHardware, listProfiles,
+  type CompareSection, type CompareSubjectInput, type HardwareView, type ProfileView, type VerdictView,
+} from './judge.js';
 import { deviceIdFor, deviceName, normaliseTime, orderMetricIds, reportDigest, valuesDiffer } from './model.js';
 import type { DeviceRecord, Store, StoredReport } from './store.js';
 
@@ -57,6 +60,8 @@ export interface CompareEntry {
   createdAt: string | null;
   metrics: Metrics;
   verdict: VerdictView | null;
+  /** For judging; left out of API answers. */
+  subject: CompareSubjectInput;
 }
 
 export interface CompareRow {
@@ -65,18 +70,13 @@ export interface CompareRow {
   differs: boolean;
 }
 
-export interface CompareCheckRow {
-  id: string;
-  metric: string;
-  checks: (CheckView | null)[];
-  differs: boolean;
-}
-
 export interface Comparison {
   profile: ProfileView | null;
   profiles: ProfileView[];
   entries: CompareEntry[];
-  checks: CompareCheckRow[];
+  /** Judged under the profile: verdict, key metrics, checks, capacity (empty without profiles). */
+  sections: CompareSection[];
+  /** Every measurement any entry has. */
   metrics: CompareRow[];
 }
 
@@ -123,7 +123,7 @@ export class Dashboard {
     }
     return {
       status: result.status, id, retained: result.status === 'duplicate' || result.retained,
-      device: { id: deviceId, name }, verdicts: judgeAll(report.metrics, report),
+      device: { id: deviceId, name }, verdicts: judgeAll(report),
     };
   }
 
@@ -131,7 +131,7 @@ export class Dashboard {
     let entry = this.cache.get(stored.id);
     if (!entry) {
       const report = JSON.parse(stored.body) as Report;
-      entry = { report, verdicts: judgeAll(report.metrics, report) };
+      entry = { report, verdicts: judgeAll(report) };
       if (this.cache.size >= CACHE_SIZE) {
         const oldest = this.cache.keys().next();
         if (!oldest.done) this.cache.delete(oldest.value);
@@ -185,6 +185,7 @@ export class Dashboard {
         return {
           kind: 'device', id, name: device.name, subtitle: device.board ?? device.hostname, reportId: latest.stored.id, deviceId: device.id,
           createdAt: latest.stored.createdAt, metrics: latest.report.metrics, verdict: this.verdictFor(latest.verdicts, latest.report, profile),
+          subject: { kind: 'report', ref: id, label: device.name, metrics: latest.report.metrics, report: latest.report },
         };
       }
     }
@@ -196,6 +197,7 @@ export class Dashboard {
           kind: 'report', id, name: device?.name ?? deviceName(loaded.report), subtitle: `report of ${loaded.stored.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
           reportId: loaded.stored.id, deviceId: loaded.stored.deviceId, createdAt: loaded.stored.createdAt, metrics: loaded.report.metrics,
           verdict: this.verdictFor(loaded.verdicts, loaded.report, profile),
+          subject: { kind: 'report', ref: id, label: device?.name ?? deviceName(loaded.report), metrics: loaded.report.metrics, report: loaded.report },
         };
       }
     }
@@ -204,7 +206,8 @@ export class Dashboard {
       if (entry) {
         return {
           kind: 'hardware', id, name: entry.name, subtitle: 'reference spec sheet', reportId: null, deviceId: null, createdAt: null,
-          metrics: entry.metrics, verdict: profile ? judgeMetrics(entry.metrics, profile) : null,
+          metrics: entry.metrics, verdict: profile ? judgeHardware(entry.id, profile) : null,
+          subject: { kind: 'hardware', ref: id, label: entry.name, metrics: entry.metrics, hardwareId: entry.id },
         };
       }
     }
@@ -213,7 +216,7 @@ export class Dashboard {
 
   private verdictFor(verdicts: VerdictView[], report: Report, profile: string | null): VerdictView | null {
     if (!profile) return null;
-    return verdicts.find((v) => v.profile === profile) ?? judgeMetrics(report.metrics, profile, report);
+    return verdicts.find((v) => v.profile === profile) ?? judgeReport(report, profile);
   }
 
   async compare(ids: string[], profileId: string | null): Promise<Comparison> {
@@ -225,7 +228,8 @@ export class Dashboard {
       profile = profiles.find((p) => p.id === profileId) ?? null;
       if (!profile) throw new HttpError(404, 'not_found', `no profile "${profileId}" (known: ${profiles.map((p) => p.id).join(', ') || 'none'})`);
     } else {
-      profile = profiles[0] ?? null;
+      const fallback = defaultProfile();
+      profile = profiles.find((p) => p.id === fallback) ?? profiles[0] ?? null;
     }
     const entries: CompareEntry[] = [];
     const missing: string[] = [];
@@ -240,16 +244,7 @@ export class Dashboard {
       const values = entries.map((e) => e.metrics[metric] ?? null);
       return { metric, values, differs: valuesDiffer(values) };
     });
-    const checkIds: { id: string; metric: string }[] = [];
-    for (const entry of entries) {
-      for (const check of entry.verdict?.checks ?? []) {
-        if (!checkIds.some((c) => c.id === check.id)) checkIds.push({ id: check.id, metric: check.metric });
-      }
-    }
-    const checks = checkIds.map(({ id, metric }) => {
-      const row = entries.map((e) => e.verdict?.checks.find((c) => c.id === id) ?? null);
-      return { id, metric, checks: row, differs: new Set(row.map((c) => c?.status ?? 'none')).size > 1 };
-    });
-    return { profile, profiles, entries, checks, metrics };
+    const sections = profile ? compareSections(entries.map((e) => e.subject), profile.id) : [];
+    return { profile, profiles, entries, sections, metrics };
   }
 }
