@@ -1,6 +1,6 @@
 // What a run may leave behind, listed so that tests can compare before and after:
 // processes (found by an environment marker every descendant inherits), listening ports, temp entries.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 
@@ -31,9 +31,9 @@ export function processesWithMarker(marker: string): number[] {
   return pids;
 }
 
-/** Local TCP ports in LISTEN state (IPv4 and IPv6). */
-export function listeningPorts(): Set<number> {
-  const ports = new Set<number>();
+/** TCP sockets in LISTEN state (IPv4 and IPv6), with the inode that ties each to its owner. */
+function listeningSockets(): Array<{ port: number; inode: string }> {
+  const sockets: Array<{ port: number; inode: string }> = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -43,10 +43,15 @@ export function listeningPorts(): Set<number> {
     }
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && fields[1]) ports.add(parseInt(fields[1].split(':')[1] ?? '0', 16));
+      if (fields[3] === '0A' && fields[1] && fields[9]) sockets.push({ port: parseInt(fields[1].split(':')[1] ?? '0', 16), inode: fields[9] });
     }
   }
-  return ports;
+  return sockets;
+}
+
+/** Local TCP ports in LISTEN state. */
+export function listeningPorts(): Set<number> {
+  return new Set(listeningSockets().map((s) => s.port));
 }
 
 /** Entries edgeprobe made in the temp directory (it names them all "edgeprobe-..."). */
@@ -69,4 +74,29 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, inter
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   return condition();
+}
+
+/** Listening TCP ports held by the given processes (found through their socket inodes). */
+export function listeningPortsOf(pids: number[]): number[] {
+  const portByInode = new Map(listeningSockets().map((s) => [s.inode, s.port]));
+  const ports: number[] = [];
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        const port = inode ? portByInode.get(inode) : undefined;
+        if (port !== undefined) ports.push(port);
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  return ports;
 }
