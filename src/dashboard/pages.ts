@@ -7,7 +7,7 @@ import { unmeasuredReason, type MetricValue, type Report } from '../report.js';
 import { VERSION } from '../version.js';
 import { compareIds, historyLimit } from './api.js';
 import { SESSION_COOKIE, allows, verifyToken } from './auth.js';
-import { escapeHtml, html, raw, type Html } from './html.js';
+import { html, raw, type Html } from './html.js';
 import type { CheckView, VerdictView } from './judge.js';
 import { CHARTS, seriesOf, type ChartSpec } from './model.js';
 import type { Route, RouteResult } from './route.js';
@@ -425,4 +425,3 @@ export const PAGE_ROUTES: readonly Route[] = [
   },
 ];
 
-export { escapeHtml };

@@ -2,9 +2,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../cli-kit.js';
-import { redactUrl } from './store.js';
 import { startDashboard, type RunningDashboard } from './server.js';
-import { openStore, StoreError } from './store.js';
+import { openStore, redactUrl, StoreError } from './store.js';
 
 export interface ServeOptions {
   db: string;
