@@ -13,7 +13,7 @@ import { openStore, type Store } from '../src/dashboard/store.js';
 import { validateReport } from '../src/validate.js';
 import { requireComponent } from './helpers/env.js';
 import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
-import { historicReport, makeReport } from './helpers/reports.js';
+import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 
 interface Answer {
   status: number;

@@ -10,7 +10,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
 import { executable, requireComponent } from './helpers/env.js';
-import { historicReport, makeReport } from './helpers/reports.js';
+import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';

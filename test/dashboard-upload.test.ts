@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { fixtureRoot, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
 import { sparePort } from './helpers/postgres.js';
-import { historicReport, makeReport } from './helpers/reports.js';
+import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-upload-test-'));
 const db = join(dir, 'dashboard.sqlite');

@@ -5,23 +5,22 @@ import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../probes/index.js';
 import { DEFAULT_PYTHON_TIMEOUT_S } from '../../probes/python.js';
 import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
-import { writeFileAtomic } from '../fs-atomic.js';
 import type { RunOptions } from '../probe.js';
 import type { Report } from '../report.js';
-import { renderReportText } from '../render/text.js';
+import { renderJudged, VERDICT_FORMATS, writeOutput } from '../render/formats.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
 import { defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../upload.js';
+import { judge, verdictExitCode } from '../verdict.js';
 import { parseRedisTarget } from '../parsers/redis.js';
+import { addJudgeOptions, profileAndAllowances, type JudgeCommandOptions } from './judge-options.js';
 import { ASGI_SERVERS, STREAMING_TIERS } from '../streaming/plan.js';
 
-export const RUN_FORMATS = ['text', 'json'] as const;
+export const RUN_FORMATS = VERDICT_FORMATS;
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends JudgeCommandOptions {
   quick?: boolean;
   root: string;
-  format: (typeof RUN_FORMATS)[number];
-  output?: string;
   only?: string[];
   skip?: string[];
   verbose?: boolean;
@@ -148,22 +147,17 @@ export function exitCodeForProbes(report: Report): number {
   return report.probes.some((p) => p.status === 'error') ? EXIT.unknown : EXIT.ok;
 }
 
+/** Probes, judges the report against the profile, renders it; the exit code comes from the verdict. */
 export async function run(opts: RunCommandOptions): Promise<number> {
   const options = toRunOptions(opts);
-  // Checked before probing, so that a missing token fails at once rather than after the run.
+  // A broken profile or --allow is a usage error before anything is probed; so is a missing upload token.
+  const { profile, allow } = profileAndAllowances(opts);
   const target = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
   const report = await collectReport(options);
-  const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report, styleFor(opts.output ? {} : process.stdout));
-  if (opts.output) {
-    try {
-      writeFileAtomic(opts.output, text);
-    } catch (err) {
-      throw new UsageError(`--output ${opts.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-  } else {
-    process.stdout.write(text);
-  }
-  const code = exitCodeForProbes(report);
+  const verdict = judge(report, profile, { allow });
+  const style = styleFor(opts.output ? {} : process.stdout);
+  writeOutput(renderJudged(opts.format, [{ report, verdict }], { style, strict: opts.strict === true, withReport: true }), opts.output);
+  const code = verdictExitCode(verdict, opts.strict === true);
   if (target?.url) {
     const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir());
     const say = (line: string): void => {
@@ -172,19 +166,17 @@ export async function run(opts: RunCommandOptions): Promise<number> {
     say(describeOutcome(sent.outcome));
     if (sent.spooledTo) say(`spooled to ${sent.spooledTo}; \`edgeprobe upload --flush\` (or the next upload) sends it`);
     if (sent.flushed) describeFlush(sent.flushed, say);
-    if (sent.outcome.kind === 'rejected') return EXIT.unknown;
+    if (sent.outcome.kind === 'rejected' && code === EXIT.ok) return EXIT.unknown;
   }
   return code;
 }
 
 export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
-  program
+  const command = program
     .command('run')
     .description('probe this device (or a recorded tree) and report what a Django deployment would find')
     .option('--quick', 'skip benchmarks and load tests (a few seconds in all)')
     .option('--root <dir>', 'read /proc, /sys and /etc under DIR, e.g. a recorded device tree', '/')
-    .addOption(choiceOption('--format <format>', 'output format', RUN_FORMATS, 'text'))
-    .option('-o, --output <file>', 'write the output to FILE (atomically) instead of stdout')
     .option('--only <probes>', `run only these probes (comma-separated: ${PROBE_IDS.join(', ')})`, parseList)
     .option('--skip <probes>', 'skip these probes (comma-separated)', parseList)
     .option('--label <name>', 'a name for this device in reports and the dashboard')
@@ -203,6 +195,7 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
-    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
+    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)');
+  addJudgeOptions(command)
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };
