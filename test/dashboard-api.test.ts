@@ -135,12 +135,23 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       assert.equal(first.status, 201, first.text);
       assert.equal(first.json['status'], 'created');
       assert.equal(first.json['id'], report.id);
-      assert.ok(Array.isArray(first.json['verdicts']));
+      const profiles = ((await call(base, '/api/v1/profiles', { token: readToken })).json['profiles'] as { id: string }[]).map((p) => p.id);
+      assert.ok(profiles.includes('django-channels') && profiles.includes('django-wsgi'), profiles.join(', '));
+      const verdicts = first.json['verdicts'] as { profile: string; verdict: string; checks: { status: string }[]; capacity: unknown }[];
+      assert.deepEqual(verdicts.map((v) => v.profile), profiles, 'one verdict per profile');
+      for (const v of verdicts) {
+        assert.match(v.verdict, /^(viable|viable-with-warnings|not-viable|unknown)$/);
+        assert.ok(v.checks.length > 0 && v.capacity);
+      }
       assert.equal(first.headers.get('location'), `/api/v1/reports/${report.id}`);
       // The same report, compact this time (a re-sent spool file, say): already stored.
       const again = await upload(base, JSON.stringify(report), uploadToken);
       assert.equal(again.status, 200);
       assert.equal(again.json['status'], 'duplicate');
+      // The same report as `run --format json` writes it, with a verdict embedded: still the same report.
+      const withVerdict = await upload(base, JSON.stringify({ ...report, verdict: { verdict: 'viable' } }), uploadToken);
+      assert.equal(withVerdict.status, 200, withVerdict.text);
+      assert.equal(withVerdict.json['status'], 'duplicate');
       const changed = await upload(base, JSON.stringify({ ...report, metrics: { ...report.metrics, 'cpu.cores': 2 } }), adminToken);
       assert.equal(changed.status, 409);
       assert.equal(changed.json['error'], 'conflict');
@@ -187,7 +198,8 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       assert.ok(history && zero);
       assert.equal(history.reportCount, 2);
       assert.equal(history.lastSeen, newer.createdAt);
-      assert.ok(Array.isArray(history.verdicts));
+      const profileIds = ((await call(base, '/api/v1/profiles', { token: readToken })).json['profiles'] as { id: string }[]).map((p) => p.id);
+      assert.deepEqual(history.verdicts.map((v) => (v as { profile: string }).profile), profileIds, 'the latest verdict per profile');
       const device = await call(base, `/api/v1/devices/${history.id}`, { token: readToken });
       const reports = device.json['reports'] as { id: string; metrics: Record<string, unknown> }[];
       assert.deepEqual(reports.map((r) => r.id), [newer.id, older.id]);
@@ -216,8 +228,23 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       assert.equal((await call(base, '/api/v1/compare', { token: readToken })).status, 400);
       assert.equal((await call(base, `/api/v1/compare?ids=${Array.from({ length: 20 }, (_, i) => `d${i}`).join(',')}`, { token: readToken })).status, 400);
       assert.equal((await call(base, `/api/v1/compare?ids=${history.id}&profile=no-such-profile`, { token: readToken })).status, 404);
-      assert.equal((await call(base, '/api/v1/profiles', { token: readToken })).status, 200);
-      assert.equal((await call(base, '/api/v1/hardware', { token: readToken })).status, 200);
+
+      // Devices and spec sheets mixed, under two profiles: the checks follow the profile.
+      const hardware = (await call(base, '/api/v1/hardware', { token: readToken })).json['hardware'] as { id: string; name: string }[];
+      assert.ok(hardware.some((h) => h.id === 'pi-zero-w'), hardware.map((h) => h.id).join(', '));
+      const sheets = await call(base, `/api/v1/compare?ids=${history.id},hw:pi-zero-w,pi-4b&profile=django-wsgi`, { token: readToken });
+      assert.equal(sheets.status, 200, sheets.text);
+      const sheetEntries = sheets.json['entries'] as { kind: string; verdict: { verdict: string; basis: string; profile: string } }[];
+      assert.deepEqual(sheetEntries.map((e) => e.kind), ['device', 'hardware', 'hardware']);
+      assert.equal(sheetEntries[1]?.verdict.basis, 'spec-sheet');
+      assert.equal(sheetEntries[0]?.verdict.profile, 'django-wsgi');
+      const sections = sheets.json['sections'] as { title: string; rows: { key: string; cells: string[]; differs: boolean }[] }[];
+      assert.deepEqual(sections.map((s) => s.title), ['Verdict', 'Key metrics', 'Checks', 'Capacity']);
+      const wsgiChecks = sections.find((s) => s.title === 'Checks')?.rows.map((r) => r.key) ?? [];
+      const channels = await call(base, `/api/v1/compare?ids=${history.id},hw:pi-zero-w,pi-4b&profile=django-channels`, { token: readToken });
+      const channelsChecks = (channels.json['sections'] as typeof sections).find((s) => s.title === 'Checks')?.rows.map((r) => r.key) ?? [];
+      assert.notDeepEqual(channelsChecks, wsgiChecks, 'switching the profile switches the checks');
+      assert.equal((channels.json['profile'] as { id: string }).id, 'django-channels');
     });
 
     test('retention: only the newest reports per device are kept', async () => {

@@ -2,15 +2,15 @@
 // real `edgeprobe serve`: sign in, the device list, a device page with its charts, the compare page, on
 // desktop and phone widths. A device named like an HTML tag is shown as text and no script runs.
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
-import { REPO_ROOT, runCli } from './helpers/cli.js';
+import { fixtureRoot, REPO_ROOT, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
 import { executable, requireComponent } from './helpers/env.js';
-import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
@@ -30,12 +30,18 @@ before(async () => {
   const uploadToken = await createTokenCli(db, 'upload');
   readToken = await createTokenCli(db, 'read');
   serve = await startServe(db, 0, ['--quiet']);
-  // Two reports of the oddly named device (so its charts have a history), one of another board.
-  const files = [
-    historicReport({ label: XSS, hostname: 'pi3', daysAgo: 6, factor: 0.75 }),
-    historicReport({ label: XSS, hostname: 'pi3', daysAgo: 1, factor: 1 }),
-    makeReport({ label: 'zero2w-lab', hostname: 'zero2w', metrics: { 'host.board': 'Raspberry Pi Zero 2 W Rev 1.0', 'cpu.arch': 'aarch64', 'cpu.cores': 4, 'memory.available_bytes': 310_000_000, 'memory.effective_available_bytes': 310_000_000, 'cpu.single_thread_score': 36_000_000, 'python.version': '3.11.2' } }),
-  ].map((report, i) => {
+  // Real reports from the agent on recorded device trees: two of the oddly named Pi 3 B (the older one
+  // moved back six days and given its own id, so its charts have a history), one of a Pi Zero W.
+  const measure = async (board: string, label: string): Promise<Record<string, unknown>> => {
+    const result = await runCli(['run', '--quick', '--root', fixtureRoot(board), '--label', label, '--format', 'json']);
+    assert.ok(result.code !== 2 && result.stdout.startsWith('{'), result.stderr);
+    const { verdict: _verdict, ...report } = JSON.parse(result.stdout) as Record<string, unknown>;
+    return report;
+  };
+  const pi3 = await measure('pi-3b-bullseye-armhf', XSS);
+  const older = { ...pi3, id: randomUUID(), createdAt: new Date(Date.now() - 6 * 86_400_000).toISOString(), metrics: { ...(pi3['metrics'] as Record<string, unknown>), 'memory.available_bytes': 420 * 1024 * 1024, 'memory.effective_available_bytes': 400 * 1024 * 1024 } };
+  const zero = await measure('pi-zero-w-revision-only', 'zero-w-lab');
+  const files = [older, pi3, zero].map((report, i) => {
     const path = join(dir, `report-${i}.json`);
     writeFileSync(path, JSON.stringify(report, null, 2));
     return path;
@@ -57,6 +63,7 @@ before(async () => {
 });
 
 function watch(page: Page): void {
+  page.setDefaultTimeout(15_000);
   page.on('dialog', (dialog) => {
     dialogs.push(`${dialog.type()}: ${dialog.message()}`);
     void dialog.dismiss();
@@ -103,10 +110,14 @@ test('sign in, device list, device page with charts, compare: names shown as tex
 
   // The device list: both devices, the odd name as literal text, no <img> element anywhere.
   const names = await page.locator('table.devices td.name a').allTextContents();
-  assert.deepEqual([...names].sort(), [XSS, 'zero2w-lab'].sort());
+  assert.deepEqual([...names].sort(), [XSS, 'zero-w-lab'].sort());
   assert.equal(await page.locator('img').count(), 0, 'the name was not parsed as HTML');
   assert.equal(await page.locator('table.devices tbody tr').count(), 2);
   assert.match(await page.locator('table.devices').innerText(), /Raspberry Pi 3 Model B/);
+  // The latest verdict per profile, for each device.
+  const profiles = await page.locator('table.devices tbody tr').first().locator('.verdicts .badge').count();
+  assert.ok(profiles >= 3, `a verdict badge per profile (${profiles})`);
+  assert.match(await page.locator('table.devices').innerText(), /django-wsgi\s+(viable|viable-with-warnings|not-viable|unknown)/);
   const seen = await page.locator('td.seen time').first().innerText();
   assert.match(seen, /ago|just now/, 'relative time from app.js');
   await shoot(page, 'devices');
@@ -117,40 +128,49 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   assert.equal(await page.locator('h1').innerText(), XSS);
   assert.equal(await page.title(), `${XSS} · edgeprobe`);
   assert.equal(await page.locator('#chart-memory svg circle.s0').count(), 2, 'two points: both reports');
-  assert.equal(await page.locator('#chart-cpu svg polyline').count(), 2, 'single and multi thread');
-  assert.equal(await page.locator('#chart-streaming svg polyline').count(), 2, 'Python and Node (Channels was not measured)');
   const tooltip = await page.locator('#chart-memory svg circle.s0 title').first().textContent();
-  assert.match(tooltip ?? '', /effective available, .* UTC: \d+ MiB/);
+  assert.match(tooltip ?? '', /effective available, .* UTC: 400 MiB/, 'the older report is the first point');
+  assert.match(await page.locator('#chart-streaming').innerText(), /Not measured/, 'a --quick run has no streaming figures');
   assert.equal(await page.locator('table.history tbody tr').count(), 2);
   assert.equal(await page.locator('img').count(), 0);
   await shoot(page, 'device');
 
-  // One report: every measurement, unknowns with their reason.
+  // One report: each profile's verdict with its checks, every measurement, unknowns with their reason.
   await page.locator('table.history tbody tr a').first().click();
   await page.waitForSelector('table.metrics');
-  assert.match(await page.locator('body').innerText(), /streaming\.channels_messages_per_second[\s\S]*unknown/);
+  assert.ok(await page.locator('table.checks').count() >= 3, 'a checks table per profile');
+  assert.match(await page.locator('#verdict-django-wsgi').innerText(), /Why: /);
+  assert.match(await page.locator('body').innerText(), /cpu\.single_thread_score[\s\S]*unknown/);
   await shoot(page, 'report');
 
-  // Compare: pick both devices on the list.
+  // Compare: pick both devices and a reference board on the list.
   await page.goto(`${serve.url}/`);
   await page.locator('table.devices input[type=checkbox]').first().check();
   await page.locator('table.devices input[type=checkbox]').nth(1).check();
+  await page.locator('fieldset.hardware input[value="hw:pi-3b"]').check();
   await page.click('form.device-list button[type=submit]');
   await page.waitForSelector('table.compare');
-  assert.equal(await page.locator('table.compare th.entry').count(), 2);
-  assert.match(await page.locator('table.compare thead').innerText(), /zero2w-lab/);
-  assert.ok((await page.locator('table.compare thead').innerText()).includes(XSS));
+  assert.equal(await page.locator('table.compare th.entry').count(), 3);
+  const head = await page.locator('table.compare thead').innerText();
+  assert.match(head, /zero-w-lab/);
+  assert.match(head, /SPEC SHEET/i);
+  assert.ok(head.includes(XSS));
   const differing = page.locator('table.compare tr.differs');
   const same = page.locator('table.compare tr.same');
   assert.ok(await differing.count() > 0, 'rows that differ are marked');
   assert.ok(await same.count() > 0, 'rows that agree too');
-  const memoryRow = page.locator('table.compare tr', { has: page.locator('code', { hasText: /^memory\.available_bytes$/ }) });
-  assert.equal(await memoryRow.getAttribute('class'), 'differs');
+  const boardRow = page.locator('table.compare tr', { has: page.locator('code', { hasText: /^host\.board$/ }) }).first();
+  assert.equal(await boardRow.getAttribute('class'), 'differs');
+  assert.match(await page.locator('tr.section').filter({ hasText: /^Checks for/ }).innerText(), /Django Channels/);
   await shoot(page, 'compare');
   await page.check('#only-differences');
   assert.equal(await same.first().isVisible(), false, 'only differences: equal rows hidden');
   assert.equal(await differing.first().isVisible(), true);
   await page.uncheck('#only-differences');
+  // Switching the profile (the select submits itself) judges everything again under the other profile.
+  await Promise.all([page.waitForURL(/profile=django-wsgi/), page.selectOption('select[name=profile]', 'django-wsgi')]);
+  assert.match(await page.locator('tr.section').filter({ hasText: /^Checks for/ }).innerText(), /WSGI/i);
+  assert.equal(await page.locator('table.compare th.entry').count(), 3, 'the same entries');
   assert.equal(await page.locator('img').count(), 0);
 
   assert.deepEqual(dialogs, [], 'no dialog was opened: no script from the data ran');

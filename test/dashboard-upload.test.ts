@@ -62,8 +62,10 @@ test('dashboard down: uploads spool; up: a flush delivers each report exactly on
   assert.deepEqual(readdirSync(spool).filter((n) => n.endsWith('.tmp')), [], 'no temp files left: written atomically');
 
   // `run --upload` while down: the fresh report is spooled too; the run's own exit code is unchanged.
-  const run = await runCli(['run', '--quick', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--label', 'pi-from-run', '--format', 'json', '--upload', url, '--token', token, '--spool', spool]);
-  assert.equal(run.code, 0, run.stderr);
+  const runArgs = ['run', '--quick', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--label', 'pi-from-run', '--format', 'json'];
+  const plain = await runCli(runArgs);
+  const run = await runCli([...runArgs, '--upload', url, '--token', token, '--spool', spool]);
+  assert.equal(run.code, plain.code, `the run's exit code is its verdict's, upload or not: ${run.stderr}`);
   assert.match(run.stderr, /upload: spooled to/);
   const runId = (JSON.parse(run.stdout) as { id: string }).id;
   assert.equal(spooled().length, 3);

@@ -105,7 +105,10 @@ export class Dashboard {
       if (first.startsWith('not JSON')) throw new HttpError(400, 'invalid_json', first);
       throw new HttpError(400, 'invalid_report', `not a valid edgeprobe.report/v1 report: ${check.errors.join('; ')}`, { errors: check.errors });
     }
-    const report = check.report;
+    // A verdict a renderer embedded in the file is dropped: the dashboard judges the facts itself, so the
+    // same report uploaded from `run --upload` or from a `--format json` file is one report.
+    const { verdict: _embedded, ...facts } = check.report as Report & { verdict?: unknown };
+    const report: Report = facts;
     const id = report.id.toLowerCase();
     const createdAt = normaliseTime(report.createdAt);
     if (Date.parse(createdAt) > Date.now() + 24 * 3600 * 1000) {
