@@ -89,6 +89,7 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SHOTS, `${name}-desktop.png`), fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
   await page.screenshot({ path: join(SHOTS, `${name}-phone.png`), fullPage: true });
+  await page.screenshot({ path: join(SHOTS, `${name}-phone-top.png`) });
   // On a phone nothing may be wider than the screen except inside the scrollable table wrappers.
   const overflow = await page.evaluate<number>('document.documentElement.scrollWidth - document.documentElement.clientWidth');
   assert.ok(overflow <= 1, `${name}: the page is ${overflow}px wider than a 390px phone screen`);
@@ -139,7 +140,9 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   await page.locator('table.history tbody tr a').first().click();
   await page.waitForSelector('table.metrics');
   assert.ok(await page.locator('table.checks').count() >= 3, 'a checks table per profile');
-  assert.match(await page.locator('#verdict-django-wsgi').innerText(), /Why: /);
+  assert.equal(await page.locator('details.verdict[open]').count(), 1, 'the default profile is open, the others folded');
+  await page.locator('#verdict-django-wsgi > summary').click();
+  assert.match(await page.locator('#verdict-django-wsgi').innerText(), /Capacity: [\s\S]*Why: /);
   assert.match(await page.locator('body').innerText(), /cpu\.single_thread_score[\s\S]*unknown/);
   await shoot(page, 'report');
 

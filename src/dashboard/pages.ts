@@ -8,7 +8,7 @@ import { VERSION } from '../version.js';
 import { compareIds, historyLimit } from './api.js';
 import { SESSION_COOKIE, allows, verifyToken } from './auth.js';
 import { html, raw, type Html } from './html.js';
-import type { CheckView, VerdictView } from './judge.js';
+import { defaultProfile, type CheckView, type VerdictView } from './judge.js';
 import { CHARTS, seriesOf, type ChartSpec } from './model.js';
 import type { Route, RouteResult } from './route.js';
 import { HttpError, type Comparison, type Dashboard, type DeviceSummary, type VerdictSummary } from './service.js';
@@ -247,23 +247,39 @@ async function devicePage(dashboard: Dashboard, id: string, url: URL, signedIn: 
   return page(dashboard, device.name, body, { signedIn });
 }
 
+const SEVERITY: Record<CheckView['status'], number> = { fail: 0, warn: 1, unknown: 2, pass: 3 };
+
+/** How big a deployment fits, in one line. */
+function capacityLine(verdict: VerdictView): Html {
+  const c = verdict.capacity;
+  if (c.workers === null) return html`<p class="capacity muted">Capacity: not estimable from this report.</p>`;
+  const workers = html`<strong>${c.workers} ${c.server.toUpperCase()} worker${c.workers === 1 ? '' : 's'}</strong> (bound by ${c.binding})`;
+  const clients = c.server === 'asgi' && c.websocketClients !== null
+    ? html`, about <strong>${formatCount(c.websocketClients)} WebSocket clients</strong> at ${c.messagesPerClientPerSecond} msg/s each (bound by ${c.clientsBinding})`
+    : '';
+  return html`<p class="capacity">Capacity: ${workers}${clients}.</p>`;
+}
+
 function checksTable(verdict: VerdictView): Html {
+  const checks = [...verdict.checks].sort((a, b) => SEVERITY[a.status] - SEVERITY[b.status]);
   return html`<div class="table-wrap"><table class="checks">
 <thead><tr><th>Check</th><th>Status</th><th>Expected</th><th>Actual</th><th>Why / advice</th></tr></thead>
-<tbody>${verdict.checks.map((c) => html`<tr class="c-row-${c.status}"><td>${c.title}<div>${metricName(c.metric)}</div></td><td>${checkBadge(c.status)}</td><td>${c.expected}</td><td>${c.actual === null ? html`<span class="unknown">unknown</span>` : formatMetric(c.metric, c.actual)}</td><td>${c.message}${c.why ? html`<div class="advice">Why: ${c.why}</div>` : ''}${c.status !== 'pass' && c.advice ? html`<div class="advice">Advice: ${c.advice}</div>` : ''}</td></tr>`)}</tbody>
+<tbody>${checks.map((c) => html`<tr class="c-row-${c.status}"><td>${c.title}<div>${metricName(c.metric)}</div></td><td>${checkBadge(c.status)}</td><td>${c.expected}</td><td>${c.actual === null ? html`<span class="unknown">unknown</span>` : formatMetric(c.metric, c.actual)}</td><td>${c.message}${c.why ? html`<div class="advice">Why: ${c.why}</div>` : ''}${c.status !== 'pass' && c.advice ? html`<div class="advice">Advice: ${c.advice}</div>` : ''}</td></tr>`)}</tbody>
 </table></div>`;
 }
 
 async function reportPage(dashboard: Dashboard, id: string, signedIn: boolean): Promise<RouteResult> {
   const loaded = await dashboard.report(id);
   if (!loaded) throw new HttpError(404, 'not_found', `No report with id ${id}.`);
-  const { report, stored, verdicts } = loaded;
+  const { report, stored } = loaded;
+  const first = defaultProfile();
+  const verdicts = [...loaded.verdicts].sort((a, b) => Number(b.profile === first) - Number(a.profile === first));
   const device = await dashboard.store.getDevice(stored.deviceId);
   const name = device?.name ?? report.host.label ?? report.host.hostname;
   const body = html`<p class="crumbs"><a href="/devices/${encodeURIComponent(stored.deviceId)}">${name}</a> › report</p>
 <h1>${name} <span class="muted">${when(stored.createdAt)}</span></h1>
 <p class="muted">Report <code>${stored.id}</code> · agent ${report.agent.version} (${report.agent.mode}) · received ${when(stored.receivedAt)} · <a href="/api/v1/reports/${stored.id}">JSON</a></p>
-${verdicts.map((v) => html`<section id="verdict-${v.profile}"><h2>${v.title} ${verdictBadge(v)}</h2><p>${v.summary}</p>${checksTable(v)}</section>`)}
+${verdicts.map((v, i) => html`<details class="verdict" id="verdict-${v.profile}"${i === 0 ? raw(' open') : ''}><summary><h2>${v.title} ${verdictBadge(v)}</h2></summary><p>${v.summary}</p>${capacityLine(v)}${checksTable(v)}</details>`)}
 <section><h2>Measurements</h2>${report.probes.map((probe) => html`<h3>${probe.id} <span class="badge p-${probe.status}">${probe.status}</span> <span class="muted">${probe.durationMs} ms</span></h3>
 ${probe.error ? html`<p class="error">${probe.error.code}: ${probe.error.message}</p>` : ''}
 ${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report, true)}</td></tr>`)}</tbody></table></div>` : ''}`)}

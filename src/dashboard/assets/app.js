@@ -22,6 +22,13 @@
       var rel = relative(times[i].getAttribute('datetime'));
       if (rel) times[i].textContent = rel;
     }
+    // A link to one verdict opens it.
+    var openTarget = function () {
+      var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+      if (target && target.tagName === 'DETAILS') target.open = true;
+    };
+    openTarget();
+    window.addEventListener('hashchange', openTarget);
     // Switching the profile reloads the comparison at once.
     var selects = document.querySelectorAll('select[data-autosubmit]');
     for (var j = 0; j < selects.length; j++) {
