@@ -9,7 +9,7 @@ import { after, test } from 'node:test';
 import { AGENT_BUNDLE, fixtureRoot, runCli, runScript } from './helpers/cli.js';
 import { createTokenCli, startServe } from './helpers/dashboard.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
-import { sparePort } from './helpers/postgres.js';
+import { sparePort } from './helpers/services.js';
 
 const STACK = /\n\s+at .+:\d+:\d+/;
 const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-dashboard-cli-test-'));

@@ -221,7 +221,7 @@ describe('postgres', { skip: pgSkip }, () => {
   }));
 
   test('postgres: an unreachable server is a clear error naming the URL without its password', async () => {
-    const { sparePort } = await import('./helpers/postgres.js');
+    const { sparePort } = await import('./helpers/services.js');
     const port = await sparePort();
     await assert.rejects(openStore(`postgres://someone:secret@127.0.0.1:${port}/x`), (err: unknown) =>
       err instanceof StoreError && err.message.includes('cannot open the PostgreSQL database') && !err.message.includes('secret'));

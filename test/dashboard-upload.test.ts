@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fixtureRoot, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
-import { sparePort } from './helpers/postgres.js';
+import { sparePort } from './helpers/services.js';
 import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-upload-test-'));

@@ -2,6 +2,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { trackChild } from '../../src/process.js';
 import { CLI, REPO_ROOT, runCli } from './cli.js';
+import { stopProcess } from './services.js';
 
 export interface ServeProcess {
   url: string;
@@ -34,7 +35,7 @@ export async function startServe(db: string, port: number, args: readonly string
       reject(new Error(`serve exited with ${String(code)}; stderr:\n${stderr}`));
     });
   });
-  return { url, child, stderr: () => stderr, stop: () => stopServe(child) };
+  return { url, child, stderr: () => stderr, stop: () => stopProcess(child, 5000) };
 }
 
 /** `edgeprobe serve token create --db DB --scope SCOPES`: returns the token printed on stdout. */
@@ -46,12 +47,3 @@ export async function createTokenCli(db: string, scopes: string): Promise<string
   return token;
 }
 
-/** SIGTERM, then SIGKILL after 5 s; resolves once the process has exited (timers cleared, nothing left pending). */
-async function stopServe(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 5000);
-  await exited;
-  clearTimeout(timer);
-}
