@@ -105,6 +105,8 @@ function apiSuite(name: string, database: () => Promise<string>): void {
         { what: 'wrong schema version', send: () => upload(base, JSON.stringify(wrongSchema), uploadToken), status: 400, error: 'unsupported_schema' },
         { what: 'missing metrics', send: () => upload(base, JSON.stringify(missingMetrics), uploadToken), status: 400, error: 'invalid_report' },
         { what: 'a metric of the wrong type', send: () => upload(base, JSON.stringify(badMetricType), uploadToken), status: 400, error: 'invalid_report' },
+        { what: 'a leap second', send: () => upload(base, JSON.stringify({ ...valid, createdAt: '2026-06-30T23:59:60Z' }), uploadToken), status: 400, error: 'invalid_report' },
+        { what: 'from the future', send: () => upload(base, JSON.stringify({ ...valid, createdAt: '2099-01-01T00:00:00Z' }), uploadToken), status: 400, error: 'invalid_report' },
         {
           what: 'oversized', status: 413, error: 'payload_too_large',
           send: () => upload(base, JSON.stringify({ ...valid, options: { padding: 'x'.repeat(MAX_BODY) } }), uploadToken),

@@ -30,9 +30,12 @@ export function reportDigest(report: unknown): string {
   return createHash('sha256').update(canonicalJson(report), 'utf8').digest('hex');
 }
 
-/** ISO-8601 UTC with milliseconds, so that timestamps from any agent sort as text. */
-export function normaliseTime(value: string): string {
-  return new Date(value).toISOString();
+/** ISO-8601 UTC with milliseconds, so that timestamps from any agent sort as text; null if unplaceable. */
+export function normaliseTime(value: string): string | null {
+  const ms = Date.parse(value);
+  if (!Number.isFinite(ms)) return null;
+  const iso = new Date(ms).toISOString();
+  return /^\d{4}-/.test(iso) ? iso : null;
 }
 
 export interface ChartSpec {

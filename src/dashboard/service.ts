@@ -111,6 +111,7 @@ export class Dashboard {
     const report: Report = facts;
     const id = report.id.toLowerCase();
     const createdAt = normaliseTime(report.createdAt);
+    if (createdAt === null) throw new HttpError(400, 'invalid_report', `createdAt ${report.createdAt.slice(0, 64)} is not a time this dashboard can place (leap second or out of range)`);
     if (Date.parse(createdAt) > Date.now() + 24 * 3600 * 1000) {
       throw new HttpError(400, 'invalid_report', `createdAt ${report.createdAt} is more than a day in the future; check the device's clock`);
     }

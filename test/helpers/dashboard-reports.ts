@@ -20,7 +20,7 @@ export const PI3_METRICS: Metrics = {
 };
 
 export function makeReport(spec: ReportSpec = {}): Report {
-  const metrics = spec.metrics ?? PI3_METRICS;
+  const metrics = { ...(spec.metrics ?? PI3_METRICS) };
   const byProbe = new Map<string, Metrics>();
   for (const [id, value] of Object.entries(metrics)) {
     const probe = id.split('.')[0] ?? 'host';
