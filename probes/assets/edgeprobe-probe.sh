@@ -30,6 +30,7 @@ while [ $# -gt 0 ]; do
     --duration) OPT_DURATION=${2:-}; shift ;;
     --duration=*) OPT_DURATION=${1#*=} ;;
     --quick) OPT_QUICK=true ;;
+    run) ;;
     --timeout|--only|--skip) shift ;;
     --timeout=*|--only=*|--skip=*|--verbose|-v|--format=*) ;;
     --format) shift ;;

@@ -1,0 +1,138 @@
+// `edgeprobe ssh`: probe devices over SSH without installing anything on them (logic in src/remote/).
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import type { Command } from 'commander';
+import { PROBE_IDS } from '../../probes/index.js';
+import { choiceOption, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
+import { styleFor } from '../render/style.js';
+import { fleetSummary, renderFleetTable, runFleet } from '../remote/fleet.js';
+import { InventoryError, parseInventory, selectTargets, type Target } from '../remote/inventory.js';
+import { checkProfile } from '../remote/judge.js';
+import { agentBundle, type AgentModeChoice } from '../remote/ssh.js';
+
+export const SSH_FORMATS = ['text', 'json'] as const;
+export const SSH_MODES = ['auto', 'node', 'sh'] as const;
+
+export interface SshCommandOptions {
+  inventory?: string[];
+  concurrency: number;
+  profile?: string;
+  out?: string;
+  sshOption?: string[];
+  sshConfig?: string;
+  timeout: number;
+  connectTimeout: number;
+  mode: AgentModeChoice;
+  format: (typeof SSH_FORMATS)[number];
+  quick?: boolean;
+  only?: string[];
+  skip?: string[];
+  duration?: number;
+  verbose?: boolean;
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, got "${value}"`);
+  return n;
+}
+
+function checkSshOption(option: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*=\S/.test(option)) throw new UsageError(`--ssh-option "${option}": expected KEY=VALUE, e.g. --ssh-option Port=2222`);
+  return option;
+}
+
+function loadTargets(args: readonly string[], inventories: readonly string[]): Target[] {
+  const fromFiles: Target[] = [];
+  for (const file of inventories) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`-i ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      fromFiles.push(...parseInventory(file, text));
+    } catch (err) {
+      if (err instanceof InventoryError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  if (args.length === 0 && inventories.length === 0) throw new UsageError('no targets: give hosts (user@host[:port]) or an inventory (-i FILE)');
+  let targets: Target[];
+  try {
+    targets = selectTargets(args, fromFiles);
+  } catch (err) {
+    if (err instanceof InventoryError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (targets.length === 0) throw new UsageError(`no hosts in ${inventories.join(', ')}`);
+  return targets;
+}
+
+export async function run(targetArgs: string[], opts: SshCommandOptions): Promise<number> {
+  checkProfile(opts.profile);
+  for (const id of [...(opts.only ?? []), ...(opts.skip ?? [])]) {
+    if (!PROBE_IDS.includes(id)) throw new UsageError(`unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
+  }
+  const sshOptions = (opts.sshOption ?? []).map(checkSshOption);
+  if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
+  if (opts.out !== undefined && existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new UsageError(`--out ${opts.out}: not a directory`);
+  const targets = loadTargets(targetArgs, opts.inventory ?? []);
+  try {
+    agentBundle();
+  } catch {
+    throw new UsageError('dist/edgeprobe-agent.js is missing: run `npm run build` first');
+  }
+
+  const runArgs: string[] = [];
+  if (opts.quick) runArgs.push('--quick');
+  if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
+  if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
+  if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+
+  const controller = new AbortController();
+  const fleet = await runFleet(targets, {
+    runArgs,
+    concurrency: opts.concurrency,
+    timeoutMs: opts.timeout * 1000,
+    connectTimeoutS: Math.min(opts.connectTimeout, opts.timeout),
+    sshOptions,
+    mode: opts.mode,
+    progress: process.stderr,
+    verbose: opts.verbose === true,
+    signal: controller.signal,
+    ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+    ...(opts.out ? { outDir: opts.out } : {}),
+    ...(opts.profile ? { profile: opts.profile } : {}),
+  });
+  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(fleetSummary(fleet), null, 2)}\n`);
+  else process.stdout.write(renderFleetTable(fleet, styleFor(process.stdout)));
+  return fleet.exitCode;
+}
+
+export const registerSsh: CommandRegistration = (program: Command, setExitCode) => {
+  program
+    .command('ssh')
+    .description('probe devices over SSH: streams the agent to node >= 18, else runs the POSIX-sh probe; nothing is installed')
+    .argument('[targets...]', 'user@host[:port], ssh config aliases, or group/host names of the inventory')
+    .option('-i, --inventory <file>', 'hosts from a plain host list or an Ansible INI/YAML inventory (repeatable)', collect)
+    .option('--concurrency <n>', 'hosts probed at once', parseConcurrency, 8)
+    .option('--profile <name>', 'judge each report against this deployment profile')
+    .option('--out <dir>', 'save each host\'s report as DIR/<host>.json, and DIR/summary.json')
+    .option('--ssh-option <key=value>', 'passed to ssh as -o KEY=VALUE (repeatable)', collect)
+    .option('--ssh-config <file>', 'ssh client configuration file (ssh -F)')
+    .option('--timeout <seconds>', 'each host may take at most this long, connection included', parsePositiveNumber('--timeout'), 180)
+    .option('--connect-timeout <seconds>', 'ssh ConnectTimeout', parsePositiveNumber('--connect-timeout'), 10)
+    .addOption(choiceOption('--mode <mode>', 'auto: node >= 18 if present, else the POSIX-sh probe', SSH_MODES, 'auto'))
+    .addOption(choiceOption('--format <format>', 'final output: a table, or the fleet summary as JSON', SSH_FORMATS, 'text'))
+    .option('--quick', 'skip benchmarks and load tests on every host')
+    .option('--only <probes>', 'run only these probes (node mode)', parseList)
+    .option('--skip <probes>', 'skip these probes (node mode)', parseList)
+    .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal')
+    .action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
+};
