@@ -399,6 +399,9 @@ probe_host() {
   fi
   if [ -n "$_evidence" ]; then put_raw host.in_container true; det_raw containerEvidence "[$_evidence]"
   else put_raw host.in_container false; fi
+  # Which shell ran this probe (dash, busybox ash, bash ...), for the record.
+  _shell=$(readlink "/proc/$$/exe" </dev/null 2>/dev/null)
+  [ -n "$_shell" ] && det_str shell "$_shell"
   p_end
 }
 dmi_placeholder() {

@@ -1,0 +1,236 @@
+// `edgeprobe ssh` against a real OpenSSH server on loopback (Debian's sshd, started here with generated keys),
+// whose sessions live in a cgroup with Pi-like limits (512 MiB, 1.5 CPUs). Users made for the test: one with
+// node, one whose PATH has no node (sh mode), one with a busybox-only userland and busybox ash as login shell,
+// one whose key is refused, one whose agent hangs, one whose agent is killed mid-run, one without a shell.
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseReport } from '../src/validate.js';
+import type { Report } from '../src/report.js';
+import { makeTempDir, removeTemp } from '../src/process.js';
+import { jsonOf, runCli } from './helpers/cli.js';
+import { silentServer, sparePort, sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
+
+const MiB = 1024 * 1024;
+const LIMIT_BYTES = 512 * MiB;
+const skip = !sshdAvailable() && process.env['CI'] !== 'true' ? 'needs root and /usr/sbin/sshd' : false;
+
+let sshd: Sshd;
+let silent: { port: number; close(): Promise<void> } | undefined;
+let nodeUser: TestUser;
+const work = makeTempDir('ssh-test');
+
+function fakeNode(name: string, body: string): string {
+  const dir = join(sshd.dir, `fake-${name}`);
+  mkdirSync(dir);
+  // Answers the bootstrap's version check like a real node >= 18, then misbehaves when given the agent.
+  writeFileSync(join(dir, 'node'), `#!/bin/sh\ncase "$1" in -e|-v|--version) exec /usr/bin/node "$@" ;; esac\n${body}\n`);
+  chmodSync(join(dir, 'node'), 0o755);
+  chmodSync(dir, 0o755);
+  return dir;
+}
+
+before(async () => {
+  if (skip) return;
+  sshd = await startSshd({ cgroup: { memoryBytes: LIMIT_BYTES, cpus: 1.5, cpuset: '0-1' } });
+  nodeUser = sshd.addUser({ label: 'node' });
+  sshd.alias('pi-node', nodeUser);
+  const noNode = sshd.pathWithout(['node', 'nodejs']);
+  sshd.alias('pi-sh', sshd.addUser({ label: 'sh', path: noNode }));
+  const busybox = sshd.busyboxPath();
+  sshd.alias('pi-busybox', sshd.addUser({ label: 'busybox', shell: join(busybox, 'sh'), path: busybox }));
+  sshd.alias('refused', sshd.addUser({ label: 'refused', authorized: false }));
+  const hang = fakeNode('hang', 'exec sleep 3600');
+  sshd.alias('hangs', sshd.addUser({ label: 'hang', path: `${hang}:/usr/bin:/bin` }));
+  const killed = fakeNode('killed', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\nkill -9 $$');
+  sshd.alias('killed', sshd.addUser({ label: 'killed', path: `${killed}:/usr/bin:/bin` }));
+  sshd.alias('noshell', sshd.addUser({ label: 'noshell', shell: '/bin/false' }));
+  sshd.alias('badkey', nodeUser, { knownHosts: sshd.wrongKnownHosts });
+  sshd.alias('unreachable', nodeUser, { port: await sparePort() });
+  silent = await silentServer();
+  sshd.alias('silent', nodeUser, { port: silent.port });
+});
+
+after(async () => {
+  await silent?.close();
+  await sshd?.stop();
+  removeTemp(work);
+});
+
+async function ssh(args: string[], timeoutMs = 90_000): Promise<ReturnType<typeof runCli>> {
+  return runCli(['ssh', '--ssh-config', sshd.sshConfig, ...args], { timeoutMs });
+}
+
+function loadReport(file: string): Report {
+  const check = parseReport(readFileSync(file, 'utf8'));
+  assert.ok(check.ok, `${file} validates against edgeprobe.report/v1: ${check.ok ? '' : check.errors.join('; ')}`);
+  return check.report;
+}
+
+function summaryHost(summary: Record<string, unknown>, name: string): Record<string, unknown> {
+  const hosts = summary['hosts'] as Array<Record<string, unknown>>;
+  const host = hosts.find((h) => h['name'] === name);
+  assert.ok(host, `${name} is in the summary`);
+  return host;
+}
+
+test('node mode: the agent is streamed to `node -`, its report validates, shows the cgroup limits, and nothing is left on the device', { skip }, async () => {
+  const before = readdirSync(nodeUser.home).sort();
+  const out = join(work, 'node');
+  const result = await ssh(['pi-node', '--quick', '--out', out, '--format', 'json']);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const summary = jsonOf(result);
+  const host = summaryHost(summary, 'pi-node');
+  assert.equal(host['status'], 'ok');
+  assert.equal(host['mode'], 'node');
+  const report = loadReport(join(out, 'pi-node.json'));
+  assert.equal(report.agent.mode, 'node');
+  assert.equal(report.host.label, 'pi-node');
+  assert.equal(report.metrics['memory.cgroup_limit_bytes'], LIMIT_BYTES);
+  assert.equal(report.metrics['cpu.quota_cpus'], 1.5);
+  assert.equal(report.metrics['cpu.effective_cpus'], 1.5);
+  assert.ok(existsSync(join(out, 'summary.json')));
+  assert.deepEqual(readdirSync(nodeUser.home).sort(), before, 'no file written in the home directory');
+  assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temp files left by atomic writes');
+});
+
+test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with python metrics from python3', { skip }, async () => {
+  const out = join(work, 'sh');
+  const result = await ssh(['pi-sh', '--out', out]);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.match(result.stdout, /pi-sh\s+posix-sh/);
+  const report = loadReport(join(out, 'pi-sh.json'));
+  assert.equal(report.agent.mode, 'posix-sh');
+  assert.equal(report.agent.node, null);
+  assert.equal(report.host.label, 'pi-sh');
+  assert.equal(report.metrics['memory.cgroup_limit_bytes'], LIMIT_BYTES);
+  assert.equal(report.metrics['python.found'], true);
+  assert.match(String(report.metrics['python.version']), /^3\.\d+\.\d+$/);
+  assert.match(String(report.metrics['python.django_version']), /^\d+\.\d+/, 'Debian\'s python3-django is seen');
+  // Every metric is either measured or null with a reason, and every probe has an envelope.
+  for (const [id, value] of Object.entries(report.metrics)) {
+    if (value !== null) continue;
+    const probe = report.probes.find((p) => p.id === id.split('.')[0]);
+    assert.ok(probe, `envelope for ${id}`);
+    const reasons = probe.details['unmeasured'] as Record<string, string> | undefined;
+    assert.ok(reasons?.[id], `${id} is null with a reason`);
+  }
+});
+
+test('the sh probe runs under busybox ash with a busybox-only userland', { skip }, async () => {
+  const out = join(work, 'busybox');
+  const result = await ssh(['pi-busybox', '--out', out]);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const report = loadReport(join(out, 'pi-busybox.json'));
+  assert.equal(report.agent.mode, 'posix-sh');
+  const host = report.probes.find((p) => p.id === 'host');
+  assert.equal(host?.details['shell'], '/usr/bin/busybox', 'the probe ran in busybox');
+  assert.equal(report.metrics['python.found'], false, 'no python3 in a busybox-only PATH');
+  assert.equal(report.metrics['memory.cgroup_limit_bytes'], LIMIT_BYTES);
+  assert.equal(typeof report.metrics['disk.free_bytes'], 'number');
+});
+
+test('for the same host, the sh probe\'s memory and cpu metrics agree with the agent\'s', { skip }, async () => {
+  const out = join(work, 'agree');
+  const result = await ssh(['pi-node', 'pi-sh', 'pi-busybox', '--quick', '--out', out]);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const agent = loadReport(join(out, 'pi-node.json'));
+  for (const name of ['pi-sh', 'pi-busybox']) {
+    const sh = loadReport(join(out, `${name}.json`));
+    for (const id of Object.keys(agent.metrics).filter((m) => /^(memory|cpu)\./.test(m))) {
+      const a = agent.metrics[id];
+      const b = sh.metrics[id];
+      if (['memory.available_bytes', 'memory.effective_available_bytes', 'memory.cgroup_usage_bytes', 'memory.swap_free_bytes'].includes(id)) {
+        // Moving figures: the same order of magnitude, within 128 MiB.
+        assert.equal(typeof b, 'number', `${name} ${id}`);
+        assert.ok(Math.abs((a as number) - (b as number)) < 128 * MiB, `${name} ${id}: agent ${String(a)} vs sh ${String(b)}`);
+      } else if (id === 'cpu.load_average_1m') {
+        assert.equal(typeof b, 'number', `${name} ${id}`);
+      } else if (id === 'cpu.single_thread_score' || id === 'cpu.multi_thread_score') {
+        assert.equal(b, null, `${name} ${id} is not measured by the sh probe`);
+      } else {
+        assert.deepEqual(b, a, `${name} ${id}`);
+      }
+    }
+  }
+});
+
+test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-key hosts: healthy hosts reported, faults classified, time bounded by --timeout', { skip }, async () => {
+  const out = join(work, 'fleet');
+  const timeoutS = 15;
+  const started = Date.now();
+  const result = await ssh([
+    'pi-node', 'pi-sh', 'pi-busybox', 'unreachable', 'refused', 'hangs', 'killed', 'noshell', 'badkey', 'silent',
+    '--quick', '--out', out, '--format', 'json', '--timeout', String(timeoutS), '--connect-timeout', '5', '--concurrency', '10',
+  ]);
+  const elapsedS = (Date.now() - started) / 1000;
+  assert.equal(result.code, 3, `the worst host is unknown (exit 3)\n${result.stderr}`);
+  const summary = jsonOf(result);
+  const expected: Record<string, string> = {
+    unreachable: 'unreachable',
+    refused: 'auth-failed',
+    hangs: 'timeout',
+    killed: 'killed',
+    noshell: 'no-shell',
+    badkey: 'host-key-mismatch',
+    silent: 'timeout',
+  };
+  for (const name of ['pi-node', 'pi-sh', 'pi-busybox']) {
+    assert.equal(summaryHost(summary, name)['status'], 'ok', `${name} reported: ${JSON.stringify(summaryHost(summary, name))}`);
+    loadReport(join(out, `${name}.json`));
+  }
+  for (const [name, failure] of Object.entries(expected)) {
+    const host = summaryHost(summary, name);
+    assert.equal(host['failure'], failure, `${name}: ${JSON.stringify(host)}`);
+    assert.equal(host['exitCode'], 3);
+    assert.ok(!existsSync(join(out, `${name}.json`)), `no report file for ${name}`);
+  }
+  assert.match(String(summaryHost(summary, 'killed')['message']), /signal 9/);
+  assert.ok(elapsedS < timeoutS + 10, `whole fleet took ${elapsedS.toFixed(1)} s with --timeout ${timeoutS}`);
+  const saved = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
+  assert.equal((saved['hosts'] as unknown[]).length, 10);
+});
+
+test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_port, ansible_user)', { skip }, async () => {
+  const inventory = join(work, 'inventory.yml');
+  const shUserName = readFileSync(sshd.sshConfig, 'utf8').match(/Host pi-sh\n(?:.*\n)*?\s+User (\S+)/)?.[1];
+  writeFileSync(inventory, [
+    'all:',
+    '  vars:',
+    `    ansible_port: ${sshd.port}`,
+    '  children:',
+    '    pis:',
+    '      vars:',
+    '        ansible_host: 127.0.0.1',
+    '      hosts:',
+    '        kitchen:',
+    `          ansible_user: ${nodeUser.name}`,
+    '        garage:',
+    `          ansible_user: ${shUserName ?? 'missing'}`,
+    '    elsewhere:',
+    '      hosts:',
+    '        ghost:',
+    '          ansible_host: 127.0.0.1',
+    `          ansible_port: ${await sparePort()}`,
+    '',
+  ].join('\n'));
+  const out = join(work, 'inventory');
+  const result = await runCli([
+    'ssh', '-i', inventory, 'pis', '--quick', '--out', out,
+    '--ssh-option', `IdentityFile=${sshd.clientKey}`, '--ssh-option', 'IdentitiesOnly=yes',
+    '--ssh-option', `UserKnownHostsFile=${sshd.knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null',
+  ], { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  assert.match(result.stdout, /kitchen\s+node/);
+  assert.match(result.stdout, /garage\s+posix-sh/);
+  assert.doesNotMatch(result.stdout, /ghost/, 'only the selected group runs');
+  assert.equal(loadReport(join(out, 'kitchen.json')).host.label, 'kitchen');
+  assert.equal(loadReport(join(out, 'garage.json')).agent.mode, 'posix-sh');
+});
+
+test('--mode node on a host without node is classified, not silently downgraded', { skip }, async () => {
+  const result = await ssh(['pi-sh', '--mode', 'node', '--format', 'json', '--quick']);
+  assert.equal(result.code, 3);
+  assert.equal(summaryHost(jsonOf(result), 'pi-sh')['failure'], 'no-node');
+});
