@@ -49,6 +49,7 @@ class ProgressBoard {
   private drawn = 0;
   private readonly started: number[];
   private readonly timer: NodeJS.Timeout | undefined;
+  private pending: NodeJS.Timeout | undefined;
 
   constructor(private readonly out: NonNullable<FleetOptions['progress']>, private readonly names: string[]) {
     this.lines = names.map(() => 'waiting');
@@ -63,12 +64,18 @@ class ProgressBoard {
   set(index: number, text: string, start = false): void {
     if (start) this.started[index] = performance.now();
     this.lines[index] = text;
-    if (this.out.isTTY) this.draw();
+    // Redraw at most ten times a second, however many hosts change.
+    if (this.out.isTTY && !this.pending) {
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.draw();
+      }, 100);
+    }
   }
 
   private draw(): void {
     const width = Math.max(...this.names.map((n) => n.length), 4);
-    const columns = this.out.columns ?? 100;
+    const columns = this.out.columns !== undefined && this.out.columns > 0 ? this.out.columns : 120;
     let text = this.drawn > 0 ? `\u001b[${this.drawn}A` : '';
     this.names.forEach((name, i) => {
       const running = this.started[i] !== 0 && !/^(ok|failed|done)/.test(this.lines[i] ?? '');
@@ -82,6 +89,7 @@ class ProgressBoard {
 
   stop(): void {
     if (this.timer) clearInterval(this.timer);
+    if (this.pending) clearTimeout(this.pending);
     if (this.out.isTTY) this.draw();
   }
 }
@@ -218,8 +226,8 @@ export function renderFleetTable(fleet: FleetResult, style: Style): string {
   const lines = [style.bold(header.map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ').trimEnd())];
   rows.forEach((row, index) => {
     const result = fleet.hosts[index];
-    const cells = row.map((cell, i) => cell.padEnd(widths[i] ?? 0));
-    const last = cells.length - 1;
+    const last = row.length - 1;
+    const cells = row.map((cell, i) => (i === last ? cell : cell.padEnd(widths[i] ?? 0)));
     if (result) cells[last] = paint(cells[last] ?? '', result);
     lines.push(cells.join('  ').trimEnd());
   });
