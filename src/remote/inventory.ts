@@ -150,7 +150,7 @@ class InventoryModel {
     const membership = this.membership();
     const targets: Target[] = [];
     for (const host of this.hostOrder) {
-      const groups = [...(membership.get(host) ?? new Set<string>())].filter((g) => g !== 'all' && g !== 'ungrouped');
+      const groups = [...(membership.get(host) ?? new Set<string>())].filter((g) => g !== 'all' && g !== 'ungrouped').sort();
       // all's vars first, then groups from shallow to deep (ties by name, as Ansible sorts them), then host vars.
       const ordered = [...groups].sort((a, b) => this.depth(a) - this.depth(b) || a.localeCompare(b));
       const vars: Vars = { ...(this.groups.get('all')?.vars ?? {}) };
