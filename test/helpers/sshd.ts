@@ -251,6 +251,7 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
         'MaxSessions 50',
         'LoginGraceTime 30',
         'PrintMotd no',
+        'Subsystem sftp internal-sftp',
         'LogLevel VERBOSE',
         '',
       ].join('\n'));
