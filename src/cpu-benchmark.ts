@@ -27,21 +27,26 @@ function benchmarkWorker(): void {
     }
     return acc;
   };
-  parentPort?.once('message', (message: { windowMs: number; chunkOps: number; warmupMs: number }) => {
-    const warmEnd = performance.now() + message.warmupMs;
-    let sink = 0;
-    while (performance.now() < warmEnd) sink ^= chunk(message.chunkOps);
-    parentPort?.postMessage({ ready: true });
-    parentPort?.once('message', () => {
-      const start = performance.now();
-      const end = start + message.windowMs;
-      let ops = 0;
-      do {
-        sink ^= chunk(message.chunkOps);
-        ops += message.chunkOps;
-      } while (performance.now() < end);
-      parentPort?.postMessage({ ops, elapsedMs: performance.now() - start, sink });
-    });
+  // One listener for both messages (the set-up, then "go"): a port with no listener may let the worker exit.
+  let config: { windowMs: number; chunkOps: number; warmupMs: number } | null = null;
+  let sink = 0;
+  parentPort?.on('message', (message: { windowMs: number; chunkOps: number; warmupMs: number } | 'go') => {
+    if (message !== 'go') {
+      config = message;
+      const warmEnd = performance.now() + config.warmupMs;
+      while (performance.now() < warmEnd) sink ^= chunk(config.chunkOps);
+      parentPort?.postMessage({ ready: true });
+      return;
+    }
+    if (config === null) return;
+    const start = performance.now();
+    const end = start + config.windowMs;
+    let ops = 0;
+    do {
+      sink ^= chunk(config.chunkOps);
+      ops += config.chunkOps;
+    } while (performance.now() < end);
+    parentPort?.postMessage({ ops, elapsedMs: performance.now() - start, sink });
   });
 }
 

@@ -34,7 +34,7 @@ function checkRoot(root: string): string {
   let isDir = false;
   try {
     isDir = statSync(absolute).isDirectory();
-    accessSync(absolute, constants.R_OK | constants.X_OK);
+    if (isDir) accessSync(absolute, constants.R_OK | constants.X_OK);
   } catch (err) {
     throw new UsageError(`--root ${root}: cannot read it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
   }

@@ -1,0 +1,72 @@
+// The real agent inside real cgroup v1 limits, set here as root: the report must carry the limits, not the host.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync, rmdirSync, writeFileSync } from 'node:fs';
+import { validateReport } from '../src/validate.js';
+import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
+import { executable, requireComponent } from './helpers/env.js';
+
+const V1 = '/sys/fs/cgroup';
+const writable = process.getuid?.() === 0 && ['memory', 'cpu', 'cpuset'].every((c) => existsSync(`${V1}/${c}/cgroup.procs`));
+const skip = requireComponent(writable && executable('/usr/bin/cgexec'), 'writable cgroup v1 controllers and cgexec', 'run as root; cgroup-tools');
+
+const MiB = 1024 * 1024;
+
+function makeGroup(controller: string, name: string, settings: Record<string, string>): () => void {
+  const dir = `${V1}/${controller}/${name}`;
+  mkdirSync(dir);
+  for (const [file, value] of Object.entries(settings)) writeFileSync(`${dir}/${file}`, value);
+  return () => {
+    // Retried: the kernel may still be detaching the exited process.
+    for (let attempt = 0; attempt < 50; attempt++) {
+      try {
+        rmdirSync(dir);
+        return;
+      } catch {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
+      }
+    }
+  };
+}
+
+async function agentIn(groups: string, args: string[]): Promise<Record<string, unknown>> {
+  const result = await runScript(AGENT_BUNDLE, args, { command: '/usr/bin/cgexec', prefixArgs: ['-g', groups, process.execPath], timeoutMs: 90_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const report = jsonOf(result);
+  const check = validateReport(report);
+  assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
+  return report['metrics'] as Record<string, unknown>;
+}
+
+test('memory limit and fractional CPU quota are what the agent reports', { skip }, async () => {
+  const name = `edgeprobe-test-${process.pid}-quota`;
+  const removers = [
+    makeGroup('memory', name, { 'memory.limit_in_bytes': String(300 * MiB) }),
+    makeGroup('cpu', name, { 'cpu.cfs_period_us': '100000', 'cpu.cfs_quota_us': '150000' }),
+  ];
+  try {
+    const metrics = await agentIn(`memory,cpu:${name}`, ['run', '--format', 'json']);
+    assert.equal(metrics['memory.cgroup_limit_bytes'], 300 * MiB);
+    assert.equal(metrics['memory.effective_total_bytes'], 300 * MiB);
+    assert.ok((metrics['memory.effective_available_bytes'] as number) < 300 * MiB);
+    assert.ok((metrics['memory.total_bytes'] as number) > 300 * MiB, '/proc/meminfo still shows the host');
+    assert.equal(metrics['cpu.quota_cpus'], 1.5);
+    assert.equal(metrics['cpu.effective_cpus'], 1.5);
+    assert.ok((metrics['cpu.multi_thread_score'] as number) > 0, 'the benchmark ran on ⌈1.5⌉ threads inside the quota');
+  } finally {
+    removers.forEach((remove) => remove());
+  }
+});
+
+test('a cpuset of one CPU makes one effective CPU, whatever the host has', { skip }, async () => {
+  const name = `edgeprobe-test-${process.pid}-cpuset`;
+  const remove = makeGroup('cpuset', name, { 'cpuset.cpus': '0', 'cpuset.mems': '0' });
+  try {
+    const metrics = await agentIn(`cpuset:${name}`, ['run', '--quick', '--format', 'json']);
+    assert.equal(metrics['cpu.cpuset_cpus'], 1);
+    assert.equal(metrics['cpu.effective_cpus'], 1);
+    assert.ok((metrics['cpu.cores'] as number) >= 1);
+  } finally {
+    remove();
+  }
+});

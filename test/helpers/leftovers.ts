@@ -1,0 +1,72 @@
+// What a run may leave behind, listed so that tests can compare before and after:
+// processes (found by an environment marker every descendant inherits), listening ports, temp entries.
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { randomUUID } from 'node:crypto';
+
+export const MARKER_VARIABLE = 'EDGEPROBE_TEST_MARKER';
+
+/** A fresh marker; pass `{ ...process.env, [MARKER_VARIABLE]: marker }` to the process under test. */
+export function newMarker(): string {
+  return randomUUID();
+}
+
+/** Pids of live processes whose environment carries the marker. */
+export function processesWithMarker(marker: string): number[] {
+  const needle = `${MARKER_VARIABLE}=${marker}`;
+  const pids: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`, 'latin1');
+      if (environ.split('\0').includes(needle)) {
+        // A zombie has already exited; it holds nothing.
+        const stat = readFileSync(`/proc/${entry}/stat`, 'latin1');
+        if (!/\) Z /.test(stat)) pids.push(Number(entry));
+      }
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return pids;
+}
+
+/** Local TCP ports in LISTEN state (IPv4 and IPv6). */
+export function listeningPorts(): Set<number> {
+  const ports = new Set<number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && fields[1]) ports.add(parseInt(fields[1].split(':')[1] ?? '0', 16));
+    }
+  }
+  return ports;
+}
+
+/** Entries edgeprobe made in the temp directory (it names them all "edgeprobe-..."). */
+export function edgeprobeTempEntries(): Set<string> {
+  try {
+    return new Set(readdirSync(tmpdir()).filter((name) => name.startsWith('edgeprobe-')));
+  } catch {
+    return new Set();
+  }
+}
+
+export function added<T>(before: Set<T>, after: Set<T>): T[] {
+  return [...after].filter((item) => !before.has(item));
+}
+
+export async function waitFor(condition: () => boolean, timeoutMs: number, intervalMs = 50): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end) {
+    if (condition()) return true;
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  return condition();
+}
