@@ -9,10 +9,11 @@ import { execCommand, makeTempDir, removeTemp } from '../src/process.js';
 import { parseReport } from '../src/validate.js';
 import { VERSION } from '../src/version.js';
 import { REPO_ROOT } from './helpers/cli.js';
+import { executable, requireComponent } from './helpers/env.js';
 import { sparePort, sshdAvailable, startSshd, type Sshd } from './helpers/sshd.js';
 
 const PLAYBOOK = join(REPO_ROOT, 'scripts', 'edgeprobe-playbook.yml');
-const skip = !sshdAvailable() && process.env['CI'] !== 'true' ? 'needs root and /usr/sbin/sshd' : false;
+const skip = requireComponent(sshdAvailable() && executable('/usr/bin/ansible-playbook'), 'root, Debian\'s openssh-server and ansible-core', 'scripts/install-test-deps.sh as root');
 const work = makeTempDir('playbook-test');
 let sshd: Sshd;
 let inventory: string;
@@ -63,7 +64,7 @@ after(async () => {
   removeTemp(work);
 });
 
-test('the playbook passes ansible-playbook --syntax-check', async () => {
+test('the playbook passes ansible-playbook --syntax-check', { skip: requireComponent(executable('/usr/bin/ansible-playbook'), 'ansible-core', 'scripts/install-test-deps.sh') }, async () => {
   const result = await execCommand('ansible-playbook', ['--syntax-check', '-i', 'localhost,', PLAYBOOK], { timeoutMs: 60_000, env: ansibleEnv() });
   assert.equal(result.code, 0, result.stdout + result.stderr);
 });

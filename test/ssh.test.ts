@@ -5,16 +5,17 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { parseReport } from '../src/validate.js';
 import type { Report } from '../src/report.js';
 import { makeTempDir, removeTemp } from '../src/process.js';
 import { jsonOf, runCli } from './helpers/cli.js';
+import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { silentServer, sparePort, sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
 
 const MiB = 1024 * 1024;
 const LIMIT_BYTES = 512 * MiB;
-const skip = !sshdAvailable() && process.env['CI'] !== 'true' ? 'needs root and /usr/sbin/sshd' : false;
+const skip = requireComponent(sshdAvailable() && executable('/usr/bin/busybox'), 'root, Debian\'s openssh-server and busybox', 'scripts/install-test-deps.sh as root');
 
 let sshd: Sshd;
 let silent: { port: number; close(): Promise<void> } | undefined;
@@ -46,6 +47,14 @@ before(async () => {
   const killed = fakeNode('killed', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\nkill -9 $$');
   sshd.alias('killed', sshd.addUser({ label: 'killed', path: `${killed}:/usr/bin:/bin` }));
   sshd.alias('noshell', sshd.addUser({ label: 'noshell', shell: '/bin/false' }));
+  // Node 18 (Raspberry Pi OS bookworm's) is new enough; a node 16 is not, and the sh probe runs instead.
+  if (executable(NODE18)) sshd.alias('pi-node18', sshd.addUser({ label: 'node18', path: `${dirname(NODE18)}:${noNode}` }));
+  const old = join(sshd.dir, 'fake-node16');
+  mkdirSync(old);
+  writeFileSync(join(old, 'node'), '#!/bin/sh\ncase "$1" in -v|--version) echo v16.20.2 ;; -e) exit 1 ;; *) echo "node 16 cannot run the agent" >&2; exit 1 ;; esac\n');
+  chmodSync(join(old, 'node'), 0o755);
+  chmodSync(old, 0o755);
+  sshd.alias('pi-node16', sshd.addUser({ label: 'node16', path: `${old}:${noNode}` }));
   sshd.alias('badkey', nodeUser, { knownHosts: sshd.wrongKnownHosts });
   sshd.alias('unreachable', nodeUser, { port: await sparePort() });
   silent = await silentServer();
@@ -233,4 +242,14 @@ test('--mode node on a host without node is classified, not silently downgraded'
   const result = await ssh(['pi-sh', '--mode', 'node', '--format', 'json', '--quick']);
   assert.equal(result.code, 3);
   assert.equal(summaryHost(jsonOf(result), 'pi-sh')['failure'], 'no-node');
+});
+
+test('node 18 is used as it is; a node older than 18 gets the sh probe instead', { skip: skip || requireComponent(executable(NODE18), 'Node 18', 'scripts/install-test-deps.sh') }, async () => {
+  const out = join(work, 'versions');
+  const result = await ssh(['pi-node18', 'pi-node16', '--quick', '--out', out]);
+  assert.equal(result.code, 0, result.stderr + result.stdout);
+  const node18 = loadReport(join(out, 'pi-node18.json'));
+  assert.equal(node18.agent.mode, 'node');
+  assert.match(String(node18.agent.node), /^18\./);
+  assert.equal(loadReport(join(out, 'pi-node16.json')).agent.mode, 'posix-sh');
 });
