@@ -1,6 +1,7 @@
 // A real OpenSSH server on loopback for tests: Debian's /usr/sbin/sshd on a spare port with a generated host
 // key, a generated client key, throwaway Unix users (created here, removed by stop()), an ssh_config with one
 // alias per test host, and optionally a cgroup with Pi-like limits (cgroup v1) that every session inherits.
+// Optionally sshd runs in a network namespace of its own (a device on its own network, reached over veth).
 // Needs root. Usage:
 //   const sshd = await startSshd({ cgroup: { memoryBytes: 512 * MiB, cpus: 1.5, cpuset: '0' } });
 //   const user = await sshd.addUser({ label: 'pi' });            // node on PATH, key accepted
@@ -51,6 +52,10 @@ export interface AliasOptions {
 }
 
 export interface Sshd {
+  /** Where sshd listens: 127.0.0.1, or its own address inside the network namespace. */
+  address: string;
+  /** The network namespace sshd runs in, if any. */
+  netns?: string;
   port: number;
   dir: string;
   /** ssh_config with every alias added so far (ssh -F). */
@@ -110,11 +115,11 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
   };
 }
 
-function waitForBanner(port: number, timeoutMs: number): Promise<boolean> {
+function waitForBanner(host: string, port: number, timeoutMs: number): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve) => {
     const attempt = (): void => {
-      const socket = createConnection({ host: '127.0.0.1', port });
+      const socket = createConnection({ host, port });
       let data = '';
       socket.setTimeout(1000);
       socket.on('data', (chunk) => {
@@ -184,7 +189,20 @@ function removeCgroups(dirs: readonly string[]): void {
   }
 }
 
-export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promise<Sshd> {
+export interface SshdOptions {
+  cgroup?: CgroupLimits;
+  /**
+   * Run sshd in a network namespace of its own, reached over a veth pair (a "device" on its own network
+   * at 10.x.y.2, port 22), rather than on 127.0.0.1.
+   */
+  netns?: boolean;
+}
+
+function knownHostsName(address: string, port: number): string {
+  return port === 22 ? address : `[${address}]:${port}`;
+}
+
+export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
   const id = `ep${randomBytes(3).toString('hex')}`;
   const dir = mkdtempSync(join(tmpdir(), `edgeprobe-sshd-${id}-`));
   chmodSync(dir, 0o755);
@@ -194,6 +212,8 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
   let cgroupDirs: string[] = [];
   let child: ChildProcess | undefined;
   let stderr = '';
+  let netns: string | undefined;
+  let address = '127.0.0.1';
 
   const cleanupSystem = (): void => {
     for (const user of users) {
@@ -214,6 +234,13 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
       // already removed
     }
     removeCgroups(cgroupDirs);
+    if (netns) {
+      try {
+        run('ip', ['netns', 'del', netns]);
+      } catch {
+        // already gone
+      }
+    }
     rmSync(dir, { recursive: true, force: true });
   };
 
@@ -229,13 +256,28 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
     const hostPublic = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
     const otherPublic = readFileSync(`${otherHostKey}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
 
+    if (options.netns) {
+      netns = `${id}ns`;
+      const subnet = `10.${100 + (randomBytes(1)[0] ?? 0) % 100}.${randomBytes(1)[0] ?? 0}.${((randomBytes(1)[0] ?? 0) % 64) * 4}`;
+      const base = subnet.split('.').map(Number);
+      const hostSide = `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + 1}`;
+      address = `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + 2}`;
+      run('ip', ['netns', 'add', netns]);
+      run('ip', ['link', 'add', `${id}h`, 'type', 'veth', 'peer', 'name', `${id}d`]);
+      run('ip', ['link', 'set', `${id}d`, 'netns', netns]);
+      run('ip', ['addr', 'add', `${hostSide}/30`, 'dev', `${id}h`]);
+      run('ip', ['link', 'set', `${id}h`, 'up']);
+      run('ip', ['netns', 'exec', netns, 'ip', 'addr', 'add', `${address}/30`, 'dev', `${id}d`]);
+      run('ip', ['netns', 'exec', netns, 'ip', 'link', 'set', `${id}d`, 'up']);
+      run('ip', ['netns', 'exec', netns, 'ip', 'link', 'set', 'lo', 'up']);
+    }
     let port = 0;
     for (let attempt = 0; attempt < 5 && child === undefined; attempt++) {
-      port = await sparePort();
+      port = netns ? 22 : await sparePort();
       const config = join(dir, 'sshd_config');
       writeFileSync(config, [
         `Port ${port}`,
-        'ListenAddress 127.0.0.1',
+        `ListenAddress ${address}`,
         `HostKey ${hostKey}`,
         `PidFile ${join(dir, 'sshd.pid')}`,
         'AuthorizedKeysFile .ssh/authorized_keys',
@@ -255,12 +297,15 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
         'LogLevel VERBOSE',
         '',
       ].join('\n'));
-      const candidate = spawn(SSHD_BINARY, ['-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+      // nsenter enters only the network namespace and execs sshd in place (the child's pid is sshd's);
+      // `ip netns exec` would also remount /sys and hide the cgroup hierarchies from the sessions.
+      const command = netns ? ['nsenter', `--net=/run/netns/${netns}`, '--', SSHD_BINARY] : [SSHD_BINARY];
+      const candidate = spawn(command[0] ?? SSHD_BINARY, [...command.slice(1), '-D', '-e', '-f', config], { stdio: ['ignore', 'ignore', 'pipe'] });
       candidate.stderr?.on('data', (chunk: Buffer) => {
         if (stderr.length < 256 * 1024) stderr += chunk.toString();
       });
       const exited = new Promise<boolean>((resolve) => candidate.once('exit', () => resolve(false)));
-      const ready = await Promise.race([waitForBanner(port, 10_000), exited]);
+      const ready = await Promise.race([waitForBanner(address, port, 10_000), exited]);
       if (ready) child = candidate;
       else candidate.kill('SIGKILL');
     }
@@ -273,14 +318,16 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
 
     const knownHosts = join(dir, 'known_hosts');
     const wrongKnownHosts = join(dir, 'known_hosts_wrong');
-    writeFileSync(knownHosts, `[127.0.0.1]:${port} ${hostPublic}\n`);
-    writeFileSync(wrongKnownHosts, `[127.0.0.1]:${port} ${otherPublic}\n`);
+    writeFileSync(knownHosts, `${knownHostsName(address, port)} ${hostPublic}\n`);
+    writeFileSync(wrongKnownHosts, `${knownHostsName(address, port)} ${otherPublic}\n`);
     const sshConfig = join(dir, 'ssh_config');
     writeFileSync(sshConfig, '');
     const aliases: string[] = [];
     let pathCounter = 0;
 
     const sshd: Sshd = {
+      address,
+      ...(netns ? { netns } : {}),
       port,
       dir,
       sshConfig,
@@ -311,7 +358,7 @@ export async function startSshd(options: { cgroup?: CgroupLimits } = {}): Promis
         const userName = typeof user === 'string' ? user : user.name;
         aliases.push([
           `Host ${name}`,
-          `  HostName ${aliasOptions.hostName ?? '127.0.0.1'}`,
+          `  HostName ${aliasOptions.hostName ?? address}`,
           `  Port ${aliasOptions.port ?? port}`,
           `  User ${userName}`,
           `  IdentityFile ${clientKey}`,
