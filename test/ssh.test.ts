@@ -46,6 +46,9 @@ before(async () => {
   sshd.alias('hangs', sshd.addUser({ label: 'hang', path: `${hang}:/usr/bin:/bin` }));
   const killed = fakeNode('killed', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\nkill -9 $$');
   sshd.alias('killed', sshd.addUser({ label: 'killed', path: `${killed}:/usr/bin:/bin` }));
+  // The connection drops mid-run: the session's sshd dies after half a report.
+  const dropped = fakeNode('dropped', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\np=$PPID\nwhile [ "$p" -gt 1 ]; do read -r _pid comm _state pp _rest </proc/$p/stat; if [ "$comm" = "(sshd)" ]; then kill -9 "$p"; break; fi; p=$pp; done\nsleep 30');
+  sshd.alias('dropped', sshd.addUser({ label: 'dropped', path: `${dropped}:/usr/bin:/bin` }));
   sshd.alias('noshell', sshd.addUser({ label: 'noshell', shell: '/bin/false' }));
   // Node 18 (Raspberry Pi OS bookworm's) is new enough; a node 16 is not, and the sh probe runs instead.
   if (executable(NODE18)) sshd.alias('pi-node18', sshd.addUser({ label: 'node18', path: `${dirname(NODE18)}:${noNode}` }));
@@ -170,8 +173,8 @@ test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-k
   const timeoutS = 15;
   const started = Date.now();
   const result = await ssh([
-    'pi-node', 'pi-sh', 'pi-busybox', 'unreachable', 'refused', 'hangs', 'killed', 'noshell', 'badkey', 'silent',
-    '--quick', '--out', out, '--format', 'json', '--timeout', String(timeoutS), '--connect-timeout', '5', '--concurrency', '10',
+    'pi-node', 'pi-sh', 'pi-busybox', 'unreachable', 'refused', 'hangs', 'killed', 'dropped', 'noshell', 'badkey', 'silent',
+    '--quick', '--out', out, '--format', 'json', '--timeout', String(timeoutS), '--connect-timeout', '5', '--concurrency', '11',
   ]);
   const elapsedS = (Date.now() - started) / 1000;
   assert.equal(result.code, 3, `the worst host is unknown (exit 3)\n${result.stderr}`);
@@ -181,6 +184,7 @@ test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-k
     refused: 'auth-failed',
     hangs: 'timeout',
     killed: 'killed',
+    dropped: 'killed',
     noshell: 'no-shell',
     badkey: 'host-key-mismatch',
     silent: 'timeout',
@@ -196,9 +200,10 @@ test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-k
     assert.ok(!existsSync(join(out, `${name}.json`)), `no report file for ${name}`);
   }
   assert.match(String(summaryHost(summary, 'killed')['message']), /signal 9/);
+  assert.match(String(summaryHost(summary, 'dropped')['message']), /partial output discarded/);
   assert.ok(elapsedS < timeoutS + 10, `whole fleet took ${elapsedS.toFixed(1)} s with --timeout ${timeoutS}`);
   const saved = JSON.parse(readFileSync(join(out, 'summary.json'), 'utf8')) as Record<string, unknown>;
-  assert.equal((saved['hosts'] as unknown[]).length, 10);
+  assert.equal((saved['hosts'] as unknown[]).length, 11);
 });
 
 test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_port, ansible_user)', { skip }, async () => {

@@ -82,10 +82,12 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
   if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
   if (opts.out !== undefined && existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new UsageError(`--out ${opts.out}: not a directory`);
   const targets = loadTargets(targetArgs, opts.inventory ?? []);
-  try {
-    agentBundle();
-  } catch {
-    throw new UsageError('dist/edgeprobe-agent.js is missing: run `npm run build` first');
+  if (opts.mode !== 'sh') {
+    try {
+      agentBundle();
+    } catch {
+      throw new UsageError('dist/edgeprobe-agent.js is missing: run `npm run build` first (or use --mode sh)');
+    }
   }
 
   const runArgs: string[] = [];
