@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp } from '../src/process.js';
 import {
-  detectInventoryFormat, expandHostPattern, InventoryError, parseHostList, parseInventory, parseTargetSpec, selectTargets, type Target,
+  detectInventoryFormat, expandHostPattern, splitWords, InventoryError, parseHostList, parseInventory, parseTargetSpec, selectTargets, type Target,
 } from '../src/remote/inventory.js';
 import { sshArgs, remoteCommand, shellQuote } from '../src/remote/ssh.js';
 import { runCli } from './helpers/cli.js';
@@ -36,6 +36,7 @@ zeros
 [edge:vars]
 ansible_port=2200
 ansible_python_interpreter=/usr/bin/python3
+ansible_ssh_common_args='-o ProxyJump=bastion.lan -o "UserKnownHostsFile=/etc/edge hosts"'
 `.replace('"quoted" ansible_host=10.0.0.9\n', '');
 
 const YAML = `---
@@ -113,6 +114,7 @@ function expectSameAsAnsible(targets: Target[], view: AnsibleView): void {
     assert.equal(target.user, vars['ansible_user'] ?? vars['ansible_ssh_user'], `${where}: user`);
     assert.equal(target.python, vars['ansible_python_interpreter'], `${where}: python`);
     assert.equal(target.identityFile, vars['ansible_ssh_private_key_file'], `${where}: key`);
+    assert.equal(target.sshArgs !== undefined, vars['ansible_ssh_common_args'] !== undefined, `${where}: ssh args`);
     assert.deepEqual([...target.groups].sort(), [...(view.groups.get(target.name) ?? [])].sort(), `${where}: groups`);
   }
 }
@@ -127,7 +129,11 @@ test('an Ansible INI inventory resolves as Ansible resolves it: groups, children
     expectSameAsAnsible(targets, await ansibleInventory(file, dir));
     assert.deepEqual(targets.map((t) => t.name), ['bare.example', 'kitchen', 'garage', 'web01.lan', 'web02.lan', 'web03.lan', 'zero1']);
     const kitchen = targets.find((t) => t.name === 'kitchen');
-    assert.deepEqual(kitchen, { name: 'kitchen', host: '10.0.0.5', port: 22, user: 'pi', python: '/usr/bin/python3', groups: ['edge', 'pis'] });
+    assert.deepEqual(kitchen, {
+      name: 'kitchen', host: '10.0.0.5', port: 22, user: 'pi', python: '/usr/bin/python3', groups: ['edge', 'pis'],
+      sshArgs: ['-o', 'ProxyJump=bastion.lan', '-o', 'UserKnownHostsFile=/etc/edge hosts'],
+    });
+    assert.equal(targets.find((t) => t.name === 'bare.example')?.sshArgs, undefined);
   } finally {
     removeTemp(dir);
   }
@@ -158,6 +164,15 @@ test('command-line targets and plain host lists', () => {
   assert.equal(detectInventoryFormat('hosts.txt', 'pi@zero.lan\nbeagle.lan\n'), 'list');
   assert.equal(detectInventoryFormat('inventory', 'all:\n  hosts:\n'), 'yaml');
   assert.deepEqual(expandHostPattern('node[08:11].lan', 'x'), ['node08.lan', 'node09.lan', 'node10.lan', 'node11.lan']);
+});
+
+test('extra ssh arguments from the inventory split into words as Python\'s shlex (what Ansible uses) splits them', async () => {
+  const samples = [`-o ProxyJump=a -o 'IdentityFile=/k s/id'`, `-o "Ciphers=aes128-ctr" -C`, `-o UserKnownHostsFile=a\\ b -o X="y \\"z\\""`, '  -4  '];
+  for (const sample of samples) {
+    const result = await execCommand('python3', ['-c', 'import json, shlex, sys; print(json.dumps(shlex.split(sys.argv[1])))', sample], { timeoutMs: 10_000 });
+    assert.deepEqual(splitWords(sample, 'x'), JSON.parse(result.stdout), sample);
+  }
+  assert.throws(() => splitWords(`-o 'open`, 'inv:3'), /inv:3: unbalanced ' quote/);
 });
 
 test('bad targets and inventories are refused with the place of the problem', () => {

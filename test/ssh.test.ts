@@ -206,13 +206,15 @@ test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-k
   assert.equal((saved['hosts'] as unknown[]).length, 11);
 });
 
-test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_port, ansible_user)', { skip }, async () => {
+test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_port, ansible_user, key file, ssh args)', { skip }, async () => {
   const inventory = join(work, 'inventory.yml');
   const shUserName = readFileSync(sshd.sshConfig, 'utf8').match(/Host pi-sh\n(?:.*\n)*?\s+User (\S+)/)?.[1];
   writeFileSync(inventory, [
     'all:',
     '  vars:',
     `    ansible_port: ${sshd.port}`,
+    `    ansible_ssh_private_key_file: ${sshd.clientKey}`,
+    `    ansible_ssh_common_args: "-o 'UserKnownHostsFile=${sshd.knownHosts}' -o GlobalKnownHostsFile=/dev/null"`,
     '  children:',
     '    pis:',
     '      vars:',
@@ -231,9 +233,7 @@ test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_
   ].join('\n'));
   const out = join(work, 'inventory');
   const result = await runCli([
-    'ssh', '-i', inventory, 'pis', '--quick', '--out', out,
-    '--ssh-option', `IdentityFile=${sshd.clientKey}`, '--ssh-option', 'IdentitiesOnly=yes',
-    '--ssh-option', `UserKnownHostsFile=${sshd.knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null',
+    'ssh', '-i', inventory, 'pis', '--quick', '--out', out, '--ssh-option', 'StrictHostKeyChecking=yes',
   ], { timeoutMs: 60_000 });
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /kitchen\s+node/);

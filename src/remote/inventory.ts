@@ -14,6 +14,8 @@ export interface Target {
   identityFile?: string;
   /** ansible_python_interpreter: the interpreter the python metrics should use. */
   python?: string;
+  /** ansible_ssh_common_args + ansible_ssh_extra_args, split into words: extra ssh arguments. */
+  sshArgs?: string[];
   groups: string[];
 }
 
@@ -182,7 +184,48 @@ function targetFromVars(name: string, vars: Vars, groups: string[], where: strin
   if (key !== undefined) target.identityFile = key;
   const python = stringVar(vars, 'ansible_python_interpreter');
   if (python !== undefined && python !== 'auto' && !python.startsWith('auto_')) target.python = python;
+  const extra = [stringVar(vars, 'ansible_ssh_common_args'), stringVar(vars, 'ansible_ssh_extra_args')].filter((v): v is string => v !== undefined);
+  if (extra.length > 0) target.sshArgs = extra.flatMap((text) => splitWords(text, `${where}: ansible_ssh_*_args`));
   return target;
+}
+
+/** Splits a command-line fragment into words as a POSIX shell would (quotes, backslashes), without expansion. */
+export function splitWords(text: string, where: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charAt(i);
+    const next = text.charAt(i + 1);
+    if (quote === "'") {
+      if (c === "'") quote = null;
+      else word += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = null;
+      else if (c === '\\' && next !== '' && '"\\$`'.includes(next)) {
+        word += next;
+        i++;
+      } else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\' && next !== '') {
+      word += next;
+      inWord = true;
+      i++;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote !== null) throw new InventoryError(`${where}: unbalanced ${quote} quote`);
+  if (inWord) words.push(word);
+  return words;
 }
 
 /** Ansible host ranges: `web[01:03].lan` -> web01.lan, web02.lan, web03.lan; `db-[a:c]` -> db-a, db-b, db-c. */

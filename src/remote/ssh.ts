@@ -119,6 +119,8 @@ export function sshArgs(target: Target, options: Pick<RemoteOptions, 'connectTim
   if (target.port !== undefined) args.push('-p', String(target.port));
   if (target.user !== undefined) args.push('-l', target.user);
   if (target.identityFile !== undefined) args.push('-i', target.identityFile, '-o', 'IdentitiesOnly=yes');
+  // From the inventory (ansible_ssh_common_args / ansible_ssh_extra_args), as Ansible passes them.
+  if (target.sshArgs) args.push(...target.sshArgs);
   args.push('--', target.host, command);
   return args;
 }
