@@ -88,3 +88,16 @@ test('the sh probe rejects unknown options and a --root that is not a device tre
   assert.equal(notTree.code, 2);
   assert.match(notTree.stderr, /does not look like a device tree/);
 });
+
+test('metric ids and probes the sh probe does not know (added to the catalogue later) are reported null with the reason', async () => {
+  const prefix = "EDGEPROBE_PROBES='host later'\nEDGEPROBE_METRICS_host='host.board host.added_later'\nEDGEPROBE_METRICS_later='later.a later.b'\n";
+  const result = await execCommand('/usr/bin/busybox', ['sh', '-s', '--', '--quick'], { timeoutMs: 60_000, input: prefix + shProbePayload().replace(/^EDGEPROBE_(PROBES|METRICS_\w+)=.*\n/gm, '') });
+  const check = parseReport(result.stdout);
+  assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
+  const report = check.report;
+  assert.equal(report.metrics['host.added_later'], null);
+  assert.match(String((report.probes.find((p) => p.id === 'host')?.details['unmeasured'] as Record<string, string>)['host.added_later']), /POSIX-sh probe/);
+  const later = report.probes.find((p) => p.id === 'later');
+  assert.equal(later?.status, 'skipped');
+  assert.deepEqual(later?.metrics, { 'later.a': null, 'later.b': null });
+});

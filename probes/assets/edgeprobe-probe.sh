@@ -119,8 +119,9 @@ rd1() {
 # ---------------------------------------------------------------- report assembly
 ALL_M=
 ENVS=
-p_begin() { P_ID=$1; P_M=; P_U=; P_D=; now_ms; P_T0=$NOW; }
-_metric() { P_M="${P_M:+$P_M,}\"$1\":$2"; ALL_M="${ALL_M:+$ALL_M,}\"$1\":$2"; }
+DONE_PROBES=' '
+p_begin() { P_ID=$1; P_M=; P_U=; P_D=; P_SEEN=' '; now_ms; P_T0=$NOW; DONE_PROBES="$DONE_PROBES $1 "; }
+_metric() { P_M="${P_M:+$P_M,}\"$1\":$2"; ALL_M="${ALL_M:+$ALL_M,}\"$1\":$2"; P_SEEN="$P_SEEN$1 "; }
 put_null() { _metric "$1" null; json_s "${2:-not measured}"; P_U="${P_U:+$P_U,}\"$1\":$J"; }
 put_num() { if is_num "$2"; then _metric "$1" "$2"; else put_null "$1" "$3"; fi; }
 put_str() { if [ -n "$2" ]; then json_s "$2"; _metric "$1" "$J"; else put_null "$1" "$3"; fi; }
@@ -128,7 +129,16 @@ put_bool() { case $2 in true|false) _metric "$1" "$2" ;; *) put_null "$1" "$3" ;
 put_raw() { _metric "$1" "$2"; }
 det_str() { json_s "$2"; P_D="${P_D:+$P_D,}\"$1\":$J"; }
 det_raw() { P_D="${P_D:+$P_D,}\"$1\":$2"; }
+# The client streams the catalogue's metric ids per probe (EDGEPROBE_METRICS_<probe>): any this probe does
+# not measure are reported null with the reason, so the report always covers the whole catalogue.
+p_fill() {
+  eval "_ids=\${EDGEPROBE_METRICS_$P_ID:-}"
+  for _id in $_ids; do
+    case $P_SEEN in *" $_id "*) ;; *) put_null "$_id" "${1:-not measured by the POSIX-sh probe; run the Node agent (node >= 18) for it}" ;; esac
+  done
+}
 p_end() {
+  [ "${1:-ok}" = ok ] && p_fill
   now_ms
   _d=$P_D
   [ -n "$P_U" ] && _d="${_d:+$_d,}\"unmeasured\":{$P_U}"
@@ -139,6 +149,7 @@ p_skipped() {
   _id=$1; _why=$2; shift 2
   p_begin "$_id"
   for _m in "$@"; do put_null "$_m" "$_why"; done
+  p_fill "$_why"
   det_str skipReason "$_why"
   p_end skipped
 }
@@ -933,6 +944,10 @@ probe_python
 probe_not_here
 probe_disk
 probe_streaming
+# Probes of the catalogue this script does not know at all.
+for _p in ${EDGEPROBE_PROBES:-}; do
+  case $DONE_PROBES in *" $_p "*) ;; *) p_skipped "$_p" 'not measured by the POSIX-sh probe; run the Node agent (node >= 18) for it' ;; esac
+done
 
 json_s "$HOSTNAME_"; _host="\"hostname\":$J"
 if [ -n "$OPT_LABEL" ]; then json_s "$OPT_LABEL"; _host="$_host,\"label\":$J"; fi

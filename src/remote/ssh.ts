@@ -5,6 +5,7 @@
 // never taken as a report: only what src/validate.ts accepts is.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { METRIC_CATALOGUE } from '../catalogue.js';
 import { packageRoot, readPackageFile } from '../package-files.js';
 import { stopChild, trackChild } from '../process.js';
 import type { Report } from '../report.js';
@@ -155,10 +156,19 @@ export function agentBundle(): string {
   return agentBundleCache;
 }
 
-/** The POSIX-sh probe as streamed: the version line, then the probe from probes/assets. */
+/**
+ * The POSIX-sh probe as streamed: the version, the catalogue's metric ids per probe (so that the report
+ * covers every metric, null with a reason where the sh probe cannot measure it), then the probe itself.
+ */
 export function shProbePayload(): string {
-  const helpers = shStreamingHelpers();
-  return `EDGEPROBE_VERSION=${shellQuote(VERSION)}\n${helpers}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
+  const byProbe = new Map<string, string[]>();
+  for (const spec of METRIC_CATALOGUE) {
+    const probe = spec.id.split('.')[0] ?? '';
+    byProbe.set(probe, [...(byProbe.get(probe) ?? []), spec.id]);
+  }
+  const lines = [`EDGEPROBE_VERSION=${shellQuote(VERSION)}`, `EDGEPROBE_PROBES=${shellQuote([...byProbe.keys()].join(' '))}`];
+  for (const [probe, ids] of byProbe) lines.push(`EDGEPROBE_METRICS_${probe}=${shellQuote(ids.join(' '))}`);
+  return `${lines.join('\n')}\n${shStreamingHelpers()}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
 }
 
 /** Extra shell functions streamed ahead of the sh probe (none yet beyond the probe itself). */
