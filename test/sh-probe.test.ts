@@ -11,6 +11,7 @@ import { METRIC_CATALOGUE } from '../src/catalogue.js';
 import { execCommand } from '../src/process.js';
 import { shProbePayload } from '../src/remote/ssh.js';
 import { VERSION } from '../src/version.js';
+import { readPackageFile } from '../src/package-files.js';
 import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 
 const PROBE = join(REPO_ROOT, 'probes', 'assets', 'edgeprobe-probe.sh');
@@ -100,4 +101,28 @@ test('metric ids and probes the sh probe does not know (added to the catalogue l
   const later = report.probes.find((p) => p.id === 'later');
   assert.equal(later?.status, 'skipped');
   assert.deepEqual(later?.metrics, { 'later.a': null, 'later.b': null });
+});
+
+test('the python streaming tier: measured with the stdlib echo server and asyncio clients where python3 exists, else null with the reason', async () => {
+  let serverInBuild = true;
+  try {
+    readPackageFile('probes/assets/streaming/ws_echo_server.py');
+  } catch {
+    serverInBuild = false;
+  }
+  const sh = await shReport(['/usr/bin/dash'], ['--duration', '4'], true);
+  const streaming = sh.probes.find((p) => p.id === 'streaming');
+  assert.equal(streaming?.status, 'ok');
+  assert.equal(sh.metrics['streaming.node_messages_per_second'], null);
+  if (serverInBuild) {
+    for (const id of ['streaming.python_messages_per_second', 'streaming.python_p99_ms', 'streaming.bytes_per_connection']) {
+      assert.equal(typeof sh.metrics[id], 'number', `${id}: ${JSON.stringify(streaming?.details)}`);
+      assert.ok((sh.metrics[id] as number) > 0, id);
+    }
+  } else {
+    const reasons = streaming?.details['unmeasured'] as Record<string, string>;
+    assert.match(reasons['streaming.python_messages_per_second'] ?? '', /did not come with this sh probe/);
+  }
+  const quick = await shReport(['/usr/bin/dash'], ['--quick'], true);
+  assert.match(String((quick.probes.find((p) => p.id === 'streaming')?.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /--quick/);
 });

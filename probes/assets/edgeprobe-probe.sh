@@ -535,6 +535,7 @@ EOF
   _headroom=$LIMIT
   if [ -n "$LIMIT" ] && [ -n "$_ws" ]; then _headroom=$((LIMIT - _ws)); [ "$_headroom" -lt 0 ] && _headroom=0; fi
   min2 "$_avail" "$_headroom"
+  MEM_EFF_AVAIL=$M
   put_num memory.effective_available_bytes "$M" 'neither MemAvailable nor a cgroup limit is known'
   p_end
 }
@@ -909,15 +910,43 @@ probe_streaming() {
   if [ "$LIVE" = false ]; then _why='needs the live system (--root points at a recorded tree)'
   elif [ "$OPT_QUICK" = true ]; then _why='skipped by --quick'
   elif [ -z "$PY" ]; then _why='no Python 3 interpreter on PATH'
-  elif ! type edgeprobe_streaming_python >/dev/null 2>&1; then _why='the Python streaming helpers are not part of this build of the sh probe'
+  elif [ -z "${EDGEPROBE_WS_SERVER_SRC:-}" ] || [ -z "${EDGEPROBE_WS_CLIENT_SRC:-}" ]; then
+    _why='the Python streaming helpers (echo server and client) did not come with this sh probe: edgeprobe ssh streams them when its build has them'
   fi
+  _dur=${OPT_DURATION:-20}
+  is_num "$_dur" || _dur=20
   if [ -z "$_why" ]; then
-    edgeprobe_streaming_python "$PY" "${OPT_DURATION:-}"
-  else
-    for _m in python_messages_per_second python_p99_ms channels_messages_per_second channels_p99_ms bytes_per_connection; do
+    # The server and client sources arrive in variables, so nothing is written on the device.
+    export EDGEPROBE_WS_SERVER_SRC
+    _out=$(bounded "$((${_dur%.*} + 30))" "$PY" -c "$EDGEPROBE_WS_CLIENT_SRC" --available "${MEM_EFF_AVAIL:-unknown}" --duration "$_dur" </dev/null 2>/dev/null)
+    _ml=; _ul=; _dl=
+    {
+      IFS= read -r _ml
+      IFS= read -r _ul
+      IFS= read -r _dl
+    } <<EOF
+$_out
+EOF
+    case $_ul in
+      \"\*\":*) _why=${_ul#\"\*\":\"}; _why=${_why%\"} ;;
+      *)
+        if [ -n "$_ml" ]; then
+          P_M="${P_M:+$P_M,}$_ml"; ALL_M="${ALL_M:+$ALL_M,}$_ml"
+          [ -n "$_ul" ] && P_U="${P_U:+$P_U,}$_ul"
+          [ -n "$_dl" ] && P_D="${P_D:+$P_D,}$_dl"
+          for _id in $(printf '%s\n' "$_ml" | tr ',' '\n' | cut -d'"' -f2); do P_SEEN="$P_SEEN$_id "; done
+        else
+          _why='the Python streaming client did not answer'
+        fi
+        ;;
+    esac
+  fi
+  if [ -n "$_why" ]; then
+    for _m in python_messages_per_second python_p99_ms bytes_per_connection; do
       put_null "streaming.$_m" "$_why"
     done
   fi
+  p_fill 'measured by the Node agent only (node >= 18)'
   p_end
 }
 

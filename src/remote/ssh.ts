@@ -171,9 +171,25 @@ export function shProbePayload(): string {
   return `${lines.join('\n')}\n${shStreamingHelpers()}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
 }
 
-/** Extra shell functions streamed ahead of the sh probe (none yet beyond the probe itself). */
+const SERVER_ASSET = 'probes/assets/streaming/ws_echo_server.py';
+const CLIENT_ASSET = 'probes/assets/sh_ws_client.py';
+
+/** A shell assignment of a file's text through a quoted here-document (no expansion inside). */
+function shellAssignFile(variable: string, text: string): string {
+  const terminator = `__EDGEPROBE_${variable}_END__`;
+  if (text.includes(terminator)) throw new Error(`${variable}: the text contains its here-document terminator`);
+  return `${variable}=$(cat <<'${terminator}'\n${text}\n${terminator}\n)\n`;
+}
+
+/** The Python streaming tier's server and client, as variables for the sh probe, when this build has them. */
 function shStreamingHelpers(): string {
-  return '';
+  let server: string;
+  try {
+    server = readPackageFile(SERVER_ASSET);
+  } catch {
+    return '';
+  }
+  return shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) + shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET));
 }
 
 /** Cuts the agent's output out of the stream: after the mode line, up to the exit line. */
