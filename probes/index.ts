@@ -1,13 +1,21 @@
 // Every probe the agent runs, in report order. One probe per file in this folder.
 import type { ProbeDefinition } from '../src/probe.js';
 import { cpuProbe } from './cpu.js';
+import { diskProbe } from './disk.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
+import { pythonProbe } from './python.js';
+import { stackProbe } from './stack.js';
+import { supervisionProbe } from './supervision.js';
 
 export const ALL_PROBES: readonly ProbeDefinition[] = [
   hostProbe,
   memoryProbe,
   cpuProbe,
+  pythonProbe,
+  supervisionProbe,
+  stackProbe,
+  diskProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

@@ -16,6 +16,7 @@ PACKAGES=(
   busybox dash
   debootstrap qemu-user-static binfmt-support
   iproute2 procps psmisc cgroup-tools
+  dpkg-repack
 )
 
 missing=()

@@ -9,7 +9,7 @@ export interface MetricSpec {
   type: MetricType;
   /** May the agent report null ("could not be measured")? Every metric may be missing from a partial report. */
   nullable: boolean;
-  unit?: 'bytes' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
+  unit?: 'bytes' | 'bytes_per_second' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
   description: string;
 }
 
@@ -65,6 +65,13 @@ const python: MetricSpec[] = [
   { id: 'python.django_version', type: 'string', nullable: true, description: 'Installed Django' },
   { id: 'python.channels_version', type: 'string', nullable: true, description: 'Installed Channels' },
   { id: 'python.asgi_server', type: 'string', nullable: true, description: '"daphne", "uvicorn" or null' },
+  { id: 'python.bits', type: 'number', nullable: true, unit: 'bits', description: 'Bitness of the best interpreter: 32 or 64' },
+  { id: 'python.headers_available', type: 'boolean', nullable: true, description: 'Python.h of the best interpreter is installed' },
+  { id: 'python.compiler_available', type: 'boolean', nullable: true, description: 'A C compiler (cc, gcc or clang) is on the PATH' },
+  { id: 'python.daphne_version', type: 'string', nullable: true, description: 'Installed daphne' },
+  { id: 'python.uvicorn_version', type: 'string', nullable: true, description: 'Installed uvicorn' },
+  { id: 'python.channels_redis_version', type: 'string', nullable: true, description: 'Installed channels_redis' },
+  { id: 'python.interpreter_count', type: 'number', nullable: true, description: 'Distinct working Python interpreters found' },
 ];
 
 const supervision: MetricSpec[] = [
@@ -72,6 +79,12 @@ const supervision: MetricSpec[] = [
   { id: 'supervision.available', type: 'boolean', nullable: true, description: 'A supervisor that restarts a crashed process and starts it at boot is usable' },
   { id: 'supervision.supervisors', type: 'string', nullable: true, description: 'Comma-separated names found usable' },
   { id: 'supervision.restart_verified', type: 'boolean', nullable: true, description: 'Opt-in active test: a supervised process was killed and came back' },
+  { id: 'supervision.pid1', type: 'string', nullable: true, description: 'Name of the program running as pid 1' },
+  { id: 'supervision.in_container', type: 'boolean', nullable: true, description: 'Running inside a container (its restart policy is not visible from inside)' },
+  { id: 'supervision.systemd_state', type: 'string', nullable: true, description: '`systemctl is-system-running`: running, degraded, offline ...' },
+  { id: 'supervision.systemd_version', type: 'number', nullable: true, description: 'systemd version, e.g. 252' },
+  { id: 'supervision.user_manager_running', type: 'boolean', nullable: true, description: 'A systemd user manager runs for the current user' },
+  { id: 'supervision.linger_enabled', type: 'boolean', nullable: true, description: 'Lingering is on for the current user (user services run without a login)' },
 ];
 
 const stack: MetricSpec[] = [
@@ -79,11 +92,24 @@ const stack: MetricSpec[] = [
   { id: 'stack.redis_version', type: 'string', nullable: true, description: 'redis-server version' },
   { id: 'stack.redis_running', type: 'boolean', nullable: true, description: 'A Redis server answers' },
   { id: 'stack.postgres_running', type: 'boolean', nullable: true, description: 'A PostgreSQL server is running' },
+  { id: 'stack.reverse_proxy_running', type: 'boolean', nullable: true, description: 'One of the reverse proxies is running' },
+  { id: 'stack.postgres_version', type: 'string', nullable: true, description: 'PostgreSQL server (or client) version, e.g. "15.4"' },
+  { id: 'stack.memcached_version', type: 'string', nullable: true, description: 'memcached version' },
+  { id: 'stack.memcached_running', type: 'boolean', nullable: true, description: 'A memcached process is running' },
+  { id: 'stack.cron_available', type: 'boolean', nullable: true, description: 'Scheduled jobs can run: a cron daemon is running, or systemd (timers) is pid 1' },
+  { id: 'stack.port_80_free', type: 'boolean', nullable: true, description: 'Nothing listens on TCP port 80' },
+  { id: 'stack.port_443_free', type: 'boolean', nullable: true, description: 'Nothing listens on TCP port 443' },
+  { id: 'stack.port_8000_free', type: 'boolean', nullable: true, description: 'Nothing listens on TCP port 8000' },
 ];
 
 const disk: MetricSpec[] = [
   { id: 'disk.free_bytes', type: 'number', nullable: true, unit: 'bytes', description: 'Free space on the deployment path' },
   { id: 'disk.fsync_p99_ms', type: 'number', nullable: true, unit: 'ms', description: 'Small write + fsync latency, 99th percentile' },
+  { id: 'disk.total_bytes', type: 'number', nullable: true, unit: 'bytes', description: 'Size of the filesystem holding the deployment path' },
+  { id: 'disk.filesystem', type: 'string', nullable: true, description: 'Filesystem type of the deployment path: ext4, f2fs, btrfs, overlay ...' },
+  { id: 'disk.device_kind', type: 'string', nullable: true, description: 'sd, emmc, nvme, ssd, rotational, ram or network' },
+  { id: 'disk.fsync_p50_ms', type: 'number', nullable: true, unit: 'ms', description: 'Small write + fsync latency, median' },
+  { id: 'disk.sequential_write_bytes_per_second', type: 'number', nullable: true, unit: 'bytes_per_second', description: 'Sequential write rate, fsync included (bytes per second)' },
 ];
 
 const streaming: MetricSpec[] = [

@@ -25,6 +25,7 @@ export function formatMetric(id: string, value: Exclude<MetricValue, null>): str
   if (typeof value !== 'number') return String(value);
   switch (metricSpec(id)?.unit) {
     case 'bytes': return formatBytes(value);
+    case 'bytes_per_second': return `${formatBytes(value)}/s`;
     case 'mhz': return value >= 1000 ? `${(value / 1000).toFixed(2)} GHz` : `${value} MHz`;
     case 'ms': return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
     case 'seconds': return `${value.toFixed(2)} s`;

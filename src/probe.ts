@@ -13,6 +13,14 @@ export interface RunOptions {
   skip?: string[];
   /** Extra interpreter to consider (python probe). */
   python?: string;
+  /** Inspect only the --python interpreter (python probe). */
+  pythonOnly?: boolean;
+  /** Seconds one interpreter may take to answer (python probe). */
+  pythonTimeout?: number;
+  /** Redis to check besides the ones found running (stack probe), e.g. redis://127.0.0.1:6380. */
+  redisUrl?: string;
+  /** Config of the supervisord to use (supervision probe); default: every supervisord running. */
+  supervisordConf?: string;
   /** Deployment path (disk probe); default the home directory. */
   path?: string;
   /** Opt-in restart test under the supervisor found. */
@@ -47,8 +55,8 @@ export interface ProbeContext {
   exists(devicePath: string): Promise<boolean>;
   /** Runs a program, killed when the probe is aborted or runs out of budget. */
   exec(file: string, args: readonly string[], options: Omit<ExecOptions, 'signal'>): Promise<ExecResult>;
-  /** A temp directory removed when the probe ends, whatever the outcome. */
-  tempDir(prefix: string): string;
+  /** A temp directory removed when the probe ends, whatever the outcome (also on SIGINT/SIGTERM); under `parent` if given. */
+  tempDir(prefix: string, parent?: string): string;
   log(message: string): void;
 }
 
@@ -107,8 +115,8 @@ export function createContext(
     exec(file, args, execOptions) {
       return execCommand(file, args, { ...execOptions, signal });
     },
-    tempDir(prefix) {
-      const dir = makeTempDir(prefix);
+    tempDir(prefix, parent) {
+      const dir = makeTempDir(prefix, parent);
       temps.push(dir);
       return dir;
     },

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 
 const liveChildren = new Set<ChildProcess>();
 const tempPaths = new Set<string>();
+const cleanups = new Set<() => void>();
 
 export interface ExecOptions {
   timeoutMs: number;
@@ -147,9 +148,25 @@ export function execCommand(file: string, args: readonly string[], options: Exec
   });
 }
 
-/** A private temp directory that is removed by `removeTemp` or, at the latest, when the process exits. */
-export function makeTempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `edgeprobe-${prefix}-`));
+/**
+ * Registers a synchronous undo step for something a probe changed outside its temp dirs (a transient
+ * service, a config file): run by cleanupAll on SIGINT/SIGTERM/exit. Returns the function that unregisters it.
+ */
+export function registerCleanup(undo: () => void): () => void {
+  cleanups.add(undo);
+  return () => {
+    cleanups.delete(undo);
+  };
+}
+
+/**
+ * A private temp directory that is removed by `removeTemp` or, at the latest, when the process exits.
+ * `parent` places it elsewhere than the system temp dir, e.g. on the disk being measured.
+ */
+export function makeTempDir(prefix: string, parent: string = tmpdir()): string {
+  // Hidden when placed in someone's directory; plain in the temp dir, where people look for it.
+  const name = parent === tmpdir() ? `edgeprobe-${prefix}-` : `.edgeprobe-${prefix}-`;
+  const dir = mkdtempSync(join(parent, name));
   tempPaths.add(dir);
   return dir;
 }
@@ -166,6 +183,14 @@ export function removeTemp(path: string): void {
 
 /** Synchronous, so it can run from an 'exit' handler: kills every tracked child group and removes temp paths. */
 export function cleanupAll(): void {
+  for (const undo of [...cleanups]) {
+    cleanups.delete(undo);
+    try {
+      undo();
+    } catch {
+      // best effort: the others still run
+    }
+  }
   for (const child of liveChildren) killGroup(child, 'SIGKILL');
   liveChildren.clear();
   for (const path of tempPaths) {

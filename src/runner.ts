@@ -23,7 +23,8 @@ class ProbeFailure extends Error {
 
 /**
  * Test hook for the reliability suite: EDGEPROBE_FAULTS="memory=throw,cpu=hang" makes the named probes
- * misbehave in one of four ways. It only ever makes a probe fail; it never changes a measurement.
+ * misbehave in one of four ways (EDGEPROBE_FAULT_BUDGET_MS caps their budget). It only ever makes a probe
+ * fail; it never changes a measurement.
  */
 export type FaultMode = 'throw' | 'hang' | 'garbage' | 'slow';
 
@@ -121,7 +122,9 @@ async function runOne(
       details: { skipReason: notSelected },
     };
   }
-  const budgetMs = probe.budgetMs(options);
+  // A faulted probe may be given a shorter budget so that fault trials do not wait out real budgets.
+  const faultBudget = Number(process.env['EDGEPROBE_FAULT_BUDGET_MS']);
+  const budgetMs = faults.has(probe.id) && faultBudget > 0 ? Math.min(probe.budgetMs(options), faultBudget) : probe.budgetMs(options);
   const controller = new AbortController();
   const outer = hooks.signal;
   const onOuterAbort = (): void => controller.abort();
@@ -219,7 +222,7 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     root: options.root,
     quick: options.quick,
   };
-  for (const key of ['only', 'skip', 'python', 'path', 'activeSupervision', 'duration', 'timeout'] as const) {
+  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'timeout'] as const) {
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
   const host: Report['host'] = { hostname: await readHostname(options) };

@@ -3,6 +3,7 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../probes/index.js';
+import { DEFAULT_PYTHON_TIMEOUT_S } from '../../probes/python.js';
 import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
 import { writeFileAtomic } from '../fs-atomic.js';
 import type { RunOptions } from '../probe.js';
@@ -10,6 +11,7 @@ import type { Report } from '../report.js';
 import { renderReportText } from '../render/text.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
+import { parseRedisTarget } from '../parsers/redis.js';
 
 export const RUN_FORMATS = ['text', 'json'] as const;
 
@@ -24,8 +26,12 @@ export interface RunCommandOptions {
   label?: string;
   timeout: number;
   python?: string;
+  pythonOnly?: boolean;
+  pythonTimeout?: number;
   path?: string;
   activeSupervision?: boolean;
+  supervisordConf?: string;
+  redisUrl?: string;
   duration?: number;
 }
 
@@ -49,6 +55,36 @@ function checkRoot(root: string): string {
   return absolute;
 }
 
+function checkFile(flag: string, path: string, mode: number): string {
+  const absolute = resolve(path);
+  try {
+    if (!statSync(absolute).isFile()) throw new UsageError(`${flag} ${path}: not a file`);
+    accessSync(absolute, mode);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${flag} ${path}: cannot use it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return absolute;
+}
+
+function checkDirectory(flag: string, path: string): string {
+  const absolute = resolve(path);
+  try {
+    if (!statSync(absolute).isDirectory()) throw new UsageError(`${flag} ${path}: not a directory`);
+  } catch (err) {
+    if (err instanceof UsageError) throw err;
+    throw new UsageError(`${flag} ${path}: cannot use it (${(err as NodeJS.ErrnoException).code ?? 'error'})`);
+  }
+  return absolute;
+}
+
+function checkRedisUrl(url: string): string {
+  if (parseRedisTarget(url) === null) {
+    throw new UsageError(`--redis-url ${url.replace(/\/\/[^@/]*@/, '//***@')}: expected redis://[:password@]host[:port] or the path of a unix socket`);
+  }
+  return url;
+}
+
 function checkProbeIds(flag: string, ids: string[] | undefined): void {
   for (const id of ids ?? []) {
     if (!PROBE_IDS.includes(id)) throw new UsageError(`${flag}: unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
@@ -62,9 +98,16 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
   if (opts.only) options.only = opts.only;
   if (opts.skip) options.skip = opts.skip;
   if (opts.label) options.label = opts.label;
-  if (opts.python) options.python = opts.python;
-  if (opts.path) options.path = opts.path;
+  if (opts.python) options.python = checkFile('--python', opts.python, constants.X_OK);
+  if (opts.pythonOnly) {
+    if (!opts.python) throw new UsageError('--python-only needs --python PATH');
+    options.pythonOnly = true;
+  }
+  if (opts.pythonTimeout !== undefined) options.pythonTimeout = opts.pythonTimeout;
+  if (opts.path) options.path = options.root === '/' ? checkDirectory('--path', opts.path) : opts.path;
   if (opts.activeSupervision) options.activeSupervision = true;
+  if (opts.supervisordConf) options.supervisordConf = checkFile('--supervisord-conf', opts.supervisordConf, constants.R_OK);
+  if (opts.redisUrl) options.redisUrl = checkRedisUrl(opts.redisUrl);
   if (opts.duration !== undefined) options.duration = opts.duration;
   return options;
 }
@@ -114,8 +157,12 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--label <name>', 'a name for this device in reports and the dashboard')
     .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 120)
     .option('--python <path>', 'also consider this Python interpreter')
+    .option('--python-only', 'inspect only the --python interpreter (the one you deploy with)')
+    .option('--python-timeout <seconds>', `time one interpreter may take to answer (default ${DEFAULT_PYTHON_TIMEOUT_S})`, parsePositiveNumber('--python-timeout'))
     .option('--path <dir>', 'deployment path for the disk probe (default: home directory)')
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
+    .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)')
+    .option('--redis-url <url>', 'also check this Redis: redis://[:password@]host[:port] or a unix socket path')
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));

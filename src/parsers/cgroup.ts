@@ -15,6 +15,10 @@ export interface MountInfo {
   mountPoint: string;
   fsType: string;
   superOptions: string[];
+  /** "179:2": the device, as in /sys/dev/block/. */
+  majorMinor: string;
+  /** Mount source, e.g. /dev/mmcblk0p2, overlay, tmpfs. */
+  source: string;
 }
 
 export function parseProcCgroup(text: string): CgroupMembership[] {
@@ -56,6 +60,8 @@ export function parseMountinfo(text: string): MountInfo[] {
       mountPoint: unescapeMountField(mountPoint),
       fsType,
       superOptions: (right[2] ?? '').split(','),
+      majorMinor: left[2] ?? '',
+      source: unescapeMountField(right[1] ?? ''),
     });
   }
   return mounts;

@@ -1,6 +1,6 @@
 // What a run may leave behind, listed so that tests can compare before and after:
 // processes (found by an environment marker every descendant inherits), listening ports, temp entries.
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';
 
@@ -69,4 +69,41 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, inter
     await new Promise((resolve) => setTimeout(resolve, intervalMs));
   }
   return condition();
+}
+
+/** Listening TCP ports held by the given processes (found through their socket inodes). */
+export function listeningPortsOf(pids: number[]): number[] {
+  const portByInode = new Map<string, number>();
+  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    let text = '';
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch {
+      continue;
+    }
+    for (const line of text.split('\n').slice(1)) {
+      const fields = line.trim().split(/\s+/);
+      if (fields[3] === '0A' && fields[1] && fields[9]) portByInode.set(fields[9], parseInt(fields[1].split(':')[1] ?? '0', 16));
+    }
+  }
+  const ports: number[] = [];
+  for (const pid of pids) {
+    let fds: string[] = [];
+    try {
+      fds = readdirSync(`/proc/${pid}/fd`);
+    } catch {
+      continue;
+    }
+    for (const fd of fds) {
+      try {
+        const target = readlinkSync(`/proc/${pid}/fd/${fd}`);
+        const inode = /^socket:\[(\d+)\]$/.exec(target)?.[1];
+        const port = inode ? portByInode.get(inode) : undefined;
+        if (port !== undefined) ports.push(port);
+      } catch {
+        // fd closed meanwhile
+      }
+    }
+  }
+  return ports;
 }

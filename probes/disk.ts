@@ -1,0 +1,208 @@
+// disk: free and total space on the deployment path, the filesystem and the kind of device under it,
+// and a bounded write test: small writes each followed by fsync (p50/p99 latency), then a sequential
+// write rate. The test file lives in a hidden temp folder on the deployment path itself (the disk being
+// measured); it is removed when the test ends, when the probe is stopped, and on SIGINT/SIGTERM.
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { access, open, realpath, rm } from 'node:fs/promises';
+import * as fsPromises from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { readLink } from '../src/executables.js';
+import { parseMountinfo } from '../src/parsers/cgroup.js';
+import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from '../src/parsers/disk.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
+import type { Metrics } from '../src/report.js';
+
+/** Below this much free space the write test is skipped: it must never be what fills a disk. */
+export const MIN_FREE_FOR_TEST_BYTES = 512 * 1024 * 1024;
+const SMALL_WRITE_BYTES = 4096;
+const FSYNC_PHASE_MS = 2_000;
+const FSYNC_MAX_SAMPLES = 2_000;
+const FSYNC_MIN_SAMPLES = 20;
+/** Even on a card that takes 100 ms per fsync, the small-write phase ends here. */
+const FSYNC_HARD_LIMIT_MS = 8_000;
+const SEQUENTIAL_CHUNK_BYTES = 1024 * 1024;
+const SEQUENTIAL_MAX_BYTES = 64 * 1024 * 1024;
+const SEQUENTIAL_PHASE_MS = 2_000;
+
+interface Space {
+  totalBytes: number;
+  freeBytes: number;
+  source: string;
+}
+
+async function space(ctx: ProbeContext, path: string): Promise<Space | { error: string }> {
+  const statfs = (fsPromises as { statfs?: (p: string) => Promise<{ bsize: number; blocks: number; bavail: number }> }).statfs;
+  if (typeof statfs === 'function') {
+    try {
+      const s = await statfs(path);
+      // bavail, not bfree: what an unprivileged deployment may use (root's reserved blocks excluded).
+      return { totalBytes: s.blocks * s.bsize, freeBytes: s.bavail * s.bsize, source: 'statfs' };
+    } catch (err) {
+      return { error: `statfs ${path}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}` };
+    }
+  }
+  const df = await ctx.exec('df', ['-Pk', path], { timeoutMs: 5_000 });
+  const parsed = df.code === 0 ? parseDfPosix(df.stdout) : null;
+  return parsed ? { ...parsed, source: 'df -Pk' } : { error: `df -Pk ${path} failed: ${df.spawnError ?? df.stderr.trim().slice(0, 120)}` };
+}
+
+interface WriteTest {
+  samplesMs: number[];
+  sequentialBytes: number;
+  sequentialSeconds: number;
+}
+
+async function writeTest(ctx: ProbeContext, dir: string, sequentialLimit: number): Promise<WriteTest> {
+  const file = join(dir, 'write-test');
+  const handle = await open(file, 'w', 0o600);
+  const samplesMs: number[] = [];
+  try {
+    const block = randomBytes(SMALL_WRITE_BYTES);
+    ctx.log(`fsync test in ${dir}`);
+    const start = performance.now();
+    while (!ctx.signal.aborted && samplesMs.length < FSYNC_MAX_SAMPLES) {
+      const elapsed = performance.now() - start;
+      if (elapsed > FSYNC_HARD_LIMIT_MS || (elapsed > FSYNC_PHASE_MS && samplesMs.length >= FSYNC_MIN_SAMPLES)) break;
+      const t0 = performance.now();
+      // Rewrite a 1 MiB window so the file stays small: every write dirties a block that fsync must flush.
+      await handle.write(block, 0, block.length, (samplesMs.length % 256) * SMALL_WRITE_BYTES);
+      await handle.sync();
+      samplesMs.push(performance.now() - t0);
+    }
+    ctx.log(`sequential write test in ${dir}`);
+    // Random data: filesystems that compress (btrfs, zfs) would flatter zeros.
+    const chunk = randomBytes(SEQUENTIAL_CHUNK_BYTES);
+    let written = 0;
+    const s0 = performance.now();
+    while (!ctx.signal.aborted && written + chunk.length <= sequentialLimit && performance.now() - s0 < SEQUENTIAL_PHASE_MS) {
+      const { bytesWritten } = await handle.write(chunk, 0, chunk.length, SMALL_WRITE_BYTES * 256 + written);
+      written += bytesWritten;
+    }
+    await handle.sync();
+    return { samplesMs, sequentialBytes: written, sequentialSeconds: (performance.now() - s0) / 1000 };
+  } finally {
+    await handle.close().catch(() => undefined);
+    await rm(file, { force: true }).catch(() => undefined);
+  }
+}
+
+const round2 = (n: number): number => Math.round(n * 100) / 100;
+
+function recordWriteTest(result: WriteTest, metrics: Metrics, unmeasured: Record<string, string>, details: Record<string, unknown>): void {
+  const p50 = percentile(result.samplesMs, 50);
+  const p99 = percentile(result.samplesMs, 99);
+  metrics['disk.fsync_p50_ms'] = p50 === null ? null : round2(p50);
+  metrics['disk.fsync_p99_ms'] = p99 === null ? null : round2(p99);
+  if (p50 === null) {
+    unmeasured['disk.fsync_p50_ms'] = 'no fsync completed';
+    unmeasured['disk.fsync_p99_ms'] = 'no fsync completed';
+  }
+  const rate = result.sequentialSeconds > 0 && result.sequentialBytes > 0 ? Math.round(result.sequentialBytes / result.sequentialSeconds) : null;
+  metrics['disk.sequential_write_bytes_per_second'] = rate;
+  if (rate === null) unmeasured['disk.sequential_write_bytes_per_second'] = 'no sequential write completed';
+  details['writeTest'] = {
+    fsyncSamples: result.samplesMs.length,
+    writeBytes: SMALL_WRITE_BYTES,
+    fsyncMaxMs: result.samplesMs.length > 0 ? round2(Math.max(...result.samplesMs)) : null,
+    sequentialBytes: result.sequentialBytes,
+    sequentialSeconds: round2(result.sequentialSeconds),
+  };
+  if (p99 !== null && p99 > 50) details['fsyncWarning'] = `fsync p99 is ${round2(p99)} ms: every database commit waits this long (typical of SD cards; an SSD is far faster)`;
+}
+
+export const diskProbe: ProbeDefinition = {
+  id: 'disk',
+  title: 'Disk',
+  metrics: [
+    'disk.free_bytes', 'disk.total_bytes', 'disk.filesystem', 'disk.device_kind',
+    'disk.fsync_p50_ms', 'disk.fsync_p99_ms', 'disk.sequential_write_bytes_per_second',
+  ],
+  budgetMs: (options) => (options.quick ? 10_000 : 30_000),
+  // The write test is load: it runs alone so it neither disturbs nor is disturbed by the other probes.
+  exclusive: true,
+  async run(ctx): Promise<ProbeOutput> {
+    const metrics: Metrics = {};
+    const unmeasured: Record<string, string> = {};
+    const details: Record<string, unknown> = {};
+    const devicePath = ctx.options.path ?? homedir();
+    let path = devicePath;
+    try {
+      const real = await realpath(ctx.rootPath(devicePath));
+      path = ctx.live ? real : devicePath;
+    } catch {
+      // a recorded tree may not hold the path; the mount table still says where it would live
+    }
+    details['path'] = path;
+
+    if (ctx.live) {
+      const s = await space(ctx, path);
+      if ('error' in s) {
+        unmeasured['disk.free_bytes'] = s.error;
+        unmeasured['disk.total_bytes'] = s.error;
+        metrics['disk.free_bytes'] = null;
+        metrics['disk.total_bytes'] = null;
+      } else {
+        metrics['disk.free_bytes'] = s.freeBytes;
+        metrics['disk.total_bytes'] = s.totalBytes;
+        details['spaceSource'] = s.source;
+      }
+    } else {
+      for (const id of ['disk.free_bytes', 'disk.total_bytes']) unmeasured[id] = 'recorded tree: free space is a live measurement';
+    }
+
+    const mounts = parseMountinfo((await ctx.readText('/proc/self/mountinfo')) ?? (await ctx.readText('/proc/1/mountinfo')) ?? '');
+    const mount = mountFor(mounts, path);
+    metrics['disk.filesystem'] = mount?.fsType ?? null;
+    if (!mount) unmeasured['disk.filesystem'] = 'no mount table (/proc/self/mountinfo) under the root';
+    if (mount) {
+      const link = mount.majorMinor ? await readLink(ctx, `/sys/dev/block/${mount.majorMinor}`) : null;
+      const names = link ? blockNamesFromSysLink(link) : null;
+      const disk = names?.disk ?? diskFromDevice(mount.source) ?? diskFromMajorMinor(mount.majorMinor);
+      const rotational = disk ? await ctx.readText(`/sys/block/${disk}/queue/rotational`) : null;
+      const mmcType = disk?.startsWith('mmcblk') ? await ctx.readText(`/sys/block/${disk}/device/type`) : null;
+      const kind = deviceKind({ fsType: mount.fsType, disk, rotational, mmcType });
+      metrics['disk.device_kind'] = kind.kind;
+      if (kind.kind === null) unmeasured['disk.device_kind'] = kind.reason ?? 'unknown device';
+      details['mount'] = { mountPoint: mount.mountPoint, source: mount.source, device: mount.majorMinor, disk, partition: names?.name ?? null, bus: link?.includes('/usb') ? 'usb' : link?.includes('/virtio') ? 'virtio' : null };
+      if (link?.includes('/virtio')) details['deviceNote'] = 'a virtual disk: its rotational flag and latency are what the hypervisor presents';
+    } else {
+      metrics['disk.device_kind'] = null;
+      unmeasured['disk.device_kind'] = 'no mount table under the root';
+    }
+
+    const testIds = ['disk.fsync_p50_ms', 'disk.fsync_p99_ms', 'disk.sequential_write_bytes_per_second'];
+    const skip = (reason: string): void => {
+      for (const id of testIds) {
+        metrics[id] = null;
+        unmeasured[id] = reason;
+      }
+    };
+    const free = metrics['disk.free_bytes'];
+    if (!ctx.live) skip('recorded tree: the write test needs the live disk');
+    else if (ctx.options.quick) skip('skipped under --quick');
+    else if (typeof free !== 'number') skip('free space unknown, so the write test was not risked');
+    else if (free < MIN_FREE_FOR_TEST_BYTES) skip(`only ${Math.round(free / 1048576)} MiB free (the write test needs ${MIN_FREE_FOR_TEST_BYTES / 1048576} MiB)`);
+    else {
+      try {
+        await access(path, constants.W_OK);
+      } catch {
+        skip(`${path} is not writable by this user`);
+        return { metrics, details, unmeasured };
+      }
+      let dir: string | null = null;
+      try {
+        dir = ctx.tempDir('disk', path);
+        const sequentialLimit = Math.min(SEQUENTIAL_MAX_BYTES, Math.floor(free / 20 / SEQUENTIAL_CHUNK_BYTES) * SEQUENTIAL_CHUNK_BYTES);
+        const result = await writeTest(ctx, dir, sequentialLimit);
+        recordWriteTest(result, metrics, unmeasured, details);
+      } catch (err) {
+        skip(`write test failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+      } finally {
+        if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      }
+    }
+    return { metrics, details, unmeasured };
+  },
+};

@@ -1,0 +1,22 @@
+// The python, supervision, stack and disk probes declare only catalogue metrics, and README documents each.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { diskProbe } from '../probes/disk.js';
+import { pythonProbe } from '../probes/python.js';
+import { stackProbe } from '../probes/stack.js';
+import { supervisionProbe } from '../probes/supervision.js';
+import { metricSpec } from '../src/catalogue.js';
+import { REPO_ROOT } from './helpers/cli.js';
+
+test('every metric of the four probes is in the catalogue, in its own section, and in README', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+  for (const probe of [pythonProbe, supervisionProbe, stackProbe, diskProbe]) {
+    for (const id of probe.metrics) {
+      assert.ok(metricSpec(id), `${id} is in src/catalogue.ts`);
+      assert.ok(id.startsWith(`${probe.id}.`), `${id} belongs to ${probe.id}`);
+      assert.ok(readme.includes(`\`${id}\``), `${id} is documented in README.md`);
+    }
+  }
+});
