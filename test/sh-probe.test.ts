@@ -68,6 +68,14 @@ for (const [shellName, shell] of SHELLS) {
     assert.equal(sh.agent.node, null);
     assert.equal(sh.host.label, 'here "quoted"\\', 'labels with quotes and backslashes survive the JSON encoding');
     assert.equal(typeof sh.metrics['disk.free_bytes'], 'number');
+    // The python metrics come from the agent's own inspection, ranking and Django table: the same figures.
+    const python = await runCli(['run', '--quick', '--format', 'json', '--only', 'python']);
+    const agentPython = jsonOf(python)['metrics'] as Record<string, unknown>;
+    for (const [id, value] of Object.entries(agentPython).filter(([id]) => id.startsWith('python.'))) assert.deepEqual(sh.metrics[id], value, `${shellName}: ${id}`);
+    const disk = jsonOf(await runCli(['run', '--quick', '--format', 'json', '--only', 'disk']))['metrics'] as Record<string, unknown>;
+    assert.equal(sh.metrics['disk.total_bytes'], disk['disk.total_bytes']);
+    assert.equal(sh.metrics['disk.filesystem'], disk['disk.filesystem']);
+    assert.ok(Math.abs((sh.metrics['disk.free_bytes'] as number) - (disk['disk.free_bytes'] as number)) < 256 * 1024 * 1024, 'free space within 256 MiB');
     // Every probe of the catalogue has an envelope; every catalogue metric is present, null only with a reason.
     const probeIds = [...new Set(METRIC_CATALOGUE.map((m) => m.id.split('.')[0]))];
     assert.deepEqual(sh.probes.map((p) => p.id).sort(), [...probeIds].sort());

@@ -138,12 +138,13 @@ test('the sh probe runs under busybox ash with a busybox-only userland', { skip 
   assert.equal(report.agent.mode, 'posix-sh');
   const host = report.probes.find((p) => p.id === 'host');
   assert.equal(host?.details['shell'], '/usr/bin/busybox', 'the probe ran in busybox');
-  assert.equal(report.metrics['python.found'], false, 'no python3 in a busybox-only PATH');
+  // No python3 on its PATH, but like the agent the sh probe also looks in /usr/bin and /usr/local/bin.
+  assert.match(String(report.metrics['python.path']), /^\/usr(\/local)?\/bin\/python3/);
   assert.equal(report.metrics['memory.cgroup_limit_bytes'], LIMIT_BYTES);
   assert.equal(typeof report.metrics['disk.free_bytes'], 'number');
 });
 
-test('for the same host, the sh probe\'s memory and cpu metrics agree with the agent\'s', { skip }, async () => {
+test('for the same host, the sh probe\'s memory, cpu and python metrics agree with the agent\'s', { skip }, async () => {
   const out = join(work, 'agree');
   const result = await ssh(['pi-node', 'pi-sh', 'pi-busybox', '--quick', '--out', out]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
@@ -165,6 +166,11 @@ test('for the same host, the sh probe\'s memory and cpu metrics agree with the a
         assert.deepEqual(b, a, `${name} ${id}`);
       }
     }
+  }
+  // Python: the same interpreter inspected and rated the same way (its path differs: another PATH).
+  const sh = loadReport(join(out, 'pi-sh.json'));
+  for (const id of Object.keys(agent.metrics).filter((m) => m.startsWith('python.') && m !== 'python.path')) {
+    assert.deepEqual(sh.metrics[id], agent.metrics[id], `pi-sh ${id}`);
   }
 });
 

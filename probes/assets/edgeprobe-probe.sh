@@ -728,168 +728,129 @@ arch_from_cpuinfo() {
   case $_mn in *Intel*|*AMD*) A_ARCH=i686; A_BITS=32 ;; esac
 }
 
-# ---------------------------------------------------------------- disk
+# ---------------------------------------------------------------- disk (probes/disk.ts)
 probe_disk() {
   p_begin disk
   if [ "$LIVE" = true ]; then
     _p=${OPT_PATH:-${HOME:-/}}
     [ -d "$_p" ] || _p=/
-    _free=
+    _real=$(readlink -f "$_p" </dev/null 2>/dev/null)
+    [ -n "$_real" ] && _p=$_real
+    _free=; _total=
     _out=$(bounded 10 df -P -k "$_p" </dev/null 2>/dev/null)
     if [ -n "$_out" ]; then
       _line=${_out#*"$NL"}
       read -r _fs _blocks _used _availk _rest <<EOF
 $_line
 EOF
+      # bavail (what an unprivileged deployment may use) and the size, as statfs gives them
       is_uint "$_availk" && _free=$((_availk * 1024))
+      is_uint "$_blocks" && _total=$((_blocks * 1024))
     fi
     det_str path "$_p"
     put_num disk.free_bytes "$_free" "df -P -k $_p gave no figure"
+    put_num disk.total_bytes "$_total" "df -P -k $_p gave no figure"
+    # The mount holding the path: the longest mount point that contains it; the last one mounted wins.
+    _best=; _bestfs=
+    if [ -r /proc/self/mountinfo ]; then
+      while read -r _a _b _c _root _mp _rest; do
+        case $_rest in *" - "*) ;; *) continue ;; esac
+        _right=${_rest#*" - "}
+        _fst=${_right%% *}
+        case $_p in "$_mp"|"$_mp"/*) ;; *) [ "$_mp" = / ] || continue ;; esac
+        if [ -z "$_best" ] || [ ${#_mp} -ge ${#_best} ]; then _best=$_mp; _bestfs=$_fst; fi
+      done </proc/self/mountinfo
+    fi
+    put_str disk.filesystem "$_bestfs" 'no mount table (/proc/self/mountinfo)'
     put_null disk.fsync_p99_ms 'the POSIX-sh probe cannot time fsync; run the Node agent for it'
   else
-    put_null disk.free_bytes 'needs the live system (--root points at a recorded tree)'
-    put_null disk.fsync_p99_ms 'needs the live system (--root points at a recorded tree)'
+    for _m in free_bytes total_bytes; do put_null "disk.$_m" 'recorded tree: free space is a live measurement'; done
+    put_null disk.fsync_p99_ms 'recorded tree: the write test needs the live disk'
   fi
+  p_fill 'the POSIX-sh probe does not measure this; run the Node agent (node >= 18) for it'
   p_end
 }
 
-# ---------------------------------------------------------------- python
+# ---------------------------------------------------------------- python (probes/python.ts)
+# The interpreters, their inspection (probes/assets/inspect_python.py), the ranking and the Django support
+# table are the agent's: probes/assets/sh_python.py runs them, with their sources streamed in variables
+# (EDGEPROBE_SH_PYTHON_SRC, EDGEPROBE_INSPECT_PY, EDGEPROBE_DJANGO_SUPPORT) by edgeprobe ssh or in
+# dist/edgeprobe-probe.sh. PY is the best interpreter, for the streaming tier.
 PY=
-find_python() {
-  PY=
-  for _c in $OPT_PYTHON python3 python; do
-    _path=$(command -v "$_c" 2>/dev/null) || continue
-    [ -n "$_path" ] || continue
+PYTHON_METRICS='found version path bits venv_available pip_available ssl_available sqlite_version headers_available compiler_available build_tools_available max_django django_version channels_version daphne_version uvicorn_version channels_redis_version asgi_server interpreter_count'
+python_runner() {
+  for _c in $OPT_PYTHON python3 /usr/bin/python3 /usr/local/bin/python3; do
+    case $_c in /*) _path=$_c ;; *) _path=$(command -v "$_c" 2>/dev/null) || continue ;; esac
+    [ -n "$_path" ] && [ -x "$_path" ] || continue
     if bounded 10 "$_path" -c 'import sys; sys.exit(0 if sys.version_info[0] >= 3 else 1)' </dev/null >/dev/null 2>&1; then
-      PY=$_path; return 0
+      RUNNER=$_path; return 0
     fi
   done
+  return 1
+}
+# cc, gcc or clang on PATH or in the system directories (the agent's findExecutable).
+have_compiler() {
+  _oldifs=$IFS; IFS=:
+  for _d in $PATH /usr/local/sbin /usr/local/bin /usr/sbin /usr/bin /sbin /bin; do
+    case $_d in /*) ;; *) continue ;; esac
+    for _n in cc gcc clang; do
+      if [ -f "$_d/$_n" ] && [ -x "$_d/$_n" ]; then IFS=$_oldifs; return 0; fi
+    done
+  done
+  IFS=$_oldifs
   return 1
 }
 probe_python() {
   p_begin python
   if [ "$LIVE" = false ]; then
-    for _m in found version path venv_available pip_available ssl_available sqlite_version build_tools_available max_django django_version channels_version asgi_server; do
-      put_null "python.$_m" 'needs the live system (--root points at a recorded tree)'
-    done
+    for _m in $PYTHON_METRICS; do put_null "python.$_m" 'needs the live system (--root points at a recorded tree)'; done
     p_end; return
   fi
-  if ! find_python; then
+  _why=
+  RUNNER=
+  if ! python_runner; then
     put_raw python.found false
-    for _m in version path venv_available pip_available ssl_available sqlite_version build_tools_available max_django django_version channels_version asgi_server; do
-      put_null "python.$_m" 'no Python 3 interpreter on PATH'
-    done
-    p_end; return
-  fi
-  # The interpreter reports on itself; three lines: metrics, unmeasured reasons, details (JSON object bodies).
-  _out=$(bounded 30 "$PY" - 2>/dev/null <<'EDGEPROBE_PY'
-import importlib, importlib.util, json, os, shutil, sys, sysconfig
-m, u, d = {}, {}, {}
-def found(name):
-    try:
-        return importlib.util.find_spec(name) is not None
-    except Exception:
-        return False
-def dist_version(name, module):
-    try:
-        from importlib import metadata
-        return metadata.version(name)
-    except Exception:
-        pass
-    try:
-        mod = importlib.import_module(module)
-        v = getattr(mod, '__version__', None)
-        return str(v) if v else None
-    except Exception:
-        return None
-m['python.found'] = True
-m['python.version'] = '%d.%d.%d' % sys.version_info[:3]
-m['python.path'] = sys.executable or None
-m['python.venv_available'] = found('venv') and found('ensurepip')
-if not m['python.venv_available']:
-    d['venvNote'] = 'venv or ensurepip is missing (Debian: apt install python3-venv)'
-m['python.pip_available'] = found('pip')
-try:
-    import ssl
-    m['python.ssl_available'] = True
-    d['openssl'] = ssl.OPENSSL_VERSION
-except Exception:
-    m['python.ssl_available'] = False
-try:
-    import sqlite3
-    m['python.sqlite_version'] = sqlite3.sqlite_version
-except Exception as e:
-    m['python.sqlite_version'] = None
-    u['python.sqlite_version'] = 'the sqlite3 module does not load: %s' % e
-cc = None
-for name in ((sysconfig.get_config_var('CC') or '').split()[:1] + ['cc', 'gcc', 'clang']):
-    if name and shutil.which(name):
-        cc = shutil.which(name)
-        break
-include = sysconfig.get_paths().get('include') or ''
-headers = os.path.exists(os.path.join(include, 'Python.h'))
-m['python.build_tools_available'] = bool(cc) and headers
-d['buildTools'] = {'compiler': cc, 'pythonHeaders': headers}
-# Newest Django series supporting this interpreter (Django's own "What Python version can I use" table).
-v = sys.version_info[:2]
-if v >= (3, 12):
-    mx = '6.0'
-elif v >= (3, 10):
-    mx = '5.2'
-elif v >= (3, 8):
-    mx = '4.2'
-elif v >= (3, 6):
-    mx = '3.2'
-elif v >= (3, 5):
-    mx = '2.2'
-elif v >= (3, 4):
-    mx = '2.0'
-else:
-    mx = None
-m['python.max_django'] = mx
-if mx is None:
-    u['python.max_django'] = 'no supported Django series runs on Python %d.%d' % v
-for key, dist, mod in (('python.django_version', 'Django', 'django'), ('python.channels_version', 'channels', 'channels')):
-    m[key] = dist_version(dist, mod) if found(mod) else None
-    if m[key] is None:
-        u[key] = 'not installed for this interpreter'
-asgi = None
-for name in ('daphne', 'uvicorn'):
-    if found(name):
-        asgi = name
-        break
-m['python.asgi_server'] = asgi
-if asgi is None:
-    u['python.asgi_server'] = 'neither daphne nor uvicorn is installed for this interpreter'
-for key, value in list(m.items()):
-    if value is None and key not in u:
-        u[key] = 'not measured'
-body = lambda o: json.dumps(o, separators=(',', ':'))[1:-1]
-print(body(m))
-print(body(u))
-print(body(d))
-EDGEPROBE_PY
-)
-  _ml=; _ul=; _dl=
-  {
-    IFS= read -r _ml
-    IFS= read -r _ul
-    IFS= read -r _dl
-  } <<EOF
+    put_raw python.interpreter_count 0
+    if have_compiler; then put_raw python.compiler_available true; else put_raw python.compiler_available false; fi
+    _why='no python3 on PATH, in /usr/bin, /usr/local/bin or pyenv'
+  elif [ -z "${EDGEPROBE_SH_PYTHON_SRC:-}" ] || [ -z "${EDGEPROBE_INSPECT_PY:-}" ]; then
+    _why='the Python inspection helpers did not come with this sh probe: use edgeprobe ssh, or dist/edgeprobe-probe.sh'
+    PY=$RUNNER
+  else
+    export EDGEPROBE_INSPECT_PY EDGEPROBE_DJANGO_SUPPORT
+    if [ -n "$OPT_PYTHON" ]; then
+      _out=$(bounded 120 "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" --python "$OPT_PYTHON" </dev/null 2>/dev/null)
+    else
+      _out=$(bounded 120 "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" </dev/null 2>/dev/null)
+    fi
+    _ml=; _ul=; _dl=
+    {
+      IFS= read -r _ml
+      IFS= read -r _ul
+      IFS= read -r _dl
+    } <<EOF
 $_out
 EOF
-  case $_ml in \"python.found\":true*)
-    P_M=$_ml; ALL_M="${ALL_M:+$ALL_M,}$_ml"; P_U=$_ul; P_D=$_dl
-    json_s "$PY"; det_raw interpreter "$J"
-    ;;
-  *)
-    put_raw python.found true
-    put_str python.path "$PY"
-    for _m in version venv_available pip_available ssl_available sqlite_version build_tools_available max_django django_version channels_version asgi_server; do
-      put_null "python.$_m" "the interpreter $PY did not answer"
+    case $_ul in
+      \"\*\":*) _why=${_ul#\"\*\":\"}; _why=${_why%\"} ;;
+      *)
+        case $_ml in
+          *\"python.found\":*)
+            P_M=$_ml; ALL_M="${ALL_M:+$ALL_M,}$_ml"; P_U=$_ul; P_D=$_dl
+            for _m in $PYTHON_METRICS; do P_SEEN="$P_SEEN python.$_m "; done
+            case $_ml in *\"python.path\":\"*) _p=${_ml#*\"python.path\":\"}; PY=${_p%%\"*} ;; esac
+            json_s "$RUNNER"; det_raw runner "$J"
+            ;;
+          *) _why="the interpreter $RUNNER did not answer" ;;
+        esac
+        ;;
+    esac
+  fi
+  if [ -n "$_why" ]; then
+    for _m in $PYTHON_METRICS; do
+      case $P_SEEN in *" python.$_m "*) ;; *) put_null "python.$_m" "$_why" ;; esac
     done
-    ;;
-  esac
+  fi
   p_end
 }
 

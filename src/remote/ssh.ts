@@ -6,6 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { METRIC_CATALOGUE } from '../catalogue.js';
+import { DJANGO_PYTHON_SUPPORT } from '../django-support.js';
 import { packageRoot, readPackageFile } from '../package-files.js';
 import { stopChild, trackChild } from '../process.js';
 import type { Report } from '../report.js';
@@ -168,7 +169,10 @@ export function shProbePayload(): string {
   }
   const lines = [`EDGEPROBE_VERSION=${shellQuote(VERSION)}`, `EDGEPROBE_PROBES=${shellQuote([...byProbe.keys()].join(' '))}`];
   for (const [probe, ids] of byProbe) lines.push(`EDGEPROBE_METRICS_${probe}=${shellQuote(ids.join(' '))}`);
-  return `${lines.join('\n')}\n${shStreamingHelpers()}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
+  lines.push(`EDGEPROBE_DJANGO_SUPPORT=${shellQuote(JSON.stringify(DJANGO_PYTHON_SUPPORT))}`);
+  const python = shellAssignFile('EDGEPROBE_SH_PYTHON_SRC', readPackageFile('probes/assets/sh_python.py'))
+    + shellAssignFile('EDGEPROBE_INSPECT_PY', readPackageFile('probes/assets/inspect_python.py'));
+  return `${lines.join('\n')}\n${python}${shStreamingHelpers()}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
 }
 
 const SERVER_ASSET = 'probes/assets/streaming/ws_echo_server.py';
