@@ -31,9 +31,9 @@ export function processesWithMarker(marker: string): number[] {
   return pids;
 }
 
-/** Local TCP ports in LISTEN state (IPv4 and IPv6). */
-export function listeningPorts(): Set<number> {
-  const ports = new Set<number>();
+/** TCP sockets in LISTEN state (IPv4 and IPv6), with the inode that ties each to its owner. */
+function listeningSockets(): Array<{ port: number; inode: string }> {
+  const sockets: Array<{ port: number; inode: string }> = [];
   for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
     let text = '';
     try {
@@ -43,10 +43,15 @@ export function listeningPorts(): Set<number> {
     }
     for (const line of text.split('\n').slice(1)) {
       const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && fields[1]) ports.add(parseInt(fields[1].split(':')[1] ?? '0', 16));
+      if (fields[3] === '0A' && fields[1] && fields[9]) sockets.push({ port: parseInt(fields[1].split(':')[1] ?? '0', 16), inode: fields[9] });
     }
   }
-  return ports;
+  return sockets;
+}
+
+/** Local TCP ports in LISTEN state. */
+export function listeningPorts(): Set<number> {
+  return new Set(listeningSockets().map((s) => s.port));
 }
 
 /** Entries edgeprobe made in the temp directory (it names them all "edgeprobe-..."). */
@@ -73,19 +78,7 @@ export async function waitFor(condition: () => boolean, timeoutMs: number, inter
 
 /** Listening TCP ports held by the given processes (found through their socket inodes). */
 export function listeningPortsOf(pids: number[]): number[] {
-  const portByInode = new Map<string, number>();
-  for (const file of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    let text = '';
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch {
-      continue;
-    }
-    for (const line of text.split('\n').slice(1)) {
-      const fields = line.trim().split(/\s+/);
-      if (fields[3] === '0A' && fields[1] && fields[9]) portByInode.set(fields[9], parseInt(fields[1].split(':')[1] ?? '0', 16));
-    }
-  }
+  const portByInode = new Map(listeningSockets().map((s) => [s.inode, s.port]));
   const ports: number[] = [];
   for (const pid of pids) {
     let fds: string[] = [];
