@@ -154,6 +154,18 @@ p_skipped() {
   p_end skipped
 }
 
+# _ml, _ul, _dl <- the three lines a Python helper prints: metrics, unmeasured reasons, details (JSON object bodies).
+read3() {
+  _ml=; _ul=; _dl=
+  {
+    IFS= read -r _ml
+    IFS= read -r _ul
+    IFS= read -r _dl
+  } <<EOF
+$1
+EOF
+}
+
 # ---------------------------------------------------------------- cgroups (src/parsers/cgroup.ts)
 # CG_VER, CG_DIR, CG_MNT <- where this shell's group for controller $1 lives; fails when not found.
 cg_locate() {
@@ -823,14 +835,7 @@ probe_python() {
     else
       _out=$(bounded 120 "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" </dev/null 2>/dev/null)
     fi
-    _ml=; _ul=; _dl=
-    {
-      IFS= read -r _ml
-      IFS= read -r _ul
-      IFS= read -r _dl
-    } <<EOF
-$_out
-EOF
+    read3 "$_out"
     case $_ul in
       \"\*\":*) _why=${_ul#\"\*\":\"}; _why=${_why%\"} ;;
       *)
@@ -880,14 +885,7 @@ probe_streaming() {
     # The server and client sources arrive in variables, so nothing is written on the device.
     export EDGEPROBE_WS_SERVER_SRC
     _out=$(bounded "$((${_dur%.*} + 30))" "$PY" -c "$EDGEPROBE_WS_CLIENT_SRC" --available "${MEM_EFF_AVAIL:-unknown}" --duration "$_dur" </dev/null 2>/dev/null)
-    _ml=; _ul=; _dl=
-    {
-      IFS= read -r _ml
-      IFS= read -r _ul
-      IFS= read -r _dl
-    } <<EOF
-$_out
-EOF
+    read3 "$_out"
     case $_ul in
       \"\*\":*) _why=${_ul#\"\*\":\"}; _why=${_why%\"} ;;
       *)

@@ -14,6 +14,7 @@ import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, 
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sparePort } from './services.js';
 
 export const SSHD_BINARY = '/usr/sbin/sshd';
 
@@ -82,18 +83,7 @@ export function sshdAvailable(): boolean {
   return existsSync(SSHD_BINARY) && typeof process.getuid === 'function' && process.getuid() === 0;
 }
 
-/** A TCP port nobody listens on right now (bound and released). */
-export function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
-  });
-}
+export { sparePort };
 
 /** A TCP server that accepts connections and never says a word: an ssh server that hangs. */
 export async function silentServer(): Promise<{ port: number; close(): Promise<void> }> {
