@@ -8,8 +8,9 @@ import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileS
 import { dirname, join } from 'node:path';
 import { parseReport } from '../src/validate.js';
 import type { Report } from '../src/report.js';
-import { makeTempDir, removeTemp } from '../src/process.js';
-import { jsonOf, runCli } from './helpers/cli.js';
+import { execCommand, makeTempDir, removeTemp } from '../src/process.js';
+import { shellQuote } from '../src/remote/ssh.js';
+import { REPO_ROOT, jsonOf, runCli } from './helpers/cli.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { silentServer, sparePort, sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
 
@@ -263,4 +264,18 @@ test('node 18 is used as it is; a node older than 18 gets the sh probe instead',
   assert.equal(node18.agent.mode, 'node');
   assert.match(String(node18.agent.node), /^18\./);
   assert.equal(loadReport(join(out, 'pi-node16.json')).agent.mode, 'posix-sh');
+});
+
+test('on a terminal, stderr shows a live line per host that ends with its outcome', { skip: skip || requireComponent(executable('/usr/bin/script'), 'script (util-linux)', 'apt install util-linux') }, async () => {
+  const command = [process.execPath, join(REPO_ROOT, 'bin', 'edgeprobe.js'), 'ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'refused', '--quick']
+    .map(shellQuote).join(' ');
+  // script(1) runs the command on a pseudo-terminal, as a person at a terminal would.
+  const result = await execCommand('/usr/bin/script', ['-qec', command, '/dev/null'], { timeoutMs: 60_000, env: { ...process.env, TERM: 'xterm', COLUMNS: '120' } });
+  assert.equal(result.code, 3, result.stdout);
+  const text = result.stdout;
+  assert.match(text, /\u001b\[2A/, 'the two host lines are redrawn in place');
+  assert.match(text, /pi-node\s+(connecting|probing)/);
+  assert.match(text, /pi-node\s+ok {2}node/);
+  assert.match(text, /refused\s+failed {2}authentication failed/);
+  assert.match(text, /HOST\s+MODE\s+BOARD/);
 });
