@@ -225,5 +225,11 @@ test('edgeprobe ssh refuses bad usage with exit 2 and a clear message', async ()
   assert.equal(badTarget.code, 2);
   const badConcurrency = await runCli(['ssh', 'host.lan', '--concurrency', '0']);
   assert.equal(badConcurrency.code, 2);
-  for (const result of [noTargets, missing, badOption, badTarget, badConcurrency]) assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  const outIsFile = await runCli(['ssh', 'host.lan', '--out', '/etc/hostname']);
+  assert.equal(outIsFile.code, 2);
+  assert.match(outIsFile.stderr, /--out \/etc\/hostname: not a directory/);
+  const noSsh = await runCli(['ssh', 'host.lan'], { env: { ...process.env, PATH: '/nonexistent' } });
+  assert.equal(noSsh.code, 2);
+  assert.match(noSsh.stderr, /no ssh client on PATH/);
+  for (const result of [noTargets, missing, badOption, badTarget, badConcurrency, outIsFile, noSsh]) assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 });

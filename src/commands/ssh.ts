@@ -1,5 +1,6 @@
 // `edgeprobe ssh`: probe devices over SSH without installing anything on them (logic in src/remote/).
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PROBE_IDS } from '../../probes/index.js';
 import { choiceOption, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
@@ -45,6 +46,27 @@ function checkSshOption(option: string): string {
   return option;
 }
 
+function checkOutDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir}: not a directory`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function onPath(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').filter(Boolean).some((dir) => {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
 function loadTargets(args: readonly string[], inventories: readonly string[]): Target[] {
   const fromFiles: Target[] = [];
   for (const file of inventories) {
@@ -80,7 +102,8 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
   }
   const sshOptions = (opts.sshOption ?? []).map(checkSshOption);
   if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
-  if (opts.out !== undefined && existsSync(opts.out) && !statSync(opts.out).isDirectory()) throw new UsageError(`--out ${opts.out}: not a directory`);
+  if (opts.out !== undefined) checkOutDir(opts.out);
+  if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
   const targets = loadTargets(targetArgs, opts.inventory ?? []);
   if (opts.mode !== 'sh') {
     try {
