@@ -279,3 +279,28 @@ test('on a terminal, stderr shows a live line per host that ends with its outcom
   assert.match(text, /refused\s+failed {2}authentication failed/);
   assert.match(text, /HOST\s+MODE\s+BOARD/);
 });
+
+test('the system ssh client\'s own features work: ProxyJump from --ssh-option, keys from ssh-agent', { skip }, async () => {
+  const accepted = (): number => (sshd.log().match(new RegExp(`Accepted publickey for ${nodeUser.name} `, 'g')) ?? []).length;
+  const before = accepted();
+  const jumped = await ssh(['pi-node', '--quick', '--format', 'json', '--ssh-option', 'ProxyJump=pi-node']);
+  assert.equal(jumped.code, 0, jumped.stderr + jumped.stdout);
+  assert.equal(summaryHost(jsonOf(jumped), 'pi-node')['status'], 'ok');
+  assert.equal(accepted() - before, 2, 'one login on the jump host, one on the target through it');
+
+  const agentDir = makeTempDir('ssh-agent');
+  const socket = join(agentDir, 'agent.sock');
+  const agent = await execCommand('ssh-agent', ['-a', socket, '-s'], { timeoutMs: 10_000 });
+  const agentPid = Number(/SSH_AGENT_PID=(\d+)/.exec(agent.stdout)?.[1] ?? 0);
+  try {
+    const env = { ...process.env, SSH_AUTH_SOCK: socket, NO_COLOR: '1' };
+    assert.equal((await execCommand('ssh-add', [sshd.clientKey], { timeoutMs: 10_000, env })).code, 0);
+    // No IdentityFile anywhere: the key can only come from the agent.
+    const result = await runCli(['ssh', `${nodeUser.name}@127.0.0.1:${sshd.port}`, '--quick', '--format', 'json',
+      '--ssh-config', '/dev/null', '--ssh-option', `UserKnownHostsFile=${sshd.knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null'], { env, timeoutMs: 60_000 });
+    assert.equal(result.code, 0, result.stderr + result.stdout);
+  } finally {
+    if (agentPid > 0) process.kill(agentPid);
+    removeTemp(agentDir);
+  }
+});
