@@ -51,6 +51,12 @@ before(async () => {
   const dropped = fakeNode('dropped', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\np=$PPID\nwhile [ "$p" -gt 1 ]; do read -r _pid comm _state pp _rest </proc/$p/stat; if [ "$comm" = "(sshd)" ]; then kill -9 "$p"; break; fi; p=$pp; done\nsleep 30');
   sshd.alias('dropped', sshd.addUser({ label: 'dropped', path: `${dropped}:/usr/bin:/bin` }));
   sshd.alias('noshell', sshd.addUser({ label: 'noshell', shell: '/bin/false' }));
+  // Marks when each agent run starts and ends in a shared file, to see how many ran at once.
+  writeFileSync(join(sshd.dir, 'runs.log'), '');
+  chmodSync(join(sshd.dir, 'runs.log'), 0o666);
+  const marking = fakeNode('marking', `printf S >>${join(sshd.dir, 'runs.log')}\nsleep 1\nprintf E >>${join(sshd.dir, 'runs.log')}\nexec /usr/bin/node "$@"`);
+  const marker = sshd.addUser({ label: 'marking', path: `${marking}:/usr/bin:/bin` });
+  for (const name of ['m1', 'm2', 'm3']) sshd.alias(name, marker);
   // Node 18 (Raspberry Pi OS bookworm's) is new enough; a node 16 is not, and the sh probe runs instead.
   if (executable(NODE18)) sshd.alias('pi-node18', sshd.addUser({ label: 'node18', path: `${dirname(NODE18)}:${noNode}` }));
   const old = join(sshd.dir, 'fake-node16');
@@ -303,4 +309,16 @@ test('the system ssh client\'s own features work: ProxyJump from --ssh-option, k
     if (agentPid > 0) process.kill(agentPid);
     removeTemp(agentDir);
   }
+});
+
+test('--concurrency bounds how many hosts run at once', { skip }, async () => {
+  const log = join(sshd.dir, 'runs.log');
+  writeFileSync(log, '');
+  const one = await ssh(['m1', 'm2', 'm3', '--quick', '--concurrency', '1']);
+  assert.equal(one.code, 0, one.stderr + one.stdout);
+  assert.equal(readFileSync(log, 'utf8'), 'SESESE', 'one at a time');
+  writeFileSync(log, '');
+  const three = await ssh(['m1', 'm2', 'm3', '--quick', '--concurrency', '3']);
+  assert.equal(three.code, 0, three.stderr + three.stdout);
+  assert.match(readFileSync(log, 'utf8'), /^SS/, 'runs overlap');
 });
