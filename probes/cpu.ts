@@ -28,7 +28,7 @@ export function parseThrottledText(text: string): number | null {
   return parseInt(match[1], 16);
 }
 
-async function readThrottled(ctx: ProbeContext): Promise<{ value: number; source: string } | null> {
+export async function readThrottled(ctx: ProbeContext): Promise<{ value: number; source: string } | null> {
   const platform = (await ctx.listDir('/sys/devices/platform')) ?? [];
   const candidates = ['/sys/devices/platform/soc/soc:firmware/get_throttled'];
   for (const entry of platform.filter((e) => e.startsWith('soc'))) {
@@ -49,7 +49,7 @@ async function readThrottled(ctx: ProbeContext): Promise<{ value: number; source
   return null;
 }
 
-async function readTemperature(ctx: ProbeContext): Promise<{ celsius: number; zone: string } | null> {
+export async function readTemperature(ctx: ProbeContext): Promise<{ celsius: number; zone: string } | null> {
   const zones = ((await ctx.listDir('/sys/class/thermal')) ?? []).filter((z) => z.startsWith('thermal_zone')).sort();
   const readings: Array<{ celsius: number; zone: string; type: string }> = [];
   for (const zone of zones) {

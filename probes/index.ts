@@ -7,6 +7,7 @@ import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
 import { stackProbe } from './stack.js';
 import { supervisionProbe } from './supervision.js';
+import { streamingProbe } from './streaming.js';
 
 export const ALL_PROBES: readonly ProbeDefinition[] = [
   hostProbe,
@@ -16,6 +17,7 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   supervisionProbe,
   stackProbe,
   diskProbe,
+  streamingProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

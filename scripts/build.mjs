@@ -49,6 +49,21 @@ function collectFiles(relativeDir, into) {
 const bundledFiles = {};
 for (const dir of BUNDLED_DIRS) collectFiles(dir, bundledFiles);
 
+// The streaming probe's Node echo server runs as a child `node -` process with ws inside it: bundled once
+// here, read with readPackageFile() from dist/ in a checkout and carried inside the agent.
+const NODE18_SCRIPT = { bundle: true, platform: 'node', format: 'cjs', target: 'node18', minify: true, legalComments: 'none' };
+const NODE_ECHO_SERVER = 'dist/streaming/node-echo-server.cjs';
+const echoServer = await build({
+  ...NODE18_SCRIPT,
+  entryPoints: [join(root, 'src', 'streaming', 'node-echo-server.ts')],
+  write: false,
+  logLevel: 'warning',
+});
+const echoServerText = echoServer.outputFiles[0].text;
+mkdirSync(join(root, 'dist', 'streaming'), { recursive: true });
+writeFileSync(join(root, NODE_ECHO_SERVER), echoServerText);
+bundledFiles[NODE_ECHO_SERVER] = echoServerText;
+
 // The package is ESM but the agent is CommonJS (so `node -` can run it from stdin): mark each folder.
 writeFileSync(join(root, 'dist', 'package.json'), `${JSON.stringify({ type: 'commonjs' })}\n`);
 for (const dir of ['src', 'probes', 'test', 'scripts', 'targets']) {
@@ -58,12 +73,7 @@ for (const dir of ['src', 'probes', 'test', 'scripts', 'targets']) {
 await build({
   entryPoints: [join(root, 'src', 'agent.ts')],
   outfile: join(root, 'dist', 'edgeprobe-agent.js'),
-  bundle: true,
-  platform: 'node',
-  format: 'cjs',
-  target: 'node18',
-  minify: true,
-  legalComments: 'none',
+  ...NODE18_SCRIPT,
   banner: { js: `#!/usr/bin/env node\n// edgeprobe agent ${pkg.version}: one file, no dependencies beside it. Run: node edgeprobe-agent.js run --help` },
   define: {
     EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version),

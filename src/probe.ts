@@ -17,7 +17,7 @@ export interface RunOptions {
   pythonOnly?: boolean;
   /** Seconds one interpreter may take to answer (python probe). */
   pythonTimeout?: number;
-  /** Redis to check besides the ones found running (stack probe), e.g. redis://127.0.0.1:6380. */
+  /** Redis to check besides the ones found running (stack probe) and to use for the streaming probe's RedisChannelLayer tier. */
   redisUrl?: string;
   /** Config of the supervisord to use (supervision probe); default: every supervisord running. */
   supervisordConf?: string;
@@ -27,6 +27,10 @@ export interface RunOptions {
   activeSupervision?: boolean;
   /** Seconds the streaming phases may take together. */
   duration?: number;
+  /** Streaming probe: ASGI server, tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
+  asgiServer?: 'daphne' | 'uvicorn';
+  streamingTiers?: string[];
+  streamBitrate?: number;
   /** Seconds the whole run may take. */
   timeout?: number;
   label?: string;

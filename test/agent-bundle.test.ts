@@ -21,7 +21,7 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
   try {
     const agent = join(dir, 'edgeprobe-agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
-    const result = await runScript(agent, ['run', '--format', 'json'], { command: NODE18, cwd: dir, timeoutMs: 90_000 });
+    const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3'], { command: NODE18, cwd: dir, timeoutMs: 90_000 });
     assert.equal(result.code, 0, result.stderr);
     const report = jsonOf(result);
     const check = validateReport(report);

@@ -12,6 +12,7 @@ import { renderReportText } from '../render/text.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
 import { parseRedisTarget } from '../parsers/redis.js';
+import { ASGI_SERVERS, STREAMING_TIERS } from '../streaming/plan.js';
 
 export const RUN_FORMATS = ['text', 'json'] as const;
 
@@ -33,6 +34,9 @@ export interface RunCommandOptions {
   supervisordConf?: string;
   redisUrl?: string;
   duration?: number;
+  asgiServer?: (typeof ASGI_SERVERS)[number];
+  streamingTiers?: string[];
+  streamBitrate?: number;
 }
 
 function checkRoot(root: string): string {
@@ -109,6 +113,18 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
   if (opts.supervisordConf) options.supervisordConf = checkFile('--supervisord-conf', opts.supervisordConf, constants.R_OK);
   if (opts.redisUrl) options.redisUrl = checkRedisUrl(opts.redisUrl);
   if (opts.duration !== undefined) options.duration = opts.duration;
+  if (opts.duration !== undefined && !opts.quick && opts.duration + 15 > opts.timeout) {
+    throw new UsageError(`--duration ${opts.duration} leaves the streaming probe no room within --timeout ${opts.timeout}: raise --timeout to at least ${Math.ceil(opts.duration * 1.25 + 30)}`);
+  }
+  if (opts.asgiServer) options.asgiServer = opts.asgiServer;
+  for (const tier of opts.streamingTiers ?? []) {
+    if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
+  }
+  if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
+  if (opts.streamBitrate !== undefined) {
+    if (opts.streamBitrate > 1000) throw new UsageError('--stream-bitrate: at most 1000 Mbit/s');
+    options.streamBitrate = opts.streamBitrate;
+  }
   return options;
 }
 
@@ -162,8 +178,11 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--path <dir>', 'deployment path for the disk probe (default: home directory)')
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
     .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)')
-    .option('--redis-url <url>', 'also check this Redis: redis://[:password@]host[:port] or a unix socket path')
-    .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--redis-url <url>', 'also check this Redis, and use it for the streaming probe\'s RedisChannelLayer tier: redis://[:password@]host[:port][/db] or a unix socket path')
+    .option('--duration <seconds>', 'time the streaming phases may take together (default 20)', parsePositiveNumber('--duration'))
+    .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
+    .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
+    .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };

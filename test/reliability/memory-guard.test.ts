@@ -21,7 +21,7 @@ test('a full run inside 128 MiB completes, is not OOM-killed, and scales its loa
   mkdirSync(GROUP);
   try {
     writeFileSync(`${GROUP}/memory.limit_in_bytes`, String(128 * 1024 * 1024));
-    const result = await runScript(CLI, ['run', '--format', 'json'], {
+    const result = await runScript(CLI, ['run', '--format', 'json', '--duration', '6'], {
       command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${GROUP.replace('/sys/fs/cgroup/memory/', '')}`, process.execPath], timeoutMs: 170_000,
     });
     const kills = oomKills();
