@@ -11,7 +11,6 @@ import { METRIC_CATALOGUE } from '../src/catalogue.js';
 import { execCommand } from '../src/process.js';
 import { shProbePayload } from '../src/remote/ssh.js';
 import { VERSION } from '../src/version.js';
-import { readPackageFile } from '../src/package-files.js';
 import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 
 const PROBE = join(REPO_ROOT, 'probes', 'assets', 'edgeprobe-probe.sh');
@@ -111,26 +110,19 @@ test('metric ids and probes the sh probe does not know (added to the catalogue l
   assert.deepEqual(later?.metrics, { 'later.a': null, 'later.b': null });
 });
 
-test('the python streaming tier: measured with the stdlib echo server and asyncio clients where python3 exists, else null with the reason', async () => {
-  let serverInBuild = true;
-  try {
-    readPackageFile('probes/assets/streaming/ws_echo_server.py');
-  } catch {
-    serverInBuild = false;
-  }
+test('the python streaming tier: the stdlib echo server driven by asyncio clients where python3 exists; --quick skips it', async () => {
   const sh = await shReport(['/usr/bin/dash'], ['--duration', '4'], true);
   const streaming = sh.probes.find((p) => p.id === 'streaming');
   assert.equal(streaming?.status, 'ok');
-  assert.equal(sh.metrics['streaming.node_messages_per_second'], null);
-  if (serverInBuild) {
-    for (const id of ['streaming.python_messages_per_second', 'streaming.python_p99_ms', 'streaming.bytes_per_connection']) {
-      assert.equal(typeof sh.metrics[id], 'number', `${id}: ${JSON.stringify(streaming?.details)}`);
-      assert.ok((sh.metrics[id] as number) > 0, id);
-    }
-  } else {
-    const reasons = streaming?.details['unmeasured'] as Record<string, string>;
-    assert.match(reasons['streaming.python_messages_per_second'] ?? '', /did not come with this sh probe/);
+  for (const id of ['streaming.python_messages_per_second', 'streaming.python_bytes_per_second', 'streaming.python_p50_ms', 'streaming.python_p99_ms',
+    'streaming.python_bytes_per_connection', 'streaming.bytes_per_connection', 'streaming.idle_connections']) {
+    assert.equal(typeof sh.metrics[id], 'number', `${id}: ${JSON.stringify(streaming?.details)}`);
+    assert.ok((sh.metrics[id] as number) > 0, id);
   }
+  assert.ok((sh.metrics['streaming.python_p50_ms'] as number) <= (sh.metrics['streaming.python_p99_ms'] as number));
+  const reasons = streaming?.details['unmeasured'] as Record<string, string>;
+  assert.match(reasons['streaming.node_messages_per_second'] ?? '', /Node agent/);
+  assert.match(reasons['streaming.channels_messages_per_second'] ?? '', /Node agent/);
   const quick = await shReport(['/usr/bin/dash'], ['--quick'], true);
   assert.match(String((quick.probes.find((p) => p.id === 'streaming')?.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /--quick/);
 });

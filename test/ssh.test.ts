@@ -114,9 +114,9 @@ test('node mode: the agent is streamed to `node -`, its report validates, shows 
   assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temp files left by atomic writes');
 });
 
-test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with python metrics from python3', { skip }, async () => {
+test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with python metrics and the Python streaming tier', { skip }, async () => {
   const out = join(work, 'sh');
-  const result = await ssh(['pi-sh', '--out', out]);
+  const result = await ssh(['pi-sh', '--out', out, '--duration', '4']);
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /pi-sh\s+posix-sh/);
   const report = loadReport(join(out, 'pi-sh.json'));
@@ -127,6 +127,8 @@ test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with pytho
   assert.equal(report.metrics['python.found'], true);
   assert.match(String(report.metrics['python.version']), /^3\.\d+\.\d+$/);
   assert.match(String(report.metrics['python.django_version']), /^\d+\.\d+/, 'Debian\'s python3-django is seen');
+  assert.equal(typeof report.metrics['streaming.python_messages_per_second'], 'number', 'the Python streaming tier ran on the device');
+  assert.equal(typeof report.metrics['streaming.bytes_per_connection'], 'number');
   // Every metric is either measured or null with a reason, and every probe has an envelope.
   for (const [id, value] of Object.entries(report.metrics)) {
     if (value !== null) continue;
@@ -139,7 +141,7 @@ test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with pytho
 
 test('the sh probe runs under busybox ash with a busybox-only userland', { skip }, async () => {
   const out = join(work, 'busybox');
-  const result = await ssh(['pi-busybox', '--out', out]);
+  const result = await ssh(['pi-busybox', '--out', out, '--duration', '3']);
   assert.equal(result.code, 0, result.stderr + result.stdout);
   const report = loadReport(join(out, 'pi-busybox.json'));
   assert.equal(report.agent.mode, 'posix-sh');
