@@ -123,6 +123,11 @@ test('the python streaming tier: the stdlib echo server driven by asyncio client
   const reasons = streaming?.details['unmeasured'] as Record<string, string>;
   assert.match(reasons['streaming.node_messages_per_second'] ?? '', /Node agent/);
   assert.match(reasons['streaming.channels_messages_per_second'] ?? '', /Node agent/);
+  // A --timeout shorter than the phases would need shortens them instead of losing the figures.
+  const fitted = await shReport(['/usr/bin/dash'], ['--timeout', '8', '--duration', '120'], true);
+  const fittedStreaming = fitted.probes.find((p) => p.id === 'streaming');
+  assert.match(String(fittedStreaming?.details['durationNote']), /shortened to fit --timeout/);
+  assert.equal(typeof fitted.metrics['streaming.python_messages_per_second'], 'number');
   const quick = await shReport(['/usr/bin/dash'], ['--quick'], true);
   assert.match(String((quick.probes.find((p) => p.id === 'streaming')?.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /--quick/);
 });

@@ -17,6 +17,7 @@ OPT_LABEL=
 OPT_PYTHON=
 OPT_QUICK=false
 OPT_DURATION=
+OPT_TIMEOUT=
 while [ $# -gt 0 ]; do
   case $1 in
     --root) ROOT=${2:-/}; shift ;;
@@ -31,8 +32,10 @@ while [ $# -gt 0 ]; do
     --duration=*) OPT_DURATION=${1#*=} ;;
     --quick) OPT_QUICK=true ;;
     run) ;;
-    --timeout|--only|--skip) shift ;;
-    --timeout=*|--only=*|--skip=*|--verbose|-v|--format=*) ;;
+    --timeout) OPT_TIMEOUT=${2:-}; shift ;;
+    --timeout=*) OPT_TIMEOUT=${1#*=} ;;
+    --only|--skip) shift ;;
+    --only=*|--skip=*|--verbose|-v|--format=*) ;;
     --format) shift ;;
     *) printf 'edgeprobe-probe.sh: unknown option %s\n' "$1" >&2; exit 2 ;;
   esac
@@ -63,6 +66,16 @@ bounded() {
 HAVE_TIMEOUT=
 if have timeout && timeout 5 true </dev/null >/dev/null 2>&1; then HAVE_TIMEOUT=1; fi
 
+# S <- $1 seconds, but no more than what is left of --timeout (whole seconds, at least 1).
+cap_secs() {
+  S=$1
+  case $OPT_TIMEOUT in ''|*[!0-9.]*) return ;; esac
+  now_ms
+  _left=$(( ${OPT_TIMEOUT%.*} - (NOW - T_START) / 1000 ))
+  [ "$_left" -lt 1 ] && _left=1
+  [ "$_left" -lt "$S" ] && S=$_left
+  return 0
+}
 now_ms() {
   read -r _up _rest </proc/uptime 2>/dev/null || { NOW=0; return; }
   _int=${_up%.*}; _frac=${_up#*.}
@@ -831,9 +844,11 @@ probe_python() {
   else
     export EDGEPROBE_INSPECT_PY EDGEPROBE_DJANGO_SUPPORT
     if [ -n "$OPT_PYTHON" ]; then
-      _out=$(bounded 120 "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" --python "$OPT_PYTHON" </dev/null 2>/dev/null)
+      cap_secs 120
+      _out=$(bounded "$S" "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" --python "$OPT_PYTHON" </dev/null 2>/dev/null)
     else
-      _out=$(bounded 120 "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" </dev/null 2>/dev/null)
+      cap_secs 120
+      _out=$(bounded "$S" "$RUNNER" -c "$EDGEPROBE_SH_PYTHON_SRC" </dev/null 2>/dev/null)
     fi
     read3 "$_out"
     case $_ul in
@@ -884,7 +899,17 @@ probe_streaming() {
   if [ -z "$_why" ]; then
     # The server and client sources arrive in variables, so nothing is written on the device.
     export EDGEPROBE_WS_SERVER_SRC
-    _out=$(bounded "$((${_dur%.*} + 30))" "$PY" -c "$EDGEPROBE_WS_CLIENT_SRC" --available "${MEM_EFF_AVAIL:-unknown}" --duration "$_dur" </dev/null 2>/dev/null)
+    cap_secs "$((${_dur%.*} + 30))"
+    # The phases take about 36 % of --duration (the agent's share for the python tier): fit them in what is left.
+    _fit=$(( (S - 3) * 100 / 36 ))
+    if [ "$_fit" -lt 1 ]; then
+      _why='no time left for it within --timeout'
+    else
+      [ "$_fit" -lt "${_dur%.*}" ] && { _dur=$_fit; det_str durationNote "phases shortened to fit --timeout: --duration $_dur"; }
+    fi
+  fi
+  if [ -z "$_why" ]; then
+    _out=$(bounded "$S" "$PY" -c "$EDGEPROBE_WS_CLIENT_SRC" --available "${MEM_EFF_AVAIL:-unknown}" --duration "$_dur" </dev/null 2>/dev/null)
     read3 "$_out"
     case $_ul in
       \"\*\":*) _why=${_ul#\"\*\":\"}; _why=${_why%\"} ;;
