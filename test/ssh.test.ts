@@ -185,7 +185,7 @@ test('for the same host, the sh probe\'s memory, cpu and python metrics agree wi
 
 test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-key hosts: healthy hosts reported, faults classified, time bounded by --timeout', { skip }, async () => {
   const out = join(work, 'fleet');
-  const timeoutS = 15;
+  const timeoutS = 20;
   const started = Date.now();
   const result = await ssh([
     'pi-node', 'pi-sh', 'pi-busybox', 'unreachable', 'refused', 'hangs', 'killed', 'dropped', 'noshell', 'badkey', 'silent',
