@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { validateReport } from '../src/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
+import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const skip = requireComponent(executable(NODE18), 'Node 18', 'run scripts/install-test-deps.sh');
 
@@ -22,8 +23,8 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
     const agent = join(dir, 'edgeprobe-agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
     const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3'], { command: NODE18, cwd: dir, timeoutMs: 90_000 });
-    assert.equal(result.code, 0, result.stderr);
     const report = jsonOf(result);
+    assertExitFromVerdict(result, report);
     const check = validateReport(report);
     assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
     assert.match(String((report['agent'] as Record<string, unknown>)['node']), /^18\./);
@@ -42,8 +43,8 @@ test('streamed on stdin as `node - run`, as over SSH: nothing on disk, same repo
     const result = await runScript('-', ['run', '--quick', '--format', 'json'], {
       command: NODE18, cwd: dir, input: readFileSync(AGENT_BUNDLE, 'utf8'), timeoutMs: 60_000,
     });
-    assert.equal(result.code, 0, result.stderr);
     const report = jsonOf(result);
+    assertExitFromVerdict(result, report);
     assert.ok(validateReport(report).ok);
     assert.equal((report['options'] as Record<string, unknown>)['quick'], true);
     assert.deepEqual(readdirSync(dir), []);

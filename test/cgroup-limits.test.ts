@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { validateReport } from '../src/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
+import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 
 const skip = requireCgroupV1(['memory', 'cpu', 'cpuset']);
@@ -12,8 +13,8 @@ const MiB = 1024 * 1024;
 
 async function agentIn(groups: string, args: string[]): Promise<Record<string, unknown>> {
   const result = await runScript(AGENT_BUNDLE, args, { command: '/usr/bin/cgexec', prefixArgs: ['-g', groups, process.execPath], timeoutMs: 90_000 });
-  assert.equal(result.code, 0, result.stderr);
   const report = jsonOf(result);
+  assertExitFromVerdict(result, report);
   const check = validateReport(report);
   assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
   return report['metrics'] as Record<string, unknown>;

@@ -7,6 +7,7 @@ import { validateReport } from '../src/validate.js';
 import type { Metrics, Report } from '../src/report.js';
 import { unmeasuredReason } from '../src/report.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
+import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const MiB = 1024 * 1024;
 
@@ -173,8 +174,8 @@ test('cgroup v2 session with "max" everywhere: no limit, host figures stand', as
 
 test('the CLI probes a recorded tree like a live one and says which facts needed the live system', async () => {
   const result = await runCli(['run', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--only', 'host,memory,cpu', '--format', 'json']);
-  assert.equal(result.code, 0, result.stderr);
   const report = jsonOf(result);
+  assertExitFromVerdict(result, report);
   assert.ok(validateReport(report).ok);
   assert.equal((report['metrics'] as Metrics)['host.board'], 'Raspberry Pi 3 Model B Rev 1.2');
   assert.equal(result.stderr, '', 'stderr stays quiet when it is not a terminal');

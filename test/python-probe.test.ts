@@ -12,6 +12,7 @@ import { maxDjangoFor } from '../src/django-support.js';
 import { AGENT_BUNDLE, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { processesMentioning, runProbe, unmeasured } from './helpers/probe-run.js';
+import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const DEBIAN_PYTHON = '/usr/bin/python3';
 
@@ -115,7 +116,7 @@ test('a hanging interpreter and a garbage-printing one give null with a reason, 
 
     // Through the real CLI, beside the real interpreters: the broken ones are listed, the run finishes, a real one is best.
     const cli = await runCli(['run', '--only', 'python', '--python', hang, '--python-timeout', '1', '--format', 'json'], { timeoutMs: 60_000 });
-    assert.equal(cli.code, 0, cli.stderr);
+    assertExitFromVerdict(cli, jsonOf(cli));  // run exits with its verdict's code
     const report = jsonOf(cli) as { metrics: Record<string, unknown>; probes: Array<{ id: string; details: Record<string, unknown> }> };
     const details = report.probes.find((p) => p.id === 'python')?.details ?? {};
     const fake = entryFor(details, hang);
@@ -147,7 +148,7 @@ test('the one-file agent carries the inspection script: it inspects Python from 
     const agent = join(dir, 'agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
     const result = await runScript(agent, ['run', '--only', 'python', '--python', DEBIAN_PYTHON, '--python-only', '--format', 'json'], { cwd: dir });
-    assert.equal(result.code, 0, result.stderr);
+    assertExitFromVerdict(result, jsonOf(result));  // run exits with its verdict's code
     const report = jsonOf(result) as { metrics: Record<string, unknown> };
     assert.equal(report.metrics['python.found'], true);
     assert.equal(report.metrics['python.path'], DEBIAN_PYTHON);

@@ -7,6 +7,7 @@ import type { Report } from '../src/report.js';
 import { CLI, runScript } from './helpers/cli.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 import { DEBIAN_PYTHON } from './helpers/streaming.js';
+import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const MiB = 1024 * 1024;
 const skip = requireCgroupV1(['memory']);
@@ -17,7 +18,7 @@ async function runLimited(limitBytes: number): Promise<{ report: Report; probe: 
   try {
     const result = await runScript(CLI, ['run', '--only', 'memory,streaming', '--streaming-tiers', 'node,python,channels', '--duration', '2',
       '--python', DEBIAN_PYTHON, '--format', 'json'], { command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${name}`, process.execPath] });
-    assert.equal(result.code, 0, result.stderr);
+    assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);  // run exits with its verdict's code
     const report = JSON.parse(result.stdout) as Report;
     const probe = report.probes.find((p) => p.id === 'streaming');
     assert.ok(probe);

@@ -5,22 +5,21 @@ import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../probes/index.js';
 import { DEFAULT_PYTHON_TIMEOUT_S } from '../../probes/python.js';
 import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
-import { writeFileAtomic } from '../fs-atomic.js';
 import type { RunOptions } from '../probe.js';
 import type { Report } from '../report.js';
-import { renderReportText } from '../render/text.js';
+import { renderJudged, VERDICT_FORMATS, writeOutput } from '../render/formats.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
+import { judge, verdictExitCode } from '../verdict.js';
 import { parseRedisTarget } from '../parsers/redis.js';
+import { addJudgeOptions, profileAndAllowances, type JudgeCommandOptions } from './judge-options.js';
 import { ASGI_SERVERS, STREAMING_TIERS } from '../streaming/plan.js';
 
-export const RUN_FORMATS = ['text', 'json'] as const;
+export const RUN_FORMATS = VERDICT_FORMATS;
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends JudgeCommandOptions {
   quick?: boolean;
   root: string;
-  format: (typeof RUN_FORMATS)[number];
-  output?: string;
   only?: string[];
   skip?: string[];
   verbose?: boolean;
@@ -144,30 +143,24 @@ export function exitCodeForProbes(report: Report): number {
   return report.probes.some((p) => p.status === 'error') ? EXIT.unknown : EXIT.ok;
 }
 
+/** Probes, judges the report against the profile, renders it; the exit code comes from the verdict. */
 export async function run(opts: RunCommandOptions): Promise<number> {
   const options = toRunOptions(opts);
+  // A broken profile or --allow is a usage error before anything is probed.
+  const { profile, allow } = profileAndAllowances(opts);
   const report = await collectReport(options);
-  const text = opts.format === 'json' ? `${JSON.stringify(report, null, 2)}\n` : renderReportText(report, styleFor(opts.output ? {} : process.stdout));
-  if (opts.output) {
-    try {
-      writeFileAtomic(opts.output, text);
-    } catch (err) {
-      throw new UsageError(`--output ${opts.output}: cannot write (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-    }
-  } else {
-    process.stdout.write(text);
-  }
-  return exitCodeForProbes(report);
+  const verdict = judge(report, profile, { allow });
+  const style = styleFor(opts.output ? {} : process.stdout);
+  writeOutput(renderJudged(opts.format, [{ report, verdict }], { style, strict: opts.strict === true, withReport: true }), opts.output);
+  return verdictExitCode(verdict, opts.strict === true);
 }
 
 export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
-  program
+  const command = program
     .command('run')
     .description('probe this device (or a recorded tree) and report what a Django deployment would find')
     .option('--quick', 'skip benchmarks and load tests (a few seconds in all)')
     .option('--root <dir>', 'read /proc, /sys and /etc under DIR, e.g. a recorded device tree', '/')
-    .addOption(choiceOption('--format <format>', 'output format', RUN_FORMATS, 'text'))
-    .option('-o, --output <file>', 'write the output to FILE (atomically) instead of stdout')
     .option('--only <probes>', `run only these probes (comma-separated: ${PROBE_IDS.join(', ')})`, parseList)
     .option('--skip <probes>', 'skip these probes (comma-separated)', parseList)
     .option('--label <name>', 'a name for this device in reports and the dashboard')
@@ -183,6 +176,7 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
     .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
     .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
-    .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
+    .option('-v, --verbose', 'progress on stderr even when it is not a terminal');
+  addJudgeOptions(command)
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };

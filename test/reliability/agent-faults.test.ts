@@ -1,5 +1,6 @@
 // Each probe in turn is made to throw, hang, return garbage and exhaust its budget. Every time the run
-// gives a complete, schema-valid report within the global timeout, exit code 3, and leaves nothing behind.
+// gives a complete, schema-valid report within the global timeout, the checks on that probe's metrics come
+// out unknown, exit code 3, and nothing is left behind.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
@@ -53,6 +54,12 @@ test('every probe, every fault mode: complete report, exit 3, nothing left behin
           for (const [id, value] of Object.entries(faulted?.metrics ?? {})) {
             if (value !== null || report.metrics[id] !== null) problems.push(`${where}: ${id} should be null`);
           }
+          const verdict = (JSON.parse(result.stdout) as { verdict?: { incomplete: string[]; checks: Array<{ id: string; metric: string; status: string }> } }).verdict;
+          if (!verdict) problems.push(`${where}: no verdict in the JSON output`);
+          for (const check of verdict?.checks ?? []) {
+            if (check.metric.startsWith(`${probe}.`) && check.status !== 'unknown') problems.push(`${where}: check ${check.id} is ${check.status}, expected unknown`);
+          }
+          if (verdict && !verdict.incomplete.some((line) => line.includes(`"${probe}"`))) problems.push(`${where}: the verdict does not say it is incomplete`);
           for (const other of report.probes.filter((p) => p.id !== probe)) {
             if (other.status === 'error') problems.push(`${where}: innocent probe ${other.id} failed: ${other.error?.message ?? ''}`);
           }

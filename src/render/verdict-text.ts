@@ -1,0 +1,101 @@
+// A verdict for people at a terminal: the answer first, then every check with its working, the capacity
+// estimate and the assumptions behind it. Colour only through the Style given (src/render/style.ts).
+import { formatBytes, formatCount } from '../format.js';
+import type { CapacityEstimate, CheckResult, CheckStatus, OverallVerdict, Verdict } from '../verdict.js';
+import { plainStyle, type Style } from './style.js';
+
+export function verdictWord(verdict: OverallVerdict): string {
+  return verdict === 'viable-with-warnings' ? 'VIABLE WITH WARNINGS' : verdict.toUpperCase().replace('-', ' ');
+}
+
+export function colourVerdict(verdict: OverallVerdict, style: Style, text = verdictWord(verdict)): string {
+  switch (verdict) {
+    case 'viable': return style.green(text);
+    case 'viable-with-warnings': return style.yellow(text);
+    case 'not-viable': return style.red(text);
+    case 'unknown': return style.cyan(text);
+  }
+}
+
+export function colourStatus(status: CheckStatus | 'allowed' | 'not judged', style: Style, text: string = status): string {
+  switch (status) {
+    case 'pass': return style.green(text);
+    case 'warn': return style.yellow(text);
+    case 'fail': return style.red(text);
+    case 'unknown': return style.cyan(text);
+    default: return style.dim(text);
+  }
+}
+
+/** "4 (memory allows 9, CPU allows 4; bound by CPU)". */
+export function describeWorkers(capacity: CapacityEstimate): string {
+  if (capacity.workers === null) return 'unknown (no memory or CPU figures)';
+  const parts: string[] = [];
+  if (capacity.workersByMemory !== null) parts.push(`memory allows ${capacity.workersByMemory}`);
+  if (capacity.workersByCpu !== null) parts.push(`CPU allows ${capacity.workersByCpu}`);
+  return `${capacity.workers} (${parts.join(', ')}; bound by ${capacity.binding === 'cpu' ? 'CPU' : capacity.binding})`;
+}
+
+export function describeClients(capacity: CapacityEstimate): string {
+  if (capacity.server === 'wsgi') return 'none (WSGI serves no WebSockets)';
+  if (capacity.websocketClients === null) return 'unknown';
+  const parts: string[] = [];
+  if (capacity.clientsByMemory !== null) parts.push(`memory allows ${formatCount(capacity.clientsByMemory)}`);
+  parts.push(capacity.clientsByCpu !== null ? `CPU allows ${formatCount(capacity.clientsByCpu)}` : 'CPU bound not measured');
+  const bound = capacity.clientsBinding === 'unknown' ? '' : `; bound by ${capacity.clientsBinding === 'cpu' ? 'CPU' : 'memory'}`;
+  return `${formatCount(capacity.websocketClients)} at ${capacity.messagesPerClientPerSecond} msg/s each (${parts.join(', ')}${bound})`;
+}
+
+function checkLine(check: CheckResult, style: Style, width: number, verbose: boolean): string[] {
+  const status = check.allowed !== undefined ? 'allowed' : check.status;
+  const label = colourStatus(status, style, status.toUpperCase().padEnd(7));
+  const lines = [`  ${label} ${check.id.padEnd(width)}  ${check.message}`];
+  const indent = ' '.repeat(12 + width);
+  if (check.allowed !== undefined) lines.push(`${indent}${style.dim(`allowed (was ${check.status}): ${check.allowed}`)}`);
+  else if (check.status === 'unknown') {
+    // An unknown only matters when the check could fail; say what would settle it.
+    if (check.canFail) lines.push(`${indent}${style.dim(`could fail: expected ${check.expected}`)}`);
+  } else if (check.status !== 'pass') {
+    lines.push(`${indent}${style.dim(`expected ${check.expected}`)}`);
+    lines.push(`${indent}why: ${check.why}`);
+    lines.push(`${indent}advice: ${check.advice}`);
+  }
+  if (verbose) {
+    if (check.status === 'pass') lines.push(`${indent}${style.dim(`expected ${check.expected}`)}`, `${indent}why: ${check.why}`);
+    lines.push(`${indent}${style.dim(`sources: ${check.sources.join('; ')}`)}`);
+  }
+  return lines;
+}
+
+export function renderVerdictText(verdict: Verdict, style: Style = plainStyle(), options: { verbose?: boolean } = {}): string {
+  const lines: string[] = [];
+  const basis = verdict.basis === 'spec-sheet' ? ' (spec-sheet verdict)' : '';
+  lines.push(style.bold(`Verdict for ${verdict.subject.label} under ${verdict.profile.name}: `) + colourVerdict(verdict.verdict, style, style.bold(verdictWord(verdict.verdict))) + style.dim(basis));
+  lines.push(style.dim(`${verdict.profile.title}${verdict.profile.chain.length > 1 ? ` (extends ${verdict.profile.chain.slice(1).join(' → ')})` : ''}`));
+  lines.push(verdict.summary);
+  for (const problem of verdict.incomplete) lines.push(style.red(`incomplete: ${problem}`));
+  lines.push('');
+  const width = Math.max(10, ...verdict.checks.map((c) => c.id.length));
+  const order: Record<string, number> = { fail: 0, unknown: 1, warn: 2, allowed: 3, pass: 4 };
+  const sorted = [...verdict.checks].sort((a, b) => (order[a.allowed !== undefined ? 'allowed' : a.status] ?? 9) - (order[b.allowed !== undefined ? 'allowed' : b.status] ?? 9));
+  const c = verdict.counts;
+  lines.push(style.bold(`Checks`) + style.dim(`  ${c.pass} pass · ${c.warn} warn · ${c.fail} fail · ${c.unknown} unknown${c.allowed ? ` · ${c.allowed} allowed` : ''}${c.notJudged ? ` · ${c.notJudged} not judged` : ''}`));
+  for (const check of sorted) lines.push(...checkLine(check, style, width, options.verbose === true));
+  if (verdict.notJudged.length > 0) {
+    lines.push('', style.bold('Not judged') + style.dim(' (a spec sheet cannot state these; measure the device with `edgeprobe run`)'));
+    lines.push(`  ${verdict.notJudged.map((n) => n.id).join(', ')}`);
+  }
+  lines.push('', style.bold('Capacity estimate'));
+  const cap = verdict.capacity;
+  lines.push(`  ${cap.server.toUpperCase()} workers: ${describeWorkers(cap)}`);
+  lines.push(`  WebSocket clients: ${describeClients(cap)}`);
+  if (cap.memoryBudgetBytes !== null) lines.push(`  memory for workers and connections: ${formatBytes(cap.memoryBudgetBytes)}`);
+  if (cap.throughputMessagesPerSecond !== null) lines.push(`  messages per second the workers can carry: ${formatCount(cap.throughputMessagesPerSecond)}`);
+  lines.push(style.dim('  assumptions:'));
+  for (const assumption of cap.assumptions) lines.push(style.dim(`    - ${assumption}`));
+  if (verdict.notes.length > 0) {
+    lines.push('', style.bold('Notes'));
+    for (const note of verdict.notes) lines.push(`  - ${note}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,56 @@
+// Reports for judging tests: real ones, probed from recorded device trees through the real runner, and
+// copies of them with metrics changed or added (for probes a recorded tree cannot answer).
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ALL_PROBES } from '../../probes/index.js';
+import type { Metrics, Report } from '../../src/report.js';
+import { runProbes } from '../../src/runner.js';
+import { fixtureRoot } from './cli.js';
+
+export async function recordedReport(board: string): Promise<Report> {
+  return runProbes(ALL_PROBES, { root: fixtureRoot(board), quick: true, verbose: false });
+}
+
+/** A deep copy with metrics replaced (every id must be a catalogue id for the report to stay valid). */
+export function withMetrics(report: Report, patch: Metrics): Report {
+  const copy = JSON.parse(JSON.stringify(report)) as Report;
+  Object.assign(copy.metrics, patch);
+  return copy;
+}
+
+/** What a healthy Raspberry Pi OS bookworm install would add to the hardware facts of a recorded tree. */
+export const HEALTHY_SOFTWARE: Metrics = {
+  'python.found': true, 'python.version': '3.11.2', 'python.path': '/usr/bin/python3', 'python.venv_available': true,
+  'python.pip_available': true, 'python.ssl_available': true, 'python.sqlite_version': '3.40.1', 'python.build_tools_available': true,
+  'python.max_django': '5.2', 'python.django_version': null, 'python.channels_version': null, 'python.asgi_server': null,
+  'supervision.init': 'systemd', 'supervision.available': true, 'supervision.supervisors': 'systemd', 'supervision.restart_verified': true,
+  'supervision.systemd_state': 'running',
+  'stack.reverse_proxy': 'nginx', 'stack.reverse_proxy_running': true, 'stack.cron_available': true,
+  'stack.redis_version': '7.0.15', 'stack.redis_running': true, 'stack.postgres_version': '15.4', 'stack.postgres_running': true,
+  'disk.free_bytes': 20 * 1024 ** 3, 'disk.fsync_p99_ms': 12.5, 'disk.device_kind': 'ssd',
+  'cpu.single_thread_score': 24_000_000, 'cpu.multi_thread_score': 90_000_000,
+  'cpu.throttled_now': false, 'cpu.throttled_since_boot': false, 'cpu.undervoltage_since_boot': false,
+  'streaming.node_messages_per_second': 40_000, 'streaming.node_p99_ms': 4.2,
+  'streaming.python_messages_per_second': 20_000, 'streaming.python_p99_ms': 9.1,
+  'streaming.channels_messages_per_second': 900, 'streaming.channels_p99_ms': 31,
+  'streaming.channels_redis_messages_per_second': 600, 'streaming.channels_redis_p99_ms': 38,
+  'streaming.channels_redis_sustained_late_frames': 0, 'streaming.channels_redis_sustained_jitter_ms': 3.5,
+  'streaming.bytes_per_connection': 48 * 1024, 'streaming.suspect': false,
+};
+
+/** A temp dir for files a test writes; remove it with the returned function. */
+export function tempDir(prefix: string): { dir: string; write(name: string, value: unknown): string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), `edgeprobe-${prefix}-`));
+  return {
+    dir,
+    write(name, value) {
+      const path = join(dir, name);
+      writeFileSync(path, typeof value === 'string' ? value : JSON.stringify(value, null, 2));
+      return path;
+    },
+    remove() {
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,124 @@
+// The judge's rules: a missing or null metric is unknown, never pass; how unknowns, warnings, failures and
+// --allow combine; the operators; exit codes.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { loadHardware } from '../src/hardware.js';
+import { loadAllProfiles, loadProfile } from '../src/profiles.js';
+import type { Metrics } from '../src/report.js';
+import { judge, satisfies, verdictExitCode, worstExitCode, type JudgeSubject } from '../src/verdict.js';
+import { HEALTHY_SOFTWARE, recordedReport, withMetrics } from './helpers/reports.js';
+
+function subject(metrics: Metrics): JudgeSubject {
+  return { basis: 'report', id: 'test', label: 'test', metrics, unmeasured: () => null, incomplete: [], notes: [] };
+}
+
+test('a missing metric is unknown, never pass, for every check of every profile', () => {
+  for (const profile of loadAllProfiles()) {
+    const empty = judge(subject({}), profile);
+    assert.equal(empty.checks.length, profile.checks.length);
+    for (const check of empty.checks) {
+      assert.equal(check.status, 'unknown', `${profile.name}/${check.id} with no metric`);
+      assert.equal(check.unknownReason, 'not in the report');
+    }
+    assert.equal(empty.verdict, 'unknown', `${profile.name}: nothing measured, nothing judged`);
+    // Null (could not be measured) is unknown as well, with the probe's reason.
+    const nulls = Object.fromEntries(profile.checks.map((c) => [c.metric, null]));
+    const judged = judge({ ...subject(nulls), unmeasured: (id) => `no ${id} here` }, profile);
+    for (const check of judged.checks) {
+      assert.equal(check.status, 'unknown', `${profile.name}/${check.id} with null`);
+      assert.equal(check.unknownReason, `no ${check.metric} here`);
+    }
+  }
+});
+
+test('a Pi 3 B recording with a healthy software stack passes every check of every profile', async () => {
+  const pi3 = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
+  for (const profile of loadAllProfiles()) {
+    const verdict = judge(pi3, profile);
+    for (const check of verdict.checks) assert.equal(check.status, 'pass', `${profile.name}/${check.id} passes on a healthy Pi 3 B: ${check.message}`);
+    assert.equal(verdict.verdict, 'viable');
+  }
+});
+
+test('unknowns only matter on checks that could fail; a failure outranks them; warnings make viable-with-warnings', async () => {
+  const profile = loadProfile('django-channels');
+  const base = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
+  // Warning-only check unknown (the opt-in restart test): still viable.
+  const optIn = judge(withMetrics(base, { 'supervision.restart_verified': null }), profile);
+  assert.equal(optIn.checks.find((c) => c.id === 'supervision.restart_verified')?.status, 'unknown');
+  assert.equal(optIn.verdict, 'viable');
+  // A check that could fail is unknown: the verdict is unknown.
+  const noPython = judge(withMetrics(base, { 'python.version': null }), profile);
+  assert.equal(noPython.verdict, 'unknown');
+  assert.match(noPython.summary, /python\.version could not be judged/);
+  // ... unless something failed already.
+  const failed = judge(withMetrics(base, { 'python.version': null, 'python.ssl_available': false }), profile);
+  assert.equal(failed.verdict, 'not-viable');
+  assert.match(failed.summary, /python\.ssl failed/);
+  const warned = judge(withMetrics(base, { 'cpu.undervoltage_since_boot': true }), profile);
+  assert.equal(warned.verdict, 'viable-with-warnings');
+  assert.equal(warned.counts.warn, 1);
+});
+
+test('--allow keeps the check and its status on record but stops it counting', async () => {
+  const profile = loadProfile('django-channels');
+  const zeroW = withMetrics(await recordedReport('pi-zero-w-revision-only'), HEALTHY_SOFTWARE);
+  const strict = judge(zeroW, profile);
+  assert.equal(strict.verdict, 'not-viable');
+  assert.deepEqual(strict.checks.filter((c) => c.status === 'fail').map((c) => c.id), ['cpu.arch']);
+  const allowed = judge(zeroW, profile, { allow: new Map([['cpu.arch', 'a single chat room of five people']]) });
+  const arch = allowed.checks.find((c) => c.id === 'cpu.arch');
+  assert.equal(arch?.status, 'fail');
+  assert.equal(arch?.allowed, 'a single chat room of five people');
+  assert.equal(allowed.counts.allowed, 1);
+  assert.equal(allowed.counts.fail, 0);
+  assert.equal(allowed.verdict, 'viable-with-warnings', 'the other warnings (one core, 433 MiB) still stand');
+});
+
+test('operators: >=, <=, ==, in and version>= (numeric, not string, comparison)', () => {
+  assert.equal(satisfies(907, '>=', 850), true);
+  assert.equal(satisfies(849, '>=', 850), false);
+  assert.equal(satisfies(12, '<=', 50), true);
+  assert.equal(satisfies(true, '==', false), false);
+  assert.equal(satisfies('armv7l', 'in', ['armv7l', 'aarch64']), true);
+  assert.equal(satisfies('armv6l', 'in', ['armv7l', 'aarch64']), false);
+  assert.equal(satisfies('3.9.2', 'version>=', '3.10'), false, '3.9 is older than 3.10');
+  assert.equal(satisfies('3.10.0', 'version>=', '3.10'), true);
+  assert.equal(satisfies('3.12.1rc1', 'version>=', '3.10'), true);
+  assert.equal(satisfies('unknown', 'version>=', '3.10'), null, 'not a version: cannot compare');
+  assert.equal(satisfies('907', '>=', 850), null, 'wrong type: cannot compare');
+  const wrongType = judge(subject({ 'memory.effective_total_bytes': 'lots' }), loadProfile('django-wsgi'));
+  assert.equal(wrongType.checks.find((c) => c.id === 'memory.total')?.status, 'unknown');
+});
+
+test('exit codes: 0 viable (warnings too unless --strict), 1 not viable, 3 unknown or incomplete; the worst of several wins', () => {
+  assert.equal(verdictExitCode({ verdict: 'viable', incomplete: [] }), 0);
+  assert.equal(verdictExitCode({ verdict: 'viable-with-warnings', incomplete: [] }), 0);
+  assert.equal(verdictExitCode({ verdict: 'viable-with-warnings', incomplete: [] }, true), 1);
+  assert.equal(verdictExitCode({ verdict: 'not-viable', incomplete: ['probe "cpu" failed'] }), 1);
+  assert.equal(verdictExitCode({ verdict: 'unknown', incomplete: [] }), 3);
+  assert.equal(verdictExitCode({ verdict: 'viable', incomplete: ['probe "disk" failed: timeout'] }), 3);
+  assert.equal(worstExitCode([0, 3, 0]), 3);
+  assert.equal(worstExitCode([3, 1, 0]), 1);
+  assert.equal(worstExitCode([]), 0);
+});
+
+test('capacity: workers bound by CPU on a Pi 3 B, by memory on a 512 MB board, with the assumptions printed', async () => {
+  const profile = loadProfile('django-channels');
+  const pi3 = judge(withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE), profile);
+  assert.equal(pi3.capacity.workers, 4);
+  assert.equal(pi3.capacity.binding, 'cpu');
+  assert.ok((pi3.capacity.workersByMemory ?? 0) > 4);
+  // Throughput measured: 900 msg/s per worker x 4 workers x 70 % = 2520 clients at 1 msg/s.
+  assert.equal(pi3.capacity.clientsByCpu, Math.floor(900 * 4 * 0.7));
+  assert.equal(pi3.capacity.websocketClients, Math.min(pi3.capacity.clientsByCpu ?? 0, pi3.capacity.clientsByMemory ?? 0));
+  assert.ok(pi3.capacity.assumptions.some((a) => /measured with a Django Channels consumer/.test(a)));
+  assert.ok(pi3.capacity.assumptions.some((a) => /48\.0 KiB each, measured/.test(a)));
+  const zero2 = judge(loadHardware('pi-zero-2w'), profile);
+  assert.equal(zero2.capacity.binding, 'memory');
+  assert.ok((zero2.capacity.workers ?? 0) < 4);
+  assert.ok(zero2.capacity.assumptions.some((a) => /for an idle OS/.test(a)), 'a spec sheet has no available memory: total less the OS');
+  const wsgi = judge(loadHardware('pi-3b'), loadProfile('django-wsgi'));
+  assert.equal(wsgi.capacity.workers, 9, 'gunicorn (2 x 4 cores) + 1');
+  assert.equal(wsgi.capacity.websocketClients, null);
+});
