@@ -11,6 +11,7 @@ import type { Report } from '../src/report.js';
 import { runCli } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { sshdAvailable, startSshd, type Sshd } from './helpers/sshd.js';
+import { writeTestProfiles } from './helpers/test-profiles.js';
 
 const MiB = 1024 * 1024;
 const skip = requireComponent(sshdAvailable() && executable('/usr/sbin/ip') && executable('/usr/bin/nsenter'), 'root, openssh-server, iproute2 and util-linux nsenter', 'scripts/install-test-deps.sh as root');
@@ -39,7 +40,7 @@ test('a device in its own network namespace and Pi Zero 2 W-like cgroup: both ag
   assert.notEqual(sshd.address, '127.0.0.1');
   assert.equal(sshd.port, 22);
   const out = join(work, 'out');
-  const result = await runCli(['ssh', '--ssh-config', sshd.sshConfig, 'zero2w', 'zero2w-sh', '--quick', '--out', out], { timeoutMs: 90_000 });
+  const result = await runCli(['ssh', '--ssh-config', sshd.sshConfig, 'zero2w', 'zero2w-sh', '--quick', '--out', out, '--profile', writeTestProfiles(work).lenient], { timeoutMs: 90_000 });
   assert.equal(result.code, 0, result.stderr + result.stdout);
   const agent = load(join(out, 'zero2w.json'));
   const sh = load(join(out, 'zero2w-sh.json'));

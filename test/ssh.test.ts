@@ -13,6 +13,7 @@ import { shellQuote } from '../src/remote/ssh.js';
 import { REPO_ROOT, jsonOf, runCli } from './helpers/cli.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { silentServer, sparePort, sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
+import { writeTestProfiles } from './helpers/test-profiles.js';
 
 const MiB = 1024 * 1024;
 const LIMIT_BYTES = 512 * MiB;
@@ -22,6 +23,7 @@ let sshd: Sshd;
 let silent: { port: number; close(): Promise<void> } | undefined;
 let nodeUser: TestUser;
 const work = makeTempDir('ssh-test');
+const profiles = writeTestProfiles(work);
 
 function fakeNode(name: string, body: string): string {
   const dir = join(sshd.dir, `fake-${name}`);
@@ -77,8 +79,10 @@ after(async () => {
   removeTemp(work);
 });
 
+/** edgeprobe ssh through the test hosts' ssh_config; judged by a profile every device passes unless told otherwise. */
 async function ssh(args: string[], timeoutMs = 90_000): Promise<ReturnType<typeof runCli>> {
-  return runCli(['ssh', '--ssh-config', sshd.sshConfig, ...args], { timeoutMs });
+  const profile = args.includes('--profile') ? [] : ['--profile', profiles.lenient];
+  return runCli(['ssh', '--ssh-config', sshd.sshConfig, ...profile, ...args], { timeoutMs });
 }
 
 function loadReport(file: string): Report {
@@ -248,7 +252,7 @@ test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_
   ].join('\n'));
   const out = join(work, 'inventory');
   const result = await runCli([
-    'ssh', '-i', inventory, 'pis', '--quick', '--out', out, '--ssh-option', 'StrictHostKeyChecking=yes',
+    'ssh', '-i', inventory, 'pis', '--quick', '--out', out, '--ssh-option', 'StrictHostKeyChecking=yes', '--profile', profiles.lenient,
   ], { timeoutMs: 60_000 });
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /kitchen\s+node/);
@@ -275,7 +279,7 @@ test('node 18 is used as it is; a node older than 18 gets the sh probe instead',
 });
 
 test('on a terminal, stderr shows a live line per host that ends with its outcome', { skip: skip || requireComponent(executable('/usr/bin/script'), 'script (util-linux)', 'apt install util-linux') }, async () => {
-  const command = [process.execPath, join(REPO_ROOT, 'bin', 'edgeprobe.js'), 'ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'refused', '--quick']
+  const command = [process.execPath, join(REPO_ROOT, 'bin', 'edgeprobe.js'), 'ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'refused', '--quick', '--profile', profiles.lenient]
     .map(shellQuote).join(' ');
   // script(1) runs the command on a pseudo-terminal, as a person at a terminal would.
   const result = await execCommand('/usr/bin/script', ['-qec', command, '/dev/null'], { timeoutMs: 60_000, env: { ...process.env, TERM: 'xterm', COLUMNS: '120' } });
@@ -304,7 +308,7 @@ test('the system ssh client\'s own features work: ProxyJump from --ssh-option, k
     const env = { ...process.env, SSH_AUTH_SOCK: socket, NO_COLOR: '1' };
     assert.equal((await execCommand('ssh-add', [sshd.clientKey], { timeoutMs: 10_000, env })).code, 0);
     // No IdentityFile anywhere: the key can only come from the agent.
-    const result = await runCli(['ssh', `${nodeUser.name}@127.0.0.1:${sshd.port}`, '--quick', '--format', 'json',
+    const result = await runCli(['ssh', `${nodeUser.name}@127.0.0.1:${sshd.port}`, '--quick', '--format', 'json', '--profile', profiles.lenient,
       '--ssh-config', '/dev/null', '--ssh-option', `UserKnownHostsFile=${sshd.knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null'], { env, timeoutMs: 60_000 });
     assert.equal(result.code, 0, result.stderr + result.stdout);
   } finally {
@@ -323,4 +327,28 @@ test('--concurrency bounds how many hosts run at once', { skip }, async () => {
   const three = await ssh(['m1', 'm2', 'm3', '--quick', '--concurrency', '3']);
   assert.equal(three.code, 0, three.stderr + three.stdout);
   assert.match(readFileSync(log, 'utf8'), /^SS/, 'runs overlap');
+});
+
+test('each report is judged against the profile; the exit code is the worst host\'s', { skip }, async () => {
+  // The default profile (django-channels): whatever this machine gets, the codes follow the verdicts.
+  const byDefault = jsonOf(await ssh(['pi-node', 'pi-sh', '--quick', '--format', 'json', '--profile', 'django-channels']));
+  assert.equal(byDefault['profile'], 'django-channels');
+  for (const name of ['pi-node', 'pi-sh']) {
+    const host = summaryHost(byDefault, name);
+    assert.ok(['viable', 'viable-with-warnings', 'not-viable', 'unknown'].includes(String(host['verdict'])), JSON.stringify(host));
+    // viable (with warnings) exits 0, or 3 when a probe failed (incomplete).
+    const allowed = host['verdict'] === 'not-viable' ? [1] : host['verdict'] === 'unknown' ? [3] : [0, 3];
+    assert.ok(allowed.includes(Number(host['exitCode'])), `${name}: exit code ${String(host['exitCode'])} from verdict ${String(host['verdict'])}`);
+    assert.equal(typeof (host['capacity'] as Record<string, unknown>)['workers'], 'number');
+  }
+  // Not viable anywhere: exit 1, even with an unreachable host in the fleet (not-viable outranks unknown).
+  const tight = await ssh(['pi-node', 'pi-sh', 'unreachable', '--quick', '--profile', profiles.tight, '--connect-timeout', '3']);
+  assert.equal(tight.code, 1, tight.stdout + tight.stderr);
+  assert.match(tight.stdout, /pi-node\s+node\s.*not-viable/);
+  assert.match(tight.stdout, /pi-sh\s+posix-sh\s.*not-viable/);
+  assert.match(tight.stdout, /pi-node: Not viable: test\.memory failed/);
+  // Viable everywhere: exit 0; and a broken profile is a usage error before any host is contacted.
+  assert.equal((await ssh(['pi-node', 'pi-sh', '--quick'])).code, 0);
+  const broken = await ssh(['pi-node', '--profile', join(work, 'no-such-profile.json')]);
+  assert.equal(broken.code, 2);
 });

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PROBE_IDS } from '../../probes/index.js';
 import { choiceOption, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
+import { writeOutput } from '../render/formats.js';
 import { styleFor } from '../render/style.js';
 import { fleetSummary, renderFleetTable, runFleet } from '../remote/fleet.js';
 import { InventoryError, parseInventory, selectTargets, type Target } from '../remote/inventory.js';
-import { checkProfile } from '../remote/judge.js';
 import { agentBundle, type AgentModeChoice } from '../remote/ssh.js';
+import { addJudgeOptions, collect, profileAndAllowances } from './judge-options.js';
 
 export const SSH_FORMATS = ['text', 'json'] as const;
 export const SSH_MODES = ['auto', 'node', 'sh'] as const;
@@ -16,7 +17,10 @@ export const SSH_MODES = ['auto', 'node', 'sh'] as const;
 export interface SshCommandOptions {
   inventory?: string[];
   concurrency: number;
-  profile?: string;
+  profile: string;
+  allow?: string[];
+  strict?: boolean;
+  output?: string;
   out?: string;
   sshOption?: string[];
   sshConfig?: string;
@@ -29,10 +33,6 @@ export interface SshCommandOptions {
   skip?: string[];
   duration?: number;
   verbose?: boolean;
-}
-
-function collect(value: string, previous: string[] | undefined): string[] {
-  return [...(previous ?? []), value];
 }
 
 function parseConcurrency(value: string): number {
@@ -96,7 +96,7 @@ function loadTargets(args: readonly string[], inventories: readonly string[]): T
 }
 
 export async function run(targetArgs: string[], opts: SshCommandOptions): Promise<number> {
-  checkProfile(opts.profile);
+  const { profile, allow } = profileAndAllowances(opts);
   for (const id of [...(opts.only ?? []), ...(opts.skip ?? [])]) {
     if (!PROBE_IDS.includes(id)) throw new UsageError(`unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
   }
@@ -132,32 +132,33 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
     signal: controller.signal,
     ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
     ...(opts.out ? { outDir: opts.out } : {}),
-    ...(opts.profile ? { profile: opts.profile } : {}),
+    judge: { profile, allow, strict: opts.strict === true },
   });
-  if (opts.format === 'json') process.stdout.write(`${JSON.stringify(fleetSummary(fleet), null, 2)}\n`);
-  else process.stdout.write(renderFleetTable(fleet, styleFor(process.stdout)));
+  const text = opts.format === 'json'
+    ? `${JSON.stringify(fleetSummary(fleet, profile.name), null, 2)}\n`
+    : renderFleetTable(fleet, styleFor(opts.output ? {} : process.stdout), profile.name);
+  writeOutput(text, opts.output);
   return fleet.exitCode;
 }
 
 export const registerSsh: CommandRegistration = (program: Command, setExitCode) => {
-  program
+  const command = program
     .command('ssh')
     .description('probe devices over SSH: streams the agent to node >= 18, else runs the POSIX-sh probe; nothing is installed')
     .argument('[targets...]', 'user@host[:port], ssh config aliases, or group/host names of the inventory')
     .option('-i, --inventory <file>', 'hosts from a plain host list or an Ansible INI/YAML inventory (repeatable)', collect)
     .option('--concurrency <n>', 'hosts probed at once', parseConcurrency, 8)
-    .option('--profile <name>', 'judge each report against this deployment profile')
     .option('--out <dir>', 'save each host\'s report as DIR/<host>.json, and DIR/summary.json')
     .option('--ssh-option <key=value>', 'passed to ssh as -o KEY=VALUE (repeatable)', collect)
     .option('--ssh-config <file>', 'ssh client configuration file (ssh -F)')
     .option('--timeout <seconds>', 'each host may take at most this long, connection included', parsePositiveNumber('--timeout'), 180)
     .option('--connect-timeout <seconds>', 'ssh ConnectTimeout', parsePositiveNumber('--connect-timeout'), 10)
     .addOption(choiceOption('--mode <mode>', 'auto: node >= 18 if present, else the POSIX-sh probe', SSH_MODES, 'auto'))
-    .addOption(choiceOption('--format <format>', 'final output: a table, or the fleet summary as JSON', SSH_FORMATS, 'text'))
     .option('--quick', 'skip benchmarks and load tests on every host')
     .option('--only <probes>', 'run only these probes (node mode)', parseList)
     .option('--skip <probes>', 'skip these probes (node mode)', parseList)
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
-    .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal')
-    .action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
+    .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal');
+  // --profile, --allow, --strict as for run; --format text (the table) or json (the fleet summary); -o FILE.
+  addJudgeOptions(command, SSH_FORMATS).action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
 };

@@ -8,7 +8,7 @@ import { writeFileAtomic } from '../fs-atomic.js';
 import type { Report } from '../report.js';
 import type { Style } from '../render/style.js';
 import type { Target } from './inventory.js';
-import { judgeHostReport, worstExitCode, type HostJudgement } from './judge.js';
+import { judgeHostReport, worstExitCode, type HostJudgement, type JudgeSettings } from './judge.js';
 import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
 
 export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' | 'runArgs'> {
@@ -16,7 +16,7 @@ export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' |
   runArgs: string[];
   concurrency: number;
   outDir?: string;
-  profile?: string;
+  judge: JudgeSettings;
   /** Where progress goes (stderr), and whether it is a terminal that can redraw lines. */
   progress?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   verbose?: boolean;
@@ -158,7 +158,7 @@ function settle(target: Target, outcome: HostOutcome, options: FleetOptions): Ho
   if (!outcome.ok) {
     return { target, outcome, judgement: { verdict: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
   }
-  const judgement = judgeHostReport(outcome.report, options.profile);
+  const judgement = judgeHostReport(outcome.report, options.judge);
   const result: HostResult = { target, outcome, judgement, exitCode: judgement.exitCode };
   if (options.outDir) {
     const file = join(options.outDir, reportFileName(target.name));
@@ -169,8 +169,9 @@ function settle(target: Target, outcome: HostOutcome, options: FleetOptions): Ho
 }
 
 /** The machine-readable run: one entry per host, failures included. */
-export function fleetSummary(fleet: FleetResult): Record<string, unknown> {
+export function fleetSummary(fleet: FleetResult, profile?: string): Record<string, unknown> {
   return {
+    ...(profile ? { profile } : {}),
     exitCode: fleet.exitCode,
     durationMs: fleet.durationMs,
     hosts: fleet.hosts.map((r) => ({
@@ -185,6 +186,10 @@ export function fleetSummary(fleet: FleetResult): Record<string, unknown> {
         : { failure: r.outcome.failure, failureText: FAILURE_TEXT[r.outcome.failure], message: r.outcome.message }),
       verdict: r.judgement.verdict,
       ...(r.judgement.reason ? { reason: r.judgement.reason } : {}),
+      ...(r.judgement.detail ? {
+        capacity: { workers: r.judgement.detail.capacity.workers, websocketClients: r.judgement.detail.capacity.websocketClients, binding: r.judgement.detail.capacity.binding },
+        counts: r.judgement.detail.counts,
+      } : {}),
       exitCode: r.exitCode,
       durationMs: r.outcome.durationMs,
       ...(r.reportFile ? { reportFile: r.reportFile } : {}),
@@ -200,10 +205,12 @@ function metricText(report: Report, id: string, format: (v: number) => string): 
 }
 
 /** The final table: host, mode, board, verdict and key figures; failures listed under it with their class. */
-export function renderFleetTable(fleet: FleetResult, style: Style): string {
-  const header = ['HOST', 'MODE', 'BOARD', 'ARCH', 'MEMORY', 'CPUS', 'PYTHON', 'VERDICT'];
+export function renderFleetTable(fleet: FleetResult, style: Style, profile?: string): string {
+  const header = ['HOST', 'MODE', 'BOARD', 'ARCH', 'MEMORY', 'CPUS', 'PYTHON', 'WORKERS', 'WS CLIENTS', 'VERDICT'];
+  const count = (value: number | null | undefined): string => (value === null || value === undefined ? '?' : String(value));
   const rows: string[][] = fleet.hosts.map((r) => {
-    if (!r.outcome.ok) return [r.target.name, '-', '-', '-', '-', '-', '-', FAILURE_TEXT[r.outcome.failure]];
+    if (!r.outcome.ok) return [r.target.name, '-', '-', '-', '-', '-', '-', '-', '-', FAILURE_TEXT[r.outcome.failure]];
+    const capacity = r.judgement.detail?.capacity;
     const report = r.outcome.report;
     const board = typeof report.metrics['host.board'] === 'string' ? (report.metrics['host.board'] as string) : '?';
     return [
@@ -214,6 +221,8 @@ export function renderFleetTable(fleet: FleetResult, style: Style): string {
       metricText(report, 'memory.effective_total_bytes', formatBytes),
       metricText(report, 'cpu.effective_cpus', (v) => (Number.isInteger(v) ? String(v) : v.toFixed(2))),
       metricText(report, 'python.version', String),
+      count(capacity?.workers),
+      capacity?.server === 'asgi' ? count(capacity.websocketClients) : '-',
       r.judgement.verdict,
     ];
   });
@@ -224,6 +233,7 @@ export function renderFleetTable(fleet: FleetResult, style: Style): string {
     return style.green(text);
   };
   const lines = [style.bold(header.map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ').trimEnd())];
+  if (profile) lines.unshift(style.dim(`profile: ${profile}`));
   rows.forEach((row, index) => {
     const result = fleet.hosts[index];
     const last = row.length - 1;

@@ -1,35 +1,38 @@
-// How `edgeprobe ssh` judges one host's report. The one place the fleet asks for a verdict, so that profiles
-// plug in here and nowhere else.
-import { EXIT, UsageError } from '../cli-kit.js';
+// How `edgeprobe ssh` judges one host's report: the one place the fleet asks for a verdict
+// (src/verdict.ts against a profile from src/profiles.ts, as `edgeprobe run` does).
+import type { Profile } from '../profiles.js';
 import type { Report } from '../report.js';
-
-export interface HostJudgement {
-  /** viable, viable-with-warnings, not-viable, unknown; or "measured"/"incomplete" when no profile judges. */
-  verdict: string;
-  exitCode: number;
-  /** One line for the table: the main reason. */
-  reason?: string;
-}
-
-/** Checks --profile before any host is contacted. */
-export function checkProfile(profile: string | undefined): void {
-  if (profile !== undefined) {
-    throw new UsageError(`--profile ${profile}: this build of edgeprobe has no deployment profiles to judge with`);
-  }
-}
-
-/** Judges one report. Without a profile: did every probe run? */
-export function judgeHostReport(report: Report, profile: string | undefined): HostJudgement {
-  void profile;
-  const failed = report.probes.filter((p) => p.status === 'error');
-  if (failed.length > 0) {
-    return { verdict: 'incomplete', exitCode: EXIT.unknown, reason: `probe ${failed.map((p) => p.id).join(', ')} failed` };
-  }
-  return { verdict: 'measured', exitCode: EXIT.ok };
-}
+import { judge, verdictExitCode, type Verdict } from '../verdict.js';
 
 /** The fleet's exit code is its worst host's: not-viable (1) over unknown/incomplete (3) over viable (0). */
-export function worstExitCode(codes: readonly number[]): number {
-  const rank = (code: number): number => (code === EXIT.notViable ? 3 : code === EXIT.unknown ? 2 : code === EXIT.ok ? 0 : 1);
-  return codes.reduce((worst, code) => (rank(code) > rank(worst) ? code : worst), EXIT.ok);
+export { worstExitCode } from '../verdict.js';
+
+export interface JudgeSettings {
+  profile: Profile;
+  /** Check id -> reason, from --allow. */
+  allow: ReadonlyMap<string, string>;
+  /** Warnings count (viable-with-warnings exits 1). */
+  strict: boolean;
+}
+
+export interface HostJudgement {
+  /** viable, viable-with-warnings, not-viable, unknown. */
+  verdict: string;
+  exitCode: number;
+  /** One line for the table: the verdict's summary when it is not plainly viable. */
+  reason?: string;
+  detail?: Verdict;
+}
+
+/** Judges one report against the profile. */
+export function judgeHostReport(report: Report, settings: JudgeSettings): HostJudgement {
+  const verdict = judge(report, settings.profile, { allow: settings.allow });
+  const exitCode = verdictExitCode(verdict, settings.strict);
+  const judgement: HostJudgement = { verdict: verdict.verdict, exitCode, detail: verdict };
+  if (verdict.verdict !== 'viable' || verdict.incomplete.length > 0) {
+    judgement.reason = verdict.incomplete.length > 0 && verdict.verdict !== 'not-viable'
+      ? `${verdict.summary} Incomplete: ${verdict.incomplete.join('; ')}.`
+      : verdict.summary;
+  }
+  return judgement;
 }
