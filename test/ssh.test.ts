@@ -162,6 +162,9 @@ test('for the same host, the sh probe\'s memory, cpu and python metrics agree wi
   const result = await ssh(['pi-node', 'pi-sh', 'pi-busybox', '--quick', '--out', out]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
   const agent = loadReport(join(out, 'pi-node.json'));
+  // Saved reports of both kinds are judged again later, without probing, by `edgeprobe check`.
+  const check = await runCli(['check', join(out, 'pi-node.json'), join(out, 'pi-sh.json'), '--profile', profiles.tight, '--format', 'json']);
+  assert.equal(check.code, 1, check.stderr);
   for (const name of ['pi-sh', 'pi-busybox']) {
     const sh = loadReport(join(out, `${name}.json`));
     for (const id of Object.keys(agent.metrics).filter((m) => /^(memory|cpu)\./.test(m))) {
