@@ -79,6 +79,8 @@ await build({
     EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version),
     EDGEPROBE_BUNDLED_FILES: JSON.stringify(bundledFiles),
   },
+  // The agent uploads through Node's built-in fetch (src/undici-agent-shim.ts) instead of bundling undici.
+  alias: { undici: join(root, 'src', 'undici-agent-shim.ts') },
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

@@ -10,6 +10,7 @@ import type { Report } from '../report.js';
 import { renderJudged, VERDICT_FORMATS, writeOutput } from '../render/formats.js';
 import { styleFor } from '../render/style.js';
 import { runProbes } from '../runner.js';
+import { defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../upload.js';
 import { judge, verdictExitCode } from '../verdict.js';
 import { parseRedisTarget } from '../parsers/redis.js';
 import { addJudgeOptions, profileAndAllowances, type JudgeCommandOptions } from './judge-options.js';
@@ -36,6 +37,9 @@ export interface RunCommandOptions extends JudgeCommandOptions {
   asgiServer?: (typeof ASGI_SERVERS)[number];
   streamingTiers?: string[];
   streamBitrate?: number;
+  upload?: string;
+  token?: string;
+  spool?: string;
 }
 
 function checkRoot(root: string): string {
@@ -146,13 +150,25 @@ export function exitCodeForProbes(report: Report): number {
 /** Probes, judges the report against the profile, renders it; the exit code comes from the verdict. */
 export async function run(opts: RunCommandOptions): Promise<number> {
   const options = toRunOptions(opts);
-  // A broken profile or --allow is a usage error before anything is probed.
+  // A broken profile or --allow is a usage error before anything is probed; so is a missing upload token.
   const { profile, allow } = profileAndAllowances(opts);
+  const target = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
   const report = await collectReport(options);
   const verdict = judge(report, profile, { allow });
   const style = styleFor(opts.output ? {} : process.stdout);
   writeOutput(renderJudged(opts.format, [{ report, verdict }], { style, strict: opts.strict === true, withReport: true }), opts.output);
-  return verdictExitCode(verdict, opts.strict === true);
+  const code = verdictExitCode(verdict, opts.strict === true);
+  if (target?.url) {
+    const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir());
+    const say = (line: string): void => {
+      process.stderr.write(`edgeprobe: upload: ${line}\n`);
+    };
+    say(describeOutcome(sent.outcome));
+    if (sent.spooledTo) say(`spooled to ${sent.spooledTo}; \`edgeprobe upload --flush\` (or the next upload) sends it`);
+    if (sent.flushed) describeFlush(sent.flushed, say);
+    if (sent.outcome.kind === 'rejected' && code === EXIT.ok) return EXIT.unknown;
+  }
+  return code;
 }
 
 export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
@@ -176,7 +192,10 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
     .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
     .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
-    .option('-v, --verbose', 'progress on stderr even when it is not a terminal');
+    .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
+    .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
+    .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
+    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)');
   addJudgeOptions(command)
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };

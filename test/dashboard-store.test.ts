@@ -1,0 +1,229 @@
+// One conformance suite for the dashboard store, run against both backends: SQLite (a temp file) and
+// PostgreSQL (a throwaway cluster of Debian's postgresql 15).
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, test } from 'node:test';
+import Database from 'better-sqlite3';
+import pg from 'pg';
+import { generateToken } from '../src/dashboard/auth.js';
+import { deviceIdFor, reportDigest } from '../src/dashboard/model.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store } from '../src/dashboard/store.js';
+import { requireComponent } from './helpers/env.js';
+import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
+
+function newReport(device: string, createdAt: string, extra: Partial<NewReport> = {}): NewReport {
+  const id = extra.id ?? randomUUID();
+  const body = JSON.stringify({ id, device, createdAt, n: Math.random() });
+  return {
+    id, deviceId: deviceIdFor(device), deviceName: device, hostname: device.toLowerCase(), board: 'Raspberry Pi 3 Model B Rev 1.2',
+    createdAt, receivedAt: new Date().toISOString(), digest: reportDigest(JSON.parse(body)), body, ...extra,
+  };
+}
+
+const day = (n: number): string => new Date(Date.UTC(2026, 0, 1 + n)).toISOString();
+
+interface Backend {
+  /** A fresh, empty database; returns what --db would say. */
+  fresh(): Promise<string>;
+  /** Marks the database as migrated by a newer edgeprobe. */
+  bumpVersion(db: string): Promise<void>;
+}
+
+function conformance(name: string, backend: () => Backend): void {
+  describe(`store conformance: ${name}`, () => {
+    const open: Store[] = [];
+    const openFresh = async (): Promise<{ store: Store; db: string }> => {
+      const db = await backend().fresh();
+      const store = await openStore(db);
+      open.push(store);
+      return { store, db };
+    };
+    after(async () => {
+      for (const store of open) await store.close();
+    });
+
+    test('migrates a new database to the latest schema, once, and keeps the data when reopened', async () => {
+      const { store, db } = await openFresh();
+      assert.equal(store.kind, name);
+      assert.equal(await store.schemaVersion(), LATEST_SCHEMA_VERSION);
+      assert.equal(LATEST_SCHEMA_VERSION, MIGRATIONS.length);
+      const r = newReport('pi-a', day(1));
+      assert.equal((await store.putReport(r, 10)).status, 'created');
+      await store.close();
+      const again = await openStore(db);
+      open.push(again);
+      assert.equal(await again.schemaVersion(), LATEST_SCHEMA_VERSION);
+      assert.equal((await again.getReport(r.id))?.body, r.body);
+      assert.deepEqual((await again.integrityCheck()).problems, []);
+    });
+
+    test('refuses a database migrated by a newer edgeprobe', async () => {
+      const { store, db } = await openFresh();
+      await store.close();
+      await backend().bumpVersion(db);
+      await assert.rejects(openStore(db), (err: unknown) => err instanceof StoreError && /newer than this edgeprobe knows/.test(err.message));
+    });
+
+    test('stores a report once: the same id and body is a duplicate, another body a conflict', async () => {
+      const { store } = await openFresh();
+      const r = newReport('pi-a', day(1));
+      assert.deepEqual(await store.putReport(r, 10), { status: 'created', retained: true, pruned: [] });
+      assert.deepEqual(await store.putReport({ ...r, receivedAt: day(5) }, 10), { status: 'duplicate' });
+      assert.deepEqual(await store.putReport({ ...r, digest: 'f'.repeat(64), body: '{}' }, 10), { status: 'conflict' });
+      assert.equal(await store.countReports(), 1);
+      const stored = await store.getReport(r.id);
+      assert.equal(stored?.body, r.body);
+      assert.equal(stored?.sizeBytes, Buffer.byteLength(r.body));
+      assert.equal(await store.getReport(randomUUID()), null);
+    });
+
+    test("a device follows its newest report by measurement time, whatever the upload order", async () => {
+      const { store } = await openFresh();
+      const newer = newReport('pi-b', day(3), { board: 'new board' });
+      const older = newReport('pi-b', day(1), { board: 'old board' });
+      await store.putReport(newer, 10);
+      await store.putReport(older, 10);
+      const device = await store.getDevice(deviceIdFor('pi-b'));
+      assert.ok(device);
+      assert.equal(device.latestReportId, newer.id);
+      assert.equal(device.board, 'new board');
+      assert.equal(device.lastSeen, day(3));
+      assert.equal(device.firstSeen, day(1));
+      assert.equal(device.reportCount, 2);
+      assert.deepEqual((await store.deviceReports(device.id, 10)).map((r) => r.id), [newer.id, older.id]);
+      assert.deepEqual((await store.deviceReports(device.id, 1)).map((r) => r.id), [newer.id]);
+      await store.putReport(newReport('pi-c', day(2)), 10);
+      assert.deepEqual((await store.listDevices()).map((d) => d.name), ['pi-b', 'pi-c']);
+    });
+
+    test('retention keeps the newest N reports per device and no more', async () => {
+      const { store } = await openFresh();
+      const reports = [0, 1, 2, 3, 4].map((n) => newReport('pi-r', day(n)));
+      const pruned: string[] = [];
+      for (const r of reports) {
+        const result = await store.putReport(r, 3);
+        assert.equal(result.status, 'created');
+        if (result.status === 'created') pruned.push(...result.pruned);
+      }
+      assert.deepEqual(pruned.sort(), [reports[0]?.id, reports[1]?.id].sort());
+      await store.putReport(newReport('pi-other', day(0)), 3);
+      const kept = await store.deviceReports(deviceIdFor('pi-r'), 100);
+      assert.deepEqual(kept.map((r) => r.id), [reports[4]?.id, reports[3]?.id, reports[2]?.id]);
+      // An old report arriving late is beyond the newest three: it is not kept.
+      const late = await store.putReport(newReport('pi-r', day(-10)), 3);
+      assert.equal(late.status, 'created');
+      assert.equal(late.status === 'created' && late.retained, false);
+      assert.equal(await store.countReports(), 4);
+      const device = await store.getDevice(deviceIdFor('pi-r'));
+      assert.equal(device?.firstSeen, day(-10), 'first seen: the oldest measurement ever received, kept or not');
+      // Lowering the limit later trims every device at once.
+      const removed = await store.applyRetention(1);
+      assert.equal(removed.length, 2);
+      assert.equal(await store.countReports(), 2);
+      assert.deepEqual((await store.integrityCheck()).problems, []);
+    });
+
+    test('deleting reports and devices keeps the device list consistent', async () => {
+      const { store } = await openFresh();
+      const a1 = newReport('pi-d', day(1));
+      const a2 = newReport('pi-d', day(2));
+      await store.putReport(a1, 10);
+      await store.putReport(a2, 10);
+      assert.equal(await store.deleteReport(a2.id), true);
+      assert.equal((await store.getDevice(deviceIdFor('pi-d')))?.latestReportId, a1.id);
+      assert.equal(await store.deleteReport(a2.id), false);
+      assert.equal(await store.deleteReport(a1.id), true);
+      assert.equal(await store.getDevice(deviceIdFor('pi-d')), null, 'a device without reports is gone');
+      await store.putReport(newReport('pi-e', day(1)), 10);
+      await store.putReport(newReport('pi-e', day(2)), 10);
+      assert.equal(await store.deleteDevice(deviceIdFor('pi-e')), true);
+      assert.equal(await store.countReports(), 0, 'its reports went with it');
+      assert.equal(await store.deleteDevice(deviceIdFor('pi-e')), false);
+      assert.deepEqual((await store.integrityCheck()).problems, []);
+    });
+
+    test('concurrent uploads: one id sent 12 times at once is stored once; 12 reports of one device respect retention', async () => {
+      const { store } = await openFresh();
+      const r = newReport('pi-c', day(1));
+      const results = await Promise.all(Array.from({ length: 12 }, () => store.putReport(r, 5)));
+      assert.equal(results.filter((x) => x.status === 'created').length, 1);
+      assert.equal(results.filter((x) => x.status === 'duplicate').length, 11);
+      await Promise.all(Array.from({ length: 12 }, (_, i) => store.putReport(newReport('pi-c', day(2 + i)), 5)));
+      assert.equal((await store.deviceReports(deviceIdFor('pi-c'), 100)).length, 5);
+      assert.equal(await store.countReports(), 5);
+      assert.deepEqual((await store.integrityCheck()).problems, []);
+    });
+
+    test('tokens: stored by hash, listed, touched and revoked', async () => {
+      const { store } = await openFresh();
+      const created = generateToken('ci', ['upload', 'read']);
+      await store.createToken(created.record);
+      const stored = await store.getToken(created.record.id);
+      assert.deepEqual(stored, created.record);
+      assert.ok(!JSON.stringify(await store.listTokens()).includes(created.token.split('_').slice(2).join('_')), 'the secret is not stored');
+      await store.touchToken(created.record.id, day(9));
+      assert.equal((await store.getToken(created.record.id))?.lastUsedAt, day(9));
+      assert.equal(await store.revokeToken(created.record.id, day(10)), true);
+      assert.equal(await store.revokeToken(created.record.id, day(11)), false);
+      assert.equal((await store.getToken(created.record.id))?.revokedAt, day(10));
+      assert.equal(await store.getToken('000000000000'), null);
+    });
+  });
+}
+
+const sqliteDir = mkdtempSync(join(tmpdir(), 'edgeprobe-store-test-'));
+after(() => rmSync(sqliteDir, { recursive: true, force: true }));
+
+conformance('sqlite', () => ({
+  fresh: async () => join(sqliteDir, `${randomUUID()}.sqlite`),
+  bumpVersion: async (db) => {
+    const handle = new Database(db);
+    handle.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, ?, ?)').run('from the future', day(0));
+    handle.close();
+  },
+}));
+
+test('sqlite: WAL journal, foreign keys on, integrity_check callable', async () => {
+  const db = join(sqliteDir, 'pragmas.sqlite');
+  const store = await openStore(db);
+  await store.close();
+  const handle = new Database(db, { readonly: true });
+  assert.equal(handle.pragma('journal_mode', { simple: true }), 'wal');
+  handle.close();
+  const again = await openStore(db);
+  assert.deepEqual(await again.integrityCheck(), { ok: true, problems: [] });
+  await again.close();
+});
+
+test('sqlite: a file that is not a database is a clear error', async () => {
+  const { writeFileSync } = await import('node:fs');
+  const bogus = join(sqliteDir, 'bogus.sqlite');
+  writeFileSync(bogus, 'this is not a database, just text that is long enough to have a header '.repeat(20));
+  await assert.rejects(openStore(bogus), (err: unknown) => err instanceof StoreError && /not a usable SQLite database/.test(err.message));
+});
+
+const pgSkip = requireComponent(postgresAvailable(), 'PostgreSQL 15 server binaries', 'apt-get install postgresql');
+describe('postgres', { skip: pgSkip }, () => {
+  const cluster = usePostgresCluster();
+  conformance('postgres', () => ({
+    fresh: async () => {
+      return cluster().createDatabase(`store_${randomUUID().replace(/-/g, '').slice(0, 12)}`);
+    },
+    bumpVersion: async (db) => {
+      const client = new pg.Client({ connectionString: db });
+      await client.connect();
+      await client.query("INSERT INTO schema_migrations (version, name, applied_at) VALUES (999, 'from the future', '2026-01-01')");
+      await client.end();
+    },
+  }));
+
+  test('postgres: an unreachable server is a clear error naming the URL without its password', async () => {
+    const { sparePort } = await import('./helpers/services.js');
+    const port = await sparePort();
+    await assert.rejects(openStore(`postgres://someone:secret@127.0.0.1:${port}/x`), (err: unknown) =>
+      err instanceof StoreError && err.message.includes('cannot open the PostgreSQL database') && !err.message.includes('secret'));
+  });
+});
