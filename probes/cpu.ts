@@ -1,6 +1,7 @@
 // cpu: architecture, cores, what the cgroup really allows, clocks, Raspberry Pi throttling, and a short benchmark.
 import { machine } from 'node:os';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
+import { loadSystemInformation } from '../src/sysinfo.js';
 import { findCgroup, readUpwards } from '../src/cgroups.js';
 import { runCpuBenchmark } from '../src/cpu-benchmark.js';
 import { minOrNull, parseCfsQuota, parseCpuMax } from '../src/parsers/cgroup.js';
@@ -62,9 +63,8 @@ export async function readTemperature(ctx: ProbeContext): Promise<{ celsius: num
   const preferred = readings.find((r) => /cpu|soc|x86_pkg|bcm2835/i.test(r.type)) ?? readings[0];
   if (preferred) return { celsius: preferred.celsius, zone: `${preferred.zone} (${preferred.type || 'untyped'})` };
   if (ctx.live && process.platform !== 'linux') {
-    const si = await import('systeminformation');
-    const temp = await si.cpuTemperature();
-    if (typeof temp.main === 'number' && Number.isFinite(temp.main)) return { celsius: temp.main, zone: 'systeminformation' };
+    const temp = await (await loadSystemInformation())?.cpuTemperature();
+    if (typeof temp?.main === 'number' && Number.isFinite(temp.main)) return { celsius: temp.main, zone: 'systeminformation' };
   }
   return null;
 }
@@ -151,9 +151,8 @@ export const cpuProbe: ProbeDefinition = {
 
     let model = cpuModelFromCpuinfo(cpuinfo);
     if (!model && ctx.live) {
-      const si = await import('systeminformation');
-      const info = await si.cpu();
-      model = [info.manufacturer, info.brand].filter(Boolean).join(' ') || null;
+      const info = await (await loadSystemInformation())?.cpu();
+      model = info ? [info.manufacturer, info.brand].filter(Boolean).join(' ') || null : null;
     }
     metrics['cpu.model'] = model;
     if (!model) unmeasured['cpu.model'] = 'no model in /proc/cpuinfo';

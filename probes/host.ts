@@ -1,6 +1,7 @@
 // host: which board, which OS, which kernel, and whether we are inside a container.
 import { release } from 'node:os';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
+import { loadSystemInformation } from '../src/sysinfo.js';
 import { parseCpuinfo, trailerValue } from '../src/parsers/cpuinfo.js';
 import { parseOsRelease } from '../src/parsers/os-release.js';
 import { decodePiRevision } from '../src/parsers/pi-revision.js';
@@ -82,9 +83,9 @@ export const hostProbe: ProbeDefinition = {
       os = fields['PRETTY_NAME'] ?? ([fields['NAME'], fields['VERSION']].filter(Boolean).join(' ') || null);
       if (fields['VERSION_CODENAME']) details['osCodename'] = fields['VERSION_CODENAME'];
     } else if (ctx.live && process.platform !== 'linux') {
-      const si = await import('systeminformation');
-      const info = await si.osInfo();
-      os = [info.distro, info.release].filter(Boolean).join(' ') || null;
+      const si = await loadSystemInformation();
+      const info = si ? await si.osInfo() : null;
+      os = info ? [info.distro, info.release].filter(Boolean).join(' ') || null : null;
     }
     metrics['host.os'] = os;
     if (!os) unmeasured['host.os'] = 'no /etc/os-release';

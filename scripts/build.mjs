@@ -81,6 +81,8 @@ await build({
   },
   // The agent uploads through Node's built-in fetch (src/undici-agent-shim.ts) instead of bundling undici.
   alias: { undici: join(root, 'src', 'undici-agent-shim.ts') },
+  // Only needed off Linux (src/sysinfo.ts); devices read /proc and /sys directly.
+  external: ['systeminformation'],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

@@ -15,10 +15,11 @@ import { executable, requireComponent } from './helpers/env.js';
 
 const ready = process.getuid?.() === 0 && executable('/usr/sbin/sshd') && executable('/usr/sbin/debootstrap')
   && executable('/usr/bin/qemu-arm-static') && executable('/usr/bin/qemu-aarch64-static') && executable('/usr/bin/nsenter');
-const SH_PROBE = join(REPO_ROOT, 'probes', 'assets', 'edgeprobe-probe.sh');
+// The assembled probe (npm run build): the sh script with the Python helpers it carries.
+const SH_PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
 const SSH_COMMAND = join(REPO_ROOT, 'dist', 'src', 'commands', 'ssh.js');
 // These suites exercise the sh probe and `edgeprobe ssh`; they run once both are part of the tree.
-const missing = [existsSync(SH_PROBE) ? '' : 'probes/assets/edgeprobe-probe.sh', existsSync(SSH_COMMAND) ? '' : '`edgeprobe ssh`'].filter(Boolean);
+const missing = [existsSync(SH_PROBE) ? '' : 'dist/edgeprobe-probe.sh', existsSync(SSH_COMMAND) ? '' : '`edgeprobe ssh`'].filter(Boolean);
 const skip = requireComponent(ready, 'root, OpenSSH, debootstrap, qemu-user-static and util-linux nsenter', 'scripts/install-test-deps.sh, run as root')
   || (missing.length > 0 ? `${missing.join(' and ')} not in this tree yet` : false);
 
