@@ -3,7 +3,7 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -84,3 +84,8 @@ await build({
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
+
+// The POSIX-sh probe with the helpers it carries (src/remote/ssh.ts shProbePayload): one file to run by hand
+// (`ssh pi@zero sh -s < dist/edgeprobe-probe.sh`) or from scripts/edgeprobe-playbook.yml.
+const { shProbePayload } = await import(pathToFileURL(join(root, 'dist', 'src', 'remote', 'ssh.js')).href);
+writeFileSync(join(root, 'dist', 'edgeprobe-probe.sh'), shProbePayload());

@@ -1,0 +1,336 @@
+// One host over SSH: the system OpenSSH client (so ~/.ssh/config, agents, ProxyJump and known_hosts work),
+// started with an argument array, BatchMode and ConnectTimeout. A small POSIX-sh bootstrap on the device
+// looks for node >= 18 and says which mode it chose; we then stream the agent bundle to `node -`, or the
+// POSIX-sh probe to sh. Nothing is written on the device. Every outcome is classified; partial output is
+// never taken as a report: only what src/validate.ts accepts is.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { METRIC_CATALOGUE } from '../catalogue.js';
+import { DJANGO_PYTHON_SUPPORT } from '../django-support.js';
+import { packageRoot, readPackageFile } from '../package-files.js';
+import { stopChild, trackChild } from '../process.js';
+import type { Report } from '../report.js';
+import { parseReport } from '../validate.js';
+import { VERSION } from '../version.js';
+import type { Target } from './inventory.js';
+import { join } from 'node:path';
+
+export type FailureClass =
+  | 'unreachable'
+  | 'auth-failed'
+  | 'host-key-mismatch'
+  | 'host-key-unknown'
+  | 'no-shell'
+  | 'no-node'
+  | 'timeout'
+  | 'killed'
+  | 'invalid-report'
+  | 'ssh-error';
+
+export const FAILURE_TEXT: Record<FailureClass, string> = {
+  'unreachable': 'unreachable',
+  'auth-failed': 'authentication failed',
+  'host-key-mismatch': 'host key mismatch',
+  'host-key-unknown': 'host key unknown',
+  'no-shell': 'neither node nor sh',
+  'no-node': 'no node >= 18 (--mode node)',
+  'timeout': 'timed out',
+  'killed': 'killed mid-run',
+  'invalid-report': 'invalid report',
+  'ssh-error': 'ssh failed',
+};
+
+export type AgentModeChoice = 'auto' | 'node' | 'sh';
+
+export interface RemoteOptions {
+  /** Options for `run` on the device: --quick, --label, --only ... (not --format/--timeout: set here). */
+  runArgs: string[];
+  /** Whole-host bound in ms: connection, probing and transfer. */
+  timeoutMs: number;
+  connectTimeoutS: number;
+  /** -o K=V for every connection. */
+  sshOptions: string[];
+  /** -F FILE */
+  sshConfig?: string;
+  mode: AgentModeChoice;
+  /** ssh program (default "ssh"). */
+  ssh?: string;
+  signal?: AbortSignal;
+  onPhase?: (phase: string) => void;
+}
+
+export type HostOutcome =
+  | { ok: true; report: Report; mode: 'node' | 'posix-sh'; agentExit: number; durationMs: number; stderr: string; nodeVersion?: string }
+  | { ok: false; failure: FailureClass; message: string; durationMs: number; stderr: string; mode?: 'node' | 'posix-sh' };
+
+const MODE_MARKER = 'EDGEPROBE-MODE ';
+const EXIT_MARKER = 'EDGEPROBE-EXIT ';
+const MAX_OUTPUT = 16 * 1024 * 1024;
+const MAX_STDERR = 64 * 1024;
+
+/**
+ * Runs on the device under `sh -c`, with $1 = auto|node|sh and the run options after it. Prints which mode
+ * it chose, runs the agent from stdin, and ends with the exit status, so that a run cut short (killed,
+ * connection lost) is told apart from a finished one.
+ */
+export const BOOTSTRAP = [
+  'pref=$1; shift',
+  'nodebin=',
+  'if [ "$pref" != sh ]; then',
+  '  for n in node nodejs; do',
+  '    if command -v "$n" >/dev/null 2>&1 && "$n" -e "process.exit(parseInt(process.versions.node)>=18?0:1)" </dev/null >/dev/null 2>&1; then nodebin=$n; break; fi',
+  '  done',
+  'fi',
+  'if [ -n "$nodebin" ]; then',
+  '  printf "EDGEPROBE-MODE node %s\\n" "$("$nodebin" -v </dev/null 2>/dev/null)"',
+  '  "$nodebin" - "$@"; rc=$?',
+  'elif [ "$pref" = node ]; then',
+  '  printf "EDGEPROBE-MODE none\\n"; exit 0',
+  'else',
+  '  printf "EDGEPROBE-MODE sh\\n"',
+  '  if command -v cat >/dev/null 2>&1; then script=$(cat); else script=; while IFS= read -r l; do script="$script$l',
+  '"; done; fi',
+  '  (eval "$script") </dev/null; rc=$?',
+  'fi',
+  'printf "\\nEDGEPROBE-EXIT %s\\n" "$rc"',
+].join('\n');
+
+/** Quotes one word for the remote login shell (ssh hands the command line to it as one string). */
+export function shellQuote(word: string): string {
+  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
+  return `'${word.replace(/'/g, `'\\''`)}'`;
+}
+
+export function remoteCommand(mode: AgentModeChoice, runArgs: readonly string[]): string {
+  return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, ...runArgs].map(shellQuote).join(' ');
+}
+
+/** ssh's argument array for one target. */
+export function sshArgs(target: Target, options: Pick<RemoteOptions, 'connectTimeoutS' | 'sshOptions' | 'sshConfig'>, command: string): string[] {
+  const args: string[] = [];
+  if (options.sshConfig) args.push('-F', options.sshConfig);
+  args.push(
+    '-T', // no terminal: the agent's output is data
+    '-e', 'none', // no escape character on stdin, which carries the agent
+    '-o', 'BatchMode=yes', // never prompt: a password or passphrase prompt would hang a fleet run
+    '-o', `ConnectTimeout=${Math.max(1, Math.round(options.connectTimeoutS))}`,
+    '-o', 'ServerAliveInterval=10',
+    '-o', 'ServerAliveCountMax=3',
+  );
+  for (const option of options.sshOptions) args.push('-o', option);
+  if (target.port !== undefined) args.push('-p', String(target.port));
+  if (target.user !== undefined) args.push('-l', target.user);
+  if (target.identityFile !== undefined) args.push('-i', target.identityFile, '-o', 'IdentitiesOnly=yes');
+  // From the inventory (ansible_ssh_common_args / ansible_ssh_extra_args), as Ansible passes them.
+  if (target.sshArgs) args.push(...target.sshArgs);
+  args.push('--', target.host, command);
+  return args;
+}
+
+/** Classifies a connection that never reached our bootstrap, from ssh's exit status and messages. */
+export function classifySshFailure(stderr: string, exitCode: number | null): { failure: FailureClass; message: string } {
+  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const pick = (pattern: RegExp): string => lines.find((l) => pattern.test(l)) ?? lines[lines.length - 1] ?? `ssh exited with ${String(exitCode)}`;
+  if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed|host key mismatch/i.test(stderr)) {
+    return { failure: 'host-key-mismatch', message: 'the host key differs from the one in known_hosts (possible man-in-the-middle, or the device was reinstalled)' };
+  }
+  if (/No .* host key is known for|Host key verification failed/i.test(stderr)) {
+    return { failure: 'host-key-unknown', message: `${pick(/host key/i)} (BatchMode never asks; add the key with ssh-keyscan or connect once by hand)` };
+  }
+  if (/Permission denied|Too many authentication failures|no supported authentication methods|Authentication failed/i.test(stderr)) {
+    return { failure: 'auth-failed', message: pick(/Permission denied|authentication/i) };
+  }
+  if (/Connection timed out during banner exchange|banner exchange/i.test(stderr)) {
+    return { failure: 'timeout', message: `${pick(/banner/i)} (the server accepted the connection but never answered)` };
+  }
+  if (/Could not resolve hostname|Name or service not known|nodename nor servname|Connection refused|No route to host|Network is unreachable|Connection timed out|Operation timed out|kex_exchange_identification|Connection reset by peer|Connection closed by .* port|Host is down/i.test(stderr)) {
+    return { failure: 'unreachable', message: pick(/resolve|refused|route|unreachable|timed out|kex_exchange|reset|closed|down/i) };
+  }
+  return { failure: 'ssh-error', message: lines[lines.length - 1] ?? `ssh exited with ${String(exitCode)}` };
+}
+
+let agentBundleCache: string | undefined;
+
+/** The one-file agent that is streamed to `node -`. */
+export function agentBundle(): string {
+  agentBundleCache ??= readFileSync(join(packageRoot(), 'dist', 'edgeprobe-agent.js'), 'utf8');
+  return agentBundleCache;
+}
+
+/**
+ * The POSIX-sh probe as streamed: the version, the catalogue's metric ids per probe (so that the report
+ * covers every metric, null with a reason where the sh probe cannot measure it), then the probe itself.
+ */
+export function shProbePayload(): string {
+  const byProbe = new Map<string, string[]>();
+  for (const spec of METRIC_CATALOGUE) {
+    const probe = spec.id.split('.')[0] ?? '';
+    byProbe.set(probe, [...(byProbe.get(probe) ?? []), spec.id]);
+  }
+  const lines = [`EDGEPROBE_VERSION=${shellQuote(VERSION)}`, `EDGEPROBE_PROBES=${shellQuote([...byProbe.keys()].join(' '))}`];
+  for (const [probe, ids] of byProbe) lines.push(`EDGEPROBE_METRICS_${probe}=${shellQuote(ids.join(' '))}`);
+  lines.push(`EDGEPROBE_DJANGO_SUPPORT=${shellQuote(JSON.stringify(DJANGO_PYTHON_SUPPORT))}`);
+  const python = shellAssignFile('EDGEPROBE_SH_PYTHON_SRC', readPackageFile('probes/assets/sh_python.py'))
+    + shellAssignFile('EDGEPROBE_INSPECT_PY', readPackageFile('probes/assets/inspect_python.py'));
+  return `${lines.join('\n')}\n${python}${shStreamingHelpers()}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
+}
+
+const SERVER_ASSET = 'probes/assets/streaming/ws_echo_server.py';
+const CLIENT_ASSET = 'probes/assets/sh_ws_client.py';
+
+/** A shell assignment of a file's text through a quoted here-document (no expansion inside). */
+function shellAssignFile(variable: string, text: string): string {
+  const terminator = `__EDGEPROBE_${variable}_END__`;
+  if (text.includes(terminator)) throw new Error(`${variable}: the text contains its here-document terminator`);
+  return `${variable}=$(cat <<'${terminator}'\n${text}\n${terminator}\n)\n`;
+}
+
+/** The Python streaming tier's server and client, as variables for the sh probe, when this build has them. */
+function shStreamingHelpers(): string {
+  let server: string;
+  try {
+    server = readPackageFile(SERVER_ASSET);
+  } catch {
+    return '';
+  }
+  return shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) + shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET));
+}
+
+/** Cuts the agent's output out of the stream: after the mode line, up to the exit line. */
+export function splitOutput(stdout: string): { mode: string | null; body: string; exit: number | null } {
+  const modeAt = stdout.indexOf(MODE_MARKER);
+  if (modeAt < 0 || (modeAt > 0 && stdout[modeAt - 1] !== '\n')) return { mode: null, body: '', exit: null };
+  const modeEnd = stdout.indexOf('\n', modeAt);
+  if (modeEnd < 0) return { mode: stdout.slice(modeAt + MODE_MARKER.length).trim(), body: '', exit: null };
+  const mode = stdout.slice(modeAt + MODE_MARKER.length, modeEnd).trim();
+  const rest = stdout.slice(modeEnd + 1);
+  const exitAt = rest.lastIndexOf(`\n${EXIT_MARKER}`);
+  if (exitAt < 0) return { mode, body: rest, exit: null };
+  const exitText = rest.slice(exitAt + 1 + EXIT_MARKER.length).trim();
+  const exit = /^\d+$/.test(exitText) ? Number(exitText) : null;
+  return { mode, body: rest.slice(0, exitAt), exit };
+}
+
+/** Probes one host. Never rejects: every failure comes back classified. */
+export function runRemote(target: Target, options: RemoteOptions): Promise<HostOutcome> {
+  const started = performance.now();
+  const elapsed = (): number => Math.round(performance.now() - started);
+  // The device gets most of the budget for its own --timeout, so it finishes (and reports) before we give up.
+  const deviceTimeoutS = Math.max(5, Math.floor((options.timeoutMs / 1000) * 0.85) - options.connectTimeoutS);
+  const runArgs = ['run', '--format', 'json', '--timeout', String(deviceTimeoutS), ...options.runArgs];
+  if (target.python && !runArgs.includes('--python')) runArgs.push('--python', target.python);
+  const args = sshArgs(target, options, remoteCommand(options.mode, runArgs));
+
+  return new Promise<HostOutcome>((resolve) => {
+    let child: ChildProcess;
+    try {
+      child = spawn(options.ssh ?? 'ssh', args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: process.env });
+    } catch (err) {
+      resolve({ ok: false, failure: 'ssh-error', message: `cannot start ssh: ${(err as Error).message}`, durationMs: elapsed(), stderr: '' });
+      return;
+    }
+    trackChild(child);
+    options.onPhase?.('connecting');
+    const out: Buffer[] = [];
+    let outBytes = 0;
+    let stderr = '';
+    let chosen: string | null = null;
+    let timedOut = false;
+    let aborted = false;
+    let overflow = false;
+    let settled = false;
+
+    child.stdin?.on('error', () => undefined);
+    const sendPayload = (mode: string): void => {
+      if (!child.stdin) return;
+      if (mode.startsWith('node')) {
+        options.onPhase?.(`probing (node ${mode.slice(4).trim()})`);
+        child.stdin.end(agentBundle());
+      } else if (mode === 'sh') {
+        options.onPhase?.('probing (posix-sh)');
+        child.stdin.end(shProbePayload());
+      } else {
+        child.stdin.end();
+      }
+    };
+    child.stdout?.on('data', (chunk: Buffer) => {
+      outBytes += chunk.length;
+      if (outBytes > MAX_OUTPUT) {
+        overflow = true;
+        void stopChild(child, 500);
+        return;
+      }
+      out.push(chunk);
+      if (chosen === null) {
+        const text = Buffer.concat(out).toString('utf8');
+        const { mode } = splitOutput(text);
+        if (mode !== null && text.indexOf('\n', text.indexOf(MODE_MARKER)) >= 0) {
+          chosen = mode;
+          sendPayload(mode);
+        }
+      }
+    });
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
+    });
+    const timer = setTimeout(() => {
+      timedOut = true;
+      void stopChild(child, 500);
+    }, options.timeoutMs);
+    const onAbort = (): void => {
+      aborted = true;
+      void stopChild(child, 500);
+    };
+    options.signal?.addEventListener('abort', onAbort, { once: true });
+
+    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
+      const durationMs = elapsed();
+      const stdout = Buffer.concat(out).toString('utf8');
+      const { mode, body, exit } = splitOutput(stdout);
+      const agentMode = mode === null ? undefined : mode.startsWith('node') ? 'node' as const : mode === 'sh' ? 'posix-sh' as const : undefined;
+      const fail = (failure: FailureClass, message: string): HostOutcome => ({
+        ok: false, failure, message, durationMs, stderr, ...(agentMode ? { mode: agentMode } : {}),
+      });
+      if (spawnError) return resolve(fail('ssh-error', `cannot start ssh: ${spawnError}`));
+      if (overflow) return resolve(fail('invalid-report', `the device sent more than ${MAX_OUTPUT} bytes; not a report`));
+      if (mode === null) {
+        if (timedOut) return resolve(fail('timeout', `no answer within ${Math.round(options.timeoutMs / 1000)} s (${lastLine(stderr) || 'still connecting'})`));
+        if (aborted) return resolve(fail('killed', 'interrupted before the device answered'));
+        if (code === 255 || signal !== null) return resolve({ ...fail('unreachable', ''), ...classifySshFailure(stderr, code) });
+        // Authenticated, but our `sh -c` bootstrap never ran: no POSIX shell on the device (or a nologin shell).
+        return resolve(fail('no-shell', `the login shell could not run "sh -c" (exit ${String(code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''})`));
+      }
+      if (mode === 'none') return resolve(fail('no-node', 'no node >= 18 on the device and --mode node forbids the sh probe'));
+      if (timedOut) return resolve(fail('timeout', `the ${agentMode === 'node' ? 'agent' : 'sh probe'} did not finish within ${Math.round(options.timeoutMs / 1000)} s; partial output discarded`));
+      if (aborted) return resolve(fail('killed', 'interrupted; partial output discarded'));
+      if (exit === null) {
+        const why = code === 255 ? lastLine(stderr) || 'connection lost' : `ssh ended (${signal ?? `exit ${String(code)}`}) before the agent finished`;
+        return resolve(fail('killed', `${why}; partial output discarded`));
+      }
+      if (exit > 128) {
+        return resolve(fail('killed', `the ${agentMode === 'node' ? 'agent' : 'sh probe'} was killed by signal ${exit - 128}${exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : ''}; partial output discarded`));
+      }
+      const check = parseReport(body.trim());
+      if (!check.ok) {
+        const detail = exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(stderr) || check.errors[0] || ''}`;
+        return resolve(fail('invalid-report', detail));
+      }
+      const nodeVersion = agentMode === 'node' ? mode.slice(4).trim() : '';
+      return resolve({
+        ok: true, report: check.report, mode: check.report.agent.mode, agentExit: exit, durationMs, stderr,
+        ...(nodeVersion ? { nodeVersion } : {}),
+      });
+    };
+    child.once('error', (err: NodeJS.ErrnoException) => finish(null, null, err.code ?? err.message));
+    child.once('close', (code, signal) => finish(code, signal));
+  });
+}
+
+function lastLine(text: string): string {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  return lines[lines.length - 1]?.slice(0, 300) ?? '';
+}

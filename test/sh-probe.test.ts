@@ -1,0 +1,133 @@
+// The POSIX-sh probe (probes/assets/edgeprobe-probe.sh) under dash and under busybox ash, on every recorded
+// device tree and on this machine: its report validates against edgeprobe.report/v1, and its host, memory
+// and cpu metrics are the Node agent's, figure for figure (same cgroup logic: mountinfo root, ancestors, v1, v2).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseReport } from '../src/validate.js';
+import type { Report } from '../src/report.js';
+import { METRIC_CATALOGUE } from '../src/catalogue.js';
+import { execCommand } from '../src/process.js';
+import { shProbePayload } from '../src/remote/ssh.js';
+import { VERSION } from '../src/version.js';
+import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
+
+const PROBE = join(REPO_ROOT, 'probes', 'assets', 'edgeprobe-probe.sh');
+const SHELLS: Array<[string, string[]]> = [['dash', ['/usr/bin/dash']], ['busybox ash', ['/usr/bin/busybox', 'sh']]];
+const BOARDS = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'devices')).sort();
+// Figures that move between two runs on a live system.
+const MOVING = new Set(['memory.available_bytes', 'memory.effective_available_bytes', 'memory.cgroup_usage_bytes', 'memory.swap_free_bytes', 'cpu.load_average_1m', 'cpu.temperature_celsius']);
+
+async function shReport(shell: string[], args: string[], useStdin = false): Promise<Report> {
+  const result = useStdin
+    ? await execCommand(shell[0] ?? 'sh', [...shell.slice(1), '-s', '--', ...args], { timeoutMs: 60_000, input: shProbePayload() })
+    : await execCommand(shell[0] ?? 'sh', [...shell.slice(1), PROBE, ...args], { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, `sh probe exit: ${result.stderr}`);
+  const check = parseReport(result.stdout);
+  assert.ok(check.ok, `sh probe report validates: ${check.ok ? '' : check.errors.join('; ')}\n${result.stdout.slice(0, 500)}`);
+  return check.report;
+}
+
+async function agentReport(root: string): Promise<Report> {
+  const result = await runCli(['run', '--quick', '--format', 'json', '--root', root, '--only', 'host,memory,cpu']);
+  const check = parseReport(JSON.stringify(jsonOf(result)));
+  assert.ok(check.ok);
+  return check.report;
+}
+
+function compare(agent: Report, sh: Report, where: string, live: boolean): void {
+  const ids = Object.keys(agent.metrics).filter((id) => /^(host|memory|cpu)\./.test(id));
+  assert.ok(ids.length >= 25, `${where}: the agent reported host, memory and cpu metrics`);
+  for (const id of ids) {
+    if (live && MOVING.has(id)) {
+      assert.equal(typeof sh.metrics[id], typeof agent.metrics[id], `${where} ${id} has the agent's type`);
+      continue;
+    }
+    if (id === 'cpu.single_thread_score' || id === 'cpu.multi_thread_score') continue;
+    assert.deepEqual(sh.metrics[id], agent.metrics[id], `${where}: ${id}`);
+  }
+}
+
+for (const [shellName, shell] of SHELLS) {
+  test(`${shellName}: on every recorded device tree the sh probe's host, memory and cpu metrics are the agent's`, async () => {
+    for (const board of BOARDS) {
+      const root = fixtureRoot(board);
+      const [agent, sh] = await Promise.all([agentReport(root), shReport(shell, ['--root', root])]);
+      compare(agent, sh, `${shellName} ${board}`, false);
+      assert.equal(sh.host.hostname, agent.host.hostname, `${board} hostname`);
+      assert.equal(sh.agent.mode, 'posix-sh');
+    }
+  });
+
+  test(`${shellName}: on this machine, streamed on stdin as over ssh, the report validates and agrees with the agent`, async () => {
+    const [agent, sh] = await Promise.all([agentReport('/'), shReport(shell, ['run', '--format', 'json', '--label', 'here "quoted"\\', '--quick'], true)]);
+    compare(agent, sh, `${shellName} live`, true);
+    assert.equal(sh.agent.version, VERSION);
+    assert.equal(sh.agent.node, null);
+    assert.equal(sh.host.label, 'here "quoted"\\', 'labels with quotes and backslashes survive the JSON encoding');
+    assert.equal(typeof sh.metrics['disk.free_bytes'], 'number');
+    // The python metrics come from the agent's own inspection, ranking and Django table: the same figures.
+    const python = await runCli(['run', '--quick', '--format', 'json', '--only', 'python']);
+    const agentPython = jsonOf(python)['metrics'] as Record<string, unknown>;
+    for (const [id, value] of Object.entries(agentPython).filter(([id]) => id.startsWith('python.'))) assert.deepEqual(sh.metrics[id], value, `${shellName}: ${id}`);
+    const disk = jsonOf(await runCli(['run', '--quick', '--format', 'json', '--only', 'disk']))['metrics'] as Record<string, unknown>;
+    assert.equal(sh.metrics['disk.total_bytes'], disk['disk.total_bytes']);
+    assert.equal(sh.metrics['disk.filesystem'], disk['disk.filesystem']);
+    assert.ok(Math.abs((sh.metrics['disk.free_bytes'] as number) - (disk['disk.free_bytes'] as number)) < 256 * 1024 * 1024, 'free space within 256 MiB');
+    // Every probe of the catalogue has an envelope; every catalogue metric is present, null only with a reason.
+    const probeIds = [...new Set(METRIC_CATALOGUE.map((m) => m.id.split('.')[0]))];
+    assert.deepEqual(sh.probes.map((p) => p.id).sort(), [...probeIds].sort());
+    for (const spec of METRIC_CATALOGUE) {
+      assert.ok(spec.id in sh.metrics, `${spec.id} is in the sh report`);
+      if (sh.metrics[spec.id] !== null) continue;
+      const envelope = sh.probes.find((p) => p.id === spec.id.split('.')[0]);
+      const reasons = envelope?.details['unmeasured'] as Record<string, string> | undefined;
+      assert.ok(reasons?.[spec.id], `${spec.id} is null with a reason`);
+    }
+  });
+}
+
+test('the sh probe rejects unknown options and a --root that is not a device tree, with exit 2', async () => {
+  const bad = await execCommand('/usr/bin/dash', [PROBE, '--frobnicate'], { timeoutMs: 10_000 });
+  assert.equal(bad.code, 2);
+  assert.match(bad.stderr, /unknown option --frobnicate/);
+  const notTree = await execCommand('/usr/bin/dash', [PROBE, '--root', '/nonexistent-tree'], { timeoutMs: 10_000 });
+  assert.equal(notTree.code, 2);
+  assert.match(notTree.stderr, /does not look like a device tree/);
+});
+
+test('metric ids and probes the sh probe does not know (added to the catalogue later) are reported null with the reason', async () => {
+  const prefix = "EDGEPROBE_PROBES='host later'\nEDGEPROBE_METRICS_host='host.board host.added_later'\nEDGEPROBE_METRICS_later='later.a later.b'\n";
+  const result = await execCommand('/usr/bin/busybox', ['sh', '-s', '--', '--quick'], { timeoutMs: 60_000, input: prefix + shProbePayload().replace(/^EDGEPROBE_(PROBES|METRICS_\w+)=.*\n/gm, '') });
+  const check = parseReport(result.stdout);
+  assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
+  const report = check.report;
+  assert.equal(report.metrics['host.added_later'], null);
+  assert.match(String((report.probes.find((p) => p.id === 'host')?.details['unmeasured'] as Record<string, string>)['host.added_later']), /POSIX-sh probe/);
+  const later = report.probes.find((p) => p.id === 'later');
+  assert.equal(later?.status, 'skipped');
+  assert.deepEqual(later?.metrics, { 'later.a': null, 'later.b': null });
+});
+
+test('the python streaming tier: the stdlib echo server driven by asyncio clients where python3 exists; --quick skips it', async () => {
+  const sh = await shReport(['/usr/bin/dash'], ['--duration', '4'], true);
+  const streaming = sh.probes.find((p) => p.id === 'streaming');
+  assert.equal(streaming?.status, 'ok');
+  for (const id of ['streaming.python_messages_per_second', 'streaming.python_bytes_per_second', 'streaming.python_p50_ms', 'streaming.python_p99_ms',
+    'streaming.python_bytes_per_connection', 'streaming.bytes_per_connection', 'streaming.idle_connections']) {
+    assert.equal(typeof sh.metrics[id], 'number', `${id}: ${JSON.stringify(streaming?.details)}`);
+    assert.ok((sh.metrics[id] as number) > 0, id);
+  }
+  assert.ok((sh.metrics['streaming.python_p50_ms'] as number) <= (sh.metrics['streaming.python_p99_ms'] as number));
+  const reasons = streaming?.details['unmeasured'] as Record<string, string>;
+  assert.match(reasons['streaming.node_messages_per_second'] ?? '', /Node agent/);
+  assert.match(reasons['streaming.channels_messages_per_second'] ?? '', /Node agent/);
+  // A --timeout shorter than the phases would need shortens them instead of losing the figures.
+  const fitted = await shReport(['/usr/bin/dash'], ['--timeout', '8', '--duration', '120'], true);
+  const fittedStreaming = fitted.probes.find((p) => p.id === 'streaming');
+  assert.match(String(fittedStreaming?.details['durationNote']), /shortened to fit --timeout/);
+  assert.equal(typeof fitted.metrics['streaming.python_messages_per_second'], 'number');
+  const quick = await shReport(['/usr/bin/dash'], ['--quick'], true);
+  assert.match(String((quick.probes.find((p) => p.id === 'streaming')?.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /--quick/);
+});
