@@ -1,5 +1,6 @@
 // The dashboard's behaviour, independent of HTTP: accepting reports, and what the API and pages show
 // (device summaries with verdicts, a device's history, comparisons).
+import { AuthLimiter } from './auth.js';
 import type { MetricValue, Metrics, Report } from '../report.js';
 import { parseReport } from '../validate.js';
 import {
@@ -11,9 +12,14 @@ import type { DeviceRecord, Store, StoredReport } from './store.js';
 
 /** An error the client caused (or may know about): becomes `{error, message}` with this status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown, readonly headers?: Record<string, string>) {
     super(message);
   }
+}
+
+/** 429 for an address that sent too many wrong tokens. */
+export function tooManyFailures(retryAfter: number): HttpError {
+  return new HttpError(429, 'too_many_requests', `too many failed sign-ins from this address; try again in ${retryAfter} s`, undefined, { 'retry-after': String(retryAfter) });
 }
 
 export interface DashboardSettings {
@@ -90,6 +96,8 @@ export function summarise(verdict: VerdictView): VerdictSummary {
 export class Dashboard {
   /** Reports never change once stored, so their parsed form and verdicts can be kept by id. */
   private readonly cache = new Map<string, { report: Report; verdicts: VerdictView[] }>();
+  /** Wrong tokens per client address (API, pages and the sign-in form). */
+  readonly authLimiter = new AuthLimiter();
 
   constructor(readonly settings: DashboardSettings) {}
 
