@@ -130,9 +130,8 @@ test('payloads render inert in headless Chromium on every page', { skip, timeout
   }
   for (const [title, path, shown] of pages) {
     where = title;
-    const name = title;
     const response = await page.goto(`${serve.url}${path}`, { waitUntil: 'load' });
-    if (response?.status() !== 200) problems.push(`${name}: HTTP ${String(response?.status())}`);
+    if (response?.status() !== 200) problems.push(`${title}: HTTP ${String(response?.status())}`);
     await page.waitForTimeout(50);
     const state = await page.evaluate(`({
       pwned: window.__pwned === 1,
@@ -141,15 +140,15 @@ test('payloads render inert in headless Chromium on every page', { skip, timeout
       hidden: getComputedStyle(document.body).display === 'none',
       text: document.body.innerText,
     })`) as { pwned: boolean; injected: string[]; inlineScripts: number; hidden: boolean; text: string };
-    if (state.pwned) problems.push(`${name}: a payload ran`);
-    if (state.injected.length > 0) problems.push(`${name}: injected elements ${state.injected.join(' | ')}`);
-    if (state.inlineScripts > 0) problems.push(`${name}: ${state.inlineScripts} inline script element(s)`);
-    if (state.hidden) problems.push(`${name}: an injected style hid the page`);
+    if (state.pwned) problems.push(`${title}: a payload ran`);
+    if (state.injected.length > 0) problems.push(`${title}: injected elements ${state.injected.join(' | ')}`);
+    if (state.inlineScripts > 0) problems.push(`${title}: ${state.inlineScripts} inline script element(s)`);
+    if (state.hidden) problems.push(`${title}: an injected style hid the page`);
     // Shown as text (whitespace may be collapsed by layout, so compare with it collapsed).
     const text = state.text.replace(/\s+/g, ' ');
     for (const alternatives of shown) {
       const found = alternatives.some((value) => text.includes(value.replace(/\s+/g, ' ').trim()));
-      if (!found) problems.push(`${name}: none of ${JSON.stringify(alternatives)} is shown as text`);
+      if (!found) problems.push(`${title}: none of ${JSON.stringify(alternatives)} is shown as text`);
     }
   }
   recordFigures('dashboard injection', { trials: pages.length, faultsInjected: pages.length, leftovers: problems.length });
