@@ -3,21 +3,20 @@
 // the report pages and the compare page: no dialog, no script error or CSP violation, no injected element,
 // and the payload shown as text.
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../src/dashboard/auth.js';
 import type { Report } from '../../src/report.js';
 import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
 import { makeReport, PI3_METRICS } from '../helpers/dashboard-reports.js';
-import { executable, requireComponent } from '../helpers/env.js';
+import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
 import { recordFigures } from '../helpers/figures.js';
 import { send } from '../helpers/http-client.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-const skip = requireComponent(executable(CHROMIUM), 'Chromium', 'apt-get install chromium');
+const skip = chromiumSkip();
 
 /** Each payload, if it ran, would open a dialog and set window.__pwned. */
 const PAYLOADS = [
@@ -91,15 +90,7 @@ test('payloads are stored verbatim: the API gives them back byte for byte', { ti
 test('payloads render inert in headless Chromium on every page', { skip, timeout: 150_000 }, async () => {
   assert.ok(serve);
   const problems: string[] = [];
-  const userDataDir = join(dir, 'chromium-profile');
-  mkdirSync(userDataDir);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-    timeout: 60_000,
-  });
+  context = await launchChromium(dir);
   const url = new URL(serve.url);
   await context.addCookies([{ name: SESSION_COOKIE, value: readToken, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
   const page: Page = context.pages()[0] ?? await context.newPage();
