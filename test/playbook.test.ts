@@ -11,6 +11,7 @@ import { VERSION } from '../src/version.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { sparePort, sshdAvailable, startSshd, type Sshd } from './helpers/sshd.js';
+import { createTokenCli, startServe } from './helpers/dashboard.js';
 
 const PLAYBOOK = join(REPO_ROOT, 'scripts', 'edgeprobe-playbook.yml');
 const skip = requireComponent(sshdAvailable() && executable('/usr/bin/ansible-playbook'), 'root, Debian\'s openssh-server and ansible-core', 'scripts/install-test-deps.sh as root');
@@ -69,11 +70,27 @@ test('the playbook passes ansible-playbook --syntax-check', { skip: requireCompo
   assert.equal(result.code, 0, result.stdout + result.stderr);
 });
 
-test('the playbook probes an inventory: agent with node, sh probe without, reports collected, broken hosts leave none', { skip }, async () => {
+test('the playbook probes an inventory: agent with node, sh probe without, reports collected and uploaded, broken hosts leave none', { skip }, async () => {
   const out = join(work, 'reports');
-  const result = await execCommand('ansible-playbook', ['-i', inventory, PLAYBOOK, '-e', `edgeprobe_out=${out}`, '-e', 'edgeprobe_quick=true'], {
-    timeoutMs: 120_000, env: ansibleEnv(),
-  });
+  const db = join(work, 'dashboard.db');
+  const dashboard = await startServe(db, await sparePort());
+  const token = await createTokenCli(db, 'upload,read');
+  let result: Awaited<ReturnType<typeof execCommand>>;
+  try {
+    result = await execCommand('ansible-playbook', ['-i', inventory, PLAYBOOK, '-e', `edgeprobe_out=${out}`, '-e', 'edgeprobe_quick=true',
+      '-e', `edgeprobe_upload=${dashboard.url}`, '-e', `edgeprobe_controller_node=${process.execPath}`], {
+      timeoutMs: 120_000, env: { ...ansibleEnv(), EDGEPROBE_TOKEN: token },
+    });
+    // Every collected report also reached the dashboard.
+    for (const name of ['kitchen', 'garage', 'shed']) {
+      const check = parseReport(readFileSync(join(out, `${name}.json`), 'utf8'));
+      if (!check.ok) continue;
+      const stored = await fetch(`${dashboard.url}/api/v1/reports/${check.report.id}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(stored.status, 200, `${name}'s report is on the dashboard`);
+    }
+  } finally {
+    await dashboard.stop();
+  }
   const log = result.stdout + result.stderr;
   // 4: some hosts were unreachable (Ansible's own exit code), the others still ran.
   assert.equal(result.code, 4, log);

@@ -14,6 +14,7 @@ import { REPO_ROOT, jsonOf, runCli } from './helpers/cli.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { silentServer, sparePort, sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
 import { writeTestProfiles } from './helpers/test-profiles.js';
+import { createTokenCli, startServe } from './helpers/dashboard.js';
 
 const MiB = 1024 * 1024;
 const LIMIT_BYTES = 512 * MiB;
@@ -354,4 +355,33 @@ test('each report is judged against the profile; the exit code is the worst host
   assert.equal((await ssh(['pi-node', 'pi-sh', '--quick'])).code, 0);
   const broken = await ssh(['pi-node', '--profile', join(work, 'no-such-profile.json')]);
   assert.equal(broken.code, 2);
+});
+
+test('--upload sends each report to a dashboard; an unreachable dashboard spools them', { skip }, async () => {
+  const db = join(work, 'dashboard.db');
+  const dashboard = await startServe(db, await sparePort());
+  try {
+    const token = await createTokenCli(db, 'upload,read');
+    const result = await ssh(['pi-node', 'pi-sh', 'unreachable', '--quick', '--format', 'json', '--upload', dashboard.url, '--token', token, '--spool', join(work, 'spool'), '--connect-timeout', '3']);
+    assert.equal(result.code, 3, result.stderr);
+    const summary = jsonOf(result);
+    for (const name of ['pi-node', 'pi-sh']) {
+      const host = summaryHost(summary, name);
+      assert.equal((host['upload'] as Record<string, unknown>)['status'], 'delivered', JSON.stringify(host));
+      const stored = await fetch(`${dashboard.url}/api/v1/reports/${String(host['reportId'])}`, { headers: { authorization: `Bearer ${token}` } });
+      assert.equal(stored.status, 200, `${name}'s report is on the dashboard`);
+    }
+    assert.equal(summaryHost(summary, 'unreachable')['upload'], undefined, 'nothing to upload for a host that did not report');
+  } finally {
+    await dashboard.stop();
+  }
+  // The dashboard is gone: the report waits in the spool, the run says so.
+  const spool = join(work, 'spool-later');
+  const later = await ssh(['pi-node', '--quick', '--upload', dashboard.url, '--token', 'ep_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--spool', spool]);
+  assert.equal(later.code, 0, later.stderr);
+  assert.match(later.stdout, /pi-node: upload: not delivered .*spooled to/);
+  assert.equal(readdirSync(spool).filter((f) => f.endsWith('.json')).length, 1);
+  const noToken = await runCli(['ssh', 'pi-node', '--upload', 'http://127.0.0.1:9'], { env: { ...process.env, EDGEPROBE_TOKEN: '' } });
+  assert.equal(noToken.code, 2);
+  assert.match(noToken.stderr, /upload token is needed/);
 });

@@ -5,6 +5,7 @@ import type { Command } from 'commander';
 import { PROBE_IDS } from '../../probes/index.js';
 import { choiceOption, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../cli-kit.js';
 import { writeOutput } from '../render/formats.js';
+import { defaultSpoolDir, uploadTarget } from '../upload.js';
 import { styleFor } from '../render/style.js';
 import { fleetSummary, renderFleetTable, runFleet } from '../remote/fleet.js';
 import { InventoryError, parseInventory, selectTargets, type Target } from '../remote/inventory.js';
@@ -28,6 +29,9 @@ export interface SshCommandOptions {
   connectTimeout: number;
   mode: AgentModeChoice;
   format: (typeof SSH_FORMATS)[number];
+  upload?: string;
+  token?: string;
+  spool?: string;
   quick?: boolean;
   only?: string[];
   skip?: string[];
@@ -97,6 +101,7 @@ function loadTargets(args: readonly string[], inventories: readonly string[]): T
 
 export async function run(targetArgs: string[], opts: SshCommandOptions): Promise<number> {
   const { profile, allow } = profileAndAllowances(opts);
+  const uploadTo = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
   for (const id of [...(opts.only ?? []), ...(opts.skip ?? [])]) {
     if (!PROBE_IDS.includes(id)) throw new UsageError(`unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
   }
@@ -133,6 +138,7 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
     ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
     ...(opts.out ? { outDir: opts.out } : {}),
     judge: { profile, allow, strict: opts.strict === true },
+    ...(uploadTo?.url ? { upload: { url: uploadTo.url, token: uploadTo.token, spoolDir: opts.spool ?? defaultSpoolDir() } } : {}),
   });
   const text = opts.format === 'json'
     ? `${JSON.stringify(fleetSummary(fleet, profile.name), null, 2)}\n`
@@ -158,6 +164,9 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--only <probes>', 'run only these probes (node mode)', parseList)
     .option('--skip <probes>', 'skip these probes (node mode)', parseList)
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
+    .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
+    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
     .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal');
   // --profile, --allow, --strict as for run; --format text (the table) or json (the fleet summary); -o FILE.
   addJudgeOptions(command, SSH_FORMATS).action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));

@@ -10,6 +10,7 @@ import type { Style } from '../render/style.js';
 import type { Target } from './inventory.js';
 import { judgeHostReport, worstExitCode, type HostJudgement, type JudgeSettings } from './judge.js';
 import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
+import { describeOutcome, sendOrSpool, type UploadOutcome } from '../upload.js';
 
 export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' | 'runArgs'> {
   /** Run options for every host; a --label is added per host unless given here. */
@@ -17,10 +18,18 @@ export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' |
   concurrency: number;
   outDir?: string;
   judge: JudgeSettings;
+  /** Send each report to a dashboard (spooled when it cannot be reached), one upload at a time. */
+  upload?: { url: string; token: string; spoolDir: string };
   /** Where progress goes (stderr), and whether it is a terminal that can redraw lines. */
   progress?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   verbose?: boolean;
   signal?: AbortSignal;
+}
+
+export interface HostUpload {
+  status: UploadOutcome['kind'];
+  message: string;
+  spooledTo: string | null;
 }
 
 export interface HostResult {
@@ -28,6 +37,7 @@ export interface HostResult {
   outcome: HostOutcome;
   judgement: HostJudgement;
   reportFile?: string;
+  upload?: HostUpload;
   exitCode: number;
 }
 
@@ -108,6 +118,8 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
   const log = !board && options.verbose && options.progress ? options.progress : undefined;
   const results: HostResult[] = new Array<HostResult>(targets.length);
   let next = 0;
+  // Uploads go one at a time: each may also flush the spool, which must not run twice at once.
+  let uploads: Promise<void> = Promise.resolve();
 
   const work = async (): Promise<void> => {
     for (;;) {
@@ -128,6 +140,20 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
       if (options.signal) remote.signal = options.signal;
       const outcome = await runRemote(target, remote);
       const result = settle(target, outcome, options);
+      if (options.upload && outcome.ok) {
+        board?.set(index, 'uploading');
+        const upload = options.upload;
+        const sending = uploads.then(() => sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir));
+        uploads = sending.then(() => undefined, () => undefined);
+        try {
+          const sent = await sending;
+          result.upload = { status: sent.outcome.kind, message: describeOutcome(sent.outcome), spooledTo: sent.spooledTo };
+        } catch (err) {
+          result.upload = { status: 'unreachable', message: `not delivered: ${(err as Error).message}`, spooledTo: null };
+        }
+        // As for `run`: a report the dashboard will never take makes the run incomplete.
+        if (result.upload.status === 'rejected' && result.exitCode === EXIT.ok) result.exitCode = EXIT.unknown;
+      }
       results[index] = result;
       const seconds = (outcome.durationMs / 1000).toFixed(1);
       const line = outcome.ok
@@ -193,6 +219,7 @@ export function fleetSummary(fleet: FleetResult, profile?: string): Record<strin
       exitCode: r.exitCode,
       durationMs: r.outcome.durationMs,
       ...(r.reportFile ? { reportFile: r.reportFile } : {}),
+      ...(r.upload ? { upload: r.upload } : {}),
     })),
   };
 }
@@ -241,13 +268,18 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
     if (result) cells[last] = paint(cells[last] ?? '', result);
     lines.push(cells.join('  ').trimEnd());
   });
-  const failures = fleet.hosts.filter((r) => !r.outcome.ok || r.judgement.reason);
+  const failures = fleet.hosts.filter((r) => !r.outcome.ok || r.judgement.reason || (r.upload && r.upload.status !== 'delivered'));
   if (failures.length > 0) lines.push('');
   for (const r of failures) {
     const text = r.outcome.ok ? r.judgement.reason ?? '' : `${FAILURE_TEXT[r.outcome.failure]}: ${r.outcome.message}`;
-    lines.push(`${style.bold(r.target.name)}: ${text}`);
+    if (text) lines.push(`${style.bold(r.target.name)}: ${text}`);
+    if (r.upload && r.upload.status !== 'delivered') {
+      lines.push(`${style.bold(r.target.name)}: upload: ${r.upload.message}${r.upload.spooledTo ? `; spooled to ${r.upload.spooledTo} (\`edgeprobe upload --flush\` sends it)` : ''}`);
+    }
   }
+  const uploaded = fleet.hosts.filter((r) => r.upload?.status === 'delivered').length;
   const ok = fleet.hosts.filter((r) => r.outcome.ok).length;
-  lines.push('', style.dim(`${ok} of ${fleet.hosts.length} host${fleet.hosts.length === 1 ? '' : 's'} reported in ${(fleet.durationMs / 1000).toFixed(1)} s${fleet.summaryFile ? `; reports and summary.json in ${fleet.summaryFile.replace(/\/summary\.json$/, '')}` : ''}`));
+  const uploadNote = fleet.hosts.some((r) => r.upload) ? `; ${uploaded} uploaded` : '';
+  lines.push('', style.dim(`${ok} of ${fleet.hosts.length} host${fleet.hosts.length === 1 ? '' : 's'} reported in ${(fleet.durationMs / 1000).toFixed(1)} s${uploadNote}${fleet.summaryFile ? `; reports and summary.json in ${fleet.summaryFile.replace(/\/summary\.json$/, '')}` : ''}`));
   return `${lines.join('\n')}\n`;
 }

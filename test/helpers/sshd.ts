@@ -207,13 +207,17 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
   const cleanupSystem = (): void => {
     for (const user of users) {
-      try {
-        execFileSync('pkill', ['-KILL', '-u', user.name], { stdio: 'ignore', timeout: 5000 });
-      } catch {
-        // no processes left
+      // Kill what the user still runs and wait (bounded) until it is gone, so userdel does not refuse.
+      for (let attempt = 0; attempt < 50; attempt++) {
+        try {
+          execFileSync('pkill', ['-KILL', '-u', user.name], { stdio: 'ignore', timeout: 5000 });
+        } catch {
+          break; // no process left
+        }
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
       }
       try {
-        run('userdel', [user.name]);
+        run('userdel', ['-f', user.name]);
       } catch {
         // already removed
       }
