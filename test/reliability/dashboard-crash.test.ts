@@ -87,8 +87,10 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
     serve = await startServe(db, port, ['--quiet']);
     const url = serve.url;
     await checkAcknowledged(url, `restart ${round}`);
-    const agent = keepAliveAgent(64);
+    // A socket per upload, so every upload not yet answered at the kill is on the wire, not queued here.
+    const agent = keepAliveAgent(UPLOADS_PER_ROUND);
     let answered = 0;
+    let cutOff = 0;
     let inFlightAtKill = -1;
     let killed: Promise<void> | null = null;
     const current = serve;
@@ -108,6 +110,7 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
         else problems.push(`round ${round}: upload answered ${answer.status}: ${answer.body.slice(0, 200)}`);
       } catch {
         // Cut off by the kill: not acknowledged, so the client would retry; nothing is promised for it.
+        cutOff++;
       }
       answered++;
       if (answered >= KILL_AFTER_ANSWERS && killed === null) {
@@ -119,6 +122,7 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
     await killed;
     agent.destroy();
     if (inFlightAtKill < MIN_IN_FLIGHT) problems.push(`round ${round}: only ${inFlightAtKill} uploads in flight at the kill`);
+    if (cutOff < MIN_IN_FLIGHT / 2) problems.push(`round ${round}: only ${cutOff} uploads were cut off by the kill`);
     // While it is down: these can only spool.
     const whileDown = Array.from({ length: CLI_WHILE_DOWN }, (_, i) => {
       const hostname = `crash-cli-r${round}-w${i}`;
