@@ -17,6 +17,7 @@ PACKAGES=(
   debootstrap qemu-user-static binfmt-support
   iproute2 procps psmisc cgroup-tools
   dpkg-repack
+  time util-linux
 )
 
 missing=()

@@ -1,0 +1,140 @@
+// `npm run bench`: edgeprobe measured against what fleets use today, every figure a ratio against a
+// reference measured side by side in the same run. Prints a table, then the JSON.
+//
+//   npm run bench                         all figures, 5 runs each
+//   npm run bench -- --runs 3 --only quick,cpu
+//   npm run bench -- --write docs/bench.md    also write the table, the JSON and the command to a file
+import { cpus, loadavg, totalmem } from 'node:os';
+import { writeFileAtomic } from '../src/fs-atomic.js';
+import { cleanupAll } from '../src/process.js';
+import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
+import { fleetFigure, haveSshCommand } from './bench/fleet.js';
+import { haveGnuTime } from './bench/measure.js';
+
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming'] as const;
+type Section = (typeof SECTIONS)[number];
+
+interface Args {
+  runs: number;
+  only: Set<Section>;
+  write: string | null;
+}
+
+function parseArgs(argv: readonly string[]): Args {
+  const args: Args = { runs: 5, only: new Set(SECTIONS), write: null };
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    const value = argv[i + 1];
+    if (arg === '--runs' && value !== undefined) {
+      args.runs = Number(value);
+      if (!Number.isInteger(args.runs) || args.runs < 2 || args.runs > 50) throw new Error('--runs takes a whole number from 2 to 50');
+      i++;
+    } else if (arg === '--only' && value !== undefined) {
+      const wanted = value.split(',').map((s) => s.trim()).filter(Boolean);
+      const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
+      if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
+      args.only = new Set(wanted as Section[]);
+      i++;
+    } else if (arg === '--write' && value !== undefined) {
+      args.write = value;
+      i++;
+    } else if (arg === '--help' || arg === '-h') {
+      process.stdout.write(`usage: npm run bench -- [--runs N] [--only ${SECTIONS.join(',')}] [--write FILE]\n`);
+      process.exit(0);
+    } else {
+      throw new Error(`unknown argument "${String(arg)}" (try --help)`);
+    }
+  }
+  return args;
+}
+
+function formatValue(value: number | null, unit: Figure['unit']): string {
+  if (value === null || !Number.isFinite(value)) return '—';
+  if (unit === 'ms') return `${value.toFixed(0)} ms`;
+  if (unit === 'bytes') return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
+  if (unit === 'ops/s' || unit === 'msg/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
+  return value.toFixed(3);
+}
+
+function formatRatio(figure: Figure): string {
+  if (figure.ratio === null || !Number.isFinite(figure.ratio)) return '—';
+  if (/_score_cv_/.test(figure.id)) return `${(figure.ratio * 100).toFixed(1)}%`;
+  return `${figure.ratio.toFixed(2)}×`;
+}
+
+export function renderTable(figures: readonly Figure[]): string {
+  const rows = figures.map((f) => [
+    f.title, formatValue(f.value, f.unit), f.referenceValue === null ? f.reference : `${formatValue(f.referenceValue, f.unit)} (${f.reference})`,
+    formatRatio(f), f.target, f.met === null ? 'n/a' : f.met ? 'met' : 'MISSED',
+  ]);
+  const header = ['figure', 'value', 'reference', 'ratio', 'target', 'result'];
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+  const notes = figures.filter((f) => f.note).map((f) => `- ${f.title}: ${f.note}`);
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), '', ...notes].join('\n');
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  if (!haveGnuTime()) {
+    process.stderr.write('bench: /usr/bin/time (Debian package "time") is needed to measure peak RSS\n');
+    return 2;
+  }
+  const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming'].filter((section) => args.only.has(section as Section));
+  if (needsRoot.length > 0 && process.getuid?.() !== 0) {
+    process.stderr.write(`bench: ${needsRoot.join(', ')} need root (cgroups, network namespaces); run as root or pick others with --only\n`);
+    return 2;
+  }
+  const options: BenchOptions = { runs: args.runs, log: (line) => process.stderr.write(`bench: ${line}\n`) };
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  const figures: Figure[] = [];
+  if (args.only.has('bundle')) figures.push(bundleSizeFigure());
+  if (args.only.has('quick') || (args.only.has('sh') && shProbePath() !== null)) figures.push(...(await quickProbeFigures(options)));
+  if (args.only.has('sh') && shProbePath() === null) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
+  if (args.only.has('fleet')) {
+    figures.push(haveSshCommand() ? await fleetFigure(options) : notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.3×', '`edgeprobe ssh` is not in this tree yet'));
+  }
+  if (args.only.has('cpu')) figures.push(...(await cpuQuotaFigures(options, { kind: 'agent' })));
+  if (args.only.has('cpu-kernel')) figures.push(...(await cpuQuotaFigures(options, { kind: 'kernel', windowMs: 3_000 })));
+  if (args.only.has('streaming')) {
+    figures.push(...(haveStreamingProbe()
+      ? await cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 })
+      : [notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet')]));
+  }
+
+  const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };
+  const json = { schema: 'edgeprobe.bench/v1', command, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, runs: args.runs, figures };
+  const table = renderTable(figures);
+  process.stdout.write(`${table}\n\n${JSON.stringify(json, null, 2)}\n`);
+  if (args.write !== null) {
+    const doc = [
+      '# edgeprobe bench: a real run', '',
+      `Produced by \`${command}\` on ${startedAt.toISOString()} (${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end: the machine is shared).`,
+      'What each figure means: see "Benchmarks" in README.md.', '',
+      table, '', '```json', JSON.stringify(json, null, 2), '```', '',
+    ].join('\n');
+    writeFileAtomic(args.write, doc);
+    process.stderr.write(`bench: wrote ${args.write}\n`);
+  }
+  return 0;
+}
+
+main().then(
+  (code) => {
+    cleanupAll();
+    process.exitCode = code;
+  },
+  (err: unknown) => {
+    cleanupAll();
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    process.exitCode = 1;
+  },
+);

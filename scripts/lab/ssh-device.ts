@@ -1,0 +1,208 @@
+// An SSH "device": Debian's OpenSSH server in a network namespace of its own (a veth pair with a private /30),
+// inside Pi-like cgroup limits, and, given a userland, with every session chrooted into that emulated ARM
+// userland, so `node` on the device is Debian's ARM node under qemu-user.
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { randomInt } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { join } from 'node:path';
+import { execCommand, makeTempDir, removeTemp, stopChild, trackChild } from '../../src/process.js';
+import { LimitGroup, type Limits } from './cgroup-limits.js';
+import { LAB_ENTER_SCRIPT, type Userland } from './userland.js';
+
+export interface SshDevice {
+  /** The device's own address, inside its network namespace. */
+  host: string;
+  port: number;
+  user: string;
+  identityFile: string;
+  knownHostsFile: string;
+  /** ssh options that reach the device: identity, known hosts, no agent, batch mode. */
+  sshOptions: string[];
+  netns: string;
+  /** The host's end of the veth pair. */
+  hostInterface: string;
+  limits: Limits;
+  userland: Userland | null;
+  /** sshd's log so far (its -e output), for failure messages. */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export interface SshDeviceOptions {
+  limits: Limits;
+  userland?: Userland;
+  /** Unique among concurrent devices; defaults to one from the pid and a counter. */
+  name?: string;
+}
+
+let counter = 0;
+const liveNamespaces = new Set<string>();
+process.once('exit', () => {
+  // A crashed run must not leave namespaces (and their veth pairs) behind.
+  for (const ns of liveNamespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore', timeout: 5_000 });
+    } catch {
+      // already gone
+    }
+  }
+});
+
+async function ip(args: string[]): Promise<void> {
+  const result = await execCommand('ip', args, { timeoutMs: 10_000 });
+  if (result.code !== 0) throw new Error(`ip ${args.join(' ')}: ${result.stderr.trim() || result.spawnError || `exit ${String(result.code)}`}`);
+}
+
+/** A /30 in 10.233.0.0/16 that no interface or route on this machine uses yet. */
+async function freeSubnet(): Promise<{ hostAddress: string; deviceAddress: string }> {
+  const routes = await execCommand('ip', ['-4', 'route', 'show', 'table', 'all'], { timeoutMs: 10_000 });
+  const addresses = await execCommand('ip', ['-4', '-o', 'addr', 'show'], { timeoutMs: 10_000 });
+  const inUse = `${routes.stdout}\n${addresses.stdout}`;
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const base = `10.233.${randomInt(0, 256)}.${randomInt(0, 64) * 4}`;
+    const octets = base.split('.').map(Number);
+    const host = `${octets[0]}.${octets[1]}.${octets[2]}.${(octets[3] ?? 0) + 1}`;
+    const device = `${octets[0]}.${octets[1]}.${octets[2]}.${(octets[3] ?? 0) + 2}`;
+    if (!inUse.includes(`${base}/30`) && !inUse.includes(host) && !inUse.includes(device)) return { hostAddress: host, deviceAddress: device };
+  }
+  throw new Error('no free /30 in 10.233.0.0/16');
+}
+
+function waitForPort(host: string, port: number, timeoutMs: number, sshd: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  return new Promise((resolve, reject) => {
+    const attempt = (): void => {
+      if (sshd.exitCode !== null || sshd.signalCode !== null) {
+        reject(new Error('sshd exited during start-up'));
+        return;
+      }
+      const socket = connect({ host, port });
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve();
+      });
+      socket.once('error', () => {
+        socket.destroy();
+        if (Date.now() > deadline) reject(new Error(`sshd did not listen on ${host}:${port} within ${timeoutMs} ms`));
+        else setTimeout(attempt, 100);
+      });
+    };
+    attempt();
+  });
+}
+
+// Started under nsenter (network namespace only: `ip netns exec` would remount /sys and hide the cgroup
+// hierarchies) and unshare (a private mount namespace for the userland's /proc, /sys, /dev and /tmp).
+
+/** Starts the device and waits until sshd accepts connections. */
+export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevice> {
+  const serial = ++counter;
+  const name = options.name ?? `ep-${process.pid}-${serial}`;
+  if (!/^[a-z0-9-]{1,24}$/.test(name)) throw new Error(`bad device name "${name}"`);
+  const dir = makeTempDir(`lab-device-${name}`);
+  const netns = `edgeprobe-${name}`;
+  const short = `${process.pid % 100000}x${serial}`;
+  const vethHost = `eph${short}`.slice(0, 15);
+  const vethDevice = `epd${short}`.slice(0, 15);
+  let group: LimitGroup | null = null;
+  let sshd: ChildProcess | null = null;
+  let logText = '';
+
+  const stop = async (): Promise<void> => {
+    if (sshd) await stopChild(sshd, 2_000);
+    sshd = null;
+    // Sessions start their own process groups; the device's cgroup holds them all.
+    await group?.killAll();
+    if (liveNamespaces.has(netns)) {
+      // Deleting one end removes the pair now; the namespace itself is torn down by the kernel later.
+      await execCommand('ip', ['link', 'del', vethHost], { timeoutMs: 10_000 });
+      await execCommand('ip', ['netns', 'del', netns], { timeoutMs: 10_000 });
+      liveNamespaces.delete(netns);
+    }
+    await group?.remove();
+    group = null;
+    removeTemp(dir);
+  };
+
+  try {
+    for (const [file, comment] of [['host_key', 'device host key'], ['client_key', 'lab client']] as const) {
+      const made = await execCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(dir, file)], { timeoutMs: 20_000 });
+      if (made.code !== 0) throw new Error(`ssh-keygen: ${made.stderr.trim()}`);
+    }
+    const { hostAddress, deviceAddress } = await freeSubnet();
+    await ip(['netns', 'add', netns]);
+    liveNamespaces.add(netns);
+    await ip(['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethDevice, 'netns', netns]);
+    await ip(['addr', 'add', `${hostAddress}/30`, 'dev', vethHost]);
+    await ip(['link', 'set', vethHost, 'up']);
+    await ip(['-n', netns, 'addr', 'add', `${deviceAddress}/30`, 'dev', vethDevice]);
+    await ip(['-n', netns, 'link', 'set', vethDevice, 'up']);
+    await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
+
+    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+    const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+    writeFileSync(join(dir, 'known_hosts'), `${deviceAddress} ${hostPub}\n`);
+    const config = [
+      'Port 22',
+      `ListenAddress ${deviceAddress}`,
+      `HostKey ${join(dir, 'host_key')}`,
+      `PidFile ${join(dir, 'sshd.pid')}`,
+      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+      'PermitRootLogin prohibit-password',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'UsePAM no',
+      'StrictModes no',
+      'PrintMotd no',
+      'LogLevel INFO',
+      'MaxStartups 100:30:200',
+      'MaxSessions 100',
+      ...(options.userland ? [`ChrootDirectory ${options.userland.dir}`] : []),
+      ...(options.userland?.arch === 'armel' ? ['SetEnv QEMU_CPU=arm1176'] : []),
+    ];
+    writeFileSync(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
+    chmodSync(join(dir, 'sshd_config'), 0o600);
+    // sshd's privilege-separation directory (Debian creates it in the ssh service's start-up).
+    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+
+    group = LimitGroup.create(`edgeprobe-lab-${name}`, options.limits);
+    const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--mount', '--propagation', 'private', '--',
+      '/bin/sh', '-c', LAB_ENTER_SCRIPT, 'lab-device', options.userland?.dir ?? '', 'exec', '/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')], {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EDGEPROBE_LAB_PROCS: group.procsFiles.join(':') },
+    });
+    sshd = child;
+    trackChild(child);
+    child.stderr?.on('data', (chunk: Buffer) => {
+      if (logText.length < 1_000_000) logText += chunk.toString('utf8');
+    });
+    try {
+      await waitForPort(deviceAddress, 22, 15_000, child);
+    } catch (err) {
+      throw new Error(`${(err as Error).message}\nsshd log:\n${logText.trim()}`);
+    }
+    const identityFile = join(dir, 'client_key');
+    const knownHostsFile = join(dir, 'known_hosts');
+    return {
+      host: deviceAddress,
+      port: 22,
+      user: 'root',
+      identityFile,
+      knownHostsFile,
+      sshOptions: ['-i', identityFile, '-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes',
+        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-F', 'none'],
+      netns,
+      hostInterface: vethHost,
+      limits: options.limits,
+      userland: options.userland ?? null,
+      log: () => logText,
+      stop,
+    };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
