@@ -7,12 +7,12 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { chromium, type BrowserContext, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
+import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 import { fixtureRoot, REPO_ROOT, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
 import { executable, requireComponent } from './helpers/env.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const XSS = '<img src=x onerror=alert(1)>';
 const SHOTS = join(REPO_ROOT, 'dist', 'test', 'screenshots');
 const skip = requireComponent(executable(CHROMIUM), 'Chromium', 'apt-get install chromium');
@@ -48,15 +48,7 @@ before(async () => {
   });
   const up = await runCli(['upload', ...files, '--to', serve.url, '--token', uploadToken, '--spool', join(dir, 'spool'), '--retries', '0']);
   assert.equal(up.code, 0, up.stdout + up.stderr);
-  const userDataDir = join(dir, 'chromium-profile');
-  mkdirSync(userDataDir);
-  context = await chromium.launchPersistentContext(userDataDir, {
-    executablePath: CHROMIUM,
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1280, height: 900 },
-    timeout: 60_000,
-  });
+  context = await launchChromium(dir);
   context.on('page', watch);
   for (const page of context.pages()) watch(page);
   mkdirSync(SHOTS, { recursive: true });

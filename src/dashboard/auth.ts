@@ -2,6 +2,7 @@
 // looked up by its id and its secret compared with the stored hash in constant time.
 // The secret is 32 random bytes, so a plain sha256 is enough (no password stretching needed).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
 import type { Store, TokenRecord, TokenScope } from './store.js';
 
 const TOKEN_PATTERN = /^ep_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -77,4 +78,46 @@ export function readCookie(header: string | undefined, name: string): string | n
     }
   }
   return null;
+}
+
+/**
+ * Failed sign-ins per client address: after `maxFailures` wrong tokens within `windowMs`, the address gets
+ * 429 with Retry-After until the window that began with its first failure ends. Bounded in memory.
+ */
+export class AuthLimiter {
+  private readonly failures = new Map<string, { count: number; resetAt: number }>();
+
+  constructor(readonly maxFailures = 10, readonly windowMs = 60_000, private readonly maxAddresses = 10_000) {}
+
+  /** Seconds until `address` may try again, or 0 when it is not blocked. */
+  retryAfter(address: string, now = Date.now()): number {
+    const entry = this.failures.get(address);
+    if (!entry) return 0;
+    if (entry.resetAt <= now) {
+      this.failures.delete(address);
+      return 0;
+    }
+    return entry.count >= this.maxFailures ? Math.max(1, Math.ceil((entry.resetAt - now) / 1000)) : 0;
+  }
+
+  fail(address: string, now = Date.now()): void {
+    const entry = this.failures.get(address);
+    if (entry && entry.resetAt > now) {
+      entry.count++;
+      return;
+    }
+    if (this.failures.size >= this.maxAddresses) {
+      for (const [key, value] of this.failures) if (value.resetAt <= now) this.failures.delete(key);
+      if (this.failures.size >= this.maxAddresses) {
+        const oldest = this.failures.keys().next();
+        if (!oldest.done) this.failures.delete(oldest.value);
+      }
+    }
+    this.failures.set(address, { count: 1, resetAt: now + this.windowMs });
+  }
+}
+
+/** The peer's address: failed sign-ins are counted per address. */
+export function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -6,12 +6,12 @@ import { formatBytes, formatCount, formatMetric } from '../format.js';
 import { unmeasuredReason, type MetricValue, type Report } from '../report.js';
 import { VERSION } from '../version.js';
 import { compareIds, historyLimit } from './api.js';
-import { SESSION_COOKIE, allows, verifyToken } from './auth.js';
+import { SESSION_COOKIE, allows, clientAddress, verifyToken } from './auth.js';
 import { html, raw, type Html } from './html.js';
 import { defaultProfile, type CheckView, type VerdictView } from './judge.js';
 import { CHARTS, seriesOf, type ChartSpec } from './model.js';
 import type { Route, RouteResult } from './route.js';
-import { HttpError, type Comparison, type Dashboard, type DeviceSummary, type VerdictSummary } from './service.js';
+import { HttpError, tooManyFailures, type Comparison, type Dashboard, type DeviceSummary, type VerdictSummary } from './service.js';
 
 const HTML_TYPE = 'text/html; charset=utf-8';
 
@@ -409,7 +409,11 @@ export const PAGE_ROUTES: readonly Route[] = [
     handler: async (ctx) => {
       const form = new URLSearchParams(await ctx.body(['application/x-www-form-urlencoded']));
       const next = safeNext(form.get('next'));
+      const address = clientAddress(ctx.req);
+      const wait = ctx.dashboard.authLimiter.retryAfter(address);
+      if (wait > 0) throw tooManyFailures(wait);
       const token = await verifyToken(ctx.dashboard.store, form.get('token') ?? '');
+      if (!token) ctx.dashboard.authLimiter.fail(address);
       if (!token) return loginPage(ctx.dashboard, next, 'That token is unknown, revoked or mistyped.', 401);
       if (!allows(token.scopes, 'read')) return loginPage(ctx.dashboard, next, `The token "${token.name}" cannot read (scopes: ${token.scopes.join(', ')}).`, 403);
       const cookie = `${SESSION_COOKIE}=${encodeURIComponent(form.get('token') ?? '')}; Path=/; HttpOnly; SameSite=Strict; Max-Age=${30 * 24 * 3600}`;

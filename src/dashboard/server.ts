@@ -3,10 +3,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { API_ROUTES } from './api.js';
-import { allows, presentedToken, verifyToken } from './auth.js';
+import { allows, clientAddress, presentedToken, verifyToken } from './auth.js';
 import { PAGE_ROUTES, renderErrorPage } from './pages.js';
 import { json, type Route, type RouteContext, type RouteResult } from './route.js';
-import { Dashboard, HttpError, type DashboardSettings } from './service.js';
+import { Dashboard, HttpError, tooManyFailures, type DashboardSettings } from './service.js';
 import type { TokenRecord } from './store.js';
 
 export type { Route, RouteContext, RouteResult } from './route.js';
@@ -127,7 +127,11 @@ const TOUCH_INTERVAL_MS = 60_000;
 async function authenticate(dashboard: Dashboard, req: IncomingMessage): Promise<{ token: TokenRecord | null; presented: boolean }> {
   const presented = presentedToken(req.headers.authorization, req.headers.cookie);
   if (presented === null) return { token: null, presented: false };
+  const address = clientAddress(req);
+  const wait = dashboard.authLimiter.retryAfter(address);
+  if (wait > 0) throw tooManyFailures(wait);
   const token = await verifyToken(dashboard.store, presented);
+  if (!token) dashboard.authLimiter.fail(address);
   const now = Date.now();
   if (token && (token.lastUsedAt === null || now - Date.parse(token.lastUsedAt) > TOUCH_INTERVAL_MS)) {
     // Best effort, and at most once a minute per token, so that reads do not each cost a durable write.
@@ -209,7 +213,7 @@ export function createRequestHandler(dashboard: Dashboard, log?: RequestLog) {
       send(res, result, req.method === 'HEAD');
     } catch (err) {
       if (err instanceof HttpError) {
-        const headers: Record<string, string> = {};
+        const headers: Record<string, string> = { ...err.headers };
         if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="edgeprobe"';
         if (err.status === 413) headers['connection'] = 'close';
         send(res, errorResult(kind, err, headers), req.method === 'HEAD');

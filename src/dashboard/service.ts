@@ -1,5 +1,6 @@
 // The dashboard's behaviour, independent of HTTP: accepting reports, and what the API and pages show
 // (device summaries with verdicts, a device's history, comparisons).
+import { AuthLimiter } from './auth.js';
 import type { MetricValue, Metrics, Report } from '../report.js';
 import { parseReport } from '../validate.js';
 import {
@@ -11,9 +12,39 @@ import type { DeviceRecord, Store, StoredReport } from './store.js';
 
 /** An error the client caused (or may know about): becomes `{error, message}` with this status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown) {
+  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown, readonly headers?: Record<string, string>) {
     super(message);
   }
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The path of the first __proto__, constructor or prototype key anywhere in a parsed value, or null.
+ * Such keys are harmless to JSON.parse but a trap for any code that later merges or indexes the object,
+ * so they are refused at the door. Iterative, so a deeply nested value cannot overflow the stack.
+ */
+export function prototypeKeyPath(value: unknown): string | null {
+  const stack: [unknown, string][] = [[value, '']];
+  while (stack.length > 0) {
+    const [node, path] = stack.pop() as [unknown, string];
+    if (node === null || typeof node !== 'object') continue;
+    if (Array.isArray(node)) {
+      node.forEach((item, i) => stack.push([item, `${path}/${i}`]));
+      continue;
+    }
+    for (const key of Object.keys(node)) {
+      const at = `${path}/${key}`;
+      if (PROTOTYPE_KEYS.has(key)) return at;
+      stack.push([(node as Record<string, unknown>)[key], at]);
+    }
+  }
+  return null;
+}
+
+/** 429 for an address that sent too many wrong tokens. */
+export function tooManyFailures(retryAfter: number): HttpError {
+  return new HttpError(429, 'too_many_requests', `too many failed sign-ins from this address; try again in ${retryAfter} s`, undefined, { 'retry-after': String(retryAfter) });
 }
 
 export interface DashboardSettings {
@@ -90,6 +121,8 @@ export function summarise(verdict: VerdictView): VerdictSummary {
 export class Dashboard {
   /** Reports never change once stored, so their parsed form and verdicts can be kept by id. */
   private readonly cache = new Map<string, { report: Report; verdicts: VerdictView[] }>();
+  /** Wrong tokens per client address (API, pages and the sign-in form). */
+  readonly authLimiter = new AuthLimiter();
 
   constructor(readonly settings: DashboardSettings) {}
 
@@ -105,6 +138,8 @@ export class Dashboard {
       if (first.startsWith('not JSON')) throw new HttpError(400, 'invalid_json', first);
       throw new HttpError(400, 'invalid_report', `not a valid edgeprobe.report/v1 report: ${check.errors.join('; ')}`, { errors: check.errors });
     }
+    const forbidden = prototypeKeyPath(check.report);
+    if (forbidden !== null) throw new HttpError(400, 'invalid_report', `the report carries the key ${forbidden}; __proto__, constructor and prototype keys are refused anywhere in a report`);
     // A verdict a renderer embedded in the file is dropped: the dashboard judges the facts itself, so the
     // same report uploaded from `run --upload` or from a `--format json` file is one report.
     const { verdict: _embedded, ...facts } = check.report as Report & { verdict?: unknown };
