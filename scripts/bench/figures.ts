@@ -35,7 +35,7 @@ const NODE = process.execPath;
 
 /** The POSIX-sh probe, run with Debian's dash as /bin/sh. */
 export function shProbePath(): string | null {
-  const path = join(repoRoot(), 'probes', 'assets', 'edgeprobe-probe.sh');
+  const path = join(repoRoot(), 'dist', 'edgeprobe-probe.sh');
   return existsSync(path) ? path : null;
 }
 
@@ -114,7 +114,7 @@ export async function quickProbeFigures(options: BenchOptions): Promise<Figure[]
       {
         id: 'sh_probe_wall', title: 'sh probe wall time', value: shWall, unit: 'ms',
         reference: 'Ansible fact gathering (above)', referenceValue: ansibleWall, ratio: shWall / ansibleWall, target: '—', met: null,
-        note: `\`sh probes/assets/edgeprobe-probe.sh --quick\` with Debian's dash; median of ${options.runs} runs alternating with the others`,
+        note: `\`sh dist/edgeprobe-probe.sh --quick\` (the assembled probe with its Python helpers, as \`edgeprobe ssh\` sends it) with Debian's dash; median of ${options.runs} runs alternating with the others`,
         samples: { shMs: shSamples.map((s) => round(s.wallMs)) },
       },
       {
