@@ -62,7 +62,10 @@ test('the machine\'s python3 is found and inspected; its version and bitness are
 });
 
 test('Debian\'s /usr/bin/python3 reports Debian\'s Django, Channels, daphne and uvicorn, and is the best interpreter for Channels', async () => {
-  const skip = requireComponent(executable(DEBIAN_PYTHON) && executable('/usr/bin/daphne'), 'Debian python3 with python3-django-channels and python3-daphne', 'scripts/install-test-deps.sh');
+  // Debian's python3-daphne ships the module; the /usr/bin/daphne script is in a separate package.
+  const debianStack = executable(DEBIAN_PYTHON)
+    && spawnSync(DEBIAN_PYTHON, ['-c', 'import django, channels, daphne, uvicorn, channels_redis'], { timeout: 20_000 }).status === 0;
+  const skip = requireComponent(debianStack, 'Debian python3 with python3-django-channels, python3-daphne, python3-uvicorn and python3-channels-redis', 'scripts/install-test-deps.sh');
   if (skip) return;
   const { envelope } = await runProbe(pythonProbe, { python: DEBIAN_PYTHON });
   const entry = entryFor(envelope.details, DEBIAN_PYTHON) as PythonInterpreterOk | undefined;
