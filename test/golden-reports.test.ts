@@ -1,5 +1,5 @@
 // Golden reports: every recorded device tree, probed through the real CLI, must give exactly the committed
-// report and verdict (times, ids and the checkout's path masked). A change that moves code must not move a
+// report and verdict (durations, the report's id and time, and the checkout's path masked). A change that moves code must not move a
 // single metric; a change that means to alter a figure regenerates the goldens and says why in its commit:
 //   EDGEPROBE_UPDATE_GOLDENS=1 EDGEPROBE_TEST_FILTER=golden npm test
 import { test } from 'node:test';
@@ -24,10 +24,12 @@ function maskVolatile(value: unknown, root: string): unknown {
   return masked;
 }
 
-const VOLATILE_KEYS = new Set(['id', 'createdAt', 'durationMs']);
+const VOLATILE_KEYS = new Set(['durationMs']);
 
 function maskReport(report: Record<string, unknown>, root: string): unknown {
   const masked = maskVolatile(report, root) as Record<string, unknown>;
+  masked['id'] = '<masked>';
+  masked['createdAt'] = '<masked>';
   masked['agent'] = { ...(masked['agent'] as object), version: '<masked>', node: '<masked>' };
   return masked;
 }
