@@ -30,6 +30,8 @@ function maskReport(report: Record<string, unknown>, root: string): unknown {
   const masked = maskVolatile(report, root) as Record<string, unknown>;
   masked['id'] = '<masked>';
   masked['createdAt'] = '<masked>';
+  const verdict = masked['verdict'] as { subject?: Record<string, unknown> } | undefined;
+  if (verdict?.subject && 'id' in verdict.subject) verdict.subject['id'] = '<masked>';
   masked['agent'] = { ...(masked['agent'] as object), version: '<masked>', node: '<masked>' };
   return masked;
 }
