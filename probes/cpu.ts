@@ -1,12 +1,12 @@
 // cpu: architecture, cores, what the cgroup really allows, clocks, Raspberry Pi throttling, and a short benchmark.
 import { machine } from 'node:os';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import { loadSystemInformation } from '../src/sysinfo.js';
-import { findCgroup, readUpwards } from '../src/cgroups.js';
-import { runCpuBenchmark } from '../src/cpu-benchmark.js';
-import { minOrNull, parseCfsQuota, parseCpuMax } from '../src/parsers/cgroup.js';
-import { archFromCpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from '../src/parsers/cpuinfo.js';
-import type { Metrics } from '../src/report.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { loadSystemInformation } from './lib/sysinfo.js';
+import { findCgroup, readUpwards } from './lib/cgroups.js';
+import { runCpuBenchmark } from './lib/cpu-benchmark.js';
+import { minOrNull, parseCfsQuota, parseCpuMax } from './lib/parsers/cgroup.js';
+import { archFromCpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
+import type { Metrics } from '../src/report/types.js';
 
 /** Raspberry Pi firmware get_throttled bits (documented with `vcgencmd get_throttled`). */
 export function decodeThrottled(value: number): { now: boolean; sinceBoot: boolean; undervoltageSinceBoot: boolean; flags: string[] } {

@@ -8,11 +8,11 @@ import { access, open, realpath, rm } from 'node:fs/promises';
 import * as fsPromises from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { readLink } from '../src/executables.js';
-import { parseMountinfo } from '../src/parsers/cgroup.js';
-import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from '../src/parsers/disk.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import type { Metrics } from '../src/report.js';
+import { readLink } from './lib/executables.js';
+import { parseMountinfo } from './lib/parsers/cgroup.js';
+import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from './lib/parsers/disk.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import type { Metrics } from '../src/report/types.js';
 
 /** Below this much free space the write test is skipped: it must never be what fills a disk. */
 export const MIN_FREE_FOR_TEST_BYTES = 512 * 1024 * 1024;

@@ -1,11 +1,11 @@
 // host: which board, which OS, which kernel, and whether we are inside a container.
 import { release } from 'node:os';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import { loadSystemInformation } from '../src/sysinfo.js';
-import { parseCpuinfo, trailerValue } from '../src/parsers/cpuinfo.js';
-import { parseOsRelease } from '../src/parsers/os-release.js';
-import { decodePiRevision } from '../src/parsers/pi-revision.js';
-import type { Metrics } from '../src/report.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { loadSystemInformation } from './lib/sysinfo.js';
+import { parseCpuinfo, trailerValue } from './lib/parsers/cpuinfo.js';
+import { parseOsRelease } from './lib/parsers/os-release.js';
+import { decodePiRevision } from './lib/parsers/pi-revision.js';
+import type { Metrics } from '../src/report/types.js';
 
 // DMI strings that vendors leave unfilled; they name nothing.
 const DMI_PLACEHOLDERS = /^(to be filled by o\.?e\.?m\.?|system product name|default string|not applicable|none|not specified|0+|x+)$/i;

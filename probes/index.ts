@@ -1,5 +1,5 @@
 // Every probe the agent runs, in report order. One probe per file in this folder.
-import type { ProbeDefinition } from '../src/probe.js';
+import type { ProbeDefinition } from '../src/engine/probe.js';
 import { cpuProbe } from './cpu.js';
 import { diskProbe } from './disk.js';
 import { hostProbe } from './host.js';

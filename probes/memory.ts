@@ -1,10 +1,10 @@
 // memory: what the host has, and what this process's cgroup really lets it use.
 // Inside a container /proc/meminfo shows the host; the cgroup limit is the number that matters.
-import type { ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import { findCgroup, readUpwards } from '../src/cgroups.js';
-import { minOrNull, parseFlatKeyed, parseMemoryLimit } from '../src/parsers/cgroup.js';
-import { estimateMemAvailable, parseMeminfo, parseZoneinfoLowWatermarkPages } from '../src/parsers/meminfo.js';
-import type { Metrics } from '../src/report.js';
+import type { ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { findCgroup, readUpwards } from './lib/cgroups.js';
+import { minOrNull, parseFlatKeyed, parseMemoryLimit } from './lib/parsers/cgroup.js';
+import { estimateMemAvailable, parseMeminfo, parseZoneinfoLowWatermarkPages } from './lib/parsers/meminfo.js';
+import type { Metrics } from '../src/report/types.js';
 
 const PAGE_SIZE = 4096;
 

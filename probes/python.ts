@@ -18,12 +18,12 @@
 import { homedir } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../src/django-support.js';
-import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from '../src/executables.js';
-import { readPackageFile } from '../src/package-files.js';
-import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from '../src/parsers/python-inspect.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../src/probe.js';
-import type { Metrics } from '../src/report.js';
+import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../src/facts/django-support.js';
+import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from './lib/executables.js';
+import { readPackageFile } from '../src/platform/package-files.js';
+import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from './lib/parsers/python-inspect.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../src/engine/probe.js';
+import type { Metrics } from '../src/report/types.js';
 
 export const DEFAULT_PYTHON_TIMEOUT_S = 15;
 /** Interpreters inspected at the same time (each is one short process). */

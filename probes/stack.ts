@@ -6,15 +6,15 @@
 // the port and unix socket of /etc/redis/redis.conf (read under --root), the default 127.0.0.1:6379, and
 // --redis-url if given. Each is asked PING and INFO server over one short connection; a server that wants
 // a password still counts as running (its version is then taken from the redis-server binary).
-import { findExecutable, listProcesses, NO_PROGRAM_DIRS, programsVisible, processNamed, socketInodes, versionLine, type ProcessInfo } from '../src/executables.js';
-import { parseProcNetTcp, reachableFromLoopback, type ListeningSocket } from '../src/parsers/proc.js';
-import { describeRedisTarget, parseRedisConf, parseRedisServerVersion, parseRedisTarget, type RedisTarget } from '../src/parsers/redis.js';
+import { findExecutable, listProcesses, NO_PROGRAM_DIRS, programsVisible, processNamed, socketInodes, versionLine, type ProcessInfo } from './lib/executables.js';
+import { parseProcNetTcp, reachableFromLoopback, type ListeningSocket } from './lib/parsers/proc.js';
+import { describeRedisTarget, parseRedisConf, parseRedisServerVersion, parseRedisTarget, type RedisTarget } from './lib/parsers/redis.js';
 import {
   parseApacheVersion, parseCaddyVersion, parseLighttpdVersion, parseMemcachedVersion, parseNginxVersion, parsePgIsReady, parsePostgresVersion,
-} from '../src/parsers/stack.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import { askRedis, type RedisAnswer } from '../src/redis-client.js';
-import type { Metrics } from '../src/report.js';
+} from './lib/parsers/stack.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { askRedis, type RedisAnswer } from './lib/redis-client.js';
+import type { Metrics } from '../src/report/types.js';
 
 const REDIS_TIMEOUT_MS = 2_000;
 export const DEPLOYMENT_PORTS = [80, 443, 8000] as const;

@@ -6,19 +6,19 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus as osCpus } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { readPackageFile } from '../src/package-files.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import type { Metrics, ProbeEnvelope } from '../src/report.js';
-import { parseMeminfo } from '../src/parsers/meminfo.js';
+import { readPackageFile } from '../src/platform/package-files.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import type { Metrics, ProbeEnvelope } from '../src/report/types.js';
+import { parseMeminfo } from './lib/parsers/meminfo.js';
 import {
   identify, idlePhase, latencyPhase, sustainedPhase, throughputPhase,
   type IdleResult, type Identity, type LatencyResult, type SustainedResult, type ThroughputResult,
-} from '../src/streaming/driver.js';
+} from './lib/streaming/driver.js';
 import {
   ASGI_SERVERS, DEFAULT_DURATION_S, DEFAULT_STREAM_MBIT, STREAMING_TIERS, judgeValidity, parseProcStatCpu, phaseSchedule, planLoad,
   redisForChannels, type AsgiServer, type LoadPlan, type PhaseSchedule, type StreamingTier, type ValiditySnapshot,
-} from '../src/streaming/plan.js';
-import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from '../src/streaming/servers.js';
+} from './lib/streaming/plan.js';
+import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
 
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/0';

@@ -8,14 +8,14 @@ import { randomBytes } from 'node:crypto';
 import { unlinkSync, writeFileSync } from 'node:fs';
 import { userInfo } from 'node:os';
 import { dirname, resolve } from 'node:path';
-import { findExecutable, listProcesses, NO_PROGRAM_DIRS, processNamed, programsVisible, readLink, type ProcessInfo } from '../src/executables.js';
+import { findExecutable, listProcesses, NO_PROGRAM_DIRS, processNamed, programsVisible, readLink, type ProcessInfo } from './lib/executables.js';
 import {
   classifyInit, globToRegExp, parseSupervisorctlPid, parseSystemdVersion, parseSystemState, SUPERVISORD_DEFAULT_CONFIGS,
   supervisordConfigArg, supervisordIncludes, type InitKind,
-} from '../src/parsers/supervision.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/probe.js';
-import { registerCleanup } from '../src/process.js';
-import type { Metrics } from '../src/report.js';
+} from './lib/parsers/supervision.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { registerCleanup } from '../src/platform/process.js';
+import type { Metrics } from '../src/report/types.js';
 import { detectContainer } from './host.js';
 
 const CMD_TIMEOUT_MS = 8_000;

@@ -5,8 +5,8 @@
 //   npm run bench -- --runs 3 --only quick,cpu
 //   npm run bench -- --write docs/bench.md    also write the table, the JSON and the command to a file
 import { cpus, loadavg, totalmem } from 'node:os';
-import { writeFileAtomic } from '../src/fs-atomic.js';
-import { cleanupAll } from '../src/process.js';
+import { writeFileAtomic } from '../src/platform/fs-atomic.js';
+import { cleanupAll } from '../src/platform/process.js';
 import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { haveGnuTime } from './bench/measure.js';

@@ -29,7 +29,7 @@ function copyAssets(from, to, pattern) {
 }
 copyAssets(join(root, 'src'), join(root, 'dist', 'src'), /\.(json|py|sh|css|js)$/);
 
-// Everything under these folders travels inside the agent (see src/package-files.ts).
+// Everything under these folders travels inside the agent (see src/platform/package-files.ts).
 const BUNDLED_DIRS = ['probes/assets', 'targets'];
 function collectFiles(relativeDir, into) {
   const dir = join(root, relativeDir);
@@ -55,7 +55,7 @@ const NODE18_SCRIPT = { bundle: true, platform: 'node', format: 'cjs', target: '
 const NODE_ECHO_SERVER = 'dist/streaming/node-echo-server.cjs';
 const echoServer = await build({
   ...NODE18_SCRIPT,
-  entryPoints: [join(root, 'src', 'streaming', 'node-echo-server.ts')],
+  entryPoints: [join(root, 'probes', 'lib', 'streaming', 'node-echo-server.ts')],
   write: false,
   logLevel: 'warning',
 });
@@ -71,7 +71,7 @@ for (const dir of ['src', 'probes', 'test', 'scripts', 'targets']) {
 }
 
 await build({
-  entryPoints: [join(root, 'src', 'agent.ts')],
+  entryPoints: [join(root, 'src', 'cli', 'agent.ts')],
   outfile: join(root, 'dist', 'edgeprobe-agent.js'),
   ...NODE18_SCRIPT,
   banner: { js: `#!/usr/bin/env node\n// edgeprobe agent ${pkg.version}: one file, no dependencies beside it. Run: node edgeprobe-agent.js run --help` },
@@ -79,15 +79,15 @@ await build({
     EDGEPROBE_BUNDLED_VERSION: JSON.stringify(pkg.version),
     EDGEPROBE_BUNDLED_FILES: JSON.stringify(bundledFiles),
   },
-  // The agent uploads through Node's built-in fetch (src/undici-agent-shim.ts) instead of bundling undici.
-  alias: { undici: join(root, 'src', 'undici-agent-shim.ts') },
-  // Only needed off Linux (src/sysinfo.ts); devices read /proc and /sys directly.
+  // The agent uploads through Node's built-in fetch (src/remote/undici-agent-shim.ts) instead of bundling undici.
+  alias: { undici: join(root, 'src', 'remote', 'undici-agent-shim.ts') },
+  // Only needed off Linux (probes/lib/sysinfo.ts); devices read /proc and /sys directly.
   external: ['systeminformation'],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
 
-// The POSIX-sh probe with the helpers it carries (src/remote/ssh.ts shProbePayload): one file to run by hand
+// The POSIX-sh probe with the helpers it carries (probes/posix-sh/assemble.ts): one file to run by hand
 // (`ssh pi@zero sh -s < dist/edgeprobe-probe.sh`) or from scripts/edgeprobe-playbook.yml.
-const { shProbePayload } = await import(pathToFileURL(join(root, 'dist', 'src', 'remote', 'ssh.js')).href);
+const { shProbePayload } = await import(pathToFileURL(join(root, 'dist', 'probes', 'posix-sh', 'assemble.js')).href);
 writeFileSync(join(root, 'dist', 'edgeprobe-probe.sh'), shProbePayload());

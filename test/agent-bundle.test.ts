@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateReport } from '../src/validate.js';
+import { validateReport } from '../src/report/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';

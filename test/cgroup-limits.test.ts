@@ -1,7 +1,7 @@
 // The real agent inside real cgroup v1 limits, set here as root: the report must carry the limits, not the host.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { validateReport } from '../src/validate.js';
+import { validateReport } from '../src/report/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';

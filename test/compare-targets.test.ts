@@ -1,9 +1,9 @@
 // `compare` (reports and hardware ids mixed, three formats, differences marked) and `targets`, from the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Comparison } from '../src/compare.js';
-import { listHardware } from '../src/hardware.js';
-import { listProfileNames, loadProfile } from '../src/profiles.js';
+import type { Comparison } from '../src/judge/compare.js';
+import { listHardware } from '../src/judge/spec-sheets.js';
+import { listProfileNames, loadProfile } from '../src/judge/profiles.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';

@@ -1,7 +1,7 @@
 // The failed-sign-in limiter on its own: per address, a fixed window from the first failure, bounded memory.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { AuthLimiter } from '../src/dashboard/auth.js';
+import { AuthLimiter } from '../src/dashboard/http/auth.js';
 
 test('an address is blocked after maxFailures within the window, until the window ends; others are not', () => {
   const limiter = new AuthLimiter(3, 60_000);

@@ -1,10 +1,10 @@
 // The dashboard's pure parts: escaping, device ids, report digests, chart series, sizes.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { html, raw } from '../src/dashboard/html.js';
+import { html, raw } from '../src/dashboard/http/html.js';
 import { canonicalJson, deviceIdFor, reportDigest, seriesOf, valuesDiffer } from '../src/dashboard/model.js';
-import { parseByteSize } from '../src/dashboard/serve.js';
-import { renderChart } from '../src/dashboard/pages.js';
+import { parseByteSize } from '../src/dashboard/launch.js';
+import { renderChart } from '../src/dashboard/http/pages.js';
 import { CHARTS } from '../src/dashboard/model.js';
 
 test('html escapes every interpolated value, arrays included, and only trusted markup passes raw', () => {

@@ -8,9 +8,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
-import { generateToken } from '../src/dashboard/auth.js';
+import { generateToken } from '../src/dashboard/http/auth.js';
 import { deviceIdFor, reportDigest } from '../src/dashboard/model.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store } from '../src/dashboard/store.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store } from '../src/dashboard/store/store.js';
 import { requireComponent } from './helpers/env.js';
 import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
 

@@ -7,7 +7,7 @@ import { diskProbe } from '../probes/disk.js';
 import { pythonProbe } from '../probes/python.js';
 import { stackProbe } from '../probes/stack.js';
 import { supervisionProbe } from '../probes/supervision.js';
-import { metricSpec } from '../src/catalogue.js';
+import { metricSpec } from '../src/report/metrics.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 test('every metric of the four probes is in the catalogue, in its own section, and in README', () => {

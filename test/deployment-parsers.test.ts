@@ -1,20 +1,20 @@
 // Pure parsers behind the python, supervision, stack and disk probes, on recorded outputs.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareVersions, maxDjangoFor } from '../src/django-support.js';
-import { parseMountinfo } from '../src/parsers/cgroup.js';
-import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from '../src/parsers/disk.js';
-import { parseCmdline, parseProcNetTcp, parseProcStatus, reachableFromLoopback } from '../src/parsers/proc.js';
-import { parseInspection } from '../src/parsers/python-inspect.js';
+import { compareVersions, maxDjangoFor } from '../src/facts/django-support.js';
+import { parseMountinfo } from '../probes/lib/parsers/cgroup.js';
+import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from '../probes/lib/parsers/disk.js';
+import { parseCmdline, parseProcNetTcp, parseProcStatus, reachableFromLoopback } from '../probes/lib/parsers/proc.js';
+import { parseInspection } from '../probes/lib/parsers/python-inspect.js';
 import {
   describeRedisTarget, encodeRespCommand, parseRedisConf, parseRedisInfo, parseRedisServerVersion, parseRedisTarget, parseRespReply,
-} from '../src/parsers/redis.js';
+} from '../probes/lib/parsers/redis.js';
 import {
   parseApacheVersion, parseCaddyVersion, parseLighttpdVersion, parseMemcachedVersion, parseNginxVersion, parsePgIsReady, parsePostgresVersion,
-} from '../src/parsers/stack.js';
+} from '../probes/lib/parsers/stack.js';
 import {
   classifyInit, globToRegExp, parseIni, parseSupervisorctlPid, parseSystemdVersion, parseSystemState, supervisordConfigArg, supervisordIncludes,
-} from '../src/parsers/supervision.js';
+} from '../probes/lib/parsers/supervision.js';
 
 test('Django support table: newest series per Python, LTS, and Pythons outside the table', () => {
   assert.deepEqual(maxDjangoFor('3.9.2'), { series: '4.2', lts: '4.2', reason: null }); // Raspberry Pi OS bullseye

@@ -2,10 +2,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_PROBES } from '../probes/index.js';
-import { runProbes } from '../src/runner.js';
-import { validateReport } from '../src/validate.js';
-import type { Metrics, Report } from '../src/report.js';
-import { unmeasuredReason } from '../src/report.js';
+import { runProbes } from '../src/engine/runner.js';
+import { validateReport } from '../src/report/validate.js';
+import type { Metrics, Report } from '../src/report/types.js';
+import { unmeasuredReason } from '../src/report/types.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 

@@ -2,11 +2,11 @@
 // against recorded devices, and a recorded Pi 3 B agreeing with its spec sheet on every hardware check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectedMemTotal, findHardware, hardwareAliases, isHardwareMetric, listHardware, loadHardware, SPEC_SHEET_METRICS } from '../src/hardware.js';
-import { loadAllProfiles, loadProfile } from '../src/profiles.js';
-import type { Report } from '../src/report.js';
-import { validateReport } from '../src/validate.js';
-import { judge, type OverallVerdict } from '../src/verdict.js';
+import { expectedMemTotal, findHardware, hardwareAliases, isHardwareMetric, listHardware, loadHardware, SPEC_SHEET_METRICS } from '../src/judge/spec-sheets.js';
+import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
+import type { Report } from '../src/report/types.js';
+import { validateReport } from '../src/report/validate.js';
+import { judge, type OverallVerdict } from '../src/judge/verdict.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/reports.js';
 

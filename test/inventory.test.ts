@@ -4,11 +4,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { execCommand, makeTempDir, removeTemp } from '../src/process.js';
+import { execCommand, makeTempDir, removeTemp } from '../src/platform/process.js';
 import {
   detectInventoryFormat, expandHostPattern, splitWords, InventoryError, parseHostList, parseInventory, parseTargetSpec, selectTargets, type Target,
 } from '../src/remote/inventory.js';
-import { sshArgs, remoteCommand, shellQuote } from '../src/remote/ssh.js';
+import { sshArgs, remoteCommand } from '../src/remote/ssh.js';
+import { shellQuote } from '../src/platform/shell-quote.js';
 import { runCli } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 

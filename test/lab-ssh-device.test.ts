@@ -4,8 +4,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { execCommand } from '../src/process.js';
-import { validateReport } from '../src/validate.js';
+import { execCommand } from '../src/platform/process.js';
+import { validateReport } from '../src/report/validate.js';
 import { PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
 import { startSshDevice, type SshDevice } from '../scripts/lab/ssh-device.js';
 import { ensureUserlands, repoRoot, type LabArch, type Userland } from '../scripts/lab/userland.js';

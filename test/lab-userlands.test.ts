@@ -4,7 +4,7 @@
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { validateReport } from '../src/validate.js';
+import { validateReport } from '../src/report/validate.js';
 import { PI_PROFILES, type Limits } from '../scripts/lab/cgroup-limits.js';
 import { ensureUserlands, runAgentInUserland, runInUserland, type LabArch, type Userland } from '../scripts/lab/userland.js';
 import { executable, requireComponent } from './helpers/env.js';

@@ -1,10 +1,10 @@
 // Pure parsers of the core probes, on inputs recorded from real devices and kernels.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { decodePiRevision } from '../src/parsers/pi-revision.js';
-import { archFromCpuinfo, countCpuList, parseCpuinfo } from '../src/parsers/cpuinfo.js';
-import { locateCgroup, parseCfsQuota, parseCpuMax, parseMemoryLimit, parseMountinfo, parseProcCgroup } from '../src/parsers/cgroup.js';
-import { parseMeminfo } from '../src/parsers/meminfo.js';
+import { decodePiRevision } from '../probes/lib/parsers/pi-revision.js';
+import { archFromCpuinfo, countCpuList, parseCpuinfo } from '../probes/lib/parsers/cpuinfo.js';
+import { locateCgroup, parseCfsQuota, parseCpuMax, parseMemoryLimit, parseMountinfo, parseProcCgroup } from '../probes/lib/parsers/cgroup.js';
+import { parseMeminfo } from '../probes/lib/parsers/meminfo.js';
 import { decodeThrottled, parseThrottledText } from '../probes/cpu.js';
 import { zramSwapBytes } from '../probes/memory.js';
 

@@ -2,10 +2,10 @@
 // naming the file and the key, from the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METRIC_CATALOGUE, metricSpec } from '../src/catalogue.js';
-import { DEFAULT_PROFILE, listProfileNames, loadAllProfiles, loadProfile, parseAllowances } from '../src/profiles.js';
-import { UsageError } from '../src/cli-kit.js';
-import { INFORMATIONAL_METRICS } from '../src/verdict.js';
+import { METRIC_CATALOGUE, metricSpec } from '../src/report/metrics.js';
+import { DEFAULT_PROFILE, listProfileNames, loadAllProfiles, loadProfile, parseAllowances } from '../src/judge/profiles.js';
+import { UsageError } from '../src/cli/kit.js';
+import { INFORMATIONAL_METRICS } from '../src/judge/verdict.js';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/reports.js';

@@ -8,7 +8,7 @@ import { realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pythonProbe, type PythonInterpreterDetail, type PythonInterpreterOk } from '../probes/python.js';
-import { maxDjangoFor } from '../src/django-support.js';
+import { maxDjangoFor } from '../src/facts/django-support.js';
 import { AGENT_BUNDLE, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { processesMentioning, runProbe, unmeasured } from './helpers/probe-run.js';

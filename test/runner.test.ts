@@ -3,9 +3,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_PROBES } from '../probes/index.js';
-import type { ProbeDefinition } from '../src/probe.js';
-import { runProbes } from '../src/runner.js';
-import { validateReport } from '../src/validate.js';
+import type { ProbeDefinition } from '../src/engine/probe.js';
+import { runProbes } from '../src/engine/runner.js';
+import { validateReport } from '../src/report/validate.js';
 import { jsonOf, runCli } from './helpers/cli.js';
 import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
 

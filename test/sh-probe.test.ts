@@ -1,16 +1,16 @@
-// The POSIX-sh probe (probes/assets/edgeprobe-probe.sh) under dash and under busybox ash, on every recorded
+// The POSIX-sh probe (probes/posix-sh/edgeprobe-probe.sh) under dash and under busybox ash, on every recorded
 // device tree and on this machine: its report validates against edgeprobe.report/v1, and its host, memory
 // and cpu metrics are the Node agent's, figure for figure (same cgroup logic: mountinfo root, ancestors, v1, v2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseReport } from '../src/validate.js';
-import type { Report } from '../src/report.js';
-import { METRIC_CATALOGUE } from '../src/catalogue.js';
-import { execCommand } from '../src/process.js';
-import { shProbePayload } from '../src/remote/ssh.js';
-import { VERSION } from '../src/version.js';
+import { parseReport } from '../src/report/validate.js';
+import type { Report } from '../src/report/types.js';
+import { METRIC_CATALOGUE } from '../src/report/metrics.js';
+import { execCommand } from '../src/platform/process.js';
+import { shProbePayload } from '../probes/posix-sh/assemble.js';
+import { VERSION } from '../src/platform/version.js';
 import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 
 const PROBE = join(REPO_ROOT, 'probes', 'assets', 'edgeprobe-probe.sh');

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { Report } from '../src/report.js';
+import type { Report } from '../src/report/types.js';
 import { CLI, runScript } from './helpers/cli.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 import { DEBIAN_PYTHON } from './helpers/streaming.js';

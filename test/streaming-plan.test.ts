@@ -4,11 +4,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { streamingProbe } from '../probes/streaming.js';
-import { metricSpec } from '../src/catalogue.js';
+import { metricSpec } from '../src/report/metrics.js';
 import {
   judgeValidity, parseProcStatCpu, phaseSchedule, planLoad, redisForChannels, type ValiditySnapshot,
-} from '../src/streaming/plan.js';
-import { percentile, rfc3550Jitter, summariseSustained } from '../src/streaming/stats.js';
+} from '../probes/lib/streaming/plan.js';
+import { percentile, rfc3550Jitter, summariseSustained } from '../probes/lib/streaming/stats.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const MiB = 1024 * 1024;

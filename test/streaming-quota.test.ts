@@ -4,8 +4,8 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { Report } from '../src/report.js';
-import { percentile } from '../src/streaming/stats.js';
+import type { Report } from '../src/report/types.js';
+import { percentile } from '../probes/lib/streaming/stats.js';
 import { CLI, runScript } from './helpers/cli.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';

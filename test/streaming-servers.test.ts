@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { readPackageFile } from '../src/package-files.js';
-import { identify } from '../src/streaming/driver.js';
-import { processRss, startServer, type RunningServer } from '../src/streaming/servers.js';
+import { readPackageFile } from '../src/platform/package-files.js';
+import { identify } from '../probes/lib/streaming/driver.js';
+import { processRss, startServer, type RunningServer } from '../probes/lib/streaming/servers.js';
 import { DEBIAN_PYTHON } from './helpers/streaming.js';
 
 const signal = new AbortController().signal;

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { spawn } from 'node:child_process';
-import type { Report } from '../src/report.js';
+import type { Report } from '../src/report/types.js';
 import { AGENT_BUNDLE, runCli, runScript } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { startRedis } from './helpers/services.js';

@@ -6,13 +6,13 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Report } from '../src/report.js';
+import type { Report } from '../src/report/types.js';
 import { styleFor } from '../src/render/style.js';
 import { renderVerdictText } from '../src/render/verdict-text.js';
-import { validateReport } from '../src/validate.js';
-import { judge, type Verdict } from '../src/verdict.js';
-import { loadProfile } from '../src/profiles.js';
-import { loadHardware as loadHardwareId } from '../src/hardware.js';
+import { validateReport } from '../src/report/validate.js';
+import { judge, type Verdict } from '../src/judge/verdict.js';
+import { loadProfile } from '../src/judge/profiles.js';
+import { loadHardware as loadHardwareId } from '../src/judge/spec-sheets.js';
 import { CLI, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 

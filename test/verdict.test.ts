@@ -2,10 +2,10 @@
 // --allow combine; the operators; exit codes.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { loadHardware } from '../src/hardware.js';
-import { loadAllProfiles, loadProfile } from '../src/profiles.js';
-import type { Metrics } from '../src/report.js';
-import { judge, satisfies, verdictExitCode, worstExitCode, type JudgeSubject } from '../src/verdict.js';
+import { loadHardware } from '../src/judge/spec-sheets.js';
+import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
+import type { Metrics } from '../src/report/types.js';
+import { judge, satisfies, verdictExitCode, worstExitCode, type JudgeSubject } from '../src/judge/verdict.js';
 import { HEALTHY_SOFTWARE, recordedReport, withMetrics } from './helpers/reports.js';
 
 function subject(metrics: Metrics): JudgeSubject {

@@ -4,7 +4,7 @@
 // python3), so the figure compares the tools, not the emulator.
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { makeTempDir, removeTemp } from '../../src/process.js';
+import { makeTempDir, removeTemp } from '../../src/platform/process.js';
 import { startSshDevice, type SshDevice } from '../lab/ssh-device.js';
 import { repoRoot } from '../lab/userland.js';
 import type { BenchOptions, Figure } from './figures.js';

@@ -9,7 +9,7 @@
 import { PI_PROFILES, type Limits } from './cgroup-limits.js';
 import { startSshDevice } from './ssh-device.js';
 import { ensureUserlands, LAB_ARCHES, runAgentInUserland, runInUserland, type LabArch, type RunResult } from './userland.js';
-import { cleanupAll } from '../../src/process.js';
+import { cleanupAll } from '../../src/platform/process.js';
 
 class LabUsageError extends Error {}
 

@@ -6,7 +6,7 @@ import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
-import { execCommand, makeTempDir, removeTemp, stopChild, trackChild } from '../../src/process.js';
+import { execCommand, makeTempDir, removeTemp, stopChild, trackChild } from '../../src/platform/process.js';
 import { LimitGroup, type Limits } from './cgroup-limits.js';
 import { LAB_ENTER_SCRIPT, type Userland } from './userland.js';
 

@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execCommand, type ExecResult } from '../../src/process.js';
+import { execCommand, type ExecResult } from '../../src/platform/process.js';
 import { LimitGroup, type Limits } from './cgroup-limits.js';
 
 export type LabArch = 'arm64' | 'armhf' | 'armel';

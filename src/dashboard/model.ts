@@ -1,8 +1,8 @@
 // What the dashboard derives from a report: which device it belongs to, its canonical form and digest,
 // the series its charts draw, and side-by-side comparisons.
 import { createHash } from 'node:crypto';
-import { METRIC_CATALOGUE } from '../catalogue.js';
-import type { MetricValue, Metrics, Report } from '../report.js';
+import { METRIC_CATALOGUE } from '../report/metrics.js';
+import type { MetricValue, Metrics, Report } from '../report/types.js';
 
 /** A device is named by the report's label, else its hostname. */
 export function deviceName(report: Report): string {

@@ -1,14 +1,14 @@
 // The dashboard's behaviour, independent of HTTP: accepting reports, and what the API and pages show
 // (device summaries with verdicts, a device's history, comparisons).
-import { AuthLimiter } from './auth.js';
-import type { MetricValue, Metrics, Report } from '../report.js';
-import { parseReport } from '../validate.js';
+import { AuthLimiter } from './http/auth.js';
+import type { MetricValue, Metrics, Report } from '../report/types.js';
+import { parseReport } from '../report/validate.js';
 import {
   compareSections, defaultProfile, findHardware, judgeAll, judgeHardware, judgeReport, listHardware, listProfiles,
   type CompareSection, type CompareSubjectInput, type HardwareView, type ProfileView, type VerdictView,
-} from './judge.js';
+} from './verdicts.js';
 import { deviceIdFor, deviceName, normaliseTime, orderMetricIds, reportDigest, valuesDiffer } from './model.js';
-import type { DeviceRecord, Store, StoredReport } from './store.js';
+import type { DeviceRecord, Store, StoredReport } from './store/store.js';
 
 /** An error the client caused (or may know about): becomes `{error, message}` with this status. */
 export class HttpError extends Error {

@@ -2,15 +2,15 @@
 // under --out (atomically), and a final table. One bad host never stops the others.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT } from '../cli-kit.js';
-import { formatBytes } from '../format.js';
-import { writeFileAtomic } from '../fs-atomic.js';
-import type { Report } from '../report.js';
+import { EXIT } from '../cli/kit.js';
+import { formatBytes } from '../report/display.js';
+import { writeFileAtomic } from '../platform/fs-atomic.js';
+import type { Report } from '../report/types.js';
 import type { Style } from '../render/style.js';
 import type { Target } from './inventory.js';
-import { judgeHostReport, worstExitCode, type HostJudgement, type JudgeSettings } from './judge.js';
+import { judgeHostReport, worstExitCode, type HostJudgement, type JudgeSettings } from './host-verdict.js';
 import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
-import { describeOutcome, sendOrSpool, type UploadOutcome } from '../upload.js';
+import { describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
 
 export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' | 'runArgs'> {
   /** Run options for every host; a --label is added per host unless given here. */

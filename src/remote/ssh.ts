@@ -5,13 +5,12 @@
 // never taken as a report: only what src/validate.ts accepts is.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { METRIC_CATALOGUE } from '../catalogue.js';
-import { DJANGO_PYTHON_SUPPORT } from '../django-support.js';
-import { packageRoot, readPackageFile } from '../package-files.js';
-import { stopChild, trackChild } from '../process.js';
-import type { Report } from '../report.js';
-import { parseReport } from '../validate.js';
-import { VERSION } from '../version.js';
+import { packageRoot } from '../platform/package-files.js';
+import { shellQuote } from '../platform/shell-quote.js';
+import { shProbePayload } from '../../probes/posix-sh/assemble.js';
+import { stopChild, trackChild } from '../platform/process.js';
+import type { Report } from '../report/types.js';
+import { parseReport } from '../report/validate.js';
 import type { Target } from './inventory.js';
 import { join } from 'node:path';
 
@@ -95,11 +94,6 @@ export const BOOTSTRAP = [
   'printf "\\nEDGEPROBE-EXIT %s\\n" "$rc"',
 ].join('\n');
 
-/** Quotes one word for the remote login shell (ssh hands the command line to it as one string). */
-export function shellQuote(word: string): string {
-  if (/^[A-Za-z0-9_@%+=:,./-]+$/.test(word)) return word;
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}
 
 export function remoteCommand(mode: AgentModeChoice, runArgs: readonly string[]): string {
   return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, ...runArgs].map(shellQuote).join(' ');
@@ -155,45 +149,6 @@ let agentBundleCache: string | undefined;
 export function agentBundle(): string {
   agentBundleCache ??= readFileSync(join(packageRoot(), 'dist', 'edgeprobe-agent.js'), 'utf8');
   return agentBundleCache;
-}
-
-/**
- * The POSIX-sh probe as streamed: the version, the catalogue's metric ids per probe (so that the report
- * covers every metric, null with a reason where the sh probe cannot measure it), then the probe itself.
- */
-export function shProbePayload(): string {
-  const byProbe = new Map<string, string[]>();
-  for (const spec of METRIC_CATALOGUE) {
-    const probe = spec.id.split('.')[0] ?? '';
-    byProbe.set(probe, [...(byProbe.get(probe) ?? []), spec.id]);
-  }
-  const lines = [`EDGEPROBE_VERSION=${shellQuote(VERSION)}`, `EDGEPROBE_PROBES=${shellQuote([...byProbe.keys()].join(' '))}`];
-  for (const [probe, ids] of byProbe) lines.push(`EDGEPROBE_METRICS_${probe}=${shellQuote(ids.join(' '))}`);
-  lines.push(`EDGEPROBE_DJANGO_SUPPORT=${shellQuote(JSON.stringify(DJANGO_PYTHON_SUPPORT))}`);
-  const python = shellAssignFile('EDGEPROBE_SH_PYTHON_SRC', readPackageFile('probes/assets/sh_python.py'))
-    + shellAssignFile('EDGEPROBE_INSPECT_PY', readPackageFile('probes/assets/inspect_python.py'));
-  return `${lines.join('\n')}\n${python}${shStreamingHelpers()}${readPackageFile('probes/assets/edgeprobe-probe.sh')}`;
-}
-
-const SERVER_ASSET = 'probes/assets/streaming/ws_echo_server.py';
-const CLIENT_ASSET = 'probes/assets/sh_ws_client.py';
-
-/** A shell assignment of a file's text through a quoted here-document (no expansion inside). */
-function shellAssignFile(variable: string, text: string): string {
-  const terminator = `__EDGEPROBE_${variable}_END__`;
-  if (text.includes(terminator)) throw new Error(`${variable}: the text contains its here-document terminator`);
-  return `${variable}=$(cat <<'${terminator}'\n${text}\n${terminator}\n)\n`;
-}
-
-/** The Python streaming tier's server and client, as variables for the sh probe, when this build has them. */
-function shStreamingHelpers(): string {
-  let server: string;
-  try {
-    server = readPackageFile(SERVER_ASSET);
-  } catch {
-    return '';
-  }
-  return shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) + shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET));
 }
 
 /** Cuts the agent's output out of the stream: after the mode line, up to the exit line. */

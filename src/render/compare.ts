@@ -1,6 +1,6 @@
 // A comparison as a table: text (rows that differ marked "≠" and, on a terminal, in colour) or Markdown
 // (differing rows' cells in bold). JSON is the Comparison object itself.
-import type { Comparison, CompareRow } from '../compare.js';
+import type { Comparison, CompareRow } from '../judge/compare.js';
 import { mdCell } from './markdown.js';
 import { plainStyle, type Style } from './style.js';
 import { colourStatus, colourVerdict } from './verdict-text.js';

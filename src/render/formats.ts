@@ -1,9 +1,9 @@
 // The output formats of `run` and `check`, in one place: text, json, junit, markdown, prometheus.
-import { specSheetMetrics, type HardwareEntry } from '../hardware.js';
-import { UsageError } from '../cli-kit.js';
-import { writeFileAtomic } from '../fs-atomic.js';
-import type { Report } from '../report.js';
-import type { Verdict } from '../verdict.js';
+import { specSheetMetrics, type HardwareEntry } from '../judge/spec-sheets.js';
+import { UsageError } from '../cli/kit.js';
+import { writeFileAtomic } from '../platform/fs-atomic.js';
+import type { Report } from '../report/types.js';
+import type { Verdict } from '../judge/verdict.js';
 import { renderJunit } from './junit.js';
 import { renderVerdictMarkdown } from './markdown.js';
 import { renderPrometheus, type PrometheusItem } from './prometheus.js';

@@ -5,7 +5,7 @@
 //   unknown on a check that could fail     -> <error> (the verdict is unknown: nothing could be judged)
 //   unknown on a warning-only check        -> <skipped>
 //   allowed with --allow, or not judged    -> <skipped> with the reason
-import type { CheckResult, Verdict } from '../verdict.js';
+import type { CheckResult, Verdict } from '../judge/verdict.js';
 
 // XML 1.0 allows tab, newline, carriage return and characters from U+0020 up (minus surrogates / U+FFFE-F).
 // eslint-disable-next-line no-control-regex

@@ -1,6 +1,6 @@
 // A verdict as Markdown: for a pull request comment, a wiki page or a CI job summary.
-import { formatBytes, formatCount } from '../format.js';
-import type { Verdict } from '../verdict.js';
+import { formatBytes, formatCount } from '../report/display.js';
+import type { Verdict } from '../judge/verdict.js';
 import { describeClients, describeWorkers } from './verdict-text.js';
 
 const ICON: Record<string, string> = { pass: '✅', warn: '⚠️', fail: '❌', unknown: '❔', allowed: '➖' };

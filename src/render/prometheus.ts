@@ -3,9 +3,9 @@
 // Units follow Prometheus conventions: milliseconds become seconds, MHz become hertz, names never end in the
 // suffixes reserved for histograms, summaries and counters (x_count -> xs); booleans are 0/1;
 // string metrics are labels of edgeprobe_info. Null metrics are left out (absent, never 0).
-import { METRIC_CATALOGUE } from '../catalogue.js';
-import type { Metrics } from '../report.js';
-import type { CheckStatus, OverallVerdict, Verdict } from '../verdict.js';
+import { METRIC_CATALOGUE } from '../report/metrics.js';
+import type { Metrics } from '../report/types.js';
+import type { CheckStatus, OverallVerdict, Verdict } from '../judge/verdict.js';
 
 export interface PrometheusItem {
   verdict: Verdict;

@@ -1,7 +1,7 @@
 // The report as a readable summary: grouped by probe, units for people, unknowns with their reason.
-import { formatMetric } from '../format.js';
-import { metricSpec } from '../catalogue.js';
-import { unmeasuredReason, type Report } from '../report.js';
+import { formatMetric } from '../report/display.js';
+import { metricSpec } from '../report/metrics.js';
+import { unmeasuredReason, type Report } from '../report/types.js';
 import { plainStyle, type Style } from './style.js';
 
 export function renderReportText(report: Report, style: Style = plainStyle()): string {

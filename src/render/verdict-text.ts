@@ -1,7 +1,7 @@
 // A verdict for people at a terminal: the answer first, then every check with its working, the capacity
 // estimate and the assumptions behind it. Colour only through the Style given (src/render/style.ts).
-import { formatBytes, formatCount } from '../format.js';
-import type { CapacityEstimate, CheckResult, CheckStatus, OverallVerdict, Verdict } from '../verdict.js';
+import { formatBytes, formatCount } from '../report/display.js';
+import type { CapacityEstimate, CheckResult, CheckStatus, OverallVerdict, Verdict } from '../judge/verdict.js';
 import { plainStyle, type Style } from './style.js';
 
 export function verdictWord(verdict: OverallVerdict): string {

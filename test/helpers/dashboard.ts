@@ -1,6 +1,6 @@
 // The real `edgeprobe serve` as a child process, for end-to-end tests.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { trackChild } from '../../src/process.js';
+import { trackChild } from '../../src/platform/process.js';
 import { CLI, REPO_ROOT, runCli } from './cli.js';
 import { stopProcess } from './services.js';
 

@@ -4,8 +4,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ALL_PROBES } from '../../probes/index.js';
-import type { Metrics, Report } from '../../src/report.js';
-import { runProbes } from '../../src/runner.js';
+import type { Metrics, Report } from '../../src/report/types.js';
+import { runProbes } from '../../src/engine/runner.js';
 import { fixtureRoot } from './cli.js';
 
 export async function recordedReport(board: string): Promise<Report> {

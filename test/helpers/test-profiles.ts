@@ -2,7 +2,7 @@
 // device passes ("lenient") or none does ("tight"), so exit codes do not depend on the machine running the tests.
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadProfile } from '../../src/profiles.js';
+import { loadProfile } from '../../src/judge/profiles.js';
 
 export function writeTestProfiles(dir: string): { lenient: string; tight: string } {
   const inherited = loadProfile('django-channels').checks.map((c) => c.id);

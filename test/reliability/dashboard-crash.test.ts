@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { openStore } from '../../src/dashboard/store.js';
+import { openStore } from '../../src/dashboard/store/store.js';
 import { runCli } from '../helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { openStore } from '../../src/dashboard/store.js';
+import { openStore } from '../../src/dashboard/store/store.js';
 import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';

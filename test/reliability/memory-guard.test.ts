@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
-import { validateReport } from '../../src/validate.js';
+import { validateReport } from '../../src/report/validate.js';
 import { CLI, runScript } from '../helpers/cli.js';
 import { executable, requireComponent } from '../helpers/env.js';
 import { recordFigures } from '../helpers/figures.js';

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validateReport } from '../../src/validate.js';
+import { validateReport } from '../../src/report/validate.js';
 import { CLI, REPO_ROOT } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
 import { listeningPortsOf, MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from '../helpers/leftovers.js';

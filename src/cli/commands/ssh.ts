@@ -1,0 +1,173 @@
+// `edgeprobe ssh`: probe devices over SSH without installing anything on them (logic in src/remote/).
+import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { PROBE_IDS } from '../../../probes/index.js';
+import { choiceOption, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
+import { writeOutput } from '../../render/formats.js';
+import { defaultSpoolDir, uploadTarget } from '../../remote/upload.js';
+import { styleFor } from '../../render/style.js';
+import { fleetSummary, renderFleetTable, runFleet } from '../../remote/fleet.js';
+import { InventoryError, parseInventory, selectTargets, type Target } from '../../remote/inventory.js';
+import { agentBundle, type AgentModeChoice } from '../../remote/ssh.js';
+import { addJudgeOptions, collect, profileAndAllowances } from './verdict-options.js';
+
+export const SSH_FORMATS = ['text', 'json'] as const;
+export const SSH_MODES = ['auto', 'node', 'sh'] as const;
+
+export interface SshCommandOptions {
+  inventory?: string[];
+  concurrency: number;
+  profile: string;
+  allow?: string[];
+  strict?: boolean;
+  output?: string;
+  out?: string;
+  sshOption?: string[];
+  sshConfig?: string;
+  timeout: number;
+  connectTimeout: number;
+  mode: AgentModeChoice;
+  format: (typeof SSH_FORMATS)[number];
+  upload?: string;
+  token?: string;
+  spool?: string;
+  quick?: boolean;
+  only?: string[];
+  skip?: string[];
+  duration?: number;
+  verbose?: boolean;
+}
+
+function parseConcurrency(value: string): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 256) throw new UsageError(`--concurrency must be a whole number from 1 to 256, got "${value}"`);
+  return n;
+}
+
+function checkSshOption(option: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9]*=\S/.test(option)) throw new UsageError(`--ssh-option "${option}": expected KEY=VALUE, e.g. --ssh-option Port=2222`);
+  return option;
+}
+
+function checkOutDir(dir: string): void {
+  if (existsSync(dir) && !statSync(dir).isDirectory()) throw new UsageError(`--out ${dir}: not a directory`);
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.W_OK);
+  } catch (err) {
+    throw new UsageError(`--out ${dir}: cannot write there (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+  }
+}
+
+function onPath(program: string): boolean {
+  return (process.env['PATH'] ?? '').split(':').filter(Boolean).some((dir) => {
+    try {
+      accessSync(join(dir, program), constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+}
+
+function loadTargets(args: readonly string[], inventories: readonly string[]): Target[] {
+  const fromFiles: Target[] = [];
+  for (const file of inventories) {
+    let text: string;
+    try {
+      text = readFileSync(file, 'utf8');
+    } catch (err) {
+      throw new UsageError(`-i ${file}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    }
+    try {
+      fromFiles.push(...parseInventory(file, text));
+    } catch (err) {
+      if (err instanceof InventoryError) throw new UsageError(err.message);
+      throw err;
+    }
+  }
+  if (args.length === 0 && inventories.length === 0) throw new UsageError('no targets: give hosts (user@host[:port]) or an inventory (-i FILE)');
+  let targets: Target[];
+  try {
+    targets = selectTargets(args, fromFiles);
+  } catch (err) {
+    if (err instanceof InventoryError) throw new UsageError(err.message);
+    throw err;
+  }
+  if (targets.length === 0) throw new UsageError(`no hosts in ${inventories.join(', ')}`);
+  return targets;
+}
+
+export async function run(targetArgs: string[], opts: SshCommandOptions): Promise<number> {
+  const { profile, allow } = profileAndAllowances(opts);
+  const uploadTo = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
+  for (const id of [...(opts.only ?? []), ...(opts.skip ?? [])]) {
+    if (!PROBE_IDS.includes(id)) throw new UsageError(`unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
+  }
+  const sshOptions = (opts.sshOption ?? []).map(checkSshOption);
+  if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
+  if (opts.out !== undefined) checkOutDir(opts.out);
+  if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
+  const targets = loadTargets(targetArgs, opts.inventory ?? []);
+  if (opts.mode !== 'sh') {
+    try {
+      agentBundle();
+    } catch {
+      throw new UsageError('dist/edgeprobe-agent.js is missing: run `npm run build` first (or use --mode sh)');
+    }
+  }
+
+  const runArgs: string[] = [];
+  if (opts.quick) runArgs.push('--quick');
+  if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
+  if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
+  if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+
+  const controller = new AbortController();
+  const fleet = await runFleet(targets, {
+    runArgs,
+    concurrency: opts.concurrency,
+    timeoutMs: opts.timeout * 1000,
+    connectTimeoutS: Math.min(opts.connectTimeout, opts.timeout),
+    sshOptions,
+    mode: opts.mode,
+    progress: process.stderr,
+    verbose: opts.verbose === true,
+    signal: controller.signal,
+    ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+    ...(opts.out ? { outDir: opts.out } : {}),
+    judge: { profile, allow, strict: opts.strict === true },
+    ...(uploadTo?.url ? { upload: { url: uploadTo.url, token: uploadTo.token, spoolDir: opts.spool ?? defaultSpoolDir() } } : {}),
+  });
+  const text = opts.format === 'json'
+    ? `${JSON.stringify(fleetSummary(fleet, profile.name), null, 2)}\n`
+    : renderFleetTable(fleet, styleFor(opts.output ? {} : process.stdout), profile.name);
+  writeOutput(text, opts.output);
+  return fleet.exitCode;
+}
+
+export const registerSsh: CommandRegistration = (program: Command, setExitCode) => {
+  const command = program
+    .command('ssh')
+    .description('probe devices over SSH: streams the agent to node >= 18, else runs the POSIX-sh probe; nothing is installed')
+    .argument('[targets...]', 'user@host[:port], ssh config aliases, or group/host names of the inventory')
+    .option('-i, --inventory <file>', 'hosts from a plain host list or an Ansible INI/YAML inventory (repeatable)', collect)
+    .option('--concurrency <n>', 'hosts probed at once', parseConcurrency, 8)
+    .option('--out <dir>', 'save each host\'s report as DIR/<host>.json, and DIR/summary.json')
+    .option('--ssh-option <key=value>', 'passed to ssh as -o KEY=VALUE (repeatable)', collect)
+    .option('--ssh-config <file>', 'ssh client configuration file (ssh -F)')
+    .option('--timeout <seconds>', 'each host may take at most this long, connection included', parsePositiveNumber('--timeout'), 180)
+    .option('--connect-timeout <seconds>', 'ssh ConnectTimeout', parsePositiveNumber('--connect-timeout'), 10)
+    .addOption(choiceOption('--mode <mode>', 'auto: node >= 18 if present, else the POSIX-sh probe', SSH_MODES, 'auto'))
+    .option('--quick', 'skip benchmarks and load tests on every host')
+    .option('--only <probes>', 'run only these probes (node mode)', parseList)
+    .option('--skip <probes>', 'skip these probes (node mode)', parseList)
+    .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
+    .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
+    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
+    .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal');
+  // --profile, --allow, --strict as for run; --format text (the table) or json (the fleet summary); -o FILE.
+  addJudgeOptions(command, SSH_FORMATS).action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
+};

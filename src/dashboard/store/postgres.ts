@@ -1,0 +1,240 @@
+// PostgreSQL backend of the dashboard store (pg): for deployments that run several dashboard instances
+// against one database. Every write is one transaction; a device's row is locked while its reports change,
+// so concurrent uploads from one device cannot break retention; migrations hold an advisory lock so that
+// instances starting together migrate once.
+import pg from 'pg';
+import {
+  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, migrationSql, redactUrl,
+  type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store, type StoredReport, type TokenRecord,
+} from './store.js';
+import { rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './rows.js';
+
+type Queryable = pg.Pool | pg.PoolClient;
+
+/** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */
+const MIGRATION_LOCK = 4_711_802_031;
+
+const DEVICE_COLUMNS = `d.id, d.name, d.hostname, d.board, d.first_seen, d.last_seen, d.latest_report_id,
+  (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count`;
+
+async function rows<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
+  const result = await db.query(sql, params);
+  return result.rows as T[];
+}
+
+class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  constructor(private readonly pool: pg.Pool, readonly location: string) {}
+
+  private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+    const client = await this.pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+
+  async schemaVersion(): Promise<number> {
+    return currentVersion(this.pool);
+  }
+
+  async putReport(report: NewReport, keepPerDevice: number): Promise<PutReportResult> {
+    return this.transaction(async (client) => {
+      // Create the device if needed, then lock its row: uploads for one device are serialised from here on.
+      await client.query(
+        `INSERT INTO devices (id, name, hostname, board, first_seen, last_seen, latest_report_id)
+         VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (id) DO NOTHING`,
+        [report.deviceId, report.deviceName, report.hostname, report.board, report.createdAt, report.id],
+      );
+      const [device] = await rows<{ last_seen: string; latest_report_id: string; first_seen: string }>(client,
+        'SELECT last_seen, latest_report_id, first_seen FROM devices WHERE id = $1 FOR UPDATE', [report.deviceId]);
+      const inserted = await client.query(
+        `INSERT INTO reports (id, device_id, created_at, received_at, digest, size_bytes, body)
+         VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
+        [report.id, report.deviceId, report.createdAt, report.receivedAt, report.digest, Buffer.byteLength(report.body), report.body],
+      );
+      if (inserted.rowCount === 0) {
+        const [existing] = await rows<{ digest: string }>(client, 'SELECT digest FROM reports WHERE id = $1', [report.id]);
+        // Undo a device row this attempt may have created.
+        await client.query('ROLLBACK');
+        await client.query('BEGIN');
+        return existing?.digest === report.digest ? { status: 'duplicate' } : { status: 'conflict' };
+      }
+      if (device && isNewer(report.createdAt, report.id, device.last_seen, device.latest_report_id)) {
+        await client.query('UPDATE devices SET name = $1, hostname = $2, board = $3, last_seen = $4, latest_report_id = $5 WHERE id = $6',
+          [report.deviceName, report.hostname, report.board, report.createdAt, report.id, report.deviceId]);
+      }
+      if (device && report.createdAt < device.first_seen) {
+        await client.query('UPDATE devices SET first_seen = $1 WHERE id = $2', [report.createdAt, report.deviceId]);
+      }
+      const pruned = await pruneDevice(client, report.deviceId, keepPerDevice);
+      return { status: 'created', retained: !pruned.includes(report.id), pruned };
+    });
+  }
+
+  async getReport(id: string): Promise<StoredReport | null> {
+    const [row] = await rows<ReportRow>(this.pool, 'SELECT * FROM reports WHERE id = $1', [id]);
+    return row ? rowToReport(row) : null;
+  }
+
+  async deviceReports(deviceId: string, limit: number): Promise<StoredReport[]> {
+    return (await rows<ReportRow>(this.pool, 'SELECT * FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [deviceId, limit])).map(rowToReport);
+  }
+
+  async listDevices(): Promise<DeviceRecord[]> {
+    return (await rows<DeviceRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.last_seen DESC, d.id`)).map(rowToDevice);
+  }
+
+  async getDevice(id: string): Promise<DeviceRecord | null> {
+    const [row] = await rows<DeviceRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM devices d WHERE d.id = $1`, [id]);
+    return row ? rowToDevice(row) : null;
+  }
+
+  async deleteReport(id: string): Promise<boolean> {
+    return this.transaction(async (client) => {
+      const [row] = await rows<{ device_id: string }>(client, 'SELECT device_id FROM reports WHERE id = $1', [id]);
+      if (!row) return false;
+      await client.query('SELECT 1 FROM devices WHERE id = $1 FOR UPDATE', [row.device_id]);
+      await client.query('DELETE FROM reports WHERE id = $1', [id]);
+      await refreshDevice(client, row.device_id);
+      return true;
+    });
+  }
+
+  async deleteDevice(id: string): Promise<boolean> {
+    const result = await this.pool.query('DELETE FROM devices WHERE id = $1', [id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async countReports(): Promise<number> {
+    const [row] = await rows<{ n: string }>(this.pool, 'SELECT COUNT(*) AS n FROM reports');
+    return Number(row?.n ?? 0);
+  }
+
+  async applyRetention(keepPerDevice: number): Promise<string[]> {
+    return this.transaction(async (client) => {
+      const devices = await rows<{ id: string }>(client, 'SELECT id FROM devices ORDER BY id FOR UPDATE');
+      const removed: string[] = [];
+      for (const device of devices) removed.push(...await pruneDevice(client, device.id, keepPerDevice));
+      return removed;
+    });
+  }
+
+  async createToken(token: TokenRecord): Promise<void> {
+    await this.pool.query('INSERT INTO tokens (id, name, scopes, hash, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
+      [token.id, token.name, token.scopes.join(','), token.hash, token.createdAt, token.lastUsedAt, token.revokedAt]);
+  }
+
+  async getToken(id: string): Promise<TokenRecord | null> {
+    const [row] = await rows<TokenRow>(this.pool, 'SELECT * FROM tokens WHERE id = $1', [id]);
+    return row ? rowToToken(row) : null;
+  }
+
+  async listTokens(): Promise<TokenRecord[]> {
+    return (await rows<TokenRow>(this.pool, 'SELECT * FROM tokens ORDER BY created_at, id')).map(rowToToken);
+  }
+
+  async revokeToken(id: string, at: string): Promise<boolean> {
+    const result = await this.pool.query('UPDATE tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL', [at, id]);
+    return (result.rowCount ?? 0) > 0;
+  }
+
+  async touchToken(id: string, at: string): Promise<void> {
+    await this.pool.query('UPDATE tokens SET last_used_at = $1 WHERE id = $2', [at, id]);
+  }
+
+  async integrityCheck(): Promise<IntegrityResult> {
+    const problems: string[] = [];
+    const dangling = await rows<{ id: string }>(this.pool, 'SELECT d.id FROM devices d LEFT JOIN reports r ON r.id = d.latest_report_id WHERE r.id IS NULL');
+    for (const row of dangling) problems.push(`device ${row.id}: its latest report is missing`);
+    const orphans = await rows<{ id: string }>(this.pool, 'SELECT r.id FROM reports r LEFT JOIN devices d ON d.id = r.device_id WHERE d.id IS NULL');
+    for (const row of orphans) problems.push(`report ${row.id}: its device is missing`);
+    const version = await currentVersion(this.pool);
+    if (version !== LATEST_SCHEMA_VERSION) problems.push(`schema version ${version}, expected ${LATEST_SCHEMA_VERSION}`);
+    return { ok: problems.length === 0, problems };
+  }
+
+  async close(): Promise<void> {
+    await this.pool.end().catch(() => undefined);
+  }
+}
+
+function isNewer(createdAt: string, id: string, lastSeen: string, latestId: string): boolean {
+  return createdAt > lastSeen || (createdAt === lastSeen && id > latestId);
+}
+
+async function pruneDevice(client: pg.PoolClient, deviceId: string, keep: number): Promise<string[]> {
+  const doomed = await rows<{ id: string }>(client,
+    'SELECT id FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2', [deviceId, keep]);
+  if (doomed.length === 0) return [];
+  const ids = doomed.map((row) => row.id);
+  await client.query('DELETE FROM reports WHERE id = ANY($1::text[])', [ids]);
+  await refreshDevice(client, deviceId);
+  return ids;
+}
+
+async function refreshDevice(client: pg.PoolClient, deviceId: string): Promise<void> {
+  const [newest] = await rows<{ id: string; created_at: string }>(client,
+    'SELECT id, created_at FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1', [deviceId]);
+  if (!newest) {
+    await client.query('DELETE FROM devices WHERE id = $1', [deviceId]);
+    return;
+  }
+  await client.query('UPDATE devices SET last_seen = $1, latest_report_id = $2 WHERE id = $3', [newest.created_at, newest.id, deviceId]);
+}
+
+async function currentVersion(db: Queryable): Promise<number> {
+  const [row] = await rows<{ v: number | null }>(db, 'SELECT MAX(version) AS v FROM schema_migrations');
+  return row?.v ?? 0;
+}
+
+async function migrate(pool: pg.Pool): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query('BEGIN');
+    await client.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await client.query('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+    const version = await currentVersion(client);
+    if (version > LATEST_SCHEMA_VERSION) {
+      throw new StoreError(`the database is at schema version ${version}, newer than this edgeprobe knows (${LATEST_SCHEMA_VERSION}); upgrade edgeprobe`);
+    }
+    for (const migration of MIGRATIONS) {
+      if (migration.version <= version) continue;
+      await client.query(migrationSql(migration, 'postgres'));
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, new Date().toISOString()]);
+    }
+    await client.query('COMMIT');
+  } catch (err) {
+    await client.query('ROLLBACK').catch(() => undefined);
+    throw err;
+  } finally {
+    client.release();
+  }
+}
+
+export async function openPostgresStore(url: string): Promise<PostgresStore> {
+  const location = redactUrl(url);
+  let pool: pg.Pool;
+  try {
+    pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 10_000, idleTimeoutMillis: 30_000 });
+  } catch (err) {
+    throw new StoreError(`--db ${location}: not a usable PostgreSQL URL (${(err as Error).message})`);
+  }
+  // An idle connection dropped by the server must not crash the dashboard; the next query reconnects.
+  pool.on('error', () => undefined);
+  try {
+    await migrate(pool);
+  } catch (err) {
+    await pool.end().catch(() => undefined);
+    if (err instanceof StoreError) throw err;
+    throw new StoreError(`--db ${location}: cannot open the PostgreSQL database (${(err as Error).message})`);
+  }
+  return new PostgresStore(pool, location);
+}

@@ -1,0 +1,130 @@
+// What a probe is, and what it may use while it runs. Probes live one per file in probes/.
+import { readFile, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { execCommand, makeTempDir, removeTemp, type ExecOptions, type ExecResult } from '../platform/process.js';
+import type { Metrics, ProbeEnvelope } from '../report/types.js';
+
+export interface RunOptions {
+  /** Where /proc, /sys and /etc are read from; "/" for the live system. */
+  root: string;
+  quick: boolean;
+  verbose: boolean;
+  only?: string[];
+  skip?: string[];
+  /** Extra interpreter to consider (python probe). */
+  python?: string;
+  /** Inspect only the --python interpreter (python probe). */
+  pythonOnly?: boolean;
+  /** Seconds one interpreter may take to answer (python probe). */
+  pythonTimeout?: number;
+  /** Redis to check besides the ones found running (stack probe) and to use for the streaming probe's RedisChannelLayer tier. */
+  redisUrl?: string;
+  /** Config of the supervisord to use (supervision probe); default: every supervisord running. */
+  supervisordConf?: string;
+  /** Deployment path (disk probe); default the home directory. */
+  path?: string;
+  /** Opt-in restart test under the supervisor found. */
+  activeSupervision?: boolean;
+  /** Seconds the streaming phases may take together. */
+  duration?: number;
+  /** Streaming probe: ASGI server, tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
+  asgiServer?: 'daphne' | 'uvicorn';
+  streamingTiers?: string[];
+  streamBitrate?: number;
+  /** Seconds the whole run may take. */
+  timeout?: number;
+  label?: string;
+}
+
+export interface ProbeOutput {
+  metrics: Metrics;
+  details?: Record<string, unknown>;
+  /** Metric id -> why it is null. */
+  unmeasured?: Record<string, string>;
+}
+
+export interface ProbeContext {
+  readonly options: RunOptions;
+  readonly root: string;
+  /** True when probing the running system (root "/"), false for a recorded tree. */
+  readonly live: boolean;
+  readonly signal: AbortSignal;
+  /** Envelopes of probes that finished before this one (see ProbeDefinition.after). */
+  readonly results: ReadonlyMap<string, ProbeEnvelope>;
+  /** Path of an absolute device path under the root: rootPath('/proc/meminfo'). */
+  rootPath(devicePath: string): string;
+  /** Reads a device file under the root; null when absent or unreadable. */
+  readText(devicePath: string): Promise<string | null>;
+  listDir(devicePath: string): Promise<string[] | null>;
+  exists(devicePath: string): Promise<boolean>;
+  /** Runs a program, killed when the probe is aborted or runs out of budget. */
+  exec(file: string, args: readonly string[], options: Omit<ExecOptions, 'signal'>): Promise<ExecResult>;
+  /** A temp directory removed when the probe ends, whatever the outcome (also on SIGINT/SIGTERM); under `parent` if given. */
+  tempDir(prefix: string, parent?: string): string;
+  log(message: string): void;
+}
+
+export interface ProbeDefinition {
+  id: string;
+  title: string;
+  /** Metric ids this probe owns; each appears in the report, null with a reason if not measured. */
+  metrics: readonly string[];
+  /** Time budget; past it the probe is reported as an error and its children are killed. */
+  budgetMs(options: RunOptions): number;
+  /** Load tests run alone, after the concurrent probes, so they do not disturb each other. */
+  exclusive?: boolean;
+  /** Probes whose results this one reads through ctx.results. */
+  after?: readonly string[];
+  run(ctx: ProbeContext): Promise<ProbeOutput>;
+}
+
+export function createContext(
+  options: RunOptions,
+  signal: AbortSignal,
+  results: ReadonlyMap<string, ProbeEnvelope>,
+  log: (message: string) => void,
+): { ctx: ProbeContext; dispose: () => void } {
+  const root = options.root;
+  const temps: string[] = [];
+  const rootPath = (devicePath: string): string => (root === '/' ? devicePath : join(root, devicePath));
+  const ctx: ProbeContext = {
+    options,
+    root,
+    live: root === '/',
+    signal,
+    results,
+    rootPath,
+    async readText(devicePath) {
+      try {
+        return await readFile(rootPath(devicePath), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    async listDir(devicePath) {
+      try {
+        return await readdir(rootPath(devicePath));
+      } catch {
+        return null;
+      }
+    },
+    async exists(devicePath) {
+      try {
+        await stat(rootPath(devicePath));
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    exec(file, args, execOptions) {
+      return execCommand(file, args, { ...execOptions, signal });
+    },
+    tempDir(prefix, parent) {
+      const dir = makeTempDir(prefix, parent);
+      temps.push(dir);
+      return dir;
+    },
+    log,
+  };
+  return { ctx, dispose: () => temps.forEach(removeTemp) };
+}

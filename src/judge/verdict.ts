@@ -1,0 +1,481 @@
+// The judge: a report (or a spec sheet) and a profile in, a verdict out. Pure: no I/O besides reading
+// the shipped profile and hardware files through src/profiles.ts and src/hardware.ts.
+//
+// API (stable; the dashboard, `edgeprobe ssh`, `check`, `compare` and `run` call it):
+//
+//   loadProfile(nameOrPath?)            src/profiles.ts  built-in name ("django-channels", the default) or a
+//                                                         path; merges `extends`; UsageError (exit 2) naming
+//                                                         file and key when anything is wrong
+//   parseAllowances(["id=reason"], p)   src/profiles.ts  --allow values -> Map; UsageError without a reason
+//   loadHardware(id) / listHardware()   src/hardware.ts  spec sheets; specSheetMetrics(entry) is the partial
+//                                                         metrics map a spec sheet states
+//   judge(source, profile, {allow})     here             source: a Report, a HardwareEntry or a JudgeSubject
+//                                                         -> Verdict (below), capacity estimate included
+//   verdictExitCode(verdict, strict)    here             0 viable (and viable-with-warnings unless strict),
+//                                                         1 not viable, 3 unknown or incomplete
+//   worstExitCode(codes)                here             several verdicts -> one exit code (1 > 3 > 0)
+//
+// Verdict rules (../shared/DESIGN.md, "Verdicts"): a check is pass, warn, fail or unknown; a null or
+// missing metric is unknown, never pass. Overall: any fail -> not-viable; else an unknown on a check
+// that has a fail threshold -> unknown; else any warn -> viable-with-warnings; else viable. A check
+// allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
+// judges only the checks whose metric a spec sheet states and lists the others as not judged.
+import { formatMetric } from '../report/display.js';
+import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
+import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
+import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
+import { EXIT } from '../cli/kit.js';
+
+export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';
+export type OverallVerdict = 'viable' | 'viable-with-warnings' | 'not-viable' | 'unknown';
+export type VerdictBasis = 'report' | 'spec-sheet';
+
+export interface CheckResult {
+  id: string;
+  title: string;
+  metric: string;
+  operator: ProfileCheck['operator'];
+  /** What passes and what fails, for people: ">= 850 MiB (else warn); >= 320 MiB (else fail)". */
+  expected: string;
+  thresholds: { warn?: Threshold; fail?: Threshold };
+  actual: MetricValue;
+  status: CheckStatus;
+  /** One line: the check, the value found, and what it was held against. */
+  message: string;
+  /** Why the check matters (from the profile). */
+  why: string;
+  advice: string;
+  sources: string[];
+  /** Could this check fail at all (has a fail threshold)? An unknown only matters then. */
+  canFail: boolean;
+  /** A spec sheet can state this metric. */
+  hardware: boolean;
+  /** Why the value is unknown. */
+  unknownReason?: string;
+  /** Overridden with --allow: the reason given. The check then no longer counts. */
+  allowed?: string;
+}
+
+export interface NotJudged {
+  id: string;
+  title: string;
+  metric: string;
+  reason: string;
+}
+
+export interface CapacityEstimate {
+  server: 'asgi' | 'wsgi';
+  /** Recommended ASGI (or WSGI) worker processes; 0 when not even one fits. Null when not estimable. */
+  workers: number | null;
+  workersByMemory: number | null;
+  workersByCpu: number | null;
+  /** What limits the number of workers. */
+  binding: 'memory' | 'cpu' | 'unknown';
+  /** Concurrent WebSocket clients at messagesPerClientPerSecond each (ASGI only). */
+  websocketClients: number | null;
+  clientsByMemory: number | null;
+  clientsByCpu: number | null;
+  clientsBinding: 'memory' | 'cpu' | 'unknown';
+  messagesPerClientPerSecond: number;
+  /** Memory left for workers and connections after the OS, the services and the headroom. */
+  memoryBudgetBytes: number | null;
+  /** Messages per second the workers together may carry at the target CPU utilisation. */
+  throughputMessagesPerSecond: number | null;
+  assumptions: string[];
+}
+
+export interface Verdict {
+  schema: typeof VERDICT_SCHEMA;
+  profile: { name: string; title: string; file: string; chain: string[] };
+  basis: VerdictBasis;
+  subject: { id: string; label: string };
+  verdict: OverallVerdict;
+  summary: string;
+  counts: { pass: number; warn: number; fail: number; unknown: number; allowed: number; notJudged: number };
+  checks: CheckResult[];
+  notJudged: NotJudged[];
+  capacity: CapacityEstimate;
+  /** Probes that failed: the report is incomplete (exit code 3 unless something failed already). */
+  incomplete: string[];
+  notes: string[];
+}
+
+/** What the judge needs from a report or a spec sheet. */
+export interface JudgeSubject {
+  basis: VerdictBasis;
+  id: string;
+  label: string;
+  metrics: Metrics;
+  /** Spec sheets: the metrics stated; checks on others are not judged. Reports: undefined (all judged). */
+  stated?: readonly string[];
+  unmeasured(metric: string): string | null;
+  incomplete: string[];
+  notes: string[];
+}
+
+export interface JudgeOptions {
+  /** Check id -> reason, from --allow. */
+  allow?: ReadonlyMap<string, string> | Readonly<Record<string, string>>;
+}
+
+export function subjectFromReport(report: Report): JudgeSubject {
+  const host = report.host.label ? `${report.host.label} (${report.host.hostname})` : report.host.hostname;
+  return {
+    basis: 'report',
+    id: report.id,
+    label: host,
+    metrics: report.metrics,
+    unmeasured: (metric) => unmeasuredReason(report, metric),
+    incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
+    notes: [],
+  };
+}
+
+export function subjectFromHardware(entry: HardwareEntry): JudgeSubject {
+  const metrics = specSheetMetrics(entry);
+  return {
+    basis: 'spec-sheet',
+    id: entry.id,
+    label: entry.name,
+    metrics,
+    stated: Object.keys(metrics),
+    unmeasured: () => 'not on the spec sheet',
+    incomplete: [],
+    notes: [specSheetMemoryNote(entry), ...entry.notes],
+  };
+}
+
+function isReport(value: unknown): value is Report {
+  return typeof value === 'object' && value !== null && (value as { schema?: unknown }).schema === REPORT_SCHEMA;
+}
+
+function isHardwareEntry(value: unknown): value is HardwareEntry {
+  return typeof value === 'object' && value !== null && 'soc' in value && 'ramBytes' in value;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// One check.
+
+function show(metric: string, value: ScalarThreshold | MetricValue): string {
+  if (value === null) return 'unknown';
+  return formatMetric(metric, value);
+}
+
+function showThreshold(metric: string, threshold: Threshold): string {
+  return Array.isArray(threshold) ? threshold.map((t) => show(metric, t)).join(', ') : show(metric, threshold);
+}
+
+const NEGATION: Record<ProfileCheck['operator'], string> = { '>=': '<', '<=': '>', '==': 'expected', in: 'not one of', 'version>=': 'older than' };
+const PHRASE: Record<ProfileCheck['operator'], string> = { '>=': '>=', '<=': '<=', '==': '==', in: 'one of', 'version>=': 'version >=' };
+
+export function describeExpected(check: Pick<ProfileCheck, 'metric' | 'operator' | 'warn' | 'fail'>): string {
+  const parts: string[] = [];
+  const { metric, operator } = check;
+  if (check.warn !== undefined) parts.push(`${PHRASE[operator]} ${showThreshold(metric, check.warn)} (else warn)`);
+  if (check.fail !== undefined) parts.push(`${PHRASE[operator]} ${showThreshold(metric, check.fail)} (else fail)`);
+  return parts.join('; ');
+}
+
+/** Does `actual OP threshold` hold? Null when the value cannot be compared (wrong type, not a version). */
+export function satisfies(actual: Exclude<MetricValue, null>, operator: ProfileCheck['operator'], threshold: Threshold): boolean | null {
+  switch (operator) {
+    case '>=': return typeof actual === 'number' && typeof threshold === 'number' ? actual >= threshold : null;
+    case '<=': return typeof actual === 'number' && typeof threshold === 'number' ? actual <= threshold : null;
+    case '==': return typeof actual === typeof threshold ? actual === threshold : null;
+    case 'in': return Array.isArray(threshold) ? threshold.includes(actual) : null;
+    case 'version>=': {
+      if (typeof actual !== 'string' || typeof threshold !== 'string') return null;
+      const order = compareVersions(actual, threshold);
+      return order === null ? null : order >= 0;
+    }
+  }
+}
+
+export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowReason?: string): CheckResult {
+  const raw = subject.metrics[check.metric];
+  const actual: MetricValue = raw === undefined ? null : raw;
+  const thresholds: CheckResult['thresholds'] = {};
+  if (check.warn !== undefined) thresholds.warn = check.warn;
+  if (check.fail !== undefined) thresholds.fail = check.fail;
+  const result: CheckResult = {
+    id: check.id, title: check.title, metric: check.metric, operator: check.operator,
+    expected: describeExpected(check), thresholds, actual, status: 'unknown', message: '',
+    why: check.message, advice: check.advice, sources: check.sources,
+    canFail: check.fail !== undefined, hardware: isHardwareMetric(check.metric),
+  };
+  if (allowReason !== undefined) result.allowed = allowReason;
+  if (actual === null) {
+    result.unknownReason = raw === undefined ? (subject.unmeasured(check.metric) ?? 'not in the report') : (subject.unmeasured(check.metric) ?? 'could not be measured');
+    result.message = `${check.title}: unknown (${result.unknownReason})`;
+    return result;
+  }
+  const failOk = check.fail === undefined ? true : satisfies(actual, check.operator, check.fail);
+  const warnOk = check.warn === undefined ? true : satisfies(actual, check.operator, check.warn);
+  if (failOk === null || warnOk === null) {
+    result.unknownReason = `${JSON.stringify(actual)} cannot be compared with "${check.operator}"`;
+    result.message = `${check.title}: unknown (${result.unknownReason})`;
+    return result;
+  }
+  const shown = show(check.metric, actual);
+  if (!failOk) {
+    result.status = 'fail';
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}`;
+  } else if (!warnOk) {
+    result.status = 'warn';
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}`;
+  } else {
+    result.status = 'pass';
+    const threshold = check.warn ?? check.fail;
+    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}`;
+  }
+  return result;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// The whole verdict.
+
+function allowMap(allow: JudgeOptions['allow']): ReadonlyMap<string, string> {
+  if (!allow) return new Map();
+  return allow instanceof Map ? allow : new Map(Object.entries(allow));
+}
+
+export function overallOf(checks: readonly CheckResult[]): OverallVerdict {
+  const counted = checks.filter((c) => c.allowed === undefined);
+  if (counted.some((c) => c.status === 'fail')) return 'not-viable';
+  if (counted.some((c) => c.status === 'unknown' && c.canFail)) return 'unknown';
+  if (counted.some((c) => c.status === 'warn')) return 'viable-with-warnings';
+  return 'viable';
+}
+
+export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Profile, options: JudgeOptions = {}): Verdict {
+  const subject = isReport(source) ? subjectFromReport(source) : isHardwareEntry(source) ? subjectFromHardware(source) : source;
+  const allow = allowMap(options.allow);
+  const checks: CheckResult[] = [];
+  const notJudged: NotJudged[] = [];
+  for (const check of profile.checks) {
+    if (subject.stated && !subject.stated.includes(check.metric)) {
+      notJudged.push({ id: check.id, title: check.title, metric: check.metric, reason: 'a spec sheet cannot state it: measure the device with `edgeprobe run`' });
+      continue;
+    }
+    checks.push(evaluateCheck(check, subject, allow.get(check.id)));
+  }
+  const verdict = overallOf(checks);
+  const counts = { pass: 0, warn: 0, fail: 0, unknown: 0, allowed: 0, notJudged: notJudged.length };
+  for (const c of checks) {
+    if (c.allowed !== undefined) counts.allowed++;
+    else counts[c.status]++;
+  }
+  const capacity = estimateCapacity(subject, profile.capacity);
+  return {
+    schema: VERDICT_SCHEMA,
+    profile: { name: profile.name, title: profile.title, file: profile.file, chain: profile.chain },
+    basis: subject.basis,
+    subject: { id: subject.id, label: subject.label },
+    verdict,
+    summary: summarise(verdict, subject, counts, checks),
+    counts,
+    checks,
+    notJudged,
+    capacity,
+    incomplete: subject.incomplete,
+    notes: subject.notes,
+  };
+}
+
+function summarise(verdict: OverallVerdict, subject: JudgeSubject, counts: Verdict['counts'], checks: readonly CheckResult[]): string {
+  const counted = checks.filter((c) => c.allowed === undefined);
+  const names = (status: CheckStatus, canFailOnly = false): string =>
+    counted.filter((c) => c.status === status && (!canFailOnly || c.canFail)).map((c) => c.id).join(', ');
+  const basis = subject.basis === 'spec-sheet'
+    ? `Spec-sheet verdict: ${checks.length} hardware check${checks.length === 1 ? '' : 's'} judged from the ${subject.id} spec sheet, ${counts.notJudged} not judged (they need a measured report). `
+    : '';
+  switch (verdict) {
+    case 'not-viable': return `${basis}Not viable: ${names('fail')} failed.`;
+    case 'unknown': return `${basis}Unknown: ${names('unknown', true)} could not be judged, and any of them could fail.`;
+    case 'viable-with-warnings': return `${basis}Viable, with warnings: ${names('warn')}.`;
+    case 'viable': return `${basis}Viable: every judged check passed${counts.unknown > 0 ? ` (${counts.unknown} warning-only check${counts.unknown === 1 ? '' : 's'} unknown)` : ''}.`;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Capacity estimate.
+
+function num(metrics: Metrics, id: string): number | null {
+  const value = metrics[id];
+  return typeof value === 'number' && Number.isFinite(value) ? value : null;
+}
+
+function present(metrics: Metrics, id: string): boolean {
+  const value = metrics[id];
+  return value === true || (typeof value === 'string' && value !== '');
+}
+
+const mib = (bytes: number): string => formatMetric('memory.total_bytes', bytes);
+
+export function estimateCapacity(subject: JudgeSubject, params: CapacityParams): CapacityEstimate {
+  const m = subject.metrics;
+  const assumptions: string[] = [];
+  const total = num(m, 'memory.effective_total_bytes') ?? num(m, 'memory.total_bytes');
+  const available = num(m, 'memory.effective_available_bytes');
+  const cpus = num(m, 'cpu.effective_cpus') ?? num(m, 'cpu.cores');
+
+  // Memory budget: what is free now (or total less an idle OS), less the services still to start and a headroom.
+  let budget: number | null = null;
+  if (available !== null || total !== null) {
+    let base: number;
+    if (available !== null) {
+      base = available;
+      assumptions.push(`memory: starts from the measured available memory, ${mib(available)} (memory.effective_available_bytes)`);
+    } else {
+      base = (total as number) - params.osBaselineBytes;
+      assumptions.push(`memory: ${mib(total as number)} total less ${mib(params.osBaselineBytes)} for an idle OS (${params.osBaselineSource})`);
+    }
+    for (const service of params.services) {
+      if (available !== null && service.presentWhen !== undefined && present(m, service.presentWhen)) {
+        assumptions.push(`${service.name}: already running (${service.presentWhen}), so already outside the available memory`);
+        continue;
+      }
+      base -= service.bytes;
+      assumptions.push(`${service.name}: reserves ${mib(service.bytes)} (${service.source})`);
+    }
+    const headroom = Math.round((total ?? available ?? 0) * params.headroomFraction);
+    base -= headroom;
+    assumptions.push(`headroom: ${Math.round(params.headroomFraction * 100)} % of memory (${mib(headroom)}) stays free for page cache and peaks`);
+    budget = Math.max(0, base);
+  } else {
+    assumptions.push('memory: no memory figure, so no memory bound');
+  }
+
+  // ASGI: the connections of the clients the profile assumes get their memory before workers are counted.
+  const measuredConnection = num(m, 'streaming.bytes_per_connection');
+  const connectionBytes = measuredConnection ?? params.connectionBytes;
+  const reservedForClients = params.server === 'asgi' ? params.minClients * connectionBytes : 0;
+  const workersByMemory = budget === null ? null : Math.max(0, Math.floor((budget - reservedForClients) / params.workerBytes));
+  if (budget !== null) {
+    assumptions.push(`${params.server.toUpperCase()} worker: ${mib(params.workerBytes)} each (${params.workerMemorySource})`);
+    if (reservedForClients > 0) assumptions.push(`clients: memory for at least ${params.minClients} connections is set aside before counting workers`);
+  }
+  const workersByCpu = cpus === null ? null : Math.max(1, Math.floor(cpus * params.workersPerCpu) + params.extraWorkers);
+  if (cpus !== null) {
+    assumptions.push(`workers by CPU: ${params.workersPerCpu} per CPU${params.extraWorkers ? ` + ${params.extraWorkers}` : ''} over ${cpus} CPU${cpus === 1 ? '' : 's'} (${params.workersSource})`);
+  }
+  let workers: number | null = null;
+  let binding: CapacityEstimate['binding'] = 'unknown';
+  if (workersByMemory !== null && workersByCpu !== null) {
+    workers = Math.min(workersByMemory, workersByCpu);
+    binding = workersByMemory < workersByCpu ? 'memory' : 'cpu';
+  } else if (workersByMemory !== null) {
+    workers = workersByMemory;
+    binding = 'memory';
+  } else if (workersByCpu !== null) {
+    workers = workersByCpu;
+    binding = 'cpu';
+  }
+
+  const estimate: CapacityEstimate = {
+    server: params.server, workers, workersByMemory, workersByCpu, binding,
+    websocketClients: null, clientsByMemory: null, clientsByCpu: null, clientsBinding: 'unknown',
+    messagesPerClientPerSecond: params.messagesPerClientPerSecond,
+    memoryBudgetBytes: budget, throughputMessagesPerSecond: null, assumptions,
+  };
+  if (params.server === 'wsgi') {
+    assumptions.push('WSGI serves no WebSockets: no client estimate');
+    return estimate;
+  }
+
+  // WebSocket clients: memory left after the workers, and messages per second the workers can carry.
+  assumptions.push(measuredConnection !== null
+    ? `connection: ${formatMetric('streaming.bytes_per_connection', connectionBytes)} each, measured (streaming.bytes_per_connection)`
+    : `connection: ${formatMetric('streaming.bytes_per_connection', connectionBytes)} each, assumed (${params.connectionMemorySource})`);
+  if (budget !== null && workers !== null) {
+    estimate.clientsByMemory = workers === 0 ? 0 : Math.max(0, Math.floor((budget - workers * params.workerBytes) / connectionBytes));
+  }
+  const redisLayer = params.channelLayer === 'redis' ? num(m, 'streaming.channels_redis_messages_per_second') : null;
+  const channels = num(m, 'streaming.channels_messages_per_second');
+  const python = num(m, 'streaming.python_messages_per_second');
+  let perWorker: number | null = null;
+  if (redisLayer !== null) {
+    perWorker = redisLayer;
+    assumptions.push(`throughput: ${formatMetric('streaming.channels_redis_messages_per_second', redisLayer)} per worker, measured with a Django Channels consumer on the Redis channel layer`);
+  } else if (channels !== null) {
+    perWorker = channels;
+    assumptions.push(`throughput: ${formatMetric('streaming.channels_messages_per_second', channels)} per worker, measured with a Django Channels consumer${params.channelLayer === 'redis' ? ' on the in-memory layer (the Redis tier was not measured, so this is optimistic)' : ''}`);
+  } else if (python !== null) {
+    perWorker = python * params.channelsToPythonRatio;
+    assumptions.push(`throughput: ${Math.round(params.channelsToPythonRatio * 100)} % of the measured plain-asyncio ${formatMetric('streaming.python_messages_per_second', python)} (${params.channelsToPythonRatioSource})`);
+  } else {
+    assumptions.push('throughput: not measured (no streaming figures), so no CPU bound on clients: run `edgeprobe run` without --quick on the device');
+  }
+  if (perWorker !== null && workers !== null && cpus !== null) {
+    const parallel = Math.max(0, Math.min(workers, Math.max(1, Math.floor(cpus))));
+    const throughput = perWorker * parallel * params.cpuUtilisationTarget;
+    estimate.throughputMessagesPerSecond = Math.round(throughput);
+    estimate.clientsByCpu = Math.floor(throughput / params.messagesPerClientPerSecond);
+    assumptions.push(`CPU: ${parallel} worker${parallel === 1 ? '' : 's'} in parallel at ${Math.round(params.cpuUtilisationTarget * 100)} % utilisation, ${params.messagesPerClientPerSecond} message${params.messagesPerClientPerSecond === 1 ? '' : 's'}/s per client`);
+  }
+  const { clientsByMemory, clientsByCpu } = estimate;
+  if (clientsByMemory !== null && clientsByCpu !== null) {
+    estimate.websocketClients = Math.min(clientsByMemory, clientsByCpu);
+    estimate.clientsBinding = clientsByMemory < clientsByCpu ? 'memory' : 'cpu';
+  } else if (clientsByMemory !== null) {
+    estimate.websocketClients = clientsByMemory;
+    estimate.clientsBinding = workers === 0 ? 'memory' : 'unknown';
+    if (workers !== 0) assumptions.push(`clients: ${clientsByMemory} is the memory bound only; the CPU bound is unknown`);
+  }
+  return estimate;
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Exit codes.
+
+/** 0 viable (and viable-with-warnings unless strict), 1 not viable, 3 unknown or incomplete. */
+export function verdictExitCode(verdict: Pick<Verdict, 'verdict' | 'incomplete'>, strict = false): number {
+  switch (verdict.verdict) {
+    case 'not-viable': return EXIT.notViable;
+    case 'unknown': return EXIT.unknown;
+    default:
+      if (verdict.incomplete.length > 0) return EXIT.unknown;
+      if (verdict.verdict === 'viable-with-warnings' && strict) return EXIT.notViable;
+      return EXIT.ok;
+  }
+}
+
+/** One exit code for several verdicts: any not viable wins, then any unknown, else 0. */
+export function worstExitCode(codes: readonly number[]): number {
+  if (codes.includes(EXIT.notViable)) return EXIT.notViable;
+  if (codes.includes(EXIT.unknown)) return EXIT.unknown;
+  return codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
+}
+
+/** Judges a hardware id (or family id) against a profile. */
+export function judgeHardware(id: string, profile: Profile, options: JudgeOptions = {}): Verdict | undefined {
+  const entry = findHardware(id);
+  return entry ? judge(entry, profile, options) : undefined;
+}
+
+/** Metrics of the catalogue no profile judges: facts for people, not requirements. */
+export const INFORMATIONAL_METRICS: readonly string[] = [
+  'host.board', 'host.os', 'host.kernel', 'host.board_ram_bytes', 'host.in_container',
+  'cpu.userland_bits', 'cpu.cores', 'cpu.cpuset_cpus', 'cpu.quota_cpus', 'cpu.model', 'cpu.load_average_1m',
+  'memory.total_bytes', 'memory.available_bytes', 'memory.swap_total_bytes', 'memory.swap_free_bytes', 'memory.zram_total_bytes',
+  'memory.cgroup_limit_bytes', 'memory.cgroup_usage_bytes',
+  'python.path', 'python.bits', 'python.headers_available', 'python.compiler_available', 'python.interpreter_count',
+  'python.django_version', 'python.channels_version', 'python.daphne_version', 'python.uvicorn_version',
+  'python.channels_redis_version', 'python.asgi_server',
+  'supervision.init', 'supervision.supervisors', 'supervision.pid1', 'supervision.in_container', 'supervision.systemd_version',
+  'supervision.user_manager_running', 'supervision.linger_enabled',
+  'stack.memcached_version', 'stack.memcached_running', 'stack.port_80_free', 'stack.port_443_free', 'stack.port_8000_free',
+  'disk.total_bytes', 'disk.filesystem', 'disk.fsync_p50_ms', 'disk.sequential_write_bytes_per_second',
+  'streaming.node_bytes_per_second', 'streaming.node_p50_ms', 'streaming.node_p95_ms', 'streaming.node_bytes_per_connection',
+  'streaming.node_sustained_bytes_per_second', 'streaming.node_sustained_late_frames', 'streaming.node_sustained_jitter_ms',
+  'streaming.python_bytes_per_second', 'streaming.python_p50_ms', 'streaming.python_p95_ms', 'streaming.python_bytes_per_connection',
+  'streaming.python_sustained_bytes_per_second', 'streaming.python_sustained_late_frames', 'streaming.python_sustained_jitter_ms',
+  'streaming.channels_bytes_per_second', 'streaming.channels_p50_ms', 'streaming.channels_p95_ms', 'streaming.channels_bytes_per_connection',
+  'streaming.channels_sustained_bytes_per_second', 'streaming.channels_sustained_late_frames', 'streaming.channels_sustained_jitter_ms',
+  'streaming.channels_redis_bytes_per_second', 'streaming.channels_redis_p50_ms', 'streaming.channels_redis_p95_ms',
+  'streaming.channels_redis_bytes_per_connection', 'streaming.channels_redis_sustained_bytes_per_second',
+  'streaming.idle_connections', 'streaming.sustained_target_bytes_per_second',
+];
+
