@@ -38,7 +38,11 @@ debian_mirror() {
   uri="$( (cat /etc/apt/sources.list.d/*.sources 2>/dev/null | sed -n 's/^URIs:[[:space:]]*//p' | tr ' ' '\n';
            cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '$1=="deb"{for(i=2;i<=NF;i++) if ($i ~ /^https?:/) {print $i; break}}') \
          | grep -E '^https?://[^ ]*/debian/?$' | head -n1 || true)"
-  echo "${uri:-http://deb.debian.org/debian}"
+  if [ -z "$uri" ]; then
+    echo "build-userlands: no Debian mirror found in /etc/apt/sources.list or /etc/apt/sources.list.d/; set EDGEPROBE_LAB_MIRROR to the mirror's URL" >&2
+    return 1
+  fi
+  echo "$uri"
 }
 
 binfmt_ready() {
@@ -124,7 +128,7 @@ main() {
   ensure_binfmt
   local hash mirror
   hash="$(recipe_hash)"
-  mirror="$(debian_mirror)"
+  mirror="$(debian_mirror)" || exit 2
   # One builder at a time per cache; the others wait, then find the result.
   exec 9>"$cache/.lock"
   flock 9
