@@ -1,6 +1,7 @@
 // cpu: architecture, cores, what the cgroup really allows, clocks, Raspberry Pi throttling, and a short benchmark.
 import { machine } from 'node:os';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { loadSystemInformation } from './lib/sysinfo.js';
 import { findCgroup, readUpwards } from './lib/cgroups.js';
 import { runCpuBenchmark } from './lib/cpu-benchmark.js';
@@ -82,11 +83,7 @@ function benchmarkWindowMs(ctx: ProbeContext): number {
 export const cpuProbe: ProbeDefinition = {
   id: 'cpu',
   title: 'CPU',
-  metrics: [
-    'cpu.arch', 'cpu.userland_bits', 'cpu.cores', 'cpu.effective_cpus', 'cpu.cpuset_cpus', 'cpu.quota_cpus',
-    'cpu.model', 'cpu.max_mhz', 'cpu.governor', 'cpu.load_average_1m', 'cpu.single_thread_score', 'cpu.multi_thread_score',
-    'cpu.throttled_now', 'cpu.throttled_since_boot', 'cpu.undervoltage_since_boot', 'cpu.temperature_celsius',
-  ],
+  metrics: metricIdsOf('cpu'),
   // Worker start-up under emulation or a small quota is slow; the benchmark itself takes about 1 s.
   budgetMs: (options) => (options.quick ? 8_000 : 30_000),
   exclusive: true,

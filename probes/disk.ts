@@ -12,6 +12,7 @@ import { readLink } from './lib/executables.js';
 import { parseMountinfo } from './lib/parsers/cgroup.js';
 import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from './lib/parsers/disk.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import type { Metrics } from '../src/report/types.js';
 
 /** Below this much free space the write test is skipped: it must never be what fills a disk. */
@@ -115,10 +116,7 @@ function recordWriteTest(result: WriteTest, metrics: Metrics, unmeasured: Record
 export const diskProbe: ProbeDefinition = {
   id: 'disk',
   title: 'Disk',
-  metrics: [
-    'disk.free_bytes', 'disk.total_bytes', 'disk.filesystem', 'disk.device_kind',
-    'disk.fsync_p50_ms', 'disk.fsync_p99_ms', 'disk.sequential_write_bytes_per_second',
-  ],
+  metrics: metricIdsOf('disk'),
   budgetMs: (options) => (options.quick ? 10_000 : 30_000),
   // The write test is load: it runs alone so it neither disturbs nor is disturbed by the other probes.
   exclusive: true,

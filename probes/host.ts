@@ -1,6 +1,7 @@
 // host: which board, which OS, which kernel, and whether we are inside a container.
 import { release } from 'node:os';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { loadSystemInformation } from './lib/sysinfo.js';
 import { parseCpuinfo, trailerValue } from './lib/parsers/cpuinfo.js';
 import { parseOsRelease } from './lib/parsers/os-release.js';
@@ -43,7 +44,7 @@ export async function detectContainer(ctx: ProbeContext): Promise<{ inContainer:
 export const hostProbe: ProbeDefinition = {
   id: 'host',
   title: 'Host',
-  metrics: ['host.board', 'host.os', 'host.kernel', 'host.board_ram_bytes', 'host.in_container'],
+  metrics: metricIdsOf('host'),
   budgetMs: () => 5_000,
   async run(ctx): Promise<ProbeOutput> {
     const unmeasured: Record<string, string> = {};

@@ -1,6 +1,7 @@
 // memory: what the host has, and what this process's cgroup really lets it use.
 // Inside a container /proc/meminfo shows the host; the cgroup limit is the number that matters.
 import type { ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { findCgroup, readUpwards } from './lib/cgroups.js';
 import { minOrNull, parseFlatKeyed, parseMemoryLimit } from './lib/parsers/cgroup.js';
 import { estimateMemAvailable, parseMeminfo, parseZoneinfoLowWatermarkPages } from './lib/parsers/meminfo.js';
@@ -21,11 +22,7 @@ export function zramSwapBytes(swaps: string): number {
 export const memoryProbe: ProbeDefinition = {
   id: 'memory',
   title: 'Memory',
-  metrics: [
-    'memory.total_bytes', 'memory.available_bytes', 'memory.swap_total_bytes', 'memory.swap_free_bytes',
-    'memory.zram_total_bytes', 'memory.cgroup_limit_bytes', 'memory.cgroup_usage_bytes',
-    'memory.effective_total_bytes', 'memory.effective_available_bytes',
-  ],
+  metrics: metricIdsOf('memory'),
   budgetMs: () => 5_000,
   async run(ctx): Promise<ProbeOutput> {
     const metrics: Metrics = {};

@@ -23,6 +23,7 @@ import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, version
 import { readPackageFile } from '../src/platform/package-files.js';
 import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from './lib/parsers/python-inspect.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import type { Metrics } from '../src/report/types.js';
 
 export const DEFAULT_PYTHON_TIMEOUT_S = 15;
@@ -317,18 +318,12 @@ async function recordedTree(ctx: ProbeContext): Promise<ProbeOutput> {
   };
 }
 
-const PYTHON_METRICS = [
-  'python.found', 'python.version', 'python.path', 'python.bits', 'python.venv_available', 'python.pip_available',
-  'python.ssl_available', 'python.sqlite_version', 'python.headers_available', 'python.compiler_available',
-  'python.build_tools_available', 'python.max_django', 'python.django_version', 'python.channels_version',
-  'python.daphne_version', 'python.uvicorn_version', 'python.channels_redis_version', 'python.asgi_server',
-  'python.interpreter_count',
-] as const;
+const PYTHON_METRICS = metricIdsOf('python');
 
 export const pythonProbe: ProbeDefinition = {
   id: 'python',
   title: 'Python',
-  metrics: PYTHON_METRICS,
+  metrics: metricIdsOf('python'),
   budgetMs: (options) => Math.max(BUDGET_MS, pythonTimeoutMs(options) + 10_000),
   async run(ctx): Promise<ProbeOutput> {
     if (!ctx.live) return recordedTree(ctx);

@@ -13,6 +13,7 @@ import {
   parseApacheVersion, parseCaddyVersion, parseLighttpdVersion, parseMemcachedVersion, parseNginxVersion, parsePgIsReady, parsePostgresVersion,
 } from './lib/parsers/stack.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { askRedis, type RedisAnswer } from './lib/redis-client.js';
 import type { Metrics } from '../src/report/types.js';
 
@@ -162,11 +163,7 @@ async function checkPostgres(ctx: ProbeContext, processes: ProcessInfo[], socket
 export const stackProbe: ProbeDefinition = {
   id: 'stack',
   title: 'Deployment stack',
-  metrics: [
-    'stack.reverse_proxy', 'stack.reverse_proxy_running', 'stack.redis_version', 'stack.redis_running',
-    'stack.postgres_version', 'stack.postgres_running', 'stack.memcached_version', 'stack.memcached_running',
-    'stack.cron_available', 'stack.port_80_free', 'stack.port_443_free', 'stack.port_8000_free',
-  ],
+  metrics: metricIdsOf('stack'),
   budgetMs: () => 30_000,
   async run(ctx): Promise<ProbeOutput> {
     const metrics: Metrics = {};

@@ -8,6 +8,8 @@ import { cpus as osCpus } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { readPackageFile } from '../src/platform/package-files.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
+import { PER_TIER_FIGURES, tierMetricId, type PerTierFigure } from '../src/report/metrics/streaming.js';
 import type { Metrics, ProbeEnvelope } from '../src/report/types.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
 import {
@@ -21,6 +23,8 @@ import {
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
 
+const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
+
 export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/0';
 const NODE_ECHO_SERVER = 'dist/streaming/node-echo-server.cjs';
 const ASSETS = 'probes/assets/streaming';
@@ -28,19 +32,7 @@ const PROJECT_FILES = ['settings.py', 'urls.py', 'asgi.py', 'consumers.py'];
 /** Python older than 3.7 has no asyncio.run / get_running_loop, which the echo server uses. */
 const MIN_PYTHON: [number, number] = [3, 7];
 
-const PER_TIER_METRICS = [
-  'messages_per_second', 'bytes_per_second', 'p50_ms', 'p95_ms', 'p99_ms', 'bytes_per_connection',
-  'sustained_bytes_per_second', 'sustained_late_frames', 'sustained_jitter_ms',
-] as const;
-
-export function tierMetricId(tier: StreamingTier, name: (typeof PER_TIER_METRICS)[number]): string {
-  return `streaming.${tier}_${name}`;
-}
-
-export const STREAMING_METRICS: readonly string[] = [
-  ...STREAMING_TIERS.flatMap((tier) => PER_TIER_METRICS.map((name) => tierMetricId(tier, name))),
-  'streaming.bytes_per_connection', 'streaming.idle_connections', 'streaming.sustained_target_bytes_per_second', 'streaming.suspect',
-];
+export const STREAMING_METRIC_IDS: readonly string[] = metricIdsOf('streaming');
 
 const SERVED_BY: Record<StreamingTier, string> = {
   node: 'node-ws', python: 'python-asyncio', channels: 'django-channels', channels_redis: 'django-channels',
@@ -340,7 +332,7 @@ function tierMetrics(tier: StreamingTier, result: TierResult, metrics: Metrics):
 }
 
 function nullTier(tier: StreamingTier, reason: string, metrics: Metrics, unmeasured: Record<string, string>): void {
-  for (const name of PER_TIER_METRICS) {
+  for (const name of PER_TIER_FIGURE_NAMES) {
     const id = tierMetricId(tier, name);
     metrics[id] = null;
     unmeasured[id] = reason;
@@ -350,7 +342,7 @@ function nullTier(tier: StreamingTier, reason: string, metrics: Metrics, unmeasu
 function allNull(reason: string, details: Record<string, unknown>): ProbeOutput {
   const metrics: Metrics = {};
   const unmeasured: Record<string, string> = {};
-  for (const id of STREAMING_METRICS) {
+  for (const id of STREAMING_METRIC_IDS) {
     metrics[id] = null;
     unmeasured[id] = reason;
   }
@@ -415,7 +407,7 @@ async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<s
 export const streamingProbe: ProbeDefinition = {
   id: 'streaming',
   title: 'WebSocket streaming',
-  metrics: STREAMING_METRICS,
+  metrics: metricIdsOf('streaming'),
   exclusive: true,
   after: ['memory', 'cpu', 'python'],
   // The phases take --duration together; each server start (Django imports on a slow board) gets more.
@@ -477,7 +469,7 @@ export const streamingProbe: ProbeDefinition = {
         const result = await measureTier(ctx, tier, server, plan, schedule);
         results.set(tier, result);
         tierMetrics(tier, result, metrics);
-        for (const name of PER_TIER_METRICS) {
+        for (const name of PER_TIER_FIGURE_NAMES) {
           const id = tierMetricId(tier, name);
           if (metrics[id] === null) unmeasured[id] = 'the phase produced no sample';
         }

@@ -14,6 +14,7 @@ import {
   supervisordConfigArg, supervisordIncludes, type InitKind,
 } from './lib/parsers/supervision.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { registerCleanup } from '../src/platform/process.js';
 import type { Metrics } from '../src/report/types.js';
 import { detectContainer } from './host.js';
@@ -304,11 +305,7 @@ async function activeSupervisord(ctx: ProbeContext, instance: SupervisordInstanc
 export const supervisionProbe: ProbeDefinition = {
   id: 'supervision',
   title: 'Process supervision',
-  metrics: [
-    'supervision.init', 'supervision.available', 'supervision.supervisors', 'supervision.restart_verified',
-    'supervision.pid1', 'supervision.in_container', 'supervision.systemd_state', 'supervision.systemd_version',
-    'supervision.user_manager_running', 'supervision.linger_enabled',
-  ],
+  metrics: metricIdsOf('supervision'),
   budgetMs: (options) => (options.activeSupervision ? 60_000 : 20_000),
   async run(ctx): Promise<ProbeOutput> {
     const metrics: Metrics = {};

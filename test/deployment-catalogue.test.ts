@@ -14,7 +14,7 @@ test('every metric of the four probes is in the catalogue, in its own section, a
   const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
   for (const probe of [pythonProbe, supervisionProbe, stackProbe, diskProbe]) {
     for (const id of probe.metrics) {
-      assert.ok(metricSpec(id), `${id} is in src/catalogue.ts`);
+      assert.ok(metricSpec(id), `${id} is in the metric catalogue (src/report/metrics.ts)`);
       assert.ok(id.startsWith(`${probe.id}.`), `${id} belongs to ${probe.id}`);
       assert.ok(readme.includes(`\`${id}\``), `${id} is documented in README.md`);
     }

@@ -2,7 +2,8 @@
 // against recorded devices, and a recorded Pi 3 B agreeing with its spec sheet on every hardware check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { expectedMemTotal, findHardware, hardwareAliases, isHardwareMetric, listHardware, loadHardware, SPEC_SHEET_METRICS } from '../src/judge/spec-sheets.js';
+import { expectedMemTotal, findHardware, hardwareAliases, isHardwareMetric, listHardware, loadHardware } from '../src/judge/spec-sheets.js';
+import { SPEC_SHEET_METRICS } from '../src/report/metrics.js';
 import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
 import type { Report } from '../src/report/types.js';
 import { validateReport } from '../src/report/validate.js';

@@ -2,10 +2,9 @@
 // naming the file and the key, from the real CLI.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { METRIC_CATALOGUE, metricSpec } from '../src/report/metrics.js';
+import { INFORMATIONAL_METRICS, METRIC_CATALOGUE, metricSpec } from '../src/report/metrics.js';
 import { DEFAULT_PROFILE, listProfileNames, loadAllProfiles, loadProfile, parseAllowances } from '../src/judge/profiles.js';
-import { UsageError } from '../src/cli/kit.js';
-import { INFORMATIONAL_METRICS } from '../src/judge/verdict.js';
+import { ConfigError } from '../src/judge/errors.js';
 import { join } from 'node:path';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/reports.js';
@@ -30,11 +29,12 @@ test('the four built-in profiles load, extend each other, and check only catalog
   }
 });
 
-test('every catalogue metric is judged by some profile or declared informational, never both', () => {
+test('every metric the catalogue marks judged is judged by some built-in profile, and no informational one is', () => {
   const judged = new Set(loadAllProfiles().flatMap((p) => p.checks.map((c) => c.metric)));
   for (const spec of METRIC_CATALOGUE) {
     const informational = INFORMATIONAL_METRICS.includes(spec.id);
-    assert.ok(judged.has(spec.id) !== informational, `${spec.id}: ${judged.has(spec.id) ? 'judged and declared informational' : 'neither judged nor declared informational'}`);
+    assert.equal(informational, !spec.judged, `${spec.id}: the informational list is computed from the catalogue`);
+    assert.ok(judged.has(spec.id) === spec.judged, `${spec.id}: ${spec.judged ? 'marked judged but no built-in profile judges it' : 'informational yet a built-in profile judges it'}`);
   }
   for (const prefix of ['python.', 'supervision.', 'stack.', 'disk.', 'streaming.']) {
     assert.ok([...judged].some((id) => id.startsWith(prefix)), `some check reads ${prefix}*`);
@@ -66,7 +66,7 @@ test('a custom profile by path extends a built-in, overrides one field of a chec
 test('--allow needs one named check and a reason: no blanket override', () => {
   const profile = loadProfile();
   assert.deepEqual([...parseAllowances(['cpu.arch=tested ARMv6 build'], profile)], [['cpu.arch', 'tested ARMv6 build']]);
-  assert.throws(() => parseAllowances(['cpu.arch'], profile), (e: unknown) => e instanceof UsageError && /a reason is required/.test(e.message));
+  assert.throws(() => parseAllowances(['cpu.arch'], profile), (e: unknown) => e instanceof ConfigError && /a reason is required/.test(e.message));
   assert.throws(() => parseAllowances(['cpu.arch='], profile), /a reason is required/);
   assert.throws(() => parseAllowances(['*=everything'], profile), /no blanket override/);
   assert.throws(() => parseAllowances(['nope=because'], profile), /has no check "nope"/);
@@ -75,6 +75,8 @@ test('--allow needs one named check and a reason: no blanket override', () => {
 const broken: Array<{ name: string; content: unknown; expect: RegExp }> = [
   { name: 'unknown-metric', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'x', title: 'x', metric: 'memory.totl_bytes', operator: '>=', fail: 1, message: 'm', advice: 'a', sources: ['s'] }] },
     expect: /unknown-metric\.json: checks\[0\]\.metric: unknown metric "memory\.totl_bytes" \(did you mean "memory\.total_bytes"\?\)/ },
+  { name: 'informational-metric', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'x', title: 'x', metric: 'host.kernel', operator: '==', fail: '6.1', message: 'm', advice: 'a', sources: ['s'] }] },
+    expect: /informational-metric\.json: checks\[0\]\.metric: host\.kernel is informational/ },
   { name: 'bad-operator', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', operator: '>' }] },
     expect: /bad-operator\.json: checks\[0\]\.operator: unknown operator ">" \(one of >=, <=, ==, in, version>=\)/ },
   { name: 'wrong-type', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'python.found', fail: 'yes' }] },

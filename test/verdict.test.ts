@@ -5,7 +5,8 @@ import assert from 'node:assert/strict';
 import { loadHardware } from '../src/judge/spec-sheets.js';
 import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
 import type { Metrics } from '../src/report/types.js';
-import { judge, satisfies, verdictExitCode, worstExitCode, type JudgeSubject } from '../src/judge/verdict.js';
+import { judge, satisfies, type JudgeSubject } from '../src/judge/verdict.js';
+import { verdictExitCode, worstExitCode } from '../src/judge/exit-codes.js';
 import { HEALTHY_SOFTWARE, recordedReport, withMetrics } from './helpers/reports.js';
 
 function subject(metrics: Metrics): JudgeSubject {

@@ -179,7 +179,7 @@ $1
 EOF
 }
 
-# ---------------------------------------------------------------- cgroups (src/parsers/cgroup.ts)
+# ---------------------------------------------------------------- cgroups (probes/lib/parsers/cgroup.ts)
 # CG_VER, CG_DIR, CG_MNT <- where this shell's group for controller $1 lives; fails when not found.
 cg_locate() {
   _ctl=$1; CG_VER=; CG_DIR=; CG_MNT=
@@ -318,7 +318,7 @@ ci_max_mhz() {
   [ -n "$_best" ] && [ "$_best" -gt 0 ] && V=$(((_best + 500) / 1000))
 }
 
-# ARM main-ID part numbers (implementer 0x41), as in src/parsers/cpuinfo.ts.
+# ARM main-ID part numbers (implementer 0x41), as in probes/lib/parsers/cpuinfo.ts.
 arm_part_name() {
   case $1 in
     0xb76) V=ARM1176JZF-S ;; 0xc07) V=Cortex-A7 ;; 0xc08) V=Cortex-A8 ;; 0xc09) V=Cortex-A9 ;;
@@ -327,7 +327,7 @@ arm_part_name() {
   esac
 }
 
-# Raspberry Pi revision codes (src/parsers/pi-revision.ts): PI_MODEL, PI_RAM <- decoded, or fail.
+# Raspberry Pi revision codes (probes/lib/parsers/pi-revision.ts): PI_MODEL, PI_RAM <- decoded, or fail.
 pi_revision() {
   PI_MODEL=; PI_RAM=
   _code=$(printf '%s' "$1" | tr 'A-F' 'a-f')
@@ -731,7 +731,7 @@ EOF
   put_null cpu.multi_thread_score "$_why"
   p_end
 }
-# A_ARCH, A_BITS <- `uname -m` as far as a recorded cpuinfo tells it (archFromCpuinfo in src/parsers/cpuinfo.ts)
+# A_ARCH, A_BITS <- `uname -m` as far as a recorded cpuinfo tells it (archFromCpuinfo in probes/lib/parsers/cpuinfo.ts)
 arch_from_cpuinfo() {
   A_ARCH=; A_BITS=
   ci_get 'model name' || ci_get Processor; _mn=$V

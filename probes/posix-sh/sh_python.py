@@ -3,7 +3,7 @@
 Finds the interpreters the agent would find (--python, pyenv versions, python3 on PATH, python3 and python3.X
 in /usr/bin and /usr/local/bin, the pyenv shim), runs probes/assets/inspect_python.py in each (its source in
 EDGEPROBE_INSPECT_PY), rates them with the agent's ranking and Django support table (EDGEPROBE_DJANGO_SUPPORT,
-from src/django-support.ts), and prints three lines, the bodies of three JSON objects: metrics, unmeasured
+from src/facts/django-support.ts), and prints three lines, the bodies of three JSON objects: metrics, unmeasured
 reasons, details. Runs on any Python 3; nothing written to disk (-B), each interpreter bounded in time.
 
 Usage: python3 -c "$SRC" [--python PATH] [--timeout SECONDS]

@@ -3,7 +3,7 @@
 Starts the stdlib-asyncio WebSocket echo server (probes/assets/streaming/ws_echo_server.py, whose source
 arrives in the EDGEPROBE_WS_SERVER_SRC environment variable) on 127.0.0.1 and drives it with asyncio
 clients of its own, in the phases and with the load plan of the Node agent's streaming probe
-(src/streaming/plan.ts): latency (one message in flight per client), idle connections (server RSS growth),
+(probes/lib/streaming/plan.ts): latency (one message in flight per client), idle connections (server RSS growth),
 pipelined small and large echoes. Nothing but the standard library; nothing written to disk; the server
 dies with this process (lifeline pipe) and every phase is bounded in time.
 

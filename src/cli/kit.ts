@@ -1,16 +1,18 @@
-// Shared by the two entry points (src/cli.ts and the agent bundle's src/agent.ts): commander set-up,
-// usage errors as exit code 2, and cleanup on SIGINT/SIGTERM.
+// Shared by the two entry points (src/cli/main.ts and the agent bundle's src/cli/agent.ts): commander set-up,
+// usage and configuration errors as exit code 2, and cleanup on SIGINT/SIGTERM.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cleanupAll } from '../platform/process.js';
 import { VERSION } from '../platform/version.js';
+import { ConfigError } from '../judge/errors.js';
+import { UsageError } from '../platform/errors.js';
+import { EXIT } from '../judge/exit-codes.js';
 
 /** What a command gets from the program: a way to hand back its exit code. */
 export type CommandRegistration = (program: Command, setExitCode: (code: number) => void) => void;
 
-/** Thrown by commands for usage and configuration problems; printed without a stack, exit code 2. */
-export class UsageError extends Error {}
+export { UsageError } from '../platform/errors.js';
 
-export const EXIT = { ok: 0, notViable: 1, usage: 2, unknown: 3 } as const;
+export { EXIT } from '../judge/exit-codes.js';
 
 export function parsePositiveNumber(name: string) {
   return (value: string): number => {
@@ -48,7 +50,7 @@ export async function runProgram(name: string, description: string, registration
       if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help') return 0;
       return EXIT.usage;
     }
-    if (err instanceof UsageError) {
+    if (err instanceof UsageError || err instanceof ConfigError) {
       process.stderr.write(`${name}: ${err.message}\n`);
       return EXIT.usage;
     }

@@ -1,7 +1,7 @@
 // Starting the dashboard for `edgeprobe serve`: open (and migrate) the store, apply retention, listen.
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { UsageError } from '../cli/kit.js';
+import { UsageError } from '../platform/errors.js';
 import { startDashboard, type RunningDashboard } from './http/server.js';
 import { openStore, redactUrl, StoreError } from './store/store.js';
 

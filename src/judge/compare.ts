@@ -2,7 +2,7 @@
 // status and the capacity estimate in rows, rows whose values differ marked.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { formatCount, formatMetric } from '../report/display.js';
-import { UsageError } from '../cli/kit.js';
+import { ConfigError } from './errors.js';
 import { findHardware, hardwareAliases, listHardware, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import type { Profile } from './profiles.js';
 import type { MetricValue, Metrics, Report } from '../report/types.js';
@@ -52,17 +52,17 @@ export const KEY_METRICS: readonly string[] = [
   'streaming.bytes_per_connection',
 ];
 
-/** Each argument is a report file or a hardware id; anything else is a UsageError (exit 2). */
+/** Each argument is a report file or a hardware id; anything else is a ConfigError (exit 2). */
 export function resolveSubject(ref: string): CompareSubject {
   if (existsSync(ref) && statSync(ref).isFile()) {
     let text: string;
     try {
       text = readFileSync(ref, 'utf8');
     } catch (err) {
-      throw new UsageError(`${ref}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+      throw new ConfigError(`${ref}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
     }
     const parsed = parseReport(text);
-    if (!parsed.ok) throw new UsageError(`${ref}: not a valid edgeprobe report: ${parsed.errors.slice(0, 5).join('; ')}`);
+    if (!parsed.ok) throw new ConfigError(`${ref}: not a valid edgeprobe report: ${parsed.errors.slice(0, 5).join('; ')}`);
     const report = parsed.report;
     const label = report.host.label ?? report.host.hostname;
     return { kind: 'report', ref, label, metrics: report.metrics, report };
@@ -70,7 +70,7 @@ export function resolveSubject(ref: string): CompareSubject {
   const entry = findHardware(ref);
   if (entry) return { kind: 'hardware', ref, label: entry.name, metrics: specSheetMetrics(entry), hardware: entry };
   const ids = [...listHardware().map((e) => e.id), ...hardwareAliases().keys()].sort();
-  throw new UsageError(`${ref}: neither a report file nor a hardware id (hardware ids: ${ids.join(', ')})`);
+  throw new ConfigError(`${ref}: neither a report file nor a hardware id (hardware ids: ${ids.join(', ')})`);
 }
 
 function cellOf(metric: string, value: MetricValue | undefined): string {

@@ -1,12 +1,12 @@
 // Deployment profiles: what "viable" means for one kind of deployment (targets/profiles/*.json).
 // A profile is read by name (built-in, shipped inside the agent bundle too) or by path (custom), merged
 // along its `extends` chain, then validated against targets/schemas/profile.schema.json and the metric
-// catalogue. Every problem is a UsageError (exit code 2) naming the file and the key.
+// catalogue. Every problem is a ConfigError (exit code 2) naming the file and the key.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics.js';
-import { UsageError } from '../cli/kit.js';
+import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
@@ -110,7 +110,7 @@ export function compareVersions(a: string, b: string): number | null {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// JSON Schema validation, shared with src/hardware.ts.
+// JSON Schema validation, shared with src/judge/spec-sheets.ts.
 
 const compiled = new Map<string, ValidateFunction>();
 
@@ -225,7 +225,7 @@ function readProfileSource(ref: string, relativeTo: string | null): Located {
   if (!looksLikePath(ref)) {
     const names = listProfileNames();
     if (!names.includes(ref)) {
-      throw new UsageError(`unknown profile "${ref}" (built-in profiles: ${names.join(', ')}; or give a path to a .json file)`);
+      throw new ConfigError(`unknown profile "${ref}" (built-in profiles: ${names.join(', ')}; or give a path to a .json file)`);
     }
     const file = `${PROFILE_DIR}/${ref}.json`;
     return { raw: parseProfileJson(readPackageFile(file), file), file, builtIn: true, dir: null };
@@ -235,7 +235,7 @@ function readProfileSource(ref: string, relativeTo: string | null): Located {
   try {
     text = readFileSync(path, 'utf8');
   } catch (err) {
-    throw new UsageError(`profile ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
+    throw new ConfigError(`profile ${path}: cannot read it (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   return { raw: parseProfileJson(text, path), file: path, builtIn: false, dir: dirname(path) };
 }
@@ -245,12 +245,12 @@ function parseProfileJson(text: string, file: string): RawProfile {
   try {
     value = JSON.parse(text);
   } catch (err) {
-    throw new UsageError(`profile ${file}: not valid JSON (${(err as Error).message})`);
+    throw new ConfigError(`profile ${file}: not valid JSON (${(err as Error).message})`);
   }
   const validate = shippedSchemaValidator('targets/schemas/profile.schema.json');
   if (!validate(value)) {
     const lines = describeSchemaErrors(validate.errors ?? []);
-    throw new UsageError(`profile ${file}: ${lines.join('; ')}`);
+    throw new ConfigError(`profile ${file}: ${lines.join('; ')}`);
   }
   return value as RawProfile;
 }
@@ -268,10 +268,10 @@ export function loadProfile(ref: string = DEFAULT_PROFILE): Profile {
     try {
       parent = readProfileSource(current.raw.extends, current.dir);
     } catch (err) {
-      if (err instanceof UsageError && !err.message.startsWith('profile ')) throw new UsageError(`profile ${current.file}: extends: ${err.message}`);
+      if (err instanceof ConfigError && !err.message.startsWith('profile ')) throw new ConfigError(`profile ${current.file}: extends: ${err.message}`);
       throw err;
     }
-    if (seen.has(parent.file)) throw new UsageError(`profile ${current.file}: extends: "${current.raw.extends}" leads to a cycle (${[...seen, parent.file].join(' -> ')})`);
+    if (seen.has(parent.file)) throw new ConfigError(`profile ${current.file}: extends: "${current.raw.extends}" leads to a cycle (${[...seen, parent.file].join(' -> ')})`);
     seen.add(parent.file);
     chain.push(parent);
     current = parent;
@@ -284,11 +284,11 @@ export function loadProfile(ref: string = DEFAULT_PROFILE): Profile {
   for (const located of [...chain].reverse()) {
     const { raw, file } = located;
     for (const [i, id] of (raw.remove ?? []).entries()) {
-      if (!checks.delete(id)) throw new UsageError(`profile ${file}: remove[${i}]: no inherited check "${id}" to remove`);
+      if (!checks.delete(id)) throw new ConfigError(`profile ${file}: remove[${i}]: no inherited check "${id}" to remove`);
     }
     const idsHere = new Set<string>();
     for (const [index, check] of (raw.checks ?? []).entries()) {
-      if (idsHere.has(check.id)) throw new UsageError(`profile ${file}: checks[${index}].id: "${check.id}" appears twice in this file`);
+      if (idsHere.has(check.id)) throw new ConfigError(`profile ${file}: checks[${index}].id: "${check.id}" appears twice in this file`);
       idsHere.add(check.id);
       const inherited = checks.get(check.id);
       checks.set(check.id, { raw: inherited ? { ...inherited.raw, ...check } : check, file, index });
@@ -344,26 +344,29 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
   const { raw, file, index } = merged;
   const at = (key: string): string => `profile ${file}: checks[${index}].${key}`;
   for (const key of ['title', 'metric', 'operator', 'message', 'advice', 'sources'] as const) {
-    if (raw[key] === undefined) throw new UsageError(`${at(key)}: is required (check "${raw.id}")`);
+    if (raw[key] === undefined) throw new ConfigError(`${at(key)}: is required (check "${raw.id}")`);
   }
   const metric = raw.metric as string;
   const spec = metricSpec(metric);
   if (!spec) {
     const near = closestMetric(metric);
-    throw new UsageError(`${at('metric')}: unknown metric "${metric}"${near ? ` (did you mean "${near}"?)` : ''}; see the catalogue in src/catalogue.ts`);
+    throw new ConfigError(`${at('metric')}: unknown metric "${metric}"${near ? ` (did you mean "${near}"?)` : ''}; see docs/metrics.md`);
+  }
+  if (!spec.judged) {
+    throw new ConfigError(`${at('metric')}: ${metric} is informational (a fact shown beside the verdict, not a requirement): the metric catalogue does not let profiles judge it; see docs/metrics.md`);
   }
   const operator = raw.operator as string;
   if (!(OPERATORS as readonly string[]).includes(operator)) {
-    throw new UsageError(`${at('operator')}: unknown operator "${operator}" (one of ${OPERATORS.join(', ')})`);
+    throw new ConfigError(`${at('operator')}: unknown operator "${operator}" (one of ${OPERATORS.join(', ')})`);
   }
   const op = operator as Operator;
   if ((op === '>=' || op === '<=') && spec.type !== 'number') {
-    throw new UsageError(`${at('operator')}: "${op}" needs a number metric, and ${metric} is a ${spec.type}`);
+    throw new ConfigError(`${at('operator')}: "${op}" needs a number metric, and ${metric} is a ${spec.type}`);
   }
   if (op === 'version>=' && spec.type !== 'string') {
-    throw new UsageError(`${at('operator')}: "version>=" needs a string metric holding a version, and ${metric} is a ${spec.type}`);
+    throw new ConfigError(`${at('operator')}: "version>=" needs a string metric holding a version, and ${metric} is a ${spec.type}`);
   }
-  if (raw.warn === undefined && raw.fail === undefined) throw new UsageError(`${at('warn')}: a check needs a warn or a fail threshold, or both (check "${raw.id}")`);
+  if (raw.warn === undefined && raw.fail === undefined) throw new ConfigError(`${at('warn')}: a check needs a warn or a fail threshold, or both (check "${raw.id}")`);
   const check: ProfileCheck = {
     id: raw.id, title: raw.title as string, metric, operator: op,
     message: raw.message as string, advice: raw.advice as string, sources: raw.sources as string[], definedIn: file,
@@ -371,7 +374,7 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
   if (raw.warn !== undefined) check.warn = thresholdFor(raw.warn, op, spec, at('warn'));
   if (raw.fail !== undefined) check.fail = thresholdFor(raw.fail, op, spec, at('fail'));
   if (check.warn !== undefined && check.fail !== undefined && looserThan(check.warn, check.fail, op)) {
-    throw new UsageError(`${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`);
+    throw new ConfigError(`${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`);
   }
   return check;
 }
@@ -379,22 +382,22 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
 function thresholdFor(value: Threshold, op: Operator, spec: MetricSpec, where: string): Threshold {
   const scalar = (item: ScalarThreshold, key: string): ScalarThreshold => {
     if (op === 'version>=') {
-      if (typeof item !== 'string' || !VERSION_RE.test(item)) throw new UsageError(`${key}: must be a version such as "3.10", got ${JSON.stringify(item)}`);
+      if (typeof item !== 'string' || !VERSION_RE.test(item)) throw new ConfigError(`${key}: must be a version such as "3.10", got ${JSON.stringify(item)}`);
       return item;
     }
     if (spec.type === 'number' && spec.unit === 'bytes' && typeof item === 'string') {
       const bytes = parseSize(item);
-      if (bytes === null) throw new UsageError(`${key}: "${item}" is not a size (use a number of bytes or e.g. "850 MiB")`);
+      if (bytes === null) throw new ConfigError(`${key}: "${item}" is not a size (use a number of bytes or e.g. "850 MiB")`);
       return bytes;
     }
-    if (typeof item !== spec.type) throw new UsageError(`${key}: must be a ${spec.type} like ${spec.id}, got ${typeof item} ${JSON.stringify(item)}`);
+    if (typeof item !== spec.type) throw new ConfigError(`${key}: must be a ${spec.type} like ${spec.id}, got ${typeof item} ${JSON.stringify(item)}`);
     return item;
   };
   if (op === 'in') {
-    if (!Array.isArray(value) || value.length === 0) throw new UsageError(`${where}: "in" needs a non-empty list of allowed values`);
+    if (!Array.isArray(value) || value.length === 0) throw new ConfigError(`${where}: "in" needs a non-empty list of allowed values`);
     return value.map((item, i) => scalar(item, `${where}[${i}]`));
   }
-  if (Array.isArray(value)) throw new UsageError(`${where}: a list is only allowed with the "in" operator`);
+  if (Array.isArray(value)) throw new ConfigError(`${where}: a list is only allowed with the "in" operator`);
   return scalar(value, where);
 }
 
@@ -410,12 +413,12 @@ function looserThan(warn: Threshold, fail: Threshold, op: Operator): boolean {
 function finishCapacity(raw: RawCapacity, from: Record<string, string>, file: string): CapacityParams {
   const need = <K extends keyof RawCapacity>(key: K): NonNullable<RawCapacity[K]> => {
     const value = raw[key];
-    if (value === undefined) throw new UsageError(`profile ${file}: capacity.${key}: is required (in this profile or one it extends)`);
+    if (value === undefined) throw new ConfigError(`profile ${file}: capacity.${key}: is required (in this profile or one it extends)`);
     return value as NonNullable<RawCapacity[K]>;
   };
   const size = (key: 'workerMemory' | 'osBaseline' | 'connectionMemory'): number => {
     const bytes = parseSize(need(key));
-    if (bytes === null) throw new UsageError(`profile ${from[key] ?? file}: capacity.${key}: not a size`);
+    if (bytes === null) throw new ConfigError(`profile ${from[key] ?? file}: capacity.${key}: not a size`);
     return bytes;
   };
   return {
@@ -430,9 +433,9 @@ function finishCapacity(raw: RawCapacity, from: Record<string, string>, file: st
     workersSource: need('workersSource'),
     services: (raw.services ?? []).map((s, i) => {
       const bytes = parseSize(s.memory);
-      if (bytes === null) throw new UsageError(`profile ${from['services'] ?? file}: capacity.services[${i}].memory: not a size`);
+      if (bytes === null) throw new ConfigError(`profile ${from['services'] ?? file}: capacity.services[${i}].memory: not a size`);
       if (s.presentWhen !== undefined && !metricSpec(s.presentWhen)) {
-        throw new UsageError(`profile ${from['services'] ?? file}: capacity.services[${i}].presentWhen: unknown metric "${s.presentWhen}"`);
+        throw new ConfigError(`profile ${from['services'] ?? file}: capacity.services[${i}].presentWhen: unknown metric "${s.presentWhen}"`);
       }
       const service: ServiceReservation = { name: s.name, bytes, source: s.source };
       if (s.presentWhen !== undefined) service.presentWhen = s.presentWhen;
@@ -461,10 +464,10 @@ export function parseAllowances(values: readonly string[] | undefined, profile: 
     const eq = value.indexOf('=');
     const id = eq < 0 ? value.trim() : value.slice(0, eq).trim();
     const reason = eq < 0 ? '' : value.slice(eq + 1).trim();
-    if (id === '' || id === '*' || id.includes('*')) throw new UsageError(`--allow ${value}: name one check; there is no blanket override`);
-    if (reason === '') throw new UsageError(`--allow ${value}: a reason is required, e.g. --allow ${id}="tested with our own load profile"`);
+    if (id === '' || id === '*' || id.includes('*')) throw new ConfigError(`--allow ${value}: name one check; there is no blanket override`);
+    if (reason === '') throw new ConfigError(`--allow ${value}: a reason is required, e.g. --allow ${id}="tested with our own load profile"`);
     if (!profile.checks.some((c) => c.id === id)) {
-      throw new UsageError(`--allow ${value}: profile ${profile.name} has no check "${id}" (checks: ${profile.checks.map((c) => c.id).join(', ')})`);
+      throw new ConfigError(`--allow ${value}: profile ${profile.name} has no check "${id}" (checks: ${profile.checks.map((c) => c.id).join(', ')})`);
     }
     allow.set(id, reason);
   }

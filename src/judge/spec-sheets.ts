@@ -1,17 +1,12 @@
 // The hardware catalogue: reference spec sheets in targets/hardware/*.json, turned into the catalogue's
 // metrics so that the judge can rate a board before anyone buys it. A spec sheet states only a few
 // metrics (SPEC_SHEET_METRICS); a verdict from it judges only the checks on those and says so.
-import { UsageError } from '../cli/kit.js';
+import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 import { describeSchemaErrors, parseSize, shippedSchemaValidator } from './profiles.js';
 import type { Metrics } from '../report/types.js';
+import { SPEC_SHEET_METRICS } from '../report/metrics.js';
 
-/** The metrics a spec sheet can state. A check on any other metric needs a measured report. */
-export const SPEC_SHEET_METRICS: readonly string[] = [
-  'host.board', 'host.board_ram_bytes',
-  'cpu.arch', 'cpu.cores', 'cpu.effective_cpus', 'cpu.model', 'cpu.max_mhz',
-  'memory.total_bytes', 'memory.effective_total_bytes',
-];
 
 /** A "hardware check" is one whose metric a spec sheet can state. */
 export function isHardwareMetric(metric: string): boolean {
@@ -74,11 +69,11 @@ function loadCatalogue(): { entries: HardwareEntry[]; aliases: Map<string, strin
     try {
       value = JSON.parse(readPackageFile(file));
     } catch (err) {
-      throw new UsageError(`hardware entry ${file}: not valid JSON (${(err as Error).message})`);
+      throw new ConfigError(`hardware entry ${file}: not valid JSON (${(err as Error).message})`);
     }
-    if (!validate(value)) throw new UsageError(`hardware entry ${file}: ${describeSchemaErrors(validate.errors ?? []).join('; ')}`);
+    if (!validate(value)) throw new ConfigError(`hardware entry ${file}: ${describeSchemaErrors(validate.errors ?? []).join('; ')}`);
     const raw = value as RawEntry;
-    if (`${raw.id}.json` !== name) throw new UsageError(`hardware entry ${file}: id: "${raw.id}" must match the file name`);
+    if (`${raw.id}.json` !== name) throw new ConfigError(`hardware entry ${file}: id: "${raw.id}" must match the file name`);
     const base = {
       family: raw.id, released: raw.released ?? null, soc: raw.soc, linux: raw.linux,
       gpuMemoryBytes: parseSize(raw.gpuMemoryDefault ?? 0) ?? 0, cpu: raw.cpu, sources: raw.sources, file,
@@ -96,13 +91,13 @@ function loadCatalogue(): { entries: HardwareEntry[]; aliases: Map<string, strin
         });
       }
       const target = raw.defaultVariant ?? ids[0];
-      if (target === undefined || !ids.includes(target)) throw new UsageError(`hardware entry ${file}: defaultVariant: "${String(target)}" is not one of its variants`);
+      if (target === undefined || !ids.includes(target)) throw new ConfigError(`hardware entry ${file}: defaultVariant: "${String(target)}" is not one of its variants`);
       aliases.set(raw.id, target);
     }
   }
   const seen = new Set<string>();
   for (const entry of entries) {
-    if (seen.has(entry.id) || aliases.has(entry.id)) throw new UsageError(`hardware entry ${entry.file}: id "${entry.id}" is used twice in the catalogue`);
+    if (seen.has(entry.id) || aliases.has(entry.id)) throw new ConfigError(`hardware entry ${entry.file}: id "${entry.id}" is used twice in the catalogue`);
     seen.add(entry.id);
   }
   cache = { entries, aliases };
@@ -125,12 +120,12 @@ export function findHardware(id: string): HardwareEntry | undefined {
   return entries.find((e) => e.id === target);
 }
 
-/** A spec sheet by id or family id; UsageError (exit 2) listing the known ids otherwise. */
+/** A spec sheet by id or family id; ConfigError (exit 2) listing the known ids otherwise. */
 export function loadHardware(id: string): HardwareEntry {
   const entry = findHardware(id);
   if (!entry) {
     const known = [...listHardware().map((e) => e.id), ...hardwareAliases().keys()].sort();
-    throw new UsageError(`unknown hardware id "${id}" (known: ${known.join(', ')}; \`edgeprobe targets\` lists them)`);
+    throw new ConfigError(`unknown hardware id "${id}" (known: ${known.join(', ')}; \`edgeprobe targets\` lists them)`);
   }
   return entry;
 }

@@ -1,13 +1,13 @@
 // The judge: a report (or a spec sheet) and a profile in, a verdict out. Pure: no I/O besides reading
-// the shipped profile and hardware files through src/profiles.ts and src/hardware.ts.
+// the shipped profile and hardware files through src/judge/profiles.ts and src/judge/spec-sheets.ts.
 //
 // API (stable; the dashboard, `edgeprobe ssh`, `check`, `compare` and `run` call it):
 //
-//   loadProfile(nameOrPath?)            src/profiles.ts  built-in name ("django-channels", the default) or a
+//   loadProfile(nameOrPath?)            src/judge/profiles.ts  built-in name ("django-channels", the default) or a
 //                                                         path; merges `extends`; UsageError (exit 2) naming
 //                                                         file and key when anything is wrong
-//   parseAllowances(["id=reason"], p)   src/profiles.ts  --allow values -> Map; UsageError without a reason
-//   loadHardware(id) / listHardware()   src/hardware.ts  spec sheets; specSheetMetrics(entry) is the partial
+//   parseAllowances(["id=reason"], p)   src/judge/profiles.ts  --allow values -> Map; UsageError without a reason
+//   loadHardware(id) / listHardware()   src/judge/spec-sheets.ts  spec sheets; specSheetMetrics(entry) is the partial
 //                                                         metrics map a spec sheet states
 //   judge(source, profile, {allow})     here             source: a Report, a HardwareEntry or a JudgeSubject
 //                                                         -> Verdict (below), capacity estimate included
@@ -24,7 +24,6 @@ import { formatMetric } from '../report/display.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
-import { EXIT } from '../cli/kit.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -430,52 +429,4 @@ export function estimateCapacity(subject: JudgeSubject, params: CapacityParams):
 // ---------------------------------------------------------------------------------------------------
 // Exit codes.
 
-/** 0 viable (and viable-with-warnings unless strict), 1 not viable, 3 unknown or incomplete. */
-export function verdictExitCode(verdict: Pick<Verdict, 'verdict' | 'incomplete'>, strict = false): number {
-  switch (verdict.verdict) {
-    case 'not-viable': return EXIT.notViable;
-    case 'unknown': return EXIT.unknown;
-    default:
-      if (verdict.incomplete.length > 0) return EXIT.unknown;
-      if (verdict.verdict === 'viable-with-warnings' && strict) return EXIT.notViable;
-      return EXIT.ok;
-  }
-}
-
-/** One exit code for several verdicts: any not viable wins, then any unknown, else 0. */
-export function worstExitCode(codes: readonly number[]): number {
-  if (codes.includes(EXIT.notViable)) return EXIT.notViable;
-  if (codes.includes(EXIT.unknown)) return EXIT.unknown;
-  return codes.find((c) => c !== EXIT.ok) ?? EXIT.ok;
-}
-
-/** Judges a hardware id (or family id) against a profile. */
-export function judgeHardware(id: string, profile: Profile, options: JudgeOptions = {}): Verdict | undefined {
-  const entry = findHardware(id);
-  return entry ? judge(entry, profile, options) : undefined;
-}
-
-/** Metrics of the catalogue no profile judges: facts for people, not requirements. */
-export const INFORMATIONAL_METRICS: readonly string[] = [
-  'host.board', 'host.os', 'host.kernel', 'host.board_ram_bytes', 'host.in_container',
-  'cpu.userland_bits', 'cpu.cores', 'cpu.cpuset_cpus', 'cpu.quota_cpus', 'cpu.model', 'cpu.load_average_1m',
-  'memory.total_bytes', 'memory.available_bytes', 'memory.swap_total_bytes', 'memory.swap_free_bytes', 'memory.zram_total_bytes',
-  'memory.cgroup_limit_bytes', 'memory.cgroup_usage_bytes',
-  'python.path', 'python.bits', 'python.headers_available', 'python.compiler_available', 'python.interpreter_count',
-  'python.django_version', 'python.channels_version', 'python.daphne_version', 'python.uvicorn_version',
-  'python.channels_redis_version', 'python.asgi_server',
-  'supervision.init', 'supervision.supervisors', 'supervision.pid1', 'supervision.in_container', 'supervision.systemd_version',
-  'supervision.user_manager_running', 'supervision.linger_enabled',
-  'stack.memcached_version', 'stack.memcached_running', 'stack.port_80_free', 'stack.port_443_free', 'stack.port_8000_free',
-  'disk.total_bytes', 'disk.filesystem', 'disk.fsync_p50_ms', 'disk.sequential_write_bytes_per_second',
-  'streaming.node_bytes_per_second', 'streaming.node_p50_ms', 'streaming.node_p95_ms', 'streaming.node_bytes_per_connection',
-  'streaming.node_sustained_bytes_per_second', 'streaming.node_sustained_late_frames', 'streaming.node_sustained_jitter_ms',
-  'streaming.python_bytes_per_second', 'streaming.python_p50_ms', 'streaming.python_p95_ms', 'streaming.python_bytes_per_connection',
-  'streaming.python_sustained_bytes_per_second', 'streaming.python_sustained_late_frames', 'streaming.python_sustained_jitter_ms',
-  'streaming.channels_bytes_per_second', 'streaming.channels_p50_ms', 'streaming.channels_p95_ms', 'streaming.channels_bytes_per_connection',
-  'streaming.channels_sustained_bytes_per_second', 'streaming.channels_sustained_late_frames', 'streaming.channels_sustained_jitter_ms',
-  'streaming.channels_redis_bytes_per_second', 'streaming.channels_redis_p50_ms', 'streaming.channels_redis_p95_ms',
-  'streaming.channels_redis_bytes_per_connection', 'streaming.channels_redis_sustained_bytes_per_second',
-  'streaming.idle_connections', 'streaming.sustained_target_bytes_per_second',
-];
 

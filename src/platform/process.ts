@@ -202,7 +202,3 @@ export function cleanupAll(): void {
   }
   tempPaths.clear();
 }
-
-export function liveChildCount(): number {
-  return liveChildren.size;
-}

@@ -2,13 +2,13 @@
 // under --out (atomically), and a final table. One bad host never stops the others.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { EXIT } from '../cli/kit.js';
+import { EXIT } from '../judge/exit-codes.js';
 import { formatBytes } from '../report/display.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { Report } from '../report/types.js';
 import type { Style } from '../render/style.js';
 import type { Target } from './inventory.js';
-import { judgeHostReport, worstExitCode, type HostJudgement, type JudgeSettings } from './host-verdict.js';
+import { hostVerdict, worstExitCode, type HostJudgement, type VerdictSettings } from './host-verdict.js';
 import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
 import { describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
 
@@ -17,7 +17,7 @@ export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' |
   runArgs: string[];
   concurrency: number;
   outDir?: string;
-  judge: JudgeSettings;
+  judge: VerdictSettings;
   /** Send each report to a dashboard (spooled when it cannot be reached), one upload at a time. */
   upload?: { url: string; token: string; spoolDir: string };
   /** Where progress goes (stderr), and whether it is a terminal that can redraw lines. */
@@ -184,7 +184,7 @@ function settle(target: Target, outcome: HostOutcome, options: FleetOptions): Ho
   if (!outcome.ok) {
     return { target, outcome, judgement: { verdict: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
   }
-  const judgement = judgeHostReport(outcome.report, options.judge);
+  const judgement = hostVerdict(outcome.report, options.judge);
   const result: HostResult = { target, outcome, judgement, exitCode: judgement.exitCode };
   if (options.outDir) {
     const file = join(options.outDir, reportFileName(target.name));

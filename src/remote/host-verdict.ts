@@ -1,13 +1,14 @@
 // How `edgeprobe ssh` judges one host's report: the one place the fleet asks for a verdict
-// (src/verdict.ts against a profile from src/profiles.ts, as `edgeprobe run` does).
+// (src/judge/verdict.ts against a profile from src/judge/profiles.ts, as `edgeprobe run` does).
 import type { Profile } from '../judge/profiles.js';
 import type { Report } from '../report/types.js';
-import { judge, verdictExitCode, type Verdict } from '../judge/verdict.js';
+import { judge, type Verdict } from '../judge/verdict.js';
+import { verdictExitCode } from '../judge/exit-codes.js';
 
 /** The fleet's exit code is its worst host's: not-viable (1) over unknown/incomplete (3) over viable (0). */
-export { worstExitCode } from '../judge/verdict.js';
+export { worstExitCode } from '../judge/exit-codes.js';
 
-export interface JudgeSettings {
+export interface VerdictSettings {
   profile: Profile;
   /** Check id -> reason, from --allow. */
   allow: ReadonlyMap<string, string>;
@@ -25,7 +26,7 @@ export interface HostJudgement {
 }
 
 /** Judges one report against the profile. */
-export function judgeHostReport(report: Report, settings: JudgeSettings): HostJudgement {
+export function hostVerdict(report: Report, settings: VerdictSettings): HostJudgement {
   const verdict = judge(report, settings.profile, { allow: settings.allow });
   const exitCode = verdictExitCode(verdict, settings.strict);
   const judgement: HostJudgement = { verdict: verdict.verdict, exitCode, detail: verdict };

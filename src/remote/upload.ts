@@ -7,7 +7,7 @@ import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:f
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { Agent, request } from 'undici';
-import { UsageError } from '../cli/kit.js';
+import { UsageError } from '../platform/errors.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { Report } from '../report/types.js';
 

@@ -1,6 +1,6 @@
 // The output formats of `run` and `check`, in one place: text, json, junit, markdown, prometheus.
 import { specSheetMetrics, type HardwareEntry } from '../judge/spec-sheets.js';
-import { UsageError } from '../cli/kit.js';
+import { UsageError } from '../platform/errors.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { Report } from '../report/types.js';
 import type { Verdict } from '../judge/verdict.js';

@@ -2,8 +2,9 @@
 // result can be trusted. Pure functions over numbers, so the rules are tested without a device.
 import { describeRedisTarget, parseRedisTarget } from '../parsers/redis.js';
 
-export const STREAMING_TIERS = ['node', 'python', 'channels', 'channels_redis'] as const;
-export type StreamingTier = (typeof STREAMING_TIERS)[number];
+import { STREAMING_TIERS, type StreamingTier } from '../../../src/report/metrics/streaming.js';
+
+export { STREAMING_TIERS, type StreamingTier };
 
 export const ASGI_SERVERS = ['daphne', 'uvicorn'] as const;
 export type AsgiServer = (typeof ASGI_SERVERS)[number];
@@ -186,7 +187,7 @@ export function parseProcStatCpu(text: string): { busy: number; total: number } 
 }
 
 /**
- * The Redis of --redis-url (as src/parsers/redis.ts accepts it: redis://... or a unix socket path) as
+ * The Redis of --redis-url (as probes/lib/parsers/redis.ts accepts it: redis://... or a unix socket path) as
  * channels_redis wants it, a URL redis-py understands, and as reports may show it, without its password.
  */
 export function redisForChannels(text: string): { url: string; shown: string } | null {

@@ -6,10 +6,11 @@ import { loadHardware } from '../../judge/spec-sheets.js';
 import { renderJudged, writeOutput, type Judged } from '../../render/formats.js';
 import { styleFor } from '../../render/style.js';
 import { parseReport } from '../../report/validate.js';
-import { judge, verdictExitCode, worstExitCode } from '../../judge/verdict.js';
-import { addJudgeOptions, profileAndAllowances, type JudgeCommandOptions } from './verdict-options.js';
+import { judge } from '../../judge/verdict.js';
+import { verdictExitCode, worstExitCode } from '../../judge/exit-codes.js';
+import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } from './verdict-options.js';
 
-export interface CheckCommandOptions extends JudgeCommandOptions {
+export interface CheckCommandOptions extends VerdictCommandOptions {
   hardware?: string[];
   verbose?: boolean;
 }
@@ -53,7 +54,7 @@ export const registerCheck: CommandRegistration = (program: Command, setExitCode
     .description('judge stored reports (or a spec sheet with --hardware) against a deployment profile, without probing again')
     .argument('[reports...]', 'report files written by `edgeprobe run --format json` (- reads stdin)')
     .option('--hardware <ids>', 'judge these spec sheets from the hardware catalogue (comma-separated or repeated)', parseList);
-  addJudgeOptions(command)
+  addVerdictOptions(command)
     .option('-v, --verbose', 'show why and advice for passing checks too')
     .action(async (files: string[], opts: CheckCommandOptions) => setExitCode(await run(files, opts)));
 };

@@ -11,14 +11,14 @@ import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats
 import { styleFor } from '../../render/style.js';
 import { runProbes } from '../../engine/runner.js';
 import { defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../../remote/upload.js';
-import { judge, verdictExitCode } from '../../judge/verdict.js';
+import { judge } from '../../judge/verdict.js';
+import { verdictExitCode } from '../../judge/exit-codes.js';
 import { parseRedisTarget } from '../../../probes/lib/parsers/redis.js';
-import { addJudgeOptions, profileAndAllowances, type JudgeCommandOptions } from './verdict-options.js';
+import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } from './verdict-options.js';
 import { ASGI_SERVERS, STREAMING_TIERS } from '../../../probes/lib/streaming/plan.js';
 
-export const RUN_FORMATS = VERDICT_FORMATS;
 
-export interface RunCommandOptions extends JudgeCommandOptions {
+export interface RunCommandOptions extends VerdictCommandOptions {
   quick?: boolean;
   root: string;
   only?: string[];
@@ -143,10 +143,6 @@ export async function collectReport(options: RunOptions): Promise<Report> {
   }
 }
 
-export function exitCodeForProbes(report: Report): number {
-  return report.probes.some((p) => p.status === 'error') ? EXIT.unknown : EXIT.ok;
-}
-
 /** Probes, judges the report against the profile, renders it; the exit code comes from the verdict. */
 export async function run(opts: RunCommandOptions): Promise<number> {
   const options = toRunOptions(opts);
@@ -196,6 +192,6 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)');
-  addJudgeOptions(command)
+  addVerdictOptions(command)
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };

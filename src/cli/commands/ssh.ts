@@ -10,7 +10,7 @@ import { styleFor } from '../../render/style.js';
 import { fleetSummary, renderFleetTable, runFleet } from '../../remote/fleet.js';
 import { InventoryError, parseInventory, selectTargets, type Target } from '../../remote/inventory.js';
 import { agentBundle, type AgentModeChoice } from '../../remote/ssh.js';
-import { addJudgeOptions, collect, profileAndAllowances } from './verdict-options.js';
+import { addVerdictOptions, collect, profileAndAllowances } from './verdict-options.js';
 
 export const SSH_FORMATS = ['text', 'json'] as const;
 export const SSH_MODES = ['auto', 'node', 'sh'] as const;
@@ -169,5 +169,5 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
     .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal');
   // --profile, --allow, --strict as for run; --format text (the table) or json (the fleet summary); -o FILE.
-  addJudgeOptions(command, SSH_FORMATS).action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
+  addVerdictOptions(command, SSH_FORMATS).action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
 };

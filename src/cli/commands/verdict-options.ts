@@ -4,7 +4,7 @@ import { choiceOption } from '../kit.js';
 import { DEFAULT_PROFILE, loadProfile, parseAllowances, type Profile } from '../../judge/profiles.js';
 import { VERDICT_FORMATS, type VerdictFormat } from '../../render/formats.js';
 
-export interface JudgeCommandOptions {
+export interface VerdictCommandOptions {
   profile: string;
   allow?: string[];
   strict?: boolean;
@@ -17,7 +17,7 @@ export function collect(value: string, previous: string[] | undefined): string[]
   return [...(previous ?? []), value];
 }
 
-export function addJudgeOptions(command: Command, formats: readonly string[] = VERDICT_FORMATS): Command {
+export function addVerdictOptions(command: Command, formats: readonly string[] = VERDICT_FORMATS): Command {
   return command
     .option('--profile <name|file>', `deployment profile: a built-in name (\`edgeprobe targets\`) or a path to a profile .json`, DEFAULT_PROFILE)
     .addOption(new Option('--allow <check=reason>', 'accept one check whatever its status, with the reason on record (repeatable; no blanket override)').argParser(collect))
@@ -26,7 +26,7 @@ export function addJudgeOptions(command: Command, formats: readonly string[] = V
     .option('-o, --output <file>', 'write the output to FILE (atomically) instead of stdout');
 }
 
-export function profileAndAllowances(opts: Pick<JudgeCommandOptions, 'profile' | 'allow'>): { profile: Profile; allow: Map<string, string> } {
+export function profileAndAllowances(opts: Pick<VerdictCommandOptions, 'profile' | 'allow'>): { profile: Profile; allow: Map<string, string> } {
   const profile = loadProfile(opts.profile);
   return { profile, allow: parseAllowances(opts.allow, profile) };
 }
