@@ -251,7 +251,8 @@ export interface Trap {
 
 export async function traps(ctx: ProbeContext, best: PythonInterpreterOk | null, rustc: boolean): Promise<{ traps: Trap[]; piwheels: boolean }> {
   const pipConf = `${(await ctx.readText('/etc/pip.conf')) ?? ''}\n${(await ctx.readText(`${homedir()}/.config/pip/pip.conf`)) ?? ''}`;
-  const piwheels = /piwheels\.org/.test(pipConf);
+  // Raspberry Pi OS's pip.conf names the piwheels index; any index URL mentioning it counts.
+  const piwheels = /piwheels/i.test(pipConf);
   const machine = best?.machine ?? null;
   const arm32 = best !== null && best.bits === 32 && /^arm/.test(best.machine);
   return {
@@ -261,8 +262,8 @@ export async function traps(ctx: ProbeContext, best: PythonInterpreterOk | null,
         id: 'armv6l-wheels',
         applies: machine === null ? null : machine === 'armv6l',
         note: 'armv6l (Pi Zero / Zero W / Pi 1) has no manylinux wheels on PyPI (manylinux covers armv7l and aarch64), so every '
-          + 'compiled dependency comes from piwheels.org or is built from source on the device'
-          + (machine === 'armv6l' ? (piwheels ? '; piwheels is configured in pip.conf' : '; piwheels is NOT configured in pip.conf: add extra-index-url=https://www.piwheels.org/simple') : ''),
+          + 'compiled dependency comes from piwheels (the Raspberry Pi community's wheel index) or is built from source on the device'
+          + (machine === 'armv6l' ? (piwheels ? '; piwheels is configured in pip.conf' : '; piwheels is NOT configured in pip.conf: add the piwheels index as extra-index-url (Raspberry Pi OS ships it configured)') : ''),
       },
       {
         id: 'daphne-cryptography',
