@@ -1,4 +1,4 @@
-// Shared by the two entry points (src/cli.ts and the agent bundle's src/agent.ts): commander set-up,
+// Shared by the two entry points (src/cli/main.ts and the agent bundle's src/cli/agent.ts): commander set-up,
 // usage errors as exit code 2, and cleanup on SIGINT/SIGTERM.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
 import { cleanupAll } from '../platform/process.js';

@@ -110,7 +110,7 @@ export function compareVersions(a: string, b: string): number | null {
 }
 
 // ---------------------------------------------------------------------------------------------------
-// JSON Schema validation, shared with src/hardware.ts.
+// JSON Schema validation, shared with spec-sheets.ts.
 
 const compiled = new Map<string, ValidateFunction>();
 

@@ -1,13 +1,13 @@
 // The judge: a report (or a spec sheet) and a profile in, a verdict out. Pure: no I/O besides reading
-// the shipped profile and hardware files through src/profiles.ts and src/hardware.ts.
+// the shipped profile and hardware files through src/judge/profiles.ts and src/judge/spec-sheets.ts.
 //
 // API (stable; the dashboard, `edgeprobe ssh`, `check`, `compare` and `run` call it):
 //
-//   loadProfile(nameOrPath?)            src/profiles.ts  built-in name ("django-channels", the default) or a
+//   loadProfile(nameOrPath?)            profiles.ts      built-in name ("django-channels", the default) or a
 //                                                         path; merges `extends`; UsageError (exit 2) naming
 //                                                         file and key when anything is wrong
-//   parseAllowances(["id=reason"], p)   src/profiles.ts  --allow values -> Map; UsageError without a reason
-//   loadHardware(id) / listHardware()   src/hardware.ts  spec sheets; specSheetMetrics(entry) is the partial
+//   parseAllowances(["id=reason"], p)   profiles.ts      --allow values -> Map; UsageError without a reason
+//   loadHardware(id) / listHardware()   spec-sheets.ts   spec sheets; specSheetMetrics(entry) is the partial
 //                                                         metrics map a spec sheet states
 //   judge(source, profile, {allow})     here             source: a Report, a HardwareEntry or a JudgeSubject
 //                                                         -> Verdict (below), capacity estimate included
@@ -15,7 +15,7 @@
 //                                                         1 not viable, 3 unknown or incomplete
 //   worstExitCode(codes)                here             several verdicts -> one exit code (1 > 3 > 0)
 //
-// Verdict rules (../shared/DESIGN.md, "Verdicts"): a check is pass, warn, fail or unknown; a null or
+// Verdict rules (docs/architecture.md, "Verdicts"): a check is pass, warn, fail or unknown; a null or
 // missing metric is unknown, never pass. Overall: any fail -> not-viable; else an unknown on a check
 // that has a fail threshold -> unknown; else any warn -> viable-with-warnings; else viable. A check
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict

@@ -1,5 +1,5 @@
 // How `edgeprobe ssh` judges one host's report: the one place the fleet asks for a verdict
-// (src/verdict.ts against a profile from src/profiles.ts, as `edgeprobe run` does).
+// (src/judge/verdict.ts against a profile from src/judge/profiles.ts, as `edgeprobe run` does).
 import type { Profile } from '../judge/profiles.js';
 import type { Report } from '../report/types.js';
 import { judge, verdictExitCode, type Verdict } from '../judge/verdict.js';

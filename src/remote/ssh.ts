@@ -2,7 +2,7 @@
 // started with an argument array, BatchMode and ConnectTimeout. A small POSIX-sh bootstrap on the device
 // looks for node >= 18 and says which mode it chose; we then stream the agent bundle to `node -`, or the
 // POSIX-sh probe to sh. Nothing is written on the device. Every outcome is classified; partial output is
-// never taken as a report: only what src/validate.ts accepts is.
+// never taken as a report: only what src/report/validate.ts accepts is.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { packageRoot } from '../platform/package-files.js';

@@ -1,5 +1,5 @@
 // Used only inside the one-file agent (scripts/build.mjs aliases 'undici' to this file): the subset of
-// undici's API that src/upload.ts uses, over the fetch built into Node >= 18 (itself undici). Bundling the
+// undici's API that src/remote/upload.ts uses, over the fetch built into Node >= 18 (itself undici). Bundling the
 // undici package would more than double the agent that is streamed to every device.
 export interface AgentOptions {
   connect?: { timeout?: number };

@@ -1,4 +1,4 @@
-// The metric catalogue (../shared/DESIGN.md, "Metric catalogue (v1 contract)").
+// The metric catalogue (docs/architecture.md, "The metric catalogue"; the generated list is docs/metrics.md).
 // Profiles, compare, the dashboard and the Prometheus output all read metrics by these ids.
 // Adding an id is fine; renaming or removing one means a new report schema version.
 

@@ -1,5 +1,5 @@
 // The edgeprobe.report/v1 contract: what the agent writes and everything else reads.
-// The JSON Schema twin of these types is src/report.v1.schema.json; src/validate.ts checks both agree at runtime.
+// The JSON Schema twin of these types is src/report/report.v1.schema.json; src/report/validate.ts checks both agree at runtime.
 
 export const REPORT_SCHEMA = 'edgeprobe.report/v1';
 

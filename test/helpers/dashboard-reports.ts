@@ -1,4 +1,4 @@
-// Reports for dashboard tests: valid edgeprobe.report/v1 objects (checked by src/validate.ts in the tests
+// Reports for dashboard tests: valid edgeprobe.report/v1 objects (checked by src/report/validate.ts in the tests
 // that use them), with the metrics the dashboard charts and compares.
 import { randomUUID } from 'node:crypto';
 import type { Metrics, Report } from '../../src/report/types.js';

@@ -186,7 +186,7 @@ export function parseProcStatCpu(text: string): { busy: number; total: number } 
 }
 
 /**
- * The Redis of --redis-url (as src/parsers/redis.ts accepts it: redis://... or a unix socket path) as
+ * The Redis of --redis-url (as probes/lib/parsers/redis.ts accepts it: redis://... or a unix socket path) as
  * channels_redis wants it, a URL redis-py understands, and as reports may show it, without its password.
  */
 export function redisForChannels(text: string): { url: string; shown: string } | null {

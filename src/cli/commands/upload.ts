@@ -1,5 +1,5 @@
 // `edgeprobe upload FILE... --to URL --token T` and `edgeprobe upload --flush`: send reports to a dashboard,
-// spooling what cannot be delivered now (see src/upload.ts).
+// spooling what cannot be delivered now (see src/remote/upload.ts).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
