@@ -262,7 +262,7 @@ export async function traps(ctx: ProbeContext, best: PythonInterpreterOk | null,
         id: 'armv6l-wheels',
         applies: machine === null ? null : machine === 'armv6l',
         note: 'armv6l (Pi Zero / Zero W / Pi 1) has no manylinux wheels on PyPI (manylinux covers armv7l and aarch64), so every '
-          + 'compiled dependency comes from piwheels (the Raspberry Pi community's wheel index) or is built from source on the device'
+          + 'compiled dependency comes from piwheels (the Raspberry Pi community wheel index) or is built from source on the device'
           + (machine === 'armv6l' ? (piwheels ? '; piwheels is configured in pip.conf' : '; piwheels is NOT configured in pip.conf: add the piwheels index as extra-index-url (Raspberry Pi OS ships it configured)') : ''),
       },
       {
