@@ -104,7 +104,7 @@ export const API_ROUTES: readonly Route[] = [
     handler: async ({ dashboard }) => json(200, { profiles: dashboard.profiles() }),
   },
   {
-    method: 'GET', path: '/api/v1/hardware', scope: 'read', kind: 'api', summary: 'the hardware catalogue: reference spec sheets',
+    method: 'GET', path: '/api/v1/hardware', scope: 'read', kind: 'api', summary: 'the hardware spec sheets',
     handler: async ({ dashboard }) => json(200, { hardware: dashboard.hardware() }),
   },
   {
