@@ -2,31 +2,37 @@
 // lookup tables of src/facts/ from their assembler (probes/posix-sh/assemble.ts). These tests fail when a
 // source keeps a copy of its own, when dist/edgeprobe-probe.sh is stale, and when the sh lookups decode
 // anything differently from the TypeScript (Raspberry Pi revisions, ARM parts, DMI placeholders).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { METRIC_CATALOGUE } from '../src/report/metrics.js';
+import { test } from 'node:test';
+import { cpuModelFromCpuinfo } from '../probes/lib/parsers/cpuinfo.js';
+import { decodePiRevision } from '../probes/lib/parsers/pi-revision.js';
+import { SH_PROBE_PARTS, shProbePart, shProbePayload, shProbeVariables } from '../probes/posix-sh/assemble.js';
 import { ARM_IMPLEMENTER, ARM_PARTS } from '../src/facts/arm-parts.js';
 import { CURRENT_DJANGO_LTS, DJANGO_PYTHON_SUPPORT } from '../src/facts/django-support.js';
-import { DMI_PLACEHOLDERS, DMI_PLACEHOLDER_VALUES } from '../src/facts/dmi-placeholders.js';
+import { DMI_PLACEHOLDER_VALUES, DMI_PLACEHOLDERS } from '../src/facts/dmi-placeholders.js';
 import { PI_MANUFACTURERS, PI_NEW_STYLE_TYPES, PI_OLD_STYLE_CODES } from '../src/facts/pi-revisions.js';
-import { decodePiRevision } from '../probes/lib/parsers/pi-revision.js';
-import { cpuModelFromCpuinfo } from '../probes/lib/parsers/cpuinfo.js';
-import { SH_PROBE_PARTS, shProbePart, shProbePayload, shProbeVariables } from '../probes/posix-sh/assemble.js';
 import { execCommand } from '../src/platform/process.js';
+import { METRIC_CATALOGUE } from '../src/report/metrics.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 
 const SH_DIR = join(REPO_ROOT, 'probes', 'posix-sh');
-const SHELLS: Array<[string, string[]]> = [['dash', ['/usr/bin/dash']], ['busybox ash', ['/usr/bin/busybox', 'sh']]];
+const SHELLS: Array<[string, string[]]> = [
+  ['dash', ['/usr/bin/dash']],
+  ['busybox ash', ['/usr/bin/busybox', 'sh']],
+];
 
 function filesUnder(dir: string, extensions: readonly string[]): string[] {
-  return readdirSync(dir).sort().flatMap((entry) => {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) return filesUnder(path, extensions);
-    return extensions.some((ext) => entry.endsWith(ext)) ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return filesUnder(path, extensions);
+      return extensions.some((ext) => entry.endsWith(ext)) ? [path] : [];
+    });
 }
 
 /** The hand-written sh and Python sources that travel to devices. */
@@ -40,10 +46,10 @@ const ID_WORDS = new Set(METRIC_CATALOGUE.flatMap((m) => [m.id, m.id.slice(m.id.
 /** Strings that only a copy of a src/facts/ table would contain. Short, common words (A, B, 5, none) are left out. */
 function tableEntries(): string[] {
   return [
-    ...Object.entries(ARM_PARTS).flatMap(([part, core]) => [part, core]),
-    ...Object.values(PI_NEW_STYLE_TYPES).filter((type) => type.length >= 4),
-    ...Object.values(PI_OLD_STYLE_CODES).map((old) => old.type).filter((type) => type.length >= 4),
-    ...Object.values(PI_MANUFACTURERS),
+    ...Object.entries(ARM_PARTS).flat(),
+    ...[...PI_NEW_STYLE_TYPES.values()].filter((type) => type.length >= 4),
+    ...[...PI_OLD_STYLE_CODES.values()].map((old) => old.type).filter((type) => type.length >= 4),
+    ...PI_MANUFACTURERS.values(),
     ...DMI_PLACEHOLDER_VALUES.filter((value) => value.length >= 8),
   ];
 }
@@ -87,7 +93,7 @@ test('no sh or Python source that goes to devices keeps a copy of a src/facts/ t
 
 test('the copy check finds a made-up source that keeps its own tables and id list', () => {
   const madeUp = [
-    "arm_part_name() { case $1 in 0xd03) V=Cortex-A53 ;; esac; }",
+    'arm_part_name() { case $1 in 0xd03) V=Cortex-A53 ;; esac; }',
     "case $code in 17) _type='4 Model B' ;; 20) _type='Compute Module 4' ;; esac # Sony UK",
     "case $_lc in 'to be filled by o.e.m.'|'system product name') return 0 ;; esac",
     'known = ["a02082", "9000c1"]',
@@ -97,9 +103,23 @@ test('the copy check finds a made-up source that keeps its own tables and id lis
     'METRICS = ["python.found", "python.version", "python.path", "python.bits"]',
   ].join('\n');
   const found = handKeptCopies(madeUp);
-  for (const expected of ['"0xd03"', '"Cortex-A53"', '"Compute Module 4"', '"Sony UK"', '"to be filled by o.e.m."', '"system product name"',
-    'code a02082', 'code 9000c1', 'code 900092', 'code 900093', 'series "5.2"']) {
-    assert.ok(found.some((f) => f.includes(expected)), `finds ${expected} in ${JSON.stringify(found)}`);
+  for (const expected of [
+    '"0xd03"',
+    '"Cortex-A53"',
+    '"Compute Module 4"',
+    '"Sony UK"',
+    '"to be filled by o.e.m."',
+    '"system product name"',
+    'code a02082',
+    'code 9000c1',
+    'code 900092',
+    'code 900093',
+    'series "5.2"',
+  ]) {
+    assert.ok(
+      found.some((f) => f.includes(expected)),
+      `finds ${expected} in ${JSON.stringify(found)}`,
+    );
   }
   assert.equal(found.filter((f) => f.startsWith('metric id list')).length, 2, JSON.stringify(found));
   assert.ok(!found.some((f) => f.includes('983040')), 'a number in arithmetic is not a revision code');
@@ -141,9 +161,11 @@ function lookupCases(): Array<{ kind: 'pi' | 'arm' | 'dmi'; input: string; expec
   };
   for (let old = 0; old <= 0x20; old++) pi(old.toString(16).padStart(4, '0'));
   // Every board type and memory code, known or not, in two board revisions; bit 24 (warranty) and upper case too.
-  for (let type = 0; type < 0x20; type++) for (let memory = 0; memory < 8; memory++) for (const revision of [0, 5]) {
-    pi(((1 << 23) | (memory << 20) | (0x2 << 16) | (type << 4) | revision).toString(16));
-  }
+  for (let type = 0; type < 0x20; type++)
+    for (let memory = 0; memory < 8; memory++)
+      for (const revision of [0, 5]) {
+        pi(((1 << 23) | (memory << 20) | (0x2 << 16) | (type << 4) | revision).toString(16));
+      }
   for (const code of ['1a02082', '0xA02082', '0x0002', '1000002', 'zz', '123456789', '']) pi(code);
   const arm = (part: string): void => {
     const model = cpuModelFromCpuinfo({ processors: [{ processor: '0', 'CPU implementer': ARM_IMPLEMENTER, 'CPU part': part }], trailer: {} });
@@ -182,6 +204,6 @@ for (const [shellName, shell] of SHELLS) {
     assert.equal(answers.length, cases.length, 'one answer per case');
     const decoded = cases.filter((c) => c.kind === 'pi' && c.expected !== '-').length;
     assert.ok(decoded >= 150, `most of the Pi codes tried decode (${decoded})`);
-    cases.forEach((c, i) => assert.equal(answers[i], c.expected, `${c.kind} ${JSON.stringify(c.input)}`));
+    for (const [i, c] of cases.entries()) assert.equal(answers[i], c.expected, `${c.kind} ${JSON.stringify(c.input)}`);
   });
 }

@@ -2,19 +2,32 @@
 // build): the version, the metric catalogue's ids per probe and the lookup tables of src/facts/ (each written
 // once, in TypeScript) as shell variables, the Python helpers as here-documents, then the probe's parts.
 // The sh and Python sources keep no copy of any of these; test/sh-tables.test.ts checks that they do not.
-import { METRIC_CATALOGUE } from '../../src/report/metrics.js';
-import { CURRENT_DJANGO_LTS, DJANGO_PYTHON_SUPPORT } from '../../src/facts/django-support.js';
-import { PI_NEW_STYLE_MEMORY_MIB, PI_NEW_STYLE_TYPES, PI_OLD_STYLE_CODES } from '../../src/facts/pi-revisions.js';
+
 import { ARM_IMPLEMENTER, ARM_PARTS } from '../../src/facts/arm-parts.js';
+import { CURRENT_DJANGO_LTS, DJANGO_PYTHON_SUPPORT } from '../../src/facts/django-support.js';
 import { DMI_PLACEHOLDER_REPEATED_CHARS, DMI_PLACEHOLDER_VALUES } from '../../src/facts/dmi-placeholders.js';
-import { SYSTEM_BIN_DIRS } from '../lib/executables.js';
+import { PI_NEW_STYLE_MEMORY_MIB, PI_NEW_STYLE_TYPES, PI_OLD_STYLE_CODES } from '../../src/facts/pi-revisions.js';
 import { readPackageFile } from '../../src/platform/package-files.js';
 import { shellQuote } from '../../src/platform/shell-quote.js';
 import { VERSION } from '../../src/platform/version.js';
+import { METRIC_CATALOGUE } from '../../src/report/metrics.js';
+import { SYSTEM_BIN_DIRS } from '../lib/executables.js';
 
 /** The probe's parts under probes/posix-sh/parts/, in the order the assembled script runs them. */
 export const SH_PROBE_PARTS = [
-  'options', 'helpers', 'cgroups', 'cpuinfo', 'facts', 'host', 'memory', 'cpu', 'disk', 'python', 'node-only', 'streaming', 'run',
+  'options',
+  'helpers',
+  'cgroups',
+  'cpuinfo',
+  'facts',
+  'host',
+  'memory',
+  'cpu',
+  'disk',
+  'python',
+  'node-only',
+  'streaming',
+  'run',
 ] as const;
 
 export type ShProbePart = (typeof SH_PROBE_PARTS)[number];
@@ -25,8 +38,9 @@ export type ShProbePart = (typeof SH_PROBE_PARTS)[number];
  * helpers, then the probe itself.
  */
 export function shProbePayload(): string {
-  const python = shellAssignFile('EDGEPROBE_SH_PYTHON_SRC', readPackageFile('probes/posix-sh/sh_python.py'))
-    + shellAssignFile('EDGEPROBE_INSPECT_PY', readPackageFile('probes/assets/inspect_python.py'));
+  const python =
+    shellAssignFile('EDGEPROBE_SH_PYTHON_SRC', readPackageFile('probes/posix-sh/sh_python.py')) +
+    shellAssignFile('EDGEPROBE_INSPECT_PY', readPackageFile('probes/assets/inspect_python.py'));
   return `${shProbeVariables()}${python}${shStreamingHelpers()}${SH_PROBE_PARTS.map(shProbePart).join('')}`;
 }
 
@@ -61,10 +75,10 @@ function factVariables(): Variable[] {
   return [
     ['EDGEPROBE_DJANGO_SUPPORT', JSON.stringify(DJANGO_PYTHON_SUPPORT)],
     ['EDGEPROBE_DJANGO_CURRENT_LTS', CURRENT_DJANGO_LTS],
-    ['EDGEPROBE_PI_TYPES', shTable(Object.entries(PI_NEW_STYLE_TYPES).map(([code, type]) => [decimal(code), type]))],
-    ['EDGEPROBE_PI_MEMORY_MIB', shTable(Object.entries(PI_NEW_STYLE_MEMORY_MIB).map(([code, mib]) => [decimal(code), String(mib)]))],
+    ['EDGEPROBE_PI_TYPES', shTable([...PI_NEW_STYLE_TYPES].map(([code, type]) => [decimal(code), type]))],
+    ['EDGEPROBE_PI_MEMORY_MIB', shTable([...PI_NEW_STYLE_MEMORY_MIB].map(([code, mib]) => [decimal(code), String(mib)]))],
     // The board type goes last: it may hold spaces ("Compute Module 1").
-    ['EDGEPROBE_PI_OLD_CODES', shTable(Object.entries(PI_OLD_STYLE_CODES).map(([code, old]) => [decimal(code), `${old.mib} ${old.rev} ${old.type}`]))],
+    ['EDGEPROBE_PI_OLD_CODES', shTable([...PI_OLD_STYLE_CODES].map(([code, old]) => [decimal(code), `${old.mib} ${old.rev} ${old.type}`]))],
     ['EDGEPROBE_ARM_IMPLEMENTER', ARM_IMPLEMENTER],
     ['EDGEPROBE_ARM_PARTS', shTable(Object.entries(ARM_PARTS).map(([part, core]) => [part.toLowerCase(), core]))],
     ['EDGEPROBE_DMI_PLACEHOLDERS', shLines(DMI_PLACEHOLDER_VALUES.map((value) => value.toLowerCase()))],
@@ -84,19 +98,20 @@ function shLines(lines: string[]): string {
 }
 
 function noneOf(text: string, forbidden: string, what: string): string {
-  if (text === '' || [...forbidden].some((char) => text.includes(char))) throw new Error(`${what} is empty or holds one of ${JSON.stringify(forbidden)}: ${JSON.stringify(text)}`);
+  if (text === '' || [...forbidden].some((char) => text.includes(char)))
+    throw new Error(`${what} is empty or holds one of ${JSON.stringify(forbidden)}: ${JSON.stringify(text)}`);
   return text;
 }
 
-/** Object keys of a numeric table come back as decimal strings; the sh probe computes its keys in decimal too. */
-function decimal(key: string): string {
-  const value = Number(key);
-  if (!Number.isInteger(value) || value < 0) throw new Error(`not a table code: ${key}`);
-  return String(value);
+/** The sh probe computes its keys in decimal ($(( ... )) prints decimal). */
+function decimal(code: number): string {
+  if (!Number.isInteger(code) || code < 0) throw new Error(`not a table code: ${code}`);
+  return String(code);
 }
 
 function singleCharacter(char: string): string {
-  if (char.length !== 1 || !/^[0-9a-z]$/.test(char)) throw new Error(`a repeated DMI placeholder character must be one lower-case letter or digit: ${JSON.stringify(char)}`);
+  if (char.length !== 1 || !/^[0-9a-z]$/.test(char))
+    throw new Error(`a repeated DMI placeholder character must be one lower-case letter or digit: ${JSON.stringify(char)}`);
   return char;
 }
 

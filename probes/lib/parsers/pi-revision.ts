@@ -25,18 +25,18 @@ export function decodePiRevision(code: string): PiRevision | null {
   // Bit 24 marks a board whose warranty was voided by over-voltage; it does not change the model.
   const value = parseInt(cleaned, 16) & ~(1 << 24);
   if (value & (1 << 23)) {
-    const type = PI_NEW_STYLE_TYPES[(value >> 4) & 0xff];
-    const mib = PI_NEW_STYLE_MEMORY_MIB[(value >> 20) & 0x7];
+    const type = PI_NEW_STYLE_TYPES.get((value >> 4) & 0xff);
+    const mib = PI_NEW_STYLE_MEMORY_MIB.get((value >> 20) & 0x7);
     if (type === undefined || mib === undefined) return null;
     const revision = `1.${value & 0xf}`;
     return {
       model: `${modelName(type)} Rev ${revision}`,
       ramBytes: mib * MiB,
       revision,
-      manufacturer: PI_MANUFACTURERS[(value >> 16) & 0xf] ?? null,
+      manufacturer: PI_MANUFACTURERS.get((value >> 16) & 0xf) ?? null,
     };
   }
-  const old = PI_OLD_STYLE_CODES[value & 0xffff];
+  const old = PI_OLD_STYLE_CODES.get(value & 0xffff);
   if (!old) return null;
   return { model: `${modelName(old.type)} Rev ${old.rev}`, ramBytes: old.mib * MiB, revision: old.rev, manufacturer: null };
 }
