@@ -166,8 +166,9 @@ export const registerServe: CommandRegistration = (program: Command, setExitCode
     .option('--name <name>', 'a name to recognise it by, e.g. "ci" or "lab pis"')
     .option('--devices <patterns>', "upload only for devices with these names: comma-separated globs, e.g. 'lab-pi-*'")
     .option('--max-devices <n>', 'create at most this many devices')
-    // Only --db comes from `serve`: its --max-devices is the dashboard's, not this token's.
-    .action(async (opts: TokenCreateOptions, cmd: Command) => setExitCode(await createTokenCommand({ ...opts, db: cmd.optsWithGlobals<TokenCreateOptions>().db })));
+    // `serve` has a --max-devices of its own, and commander hands the option to it wherever it stands: for
+    // `token create` it can only mean the token's limit.
+    .action(async (_opts: TokenCreateOptions, cmd: Command) => setExitCode(await createTokenCommand(cmd.optsWithGlobals<TokenCreateOptions>())));
   token
     .command('list')
     .description('list tokens (ids, names, scopes, last use; never the secrets)')
