@@ -110,6 +110,14 @@ function networkErrorCode(err: unknown): string | undefined {
   return undefined;
 }
 
+function networkProblem(endpoint: string, err: unknown): { problem: string; final: boolean } {
+  const code = networkErrorCode(err);
+  if (code !== undefined && CERTIFICATE_ERRORS.includes(code)) {
+    return { problem: `${endpoint}: the dashboard's certificate is not trusted (${code}); for a private CA pass --ca FILE`, final: true };
+  }
+  return { problem: `${endpoint} unreachable (${code ?? (err as Error).message})`, final: false };
+}
+
 /** POSTs one report (its JSON text) and retries what may succeed later. Never throws for network trouble. */
 export async function postReport(target: UploadTarget, id: string, body: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
   const endpoint = `${target.url}/api/v1/reports`;
@@ -137,13 +145,10 @@ export async function postReport(target: UploadTarget, id: string, body: string,
         retryAfter = Array.isArray(header) ? header[0] : header;
         text = await response.body.text();
       } catch (err) {
-        const code = networkErrorCode(err);
-        if (code !== undefined && CERTIFICATE_ERRORS.includes(code)) {
-          // Retrying cannot make a certificate trusted: keep the report for when it is.
-          lastProblem = `${endpoint}: the dashboard's certificate is not trusted (${code}); for a private CA pass --ca FILE`;
-          break;
-        }
-        lastProblem = `${endpoint} unreachable (${code ?? (err as Error).message})`;
+        const failed = networkProblem(endpoint, err);
+        lastProblem = failed.problem;
+        // Retrying cannot make a certificate trusted: keep the report for when it is.
+        if (failed.final) break;
         continue;
       }
       let answer: ApiAnswer = {};
@@ -162,6 +167,8 @@ export async function postReport(target: UploadTarget, id: string, body: string,
         };
       }
       if (status === 401 || status === 403) return { kind: 'unauthorized', id, status, message };
+      // Full (--max-devices, --max-db-size): it stays full until someone makes room, so keep the report for then.
+      if (status === 507) return { kind: 'unreachable', id, message: `the dashboard is full (507): ${message}` };
       if (status === 408 || status === 429 || status >= 500) {
         lastProblem = `the dashboard answered ${status}${message ? ` (${message})` : ''}`;
         if (retryAfter !== undefined && attempt < options.retries) {
