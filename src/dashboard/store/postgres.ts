@@ -108,11 +108,12 @@ class PostgresStore implements Store {
 
   async listDevices(query: DeviceQuery = {}): Promise<DeviceRecord[]> {
     const { limit, offset } = pageOf(query);
-    const bounds = (first: number): string => `LIMIT $${first} OFFSET $${first + 1}`;
+    // The page first, then the report counts of its rows only (not of every row the offset skips).
+    const page = (where: string, first: number): string =>
+      `SELECT ${DEVICE_COLUMNS} FROM (SELECT * FROM devices d ${where} ORDER BY d.last_seen DESC, d.id LIMIT $${first} OFFSET $${first + 1}) d ORDER BY d.last_seen DESC, d.id`;
     const found = query.search
-      ? await rows<DeviceRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM devices d WHERE ${SEARCH} ORDER BY d.last_seen DESC, d.id ${bounds(3)}`,
-        [likePattern(query.search), query.search, limit < 0 ? null : limit, offset])
-      : await rows<DeviceRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.last_seen DESC, d.id ${bounds(1)}`, [limit < 0 ? null : limit, offset]);
+      ? await rows<DeviceRow>(this.pool, page(`WHERE ${SEARCH}`, 3), [likePattern(query.search), query.search, limit < 0 ? null : limit, offset])
+      : await rows<DeviceRow>(this.pool, page('', 1), [limit < 0 ? null : limit, offset]);
     return found.map(rowToDevice);
   }
 

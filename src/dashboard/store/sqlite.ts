@@ -83,7 +83,8 @@ class SqliteStore implements Store {
     const { limit, offset } = pageOf(query);
     const where = query.search ? `WHERE ${SEARCH}` : '';
     const params = query.search ? searchParams(query.search) : [];
-    const rows = this.db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices d ${where} ORDER BY d.last_seen DESC, d.id LIMIT ? OFFSET ?`)
+    // The page first, then the report counts of its rows only (not of every row the offset skips).
+    const rows = this.db.prepare(`SELECT ${DEVICE_COLUMNS} FROM (SELECT * FROM devices d ${where} ORDER BY d.last_seen DESC, d.id LIMIT ? OFFSET ?) d ORDER BY d.last_seen DESC, d.id`)
       .all(...params, limit, offset) as DeviceRow[];
     return rows.map(rowToDevice);
   }

@@ -191,7 +191,8 @@ export const MIGRATIONS: readonly Migration[] = [
       ALTER TABLE tokens ADD COLUMN max_devices INTEGER;
       ALTER TABLE devices ADD COLUMN created_by_token TEXT;
       CREATE INDEX devices_by_token ON devices (created_by_token);
-      CREATE INDEX devices_by_name ON devices (name);`,
+      CREATE INDEX devices_by_name ON devices (name);
+      CREATE INDEX devices_by_last_seen_id ON devices (last_seen DESC, id);`,
   },
 ];
 
