@@ -10,7 +10,7 @@ import type { Style } from '../render/style.js';
 import type { Target } from './inventory.js';
 import { hostVerdict, worstExitCode, type HostJudgement, type VerdictSettings } from './host-verdict.js';
 import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
-import { describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
+import { DEFAULT_UPLOAD_OPTIONS, describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
 
 export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' | 'runArgs'> {
   /** Run options for every host; a --label is added per host unless given here. */
@@ -19,7 +19,7 @@ export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' |
   outDir?: string;
   judge: VerdictSettings;
   /** Send each report to a dashboard (spooled when it cannot be reached), one upload at a time. */
-  upload?: { url: string; token: string; spoolDir: string };
+  upload?: { url: string; token: string; spoolDir: string; ca?: string };
   /** Where progress goes (stderr), and whether it is a terminal that can redraw lines. */
   progress?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   verbose?: boolean;
@@ -143,7 +143,7 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
       if (options.upload && outcome.ok) {
         board?.set(index, 'uploading');
         const upload = options.upload;
-        const sending = uploads.then(() => sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir));
+        const sending = uploads.then(() => sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir, { ...DEFAULT_UPLOAD_OPTIONS, ...(upload.ca ? { ca: upload.ca } : {}) }));
         uploads = sending.then(() => undefined, () => undefined);
         try {
           const sent = await sending;

@@ -10,7 +10,8 @@ import type { Report } from '../../report/types.js';
 import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats.js';
 import { styleFor } from '../../render/style.js';
 import { runProbes } from '../../engine/runner.js';
-import { defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../../remote/upload.js';
+import { DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../../remote/upload.js';
+import { readCaFile } from '../../remote/ca-file.js';
 import { judge } from '../../judge/verdict.js';
 import { verdictExitCode } from '../../judge/exit-codes.js';
 import { parseRedisTarget } from '../../../probes/lib/parsers/redis.js';
@@ -40,6 +41,7 @@ export interface RunCommandOptions extends VerdictCommandOptions {
   upload?: string;
   token?: string;
   spool?: string;
+  ca?: string;
 }
 
 function checkRoot(root: string): string {
@@ -149,13 +151,15 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   // A broken profile or --allow is a usage error before anything is probed; so is a missing upload token.
   const { profile, allow } = profileAndAllowances(opts);
   const target = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
+  if (opts.ca !== undefined && target === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
+  const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
   const report = await collectReport(options);
   const verdict = judge(report, profile, { allow });
   const style = styleFor(opts.output ? {} : process.stdout);
   writeOutput(renderJudged(opts.format, [{ report, verdict }], { style, strict: opts.strict === true, withReport: true }), opts.output);
   const code = verdictExitCode(verdict, opts.strict === true);
   if (target?.url) {
-    const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir());
+    const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir(), { ...DEFAULT_UPLOAD_OPTIONS, ...(ca ? { ca } : {}) });
     const say = (line: string): void => {
       process.stderr.write(`edgeprobe: upload: ${line}\n`);
     };
@@ -191,7 +195,8 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
-    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)');
+    .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
+    .option('--ca <file>', "for --upload: PEM certificate of the CA that signs the dashboard's certificate");
   addVerdictOptions(command)
     .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };
