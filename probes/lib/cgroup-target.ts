@@ -39,7 +39,10 @@ export function systemUnitCgroupPath(unit: string): string {
 async function unitCgroupLive(ctx: ProbeContext, unit: string): Promise<string> {
   const result = await ctx.exec('systemctl', ['show', '--property=LoadState,ActiveState,ControlGroup', '--', unit], { timeoutMs: 10_000 });
   if (result.spawnError === 'ENOENT') throw new UsageError(`--unit ${unit}: no systemctl on this host (not systemd?); give the group with --cgroup PATH`);
-  if (result.code !== 0) throw new UsageError(`--unit ${unit}: systemctl show failed (${result.stderr.trim().split('\n').pop() || result.spawnError || `exit ${String(result.code)}`})`);
+  if (result.code !== 0) {
+    const why = result.stderr.trim().split('\n')[0] || result.spawnError || `exit ${String(result.code)}`;
+    throw new UsageError(`--unit ${unit}: systemctl show failed (${why}); give the group with --cgroup PATH`);
+  }
   const props = new Map(result.stdout.split('\n').map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1).trim()]));
   if (props.get('LoadState') === 'not-found') throw new UsageError(`--unit ${unit}: no such unit on this host (systemctl: LoadState=not-found)`);
   const group = props.get('ControlGroup') ?? '';
