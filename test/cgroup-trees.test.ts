@@ -5,6 +5,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { validateReport } from '../src/report/validate.js';
+import { cgroupMemoryHeadroom } from '../probes/lib/parsers/cgroup-memory.js';
+import { normaliseCgroupPath, normaliseUnitName, systemUnitCgroupPath } from '../probes/lib/cgroup-target.js';
 import { CLI, fixtureRoot, jsonOf, runCli, runScript, type CliResult } from './helpers/cli.js';
 import { executable } from './helpers/env.js';
 
@@ -136,4 +138,38 @@ test('live: the process\'s CPU affinity bounds the effective CPUs (taskset -c 0)
   const metrics = jsonOf(result)['metrics'] as Record<string, unknown>;
   assert.equal(metrics['cpu.affinity_cpus'], 1);
   assert.equal(metrics['cpu.effective_cpus'], 1);
+});
+
+test('made-up levels: the smallest limit − working set wins; unreadable usage borrows the nearest descendant\'s; a hidden v1 limit counts', () => {
+  const level = (dir: string, max: number | null, high: number | null, usage: number | null, inactiveFile: number | null) => ({ dir, max, high, usage, inactiveFile });
+  const found = cgroupMemoryHeadroom([
+    level('/g/session', null, null, 40 * MiB, 8 * MiB),
+    level('/g/slice', 1024 * MiB, 900 * MiB, null, null),
+    level('/g', 2048 * MiB, null, 1900 * MiB, 100 * MiB),
+  ]);
+  assert.equal(found.max, 1024 * MiB);
+  assert.equal(found.high, 900 * MiB);
+  // The slice: min(max, high) 900 − the session's 32 MiB (a lower bound); the top: 2048 − 1800 = 248.
+  assert.deepEqual(found.levels.map((l) => [l.dir, l.headroom / MiB]), [['/g/slice', 868], ['/g', 248]]);
+  assert.equal(found.headroom, 248 * MiB);
+  assert.equal(found.headroomAt, '/g');
+  assert.match(found.levels[0]?.note ?? '', /lower bound/);
+  const hidden = cgroupMemoryHeadroom([level('/', null, null, 100 * MiB, 10 * MiB)], 256 * MiB);
+  assert.equal(hidden.max, 256 * MiB);
+  assert.equal(hidden.headroom, 166 * MiB);
+  assert.equal(cgroupMemoryHeadroom([level('/', null, null, 5, 0)]).headroom, null, 'no limit anywhere: no headroom figure');
+  assert.equal(cgroupMemoryHeadroom([level('/x', 100, null, 300, 0)]).headroom, 0, 'over the limit: 0, never negative');
+});
+
+test('unit names and cgroup paths: the forms systemd and the cgroup root use', () => {
+  assert.equal(normaliseUnitName('myapp'), 'myapp.service');
+  assert.equal(normaliseUnitName('user-1000.slice'), 'user-1000.slice');
+  assert.equal(normaliseUnitName('getty@tty1.service'), 'getty@tty1.service');
+  assert.equal(systemUnitCgroupPath('myapp.service'), '/system.slice/myapp.service');
+  assert.equal(systemUnitCgroupPath('user-1000.slice'), '/user.slice/user-1000.slice');
+  assert.equal(systemUnitCgroupPath('-.slice'), '/');
+  assert.equal(normaliseCgroupPath('system.slice//myapp.service/'), '/system.slice/myapp.service');
+  assert.equal(normaliseCgroupPath('/'), '/');
+  assert.throws(() => normaliseCgroupPath('a/../../b'), /no "\.\."/);
+  assert.throws(() => normaliseCgroupPath(''), /expected a path/);
 });
