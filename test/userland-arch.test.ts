@@ -2,7 +2,7 @@
 // constructed Pi 4 tree running Raspberry Pi OS 32-bit on the 64-bit kernel, recorded trees, and this machine.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { machine, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseCpuinfo } from '../probes/lib/parsers/cpuinfo.js';
@@ -115,4 +115,20 @@ test('live: the kernel machine is uname -m and the userland ABI is /bin/sh\'s', 
   assert.ok(elf, '/bin/sh is an ELF program here');
   assert.equal(metrics['cpu.userland_arch'], userlandArchFromElf(elf, null));
   assert.equal(metrics['cpu.userland_bits'], elf.bits);
+});
+
+test('a profile of one\'s own that still judges cpu.arch is refused, and told to judge cpu.userland_arch', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-profile-'));
+  try {
+    const file = join(dir, 'old-arch.json');
+    writeFileSync(file, JSON.stringify({
+      name: 'old-arch', title: 'a profile written before cpu.userland_arch', description: 'Judges cpu.arch.', extends: 'django-wsgi',
+      checks: [{ id: 'my.arch', title: 'Architecture', metric: 'cpu.arch', operator: 'in', fail: ['armv7l'], message: 'ARM.', advice: 'Use ARM.', sources: ['test'] }],
+    }));
+    const result = await runCli(['run', '--only', 'cpu', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--profile', file]);
+    assert.equal(result.code, 2, result.stderr);
+    assert.match(result.stderr, /cpu\.arch is informational.*cpu\.userland_arch/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
