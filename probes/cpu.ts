@@ -3,19 +3,25 @@
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
-import { loadSystemInformation } from './lib/sysinfo.js';
 import { findCgroup, groupDetails } from './lib/cgroups.js';
-import { cfsQuota, effectiveCpuset, processAffinity } from './lib/cpu-limits.js';
 import { runCpuBenchmark } from './lib/cpu-benchmark.js';
+import { cfsQuota, effectiveCpuset, processAffinity } from './lib/cpu-limits.js';
 import { minOrNull } from './lib/parsers/cgroup.js';
-import { countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount, type Cpuinfo } from './lib/parsers/cpuinfo.js';
+import { type Cpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
+import { loadSystemInformation } from './lib/sysinfo.js';
 import { findArch } from './lib/userland.js';
 
 /** Raspberry Pi firmware get_throttled bits (documented with `vcgencmd get_throttled`). */
 export function decodeThrottled(value: number): { now: boolean; sinceBoot: boolean; undervoltageSinceBoot: boolean; flags: string[] } {
   const names: Array<[number, string]> = [
-    [0, 'under-voltage now'], [1, 'ARM frequency capped now'], [2, 'throttled now'], [3, 'soft temperature limit now'],
-    [16, 'under-voltage since boot'], [17, 'ARM frequency capped since boot'], [18, 'throttled since boot'], [19, 'soft temperature limit since boot'],
+    [0, 'under-voltage now'],
+    [1, 'ARM frequency capped now'],
+    [2, 'throttled now'],
+    [3, 'soft temperature limit now'],
+    [16, 'under-voltage since boot'],
+    [17, 'ARM frequency capped since boot'],
+    [18, 'throttled since boot'],
+    [19, 'soft temperature limit since boot'],
   ];
   return {
     now: (value & 0xf) !== 0,
@@ -81,9 +87,13 @@ async function archMetrics(ctx: ProbeContext, sink: MetricSink, cpuinfo: Cpuinfo
   sink.put('cpu.arch', found.kernelArch, ctx.live ? 'uname -m failed' : 'recorded /proc/cpuinfo names no known architecture');
   sink.put('cpu.kernel_arch', found.kernelArch, ctx.live ? 'uname -m failed' : 'recorded /proc/cpuinfo names no known architecture');
   sink.put('cpu.userland_arch', found.userlandArch, found.userlandSource);
-  sink.put('cpu.userland_bits', found.userlandBits, found.kernelArch === 'x86_64' && !ctx.live
-    ? 'recorded /proc/cpuinfo does not show the reader\'s bitness (x86 looks the same to 32- and 64-bit tasks)'
-    : found.userlandSource);
+  sink.put(
+    'cpu.userland_bits',
+    found.userlandBits,
+    found.kernelArch === 'x86_64' && !ctx.live
+      ? "recorded /proc/cpuinfo does not show the reader's bitness (x86 looks the same to 32- and 64-bit tasks)"
+      : found.userlandSource,
+  );
   sink.details['archSource'] = { kernel: found.kernelSource, userland: found.userlandSource };
 }
 
@@ -142,7 +152,7 @@ async function healthMetrics(ctx: ProbeContext, sink: MetricSink): Promise<void>
     sink.put('cpu.undervoltage_since_boot', decoded.undervoltageSinceBoot, '');
     sink.details['throttled'] = { raw: `0x${throttled.value.toString(16)}`, source: throttled.source, flags: decoded.flags };
   } else {
-    const why = 'not a Raspberry Pi: no get_throttled in sysfs' + (ctx.live ? ' and no vcgencmd' : ' (recorded tree)');
+    const why = `not a Raspberry Pi: no get_throttled in sysfs${ctx.live ? ' and no vcgencmd' : ' (recorded tree)'}`;
     sink.putAllNull(['cpu.throttled_now', 'cpu.throttled_since_boot', 'cpu.undervoltage_since_boot'], why);
   }
   const temperature = await readTemperature(ctx);

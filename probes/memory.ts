@@ -4,9 +4,9 @@
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
-import { findCgroup, groupDetails, readUpwards, type MeasuredGroup } from './lib/cgroups.js';
+import { findCgroup, groupDetails, type MeasuredGroup, readUpwards } from './lib/cgroups.js';
 import { minOrNull, parseFlatKeyed, parseMemoryLimit } from './lib/parsers/cgroup.js';
-import { cgroupMemoryHeadroom, type CgroupMemoryFindings, type MemoryLevel } from './lib/parsers/cgroup-memory.js';
+import { type CgroupMemoryFindings, cgroupMemoryHeadroom, type MemoryLevel } from './lib/parsers/cgroup-memory.js';
 import { estimateMemAvailable, parseMeminfo, parseZoneinfoLowWatermarkPages } from './lib/parsers/meminfo.js';
 
 const PAGE_SIZE = 4096;
@@ -42,7 +42,7 @@ async function readMemoryLevels(ctx: ProbeContext, group: MeasuredGroup): Promis
       max: parseMemoryLimit(text),
       high: parseMemoryLimit(high[i]?.text ?? null),
       usage: parseBytes(usage[i]?.text ?? null),
-      inactiveFile: statText === null ? null : parseFlatKeyed(statText)[inactiveKey] ?? null,
+      inactiveFile: statText === null ? null : (parseFlatKeyed(statText)[inactiveKey] ?? null),
     };
   });
 }

@@ -1,12 +1,13 @@
 // The real agent in a child cgroup whose parent has the memory limit, with a sibling that already holds part
 // of it (cgroup v1, set here as root): what the sibling holds is not available to the agent's group.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { validateReport } from '../src/report/validate.js';
-import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { CGROUP_V1, makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
+import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { executable } from './helpers/env.js';
 
 const skip = requireCgroupV1(['memory']) || (executable('/usr/bin/python3') ? false : 'no python3 to hold memory in the sibling group');
@@ -14,8 +15,17 @@ const MiB = 1024 * 1024;
 
 /** Starts python3 in `group` holding `bytes` of anonymous memory; resolves once it is held. */
 function holdMemory(group: string, bytes: number): Promise<{ stop: () => void }> {
-  const child = spawn('/usr/bin/cgexec', ['-g', `memory:${group}`, '/usr/bin/python3', '-c',
-    `import sys,time\nb=bytearray(${bytes})\nfor i in range(0,len(b),4096): b[i]=1\nprint('held',flush=True)\ntime.sleep(120)`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    '/usr/bin/cgexec',
+    [
+      '-g',
+      `memory:${group}`,
+      '/usr/bin/python3',
+      '-c',
+      `import sys,time\nb=bytearray(${bytes})\nfor i in range(0,len(b),4096): b[i]=1\nprint('held',flush=True)\ntime.sleep(120)`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the memory holder did not start')), 30_000);
     child.stdout.once('data', () => {
@@ -34,7 +44,9 @@ test('a 300 MiB limit on the parent, 200 MiB of it held by a sibling: the agent 
   try {
     holder = await holdMemory(`${parent}/sibling`, 200 * MiB);
     const result = await runScript(AGENT_BUNDLE, ['run', '--quick', '--only', 'memory', '--format', 'json'], {
-      command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${parent}/agent`, process.execPath], timeoutMs: 60_000,
+      command: '/usr/bin/cgexec',
+      prefixArgs: ['-g', `memory:${parent}/agent`, process.execPath],
+      timeoutMs: 60_000,
     });
     const report = jsonOf(result);
     const check = validateReport(report);
@@ -49,8 +61,7 @@ test('a 300 MiB limit on the parent, 200 MiB of it held by a sibling: the agent 
     assert.ok(available > 0, 'some memory is left');
   } finally {
     holder?.stop();
-    removeChildren.forEach((remove) => remove());
+    for (const remove of removeChildren) remove();
     removeParent();
   }
 });
-

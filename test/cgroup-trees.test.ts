@@ -1,13 +1,14 @@
 // Memory and CPU limits set on ancestors, memory.high, and --unit / --cgroup, on constructed device trees
 // (test/fixtures/devices/constructed-*: recorded trees with made-up cgroup figures, each described in its
 // CONSTRUCTED.md) and on this machine, through the real CLI.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { validateReport } from '../src/report/validate.js';
-import { cgroupMemoryHeadroom } from '../probes/lib/parsers/cgroup-memory.js';
+import { test } from 'node:test';
 import { normaliseCgroupPath, normaliseUnitName, systemUnitCgroupPath } from '../probes/lib/cgroup-target.js';
-import { CLI, fixtureRoot, jsonOf, runCli, runScript, type CliResult } from './helpers/cli.js';
+import { cgroupMemoryHeadroom } from '../probes/lib/parsers/cgroup-memory.js';
+import { validateReport } from '../src/report/validate.js';
+import { CLI, type CliResult, fixtureRoot, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { executable } from './helpers/env.js';
 
 const MiB = 1024 * 1024;
@@ -78,15 +79,27 @@ test('made-up service limits: --unit and --cgroup measure the service, not the s
 
   const unit = await probe([...tree('constructed-session-and-service'), '--unit', 'myapp.service']);
   const expected = {
-    'memory.cgroup_path': '/system.slice/myapp.service', 'cpu.cgroup_path': '/system.slice/myapp.service',
-    'memory.cgroup_limit_bytes': 512 * MiB, 'memory.cgroup_high_bytes': 384 * MiB, 'memory.cgroup_usage_bytes': 200 * MiB,
-    'memory.effective_total_bytes': 384 * MiB, 'memory.effective_available_bytes': (384 - (200 - 20)) * MiB,
-    'cpu.quota_cpus': 1.5, 'cpu.affinity_cpus': 3, 'cpu.effective_cpus': 1.5,
+    'memory.cgroup_path': '/system.slice/myapp.service',
+    'cpu.cgroup_path': '/system.slice/myapp.service',
+    'memory.cgroup_limit_bytes': 512 * MiB,
+    'memory.cgroup_high_bytes': 384 * MiB,
+    'memory.cgroup_usage_bytes': 200 * MiB,
+    'memory.effective_total_bytes': 384 * MiB,
+    'memory.effective_available_bytes': (384 - (200 - 20)) * MiB,
+    'cpu.quota_cpus': 1.5,
+    'cpu.affinity_cpus': 3,
+    'cpu.effective_cpus': 1.5,
   };
   for (const [id, value] of Object.entries(expected)) assert.equal(unit.metrics[id], value, `--unit: ${id}`);
-  assert.deepEqual(unit.options['measuredGroup'], { path: '/system.slice/myapp.service', source: 'unit myapp.service (where systemd puts it in the recorded tree)' });
-  assert.equal((unit.details['memory']?.['cgroup'] as Record<string, unknown>)['source'], 'unit myapp.service (where systemd puts it in the recorded tree)');
-  assert.deepEqual(unit.details['cpu']?.['affinity'], { file: '/proc/812/status', cpus: '0-2' }, 'the affinity of the service\'s first process');
+  assert.deepEqual(unit.options['measuredGroup'], {
+    path: '/system.slice/myapp.service',
+    source: 'unit myapp.service (where systemd puts it in the recorded tree)',
+  });
+  assert.equal(
+    (unit.details['memory']?.['cgroup'] as Record<string, unknown> | undefined)?.['source'],
+    'unit myapp.service (where systemd puts it in the recorded tree)',
+  );
+  assert.deepEqual(unit.details['cpu']?.['affinity'], { file: '/proc/812/status', cpus: '0-2' }, "the affinity of the service's first process");
   const ownGroup = unit.details['memory']?.['ownGroup'] as Record<string, unknown>;
   assert.equal(ownGroup['path'], '/user.slice/user-1000.slice/session-7.scope', 'the load tests run in the session: its headroom is kept beside');
 
@@ -117,8 +130,11 @@ test('a unit or cgroup that does not exist, or a malformed one, is a usage error
   assertUsage(await runCli(['run', ...tree('beaglebone-black-kernel-3.8'), '--cgroup', 'system.slice']), /mountinfo/);
 });
 
-test('live: --cgroup names this process\'s own memory group and finds it; a missing one is exit 2', async (t) => {
-  const own = readFileSync('/proc/self/cgroup', 'utf8').split('\n').map((l) => l.split(':')).find((f) => f[1]?.split(',').includes('memory') || (f[0] === '0' && f[1] === ''));
+test("live: --cgroup names this process's own memory group and finds it; a missing one is exit 2", async (t) => {
+  const own = readFileSync('/proc/self/cgroup', 'utf8')
+    .split('\n')
+    .map((l) => l.split(':'))
+    .find((f) => f[1]?.split(',').includes('memory') || (f[0] === '0' && f[1] === ''));
   if (!own?.[2]) {
     t.skip('this machine shows no memory cgroup in /proc/self/cgroup');
     return;
@@ -133,15 +149,26 @@ test('live: --unit without a running systemd says so and exits 2', { skip: exist
   assertUsage(await runCli(['run', '--quick', '--unit', 'myapp.service']), /--unit myapp\.service: (no systemctl|systemctl show failed)/);
 });
 
-test('live: the process\'s CPU affinity bounds the effective CPUs (taskset -c 0)', { skip: executable('/usr/bin/taskset') ? false : 'no taskset (util-linux)' }, async () => {
-  const result = await runScript(CLI, ['run', '--quick', '--only', 'cpu', '--format', 'json'], { command: '/usr/bin/taskset', prefixArgs: ['-c', '0', process.execPath] });
+test("live: the process's CPU affinity bounds the effective CPUs (taskset -c 0)", {
+  skip: executable('/usr/bin/taskset') ? false : 'no taskset (util-linux)',
+}, async () => {
+  const result = await runScript(CLI, ['run', '--quick', '--only', 'cpu', '--format', 'json'], {
+    command: '/usr/bin/taskset',
+    prefixArgs: ['-c', '0', process.execPath],
+  });
   const metrics = jsonOf(result)['metrics'] as Record<string, unknown>;
   assert.equal(metrics['cpu.affinity_cpus'], 1);
   assert.equal(metrics['cpu.effective_cpus'], 1);
 });
 
-test('made-up levels: the smallest limit − working set wins; unreadable usage borrows the nearest descendant\'s; a hidden v1 limit counts', () => {
-  const level = (dir: string, max: number | null, high: number | null, usage: number | null, inactiveFile: number | null) => ({ dir, max, high, usage, inactiveFile });
+test("made-up levels: the smallest limit − working set wins; unreadable usage borrows the nearest descendant's; a hidden v1 limit counts", () => {
+  const level = (dir: string, max: number | null, high: number | null, usage: number | null, inactiveFile: number | null) => ({
+    dir,
+    max,
+    high,
+    usage,
+    inactiveFile,
+  });
   const found = cgroupMemoryHeadroom([
     level('/g/session', null, null, 40 * MiB, 8 * MiB),
     level('/g/slice', 1024 * MiB, 900 * MiB, null, null),
@@ -150,7 +177,13 @@ test('made-up levels: the smallest limit − working set wins; unreadable usage 
   assert.equal(found.max, 1024 * MiB);
   assert.equal(found.high, 900 * MiB);
   // The slice: min(max, high) 900 − the session's 32 MiB (a lower bound); the top: 2048 − 1800 = 248.
-  assert.deepEqual(found.levels.map((l) => [l.dir, l.headroom / MiB]), [['/g/slice', 868], ['/g', 248]]);
+  assert.deepEqual(
+    found.levels.map((l) => [l.dir, l.headroom / MiB]),
+    [
+      ['/g/slice', 868],
+      ['/g', 248],
+    ],
+  );
   assert.equal(found.headroom, 248 * MiB);
   assert.equal(found.headroomAt, '/g');
   assert.match(found.levels[0]?.note ?? '', /lower bound/);

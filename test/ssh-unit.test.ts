@@ -2,20 +2,22 @@
 // Pi-like limits (512 MiB, 1.5 CPUs), the "service" in another (200 MiB, 0.5 CPU, made here as root, cgroup
 // v1). The report must carry the service's limits and say which group it measured, from the Node agent and
 // from the POSIX-sh probe alike; a group the device does not have is the host's outcome, not a report.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseReport } from '../src/report/validate.js';
+import { after, before, test } from 'node:test';
 import { makeTempDir, removeTemp } from '../src/platform/process.js';
-import { jsonOf, runCli } from './helpers/cli.js';
+import { parseReport } from '../src/report/validate.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
+import { jsonOf, runCli } from './helpers/cli.js';
 import { requireComponent } from './helpers/env.js';
-import { sshdAvailable, startSshd, type Sshd } from './helpers/sshd.js';
+import { type Sshd, sshdAvailable, startSshd } from './helpers/sshd.js';
 import { writeTestProfiles } from './helpers/test-profiles.js';
 
 const MiB = 1024 * 1024;
-const skip = requireComponent(sshdAvailable(), 'root and Debian\'s openssh-server', 'scripts/install-test-deps.sh as root') || requireCgroupV1(['memory', 'cpu']);
+const skip =
+  requireComponent(sshdAvailable(), "root and Debian's openssh-server", 'scripts/install-test-deps.sh as root') || requireCgroupV1(['memory', 'cpu']);
 const SERVICE = `edgeprobe-test-${process.pid}-service`;
 
 let sshd: Sshd;
@@ -34,7 +36,7 @@ before(async () => {
 
 after(async () => {
   await sshd?.stop();
-  removers.forEach((remove) => remove());
+  for (const remove of removers) remove();
   removeTemp(work);
 });
 
@@ -42,7 +44,10 @@ async function ssh(args: string[]): Promise<ReturnType<typeof runCli>> {
   return runCli(['ssh', '--ssh-config', sshd.sshConfig, '--profile', profiles.lenient, '--quick', ...args], { timeoutMs: 90_000 });
 }
 
-for (const [host, mode] of [['pi-node', 'node'], ['pi-sh', 'posix-sh']] as const) {
+for (const [host, mode] of [
+  ['pi-node', 'node'],
+  ['pi-sh', 'posix-sh'],
+] as const) {
   test(`${mode}: --cgroup measures the service's group, not the login session's, and the report says which`, { skip }, async () => {
     const out = join(work, host);
     const result = await ssh([host, '--out', out, '--cgroup', `/${SERVICE}`]);
@@ -52,7 +57,7 @@ for (const [host, mode] of [['pi-node', 'node'], ['pi-sh', 'posix-sh']] as const
     const { metrics } = check.report;
     assert.equal(check.report.agent.mode, mode);
     assert.equal(metrics['memory.cgroup_path'], `/${SERVICE}`);
-    assert.equal(metrics['memory.cgroup_limit_bytes'], 200 * MiB, 'the service\'s 200 MiB, not the session\'s 512');
+    assert.equal(metrics['memory.cgroup_limit_bytes'], 200 * MiB, "the service's 200 MiB, not the session's 512");
     assert.equal(metrics['memory.effective_total_bytes'], 200 * MiB);
     assert.equal(metrics['cpu.cgroup_path'], `/${SERVICE}`);
     assert.equal(metrics['cpu.quota_cpus'], 0.5);
@@ -61,7 +66,7 @@ for (const [host, mode] of [['pi-node', 'node'], ['pi-sh', 'posix-sh']] as const
     const session = await ssh([host, '--out', join(work, `${host}-session`)]);
     assert.equal(session.code, 0, session.stderr + session.stdout);
     const sessionReport = JSON.parse(readFileSync(join(work, `${host}-session`, `${host}.json`), 'utf8')) as { metrics: Record<string, unknown> };
-    assert.equal(sessionReport.metrics['memory.cgroup_limit_bytes'], 512 * MiB, 'without --cgroup: the login session\'s limit');
+    assert.equal(sessionReport.metrics['memory.cgroup_limit_bytes'], 512 * MiB, "without --cgroup: the login session's limit");
   });
 
   test(`${mode}: a cgroup or unit the device does not have is the host's outcome (options refused), with the device's reason`, { skip }, async () => {
@@ -80,7 +85,11 @@ for (const [host, mode] of [['pi-node', 'node'], ['pi-sh', 'posix-sh']] as const
 }
 
 test('ssh refuses malformed --unit and --cgroup before connecting (exit 2)', async () => {
-  for (const args of [['--unit', 'my app'], ['--cgroup', '../etc'], ['--unit', 'a.service', '--cgroup', 'b']]) {
+  for (const args of [
+    ['--unit', 'my app'],
+    ['--cgroup', '../etc'],
+    ['--unit', 'a.service', '--cgroup', 'b'],
+  ]) {
     const result = await runCli(['ssh', 'nowhere.invalid', ...args]);
     assert.equal(result.code, 2, `${args.join(' ')}: ${result.stderr}`);
     assert.doesNotMatch(result.stderr, /\n\s+at /);

@@ -11,7 +11,7 @@ const UNIT_WITH_CGROUP = /\.(service|scope|slice)$/;
 
 /** "myapp" -> "myapp.service" (as systemctl reads it); a unit type without a cgroup of its own is refused. */
 export function normaliseUnitName(name: string): string {
-  if (!UNIT_NAME.test(name) || name.startsWith('-') && name !== '-.slice') {
+  if (!UNIT_NAME.test(name) || (name.startsWith('-') && name !== '-.slice')) {
     throw new UsageError(`--unit ${name}: not a systemd unit name (letters, digits and : _ . \\ @ -, e.g. myapp.service)`);
   }
   if (UNIT_WITH_CGROUP.test(name)) return name;
@@ -47,7 +47,9 @@ async function unitCgroupLive(ctx: ProbeContext, unit: string): Promise<string> 
   if (props.get('LoadState') === 'not-found') throw new UsageError(`--unit ${unit}: no such unit on this host (systemctl: LoadState=not-found)`);
   const group = props.get('ControlGroup') ?? '';
   if (group === '') {
-    throw new UsageError(`--unit ${unit}: it is ${props.get('ActiveState') || 'not running'}, and systemd gives a unit a cgroup only while it runs; start it, or name its slice with --cgroup`);
+    throw new UsageError(
+      `--unit ${unit}: it is ${props.get('ActiveState') || 'not running'}, and systemd gives a unit a cgroup only while it runs; start it, or name its slice with --cgroup`,
+    );
   }
   return group;
 }

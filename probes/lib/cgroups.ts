@@ -1,7 +1,7 @@
 // Reading a cgroup's control files through the probe context's root (memory and cpu probes share this).
 // The group is this process's own, or the one --unit / --cgroup named (options.targetGroup).
 import type { ProbeContext } from '../../src/engine/probe.js';
-import { ancestorDirs, locateCgroup, parseMountinfo, parseProcCgroup, type CgroupDir } from './parsers/cgroup.js';
+import { ancestorDirs, type CgroupDir, locateCgroup, parseMountinfo, parseProcCgroup } from './parsers/cgroup.js';
 
 export interface MeasuredGroup extends CgroupDir {
   /** Set when the named group has no directory in this controller's hierarchy (cgroup v1): its nearest ancestor stands in. */
@@ -22,7 +22,12 @@ export async function findCgroup(ctx: ProbeContext, controller: string, which: {
     if (await ctx.exists(dir)) {
       if (dir === found.dir) return found;
       const path = dir === found.mountPoint ? '/' : dir.slice(found.mountPoint.length);
-      return { ...found, dir, path, note: `${found.path} has no directory in the ${controller} hierarchy (${found.mountPoint}); its nearest ancestor ${path} holds its processes there` };
+      return {
+        ...found,
+        dir,
+        path,
+        note: `${found.path} has no directory in the ${controller} hierarchy (${found.mountPoint}); its nearest ancestor ${path} holds its processes there`,
+      };
     }
   }
   return null;
@@ -38,10 +43,11 @@ export async function readUpwards(ctx: ProbeContext, location: CgroupDir, file: 
 /** What the report says about the group it measured. */
 export function groupDetails(ctx: ProbeContext, group: MeasuredGroup): Record<string, unknown> {
   const measured: Record<string, unknown> = {
-    version: group.version, dir: group.dir, path: group.path,
-    source: ctx.options.targetGroup?.source ?? 'this process\'s own group (/proc/self/cgroup)',
+    version: group.version,
+    dir: group.dir,
+    path: group.path,
+    source: ctx.options.targetGroup?.source ?? "this process's own group (/proc/self/cgroup)",
   };
   if (group.note) measured['note'] = group.note;
   return measured;
 }
-

@@ -1,7 +1,7 @@
 // What CPU the measured group may use: its effective cpuset (inherited, so found at the nearest ancestor
 // that has one), the affinity of its processes, and the CFS quota of every ancestor.
 import type { ProbeContext } from '../../src/engine/probe.js';
-import { readUpwards, type MeasuredGroup } from './cgroups.js';
+import { type MeasuredGroup, readUpwards } from './cgroups.js';
 import { ancestorDirs, minOrNull, parseCfsQuota, parseCpuMax } from './parsers/cgroup.js';
 import { countCpuList } from './parsers/cpuinfo.js';
 
@@ -37,7 +37,10 @@ export async function processAffinity(ctx: ProbeContext, group: MeasuredGroup | 
   let statusPath = '/proc/self/status';
   if (ctx.options.targetGroup) {
     if (!group) return { why: 'the named group is in no cpu or cpuset hierarchy' };
-    const pid = (await ctx.readText(`${group.dir}/cgroup.procs`))?.split('\n').find((line) => /^\d+$/.test(line.trim()))?.trim();
+    const pid = (await ctx.readText(`${group.dir}/cgroup.procs`))
+      ?.split('\n')
+      .find((line) => /^\d+$/.test(line.trim()))
+      ?.trim();
     if (!pid) return { why: `no process in ${group.dir}/cgroup.procs to read the affinity of` };
     statusPath = `/proc/${pid}/status`;
   }

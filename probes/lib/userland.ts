@@ -1,9 +1,9 @@
 // Which kernel and which userland ABI the device runs (ctx-based; the rules are in parsers/arch.ts).
 import { machine } from 'node:os';
 import type { ProbeContext } from '../../src/engine/probe.js';
-import { archFromLive, archFromRecorded, type ArchFinding } from './parsers/arch.js';
+import { type ArchFinding, archFromLive, archFromRecorded } from './parsers/arch.js';
 import type { Cpuinfo } from './parsers/cpuinfo.js';
-import { parseElfHeader, type ElfIdentity } from './parsers/elf.js';
+import { type ElfIdentity, parseElfHeader } from './parsers/elf.js';
 
 // The ELF header and the program headers that follow it, where PT_INTERP sits, fit in the first 4 KiB.
 const ELF_HEAD_BYTES = 4096;

@@ -71,7 +71,8 @@ export function cgroupMemoryHeadroom(levels: readonly MemoryLevel[], hiddenLimit
       const limit = Math.min(...limits);
       const workingSet = measured ?? below?.workingSet ?? 0;
       const entry: LevelHeadroom = { dir: level.dir, limit, workingSet, headroom: Math.max(0, limit - workingSet) };
-      if (measured === null) entry.note = below ? `usage unreadable here: ${below.dir}'s working set used as a lower bound` : 'usage unreadable here and below: counted as 0';
+      if (measured === null)
+        entry.note = below ? `usage unreadable here: ${below.dir}'s working set used as a lower bound` : 'usage unreadable here and below: counted as 0';
       else if (level.inactiveFile === null) entry.note = 'memory.stat unreadable: no inactive file pages subtracted';
       result.push(entry);
     }
@@ -80,7 +81,10 @@ export function cgroupMemoryHeadroom(levels: readonly MemoryLevel[], hiddenLimit
   if (hiddenLimit !== null && (max.value === null || hiddenLimit < max.value)) {
     const workingSet = below?.workingSet ?? 0;
     result.push({
-      dir: '(an ancestor outside this hierarchy\'s visible part)', limit: hiddenLimit, workingSet, headroom: Math.max(0, hiddenLimit - workingSet),
+      dir: "(an ancestor outside this hierarchy's visible part)",
+      limit: hiddenLimit,
+      workingSet,
+      headroom: Math.max(0, hiddenLimit - workingSet),
       note: `hierarchical_memory_limit of memory.stat; its usage is unknown, ${below ? `${below.dir}'s working set used as a lower bound` : 'counted as 0'}`,
     });
     max.value = hiddenLimit;
@@ -88,7 +92,12 @@ export function cgroupMemoryHeadroom(levels: readonly MemoryLevel[], hiddenLimit
   }
   const smallest = result.reduce<LevelHeadroom | null>((best, l) => (best === null || l.headroom < best.headroom ? l : best), null);
   return {
-    max: max.value, maxSetAt: max.at, high: high.value, highSetAt: high.at,
-    headroom: smallest?.headroom ?? null, headroomAt: smallest?.dir ?? null, levels: result,
+    max: max.value,
+    maxSetAt: max.at,
+    high: high.value,
+    highSetAt: high.at,
+    headroom: smallest?.headroom ?? null,
+    headroomAt: smallest?.dir ?? null,
+    levels: result,
   };
 }

@@ -43,7 +43,9 @@ export function parseElfHeader(bytes: Uint8Array): ElfIdentity | null {
     const offset = bits === 32 ? u32(at + 4) : u64(at + 8);
     const size = bits === 32 ? u32(at + 16) : u64(at + 32);
     if (offset + size <= bytes.length && size > 1) {
-      interpreter = Buffer.from(bytes.subarray(offset, offset + size)).toString('latin1').replace(/\0+$/, '');
+      interpreter = Buffer.from(bytes.subarray(offset, offset + size))
+        .toString('latin1')
+        .replace(/\0+$/, '');
     }
     break;
   }
