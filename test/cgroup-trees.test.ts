@@ -4,11 +4,13 @@
 
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { normaliseCgroupPath, normaliseUnitName, systemUnitCgroupPath } from '../probes/lib/cgroup-target.js';
 import { cgroupMemoryHeadroom } from '../probes/lib/parsers/cgroup-memory.js';
+import { execCommand } from '../src/platform/process.js';
 import { validateReport } from '../src/report/validate.js';
-import { CLI, type CliResult, fixtureRoot, jsonOf, runCli, runScript } from './helpers/cli.js';
+import { CLI, type CliResult, fixtureRoot, jsonOf, REPO_ROOT, runCli, runScript } from './helpers/cli.js';
 import { executable } from './helpers/env.js';
 
 const MiB = 1024 * 1024;
@@ -159,6 +161,13 @@ test("live: the process's CPU affinity bounds the effective CPUs (taskset -c 0)"
   const metrics = jsonOf(result)['metrics'] as Record<string, unknown>;
   assert.equal(metrics['cpu.affinity_cpus'], 1);
   assert.equal(metrics['cpu.effective_cpus'], 1);
+  // The POSIX-sh probe reads the same Cpus_allowed_list (of its own shell).
+  const sh = await execCommand('/usr/bin/taskset', ['-c', '0', '/usr/bin/dash', join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh'), '--quick'], {
+    timeoutMs: 60_000,
+  });
+  const shMetrics = JSON.parse(sh.stdout).metrics as Record<string, unknown>;
+  assert.equal(shMetrics['cpu.affinity_cpus'], 1);
+  assert.equal(shMetrics['cpu.effective_cpus'], 1);
 });
 
 test("made-up levels: the smallest limit − working set wins; unreadable usage borrows the nearest descendant's; a hidden v1 limit counts", () => {
