@@ -244,7 +244,8 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
       r.target.name,
       report.agent.mode,
       board.length > 34 ? `${board.slice(0, 33)}…` : board,
-      metricText(report, 'cpu.arch', String),
+      // What pip and apt install for; reports from before cpu.userland_arch have only the kernel's machine.
+      metricText(report, report.metrics['cpu.userland_arch'] === undefined ? 'cpu.arch' : 'cpu.userland_arch', String),
       metricText(report, 'memory.effective_total_bytes', formatBytes),
       metricText(report, 'cpu.effective_cpus', (v) => (Number.isInteger(v) ? String(v) : v.toFixed(2))),
       metricText(report, 'python.version', String),

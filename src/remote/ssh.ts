@@ -24,6 +24,7 @@ export type FailureClass =
   | 'timeout'
   | 'killed'
   | 'invalid-report'
+  | 'options-refused'
   | 'ssh-error';
 
 export const FAILURE_TEXT: Record<FailureClass, string> = {
@@ -36,6 +37,7 @@ export const FAILURE_TEXT: Record<FailureClass, string> = {
   'timeout': 'timed out',
   'killed': 'killed mid-run',
   'invalid-report': 'invalid report',
+  'options-refused': 'options refused by the device',
   'ssh-error': 'ssh failed',
 };
 
@@ -270,6 +272,8 @@ export function runRemote(target: Target, options: RemoteOptions): Promise<HostO
         return resolve(fail('killed', `the ${agentMode === 'node' ? 'agent' : 'sh probe'} was killed by signal ${exit - 128}${exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : ''}; partial output discarded`));
       }
       const check = parseReport(body.trim());
+      // Exit 2 is a usage error on the device: e.g. --unit names a unit this host does not have.
+      if (!check.ok && exit === 2) return resolve(fail('options-refused', lastLine(stderr) || 'the device exited with 2 (usage error) and gave no reason'));
       if (!check.ok) {
         const detail = exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(stderr) || check.errors[0] || ''}`;
         return resolve(fail('invalid-report', detail));

@@ -17,6 +17,8 @@ import { verdictExitCode } from '../../judge/exit-codes.js';
 import { parseRedisTarget } from '../../../probes/lib/parsers/redis.js';
 import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } from './verdict-options.js';
 import { ASGI_SERVERS, STREAMING_TIERS } from '../../../probes/lib/streaming/plan.js';
+import { resolveTargetGroup } from '../../../probes/lib/cgroup-target.js';
+import { createContext } from '../../engine/probe.js';
 
 
 export interface RunCommandOptions extends VerdictCommandOptions {
@@ -42,6 +44,8 @@ export interface RunCommandOptions extends VerdictCommandOptions {
   token?: string;
   spool?: string;
   ca?: string;
+  unit?: string;
+  cgroup?: string;
 }
 
 function checkRoot(root: string): string {
@@ -126,11 +130,28 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
     if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
   }
   if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
+  if (opts.unit !== undefined) options.unit = opts.unit;
+  if (opts.cgroup !== undefined) options.cgroup = opts.cgroup;
   if (opts.streamBitrate !== undefined) {
     if (opts.streamBitrate > 1000) throw new UsageError('--stream-bitrate: at most 1000 Mbit/s');
     options.streamBitrate = opts.streamBitrate;
   }
   return options;
+}
+
+/** --unit / --cgroup to the group the probes measure; UsageError (exit 2) when it does not exist. */
+export async function withTargetGroup(options: RunOptions): Promise<RunOptions> {
+  if (options.unit === undefined && options.cgroup === undefined) return options;
+  const { ctx, dispose } = createContext(options, new AbortController().signal, new Map(), () => undefined);
+  try {
+    const request: { unit?: string; cgroup?: string } = {};
+    if (options.unit !== undefined) request.unit = options.unit;
+    if (options.cgroup !== undefined) request.cgroup = options.cgroup;
+    const targetGroup = await resolveTargetGroup(ctx, request);
+    return targetGroup ? { ...options, targetGroup } : options;
+  } finally {
+    dispose();
+  }
 }
 
 /** Probes the device within the global timeout; progress to stderr on a TTY or with --verbose. */
@@ -147,7 +168,7 @@ export async function collectReport(options: RunOptions): Promise<Report> {
 
 /** Probes, judges the report against the profile, renders it; the exit code comes from the verdict. */
 export async function run(opts: RunCommandOptions): Promise<number> {
-  const options = toRunOptions(opts);
+  const options = await withTargetGroup(toRunOptions(opts));
   // A broken profile or --allow is a usage error before anything is probed; so is a missing upload token.
   const { profile, allow } = profileAndAllowances(opts);
   const target = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
@@ -185,6 +206,8 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--python-only', 'inspect only the --python interpreter (the one you deploy with)')
     .option('--python-timeout <seconds>', `time one interpreter may take to answer (default ${DEFAULT_PYTHON_TIMEOUT_S})`, parsePositiveNumber('--python-timeout'))
     .option('--path <dir>', 'deployment path for the disk probe (default: home directory)')
+    .option('--unit <name>', 'measure memory and CPU limits of this systemd unit\'s cgroup (e.g. myapp.service) instead of this process\'s')
+    .option('--cgroup <path>', 'measure memory and CPU limits of this cgroup (path from the cgroup root, e.g. system.slice/myapp.service)')
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
     .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)')
     .option('--redis-url <url>', 'also check this Redis, and use it for the streaming probe\'s RedisChannelLayer tier: redis://[:password@]host[:port][/db] or a unix socket path')

@@ -14,6 +14,7 @@ import { agentBundle, type AgentModeChoice } from '../../remote/ssh.js';
 import { describeSchedule, installTimers, removeTimers, type ScheduleOptions, type ScheduleResult } from '../../remote/schedule-run.js';
 import { TIMER_INTERVALS, type TimerInterval } from '../../remote/schedule.js';
 import { addVerdictOptions, collect, profileAndAllowances } from './verdict-options.js';
+import { normaliseCgroupPath, normaliseUnitName } from '../../../probes/lib/cgroup-target.js';
 
 export const SSH_FORMATS = ['text', 'json'] as const;
 export const SSH_MODES = ['auto', 'node', 'sh'] as const;
@@ -43,6 +44,8 @@ export interface SshCommandOptions {
   verbose?: boolean;
   installTimer?: string;
   removeTimer?: boolean;
+  unit?: string;
+  cgroup?: string;
 }
 
 function parseConcurrency(value: string): number {
@@ -115,6 +118,10 @@ function probeRunArgs(opts: SshCommandOptions): string[] {
   if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
   if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
   if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+  // Checked here for their form; whether the group exists is for each device to say (its outcome then tells).
+  if (opts.unit !== undefined && opts.cgroup !== undefined) throw new UsageError('--unit and --cgroup both name the group to measure: give one of them');
+  if (opts.unit !== undefined) runArgs.push('--unit', normaliseUnitName(opts.unit));
+  if (opts.cgroup !== undefined) runArgs.push('--cgroup', normaliseCgroupPath(opts.cgroup));
   return runArgs;
 }
 
@@ -216,6 +223,8 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--only <probes>', 'run only these probes (node mode)', parseList)
     .option('--skip <probes>', 'skip these probes (node mode)', parseList)
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--unit <name>', 'on every host, measure memory and CPU limits of this systemd unit\'s cgroup (the service that runs Django), not the login session\'s')
+    .option('--cgroup <path>', 'on every host, measure memory and CPU limits of this cgroup (path from the cgroup root)')
     .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
