@@ -11,7 +11,7 @@ import { shProbePayload } from '../../probes/posix-sh/assemble.js';
 import { stopChild, trackChild } from '../platform/process.js';
 import type { Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
-import type { Target } from './inventory.js';
+import type { RemoteDevice } from './inventory.js';
 import { join } from 'node:path';
 
 export type FailureClass =
@@ -101,8 +101,8 @@ export function remoteCommand(mode: AgentModeChoice, runArgs: readonly string[])
   return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, ...runArgs].map(shellQuote).join(' ');
 }
 
-/** ssh's argument array for one target. */
-export function sshArgs(target: Target, options: Pick<RemoteOptions, 'connectTimeoutS' | 'sshOptions' | 'sshConfig'>, command: string): string[] {
+/** ssh's argument array for one device. */
+export function sshArgs(device: RemoteDevice, options: Pick<RemoteOptions, 'connectTimeoutS' | 'sshOptions' | 'sshConfig'>, command: string): string[] {
   const args: string[] = [];
   if (options.sshConfig) args.push('-F', options.sshConfig);
   args.push(
@@ -114,12 +114,12 @@ export function sshArgs(target: Target, options: Pick<RemoteOptions, 'connectTim
     '-o', 'ServerAliveCountMax=3',
   );
   for (const option of options.sshOptions) args.push('-o', option);
-  if (target.port !== undefined) args.push('-p', String(target.port));
-  if (target.user !== undefined) args.push('-l', target.user);
-  if (target.identityFile !== undefined) args.push('-i', target.identityFile, '-o', 'IdentitiesOnly=yes');
+  if (device.port !== undefined) args.push('-p', String(device.port));
+  if (device.user !== undefined) args.push('-l', device.user);
+  if (device.identityFile !== undefined) args.push('-i', device.identityFile, '-o', 'IdentitiesOnly=yes');
   // From the inventory (ansible_ssh_common_args / ansible_ssh_extra_args), as Ansible passes them.
-  if (target.sshArgs) args.push(...target.sshArgs);
-  args.push('--', target.host, command);
+  if (device.sshArgs) args.push(...device.sshArgs);
+  args.push('--', device.host, command);
   return args;
 }
 
@@ -169,14 +169,14 @@ export function splitOutput(stdout: string): { mode: string | null; body: string
 }
 
 /** Probes one host. Never rejects: every failure comes back classified. */
-export function runRemote(target: Target, options: RemoteOptions): Promise<HostOutcome> {
+export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise<HostOutcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   // The device gets most of the budget for its own --timeout, so it finishes (and reports) before we give up.
   const deviceTimeoutS = Math.max(5, Math.floor((options.timeoutMs / 1000) * 0.85) - options.connectTimeoutS);
   const runArgs = ['run', '--format', 'json', '--timeout', String(deviceTimeoutS), ...options.runArgs];
-  if (target.python && !runArgs.includes('--python')) runArgs.push('--python', target.python);
-  const args = sshArgs(target, options, remoteCommand(options.mode, runArgs));
+  if (device.python && !runArgs.includes('--python')) runArgs.push('--python', device.python);
+  const args = sshArgs(device, options, remoteCommand(options.mode, runArgs));
 
   return new Promise<HostOutcome>((resolve) => {
     let child: ChildProcess;

@@ -13,7 +13,7 @@ import type { Report } from '../report/types.js';
 
 export const SPOOL_SCHEMA = 'edgeprobe.spool/v1';
 
-export interface UploadTarget {
+export interface DashboardEndpoint {
   /** The dashboard's base URL, e.g. http://dashboard:8080 */
   url: string;
   token: string;
@@ -119,7 +119,7 @@ function networkProblem(endpoint: string, err: unknown): { problem: string; fina
 }
 
 /** POSTs one report (its JSON text) and retries what may succeed later. Never throws for network trouble. */
-export async function postReport(target: UploadTarget, id: string, body: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
+export async function postReport(target: DashboardEndpoint, id: string, body: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
   const endpoint = `${target.url}/api/v1/reports`;
   const dispatcher = new Agent({ connect: { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   let lastProblem = 'no attempt made';
@@ -313,7 +313,7 @@ export interface SendResult {
  * Sends a report; if the dashboard cannot take it now, spools it. After a delivery, sends whatever was
  * spooled earlier for the same dashboard.
  */
-export async function sendOrSpool(target: UploadTarget, report: Report, spoolDir: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<SendResult> {
+export async function sendOrSpool(target: DashboardEndpoint, report: Report, spoolDir: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<SendResult> {
   const outcome = await postReport(target, report.id, JSON.stringify(report), options);
   if (outcome.kind === 'unreachable' || outcome.kind === 'unauthorized') {
     const reason = outcome.kind === 'unauthorized' ? `${outcome.status}: ${outcome.message}` : outcome.message;
@@ -332,7 +332,7 @@ export async function sendOrSpool(target: UploadTarget, report: Report, spoolDir
 // ---------- for the commands (upload, run --upload) ----------
 
 /** --to and --token, falling back to $EDGEPROBE_DASHBOARD and $EDGEPROBE_TOKEN. */
-export function uploadTarget(to: string | undefined, token: string | undefined, required: { url: boolean }): { url: string | null; token: string } {
+export function dashboardEndpoint(to: string | undefined, token: string | undefined, required: { url: boolean }): { url: string | null; token: string } {
   const url = to ?? process.env['EDGEPROBE_DASHBOARD'];
   const secret = token ?? process.env['EDGEPROBE_TOKEN'];
   if (required.url && !url) throw new UsageError('say where to upload: --to URL (or set EDGEPROBE_DASHBOARD)');

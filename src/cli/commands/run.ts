@@ -10,7 +10,7 @@ import type { Report } from '../../report/types.js';
 import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats.js';
 import { styleFor } from '../../render/style.js';
 import { runProbes } from '../../engine/runner.js';
-import { DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, uploadTarget } from '../../remote/upload.js';
+import { DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, dashboardEndpoint } from '../../remote/upload.js';
 import { readCaFile } from '../../remote/ca-file.js';
 import { judge } from '../../judge/verdict.js';
 import { verdictExitCode } from '../../judge/exit-codes.js';
@@ -171,7 +171,7 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   const options = await withTargetGroup(toRunOptions(opts));
   // A broken profile or --allow is a usage error before anything is probed; so is a missing upload token.
   const { profile, allow } = profileAndAllowances(opts);
-  const target = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
+  const target = opts.upload !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
   if (opts.ca !== undefined && target === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
   const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
   const report = await collectReport(options);

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
 import {
-  DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, flushSpool, listSpool, sendOrSpool, uploadTarget, type UploadOptions,
+  DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, flushSpool, listSpool, sendOrSpool, dashboardEndpoint, type UploadOptions,
 } from '../../remote/upload.js';
 import { parseReport } from '../../report/validate.js';
 import { readCaFile } from '../../remote/ca-file.js';
@@ -47,7 +47,7 @@ export async function run(files: string[], opts: UploadCommandOptions): Promise<
     return EXIT.ok;
   }
   if (files.length === 0 && !opts.flush) throw new UsageError('name the report files to upload (or - for stdin), or pass --flush to send the spooled ones');
-  const target = uploadTarget(opts.to, opts.token, { url: files.length > 0 });
+  const target = dashboardEndpoint(opts.to, opts.token, { url: files.length > 0 });
   const options = uploadOptions(opts);
   let rejected = 0;
   let pending = 0;
