@@ -95,6 +95,10 @@ export const hostProbe: ProbeDefinition = {
     if (!kernel && ctx.live) kernel = release();
     metrics['host.kernel'] = kernel;
     if (!kernel) unmeasured['host.kernel'] = 'no /proc/sys/kernel/osrelease in the recorded tree';
+    // /proc/sys/kernel/osrelease exists only under Linux; a live agent elsewhere knows its own platform.
+    const linux = (await ctx.exists('/proc/sys/kernel/osrelease')) ? true : ctx.live ? process.platform === 'linux' : null;
+    metrics['host.linux'] = linux;
+    if (linux === null) unmeasured['host.linux'] = 'no /proc/sys/kernel/osrelease in the recorded tree';
 
     const container = await detectContainer(ctx);
     metrics['host.in_container'] = container.inContainer;

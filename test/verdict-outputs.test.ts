@@ -18,12 +18,15 @@ import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helper
 
 interface Scenario { file: string; verdict: Verdict }
 
-/** Three reports: a Pi 3 B with a warning, a Pi Zero W (not viable), a Pi 3 B with Python unmeasured (unknown). */
+/**
+ * Three reports, recorded Pi 3 B trees with made-up software figures (HEALTHY_SOFTWARE): one with a warning, one
+ * whose Python lacks ssl (not viable), one with Python unmeasured (unknown).
+ */
 async function scenarios(tmp: ReturnType<typeof tempDir>): Promise<Scenario[]> {
   const pi3 = await recordedReport('pi-3b-bullseye-armhf');
   const warned = withMetrics(pi3, { ...HEALTHY_SOFTWARE, 'cpu.throttled_since_boot': true });
   warned.host.label = 'kitchen "pi"\\ 3\nB';
-  const zero = withMetrics(await recordedReport('pi-zero-w-revision-only'), HEALTHY_SOFTWARE);
+  const zero = withMetrics(pi3, { ...HEALTHY_SOFTWARE, 'python.ssl_available': false });
   const unknown = withMetrics(pi3, { ...HEALTHY_SOFTWARE, 'python.version': null });
   const profile = loadProfile('django-channels');
   return [
@@ -133,7 +136,7 @@ test('json: one report comes back with its verdict and stays a valid report; sev
     const verdict = output['verdict'] as Verdict;
     assert.equal(verdict.verdict, 'not-viable');
     assert.equal(verdict.schema, 'edgeprobe.verdict/v1');
-    assert.equal(verdict.checks.length, loadProfile().checks.length);
+    assert.equal(verdict.checks.length, loadProfile().checks.length + 1, 'every profile check and the platform gate');
     for (const check of verdict.checks) {
       for (const key of ['id', 'metric', 'operator', 'expected', 'actual', 'status', 'message', 'advice'] as const) assert.ok(key in check, `${check.id} has ${key}`);
     }
@@ -157,10 +160,10 @@ test('check exit codes: 0 viable-with-warnings, 1 with --strict or not viable, 3
     assert.equal(await code([zero?.file ?? '']), 1);
     assert.equal(await code([unknown?.file ?? '']), 3);
     assert.equal(await code([warned?.file ?? '', unknown?.file ?? '']), 3, 'the worst of several');
-    assert.equal(await code([zero?.file ?? '', '--allow', 'cpu.arch=one room, five people, tested for a week']), 0);
-    const noReason = await runCli(['check', zero?.file ?? '', '--allow', 'cpu.arch']);
+    assert.equal(await code([zero?.file ?? '', '--allow', 'python.ssl=no outgoing TLS, pip runs elsewhere']), 0);
+    const noReason = await runCli(['check', zero?.file ?? '', '--allow', 'python.ssl']);
     assert.equal(noReason.code, 2);
-    assert.match(noReason.stderr, /--allow cpu\.arch: a reason is required/);
+    assert.match(noReason.stderr, /--allow python\.ssl: a reason is required/);
     const bad = tmp.write('bad.json', { schema: 'edgeprobe.report/v1', id: 'x' });
     const invalid = await runCli(['check', bad]);
     assert.equal(invalid.code, 2);
@@ -189,7 +192,7 @@ test('text and markdown: the answer, every check, the capacity and its assumptio
     assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
     const md = await runCli(['check', warned?.file ?? '', '--format', 'markdown']);
     assert.match(md.stdout, /^## kitchen "pi"\\\\ 3 B \(raspberrypi\): \*\*viable-with-warnings\*\* under `django-channels`/m);
-    assert.equal(md.stdout.split('\n').filter((l) => /^\| (✅|⚠️|❌|❔|➖) /.test(l)).length, loadProfile().checks.length, 'one table row per check');
+    assert.equal(md.stdout.split('\n').filter((l) => /^\| (✅|⚠️|❌|❔|➖) /.test(l)).length, loadProfile().checks.length + 1, 'one table row per check and the platform gate');
     assert.match(md.stdout, /### Capacity estimate/);
     const verdict = judge(JSON.parse(readFileSync(warned?.file ?? '', 'utf8')) as Report, loadProfile());
     assert.match(renderVerdictText(verdict, styleFor({ isTTY: true }, { TERM: 'xterm' })), /\u001b\[33m/, 'colour on a terminal');
@@ -200,7 +203,7 @@ test('text and markdown: the answer, every check, the capacity and its assumptio
 });
 
 test('on a real terminal (a pty from script(1)) the text is coloured, and NO_COLOR turns it off', async () => {
-  const command = `${process.execPath} ${CLI} check --hardware pi-zero-w`;
+  const command = `${process.execPath} ${CLI} check --hardware pico`;
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };
   delete env['NO_COLOR'];
   const coloured = await runScript('-qec', [command, '/dev/null'], { command: '/usr/bin/script', env });

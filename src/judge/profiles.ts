@@ -8,6 +8,7 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics.js';
 import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
+import { PLATFORM_GATE_ID } from './platform.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -346,6 +347,7 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
   for (const key of ['title', 'metric', 'operator', 'message', 'advice', 'sources'] as const) {
     if (raw[key] === undefined) throw new ConfigError(`${at(key)}: is required (check "${raw.id}")`);
   }
+  if (raw.id === PLATFORM_GATE_ID) throw new ConfigError(`${at('id')}: "${PLATFORM_GATE_ID}" is the judge's own platform gate, not a profile check`);
   const metric = raw.metric as string;
   const spec = metricSpec(metric);
   if (!spec) {
@@ -466,6 +468,9 @@ export function parseAllowances(values: readonly string[] | undefined, profile: 
     const reason = eq < 0 ? '' : value.slice(eq + 1).trim();
     if (id === '' || id === '*' || id.includes('*')) throw new ConfigError(`--allow ${value}: name one check; there is no blanket override`);
     if (reason === '') throw new ConfigError(`--allow ${value}: a reason is required, e.g. --allow ${id}="tested with our own load profile"`);
+    if (id === PLATFORM_GATE_ID) {
+      throw new ConfigError(`--allow ${value}: ${PLATFORM_GATE_ID} cannot be allowed: without Linux no CPython, and so no Django, runs on the device`);
+    }
     if (!profile.checks.some((c) => c.id === id)) {
       throw new ConfigError(`--allow ${value}: profile ${profile.name} has no check "${id}" (checks: ${profile.checks.map((c) => c.id).join(', ')})`);
     }

@@ -142,6 +142,7 @@ export function specSheetMetrics(entry: HardwareEntry): Metrics {
   return {
     'host.board': entry.name,
     'host.board_ram_bytes': entry.ramBytes,
+    'host.linux': entry.linux,
     'cpu.arch': entry.cpu.arch,
     'cpu.cores': entry.cpu.cores,
     'cpu.effective_cpus': entry.cpu.cores,

@@ -24,6 +24,7 @@ import { formatMetric } from '../report/display.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
+import { platformGate } from './platform.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -251,7 +252,8 @@ export function overallOf(checks: readonly CheckResult[]): OverallVerdict {
 export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Profile, options: JudgeOptions = {}): Verdict {
   const subject = isReport(source) ? subjectFromReport(source) : isHardwareEntry(source) ? subjectFromHardware(source) : source;
   const allow = allowMap(options.allow);
-  const checks: CheckResult[] = [];
+  // The platform gate comes first and is never allowed (src/judge/platform.ts).
+  const checks: CheckResult[] = [platformGate(subject)];
   const notJudged: NotJudged[] = [];
   for (const check of profile.checks) {
     if (subject.stated && !subject.stated.includes(check.metric)) {
