@@ -9,6 +9,7 @@ import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics
 import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 import { PLATFORM_GATE_ID } from './platform.js';
+import { DATED_FACT_NAMES, isDatedFactName, type DatedFactName } from './dated-facts.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -25,6 +26,8 @@ export interface ProfileCheck {
   warn?: Threshold;
   /** The metric must satisfy `actual OP fail`, else the check fails. */
   fail?: Threshold;
+  /** Thresholds named as dated facts, resolved on the report's date (src/judge/dated-facts.ts). */
+  dated?: { warn?: DatedFactName; fail?: DatedFactName };
   message: string;
   advice: string;
   sources: string[];
@@ -163,13 +166,16 @@ export function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
 // ---------------------------------------------------------------------------------------------------
 // Reading and merging.
 
+/** A threshold as written: a value, or `{ "fact": NAME }` for a dated fact. */
+type RawThreshold = Threshold | { fact: string };
+
 interface RawCheck {
   id: string;
   title?: string;
   metric?: string;
   operator?: string;
-  warn?: Threshold;
-  fail?: Threshold;
+  warn?: RawThreshold;
+  fail?: RawThreshold;
   message?: string;
   advice?: string;
   sources?: string[];
@@ -373,12 +379,29 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
     id: raw.id, title: raw.title as string, metric, operator: op,
     message: raw.message as string, advice: raw.advice as string, sources: raw.sources as string[], definedIn: file,
   };
-  if (raw.warn !== undefined) check.warn = thresholdFor(raw.warn, op, spec, at('warn'));
-  if (raw.fail !== undefined) check.fail = thresholdFor(raw.fail, op, spec, at('fail'));
+  for (const level of ['warn', 'fail'] as const) {
+    const value = raw[level];
+    if (value === undefined) continue;
+    if (isFactRef(value)) {
+      check.dated = { ...check.dated, [level]: datedFact(value.fact, op, at(level)) };
+    } else {
+      check[level] = thresholdFor(value, op, spec, at(level));
+    }
+  }
   if (check.warn !== undefined && check.fail !== undefined && looserThan(check.warn, check.fail, op)) {
     throw new ConfigError(`${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`);
   }
   return check;
+}
+
+function isFactRef(value: RawThreshold): value is { fact: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function datedFact(name: string, op: Operator, where: string): DatedFactName {
+  if (!isDatedFactName(name)) throw new ConfigError(`${where}.fact: unknown dated fact "${name}" (one of ${DATED_FACT_NAMES.join(', ')})`);
+  if (op !== 'version>=') throw new ConfigError(`${where}.fact: dated facts are Django series, so the operator must be "version>="`);
+  return name;
 }
 
 function thresholdFor(value: Threshold, op: Operator, spec: MetricSpec, where: string): Threshold {

@@ -25,6 +25,7 @@ import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, 
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
 import { platformGate } from './platform.js';
+import { resolveDated } from './dated-facts.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -113,6 +114,8 @@ export interface JudgeSubject {
   unmeasured(metric: string): string | null;
   incomplete: string[];
   notes: string[];
+  /** When it was measured (ISO); dated thresholds are resolved on this day. Spec sheets: judged today. */
+  date?: string;
 }
 
 export interface JudgeOptions {
@@ -130,6 +133,7 @@ export function subjectFromReport(report: Report): JudgeSubject {
     unmeasured: (metric) => unmeasuredReason(report, metric),
     incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
     notes: [],
+    date: report.createdAt,
   };
 }
 
@@ -233,6 +237,22 @@ export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowR
   return result;
 }
 
+/** A check whose dated thresholds are resolved on `date` first (src/judge/dated-facts.ts). */
+function evaluateOnDate(check: ProfileCheck, subject: JudgeSubject, allowReason: string | undefined, date: string): CheckResult {
+  const { check: concrete, note, unresolved } = resolveDated(check, date);
+  const result = evaluateCheck(concrete, subject, allowReason);
+  if (unresolved !== null) {
+    result.status = 'unknown';
+    result.canFail = true;
+    result.unknownReason = unresolved;
+    result.message = `${check.title}: unknown (${unresolved})`;
+  } else if (note !== null && result.status !== 'unknown') {
+    // Say what the value was held against, and how old the table is; an unknown value was held against nothing.
+    result.message = `${result.message} (${note})`;
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The whole verdict.
 
@@ -252,6 +272,7 @@ export function overallOf(checks: readonly CheckResult[]): OverallVerdict {
 export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Profile, options: JudgeOptions = {}): Verdict {
   const subject = isReport(source) ? subjectFromReport(source) : isHardwareEntry(source) ? subjectFromHardware(source) : source;
   const allow = allowMap(options.allow);
+  const date = subject.date ?? new Date().toISOString();
   // The platform gate comes first and is never allowed (src/judge/platform.ts).
   const checks: CheckResult[] = [platformGate(subject)];
   const notJudged: NotJudged[] = [];
@@ -260,7 +281,7 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
       notJudged.push({ id: check.id, title: check.title, metric: check.metric, reason: 'a spec sheet cannot state it: measure the device with `edgeprobe run`' });
       continue;
     }
-    checks.push(evaluateCheck(check, subject, allow.get(check.id)));
+    checks.push(evaluateOnDate(check, subject, allow.get(check.id), date));
   }
   const verdict = overallOf(checks);
   const counts = { pass: 0, warn: 0, fail: 0, unknown: 0, allowed: 0, notJudged: notJudged.length };
