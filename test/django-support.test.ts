@@ -1,7 +1,8 @@
 // Dated facts: python.max_django is judged against Django's support table on the report's date, the message
 // shows the table's date, and the table itself must be kept fresh (src/facts/django-support.ts).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { DJANGO_PYTHON_SUPPORT, DJANGO_SUPPORT_TABLE, maxDjangoFor, newestLtsSeries, oldestSupportedSeries } from '../src/facts/django-support.js';
 import { ConfigError } from '../src/judge/errors.js';
 import { loadProfile } from '../src/judge/profiles.js';

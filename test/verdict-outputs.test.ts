@@ -202,6 +202,39 @@ test('text and markdown: the answer, every check, the capacity and its assumptio
   }
 });
 
+test('every format shows the unknowns beside the verdict: text, json, junit, markdown, prometheus (recorded Pi 3 B, made-up software figures, stack not measured)', async () => {
+  const tmp = tempDir('unknowns');
+  try {
+    const blind = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), {
+      ...HEALTHY_SOFTWARE, 'stack.reverse_proxy': null, 'stack.reverse_proxy_running': null, 'stack.cron_available': null,
+    });
+    const file = tmp.write('blind.json', blind);
+    const text = await runCli(['check', file]);
+    assert.equal(text.code, 0, text.stderr);
+    assert.match(text.stdout, /under django-channels: VIABLE, 3 checks unknown\n/);
+    const json = jsonOf(await runCli(['check', file, '--format', 'json']))['verdict'] as Verdict;
+    assert.equal(json.headline, 'viable, 3 checks unknown');
+    assert.equal(json.counts.unknownWarnLevel, 3);
+    const md = await runCli(['check', file, '--format', 'markdown']);
+    assert.match(md.stdout, /^## .*: \*\*viable\*\*, 3 checks unknown under `django-channels`$/m);
+    const junit = await runCli(['check', file, '--format', 'junit']);
+    const doc = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '' }).parse(junit.stdout) as Xml;
+    const suite = (doc['testsuites'] as Xml)['testsuite'] as Xml;
+    const properties = asArray((suite['properties'] as Xml)['property'] as Xml | Xml[]);
+    const prop = (name: string): unknown => properties.find((p) => p['name'] === name)?.['value'];
+    assert.equal(prop('headline'), 'viable, 3 checks unknown');
+    assert.equal(prop('unknown_warn_level_checks'), '3');
+    assert.match(String(suite['system-out']), /^viable, 3 checks unknown: /);
+    const prom = await runCli(['check', file, '--format', 'prometheus']);
+    assert.match(prom.stdout, /^edgeprobe_unknown_checks\{host="raspberrypi",basis="report",profile="django-channels",could_be="warn"\} 3$/m);
+    assert.match(prom.stdout, /^edgeprobe_unknown_checks\{host="raspberrypi",basis="report",profile="django-channels",could_be="fail"\} 0$/m);
+    const lint = promtool(prom.stdout);
+    assert.equal(lint.status, 0, lint.output);
+  } finally {
+    tmp.remove();
+  }
+});
+
 test('on a real terminal (a pty from script(1)) the text is coloured, and NO_COLOR turns it off', async () => {
   const command = `${process.execPath} ${CLI} check --hardware pico`;
   const env: NodeJS.ProcessEnv = { ...process.env, TERM: 'xterm' };

@@ -78,6 +78,33 @@ test('--allow keeps the check and its status on record but stops it counting (re
   assert.equal(allowed.verdict, 'viable-with-warnings', 'the other warning (throttled since boot) still stands');
 });
 
+test('warn-level checks that are unknown are counted and shown beside the verdict: "viable, 6 checks unknown" (recorded Pi 3 B, made-up software figures, supervision and stack not measured)', async () => {
+  const profile = loadProfile('django-channels');
+  const base = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
+  const full = judge(base, profile);
+  assert.equal(full.headline, 'viable');
+  assert.equal(full.counts.unknownWarnLevel, 0);
+  // What a probe that cannot see supervision or the stack would report: null with a reason.
+  const blind: Record<string, null> = {};
+  for (const id of Object.keys(HEALTHY_SOFTWARE).filter((m) => m.startsWith('supervision.') || m.startsWith('stack.'))) blind[id] = null;
+  const less = judge(withMetrics(base, blind), profile);
+  const unknown = less.checks.filter((c) => c.status === 'unknown').map((c) => c.id);
+  assert.deepEqual(unknown, ['supervision.available', 'supervision.restart_verified', 'supervision.systemd_state', 'stack.reverse_proxy', 'stack.reverse_proxy_running', 'stack.cron']);
+  assert.ok(less.checks.filter((c) => c.status === 'unknown').every((c) => !c.canFail), 'all warn-level');
+  assert.equal(less.verdict, 'viable', 'warn-level unknowns alone do not make the verdict unknown');
+  assert.equal(less.counts.unknownWarnLevel, 6);
+  assert.equal(less.headline, 'viable, 6 checks unknown', 'but the verdict says it measured less');
+  assert.match(less.summary, /6 warning-only checks unknown, any of which might have warned/);
+  // With a warning as well, and with a check that could fail unknown.
+  const warned = judge(withMetrics(base, { ...blind, 'cpu.throttled_since_boot': true }), profile);
+  assert.equal(warned.headline, 'viable-with-warnings, 6 checks unknown');
+  const noPython = judge(withMetrics(base, { ...blind, 'python.version': null }), profile);
+  assert.equal(noPython.headline, 'unknown, 7 checks unknown (1 could fail)');
+  // An allowed check no longer counts, unknown or not.
+  const allowed = judge(withMetrics(base, blind), profile, { allow: new Map([['stack.cron', 'systemd timers instead']]) });
+  assert.equal(allowed.headline, 'viable, 5 checks unknown');
+});
+
 test('operators: >=, <=, ==, in and version>= (numeric, not string, comparison)', () => {
   assert.equal(satisfies(907, '>=', 850), true);
   assert.equal(satisfies(849, '>=', 850), false);

@@ -90,7 +90,7 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
   sections.push({
     title: 'Verdict',
     rows: [
-      row('verdict', 'verdict', verdicts.map((v) => v.verdict), verdicts.map((v) => v.verdict)),
+      row('verdict', 'verdict', verdicts.map((v) => v.headline), verdicts.map((v) => v.verdict)),
       row('counts', 'pass / warn / fail / unknown', verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`), verdicts.map(() => undefined)),
     ],
   });

@@ -26,6 +26,7 @@ import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, 
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
 import { platformGate } from './platform.js';
 import { resolveDated } from './dated-facts.js';
+import { countUnknownWarnLevel, verdictHeadline } from './headline.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -93,8 +94,11 @@ export interface Verdict {
   basis: VerdictBasis;
   subject: { id: string; label: string };
   verdict: OverallVerdict;
+  /** The verdict with its unknowns, for people: "viable, 4 checks unknown" (src/judge/headline.ts). */
+  headline: string;
   summary: string;
-  counts: { pass: number; warn: number; fail: number; unknown: number; allowed: number; notJudged: number };
+  /** unknown counts every unknown check that counts; unknownWarnLevel those of them that could only warn. */
+  counts: { pass: number; warn: number; fail: number; unknown: number; unknownWarnLevel: number; allowed: number; notJudged: number };
   checks: CheckResult[];
   notJudged: NotJudged[];
   capacity: CapacityEstimate;
@@ -284,7 +288,7 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     checks.push(evaluateOnDate(check, subject, allow.get(check.id), date));
   }
   const verdict = overallOf(checks);
-  const counts = { pass: 0, warn: 0, fail: 0, unknown: 0, allowed: 0, notJudged: notJudged.length };
+  const counts = { pass: 0, warn: 0, fail: 0, unknown: 0, unknownWarnLevel: countUnknownWarnLevel(checks), allowed: 0, notJudged: notJudged.length };
   for (const c of checks) {
     if (c.allowed !== undefined) counts.allowed++;
     else counts[c.status]++;
@@ -296,6 +300,7 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     basis: subject.basis,
     subject: { id: subject.id, label: subject.label },
     verdict,
+    headline: verdictHeadline(verdict, counts),
     summary: summarise(verdict, subject, counts, checks),
     counts,
     checks,
@@ -304,6 +309,12 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     incomplete: subject.incomplete,
     notes: subject.notes,
   };
+}
+
+/** "; 4 warning-only checks unknown (supervision.available, ...)": missing data is said, never passed over. */
+function unknownNote(counts: Verdict['counts']): string {
+  const n = counts.unknownWarnLevel;
+  return n === 0 ? '' : `; ${n} warning-only check${n === 1 ? '' : 's'} unknown, any of which might have warned`;
 }
 
 function summarise(verdict: OverallVerdict, subject: JudgeSubject, counts: Verdict['counts'], checks: readonly CheckResult[]): string {
@@ -316,8 +327,8 @@ function summarise(verdict: OverallVerdict, subject: JudgeSubject, counts: Verdi
   switch (verdict) {
     case 'not-viable': return `${basis}Not viable: ${names('fail')} failed.`;
     case 'unknown': return `${basis}Unknown: ${names('unknown', true)} could not be judged, and any of them could fail.`;
-    case 'viable-with-warnings': return `${basis}Viable, with warnings: ${names('warn')}.`;
-    case 'viable': return `${basis}Viable: every judged check passed${counts.unknown > 0 ? ` (${counts.unknown} warning-only check${counts.unknown === 1 ? '' : 's'} unknown)` : ''}.`;
+    case 'viable-with-warnings': return `${basis}Viable, with warnings: ${names('warn')}${unknownNote(counts)}.`;
+    case 'viable': return `${basis}Viable: every judged check ${counts.unknownWarnLevel > 0 ? 'that was measured ' : ''}passed${unknownNote(counts)}.`;
   }
 }
 
