@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
-test('compare mixes a measured report and spec sheets: key metrics, every check, capacity, differing rows marked', async () => {
+test('compare mixes a measured report (recorded Pi 3 B, made-up software figures) and spec sheets: key metrics, every check, capacity, differing rows marked', async () => {
   const tmp = tempDir('compare');
   try {
     const pi3 = tmp.write('pi3.json', withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE));

@@ -51,6 +51,38 @@ function earlyReturns(text: string): string[] {
   return problems;
 }
 
+/**
+ * Tests judging made-up figures (HEALTHY_SOFTWARE, test/helpers/reports.ts), directly or through a function of
+ * their file, must say so in their names: a passing verdict on invented figures proves the rules, not a board.
+ */
+function madeUpUnsaid(text: string): string[] {
+  const lines = text.split('\n');
+  const users = new Set(['HEALTHY_SOFTWARE']);
+  let current: string | null = null;
+  for (const line of lines) {
+    const fn = /^(?:export )?(?:async )?function (\w+)\(/.exec(line);
+    if (fn?.[1]) current = fn[1];
+    else if (current && line.includes('HEALTHY_SOFTWARE')) users.add(current);
+    if (line.startsWith('}')) current = null;
+  }
+  const starts = lines.flatMap((line, i) => (/^test\(/.test(line) ? [i] : []));
+  return starts.flatMap((start, k) => {
+    const block = lines.slice(start, starts[k + 1] ?? lines.length).join('\n');
+    const name = /^test\((['`])(.*?)\1/.exec(lines[start] ?? '')?.[2] ?? '';
+    const uses = [...users].some((u) => new RegExp(`\\b${u}\\b`).test(block));
+    return uses && !/made-up/.test(name) ? [`line ${start + 1}: "${name}" judges made-up figures without saying so`] : [];
+  });
+}
+
+test('tests that judge made-up figures say so in their names', () => {
+  const files = testFiles(TEST_DIR);
+  const problems = files.flatMap((file) => madeUpUnsaid(readFileSync(file, 'utf8')).map((p) => `${relative(REPO_ROOT, file)} ${p}`));
+  assert.deepEqual(problems, []);
+  const example = "async function scenario() {\n  return withMetrics(r, HEALTHY_SOFTWARE);\n}\ntest('viable', async () => {\n  await scenario();\n});\n";
+  assert.equal(madeUpUnsaid(example).length, 1, "found through the file's own function");
+  assert.deepEqual(madeUpUnsaid(example.replace("'viable'", "'viable (made-up figures)'")), []);
+});
+
 test('no test returns early because a component is missing: each skips through node:test with its reason', () => {
   const files = testFiles(TEST_DIR);
   assert.ok(files.length >= 40, `found the test files (${files.length})`);

@@ -39,7 +39,7 @@ async function scenarios(tmp: ReturnType<typeof tempDir>): Promise<Scenario[]> {
 type Xml = Record<string, unknown>;
 const asArray = <T>(value: T | T[] | undefined): T[] => (value === undefined ? [] : Array.isArray(value) ? value : [value]);
 
-test('junit: well-formed XML whose counts match the checks, one testcase per check, failures with their message', async () => {
+test('junit: well-formed XML whose counts match the checks, one testcase per check, failures with their message (recorded Pi 3 B, made-up software figures)', async () => {
   const tmp = tempDir('junit');
   try {
     const items = await scenarios(tmp);
@@ -94,7 +94,7 @@ function promtool(text: string): { status: number | null; output: string } {
   return { status: result.status, output: `${result.stdout}${result.stderr}` };
 }
 
-test('prometheus: promtool accepts the output of run, check and spec sheets; --output is written atomically', async () => {
+test('prometheus: promtool accepts the output of run, check and spec sheets; --output is written atomically (recorded Pi 3 B, made-up software figures)', async () => {
   const tmp = tempDir('prometheus');
   try {
     const items = await scenarios(tmp);
@@ -125,7 +125,7 @@ test('prometheus: promtool accepts the output of run, check and spec sheets; --o
   }
 });
 
-test('json: one report comes back with its verdict and stays a valid report; several come back as a list', async () => {
+test('json: one report comes back with its verdict and stays a valid report; several come back as a list (recorded Pi 3 B, made-up software figures)', async () => {
   const tmp = tempDir('json');
   try {
     const items = await scenarios(tmp);
@@ -150,7 +150,7 @@ test('json: one report comes back with its verdict and stays a valid report; sev
   }
 });
 
-test('check exit codes: 0 viable-with-warnings, 1 with --strict or not viable, 3 unknown, 2 for a bad report; --allow changes it', async () => {
+test('check exit codes: 0 viable-with-warnings, 1 with --strict or not viable, 3 unknown, 2 for a bad report; --allow changes it (recorded Pi 3 B, made-up software figures)', async () => {
   const tmp = tempDir('exit');
   try {
     const [warned, zero, unknown] = await scenarios(tmp);
@@ -180,7 +180,7 @@ test('check exit codes: 0 viable-with-warnings, 1 with --strict or not viable, 3
   }
 });
 
-test('text and markdown: the answer, every check, the capacity and its assumptions; colour only on a terminal without NO_COLOR', async () => {
+test('text and markdown: the answer, every check, the capacity and its assumptions; colour only on a terminal without NO_COLOR (recorded Pi 3 B, made-up software figures)', async () => {
   const tmp = tempDir('text');
   try {
     const [warned] = await scenarios(tmp);

@@ -7,6 +7,9 @@ import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
 import type { Metrics } from '../src/report/types.js';
 import { judge, satisfies, type JudgeSubject } from '../src/judge/verdict.js';
 import { verdictExitCode, worstExitCode } from '../src/judge/exit-codes.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, withMetrics } from './helpers/reports.js';
 
 function subject(metrics: Metrics): JudgeSubject {
@@ -34,7 +37,7 @@ test('a missing metric is unknown, never pass, for every check of every profile'
   }
 });
 
-test('a Pi 3 B recording with a healthy software stack passes every check of every profile', async () => {
+test('a recorded Pi 3 B given made-up healthy software figures (HEALTHY_SOFTWARE) passes every check of every profile', async () => {
   const pi3 = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
   for (const profile of loadAllProfiles()) {
     const verdict = judge(pi3, profile);
@@ -43,7 +46,7 @@ test('a Pi 3 B recording with a healthy software stack passes every check of eve
   }
 });
 
-test('unknowns only matter on checks that could fail; a failure outranks them; warnings make viable-with-warnings', async () => {
+test('unknowns only matter on checks that could fail; a failure outranks them; warnings make viable-with-warnings (recorded Pi 3 B, made-up software figures)', async () => {
   const profile = loadProfile('django-channels');
   const base = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
   // Warning-only check unknown (the opt-in restart test): still viable.
@@ -105,6 +108,28 @@ test('warn-level checks that are unknown are counted and shown beside the verdic
   assert.equal(allowed.headline, 'viable, 5 checks unknown');
 });
 
+test('the recorded Pi 3 B trees on their own figures, nothing made up: every hardware check passes, the recorded under-voltage warns, what a tree cannot hold (Python, programs, a live disk, load tests) leaves the verdict unknown, capacity bound by 4 CPUs', async () => {
+  const trees = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'devices')).filter((t) => t.startsWith('pi-3b'));
+  assert.ok(trees.length >= 1, 'a recorded Pi 3 B tree');
+  for (const tree of trees) {
+    const report = await recordedReport(tree);
+    assert.match(String(report.metrics['host.board']), /^Raspberry Pi 3 Model B/, tree);
+    for (const profile of loadAllProfiles()) {
+      const verdict = judge(report, profile);
+      const where = `${tree} under ${profile.name}`;
+      for (const check of verdict.checks.filter((c) => c.hardware)) assert.equal(check.status, 'pass', `${where}: ${check.message}`);
+      // The board was under-voltage and throttled at some point since boot, and the tree recorded it.
+      assert.equal(verdict.checks.find((c) => c.id === 'cpu.undervoltage')?.status, 'warn', where);
+      assert.equal(verdict.verdict, 'unknown', `${where}: ${verdict.summary}`);
+      const couldFail = verdict.checks.filter((c) => c.status === 'unknown' && c.canFail).map((c) => c.metric);
+      // Only what a recorded tree cannot hold: interpreters to run, programs to ask, a live disk, a load test.
+      assert.ok(couldFail.length > 0 && couldFail.every((m) => /^(python|stack|disk|streaming)\./.test(m)), `${where}: ${couldFail.join(', ')}`);
+      assert.match(verdict.headline, /^unknown, \d+ checks unknown \(\d+ could fail\)$/);
+      assert.equal(verdict.capacity.binding, 'cpu', `${where}: four Cortex-A53 cores bind the workers before 907 MiB does`);
+    }
+  }
+});
+
 test('operators: >=, <=, ==, in and version>= (numeric, not string, comparison)', () => {
   assert.equal(satisfies(907, '>=', 850), true);
   assert.equal(satisfies(849, '>=', 850), false);
@@ -133,7 +158,7 @@ test('exit codes: 0 viable (warnings too unless --strict), 1 not viable, 3 unkno
   assert.equal(worstExitCode([]), 0);
 });
 
-test('capacity: workers bound by CPU on a Pi 3 B, by memory on a 512 MB board, with the assumptions printed', async () => {
+test('capacity: workers bound by CPU on a Pi 3 B (recorded tree, made-up figures: 900 msg/s per worker), by memory on a 512 MB spec sheet, with the assumptions printed', async () => {
   const profile = loadProfile('django-channels');
   const pi3 = judge(withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE), profile);
   assert.equal(pi3.capacity.workers, 4);
