@@ -3,7 +3,8 @@
 // createdAt) from the one table that holds the fact (src/facts/), and the check's message says what it was
 // resolved to and how old the table is. A report judged again later is judged on the day it was measured.
 import { DJANGO_SUPPORT_TABLE, newestLtsSeries, oldestSupportedSeries } from '../facts/django-support.js';
-import type { ProfileCheck, Threshold } from './profiles.js';
+import { ConfigError } from './errors.js';
+import type { Operator, ProfileCheck, Threshold } from './profiles.js';
 
 interface DatedFact {
   /** What the value is, for people: "... on 2026-11-30". */
@@ -34,6 +35,18 @@ export const DATED_FACT_NAMES = Object.keys(DATED_FACTS) as DatedFactName[];
 
 export function isDatedFactName(name: string): name is DatedFactName {
   return (DATED_FACT_NAMES as string[]).includes(name);
+}
+
+/** A threshold written as `{ "fact": NAME }` rather than a value. */
+export function isFactRef(value: unknown): value is { fact: string } {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** The fact a profile threshold names, checked: a known fact, on a version>= check (the facts are Django series). */
+export function datedFactFor(name: string, op: Operator, where: string): DatedFactName {
+  if (!isDatedFactName(name)) throw new ConfigError(`${where}.fact: unknown dated fact "${name}" (one of ${DATED_FACT_NAMES.join(', ')})`);
+  if (op !== 'version>=') throw new ConfigError(`${where}.fact: dated facts are Django series, so the operator must be "version>="`);
+  return name;
 }
 
 /** "the oldest Django series with security support on the report's date (Django's support table)", for docs. */

@@ -9,7 +9,7 @@ import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics
 import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 import { PLATFORM_GATE_ID } from './platform.js';
-import { DATED_FACT_NAMES, isDatedFactName, type DatedFactName } from './dated-facts.js';
+import { datedFactFor, isFactRef, type DatedFactName } from './dated-facts.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -383,7 +383,7 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
     const value = raw[level];
     if (value === undefined) continue;
     if (isFactRef(value)) {
-      check.dated = { ...check.dated, [level]: datedFact(value.fact, op, at(level)) };
+      check.dated = { ...check.dated, [level]: datedFactFor(value.fact, op, at(level)) };
     } else {
       check[level] = thresholdFor(value, op, spec, at(level));
     }
@@ -392,16 +392,6 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
     throw new ConfigError(`${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`);
   }
   return check;
-}
-
-function isFactRef(value: RawThreshold): value is { fact: string } {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function datedFact(name: string, op: Operator, where: string): DatedFactName {
-  if (!isDatedFactName(name)) throw new ConfigError(`${where}.fact: unknown dated fact "${name}" (one of ${DATED_FACT_NAMES.join(', ')})`);
-  if (op !== 'version>=') throw new ConfigError(`${where}.fact: dated facts are Django series, so the operator must be "version>="`);
-  return name;
 }
 
 function thresholdFor(value: Threshold, op: Operator, spec: MetricSpec, where: string): Threshold {

@@ -26,7 +26,7 @@ import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, 
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
 import { platformGate } from './platform.js';
 import { resolveDated } from './dated-facts.js';
-import { countUnknownWarnLevel, verdictHeadline } from './headline.js';
+import { countUnknownWarnLevel, summarise, verdictHeadline } from './headline.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -309,27 +309,6 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     incomplete: subject.incomplete,
     notes: subject.notes,
   };
-}
-
-/** "; 4 warning-only checks unknown (supervision.available, ...)": missing data is said, never passed over. */
-function unknownNote(counts: Verdict['counts']): string {
-  const n = counts.unknownWarnLevel;
-  return n === 0 ? '' : `; ${n} warning-only check${n === 1 ? '' : 's'} unknown, any of which might have warned`;
-}
-
-function summarise(verdict: OverallVerdict, subject: JudgeSubject, counts: Verdict['counts'], checks: readonly CheckResult[]): string {
-  const counted = checks.filter((c) => c.allowed === undefined);
-  const names = (status: CheckStatus, canFailOnly = false): string =>
-    counted.filter((c) => c.status === status && (!canFailOnly || c.canFail)).map((c) => c.id).join(', ');
-  const basis = subject.basis === 'spec-sheet'
-    ? `Spec-sheet verdict: ${checks.length} hardware check${checks.length === 1 ? '' : 's'} judged from the ${subject.id} spec sheet, ${counts.notJudged} not judged (they need a measured report). `
-    : '';
-  switch (verdict) {
-    case 'not-viable': return `${basis}Not viable: ${names('fail')} failed.`;
-    case 'unknown': return `${basis}Unknown: ${names('unknown', true)} could not be judged, and any of them could fail.`;
-    case 'viable-with-warnings': return `${basis}Viable, with warnings: ${names('warn')}${unknownNote(counts)}.`;
-    case 'viable': return `${basis}Viable: every judged check ${counts.unknownWarnLevel > 0 ? 'that was measured ' : ''}passed${unknownNote(counts)}.`;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------
