@@ -27,7 +27,9 @@ export const SH_PROBE_PARTS = [
   'cpu',
   'disk',
   'python',
-  'node-only',
+  'programs',
+  'supervision',
+  'stack',
   'streaming',
   'run',
 ] as const;

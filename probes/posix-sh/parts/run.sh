@@ -20,7 +20,8 @@ probe_host
 probe_memory
 probe_cpu
 probe_python
-probe_not_here
+probe_supervision
+probe_stack
 probe_disk
 probe_streaming
 # Probes of the catalogue this script does not know at all.
