@@ -57,6 +57,8 @@ export interface CapacityParams {
   channelsToPythonRatio: number;
   channelsToPythonRatioSource: string;
   channelLayer: 'memory' | 'redis';
+  latencyTargetMs: number;
+  latencyTargetSource: string;
 }
 
 export interface Profile {
@@ -195,6 +197,8 @@ interface RawCapacity {
   channelsToPythonRatio?: number;
   channelsToPythonRatioSource?: string;
   channelLayer?: 'memory' | 'redis';
+  latencyTargetMs?: number;
+  latencyTargetSource?: string;
 }
 
 interface RawProfile {
@@ -449,6 +453,8 @@ function finishCapacity(raw: RawCapacity, from: Record<string, string>, file: st
     channelsToPythonRatio: need('channelsToPythonRatio'),
     channelsToPythonRatioSource: need('channelsToPythonRatioSource'),
     channelLayer: raw.channelLayer ?? 'memory',
+    latencyTargetMs: need('latencyTargetMs'),
+    latencyTargetSource: need('latencyTargetSource'),
   };
 }
 
