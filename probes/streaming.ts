@@ -22,6 +22,8 @@ import {
 } from './lib/streaming/plan.js';
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
+import { askRedis } from './lib/redis-client.js';
+import { parseRedisTarget } from './lib/parsers/redis.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
 
@@ -55,6 +57,8 @@ interface TierResult {
   sustained?: SustainedResult;
   identity?: Identity;
   echoesReceived: number;
+  /** channels_redis tier: CPU seconds Redis used per second of the 64 B throughput phase. */
+  redisCpuShare?: number;
 }
 
 function numberMetric(envelope: ProbeEnvelope | undefined, id: string): number | null {
@@ -271,6 +275,7 @@ async function measureTier(
   server: RunningServer,
   plan: LoadPlan,
   schedule: PhaseSchedule,
+  redisCpuSeconds?: () => Promise<number | null>,
 ): Promise<TierResult> {
   const connectTimeoutMs = 10_000;
   const result: TierResult = {
@@ -290,10 +295,17 @@ async function measureTier(
   }, ctx.signal);
   result.echoesReceived += result.idle.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.smallPayloadBytes} B (${seconds(schedule.throughputSmallMs)})`);
+  // The Redis tier: how much of its one core Redis spent carrying this rate bounds every worker together.
+  const redisBefore = await redisCpuSeconds?.();
+  const throughputStarted = performance.now();
   result.throughputSmall = await throughputPhase(server.url, {
     clients: plan.throughputClients, window: plan.smallWindow, payloadBytes: plan.smallPayloadBytes,
     durationMs: schedule.throughputSmallMs, connectTimeoutMs,
   }, ctx.signal);
+  const redisAfter = await redisCpuSeconds?.();
+  if (typeof redisBefore === 'number' && typeof redisAfter === 'number') {
+    result.redisCpuShare = Math.round(((redisAfter - redisBefore) / ((performance.now() - throughputStarted) / 1000)) * 1000) / 1000;
+  }
   result.echoesReceived += result.throughputSmall.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.largePayloadBytes / 1024} KiB (${seconds(schedule.throughputLargeMs)})`);
   result.throughputLarge = await throughputPhase(server.url, {
@@ -466,7 +478,9 @@ export const streamingProbe: ProbeDefinition = {
         ctx.log(`${tier}: starting the server`);
         server = await startServer(spec, ctx.signal);
         ctx.log(`${tier}: listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
-        const result = await measureTier(ctx, tier, server, plan, schedule);
+        const redisTarget = tier === 'channels_redis' ? parseRedisTarget(redisUrl) : null;
+        const redisCpu = redisTarget ? async (): Promise<number | null> => (await askRedis(redisTarget, 2_000, ctx.signal, { cpu: true })).cpuSeconds : undefined;
+        const result = await measureTier(ctx, tier, server, plan, schedule, redisCpu);
         results.set(tier, result);
         tierMetrics(tier, result, metrics);
         for (const name of PER_TIER_FIGURE_NAMES) {
@@ -505,6 +519,9 @@ export const streamingProbe: ProbeDefinition = {
     const opened = [...results.values()].map((r) => r.idle?.opened ?? 0);
     metrics['streaming.idle_connections'] = opened.length > 0 ? Math.max(...opened) : null;
     if (opened.length === 0) unmeasured['streaming.idle_connections'] = 'no tier was measured';
+    const redisShare = results.get('channels_redis')?.redisCpuShare;
+    metrics['streaming.redis_cpu_share'] = redisShare ?? null;
+    if (redisShare === undefined) unmeasured['streaming.redis_cpu_share'] = results.has('channels_redis') ? 'Redis did not answer INFO cpu' : 'the channels_redis tier was not measured';
     metrics['streaming.sustained_target_bytes_per_second'] = tiers.length > 0 ? Math.round(plan.streamBitsPerSecond / 8) : null;
     if (tiers.length === 0) unmeasured['streaming.sustained_target_bytes_per_second'] = 'no tier was measured';
     return { metrics, details, unmeasured };

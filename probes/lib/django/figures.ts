@@ -46,8 +46,6 @@ function modestLoad(steps: readonly StepResult[]): { value: number | null; reaso
 function oneWorkerFigures(sink: MetricSink, kind: DjangoServerKind, one: ServerRunResult, targetMs: number, availableBytes: number | null): void {
   const at = stepAtTarget(one.ladder, targetMs);
   put(sink, kind, 'requests_per_second', at?.requestsPerSecond ?? null, missedTargetReason(one.ladder, targetMs));
-  const modest = modestLoad(one.ladder);
-  put(sink, kind, 'modest_load_p95_ms', modest.value, modest.reason);
   put(sink, kind, 'cold_start_ms', one.coldStartMs, 'not measured');
   const worker = one.workerMemory[0] ?? null;
   const noSmaps = `the worker's smaps_rollup could not be read`;
@@ -72,10 +70,12 @@ export function recordKind(sink: MetricSink, outcome: KindOutcome, targetMs: num
   const multi = many ?? (outcome.manySkipped !== null ? one : null);
   if (multi === null) {
     const reason = `the multi-worker run failed: ${outcome.manyError ?? 'unknown error'}`;
-    for (const figure of ['workers', 'workers_requests_per_second', 'scaling_ratio', 'concurrency', 'p50_ms', 'p95_ms', 'p99_ms', 'master_pss_bytes'] as const) put(sink, kind, figure, null, reason);
+    for (const figure of ['workers', 'workers_requests_per_second', 'scaling_ratio', 'concurrency', 'p50_ms', 'p95_ms', 'p99_ms', 'modest_load_p95_ms', 'master_pss_bytes'] as const) put(sink, kind, figure, null, reason);
   } else {
     put(sink, kind, 'workers', multi.workers, 'not measured');
     ladderFigures(sink, kind, multi, targetMs);
+    const modest = modestLoad(multi.ladder);
+    put(sink, kind, 'modest_load_p95_ms', modest.value, modest.reason);
     const peakOne = peakRequestsPerSecond(one.ladder);
     const peakMany = many ? peakRequestsPerSecond(many.ladder) : null;
     const ratio = peakOne !== null && peakMany !== null && peakOne > 0 ? Math.round((peakMany / peakOne) * 100) / 100 : null;

@@ -30,7 +30,7 @@ export const PER_KIND_FIGURES = {
   p50_ms: { type: 'number', unit: 'ms', description: 'Request latency p50 at that concurrency, N workers' },
   p95_ms: { type: 'number', unit: 'ms', description: 'Request latency p95 at that concurrency, N workers' },
   p99_ms: { type: 'number', unit: 'ms', description: 'Request latency p99 at that concurrency, N workers' },
-  modest_load_p95_ms: { type: 'number', unit: 'ms', judged: true, description: `Request latency p95 with one worker and ${MODEST_CONCURRENCY} concurrent clients` },
+  modest_load_p95_ms: { type: 'number', unit: 'ms', judged: true, description: `Request latency p95 with ${MODEST_CONCURRENCY} concurrent clients, N workers` },
   errors: { type: 'number', description: 'Failed requests (not 200, reset, timed out) over every phase of both runs' },
   worker_rss_bytes: { type: 'number', unit: 'bytes', description: 'Resident set of the one worker after warm-up (smaps_rollup)' },
   worker_pss_bytes: { type: 'number', unit: 'bytes', description: 'Proportional set of the one worker after warm-up (smaps_rollup): shared pages divided among their users' },
