@@ -9,21 +9,29 @@ import { dirname, join } from 'node:path';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
 import { readPackageFile } from '../src/platform/package-files.js';
-import { metricIdsOf } from '../src/report/metrics.js';
 import { DJANGO_SERVER_KINDS, type DjangoServerKind } from '../src/report/metrics/django.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import type { ProbeEnvelope } from '../src/report/types.js';
-import { findExecutable } from './lib/executables.js';
-import { recordKind, type KindOutcome } from './lib/django/figures.js';
+import { type KindOutcome, recordKind } from './lib/django/figures.js';
 import { ASSUMED_WORKER_BYTES, DEFAULT_DJANGO_DURATION_S, DEFAULT_LATENCY_TARGET_MS, planWorkers, stepDurationMs, type WorkerPlan } from './lib/django/plan.js';
 import { DjangoServerError, type DjangoServerName } from './lib/django/server.js';
 import { runServer, ServerCrashed, type ServerRunResult } from './lib/django/server-run.js';
+import { findExecutable } from './lib/executables.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
 
 const PROJECT = 'probes/assets/django_project';
 const PROJECT_FILES = [
-  'serve.py', 'edgeprobe_site/__init__.py', 'edgeprobe_site/settings.py', 'edgeprobe_site/models.py', 'edgeprobe_site/views.py',
-  'edgeprobe_site/urls.py', 'edgeprobe_site/wsgi.py', 'edgeprobe_site/asgi.py', 'edgeprobe_site/migrations/__init__.py',
-  'edgeprobe_site/migrations/0001_initial.py', 'edgeprobe_site/templates/edgeprobe_site/page.html',
+  'serve.py',
+  'edgeprobe_site/__init__.py',
+  'edgeprobe_site/settings.py',
+  'edgeprobe_site/models.py',
+  'edgeprobe_site/views.py',
+  'edgeprobe_site/urls.py',
+  'edgeprobe_site/wsgi.py',
+  'edgeprobe_site/asgi.py',
+  'edgeprobe_site/migrations/__init__.py',
+  'edgeprobe_site/migrations/0001_initial.py',
+  'edgeprobe_site/templates/edgeprobe_site/page.html',
 ];
 const IDS = metricIdsOf('django');
 
@@ -40,7 +48,7 @@ function metricOf(envelope: ProbeEnvelope | undefined, id: string): number | str
 /** The interpreter being judged: the python probe's best one, else --python, else python3 on PATH. */
 async function chooseInterpreter(ctx: ProbeContext): Promise<{ path: string | null; source: string }> {
   const best = metricOf(ctx.results.get('python'), 'python.path');
-  if (typeof best === 'string') return { path: best, source: 'python.path (the python probe\'s best interpreter)' };
+  if (typeof best === 'string') return { path: best, source: "python.path (the python probe's best interpreter)" };
   if (ctx.options.python) return { path: ctx.options.python, source: '--python' };
   return { path: await findExecutable(ctx, ['python3']), source: 'python3 on PATH (the python probe did not run)' };
 }
@@ -49,7 +57,7 @@ async function availableMemory(ctx: ProbeContext): Promise<number | null> {
   const measured = metricOf(ctx.results.get('memory'), 'memory.effective_available_bytes');
   if (typeof measured === 'number') return measured;
   const meminfo = await ctx.readText('/proc/meminfo');
-  return meminfo ? parseMeminfo(meminfo)['MemAvailable'] ?? null : null;
+  return meminfo ? (parseMeminfo(meminfo)['MemAvailable'] ?? null) : null;
 }
 
 /** How to install a missing package for this interpreter: apt for Debian's own Python, pip otherwise. */
@@ -58,7 +66,13 @@ function installHint(python: string, debian: boolean, pipName: string, debName: 
 }
 
 function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env, PYTHONDONTWRITEBYTECODE: '1', PYTHONUNBUFFERED: '1', DJANGO_SETTINGS_MODULE: 'edgeprobe_site.settings', EDGEPROBE_DB: join(projectDir, 'db.sqlite3') };
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    PYTHONDONTWRITEBYTECODE: '1',
+    PYTHONUNBUFFERED: '1',
+    DJANGO_SETTINGS_MODULE: 'edgeprobe_site.settings',
+    EDGEPROBE_DB: join(projectDir, 'db.sqlite3'),
+  };
   delete env['PYTHONPATH'];
   delete env['PYTHONHOME'];
   return env;
@@ -71,11 +85,17 @@ function writeProject(dir: string): void {
   }
 }
 
-async function runPython(ctx: ProbeContext, python: string, args: readonly string[], options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs: number }): Promise<{ line: string | null; error: string | null }> {
+async function runPython(
+  ctx: ProbeContext,
+  python: string,
+  args: readonly string[],
+  options: { cwd?: string; env?: NodeJS.ProcessEnv; input?: string; timeoutMs: number },
+): Promise<{ line: string | null; error: string | null }> {
   const result = await ctx.exec(python, ['-B', ...args], { ...options, maxBytes: 256 * 1024 });
   const line = result.stdout.trim().split('\n').pop() ?? '';
   if (result.code === 0 && line) return { line, error: null };
-  const why = result.spawnError ?? (result.timedOut ? `did not finish within ${Math.round(options.timeoutMs / 1000)} s` : `exit ${result.code ?? result.signal ?? '?'}`);
+  const why =
+    result.spawnError ?? (result.timedOut ? `did not finish within ${Math.round(options.timeoutMs / 1000)} s` : `exit ${result.code ?? result.signal ?? '?'}`);
   return { line: null, error: `${why}${result.stderr.trim() ? `: ${result.stderr.trim().split('\n').slice(-3).join(' ')}` : ''}` };
 }
 
@@ -92,7 +112,12 @@ async function cpythonScore(ctx: ProbeContext, sink: MetricSink, python: string)
 }
 
 /** Which server each kind uses, or why there is none. */
-function pickServers(ctx: ProbeContext, inspection: Inspection, python: string, debian: boolean): Record<DjangoServerKind, { server: DjangoServerName | null; reason: string }> {
+function pickServers(
+  ctx: ProbeContext,
+  inspection: Inspection,
+  python: string,
+  debian: boolean,
+): Record<DjangoServerKind, { server: DjangoServerName | null; reason: string }> {
   const has = (name: string): boolean => Boolean(inspection.modules[name]);
   const wsgi = has('gunicorn')
     ? { server: 'gunicorn' as const, reason: 'gunicorn is importable' }
@@ -102,11 +127,17 @@ function pickServers(ctx: ProbeContext, inspection: Inspection, python: string, 
   const usable = order.filter(has);
   let asgi: { server: DjangoServerName | null; reason: string };
   if (ctx.options.asgiServer && !has(ctx.options.asgiServer)) {
-    asgi = { server: null, reason: `--asgi-server ${ctx.options.asgiServer}: not installed for ${python} (${installHint(python, debian, ctx.options.asgiServer, `python3-${ctx.options.asgiServer}`)})` };
+    asgi = {
+      server: null,
+      reason: `--asgi-server ${ctx.options.asgiServer}: not installed for ${python} (${installHint(python, debian, ctx.options.asgiServer, `python3-${ctx.options.asgiServer}`)})`,
+    };
   } else if (usable[0]) {
     asgi = { server: usable[0], reason: ctx.options.asgiServer ? `--asgi-server ${ctx.options.asgiServer}` : `first installed of ${order.join(', ')}` };
   } else {
-    asgi = { server: null, reason: `no ASGI server: neither daphne nor uvicorn is installed for ${python} (${installHint(python, debian, 'uvicorn', 'python3-uvicorn')})` };
+    asgi = {
+      server: null,
+      reason: `no ASGI server: neither daphne nor uvicorn is installed for ${python} (${installHint(python, debian, 'uvicorn', 'python3-uvicorn')})`,
+    };
   }
   return { wsgi, asgi };
 }
@@ -124,14 +155,32 @@ interface RunContext {
   runsLeft: number;
 }
 
-async function attempt(run: RunContext, server: DjangoServerName, workers: number, plan: WorkerPlan, growth: boolean): Promise<{ result: ServerRunResult | null; error: string | null }> {
+async function attempt(
+  run: RunContext,
+  server: DjangoServerName,
+  workers: number,
+  plan: WorkerPlan,
+  growth: boolean,
+): Promise<{ result: ServerRunResult | null; error: string | null }> {
   const share = (run.deadline - performance.now()) / Math.max(1, run.runsLeft);
   run.runsLeft--;
   try {
-    const result = await runServer({
-      server, workers, python: run.python, projectDir: run.projectDir, env: pythonEnv(run.projectDir), targetMs: run.targetMs,
-      stepMs: run.stepMs, maxConcurrency: plan.maxConcurrency, deadline: performance.now() + share, growth, log: (m) => run.ctx.log(m),
-    }, run.ctx.signal);
+    const result = await runServer(
+      {
+        server,
+        workers,
+        python: run.python,
+        projectDir: run.projectDir,
+        env: pythonEnv(run.projectDir),
+        targetMs: run.targetMs,
+        stepMs: run.stepMs,
+        maxConcurrency: plan.maxConcurrency,
+        deadline: performance.now() + share,
+        growth,
+        log: (m) => run.ctx.log(m),
+      },
+      run.ctx.signal,
+    );
     return { result, error: null };
   } catch (err) {
     if (run.ctx.signal.aborted) throw err;
@@ -155,7 +204,10 @@ async function measureKind(run: RunContext, kind: DjangoServerKind, server: Djan
     : planWorkers(run.available, run.cpus, ASSUMED_WORKER_BYTES, 'assumed: the worker RSS could not be read');
   details[`${kind}Plan`] = plan;
   if (plan.workers <= 1) {
-    outcome.manySkipped = plan.workers === Math.max(1, Math.round(run.cpus)) ? 'one effective CPU: the one-worker run is the multi-worker run' : `memory for one worker only: ${plan.scaledDown.join('; ')}`;
+    outcome.manySkipped =
+      plan.workers === Math.max(1, Math.round(run.cpus))
+        ? 'one effective CPU: the one-worker run is the multi-worker run'
+        : `memory for one worker only: ${plan.scaledDown.join('; ')}`;
     return outcome;
   }
   const many = await attempt(run, server, plan.workers, plan, false);
@@ -201,7 +253,11 @@ export const djangoProbe: ProbeDefinition = {
     if (typeof inspection === 'string') return skipAll(sink, inspection, true);
     sink.details['modules'] = inspection.modules;
     if (!inspection.modules['django']) {
-      return skipAll(sink, `Django is not installed for ${python} (${installHint(python, debian, 'Django gunicorn uvicorn', 'python3-django gunicorn python3-uvicorn')})`, true);
+      return skipAll(
+        sink,
+        `Django is not installed for ${python} (${installHint(python, debian, 'Django gunicorn uvicorn', 'python3-django gunicorn python3-uvicorn')})`,
+        true,
+      );
     }
     const migrated = await runPython(ctx, python, ['serve.py', 'migrate'], { cwd: projectDir, env: pythonEnv(projectDir), timeoutMs: 120_000 });
     if (migrated.error) return skipAll(sink, `the migrations failed under ${python}: ${migrated.error}`, true);
@@ -211,16 +267,27 @@ export const djangoProbe: ProbeDefinition = {
     const cpus = Number(metricOf(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? availableParallelism());
     const available = await availableMemory(ctx);
     const budgetLeft = djangoProbe.budgetMs(ctx.options) - (performance.now() - started) - 15_000;
-    const run: RunContext = { ctx, python, projectDir, targetMs, stepMs: stepDurationMs(durationMs), cpus, available, deadline: performance.now() + budgetLeft, runsLeft: 4 };
+    const run: RunContext = {
+      ctx,
+      python,
+      projectDir,
+      targetMs,
+      stepMs: stepDurationMs(durationMs),
+      cpus,
+      available,
+      deadline: performance.now() + budgetLeft,
+      runsLeft: 4,
+    };
     sink.details['setup'] = { targetMs, stepMs: run.stepMs, cpus, availableBytes: available, durationMs };
     const servers = pickServers(ctx, inspection, python, debian);
     for (const [index, kind] of DJANGO_SERVER_KINDS.entries()) {
       // Each run still to come gets an equal share of the time left: two runs per server kind.
       run.runsLeft = 2 * (DJANGO_SERVER_KINDS.length - index);
       const chosen = servers[kind];
-      const outcome: KindOutcome = chosen.server === null
-        ? { kind, server: null, skipped: chosen.reason, one: null, oneError: null, many: null, manyError: null, manySkipped: null }
-        : await measureKind(run, kind, chosen.server, sink.details);
+      const outcome: KindOutcome =
+        chosen.server === null
+          ? { kind, server: null, skipped: chosen.reason, one: null, oneError: null, many: null, manyError: null, manySkipped: null }
+          : await measureKind(run, kind, chosen.server, sink.details);
       recordKind(sink, outcome, targetMs, available);
       sink.details[kind] = { why: chosen.reason, ...outcome };
     }

@@ -34,7 +34,9 @@ test('a server killed during a load step is an error for its kind, cleaned up, a
   const out = mkdtempSync(join(tmpdir(), 'edgeprobe-test-crash-report-'));
   try {
     const reportFile = join(out, 'report.json');
-    const agent = start(CLI, [...ARGS, '--asgi-server', 'uvicorn', '--format', 'json', '--output', reportFile], { env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark } });
+    const agent = start(CLI, [...ARGS, '--asgi-server', 'uvicorn', '--format', 'json', '--output', reportFile], {
+      env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
+    });
     const listening = await agent.waitForStderr(/gunicorn ×1: listening on 127\.0\.0\.1:(\d+) \(pid (\d+)\)/, 60_000);
     const port = Number(listening[1]);
     const pid = Number(listening[2]);
@@ -72,12 +74,18 @@ const CASES: KillCase[] = [
 ];
 
 for (const kill of CASES) {
-  test(`${kill.signal} to the ${kill.via} while ${kill.server} ×${kill.workers} is under load leaves no process, port or temp dir`, { skip, timeout: 240_000 }, async () => {
+  test(`${kill.signal} to the ${kill.via} while ${kill.server} ×${kill.workers} is under load leaves no process, port or temp dir`, {
+    skip,
+    timeout: 240_000,
+  }, async () => {
     const mark = newMarker();
     const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-kill-'));
     try {
       const asgi = kill.server === 'gunicorn' ? [] : ['--asgi-server', kill.server];
-      const agent = start(CLI, [...ARGS, ...asgi], { env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark }, agentOnStdin: kill.via === 'agent on stdin' });
+      const agent = start(CLI, [...ARGS, ...asgi], {
+        env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
+        agentOnStdin: kill.via === 'agent on stdin',
+      });
       const label = `${kill.server} ×${kill.workers}`;
       const listening = await agent.waitForStderr(new RegExp(`${label}: listening on 127\\.0\\.0\\.1:(\\d+) \\(pid (\\d+)\\)`), 150_000);
       const port = Number(listening[1]);

@@ -1,11 +1,12 @@
 // The django probe against Debian's real Django, gunicorn, uvicorn and daphne: the figures are there, positive
 // and consistent, and the run leaves nothing behind; a missing server or a missing Django yields null with the
 // reason and the command that fixes it; --quick skips the probe.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { parseSmaps } from '../probes/lib/parsers/smaps.js';
 import type { ProbeEnvelope } from '../src/report/types.js';
 import { jsonOf, runCli } from './helpers/cli.js';
@@ -27,14 +28,24 @@ async function runDjango(python: string, extra: string[]): Promise<DjangoRun & {
   const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-django-'));
   try {
     // A generous latency target: this suite checks that the figures are consistent, not how fast this machine is.
-    const result = await runCli(['run', '--only', 'django', '--python', python, '--django-duration', '10', '--latency-target', '1000', '--format', 'json', '-v', ...extra], {
-      env: { ...process.env, NO_COLOR: '1', TMPDIR: temp, [MARKER_VARIABLE]: mark }, timeoutMs: 240_000,
-    });
+    const result = await runCli(
+      ['run', '--only', 'django', '--python', python, '--django-duration', '10', '--latency-target', '1000', '--format', 'json', '-v', ...extra],
+      {
+        env: { ...process.env, NO_COLOR: '1', TMPDIR: temp, [MARKER_VARIABLE]: mark },
+        timeoutMs: 240_000,
+      },
+    );
     assert.ok([0, 1, 3].includes(result.code ?? -1), `run exits with a verdict code: ${result.code} ${result.stderr.slice(-2000)}`);
     const report = jsonOf(result);
     const envelope = (report['probes'] as ProbeEnvelope[]).find((p) => p.id === 'django');
     assert.ok(envelope, 'the report has the django probe');
-    return { metrics: report['metrics'] as Record<string, unknown>, envelope, stderr: result.stderr, leftProcesses: processesWithMarker(mark), leftFiles: readdirSync(temp) };
+    return {
+      metrics: report['metrics'] as Record<string, unknown>,
+      envelope,
+      stderr: result.stderr,
+      leftProcesses: processesWithMarker(mark),
+      leftFiles: readdirSync(temp),
+    };
   } finally {
     rmSync(temp, { recursive: true, force: true });
   }
@@ -65,10 +76,10 @@ function assertConsistent(run: DjangoRun, kind: 'wsgi' | 'asgi', server: string)
   assert.ok(n('workers_fit') >= 1);
   const details = run.envelope.details[kind] as { many: { workersAnswering: number; workerMemory: unknown[] } };
   assert.equal(details.many.workersAnswering, 2, 'both workers answered requests in the 2-worker run');
-  assert.equal(details.many.workerMemory.length, 2, 'each worker\'s memory was read');
+  assert.equal(details.many.workerMemory.length, 2, "each worker's memory was read");
 }
 
-test('gunicorn and uvicorn on Debian\'s Django: positive, consistent figures; nothing left behind', { skip, timeout: 300_000 }, async () => {
+test("gunicorn and uvicorn on Debian's Django: positive, consistent figures; nothing left behind", { skip, timeout: 300_000 }, async () => {
   const run = await runDjango(DEBIAN_PYTHON, ['--asgi-server', 'uvicorn']);
   assert.equal(run.envelope.status, 'ok');
   assertConsistent(run, 'wsgi', 'gunicorn');
@@ -81,7 +92,7 @@ test('gunicorn and uvicorn on Debian\'s Django: positive, consistent figures; no
   assert.deepEqual(run.leftFiles, [], 'no file left in TMPDIR');
 });
 
-test('daphne on Debian\'s Django: two daphne processes on one socket; no master process to report', { skip, timeout: 300_000 }, async () => {
+test("daphne on Debian's Django: two daphne processes on one socket; no master process to report", { skip, timeout: 300_000 }, async () => {
   const run = await runDjango(DEBIAN_PYTHON, ['--asgi-server', 'daphne']);
   assertConsistent(run, 'asgi', 'daphne');
   assert.equal(run.metrics['django.asgi_master_pss_bytes'], null);
@@ -90,7 +101,10 @@ test('daphne on Debian\'s Django: two daphne processes on one socket; no master 
   assert.deepEqual(run.leftFiles, []);
 });
 
-test('a virtualenv with Django but no server: each server kind is null with the reason and the pip command; CPython is still scored', { skip, timeout: 120_000 }, async () => {
+test('a virtualenv with Django but no server: each server kind is null with the reason and the pip command; CPython is still scored', {
+  skip,
+  timeout: 120_000,
+}, async () => {
   const venv = venvWith(['django', 'asgiref', 'sqlparse', 'pytz']);
   try {
     const run = await runDjango(venv.python, []);
@@ -99,7 +113,10 @@ test('a virtualenv with Django but no server: each server kind is null with the 
       assert.equal(run.metrics[id], null);
       assert.equal(reason(run.envelope, id), `no WSGI server: gunicorn is not installed for ${venv.python} (${venv.python} -m pip install gunicorn)`);
     }
-    assert.match(reason(run.envelope, 'django.asgi_p95_ms'), new RegExp(`neither daphne nor uvicorn is installed for ${venv.python} \\(.*-m pip install uvicorn\\)`));
+    assert.match(
+      reason(run.envelope, 'django.asgi_p95_ms'),
+      new RegExp(`neither daphne nor uvicorn is installed for ${venv.python} \\(.*-m pip install uvicorn\\)`),
+    );
     assert.ok((run.metrics['django.cpython_score'] as number) > 0, 'the benchmark needs only the interpreter');
     assert.deepEqual(run.leftProcesses, []);
   } finally {
@@ -112,7 +129,10 @@ test('a virtualenv without Django: every figure but the CPython score is null, w
   try {
     const run = await runDjango(venv.python, []);
     assert.equal(run.metrics['django.asgi_requests_per_second'], null);
-    assert.match(reason(run.envelope, 'django.wsgi_server'), new RegExp(`Django is not installed for ${venv.python} \\(${venv.python} -m pip install Django gunicorn uvicorn\\)`));
+    assert.match(
+      reason(run.envelope, 'django.wsgi_server'),
+      new RegExp(`Django is not installed for ${venv.python} \\(${venv.python} -m pip install Django gunicorn uvicorn\\)`),
+    );
     assert.equal(typeof run.metrics['django.cpython_score'], 'number');
   } finally {
     venv.remove();

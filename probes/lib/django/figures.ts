@@ -1,7 +1,7 @@
 // From the django probe's server runs to its metrics, each null with the reason it could not be measured.
 // Pure: the runs' results in, sink calls out; tested without a device.
 import type { MetricSink } from '../../../src/engine/sink.js';
-import { djangoMetricId, MODEST_CONCURRENCY, PER_KIND_FIGURES, type DjangoServerKind, type PerKindFigureName } from '../../../src/report/metrics/django.js';
+import { type DjangoServerKind, djangoMetricId, MODEST_CONCURRENCY, PER_KIND_FIGURES, type PerKindFigureName } from '../../../src/report/metrics/django.js';
 import type { StepResult } from './http-load.js';
 import { describeErrors, missedTargetReason, peakRequestsPerSecond, stepAtTarget } from './plan.js';
 import type { DjangoServerName } from './server.js';
@@ -70,7 +70,18 @@ export function recordKind(sink: MetricSink, outcome: KindOutcome, targetMs: num
   const multi = many ?? (outcome.manySkipped !== null ? one : null);
   if (multi === null) {
     const reason = `the multi-worker run failed: ${outcome.manyError ?? 'unknown error'}`;
-    for (const figure of ['workers', 'workers_requests_per_second', 'scaling_ratio', 'concurrency', 'p50_ms', 'p95_ms', 'p99_ms', 'modest_load_p95_ms', 'master_pss_bytes'] as const) put(sink, kind, figure, null, reason);
+    for (const figure of [
+      'workers',
+      'workers_requests_per_second',
+      'scaling_ratio',
+      'concurrency',
+      'p50_ms',
+      'p95_ms',
+      'p99_ms',
+      'modest_load_p95_ms',
+      'master_pss_bytes',
+    ] as const)
+      put(sink, kind, figure, null, reason);
   } else {
     put(sink, kind, 'workers', multi.workers, 'not measured');
     ladderFigures(sink, kind, multi, targetMs);
@@ -81,9 +92,17 @@ export function recordKind(sink: MetricSink, outcome: KindOutcome, targetMs: num
     const ratio = peakOne !== null && peakMany !== null && peakOne > 0 ? Math.round((peakMany / peakOne) * 100) / 100 : null;
     put(sink, kind, 'scaling_ratio', ratio, outcome.manySkipped ?? 'a run had no error-free load step');
     const master = multi.masterMemory;
-    put(sink, kind, 'master_pss_bytes', outcome.server === 'daphne' ? null : master?.pssBytes ?? null,
-      outcome.server === 'daphne' ? 'daphne has no master process: N daphne processes share one socket under a process manager'
-        : master === null ? 'one worker runs without a supervising process' : 'its smaps_rollup could not be read');
+    put(
+      sink,
+      kind,
+      'master_pss_bytes',
+      outcome.server === 'daphne' ? null : (master?.pssBytes ?? null),
+      outcome.server === 'daphne'
+        ? 'daphne has no master process: N daphne processes share one socket under a process manager'
+        : master === null
+          ? 'one worker runs without a supervising process'
+          : 'its smaps_rollup could not be read',
+    );
   }
   put(sink, kind, 'errors', one.errors + (many?.errors ?? 0), 'not measured');
 }

@@ -115,7 +115,13 @@ export async function runStep(options: StepOptions, signal: AbortSignal): Promis
     p50Ms: p(50),
     p95Ms: p(95),
     p99Ms: p(99),
-    maxMs: latencies.length > 0 ? roundTo(latencies.reduce((a, b) => Math.max(a, b), 0), 2) : null,
+    maxMs:
+      latencies.length > 0
+        ? roundTo(
+            latencies.reduce((a, b) => Math.max(a, b), 0),
+            2,
+          )
+        : null,
     workers,
     driverCpuMs: Math.round((cpu.user + cpu.system) / 1000),
     abandoned,

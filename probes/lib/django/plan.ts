@@ -39,13 +39,21 @@ export function planWorkers(availableBytes: number | null, cpus: number, workerB
   const wanted = Math.max(1, Math.round(cpus));
   const usable = available * MEMORY_SHARE;
   const fit = Math.floor(usable / workerBytes);
-  const plan: WorkerPlan = { workers: Math.min(wanted, fit), maxConcurrency: CONCURRENCY_LADDER[CONCURRENCY_LADDER.length - 1] ?? 64, refuse: null, scaledDown };
+  const plan: WorkerPlan = {
+    workers: Math.min(wanted, fit),
+    maxConcurrency: CONCURRENCY_LADDER[CONCURRENCY_LADDER.length - 1] ?? 64,
+    refuse: null,
+    scaledDown,
+  };
   if (fit < 1) {
     plan.refuse = `only ${mib(available)} of memory available: one worker (${mib(workerBytes)}, ${workerBytesSource}) needs more than half of it`;
     plan.workers = 0;
     return plan;
   }
-  if (fit < wanted) scaledDown.push(`${plan.workers} worker${plan.workers === 1 ? '' : 's'} instead of ${wanted}: half of ${mib(available)} holds ${fit} of ${mib(workerBytes)} (${workerBytesSource})`);
+  if (fit < wanted)
+    scaledDown.push(
+      `${plan.workers} worker${plan.workers === 1 ? '' : 's'} instead of ${wanted}: half of ${mib(available)} holds ${fit} of ${mib(workerBytes)} (${workerBytesSource})`,
+    );
   if (available < LOW_MEMORY_BYTES) {
     plan.maxConcurrency = 16;
     scaledDown.push(`at most 16 concurrent clients: ${mib(available)} available (< ${mib(LOW_MEMORY_BYTES)})`);

@@ -3,10 +3,10 @@
 // fixed number of requests. Every phase is bounded by the run's deadline; the server is always stopped.
 import { readFile } from 'node:fs/promises';
 import { GROWTH_REQUESTS } from '../../../src/report/metrics/django.js';
+import type { ProcessMemory } from '../parsers/smaps.js';
 import { runStep, type StepResult } from './http-load.js';
 import { CONCURRENCY_LADDER, shouldClimb } from './plan.js';
-import { processMemory, startDjangoServer, type DjangoServerName, type RunningDjangoServer } from './server.js';
-import type { ProcessMemory } from '../parsers/smaps.js';
+import { type DjangoServerName, processMemory, type RunningDjangoServer, startDjangoServer } from './server.js';
 
 export const PATHS = ['/page/', '/orm/', '/json/'] as const;
 const REQUEST_TIMEOUT_MS = 10_000;
@@ -102,7 +102,10 @@ async function growthPhase(setup: ServerRunSetup, server: RunningDjangoServer, s
   const pid = server.workerPids()[0] ?? server.pid;
   const before = await memoryOf(pid);
   const durationMs = Math.max(0, Math.min(setup.deadline - performance.now() - 500, setup.stepMs * 8));
-  const step = await runStep({ port: server.port, concurrency: 1, paths: PATHS, durationMs, maxRequests: GROWTH_REQUESTS, requestTimeoutMs: REQUEST_TIMEOUT_MS }, signal);
+  const step = await runStep(
+    { port: server.port, concurrency: 1, paths: PATHS, durationMs, maxRequests: GROWTH_REQUESTS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
+    signal,
+  );
   await checkAlive(server, setup.server, 'memory-growth phase');
   const after = await memoryOf(pid);
   const result: GrowthResult = { requests: step.ok, errors: step.errors, before, after, growthBytes: null };
@@ -116,16 +119,31 @@ async function growthPhase(setup: ServerRunSetup, server: RunningDjangoServer, s
 export async function runServer(setup: ServerRunSetup, signal: AbortSignal): Promise<ServerRunResult> {
   const startTimeoutMs = Math.max(1_000, Math.min(60_000, setup.deadline - performance.now() - setup.stepMs * 2));
   setup.log(`${setup.server} ×${setup.workers}: starting`);
-  const server = await startDjangoServer({
-    server: setup.server, workers: setup.workers, python: setup.python, projectDir: setup.projectDir, env: setup.env, startTimeoutMs,
-    onListening: (port, pid) => setup.log(`${setup.server} ×${setup.workers}: listening on 127.0.0.1:${port} (pid ${pid})`),
-  }, signal);
+  const server = await startDjangoServer(
+    {
+      server: setup.server,
+      workers: setup.workers,
+      python: setup.python,
+      projectDir: setup.projectDir,
+      env: setup.env,
+      startTimeoutMs,
+      onListening: (port, pid) => setup.log(`${setup.server} ×${setup.workers}: listening on 127.0.0.1:${port} (pid ${pid})`),
+    },
+    signal,
+  );
   try {
     setup.log(`${setup.server} ×${setup.workers}: first 200 after ${server.coldStartMs} ms; warming up`);
-    const warmup = await runStep({
-      port: server.port, concurrency: 2 * setup.workers, paths: PATHS, durationMs: setup.stepMs * 2,
-      maxRequests: 60 * setup.workers, requestTimeoutMs: REQUEST_TIMEOUT_MS,
-    }, signal);
+    const warmup = await runStep(
+      {
+        port: server.port,
+        concurrency: 2 * setup.workers,
+        paths: PATHS,
+        durationMs: setup.stepMs * 2,
+        maxRequests: 60 * setup.workers,
+        requestTimeoutMs: REQUEST_TIMEOUT_MS,
+      },
+      signal,
+    );
     await checkAlive(server, setup.server, 'warm-up');
     const workerPids = server.workerPids();
     const workerMemory = (await Promise.all(workerPids.map(memoryOf))).filter((m): m is MemoryReading => m !== null);
@@ -135,8 +153,19 @@ export async function runServer(setup: ServerRunSetup, signal: AbortSignal): Pro
     const answering = new Set(ladder.flatMap((step) => Object.keys(step.workers)));
     const errors = [warmup, ...ladder].reduce((sum, step) => sum + step.errors, 0) + (growth?.errors ?? 0);
     return {
-      server: setup.server, workers: setup.workers, pid: server.pid, port: server.port, coldStartMs: server.coldStartMs,
-      workerMemory, masterMemory, warmup, ladder, ladderEnd: end, growth, workersAnswering: answering.size, errors,
+      server: setup.server,
+      workers: setup.workers,
+      pid: server.pid,
+      port: server.port,
+      coldStartMs: server.coldStartMs,
+      workerMemory,
+      masterMemory,
+      warmup,
+      ladder,
+      ladderEnd: end,
+      growth,
+      workersAnswering: answering.size,
+      errors,
     };
   } finally {
     await server.stop();

@@ -3,11 +3,11 @@
 // holding a lifeline pipe (fd 3) so that it removes the project and kills its group if the agent dies
 // unseen (SIGKILL). It says "LISTENING <port>" before it imports anything heavy and "WORKER <pid>" per
 // worker, so the cold start runs from the spawn to the first 200 answered through the kernel's backlog.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { request } from 'node:http';
 import { stopChild, trackChild } from '../../../src/platform/process.js';
-import { parseSmaps, type ProcessMemory } from '../parsers/smaps.js';
+import { type ProcessMemory, parseSmaps } from '../parsers/smaps.js';
 
 export const DJANGO_SERVERS = ['gunicorn', 'uvicorn', 'daphne'] as const;
 export type DjangoServerName = (typeof DJANGO_SERVERS)[number];
@@ -40,11 +40,14 @@ const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout
 /** One GET with its own connection; resolves to the status, or null when refused, reset or timed out. */
 function probeOnce(port: number, path: string, timeoutMs: number): Promise<number | null> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { Host: '127.0.0.1', Connection: 'close' }, timeout: timeoutMs }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? null));
-      res.on('error', () => resolve(null));
-    });
+    const req = request(
+      { host: '127.0.0.1', port, path, method: 'GET', agent: false, headers: { Host: '127.0.0.1', Connection: 'close' }, timeout: timeoutMs },
+      (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? null));
+        res.on('error', () => resolve(null));
+      },
+    );
     req.on('timeout', () => req.destroy());
     req.on('error', () => resolve(null));
     req.end();
@@ -66,14 +69,22 @@ interface Launched {
 
 function launch(spec: DjangoServerSpec, signal: AbortSignal): Launched {
   const child: ChildProcess = spawn(spec.python, ['-B', 'serve.py', spec.server, String(spec.workers), '--lifeline'], {
-    cwd: spec.projectDir, env: spec.env, detached: true, stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
+    cwd: spec.projectDir,
+    env: spec.env,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe', 'pipe'],
   });
   trackChild(child);
   const lifeline = child.stdio[3];
   lifeline?.on('error', () => undefined);
   const onAbort = (): void => void state.stop();
   const state: Launched = {
-    child, spawnedAt: performance.now(), port: null, workers: [], exit: null, stderr: '',
+    child,
+    spawnedAt: performance.now(),
+    port: null,
+    workers: [],
+    exit: null,
+    stderr: '',
     async stop() {
       signal.removeEventListener('abort', onAbort);
       await stopChild(child, 1500);
@@ -82,7 +93,9 @@ function launch(spec: DjangoServerSpec, signal: AbortSignal): Launched {
   };
   signal.addEventListener('abort', onAbort, { once: true });
   let pending = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { state.stderr = (state.stderr + chunk).slice(-TAIL_BYTES); });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    state.stderr = (state.stderr + chunk).slice(-TAIL_BYTES);
+  });
   child.stdout?.setEncoding('utf8').on('data', (chunk: string) => {
     const lines = (pending + chunk).split('\n');
     pending = lines.pop() ?? '';
@@ -93,8 +106,12 @@ function launch(spec: DjangoServerSpec, signal: AbortSignal): Launched {
       if (worker?.[1]) state.workers.push(Number(worker[1]));
     }
   });
-  child.once('error', (err: NodeJS.ErrnoException) => { state.exit = `could not start (${err.code ?? err.message})`; });
-  child.once('exit', (code, sig) => { state.exit = sig ?? `code ${code ?? '?'}`; });
+  child.once('error', (err: NodeJS.ErrnoException) => {
+    state.exit = `could not start (${err.code ?? err.message})`;
+  });
+  child.once('exit', (code, sig) => {
+    state.exit = sig ?? `code ${code ?? '?'}`;
+  });
   return state;
 }
 

@@ -22,9 +22,17 @@ interface PerKindFigure extends Omit<MetricEntry, 'name'> {
 /** Each figure both server kinds report. */
 export const PER_KIND_FIGURES = {
   server: { type: 'string', description: 'Server measured: gunicorn, uvicorn or daphne' },
-  requests_per_second: { type: 'number', unit: 'per_second', description: 'Requests per second with one worker, at the highest concurrency whose p95 stays within the latency target' },
+  requests_per_second: {
+    type: 'number',
+    unit: 'per_second',
+    description: 'Requests per second with one worker, at the highest concurrency whose p95 stays within the latency target',
+  },
   workers: { type: 'number', description: 'Workers of the multi-worker run: one per effective CPU (fewer when memory is short)' },
-  workers_requests_per_second: { type: 'number', unit: 'per_second', description: 'Requests per second with the multi-worker run\'s workers, at the highest concurrency whose p95 stays within the latency target' },
+  workers_requests_per_second: {
+    type: 'number',
+    unit: 'per_second',
+    description: "Requests per second with the multi-worker run's workers, at the highest concurrency whose p95 stays within the latency target",
+  },
   scaling_ratio: { type: 'number', description: 'Peak requests per second with N workers over peak with one worker (N = the workers figure)' },
   concurrency: { type: 'number', description: 'Highest number of concurrent keep-alive clients whose p95 stayed within the latency target, N workers' },
   p50_ms: { type: 'number', unit: 'ms', description: 'Request latency p50 at that concurrency, N workers' },
@@ -33,9 +41,21 @@ export const PER_KIND_FIGURES = {
   modest_load_p95_ms: { type: 'number', unit: 'ms', judged: true, description: `Request latency p95 with ${MODEST_CONCURRENCY} concurrent clients, N workers` },
   errors: { type: 'number', description: 'Failed requests (not 200, reset, timed out) over every phase of both runs' },
   worker_rss_bytes: { type: 'number', unit: 'bytes', description: 'Resident set of the one worker after warm-up (smaps_rollup)' },
-  worker_pss_bytes: { type: 'number', unit: 'bytes', description: 'Proportional set of the one worker after warm-up (smaps_rollup): shared pages divided among their users' },
-  master_pss_bytes: { type: 'number', unit: 'bytes', description: 'Proportional set of the supervising process of the multi-worker run (gunicorn arbiter, uvicorn supervisor)' },
-  worker_growth_bytes: { type: 'number', unit: 'bytes', description: `Growth of the one worker's proportional set over ${GROWTH_REQUESTS} requests after warm-up: a leak shows here` },
+  worker_pss_bytes: {
+    type: 'number',
+    unit: 'bytes',
+    description: 'Proportional set of the one worker after warm-up (smaps_rollup): shared pages divided among their users',
+  },
+  master_pss_bytes: {
+    type: 'number',
+    unit: 'bytes',
+    description: 'Proportional set of the supervising process of the multi-worker run (gunicorn arbiter, uvicorn supervisor)',
+  },
+  worker_growth_bytes: {
+    type: 'number',
+    unit: 'bytes',
+    description: `Growth of the one worker's proportional set over ${GROWTH_REQUESTS} requests after warm-up: a leak shows here`,
+  },
   cold_start_ms: { type: 'number', unit: 'ms', judged: true, description: 'From spawning the server (one worker) to its first 200 response' },
   workers_fit: { type: 'number', judged: true, description: 'Workers of the measured proportional set that fit in the effective available memory' },
 } as const satisfies Record<string, PerKindFigure>;
@@ -51,10 +71,22 @@ const perKindRows: MetricEntry[] = DJANGO_SERVER_KINDS.flatMap((kind) =>
     if ('unit' in row) entry.unit = row.unit;
     if ('judged' in row) entry.judged = row.judged;
     return entry;
-  }));
+  }),
+);
 
 export const DJANGO_METRICS = defineMetrics('django', [
   ...perKindRows,
-  { name: 'cpython_score', type: 'number', unit: 'per_second', judged: true, description: 'Fixed-work pure-Python benchmark run by the interpreter being judged, operations per second (cpu.single_thread_score is the Node one)' },
-  { name: 'latency_target_ms', type: 'number', unit: 'ms', description: 'p95 latency target the concurrency ladders were held against (the profile\'s, or --latency-target)' },
+  {
+    name: 'cpython_score',
+    type: 'number',
+    unit: 'per_second',
+    judged: true,
+    description: 'Fixed-work pure-Python benchmark run by the interpreter being judged, operations per second (cpu.single_thread_score is the Node one)',
+  },
+  {
+    name: 'latency_target_ms',
+    type: 'number',
+    unit: 'ms',
+    description: "p95 latency target the concurrency ladders were held against (the profile's, or --latency-target)",
+  },
 ]);
