@@ -78,7 +78,7 @@ function memoryBudget(m: Metrics, params: CapacityParams, w: Working): { budget:
     base -= service.bytes;
     w.add(
       'assumed',
-      `${service.name}: ${mib(service.bytes)} set aside${service.presentWhen !== undefined && available !== null ? ` (not known to run: ${service.presentWhen} is ${m[service.presentWhen] === undefined || m[service.presentWhen] === null ? 'unknown' : String(m[service.presentWhen])})` : ''} (${service.source})`,
+      `${service.name}: ${mib(service.bytes)} set aside${service.presentWhen !== undefined && available !== null ? ` (${m[service.presentWhen] === false ? 'not running' : 'not known to run'}: ${service.presentWhen} is ${m[service.presentWhen] === undefined || m[service.presentWhen] === null ? 'unknown' : String(m[service.presentWhen])})` : ''} (${service.source})`,
     );
   }
   const headroom = Math.round((total ?? available ?? 0) * params.headroomFraction);

@@ -45,6 +45,7 @@ export function describeClients(capacity: CapacityEstimate): string {
     if (capacity.clientsMemoryBoundOnly && capacity.clientsByMemory !== null) {
       return `unknown: memory alone would hold at most ${formatCount(capacity.clientsByMemory)}, an upper bound only (no throughput measured)`;
     }
+    if (capacity.clientsByCpu !== null) return `unknown: the CPU alone would carry at most ${formatCount(capacity.clientsByCpu)}, an upper bound only (no memory figure)`;
     return 'unknown';
   }
   const parts: string[] = [];
@@ -64,7 +65,8 @@ const SCALING: Record<CapacityEstimate['scaling'], string> = {
 /** "61 req/s with p95 within 100 ms (scaled from several workers measured at once)". */
 export function describeRequests(capacity: CapacityEstimate): string {
   if (capacity.requestsPerSecond === null) return `unknown (${SCALING.none})`;
-  return `${formatCount(capacity.requestsPerSecond)} req/s with p95 within ${capacity.latencyTargetMs} ms (${SCALING[capacity.scaling]})`;
+  const rps = capacity.requestsPerSecond >= 100 ? formatCount(Math.round(capacity.requestsPerSecond)) : capacity.requestsPerSecond.toFixed(1);
+  return `${rps} req/s with p95 within ${capacity.latencyTargetMs} ms (${SCALING[capacity.scaling]})`;
 }
 
 function checkLine(check: CheckResult, style: Style, width: number, verbose: boolean): string[] {
