@@ -9,9 +9,10 @@ import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 import { cleanupAll } from '../src/platform/process.js';
 import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
+import { djangoFigures, haveDjangoProbe } from './bench/django.js';
 import { haveGnuTime } from './bench/measure.js';
 
-const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming'] as const;
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'django'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -52,7 +53,7 @@ function formatValue(value: number | null, unit: Figure['unit']): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 'ms') return `${value.toFixed(0)} ms`;
   if (unit === 'bytes') return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
-  if (unit === 'ops/s' || unit === 'msg/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
+  if (unit === 'ops/s' || unit === 'msg/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return value.toFixed(3);
 }
 
@@ -107,6 +108,10 @@ async function main(): Promise<number> {
     figures.push(...(haveStreamingProbe()
       ? await cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 })
       : [notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet')]));
+  }
+
+  if (args.only.has('django')) {
+    figures.push(...(haveDjangoProbe() ? await djangoFigures(options) : [notMeasured('django_probe_wall', 'django probe wall time and peak RSS', '≤ 1.0×', 'the django probe is not in this tree yet')]));
   }
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
