@@ -13,26 +13,13 @@ import { DJANGO_SERVER_KINDS, type DjangoServerKind } from '../src/report/metric
 import { metricIdsOf } from '../src/report/metrics.js';
 import type { ProbeEnvelope } from '../src/report/types.js';
 import { type KindOutcome, recordKind } from './lib/django/figures.js';
+import { djangoProjectFiles } from './lib/django/project.js';
 import { ASSUMED_WORKER_BYTES, DEFAULT_DJANGO_DURATION_S, DEFAULT_LATENCY_TARGET_MS, planWorkers, stepDurationMs, type WorkerPlan } from './lib/django/plan.js';
 import { DjangoServerError, type DjangoServerName } from './lib/django/server.js';
 import { runServer, ServerCrashed, type ServerRunResult } from './lib/django/server-run.js';
 import { findExecutable } from './lib/executables.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
 
-const PROJECT = 'probes/assets/django_project';
-const PROJECT_FILES = [
-  'serve.py',
-  'edgeprobe_site/__init__.py',
-  'edgeprobe_site/settings.py',
-  'edgeprobe_site/models.py',
-  'edgeprobe_site/views.py',
-  'edgeprobe_site/urls.py',
-  'edgeprobe_site/wsgi.py',
-  'edgeprobe_site/asgi.py',
-  'edgeprobe_site/migrations/__init__.py',
-  'edgeprobe_site/migrations/0001_initial.py',
-  'edgeprobe_site/templates/edgeprobe_site/page.html',
-];
 const IDS = metricIdsOf('django');
 
 interface Inspection {
@@ -79,9 +66,9 @@ function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
 }
 
 function writeProject(dir: string): void {
-  for (const file of PROJECT_FILES) {
+  for (const [file, text] of Object.entries(djangoProjectFiles())) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
-    writeFileSync(join(dir, file), readPackageFile(`${PROJECT}/${file}`));
+    writeFileSync(join(dir, file), text);
   }
 }
 

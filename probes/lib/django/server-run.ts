@@ -10,6 +10,8 @@ import { type DjangoServerName, processMemory, type RunningDjangoServer, startDj
 
 export const PATHS = ['/page/', '/orm/', '/json/'] as const;
 const REQUEST_TIMEOUT_MS = 10_000;
+/** The growth phase may take this long when the run's time allows, whatever the step length. */
+const GROWTH_MAX_MS = 15_000;
 
 export interface ServerRunSetup {
   server: DjangoServerName;
@@ -101,7 +103,8 @@ async function climb(setup: ServerRunSetup, server: RunningDjangoServer, signal:
 async function growthPhase(setup: ServerRunSetup, server: RunningDjangoServer, signal: AbortSignal): Promise<GrowthResult> {
   const pid = server.workerPids()[0] ?? server.pid;
   const before = await memoryOf(pid);
-  const durationMs = Math.max(0, Math.min(setup.deadline - performance.now() - 500, setup.stepMs * 8));
+  // A fixed number of requests: a slow board needs its time for them, up to what is left of this run.
+  const durationMs = Math.max(0, Math.min(setup.deadline - performance.now() - 500, Math.max(setup.stepMs * 8, GROWTH_MAX_MS)));
   const step = await runStep(
     { port: server.port, concurrency: 1, paths: PATHS, durationMs, maxRequests: GROWTH_REQUESTS, requestTimeoutMs: REQUEST_TIMEOUT_MS },
     signal,
