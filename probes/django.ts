@@ -13,8 +13,8 @@ import { DJANGO_SERVER_KINDS, type DjangoServerKind } from '../src/report/metric
 import { metricIdsOf } from '../src/report/metrics.js';
 import type { ProbeEnvelope } from '../src/report/types.js';
 import { type KindOutcome, recordKind } from './lib/django/figures.js';
-import { djangoProjectFiles } from './lib/django/project.js';
 import { ASSUMED_WORKER_BYTES, DEFAULT_DJANGO_DURATION_S, DEFAULT_LATENCY_TARGET_MS, planWorkers, stepDurationMs, type WorkerPlan } from './lib/django/plan.js';
+import { djangoProjectFiles } from './lib/django/project.js';
 import { DjangoServerError, type DjangoServerName } from './lib/django/server.js';
 import { runServer, ServerCrashed, type ServerRunResult } from './lib/django/server-run.js';
 import { findExecutable } from './lib/executables.js';

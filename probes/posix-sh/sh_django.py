@@ -334,7 +334,7 @@ def python_run(args, cwd, env, timeout, src=None):
 def measure(opts, project, m, u, d):
     ids = os.environ.get("EDGEPROBE_METRICS_django", "").split()
     env = dict(os.environ, PYTHONDONTWRITEBYTECODE="1", PYTHONUNBUFFERED="1", DJANGO_SETTINGS_MODULE="edgeprobe_site.settings", EDGEPROBE_DB=os.path.join(project, "db.sqlite3"))
-    for key in [k for k in env if k.startswith("EDGEPROBE_") and k != "EDGEPROBE_DB"] + ["PYTHONPATH", "PYTHONHOME"]:
+    for key in ("EDGEPROBE_DJANGO_PROJECT", "EDGEPROBE_CPYTHON_BENCH_SRC", "EDGEPROBE_METRICS_django", "PYTHONPATH", "PYTHONHOME"):
         env.pop(key, None)
     try:
         bench = json.loads(python_run(["-", "1.0"], project, env, 30, os.environ.get("EDGEPROBE_CPYTHON_BENCH_SRC", "").encode()))
