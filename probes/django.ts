@@ -4,7 +4,7 @@
 // workers' memory as the kernel accounts it (smaps_rollup), the cold start, and a pure-Python benchmark run
 // by the interpreter being judged. Live systems only; skipped under --quick.
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { cpus as osCpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
@@ -251,7 +251,7 @@ export const djangoProbe: ProbeDefinition = {
     const targetMs = ctx.options.latencyTargetMs ?? DEFAULT_LATENCY_TARGET_MS;
     sink.put('django.latency_target_ms', targetMs, '');
     const durationMs = (ctx.options.djangoDuration ?? DEFAULT_DJANGO_DURATION_S) * 1000;
-    const cpus = Number(metricOf(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? availableParallelism());
+    const cpus = Number(metricOf(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? Math.max(1, osCpus().length)); // os.availableParallelism is Node >= 18.14
     const available = await availableMemory(ctx);
     const budgetLeft = djangoProbe.budgetMs(ctx.options) - (performance.now() - started) - 15_000;
     const run: RunContext = {
