@@ -6,6 +6,7 @@ import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
 import { stackProbe } from './stack.js';
+import { storageProbe } from './storage.js';
 import { supervisionProbe } from './supervision.js';
 import { streamingProbe } from './streaming.js';
 
@@ -18,6 +19,7 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   stackProbe,
   diskProbe,
   streamingProbe,
+  storageProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

@@ -22,6 +22,7 @@ import {
 } from './lib/streaming/plan.js';
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
+import { startWriteCounter } from './lib/block-writes.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
 
@@ -434,6 +435,8 @@ export const streamingProbe: ProbeDefinition = {
     const schedule = phaseSchedule(durationS * 1000, tiers.length);
     details['schedule'] = schedule;
     const before = await snapshot(ctx);
+    // The disk's write counter around the whole load: the storage probe projects the card's life from it.
+    const writes = await startWriteCounter(ctx);
     const tierDetails: Record<string, unknown> = {};
     const results = new Map<StreamingTier, TierResult>();
     let projectDir: string | null = null;
@@ -485,6 +488,8 @@ export const streamingProbe: ProbeDefinition = {
       }
     }
     details['tiers'] = tierDetails;
+    const echoed = [...results.values()].reduce((sum, r) => sum + r.echoesReceived, 0);
+    details['writeVolume'] = await writes.finish(echoed, 'messages');
 
     const after = await snapshot(ctx);
     const cpus = numberMetric(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? Math.max(1, osCpus().length);

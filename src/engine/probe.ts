@@ -31,6 +31,10 @@ export interface RunOptions {
   asgiServer?: 'daphne' | 'uvicorn';
   streamingTiers?: string[];
   streamBitrate?: number;
+  /** Storage probe: the card's endurance in terabytes written, for the card-life projection. */
+  cardEnduranceTbw?: number;
+  /** Seconds of sustained Django/Channels load for the soak probe; without it the soak does not run. */
+  soak?: number;
   /** Seconds the whole run may take. */
   timeout?: number;
   label?: string;

@@ -222,7 +222,7 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     root: options.root,
     quick: options.quick,
   };
-  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'timeout'] as const) {
+  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'cardEnduranceTbw', 'soak', 'timeout'] as const) {
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
   const host: Report['host'] = { hostname: await readHostname(options) };

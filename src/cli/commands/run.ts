@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../../probes/index.js';
 import { DEFAULT_PYTHON_TIMEOUT_S } from '../../../probes/python.js';
-import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
+import { choiceOption, EXIT, parseDuration, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
 import type { RunOptions } from '../../engine/probe.js';
 import type { Report } from '../../report/types.js';
 import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats.js';
@@ -37,6 +37,8 @@ export interface RunCommandOptions extends VerdictCommandOptions {
   asgiServer?: (typeof ASGI_SERVERS)[number];
   streamingTiers?: string[];
   streamBitrate?: number;
+  cardEnduranceTbw?: number;
+  soak?: number;
   upload?: string;
   token?: string;
   spool?: string;
@@ -124,6 +126,13 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
     if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
   }
   if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
+  if (opts.cardEnduranceTbw !== undefined) options.cardEnduranceTbw = opts.cardEnduranceTbw;
+  if (opts.soak !== undefined) {
+    if (opts.quick) throw new UsageError('--soak is a load test: it cannot run under --quick');
+    options.soak = opts.soak;
+    // The soak's duration comes on top of --timeout, which bounds everything else.
+    options.timeout = (options.timeout ?? 120) + opts.soak + 60;
+  }
   if (opts.streamBitrate !== undefined) {
     if (opts.streamBitrate > 1000) throw new UsageError('--stream-bitrate: at most 1000 Mbit/s');
     options.streamBitrate = opts.streamBitrate;
@@ -188,6 +197,8 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
     .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
     .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
+    .option('--card-endurance-tbw <tb>', 'endurance of the card in terabytes written, for the storage probe\'s card-life projection (default: 256 writes of the whole card for SD, eMMC and USB flash; see docs/storage-and-heat.md)', parsePositiveNumber('--card-endurance-tbw'))
+    .option('--soak <duration>', 'also run the Django/Channels load this long (600, 90s, 15m, 2h) sampling temperature, clock and throttling every second; adds its duration to --timeout', parseDuration('--soak'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')

@@ -2,7 +2,7 @@
 // docs/architecture.md, "Adding a metric", says what each field decides.
 
 export type MetricType = 'number' | 'string' | 'boolean';
-export type MetricUnit = 'bytes' | 'bytes_per_second' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
+export type MetricUnit = 'bytes' | 'bytes_per_second' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits' | 'bytes_per_hour' | 'years';
 
 export interface MetricSpec {
   /** `<probe>.<name>`: snake_case, with a Prometheus-style unit suffix. */
