@@ -111,7 +111,10 @@ async function identify(ctx: ProbeContext, sink: MetricSink, path: string): Prom
   const root = path === '/' ? resolved : await resolveBlockDevice(ctx, '/', mounts);
   const rootOnSame = root.ok ? root.value.disks.some((d) => disks.includes(d)) : null;
   putIdentity(sink, facts, disks, rootOnSame, root.ok ? '' : `the root filesystem's disk is unknown: ${root.reason}`);
-  if (foundBy === 'major number') sink.details['identityNote'] = `the tree has no /sys/dev/block link for ${mount.majorMinor}: the disk was named from its major number`;
+  const notes: string[] = [];
+  if (foundBy !== 'sysfs') notes.push(`no /sys/dev/block/${mount.majorMinor} link: the disk was named from its ${foundBy}`);
+  if (facts.kind === 'sd' && !facts.card?.type) notes.push(`no /sys/class/block/${facts.disk}/device/type: taken for an SD card (an eMMC says MMC there)`);
+  if (notes.length > 0) sink.details['identityNote'] = notes.join('; ');
   return { kind: facts.kind, sizeBytes: facts.sizeBytes };
 }
 
