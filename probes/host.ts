@@ -2,11 +2,11 @@
 import { release } from 'node:os';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { metricIdsOf } from '../src/report/metrics.js';
+import { MetricSink } from '../src/engine/sink.js';
 import { loadSystemInformation } from './lib/sysinfo.js';
 import { parseCpuinfo, trailerValue } from './lib/parsers/cpuinfo.js';
 import { parseOsRelease } from './lib/parsers/os-release.js';
 import { decodePiRevision } from './lib/parsers/pi-revision.js';
-import type { Metrics } from '../src/report/types.js';
 
 // DMI strings that vendors leave unfilled; they name nothing.
 const DMI_PLACEHOLDERS = /^(to be filled by o\.?e\.?m\.?|system product name|default string|not applicable|none|not specified|0+|x+)$/i;
@@ -47,9 +47,8 @@ export const hostProbe: ProbeDefinition = {
   metrics: metricIdsOf('host'),
   budgetMs: () => 5_000,
   async run(ctx): Promise<ProbeOutput> {
-    const unmeasured: Record<string, string> = {};
-    const details: Record<string, unknown> = {};
-    const metrics: Metrics = {};
+    const sink = new MetricSink();
+    const details = sink.details;
 
     const cpuinfo = parseCpuinfo((await ctx.readText('/proc/cpuinfo')) ?? '');
     const revisionCode = trailerValue(cpuinfo, 'Revision');
@@ -70,12 +69,9 @@ export const hostProbe: ProbeDefinition = {
       board = await readDmiProduct(ctx);
       boardSource = 'DMI product name';
     }
-    metrics['host.board'] = board;
+    sink.put('host.board', board, 'no device-tree model, cpuinfo Model, Raspberry Pi revision code or DMI product name');
     if (board) details['boardSource'] = boardSource;
-    else unmeasured['host.board'] = 'no device-tree model, cpuinfo Model, Raspberry Pi revision code or DMI product name';
-
-    metrics['host.board_ram_bytes'] = revision ? revision.ramBytes : null;
-    if (!revision) unmeasured['host.board_ram_bytes'] = 'only known for Raspberry Pi boards (decoded from the revision code)';
+    sink.put('host.board_ram_bytes', revision?.ramBytes, 'only known for Raspberry Pi boards (decoded from the revision code)');
 
     const osRelease = (await ctx.readText('/etc/os-release')) ?? (await ctx.readText('/usr/lib/os-release'));
     let os: string | null = null;
@@ -88,18 +84,16 @@ export const hostProbe: ProbeDefinition = {
       const info = si ? await si.osInfo() : null;
       os = info ? [info.distro, info.release].filter(Boolean).join(' ') || null : null;
     }
-    metrics['host.os'] = os;
-    if (!os) unmeasured['host.os'] = 'no /etc/os-release';
+    sink.put('host.os', os, 'no /etc/os-release');
 
     let kernel = (await ctx.readText('/proc/sys/kernel/osrelease'))?.trim() || null;
     if (!kernel && ctx.live) kernel = release();
-    metrics['host.kernel'] = kernel;
-    if (!kernel) unmeasured['host.kernel'] = 'no /proc/sys/kernel/osrelease in the recorded tree';
+    sink.put('host.kernel', kernel, 'no /proc/sys/kernel/osrelease in the recorded tree');
 
     const container = await detectContainer(ctx);
-    metrics['host.in_container'] = container.inContainer;
+    sink.put('host.in_container', container.inContainer, 'container detection failed');
     if (container.evidence.length > 0) details['containerEvidence'] = container.evidence;
 
-    return { metrics, details, unmeasured };
+    return sink.output();
   },
 };

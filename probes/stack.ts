@@ -14,6 +14,7 @@ import {
 } from './lib/parsers/stack.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { metricIdsOf } from '../src/report/metrics.js';
+import { MetricSink } from '../src/engine/sink.js';
 import { askRedis, type RedisAnswer } from './lib/redis-client.js';
 import type { Metrics } from '../src/report/types.js';
 
@@ -74,9 +75,7 @@ function loopbackTarget(socket: ListeningSocket): RedisTarget {
   return { kind: 'tcp', host, port: socket.port, username: null, password: null };
 }
 
-async function checkRedis(ctx: ProbeContext, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<{ metrics: Metrics; unmeasured: Record<string, string>; details: Record<string, unknown> }> {
-  const metrics: Metrics = {};
-  const unmeasured: Record<string, string> = {};
+async function checkRedis(ctx: ProbeContext, sink: MetricSink, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<Record<string, unknown>> {
   const binary = await findExecutable(ctx, ['redis-server']);
   const binaryVersion = binary ? await versionOf(ctx, binary, ['--version'], parseRedisServerVersion) : { version: null, reason: absent('redis-server') };
   const running = processes.filter((p) => processNamed(p, ['redis-server']) || p.comm === 'redis-server');
@@ -115,12 +114,9 @@ async function checkRedis(ctx: ProbeContext, processes: ProcessInfo[], sockets: 
   }
   const answering = checked.filter((c) => c.answers);
   const withVersion = answering.find((c) => c.version !== null);
-  metrics['stack.redis_running'] = ctx.live ? answering.length > 0 : null;
-  if (!ctx.live) unmeasured['stack.redis_running'] = 'recorded tree: nothing can be asked';
-  metrics['stack.redis_version'] = withVersion?.version ?? binaryVersion.version;
-  if (metrics['stack.redis_version'] === null) {
-    unmeasured['stack.redis_version'] = answering.length > 0 ? 'the running Redis wants a password and no redis-server binary was found' : binaryVersion.reason ?? 'not found';
-  }
+  sink.put('stack.redis_running', ctx.live ? answering.length > 0 : null, 'recorded tree: nothing can be asked');
+  sink.put('stack.redis_version', withVersion?.version ?? binaryVersion.version,
+    answering.length > 0 ? 'the running Redis wants a password and no redis-server binary was found' : binaryVersion.reason ?? 'not found');
   const details: Record<string, unknown> = {
     binary,
     binaryVersion: binaryVersion.version,
@@ -129,12 +125,10 @@ async function checkRedis(ctx: ProbeContext, processes: ProcessInfo[], sockets: 
     answeringAt: answering[0]?.target ?? null,
   };
   if (running.length > 0 && answering.length === 0) details['redisWarning'] = `redis-server is running (pid ${running.map((p) => p.pid).join(', ')}) but answered on none of: ${checked.map((c) => c.target).join(', ')}`;
-  return { metrics, unmeasured, details };
+  return details;
 }
 
-async function checkPostgres(ctx: ProbeContext, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<{ metrics: Metrics; unmeasured: Record<string, string>; details: Record<string, unknown> }> {
-  const metrics: Metrics = {};
-  const unmeasured: Record<string, string> = {};
+async function checkPostgres(ctx: ProbeContext, sink: MetricSink, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<Record<string, unknown>> {
   const versionDirs = ((await ctx.listDir('/usr/lib/postgresql')) ?? []).sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`);
   const binary = (await findExecutable(ctx, ['postgres'])) ?? (await findExecutable(ctx, ['postgres'], versionDirs)) ?? (await findExecutable(ctx, ['psql', 'pg_config']));
   const version = binary ? await versionOf(ctx, binary, ['--version'], parsePostgresVersion) : { version: null, reason: absent('PostgreSQL (postgres, psql or pg_config)') };
@@ -153,11 +147,54 @@ async function checkPostgres(ctx: ProbeContext, processes: ProcessInfo[], socket
     }
     servers.push({ pid: p.pid, ports: [...new Set(ports)], ready });
   }
-  metrics['stack.postgres_running'] = ctx.live || processes.length > 0 ? postmasters.length > 0 : null;
-  if (metrics['stack.postgres_running'] === null) unmeasured['stack.postgres_running'] = 'recorded tree without processes';
-  metrics['stack.postgres_version'] = version.version;
-  if (version.version === null) unmeasured['stack.postgres_version'] = version.reason ?? 'not found';
-  return { metrics, unmeasured, details: { binary, servers } };
+  sink.put('stack.postgres_running', ctx.live || processes.length > 0 ? postmasters.length > 0 : null, 'recorded tree without processes');
+  sink.put('stack.postgres_version', version.version, version.reason ?? 'not found');
+  return { binary, servers };
+}
+
+interface StackScene {
+  ctx: ProbeContext;
+  sink: MetricSink;
+  processes: ProcessInfo[];
+  haveProcesses: boolean;
+}
+
+const NO_PROCESSES = 'no processes visible under the root';
+
+/** Reverse proxy: a running one wins over one that is only installed. */
+function putProxy(scene: StackScene, proxies: ReadonlyArray<{ name: string; running: boolean }>, programs: boolean): void {
+  const proxy = proxies.find((p) => p.running) ?? proxies[0] ?? null;
+  scene.sink.put('stack.reverse_proxy', proxy?.name, programs ? 'none of nginx, caddy, apache2 or lighttpd is installed' : NO_PROGRAM_DIRS);
+  scene.sink.put('stack.reverse_proxy_running', scene.haveProcesses ? proxies.some((p) => p.running) : null, NO_PROCESSES);
+  scene.sink.details['reverseProxies'] = proxies;
+}
+
+/** cron: a cron daemon running, or systemd as pid 1 (timers do the same job). */
+async function putCron(scene: StackScene): Promise<void> {
+  const { ctx, sink, processes } = scene;
+  const cronBinary = await findExecutable(ctx, ['cron', 'crond', 'cronie', 'fcron']);
+  const cronProcess = processes.find((p) => processNamed(p, ['cron', 'crond', 'fcron']));
+  const pid1 = (await ctx.readText('/proc/1/comm'))?.trim() ?? null;
+  const systemdTimers = pid1 === 'systemd';
+  sink.put('stack.cron_available', scene.haveProcesses ? cronProcess !== undefined || systemdTimers : null, NO_PROCESSES);
+  sink.details['cron'] = { binary: cronBinary, runningPid: cronProcess?.pid ?? null, systemdTimers };
+  if (cronBinary && !cronProcess && !systemdTimers) sink.details['cronNote'] = `${cronBinary} is installed but no cron daemon is running, so scheduled jobs will not run`;
+}
+
+/** Ports a Django deployment wants: free, or who holds them. */
+async function putPorts(scene: StackScene, sockets: SocketTable): Promise<void> {
+  const holders: Record<string, unknown> = {};
+  const socketsVisible = sockets.sockets.length > 0 || (await scene.ctx.exists('/proc/net/tcp'));
+  for (const port of DEPLOYMENT_PORTS) {
+    const listeners = sockets.sockets.filter((s) => s.port === port);
+    scene.sink.put(`stack.port_${port}_free`, socketsVisible ? listeners.length === 0 : null, 'no /proc/net/tcp under the root');
+    if (!socketsVisible || listeners.length === 0) continue;
+    holders[String(port)] = await Promise.all(listeners.map(async (s) => {
+      const owner = await sockets.owner(s.inode);
+      return { address: s.address, pid: owner?.pid ?? null, program: owner ? (owner.argv.slice(0, 3).join(' ') || owner.comm) : 'a process edgeprobe may not inspect' };
+    }));
+  }
+  scene.sink.details['portHolders'] = holders;
 }
 
 export const stackProbe: ProbeDefinition = {
@@ -166,16 +203,14 @@ export const stackProbe: ProbeDefinition = {
   metrics: metricIdsOf('stack'),
   budgetMs: () => 30_000,
   async run(ctx): Promise<ProbeOutput> {
-    const metrics: Metrics = {};
-    const unmeasured: Record<string, string> = {};
-    const details: Record<string, unknown> = {};
+    const sink = new MetricSink();
+    const { details } = sink;
     const processes = await listProcesses(ctx);
     const sockets = await SocketTable.load(ctx, processes);
-    const haveProcesses = processes.length > 0;
+    const scene: StackScene = { ctx, sink, processes, haveProcesses: processes.length > 0 };
     const programs = await programsVisible(ctx);
     const absent = (what: string): string => (programs ? `${what} is not installed` : NO_PROGRAM_DIRS);
 
-    // Reverse proxy: a running one wins over one that is only installed.
     // Every version question at once: a program that hangs costs its timeout once, not once per program.
     const proxyChecks = PROXIES.map(async (spec) => {
       const path = await findExecutable(ctx, spec.binaries);
@@ -188,64 +223,18 @@ export const stackProbe: ProbeDefinition = {
       const path = await findExecutable(ctx, ['memcached']);
       return { path, version: path ? await versionOf(ctx, path, ['-V'], parseMemcachedVersion) : { version: null, reason: absent('memcached') } };
     })();
-    const [proxyResults, redis, postgres, memcachedResult] = await Promise.all([
-      Promise.all(proxyChecks), checkRedis(ctx, processes, sockets, absent), checkPostgres(ctx, processes, sockets, absent), memcachedCheck,
+    const [proxyResults, redis, postgres, memcached] = await Promise.all([
+      Promise.all(proxyChecks), checkRedis(ctx, sink, processes, sockets, absent), checkPostgres(ctx, sink, processes, sockets, absent), memcachedCheck,
     ]);
-    const proxies = proxyResults.filter((p): p is NonNullable<typeof p> => p !== null);
-    const proxy = proxies.find((p) => p.running) ?? proxies[0] ?? null;
-    metrics['stack.reverse_proxy'] = proxy?.name ?? null;
-    if (!proxy) unmeasured['stack.reverse_proxy'] = programs ? 'none of nginx, caddy, apache2 or lighttpd is installed' : NO_PROGRAM_DIRS;
-    metrics['stack.reverse_proxy_running'] = haveProcesses ? proxies.some((p) => p.running) : null;
-    if (!haveProcesses) unmeasured['stack.reverse_proxy_running'] = 'no processes visible under the root';
-    details['reverseProxies'] = proxies;
-
-    Object.assign(metrics, redis.metrics);
-    Object.assign(unmeasured, redis.unmeasured);
-    details['redis'] = redis.details;
-    if (typeof redis.details['redisWarning'] === 'string') details['redisWarning'] = redis.details['redisWarning'];
-
-    Object.assign(metrics, postgres.metrics);
-    Object.assign(unmeasured, postgres.unmeasured);
-    details['postgres'] = postgres.details;
-
-    const memcached = memcachedResult.path;
-    const memcachedVersion = memcachedResult.version;
-    metrics['stack.memcached_version'] = memcachedVersion.version;
-    if (memcachedVersion.version === null) unmeasured['stack.memcached_version'] = memcachedVersion.reason ?? 'not found';
-    metrics['stack.memcached_running'] = haveProcesses ? processes.some((p) => processNamed(p, ['memcached'])) : null;
-    if (!haveProcesses) unmeasured['stack.memcached_running'] = 'no processes visible under the root';
-    details['memcached'] = { binary: memcached };
-
-    // cron: a cron daemon running, or systemd as pid 1 (timers do the same job).
-    const cronBinary = await findExecutable(ctx, ['cron', 'crond', 'cronie', 'fcron']);
-    const cronProcess = processes.find((p) => processNamed(p, ['cron', 'crond', 'fcron']));
-    const pid1 = (await ctx.readText('/proc/1/comm'))?.trim() ?? null;
-    const systemdTimers = pid1 === 'systemd';
-    metrics['stack.cron_available'] = haveProcesses ? cronProcess !== undefined || systemdTimers : null;
-    if (!haveProcesses) unmeasured['stack.cron_available'] = 'no processes visible under the root';
-    details['cron'] = { binary: cronBinary, runningPid: cronProcess?.pid ?? null, systemdTimers };
-    if (cronBinary && !cronProcess && !systemdTimers) details['cronNote'] = `${cronBinary} is installed but no cron daemon is running, so scheduled jobs will not run`;
-
-    const holders: Record<string, unknown> = {};
-    const socketsVisible = sockets.sockets.length > 0 || (await ctx.exists('/proc/net/tcp'));
-    for (const port of DEPLOYMENT_PORTS) {
-      const id = `stack.port_${port}_free`;
-      if (!socketsVisible) {
-        metrics[id] = null;
-        unmeasured[id] = 'no /proc/net/tcp under the root';
-        continue;
-      }
-      const listeners = sockets.sockets.filter((s) => s.port === port);
-      metrics[id] = listeners.length === 0;
-      if (listeners.length > 0) {
-        const owners = await Promise.all(listeners.map(async (s) => {
-          const owner = await sockets.owner(s.inode);
-          return { address: s.address, pid: owner?.pid ?? null, program: owner ? (owner.argv.slice(0, 3).join(' ') || owner.comm) : 'a process edgeprobe may not inspect' };
-        }));
-        holders[String(port)] = owners;
-      }
-    }
-    details['portHolders'] = holders;
-    return { metrics, details, unmeasured };
+    putProxy(scene, proxyResults.filter((p): p is NonNullable<typeof p> => p !== null), programs);
+    details['redis'] = redis;
+    if (typeof redis['redisWarning'] === 'string') details['redisWarning'] = redis['redisWarning'];
+    details['postgres'] = postgres;
+    sink.put('stack.memcached_version', memcached.version.version, memcached.version.reason ?? 'not found');
+    sink.put('stack.memcached_running', scene.haveProcesses ? processes.some((p) => processNamed(p, ['memcached'])) : null, NO_PROCESSES);
+    details['memcached'] = { binary: memcached.path };
+    await putCron(scene);
+    await putPorts(scene, sockets);
+    return sink.output();
   },
 };

@@ -9,6 +9,7 @@ import { delimiter, join } from 'node:path';
 import { readPackageFile } from '../src/platform/package-files.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { metricIdsOf } from '../src/report/metrics.js';
+import { MetricSink } from '../src/engine/sink.js';
 import { PER_TIER_FIGURES, tierMetricId, type PerTierFigure } from '../src/report/metrics/streaming.js';
 import type { Metrics, ProbeEnvelope } from '../src/report/types.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
@@ -320,34 +321,29 @@ async function measureTier(
   return result;
 }
 
-function tierMetrics(tier: StreamingTier, result: TierResult, metrics: Metrics): void {
-  metrics[tierMetricId(tier, 'messages_per_second')] = result.throughputSmall?.messagesPerSecond ?? null;
-  metrics[tierMetricId(tier, 'bytes_per_second')] = result.throughputLarge?.bytesPerSecond ?? null;
-  metrics[tierMetricId(tier, 'p50_ms')] = result.latency?.p50Ms ?? null;
-  metrics[tierMetricId(tier, 'p95_ms')] = result.latency?.p95Ms ?? null;
-  metrics[tierMetricId(tier, 'p99_ms')] = result.latency?.p99Ms ?? null;
-  metrics[tierMetricId(tier, 'bytes_per_connection')] = result.idle?.bytesPerConnection ?? null;
-  metrics[tierMetricId(tier, 'sustained_bytes_per_second')] = result.sustained?.achievedBytesPerSecond ?? null;
-  metrics[tierMetricId(tier, 'sustained_late_frames')] = result.sustained?.lateFrames ?? null;
-  metrics[tierMetricId(tier, 'sustained_jitter_ms')] = result.sustained?.jitterMs ?? null;
+const NO_SAMPLE = 'the phase produced no sample';
+
+function tierMetricIds(tier: StreamingTier): string[] {
+  return PER_TIER_FIGURE_NAMES.map((name) => tierMetricId(tier, name));
 }
 
-function nullTier(tier: StreamingTier, reason: string, metrics: Metrics, unmeasured: Record<string, string>): void {
-  for (const name of PER_TIER_FIGURE_NAMES) {
-    const id = tierMetricId(tier, name);
-    metrics[id] = null;
-    unmeasured[id] = reason;
-  }
+function putTier(sink: MetricSink, tier: StreamingTier, result: TierResult): void {
+  sink.put(tierMetricId(tier, 'messages_per_second'), result.throughputSmall?.messagesPerSecond, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'bytes_per_second'), result.throughputLarge?.bytesPerSecond, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'p50_ms'), result.latency?.p50Ms, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'p95_ms'), result.latency?.p95Ms, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'p99_ms'), result.latency?.p99Ms, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'bytes_per_connection'), result.idle?.bytesPerConnection, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'sustained_bytes_per_second'), result.sustained?.achievedBytesPerSecond, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'sustained_late_frames'), result.sustained?.lateFrames, NO_SAMPLE);
+  sink.put(tierMetricId(tier, 'sustained_jitter_ms'), result.sustained?.jitterMs, NO_SAMPLE);
 }
 
 function allNull(reason: string, details: Record<string, unknown>): ProbeOutput {
-  const metrics: Metrics = {};
-  const unmeasured: Record<string, string> = {};
-  for (const id of STREAMING_METRIC_IDS) {
-    metrics[id] = null;
-    unmeasured[id] = reason;
-  }
-  return { metrics, details: { ...details, skipped: reason }, unmeasured };
+  const sink = new MetricSink();
+  sink.putAllNull(STREAMING_METRIC_IDS, reason);
+  Object.assign(sink.details, details, { skipped: reason });
+  return sink.output();
 }
 
 /** Marks tiers as not run, keeping the first reason each got. */
@@ -428,90 +424,112 @@ export const streamingProbe: ProbeDefinition = {
     details['plan'] = plan;
     if (plan.refuse) return allNull(plan.refuse, details);
 
-    const metrics: Metrics = {};
-    const unmeasured: Record<string, string> = {};
-    const { skipped, choice, asgi, redisUrl } = await resolveTiers(ctx, plan, details);
+    const sink = new MetricSink();
+    Object.assign(sink.details, details);
+    const { skipped, choice, asgi, redisUrl } = await resolveTiers(ctx, plan, sink.details);
     const tiers = STREAMING_TIERS.filter((t) => !skipped.has(t));
     const schedule = phaseSchedule(durationS * 1000, tiers.length);
-    details['schedule'] = schedule;
+    sink.details['schedule'] = schedule;
     const before = await snapshot(ctx);
     // The disk's write counter around the whole load: the storage probe projects the card's life from it.
     const writes = await startWriteCounter(ctx);
-    const tierDetails: Record<string, unknown> = {};
+    const project = channelsProject(ctx);
     const results = new Map<StreamingTier, TierResult>();
-    let projectDir: string | null = null;
-    let projectWritten = false;
-
+    const tierDetails: Record<string, unknown> = {};
     for (const tier of STREAMING_TIERS) {
       const why = skipped.get(tier);
       if (why) {
-        nullTier(tier, why, metrics, unmeasured);
+        sink.putAllNull(tierMetricIds(tier), why);
         tierDetails[tier] = { skipped: why };
         continue;
       }
       const remainingMs = budgetMs - (performance.now() - started) - 5_000;
-      const tierMs = (durationS * 1000) / tiers.length;
-      if (remainingMs < tierMs + 3_000) {
-        const reason = 'out of time: the probe budget ran out before this tier';
-        nullTier(tier, reason, metrics, unmeasured);
-        tierDetails[tier] = { skipped: reason };
-        continue;
-      }
-      const startTimeoutMs = Math.min(60_000, remainingMs - tierMs);
-      let server: RunningServer | null = null;
-      try {
-        const spec = serverSpec(tier, { choice, asgi, redisUrl, startTimeoutMs, projectDir: () => {
-          projectDir ??= ctx.tempDir('streaming');
-          if (!projectWritten) writeChannelsProject(projectDir);
-          projectWritten = true;
-          return projectDir;
-        } });
-        ctx.log(`${tier}: starting the server`);
-        server = await startServer(spec, ctx.signal);
-        ctx.log(`${tier}: listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
-        const result = await measureTier(ctx, tier, server, plan, schedule);
-        results.set(tier, result);
-        tierMetrics(tier, result, metrics);
-        for (const name of PER_TIER_FIGURE_NAMES) {
-          const id = tierMetricId(tier, name);
-          if (metrics[id] === null) unmeasured[id] = 'the phase produced no sample';
-        }
-        tierDetails[tier] = { ...result, ...(tier.startsWith('channels') ? { asgiServer: asgi } : {}) };
-      } catch (err) {
-        if (ctx.signal.aborted) throw err;
-        const message = err instanceof Error ? err.message : String(err);
-        nullTier(tier, `failed: ${message}`, metrics, unmeasured);
-        tierDetails[tier] = { error: message, ...(server ? { serverStderr: server.stderrTail().slice(-2000) } : {}) };
-        ctx.log(`${tier}: failed: ${message}`);
-      } finally {
-        await server?.stop();
-      }
+      tierDetails[tier] = await runTier(ctx, tier, { sink, results, remainingMs, tierMs: (durationS * 1000) / tiers.length, plan, schedule, choice, asgi, redisUrl, project });
     }
-    details['tiers'] = tierDetails;
+    sink.details['tiers'] = tierDetails;
     const echoed = [...results.values()].reduce((sum, r) => sum + r.echoesReceived, 0);
-    details['writeVolume'] = await writes.finish(echoed, 'messages');
-
-    const after = await snapshot(ctx);
-    const cpus = numberMetric(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? Math.max(1, osCpus().length);
-    const validity = judgeValidity(before, after, cpus);
-    details['validity'] = {
-      suspect: validity.suspect, reasons: validity.reasons, otherCpuLoad: validity.otherCpuLoad,
-      before: { ...before, atMs: undefined }, after: { ...after, atMs: undefined },
-    };
-    details['suspect'] = validity.suspect;
-    if (validity.suspect) details['resultSuspect'] = `results are suspect: ${validity.reasons.join('; ')}`;
-    metrics['streaming.suspect'] = validity.suspect;
-
-    // The Python-side cost of an idle connection: the Channels server's when measured, else the bare asyncio one.
-    const bpcSource = (['channels', 'python'] as const).find((t) => typeof metrics[tierMetricId(t, 'bytes_per_connection')] === 'number');
-    metrics['streaming.bytes_per_connection'] = bpcSource ? metrics[tierMetricId(bpcSource, 'bytes_per_connection')] ?? null : null;
-    if (bpcSource) details['bytesPerConnectionFrom'] = bpcSource;
-    else unmeasured['streaming.bytes_per_connection'] = 'neither the channels nor the python tier was measured';
-    const opened = [...results.values()].map((r) => r.idle?.opened ?? 0);
-    metrics['streaming.idle_connections'] = opened.length > 0 ? Math.max(...opened) : null;
-    if (opened.length === 0) unmeasured['streaming.idle_connections'] = 'no tier was measured';
-    metrics['streaming.sustained_target_bytes_per_second'] = tiers.length > 0 ? Math.round(plan.streamBitsPerSecond / 8) : null;
-    if (tiers.length === 0) unmeasured['streaming.sustained_target_bytes_per_second'] = 'no tier was measured';
-    return { metrics, details, unmeasured };
+    sink.details['writeVolume'] = await writes.finish(echoed, 'messages');
+    await putValidity(ctx, sink, before);
+    putCrossTier(sink, results, tiers.length > 0 ? Math.round(plan.streamBitsPerSecond / 8) : null);
+    return sink.output();
   },
 };
+
+/** The Channels project is written once, into one temp dir, the first time a Channels tier needs it. */
+function channelsProject(ctx: ProbeContext): () => string {
+  let projectDir: string | null = null;
+  return () => {
+    if (projectDir === null) {
+      projectDir = ctx.tempDir('streaming');
+      writeChannelsProject(projectDir);
+    }
+    return projectDir;
+  };
+}
+
+interface TierRun {
+  sink: MetricSink;
+  results: Map<StreamingTier, TierResult>;
+  remainingMs: number;
+  tierMs: number;
+  plan: ReturnType<typeof planLoad>;
+  schedule: ReturnType<typeof phaseSchedule>;
+  choice: Parameters<typeof serverSpec>[1]['choice'];
+  asgi: Parameters<typeof serverSpec>[1]['asgi'];
+  redisUrl: Parameters<typeof serverSpec>[1]['redisUrl'];
+  project: () => string;
+}
+
+/** Starts one tier's server, measures it and stops it; returns the tier's details. Never throws but on abort. */
+async function runTier(ctx: ProbeContext, tier: StreamingTier, run: TierRun): Promise<Record<string, unknown>> {
+  const { sink } = run;
+  if (run.remainingMs < run.tierMs + 3_000) {
+    const reason = 'out of time: the probe budget ran out before this tier';
+    sink.putAllNull(tierMetricIds(tier), reason);
+    return { skipped: reason };
+  }
+  const startTimeoutMs = Math.min(60_000, run.remainingMs - run.tierMs);
+  let server: RunningServer | null = null;
+  try {
+    const spec = serverSpec(tier, { choice: run.choice, asgi: run.asgi, redisUrl: run.redisUrl, startTimeoutMs, projectDir: run.project });
+    ctx.log(`${tier}: starting the server`);
+    server = await startServer(spec, ctx.signal);
+    ctx.log(`${tier}: listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
+    const result = await measureTier(ctx, tier, server, run.plan, run.schedule);
+    run.results.set(tier, result);
+    putTier(sink, tier, result);
+    return { ...result, ...(tier.startsWith('channels') ? { asgiServer: run.asgi } : {}) };
+  } catch (err) {
+    if (ctx.signal.aborted) throw err;
+    const message = err instanceof Error ? err.message : String(err);
+    sink.putAllNull(tierMetricIds(tier), `failed: ${message}`);
+    ctx.log(`${tier}: failed: ${message}`);
+    return { error: message, ...(server ? { serverStderr: server.stderrTail().slice(-2000) } : {}) };
+  } finally {
+    await server?.stop();
+  }
+}
+
+/** Throttling, heat or other load during the run make every figure of it suspect. */
+async function putValidity(ctx: ProbeContext, sink: MetricSink, before: Awaited<ReturnType<typeof snapshot>>): Promise<void> {
+  const after = await snapshot(ctx);
+  const cpus = numberMetric(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? Math.max(1, osCpus().length);
+  const validity = judgeValidity(before, after, cpus);
+  sink.details['validity'] = {
+    suspect: validity.suspect, reasons: validity.reasons, otherCpuLoad: validity.otherCpuLoad,
+    before: { ...before, atMs: undefined }, after: { ...after, atMs: undefined },
+  };
+  sink.details['suspect'] = validity.suspect;
+  if (validity.suspect) sink.details['resultSuspect'] = `results are suspect: ${validity.reasons.join('; ')}`;
+  sink.put('streaming.suspect', validity.suspect, 'no validity snapshot');
+}
+
+function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, TierResult>, targetBytesPerSecond: number | null): void {
+  // The Python-side cost of an idle connection: the Channels server's when measured, else the bare asyncio one.
+  const bpcSource = (['channels', 'python'] as const).find((t) => typeof sink.metrics[tierMetricId(t, 'bytes_per_connection')] === 'number');
+  sink.put('streaming.bytes_per_connection', bpcSource ? sink.metrics[tierMetricId(bpcSource, 'bytes_per_connection')] : null, 'neither the channels nor the python tier was measured');
+  if (bpcSource) sink.details['bytesPerConnectionFrom'] = bpcSource;
+  const opened = [...results.values()].map((r) => r.idle?.opened ?? 0);
+  sink.put('streaming.idle_connections', opened.length > 0 ? Math.max(...opened) : null, 'no tier was measured');
+  sink.put('streaming.sustained_target_bytes_per_second', targetBytesPerSecond, 'no tier was measured');
+}

@@ -10,8 +10,8 @@ import { supervisionProbe } from '../probes/supervision.js';
 import { metricSpec } from '../src/report/metrics.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
-test('every metric of the four probes is in the catalogue, in its own section, and in README', () => {
-  const readme = readFileSync(join(REPO_ROOT, 'README.md'), 'utf8');
+test('every metric of the four probes is in the catalogue, in its own section, and in docs/metrics.md', () => {
+  const readme = readFileSync(join(REPO_ROOT, 'docs', 'metrics.md'), 'utf8');
   for (const probe of [pythonProbe, supervisionProbe, stackProbe, diskProbe]) {
     for (const id of probe.metrics) {
       assert.ok(metricSpec(id), `${id} is in the metric catalogue (src/report/metrics.ts)`);

@@ -1,4 +1,4 @@
-// The hardware catalogue and spec-sheet verdicts: every entry under every profile, the memory model
+// The hardware spec sheets and spec-sheet verdicts: every entry under every profile, the memory model
 // against recorded devices, and a recorded Pi 3 B agreeing with its spec sheet on every hardware check.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -1,5 +1,5 @@
 // The dashboard's one door to judging: verdicts for a report or a spec sheet (src/judge/verdict.ts), the
-// profiles that can be chosen (src/judge/profiles.ts, targets/profiles/), the hardware catalogue
+// profiles that can be chosen (src/judge/profiles.ts, targets/profiles/), the hardware spec sheets
 // (src/judge/spec-sheets.ts, targets/hardware/) and the judged sections of a comparison (src/judge/compare.ts).
 // Everything the dashboard shows about verdicts comes through here.
 import { compareSubjects, type CompareSection as JudgedSection, type CompareSubject } from '../judge/compare.js';

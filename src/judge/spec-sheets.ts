@@ -1,4 +1,4 @@
-// The hardware catalogue: reference spec sheets in targets/hardware/*.json, turned into the catalogue's
+// The hardware spec sheets: reference boards in targets/hardware/*.json, turned into the catalogue's
 // metrics so that the judge can rate a board before anyone buys it. A spec sheet states only a few
 // metrics (SPEC_SHEET_METRICS); a verdict from it judges only the checks on those and says so.
 import { ConfigError } from './errors.js';

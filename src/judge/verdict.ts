@@ -4,18 +4,18 @@
 // API (stable; the dashboard, `edgeprobe ssh`, `check`, `compare` and `run` call it):
 //
 //   loadProfile(nameOrPath?)            src/judge/profiles.ts  built-in name ("django-channels", the default) or a
-//                                                         path; merges `extends`; UsageError (exit 2) naming
+//                                                         path; merges `extends`; ConfigError (exit 2) naming
 //                                                         file and key when anything is wrong
-//   parseAllowances(["id=reason"], p)   src/judge/profiles.ts  --allow values -> Map; UsageError without a reason
+//   parseAllowances(["id=reason"], p)   src/judge/profiles.ts  --allow values -> Map; ConfigError without a reason
 //   loadHardware(id) / listHardware()   src/judge/spec-sheets.ts  spec sheets; specSheetMetrics(entry) is the partial
 //                                                         metrics map a spec sheet states
 //   judge(source, profile, {allow})     here             source: a Report, a HardwareEntry or a JudgeSubject
 //                                                         -> Verdict (below), capacity estimate included
-//   verdictExitCode(verdict, strict)    here             0 viable (and viable-with-warnings unless strict),
+//   verdictExitCode(verdict, strict)    exit-codes.ts    0 viable (and viable-with-warnings unless strict),
 //                                                         1 not viable, 3 unknown or incomplete
-//   worstExitCode(codes)                here             several verdicts -> one exit code (1 > 3 > 0)
+//   worstExitCode(codes)                exit-codes.ts    several verdicts -> one exit code (1 > 3 > 0)
 //
-// Verdict rules (../shared/DESIGN.md, "Verdicts"): a check is pass, warn, fail or unknown; a null or
+// Verdict rules (docs/architecture.md, "Verdicts"): a check is pass, warn, fail or unknown; a null or
 // missing metric is unknown, never pass. Overall: any fail -> not-viable; else an unknown on a check
 // that has a fail threshold -> unknown; else any warn -> viable-with-warnings; else viable. A check
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
@@ -425,8 +425,5 @@ export function estimateCapacity(subject: JudgeSubject, params: CapacityParams):
   }
   return estimate;
 }
-
-// ---------------------------------------------------------------------------------------------------
-// Exit codes.
 
 

@@ -1,6 +1,6 @@
 // The metric catalogue: the one list of metrics. Each probe's entries live in src/report/metrics/<probe>.ts;
 // probes declare their metrics from here, the judge derives its informational and spec-sheet lists from here,
-// and the POSIX-sh probe, the docs and the report schema read the same list (docs/architecture.md).
+// and the POSIX-sh probe, the docs and the report schema read the same list (docs/architecture.md, "The metric catalogue"; the generated list is docs/metrics.md).
 // Adding an id is fine; renaming or removing one means a new report schema version.
 import { CPU_METRICS } from './metrics/cpu.js';
 import type { MetricSpec } from './metrics/define.js';

@@ -53,7 +53,7 @@ export const registerCheck: CommandRegistration = (program: Command, setExitCode
     .command('check')
     .description('judge stored reports (or a spec sheet with --hardware) against a deployment profile, without probing again')
     .argument('[reports...]', 'report files written by `edgeprobe run --format json` (- reads stdin)')
-    .option('--hardware <ids>', 'judge these spec sheets from the hardware catalogue (comma-separated or repeated)', parseList);
+    .option('--hardware <ids>', 'judge these spec sheets from the hardware spec sheets (comma-separated or repeated)', parseList);
   addVerdictOptions(command)
     .option('-v, --verbose', 'show why and advice for passing checks too')
     .action(async (files: string[], opts: CheckCommandOptions) => setExitCode(await run(files, opts)));

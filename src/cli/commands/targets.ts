@@ -1,4 +1,4 @@
-// `edgeprobe targets`: the built-in profiles and the hardware catalogue.
+// `edgeprobe targets`: the built-in profiles and the hardware spec sheets.
 import type { Command } from 'commander';
 import { choiceOption, EXIT, type CommandRegistration } from '../kit.js';
 import { formatBytes } from '../../report/display.js';
@@ -34,7 +34,7 @@ export async function run(opts: TargetsCommandOptions): Promise<number> {
     const extra = [`${p.checks.length} checks`, p.chain[1] ? `extends ${p.chain[1]}` : null, p.name === DEFAULT_PROFILE ? 'default' : null].filter(Boolean).join(', ');
     lines.push(`  ${p.name.padEnd(nameWidth)}${p.title} ${style.dim(`(${extra})`)}`);
   }
-  lines.push('', style.bold('Hardware catalogue') + style.dim('  (check --hardware ID, compare ID ...; spec-sheet verdicts per profile)'));
+  lines.push('', style.bold('Hardware spec sheets') + style.dim('  (check --hardware ID, compare ID ...; spec-sheet verdicts per profile)'));
   const idWidth = Math.max(...hardware.map((h) => h.id.length)) + 2;
   for (const [i, h] of hardware.entries()) {
     const ram = h.linux ? `${formatBytes(h.ramBytes)} (~${formatBytes(expectedMemTotal(h))} usable)` : `${formatBytes(h.ramBytes)} SRAM, no Linux`;
@@ -52,7 +52,7 @@ export async function run(opts: TargetsCommandOptions): Promise<number> {
 export const registerTargets: CommandRegistration = (program: Command, setExitCode) => {
   program
     .command('targets')
-    .description('list the deployment profiles and the hardware catalogue')
+    .description('list the deployment profiles and the hardware spec sheets')
     .addOption(choiceOption('--format <format>', 'output format', ['text', 'json'], 'text'))
     .action(async (opts: TargetsCommandOptions) => setExitCode(await run(opts)));
 };

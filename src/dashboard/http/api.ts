@@ -1,4 +1,4 @@
-// The JSON API, /api/v1. Every error is {error, message} with a 4xx status; see README.md, "Dashboard API".
+// The JSON API, /api/v1. Every error is {error, message} with a 4xx status; see docs/dashboard.md, "API".
 import { VERSION } from '../../platform/version.js';
 import { json, type Route, type RouteContext } from './route.js';
 import { HttpError, summarise, type LoadedReport } from '../service.js';
@@ -104,7 +104,7 @@ export const API_ROUTES: readonly Route[] = [
     handler: async ({ dashboard }) => json(200, { profiles: dashboard.profiles() }),
   },
   {
-    method: 'GET', path: '/api/v1/hardware', scope: 'read', kind: 'api', summary: 'the hardware catalogue: reference spec sheets',
+    method: 'GET', path: '/api/v1/hardware', scope: 'read', kind: 'api', summary: 'the hardware spec sheets',
     handler: async ({ dashboard }) => json(200, { hardware: dashboard.hardware() }),
   },
   {

@@ -1,0 +1,278 @@
+// Finding and inspecting Python interpreters for the python probe: discovery (PATH, /usr/bin, pyenv),
+// one inspection process each, ranking, and the known traps of small ARM boards.
+import { homedir } from 'node:os';
+import { realpath } from 'node:fs/promises';
+import { basename, dirname } from 'node:path';
+import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../../src/facts/django-support.js';
+import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from './executables.js';
+import { readPackageFile } from '../../src/platform/package-files.js';
+import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from './parsers/python-inspect.js';
+import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../../src/engine/probe.js';
+
+export const DEFAULT_PYTHON_TIMEOUT_S = 15;
+/** Interpreters inspected at the same time (each is one short process). */
+export const CONCURRENCY = 2;
+export const BUDGET_MS = 60_000;
+
+export interface Candidate {
+  path: string;
+  aliases: string[];
+  sources: string[];
+  /** realpath, the identity of an interpreter. */
+  real: string;
+  shim: boolean;
+}
+
+interface Capable {
+  available: boolean;
+  version: string | null;
+  reason: string | null;
+}
+
+export interface PythonInterpreterOk {
+  path: string;
+  aliases: string[];
+  sources: string[];
+  ok: true;
+  version: string;
+  implementation: string;
+  executable: string;
+  bits: number;
+  machine: string;
+  platformTag: string | null;
+  libc: string | null;
+  inVirtualenv: boolean;
+  prefix: string;
+  maxDjango: string | null;
+  maxDjangoLts: string | null;
+  maxDjangoReason: string | null;
+  venv: Capable;
+  pip: Capable;
+  ssl: Capable;
+  sqliteVersion: string | null;
+  headers: { available: boolean; path: string | null; reason: string | null };
+  missingModules: string[];
+  packages: Record<InspectedPackage, string | null>;
+  asgiServer: 'daphne' | 'uvicorn' | null;
+}
+
+export interface PythonInterpreterFailed {
+  path: string;
+  aliases: string[];
+  sources: string[];
+  ok: false;
+  error: string;
+}
+
+export type PythonInterpreterDetail = PythonInterpreterOk | PythonInterpreterFailed;
+
+export function pythonTimeoutMs(options: RunOptions): number {
+  return Math.round((options.pythonTimeout ?? DEFAULT_PYTHON_TIMEOUT_S) * 1000);
+}
+
+export const PYTHON_NAME = /^python3(\.\d+)?$/;
+
+export async function resolveReal(ctx: ProbeContext, path: string): Promise<string> {
+  try {
+    return await realpath(ctx.rootPath(path));
+  } catch {
+    return path;
+  }
+}
+
+function pyenvRoot(): string {
+  return process.env['PYENV_ROOT'] || `${homedir()}/.pyenv`;
+}
+
+/** The pyenv version a shim would run right now, when it is unambiguous; null otherwise. */
+async function activePyenvVersion(ctx: ProbeContext, root: string): Promise<string | null> {
+  const fromEnv = process.env['PYENV_VERSION'];
+  const text = fromEnv ?? (await ctx.readText(`${root}/version`));
+  const first = text?.split(/[\s:]+/).find((v) => v.length > 0) ?? null;
+  if (!first || first === 'system') return null;
+  return first;
+}
+
+export async function discover(ctx: ProbeContext): Promise<{ candidates: Candidate[]; notes: string[] }> {
+  const byReal = new Map<string, Candidate>();
+  const notes: string[] = [];
+  const add = async (path: string, source: string, aliasOf?: string): Promise<void> => {
+    if (!(await isExecutable(ctx, path))) return;
+    const shim = path.includes('/shims/');
+    // A virtualenv's python is a symlink to its base interpreter but has its own packages: keep it apart.
+    const venv = await ctx.exists(`${dirname(dirname(path))}/pyvenv.cfg`);
+    const real = aliasOf ?? (venv ? path : await resolveReal(ctx, path));
+    const existing = byReal.get(real);
+    if (existing) {
+      if (!existing.aliases.includes(path) && existing.path !== path) existing.aliases.push(path);
+      if (!existing.sources.includes(source)) existing.sources.push(source);
+      // Prefer a real interpreter path over a shim as the name people see.
+      if (existing.shim && !shim) {
+        existing.aliases = existing.aliases.filter((a) => a !== path);
+        existing.aliases.unshift(existing.path);
+        existing.path = path;
+        existing.shim = false;
+      }
+      return;
+    }
+    byReal.set(real, { path, aliases: [], sources: [source], real, shim });
+  };
+
+  const explicit = ctx.options.python;
+  if (explicit) {
+    if (await isExecutable(ctx, explicit)) await add(explicit, '--python');
+    else notes.push(`--python ${explicit} is not an executable file`);
+  }
+  if (ctx.options.pythonOnly) return { candidates: [...byReal.values()], notes };
+
+  const root = pyenvRoot();
+  const pyenvVersion = await activePyenvVersion(ctx, root);
+  const pyenvVersions = ((await ctx.listDir(`${root}/versions`)) ?? []).sort((a, b) => compareVersions(a, b));
+  // Real pyenv interpreters first, so a shim that runs one of them is recognised as the same interpreter.
+  for (const version of pyenvVersions) await add(`${root}/versions/${version}/bin/python3`, 'pyenv');
+  const shimTarget = async (): Promise<string | undefined> =>
+    pyenvVersion && pyenvVersions.includes(pyenvVersion) ? resolveReal(ctx, `${root}/versions/${pyenvVersion}/bin/python3`) : undefined;
+
+  if (ctx.live) {
+    const onPath = await findExecutable(ctx, ['python3'], (process.env['PATH'] ?? '').split(':').filter((d) => d.startsWith('/')));
+    if (onPath) await add(onPath, 'PATH', onPath.includes('/shims/') ? await shimTarget() : undefined);
+  }
+  for (const dir of ['/usr/bin', '/usr/local/bin']) {
+    const names = ((await ctx.listDir(dir)) ?? []).filter((n) => PYTHON_NAME.test(n));
+    // "python3" before "python3.11", so the generic name is the one shown.
+    names.sort((a, b) => a.length - b.length || compareVersions(a.slice(6), b.slice(6)));
+    for (const name of names) await add(`${dir}/${name}`, dir);
+  }
+  await add(`${root}/shims/python3`, 'pyenv shim', await shimTarget());
+  return { candidates: [...byReal.values()], notes };
+}
+
+function capable(cap: { ok: boolean; value: string | null; error: string | null }, reasonIfMissing: (error: string) => string): Capable {
+  return cap.ok ? { available: true, version: cap.value, reason: null } : { available: false, version: null, reason: reasonIfMissing(cap.error ?? 'failed') };
+}
+
+function evaluate(candidate: Candidate, inspection: PythonInspection, debian: boolean): PythonInterpreterOk {
+  const minor = pythonMinor(inspection.version) ?? inspection.version;
+  const systemPython = debian && (inspection.executable.startsWith('/usr/bin/') || candidate.path.startsWith('/usr/bin/'));
+  const max = maxDjangoFor(inspection.version);
+  const venv = capable(inspection.venv, (error) => {
+    if (/ensurepip/.test(error)) {
+      return systemPython
+        ? `ensurepip is missing, so \`python3 -m venv\` fails (Debian/Ubuntu split it out: apt install python${minor}-venv)`
+        : `ensurepip is missing, so \`python3 -m venv\` cannot install pip (${error})`;
+    }
+    return `venv is not usable: ${error}`;
+  });
+  const pip = capable(inspection.pip, (error) => (systemPython ? `pip is not installed (apt install python3-pip, or use a venv): ${error}` : `pip is not importable: ${error}`));
+  const ssl = capable(inspection.ssl, (error) => `the ssl module does not load, so pip cannot reach PyPI over HTTPS (${error})`);
+  const packages = inspection.packages;
+  return {
+    path: candidate.path,
+    aliases: candidate.aliases,
+    sources: candidate.sources,
+    ok: true,
+    version: inspection.version,
+    implementation: inspection.implementation,
+    executable: inspection.executable,
+    bits: inspection.bits,
+    machine: inspection.machine,
+    platformTag: inspection.platformTag,
+    libc: inspection.libc,
+    inVirtualenv: inspection.inVirtualenv,
+    prefix: inspection.prefix,
+    maxDjango: max.series,
+    maxDjangoLts: max.lts,
+    maxDjangoReason: max.reason,
+    venv,
+    pip,
+    ssl,
+    sqliteVersion: inspection.sqlite.ok ? inspection.sqlite.value : null,
+    headers: inspection.headers.ok
+      ? { available: true, path: inspection.headers.value, reason: null }
+      : { available: false, path: null, reason: systemPython ? `no Python.h (apt install python${minor}-dev)` : `no Python.h (${inspection.headers.error ?? 'not found'})` },
+    missingModules: inspection.missingModules,
+    packages,
+    asgiServer: packages.daphne ? 'daphne' : packages.uvicorn ? 'uvicorn' : null,
+  };
+}
+
+/** Higher is better: fit for current Django first, then what a deployment needs, then what is installed. */
+export function rank(i: PythonInterpreterOk): number[] {
+  const maxDjango = i.maxDjango ? i.maxDjango.split('.').map(Number) : [0, 0];
+  const version = i.version.split('.').map(Number);
+  return [
+    i.maxDjango !== null && compareVersions(i.maxDjango, '5.2') >= 0 ? 1 : 0,
+    i.venv.available ? 1 : 0,
+    (i.packages.django ? 1 : 0) + (i.packages.channels ? 1 : 0) + (i.asgiServer ? 1 : 0),
+    i.pip.available ? 1 : 0,
+    i.ssl.available ? 1 : 0,
+    maxDjango[0] ?? 0, maxDjango[1] ?? 0,
+    version[0] ?? 0, version[1] ?? 0, version[2] ?? 0,
+    i.sources.includes('--python') ? 1 : 0,
+  ];
+}
+
+export function compareRank(a: number[], b: number[]): number {
+  for (let k = 0; k < Math.max(a.length, b.length); k++) {
+    const d = (a[k] ?? 0) - (b[k] ?? 0);
+    if (d !== 0) return d;
+  }
+  return 0;
+}
+
+export async function inspectOne(ctx: ProbeContext, candidate: Candidate, script: string, timeoutMs: number, debian: boolean): Promise<PythonInterpreterDetail> {
+  const failed = (error: string): PythonInterpreterFailed => ({ path: candidate.path, aliases: candidate.aliases, sources: candidate.sources, ok: false, error });
+  // -E: ignore PYTHONPATH/PYTHONHOME of the agent's environment; -B: write no .pyc files on the device.
+  const result = await ctx.exec(candidate.path, ['-E', '-B', '-'], { timeoutMs, input: script, maxBytes: 256 * 1024 });
+  if (result.spawnError) return failed(result.aborted ? 'not inspected: the probe was stopped' : `could not be started (${result.spawnError})`);
+  if (result.timedOut) return failed(`did not finish the inspection within ${(timeoutMs / 1000).toFixed(1)} s and was killed`);
+  if (result.aborted) return failed('not inspected: the probe was stopped');
+  const parsed = parseInspection(result.stdout);
+  if (!parsed.ok) {
+    const status = result.code === 0 ? '' : ` (exit ${result.code ?? result.signal ?? '?'}${result.stderr.trim() ? `: ${excerpt(result.stderr, 200)}` : ''})`;
+    return failed(`${parsed.reason}${status}`);
+  }
+  return evaluate(candidate, parsed.inspection, debian);
+}
+
+export async function findCompiler(ctx: ProbeContext): Promise<{ path: string; version: string | null } | null> {
+  const path = await findExecutable(ctx, ['cc', 'gcc', 'clang']);
+  if (!path) return null;
+  if (!ctx.live) return { path, version: null };
+  const line = await versionLine(ctx, path, ['--version']);
+  return { path, version: line.text };
+}
+
+export interface Trap {
+  id: string;
+  applies: boolean | null;
+  note: string;
+}
+
+export async function traps(ctx: ProbeContext, best: PythonInterpreterOk | null, rustc: boolean): Promise<{ traps: Trap[]; piwheels: boolean }> {
+  const pipConf = `${(await ctx.readText('/etc/pip.conf')) ?? ''}\n${(await ctx.readText(`${homedir()}/.config/pip/pip.conf`)) ?? ''}`;
+  // Raspberry Pi OS's pip.conf names the piwheels index; any index URL mentioning it counts.
+  const piwheels = /piwheels/i.test(pipConf);
+  const machine = best?.machine ?? null;
+  const arm32 = best !== null && best.bits === 32 && /^arm/.test(best.machine);
+  return {
+    piwheels,
+    traps: [
+      {
+        id: 'armv6l-wheels',
+        applies: machine === null ? null : machine === 'armv6l',
+        note: 'armv6l (Pi Zero / Zero W / Pi 1) has no manylinux wheels on PyPI (manylinux covers armv7l and aarch64), so every '
+          + 'compiled dependency comes from piwheels (the Raspberry Pi community wheel index) or is built from source on the device'
+          + (machine === 'armv6l' ? (piwheels ? '; piwheels is configured in pip.conf' : '; piwheels is NOT configured in pip.conf: add the piwheels index as extra-index-url (Raspberry Pi OS ships it configured)') : ''),
+      },
+      {
+        id: 'daphne-cryptography',
+        applies: best === null ? null : arm32,
+        note: 'daphne depends on Twisted with TLS, which needs cryptography; PyPI has no cryptography wheels for 32-bit ARM, '
+          + 'so it comes from piwheels or is built from source, which needs a Rust toolchain and several hundred MiB of RAM'
+          + (arm32 ? (rustc ? ' (rustc is installed)' : ' (no rustc found)') : ''),
+      },
+    ],
+  };
+}
+
