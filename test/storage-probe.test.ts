@@ -1,18 +1,26 @@
 // The storage probe: its parsers on the constructed SD card, eMMC and USB stick trees (and the recorded ones),
 // the walk through partitions and device-mapper, the random-write test and the write counter on this machine's
 // real disk, and the card-life projection.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, openSync, fsyncSync, closeSync } from 'node:fs';
+import { closeSync, fsyncSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { storageProbe } from '../probes/storage.js';
+import { test } from 'node:test';
 import { startWriteCounter } from '../probes/lib/block-writes.js';
-import { createContext } from '../src/engine/probe.js';
 import {
-  bytesWrittenFromStat, cardIdentity, parseCardDate, parseEmmcLifeTime, parsePreEol, parseSdStatus, registerBits, storageKind,
+  bytesWrittenFromStat,
+  cardIdentity,
+  parseCardDate,
+  parseEmmcLifeTime,
+  parsePreEol,
+  parseSdStatus,
+  registerBits,
+  storageKind,
 } from '../probes/lib/parsers/storage.js';
+import { storageProbe } from '../probes/storage.js';
+import { createContext } from '../src/engine/probe.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 import { runProbe, unmeasured } from './helpers/probe-run.js';
 
@@ -42,7 +50,10 @@ test('card identity as drivers/mmc/core prints it: names, ids, date, raw CID and
       return null;
     }
   };
-  const files = (tree: string, dir: string) => Object.fromEntries(['name', 'manfid', 'oemid', 'date', 'type', 'cid', 'csd', 'serial'].map((f) => [f, read(tree, dir, f)])) as Parameters<typeof cardIdentity>[0];
+  const files = (tree: string, dir: string) =>
+    Object.fromEntries(['name', 'manfid', 'oemid', 'date', 'type', 'cid', 'csd', 'serial'].map((f) => [f, read(tree, dir, f)])) as Parameters<
+      typeof cardIdentity
+    >[0];
   const sd = cardIdentity(files('pi-4b-sd-card-constructed', SD_CARD));
   assert.equal(sd.name, 'SC32G');
   assert.equal(sd.manfid, '0x000003');
@@ -74,7 +85,14 @@ test('eMMC wear (JEDEC life-time estimate and pre-EOL) and the disk write counte
 test('storage kinds from the disk name and its sysfs path (USB before SCSI, virtio, eMMC by type)', () => {
   assert.equal(storageKind('mmcblk0', '/sys/devices/platform/emmc2bus/fe340000.mmc/mmc_host/mmc0/mmc0:0001/block/mmcblk0', 'MMC\n'), 'emmc');
   assert.equal(storageKind('mmcblk0', null, 'SD'), 'sd');
-  assert.equal(storageKind('sda', '/sys/devices/platform/scb/fd500000.pcie/pci0000:00/0000:00:00.0/0000:01:00.0/usb2/2-2/2-2:1.0/host0/target0:0:0/0:0:0:0/block/sda', null), 'usb');
+  assert.equal(
+    storageKind(
+      'sda',
+      '/sys/devices/platform/scb/fd500000.pcie/pci0000:00/0000:00:00.0/0000:01:00.0/usb2/2-2/2-2:1.0/host0/target0:0:0/0:0:0:0/block/sda',
+      null,
+    ),
+    'usb',
+  );
   assert.equal(storageKind('sda', '/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0/target0:0:0/0:0:0:0/block/sda', null), 'sata');
   assert.equal(storageKind('vda', '/sys/devices/pci0000:00/0000:00:02.0/virtio1/block/vda', null), 'virtio');
   assert.equal(storageKind('nvme0n1', '/sys/devices/pci0000:00/0000:00:04.0/nvme/nvme0/nvme0n1', null), 'nvme');
@@ -86,7 +104,10 @@ test('constructed SD card tree: an A1 class-10 SanDisk card holding the root fil
   const m = envelope.metrics;
   assert.equal(envelope.status, 'ok', envelope.error?.message);
   assert.deepEqual([m['storage.kind'], m['storage.disk'], m['storage.root_on_same_disk'], m['storage.model']], ['sd', 'mmcblk0', true, 'SC32G']);
-  assert.deepEqual([m['storage.speed_class'], m['storage.uhs_speed_grade'], m['storage.video_speed_class'], m['storage.app_performance_class']], [10, 1, 10, 1]);
+  assert.deepEqual(
+    [m['storage.speed_class'], m['storage.uhs_speed_grade'], m['storage.video_speed_class'], m['storage.app_performance_class']],
+    [10, 1, 10, 1],
+  );
   assert.equal(m['storage.size_bytes'], 31914983424);
   assert.equal((envelope.details['mount'] as { chain: string }).chain, 'mmcblk0p2 -> mmcblk0');
   assert.equal(m['storage.random_write_iops'], null);
@@ -99,7 +120,10 @@ test('constructed SD card tree: an A1 class-10 SanDisk card holding the root fil
 test('constructed eMMC tree: the eMMC is told from an SD card by its type, with its wear estimate', async () => {
   const { envelope } = await runProbe(storageProbe, { root: fixtureRoot('cm4-emmc-constructed') });
   const m = envelope.metrics;
-  assert.deepEqual([m['storage.kind'], m['storage.card_type'], m['storage.card_manfid'], m['storage.emmc_life_used_percent'], m['storage.emmc_pre_eol']], ['emmc', 'MMC', '0x000015', 20, 'normal']);
+  assert.deepEqual(
+    [m['storage.kind'], m['storage.card_type'], m['storage.card_manfid'], m['storage.emmc_life_used_percent'], m['storage.emmc_pre_eol']],
+    ['emmc', 'MMC', '0x000015', 20, 'normal'],
+  );
   assert.equal(m['storage.app_performance_class'], null);
   assert.match(unmeasured(envelope, 'storage.app_performance_class') ?? '', /only SD cards declare/);
 });
@@ -112,14 +136,23 @@ test('constructed USB stick tree: a path on a LUKS volume is followed through dm
   assert.equal((envelope.details['mount'] as { chain: string }).chain, 'dm-0 -> sda3 -> sda');
   assert.equal(envelope.metrics['storage.kind'], 'usb');
   assert.equal(envelope.metrics['storage.root_on_same_disk'], true, 'root on sda2, the volume on sda3: the same stick');
-  assert.deepEqual((envelope.details['disk'] as { usb: unknown }).usb, { vendorId: '0781', productId: '5583', manufacturer: 'SanDisk', product: 'Ultra Fit', speedMbps: 5000 });
+  assert.deepEqual((envelope.details['disk'] as { usb: unknown }).usb, {
+    vendorId: '0781',
+    productId: '5583',
+    manufacturer: 'SanDisk',
+    product: 'Ultra Fit',
+    speedMbps: 5000,
+  });
   assert.equal(envelope.metrics['storage.card_name'], null);
 });
 
 test('recorded trees without block devices in sysfs: named from the major number, or not at all', async () => {
   const pi4 = (await runProbe(storageProbe, { root: fixtureRoot('pi-4b-bookworm-arm64') })).envelope;
   assert.equal(pi4.metrics['storage.disk'], 'mmcblk0');
-  assert.match(String(pi4.details['identityNote']), /no \/sys\/dev\/block\/179:2 link: the disk was named from its mount source; no \/sys\/class\/block\/mmcblk0\/device\/type: taken for an SD card/);
+  assert.match(
+    String(pi4.details['identityNote']),
+    /no \/sys\/dev\/block\/179:2 link: the disk was named from its mount source; no \/sys\/class\/block\/mmcblk0\/device\/type: taken for an SD card/,
+  );
   const cgroup = (await runProbe(storageProbe, { root: fixtureRoot('cgroup-v2-docker-limited') })).envelope;
   assert.equal(cgroup.status, 'ok');
   assert.equal(cgroup.metrics['storage.kind'], null);
@@ -132,7 +165,7 @@ function realDisk(dir: string): string {
   return parent || source.replace('/dev/', '');
 }
 
-test('on this machine\'s real disk: the random-write test with and without fsync, leaving nothing behind', async () => {
+test("on this machine's real disk: the random-write test with and without fsync, leaving nothing behind", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-storage-'));
   try {
     const { envelope } = await runProbe(storageProbe, { path: dir });
@@ -142,7 +175,10 @@ test('on this machine\'s real disk: the random-write test with and without fsync
     for (const id of ['storage.random_write_iops', 'storage.random_write_fsync_iops', 'storage.random_write_p99_ms', 'storage.random_write_fsync_p99_ms']) {
       assert.ok(typeof m[id] === 'number' && m[id] > 0, `${id} = ${String(m[id])}`);
     }
-    const result = envelope.details['randomWrite'] as { fsync: { writes: number; p50Ms: number }; buffered: { writes: number; p50Ms: number; finalSyncMs: number } };
+    const result = envelope.details['randomWrite'] as {
+      fsync: { writes: number; p50Ms: number };
+      buffered: { writes: number; p50Ms: number; finalSyncMs: number };
+    };
     assert.ok(result.fsync.writes >= 20 && result.buffered.writes >= 20);
     assert.ok(result.fsync.p50Ms >= result.buffered.p50Ms, 'a write with its fsync takes at least as long as the write alone');
     assert.ok(result.buffered.finalSyncMs >= 0);
@@ -152,7 +188,7 @@ test('on this machine\'s real disk: the random-write test with and without fsync
   }
 });
 
-test('on this machine\'s real disk: the write counter sees at least the 8 MiB a file write pushed to it', async () => {
+test("on this machine's real disk: the write counter sees at least the 8 MiB a file write pushed to it", async () => {
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-writes-'));
   const controller = new AbortController();
   const { ctx, dispose } = createContext({ root: '/', quick: false, verbose: false, path: dir }, controller.signal, new Map(), () => undefined);
@@ -188,11 +224,10 @@ test('the write counter on a tmpfs path says why it cannot count', async () => {
 test('--card-endurance-tbw sets the endurance; a bad value is a usage error', async () => {
   const root = fixtureRoot('pi-4b-sd-card-constructed');
   const ok = await runCli(['run', '--root', root, '--only', 'storage', '--card-endurance-tbw', '40', '--format', 'json']);
-  assert.equal(((jsonOf(ok)['metrics'] as Record<string, unknown>)['storage.card_endurance_bytes']), 40e12);
+  assert.equal((jsonOf(ok)['metrics'] as Record<string, unknown>)['storage.card_endurance_bytes'], 40e12);
   for (const bad of ['0', '-3', 'lots']) {
     const result = await runCli(['run', '--root', root, '--only', 'storage', '--card-endurance-tbw', bad]);
     assert.equal(result.code, 2, result.stderr);
     assert.match(result.stderr, /--card-endurance-tbw must be a positive number/);
   }
 });
-

@@ -6,11 +6,19 @@ import { homedir } from 'node:os';
 import { posix } from 'node:path';
 import type { ProbeContext } from '../../src/engine/probe.js';
 import { readLink } from './executables.js';
-import { parseMountinfo, type MountInfo } from './parsers/cgroup.js';
+import { type MountInfo, parseMountinfo } from './parsers/cgroup.js';
 import { blockNamesFromSysLink, diskFromDevice, diskFromMajorMinor, mountFor } from './parsers/disk.js';
 import {
-  cardIdentity, parseEmmcLifeTime, parsePreEol, parseSdStatus, storageKind,
-  type CardIdentity, type EmmcLife, type PreEol, type SdClasses, type StorageKind,
+  type CardIdentity,
+  cardIdentity,
+  type EmmcLife,
+  type PreEol,
+  parseEmmcLifeTime,
+  parsePreEol,
+  parseSdStatus,
+  type SdClasses,
+  type StorageKind,
+  storageKind,
 } from './parsers/storage.js';
 
 /** The deployment path the disk and storage probes measure: --path, else the home directory. */
@@ -82,10 +90,14 @@ export async function resolveBlockDevice(ctx: ProbeContext, path: string, mounts
   const mount = mountFor(mounts ?? (await readMounts(ctx)), path);
   if (!mount) return { ok: false, mount: null, reason: 'no mount table (/proc/self/mountinfo) under the root' };
   if (RAM_FS.has(mount.fsType)) return { ok: false, mount, reason: `${path} is on ${mount.fsType}, in RAM: no block device`, ramOrNetwork: 'ram' };
-  if (NETWORK_FS.has(mount.fsType)) return { ok: false, mount, reason: `${path} is on ${mount.fsType}, a network filesystem: the disk is on another machine`, ramOrNetwork: 'network' };
+  if (NETWORK_FS.has(mount.fsType))
+    return { ok: false, mount, reason: `${path} is on ${mount.fsType}, a network filesystem: the disk is on another machine`, ramOrNetwork: 'network' };
   const device = await mountedDevice(ctx, mount);
   if (!device) {
-    const why = mount.fsType === 'overlay' ? 'overlay filesystem (a container layer): the device underneath is not visible from inside' : `no block device behind this ${mount.fsType} filesystem (${mount.source})`;
+    const why =
+      mount.fsType === 'overlay'
+        ? 'overlay filesystem (a container layer): the device underneath is not visible from inside'
+        : `no block device behind this ${mount.fsType} filesystem (${mount.source})`;
     return { ok: false, mount, reason: why };
   }
   const chain: string[] = [];
@@ -126,8 +138,10 @@ async function usbAncestor(ctx: ProbeContext, sysPath: string): Promise<UsbFacts
     if (vendorId === null) continue;
     const speed = Number(await text(ctx, `${dir}/speed`));
     return {
-      vendorId, productId: await text(ctx, `${dir}/idProduct`),
-      manufacturer: await text(ctx, `${dir}/manufacturer`), product: await text(ctx, `${dir}/product`),
+      vendorId,
+      productId: await text(ctx, `${dir}/idProduct`),
+      manufacturer: await text(ctx, `${dir}/manufacturer`),
+      product: await text(ctx, `${dir}/product`),
       speedMbps: Number.isFinite(speed) && speed > 0 ? speed : null,
     };
   }
@@ -153,11 +167,17 @@ export async function diskFacts(ctx: ProbeContext, disk: string): Promise<DiskFa
   const rotational = await text(ctx, `${base}/queue/rotational`);
   const usb = kind === 'usb' && sysPath ? await usbAncestor(ctx, sysPath) : null;
   const facts: DiskFacts = {
-    disk, kind, sysPath,
+    disk,
+    kind,
+    sysPath,
     sizeBytes: Number.isSafeInteger(sectors) && sectors > 0 ? sectors * 512 : null,
     rotational: rotational === '1' ? true : rotational === '0' ? false : null,
     model: await modelOf(ctx, base, kind, usb),
-    card: null, sdClasses: null, emmcLife: null, emmcPreEol: null, usb,
+    card: null,
+    sdClasses: null,
+    emmcLife: null,
+    emmcPreEol: null,
+    usb,
   };
   if (kind === 'sd' || kind === 'emmc') {
     const files = ['name', 'manfid', 'oemid', 'date', 'type', 'cid', 'csd', 'serial'] as const;

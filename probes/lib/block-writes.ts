@@ -71,7 +71,7 @@ export async function startWriteCounter(ctx: ProbeContext, path = deploymentPath
 
 /** The write volume a load probe recorded, if any. */
 export function writeVolumeOf(envelope: ProbeEnvelope | undefined): WriteVolume | { unmeasured: string } | null {
-  if (!envelope || envelope.status !== 'ok') return null;
+  if (envelope?.status !== 'ok') return null;
   const value = envelope.details['writeVolume'];
   if (value === null || typeof value !== 'object') return null;
   const record = value as Record<string, unknown>;

@@ -2,8 +2,8 @@
 // write counter), times the load's measured capacity, around the clock, against the card's endurance.
 // Pure: the storage probe gathers the figures; everything here shows its working.
 import { formatBytes } from '../../src/report/display.js';
-import type { StorageKind } from './parsers/storage.js';
 import type { OperationUnit } from './block-writes.js';
+import type { StorageKind } from './parsers/storage.js';
 
 /**
  * The default endurance, in writes of the whole card, for flash media sold without a TBW rating.
@@ -12,7 +12,8 @@ import type { OperationUnit } from './block-writes.js';
  * line lasts 25 times longer than its speed-focused cards: 205 TB / 25 = 8.2 TB for 32 GB, 256 card writes.
  */
 export const DEFAULT_CARD_WRITES = 256;
-export const DEFAULT_ENDURANCE_SOURCE = 'Samsung PRO Endurance 32 GB: 17,520 h of Full HD recording at 26 Mbit/s (about 205 TB); Samsung says these cards last 25 times longer than its speed-focused cards, so an ordinary card takes about 205 TB / 25 = 8.2 TB per 32 GB, 256 writes of the whole card';
+export const DEFAULT_ENDURANCE_SOURCE =
+  'Samsung PRO Endurance 32 GB: 17,520 h of Full HD recording at 26 Mbit/s (about 205 TB); Samsung says these cards last 25 times longer than its speed-focused cards, so an ordinary card takes about 205 TB / 25 = 8.2 TB per 32 GB, 256 writes of the whole card';
 /** Cards whose size the kernel does not report are taken to be this big for the default. */
 export const ASSUMED_CARD_BYTES = 32e9;
 /** Kinds the default applies to: flash sold without an endurance rating. Others need --card-endurance-tbw. */
@@ -57,7 +58,9 @@ function endurance(inputs: WearInputs, assumptions: string[]): number | null {
   const size = inputs.sizeBytes ?? ASSUMED_CARD_BYTES;
   const bytes = Math.round(size * DEFAULT_CARD_WRITES);
   const sized = inputs.sizeBytes === null ? 'a card of an assumed 32 GB (its size is not in sysfs)' : `this ${formatBytes(size)} card`;
-  assumptions.push(`endurance: ${(bytes / 1e12).toFixed(1)} TB for ${sized}, ${DEFAULT_CARD_WRITES} writes of the whole card (default; ${DEFAULT_ENDURANCE_SOURCE}); give the card's own rating with --card-endurance-tbw`);
+  assumptions.push(
+    `endurance: ${(bytes / 1e12).toFixed(1)} TB for ${sized}, ${DEFAULT_CARD_WRITES} writes of the whole card (default; ${DEFAULT_ENDURANCE_SOURCE}); give the card's own rating with --card-endurance-tbw`,
+  );
   return bytes;
 }
 
@@ -71,15 +74,29 @@ export function projectCardLife(inputs: WearInputs): WearProjection {
       continue;
     }
     const perHour = Math.round((load.bytesPer1000 / 1000) * load.ratePerSecond * 3600);
-    assumptions.push(`${load.name}: ${formatBytes(load.bytesPer1000)} written per 1,000 ${load.unit} (measured, disk write counter) x ${Math.round(load.ratePerSecond)} ${load.unit}/s (${load.rateSource}) = ${formatBytes(perHour)}/h`);
+    assumptions.push(
+      `${load.name}: ${formatBytes(load.bytesPer1000)} written per 1,000 ${load.unit} (measured, disk write counter) x ${Math.round(load.ratePerSecond)} ${load.unit}/s (${load.rateSource}) = ${formatBytes(perHour)}/h`,
+    );
     if (bytesPerHour === null || perHour > bytesPerHour) bytesPerHour = perHour;
   }
   const enduranceBytes = endurance(inputs, assumptions);
   if (bytesPerHour === null) {
-    return { bytesPerHour, enduranceBytes, years: null, reason: inputs.loads.length === 0 ? 'no load measured the disk\'s writes in this run' : 'no load capacity measured to scale the writes by', assumptions };
+    return {
+      bytesPerHour,
+      enduranceBytes,
+      years: null,
+      reason: inputs.loads.length === 0 ? "no load measured the disk's writes in this run" : 'no load capacity measured to scale the writes by',
+      assumptions,
+    };
   }
   if (enduranceBytes === null) {
-    return { bytesPerHour, enduranceBytes, years: null, reason: `the disk is ${inputs.kind ?? 'of unknown kind'}, not an SD card, eMMC or USB stick: give its endurance with --card-endurance-tbw`, assumptions };
+    return {
+      bytesPerHour,
+      enduranceBytes,
+      years: null,
+      reason: `the disk is ${inputs.kind ?? 'of unknown kind'}, not an SD card, eMMC or USB stick: give its endurance with --card-endurance-tbw`,
+      assumptions,
+    };
   }
   assumptions.push('the load runs at that capacity 24 hours a day; writes by anything else on the disk during the measurement are counted with it');
   assumptions.push('small random writes wear flash faster than the sequential video an endurance rating assumes: read the projection as an upper bound');
@@ -106,9 +123,12 @@ export function wearAdvice(facts: AdviceFacts): string[] {
   if (!facts.mountOptions.includes('noatime')) {
     advice.push(`mount the filesystem with noatime (now ${facts.mountOptions.find((o) => o.endsWith('atime')) ?? 'default atime'}): reads then write nothing`);
   }
-  if (facts.persistentJournal) advice.push('keep logs in RAM: Storage=volatile in /etc/systemd/journald.conf (or log2ram), and log Django to stdout rather than to files on the card');
+  if (facts.persistentJournal)
+    advice.push('keep logs in RAM: Storage=volatile in /etc/systemd/journald.conf (or log2ram), and log Django to stdout rather than to files on the card');
   if (facts.postgresRunning && (facts.kind === 'sd' || facts.kind === 'usb')) {
-    advice.push('PostgreSQL on the card writes each change to its WAL and, after every checkpoint, whole 8 KiB pages (full_page_writes): for a small site SQLite in WAL mode with synchronous=NORMAL writes less, or put PostgreSQL on a USB SSD');
+    advice.push(
+      'PostgreSQL on the card writes each change to its WAL and, after every checkpoint, whole 8 KiB pages (full_page_writes): for a small site SQLite in WAL mode with synchronous=NORMAL writes less, or put PostgreSQL on a USB SSD',
+    );
   }
   advice.push('move sessions and cache to memory (SESSION_ENGINE cache-backed, Redis or LocMemCache) so that requests do not write to the database');
   if (facts.kind === 'sd') advice.push('a card rated for endurance (or a USB SSD) lasts many times longer under small writes');

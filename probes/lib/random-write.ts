@@ -9,7 +9,7 @@
 // order: rewriting the same block would let the page cache merge writes, and writing into a sparse file
 // would let the filesystem lay blocks out sequentially, and either would flatter the device.
 import { randomBytes } from 'node:crypto';
-import { open, rm, type FileHandle } from 'node:fs/promises';
+import { type FileHandle, open, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { percentile } from './parsers/disk.js';
 
