@@ -5,6 +5,7 @@ import { metricIdsOf } from '../src/report/metrics.js';
 import { loadSystemInformation } from './lib/sysinfo.js';
 import { findCgroup, readUpwards } from './lib/cgroups.js';
 import { runCpuBenchmark } from './lib/cpu-benchmark.js';
+import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { minOrNull, parseCfsQuota, parseCpuMax } from './lib/parsers/cgroup.js';
 import { archFromCpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
 import type { Metrics } from '../src/report/types.js';
@@ -197,9 +198,12 @@ export const cpuProbe: ProbeDefinition = {
       unmeasured['cpu.single_thread_score'] = why;
       unmeasured['cpu.multi_thread_score'] = why;
     } else {
+      const watch = await watchThrottling(ctx);
       const single = await runCpuBenchmark(1, windowMs, ctx.signal);
       const threads = Math.max(1, Math.ceil(effective ?? 1));
       const multi = await runCpuBenchmark(threads, windowMs, ctx.signal);
+      const throttled = await watch.finish();
+      if (throttled) details[THROTTLED_DURING_LOAD] = throttled;
       metrics['cpu.single_thread_score'] = single.operationsPerSecond;
       metrics['cpu.multi_thread_score'] = multi.operationsPerSecond;
       details['benchmark'] = { windowMs, threads, perThread: multi.perWorker };

@@ -13,6 +13,7 @@ import { MIN_FREE_FOR_TEST_BYTES } from './disk.js';
 import { type DiskFacts, deploymentPath, diskFacts, readMounts, resolveBlockDevice } from './lib/block-device.js';
 import { writeVolumeOf } from './lib/block-writes.js';
 import { type LoadWrites, projectCardLife, wearAdvice } from './lib/card-wear.js';
+import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import type { StorageKind } from './lib/parsers/storage.js';
 import { randomWriteTest } from './lib/random-write.js';
 

@@ -24,6 +24,7 @@ import {
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
 import { startWriteCounter } from './lib/block-writes.js';
+import { THROTTLED_DURING_LOAD, throttledBetween } from './lib/load-conditions.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
 
@@ -406,6 +407,7 @@ export const streamingProbe: ProbeDefinition = {
   title: 'WebSocket streaming',
   metrics: metricIdsOf('streaming'),
   exclusive: true,
+  suspectMetric: 'streaming.suspect',
   after: ['memory', 'cpu', 'python'],
   // The phases take --duration together; each server start (Django imports on a slow board) gets more.
   budgetMs: (options) => Math.round((options.duration ?? DEFAULT_DURATION_S) * 1250) + 90_000,
@@ -522,6 +524,8 @@ async function putValidity(ctx: ProbeContext, sink: MetricSink, before: Awaited<
   sink.details['suspect'] = validity.suspect;
   if (validity.suspect) sink.details['resultSuspect'] = `results are suspect: ${validity.reasons.join('; ')}`;
   sink.put('streaming.suspect', validity.suspect, 'no validity snapshot');
+  const throttled = throttledBetween(before.throttled, after.throttled);
+  if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
 }
 
 function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, TierResult>, targetBytesPerSecond: number | null): void {

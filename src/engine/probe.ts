@@ -79,8 +79,12 @@ export interface ProbeDefinition {
   exclusive?: boolean;
   /** Probes whose results this one reads through ctx.results. */
   after?: readonly string[];
+  /** A boolean metric the runner sets true when the run's load figures are suspect (src/engine/suspect.ts). */
+  suspectMetric?: string;
   run(ctx: ProbeContext): Promise<ProbeOutput>;
 }
+
+export { LOAD_SUSPECT, THROTTLED_DURING_LOAD } from '../report/types.js';
 
 export function createContext(
   options: RunOptions,

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { metricValueProblem } from '../report/metrics.js';
+import { markSuspectLoads } from './suspect.js';
 import { createContext, type ProbeContext, type ProbeDefinition, type ProbeOutput, type RunOptions } from './probe.js';
 import { REPORT_SCHEMA, type Metrics, type ProbeEnvelope, type Report } from '../report/types.js';
 import { VERSION } from '../platform/version.js';
@@ -215,6 +216,7 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
   for (const probe of exclusive) await start(probe);
 
   const envelopes = probes.map((p) => results.get(p.id)).filter((e): e is ProbeEnvelope => e !== undefined);
+  markSuspectLoads(probes, envelopes);
   const metrics: Metrics = {};
   for (const envelope of envelopes) Object.assign(metrics, envelope.metrics);
 

@@ -23,7 +23,8 @@
 import { formatMetric } from '../report/display.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
-import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
+import { metricSpec } from '../report/metrics.js';
+import { LOAD_SUSPECT, REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -55,6 +56,8 @@ export interface CheckResult {
   unknownReason?: string;
   /** Overridden with --allow: the reason given. The check then no longer counts. */
   allowed?: string;
+  /** The figure was measured under load in a run where the board throttled or was under-volted. */
+  suspect?: string;
 }
 
 export interface NotJudged {
@@ -110,6 +113,8 @@ export interface JudgeSubject {
   /** Spec sheets: the metrics stated; checks on others are not judged. Reports: undefined (all judged). */
   stated?: readonly string[];
   unmeasured(metric: string): string | null;
+  /** Why a load figure of this subject cannot be trusted (the board throttled during the run), or null. */
+  suspect?(metric: string): string | null;
   incomplete: string[];
   notes: string[];
 }
@@ -127,9 +132,22 @@ export function subjectFromReport(report: Report): JudgeSubject {
     label: host,
     metrics: report.metrics,
     unmeasured: (metric) => unmeasuredReason(report, metric),
+    suspect: (metric) => loadSuspectReason(report, metric),
     incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
-    notes: [],
+    notes: suspectNotes(report),
   };
+}
+
+/** A load figure's suspicion: its probe's details.loadSuspect (src/engine/suspect.ts) when the catalogue marks it `load`. */
+function loadSuspectReason(report: Report, metric: string): string | null {
+  if (!metricSpec(metric)?.load) return null;
+  const reason = report.probes.find((p) => p.id === metric.split('.')[0])?.details[LOAD_SUSPECT];
+  return typeof reason === 'string' ? reason : null;
+}
+
+function suspectNotes(report: Report): string[] {
+  const reason = report.probes.map((p) => p.details[LOAD_SUSPECT]).find((r): r is string => typeof r === 'string');
+  return reason ? [reason] : [];
 }
 
 export function subjectFromHardware(entry: HardwareEntry): JudgeSubject {
@@ -218,16 +236,19 @@ export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowR
     return result;
   }
   const shown = show(check.metric, actual);
+  const suspect = subject.suspect?.(check.metric) ?? null;
+  if (suspect !== null) result.suspect = suspect;
+  const flag = suspect === null ? '' : ' (suspect: measured while the board throttled or was under-volted)';
   if (!failOk) {
     result.status = 'fail';
-    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}${flag}`;
   } else if (!warnOk) {
     result.status = 'warn';
-    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}${flag}`;
   } else {
     result.status = 'pass';
     const threshold = check.warn ?? check.fail;
-    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}${flag}`;
   }
   return result;
 }
