@@ -168,6 +168,7 @@ async function randomWrites(ctx: ProbeContext, sink: MetricSink, path: string): 
   try {
     dir = ctx.tempDir('storage', path);
     const fileBytes = Math.min(TEST_FILE_BYTES, Math.floor((free ?? 0) / 20 / 4096) * 4096);
+    const watch = await watchThrottling(ctx);
     const result = await randomWriteTest({
       dir,
       fileBytes,
@@ -177,6 +178,8 @@ async function randomWrites(ctx: ProbeContext, sink: MetricSink, path: string): 
       signal: ctx.signal,
       log: (m) => ctx.log(m),
     });
+    const throttled = await watch.finish();
+    if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
     const none = 'no write completed';
     sink.put('storage.random_write_iops', result.buffered.writes > 0 ? result.buffered.iops : null, none);
     sink.put('storage.random_write_p99_ms', result.buffered.p99Ms, none);
