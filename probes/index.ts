@@ -5,6 +5,7 @@ import { diskProbe } from './disk.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
+import { soakProbe } from './soak.js';
 import { stackProbe } from './stack.js';
 import { storageProbe } from './storage.js';
 import { supervisionProbe } from './supervision.js';
@@ -20,6 +21,7 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   diskProbe,
   streamingProbe,
   storageProbe,
+  soakProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

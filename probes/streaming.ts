@@ -70,7 +70,7 @@ function stringMetric(envelope: ProbeEnvelope | undefined, id: string): string |
   return typeof value === 'string' ? value : null;
 }
 
-async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
+export async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
   const fromProbe = numberMetric(ctx.results.get('memory'), 'memory.effective_available_bytes');
   if (fromProbe !== null) return { bytes: fromProbe, source: 'memory.effective_available_bytes' };
   const meminfo = await ctx.readText('/proc/meminfo');
@@ -78,7 +78,7 @@ async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | 
   return { bytes: available, source: available === null ? 'unknown' : '/proc/meminfo MemAvailable (memory probe not run)' };
 }
 
-async function openFileLimit(ctx: ProbeContext): Promise<number | null> {
+export async function openFileLimit(ctx: ProbeContext): Promise<number | null> {
   const limits = await ctx.readText('/proc/self/limits');
   const match = limits ? /^Max open files\s+(\S+)/m.exec(limits) : null;
   if (!match?.[1] || match[1] === 'unlimited') return null;
@@ -239,7 +239,7 @@ function writeChannelsProject(dir: string): void {
 }
 
 /** How to start the server of a tier; the channels tiers share one generated project. */
-function serverSpec(
+export function serverSpec(
   tier: StreamingTier,
   setup: { choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string; startTimeoutMs: number; projectDir: () => string },
 ): ServerSpec {
@@ -353,7 +353,7 @@ function leaveOut(skipped: Map<StreamingTier, string>, tiers: readonly Streaming
 }
 
 /** Which tiers can run here, with the interpreter and ASGI server they use; the others get their reason. */
-async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
+export async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
   skipped: Map<StreamingTier, string>; choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string;
 }> {
   const wanted = new Set<StreamingTier>(ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS);
@@ -458,7 +458,7 @@ export const streamingProbe: ProbeDefinition = {
 };
 
 /** The Channels project is written once, into one temp dir, the first time a Channels tier needs it. */
-function channelsProject(ctx: ProbeContext): () => string {
+export function channelsProject(ctx: ProbeContext): () => string {
   let projectDir: string | null = null;
   return () => {
     if (projectDir === null) {
