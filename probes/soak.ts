@@ -19,7 +19,11 @@ import { channelsProject, effectiveAvailable, openFileLimit, resolveTiers, serve
 export const SOAK_METRIC_IDS = metricIdsOf('soak');
 /** The loads the soak prefers, best first: the Django Channels consumer is what a deployment runs. */
 const SOAK_TIERS: readonly StreamingTier[] = ['channels', 'python', 'node'];
-const LOAD_NAMES: Record<string, string> = { channels: 'Django Channels echo consumer', python: 'plain Python asyncio echo server', node: 'Node ws echo server' };
+const LOAD_NAMES: Record<string, string> = {
+  channels: 'Django Channels echo consumer',
+  python: 'plain Python asyncio echo server',
+  node: 'Node ws echo server',
+};
 /** Points of the series kept in the report: a chart needs no more, and a day's soak would be 86,400. */
 export const SERIES_POINTS = 600;
 /** Time to start the server and open the clients, on top of the soak itself. */
@@ -32,14 +36,18 @@ function notRun(sink: MetricSink, reason: string): ProbeOutput {
 }
 
 /** The best load this device can run, started; null with the reason when none can. */
-async function startLoadServer(ctx: ProbeContext, sink: MetricSink): Promise<{ server: RunningServer; tier: StreamingTier; plan: ReturnType<typeof planLoad> } | { reason: string }> {
+async function startLoadServer(
+  ctx: ProbeContext,
+  sink: MetricSink,
+): Promise<{ server: RunningServer; tier: StreamingTier; plan: ReturnType<typeof planLoad> } | { reason: string }> {
   const memory = await effectiveAvailable(ctx);
   const plan = planLoad(memory.bytes, await openFileLimit(ctx), DEFAULT_STREAM_MBIT);
   if (plan.refuse) return { reason: plan.refuse };
   const { skipped, choice, asgi, redisUrl } = await resolveTiers(ctx, plan, sink.details);
   const tier = SOAK_TIERS.find((t) => !skipped.has(t));
   if (!tier) return { reason: `no load can run: ${SOAK_TIERS.map((t) => `${t}: ${skipped.get(t)}`).join('; ')}` };
-  if (tier !== 'channels') sink.details['loadNote'] = `the Django Channels load cannot run here (${skipped.get('channels')}): the soak holds the ${LOAD_NAMES[tier]} instead`;
+  if (tier !== 'channels')
+    sink.details['loadNote'] = `the Django Channels load cannot run here (${skipped.get('channels')}): the soak holds the ${LOAD_NAMES[tier]} instead`;
   const project = channelsProject(ctx);
   const spec = serverSpec(tier, { choice, asgi, redisUrl, startTimeoutMs: 60_000, projectDir: project });
   ctx.log(`starting the ${LOAD_NAMES[tier]}`);
@@ -55,7 +63,11 @@ function putSummary(sink: MetricSink, samples: readonly SoakSample[], tier: Stre
   sink.put('soak.sustained_messages_per_second', summary.sustainedRate, 'no sample after the warm-up');
   sink.put('soak.throughput_ratio', summary.ratio, 'no initial throughput to compare with');
   sink.put('soak.peak_temperature_celsius', summary.peakCelsius, 'no thermal zone in sysfs');
-  sink.put('soak.seconds_to_first_throttle', summary.firstThrottleSeconds, summary.throttled === false ? `the board did not throttle in ${summary.seconds} s` : noThrottleBits);
+  sink.put(
+    'soak.seconds_to_first_throttle',
+    summary.firstThrottleSeconds,
+    summary.throttled === false ? `the board did not throttle in ${summary.seconds} s` : noThrottleBits,
+  );
   sink.put('soak.throttled', summary.throttled, noThrottleBits);
   sink.put('soak.undervoltage', summary.underVoltage, noThrottleBits);
   sink.put('soak.clock_fell', summary.clockFell, 'no cpufreq scaling_cur_freq for cpu0');
@@ -64,7 +76,8 @@ function putSummary(sink: MetricSink, samples: readonly SoakSample[], tier: Stre
   sink.details['summary'] = summary;
   sink.details['series'] = downsample(samples, SERIES_POINTS);
   if (summary.throttled || summary.underVoltage) {
-    sink.details[THROTTLED_DURING_LOAD] = `the board ${summary.underVoltage ? 'under-volted' : 'throttled'} ${summary.firstThrottleSeconds ?? '?'} s into the ${summary.seconds} s soak`;
+    sink.details[THROTTLED_DURING_LOAD] =
+      `the board ${summary.underVoltage ? 'under-volted' : 'throttled'} ${summary.firstThrottleSeconds ?? '?'} s into the ${summary.seconds} s soak`;
   }
   if (summary.ratio !== null && summary.ratio < 0.9) {
     sink.details['soakWarning'] = `throughput fell to ${Math.round(summary.ratio * 100)} % of its initial rate under sustained load`;
@@ -83,10 +96,23 @@ async function soak(ctx: ProbeContext, sink: MetricSink, seconds: number): Promi
       ctx.log(`${seconds} s of load on 127.0.0.1:${server.port}, sampling every second`);
       const result = await throughputPhase(
         server.url,
-        { clients: plan.throughputClients, window: plan.smallWindow, payloadBytes: plan.smallPayloadBytes, durationMs: seconds * 1000, connectTimeoutMs: 10_000, onEcho: () => counter.add() },
+        {
+          clients: plan.throughputClients,
+          window: plan.smallWindow,
+          payloadBytes: plan.smallPayloadBytes,
+          durationMs: seconds * 1000,
+          connectTimeoutMs: 10_000,
+          onEcho: () => counter.add(),
+        },
         ctx.signal,
       );
-      sink.details['load'] = { tier, clients: result.clients, window: result.window, payloadBytes: result.payloadBytes, messagesPerSecond: result.messagesPerSecond };
+      sink.details['load'] = {
+        tier,
+        clients: result.clients,
+        window: result.window,
+        payloadBytes: result.payloadBytes,
+        messagesPerSecond: result.messagesPerSecond,
+      };
     } finally {
       samples = sampler.stop();
     }

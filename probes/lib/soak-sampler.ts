@@ -34,6 +34,12 @@ async function clockMhz(ctx: ProbeContext): Promise<number | null> {
   return Number.isFinite(khz) && khz > 0 ? Math.round(khz / 1000) : null;
 }
 
+/** One reading of the board: temperature, cpu0 clock and (when `withThrottled`) get_throttled. */
+export async function readBoard(ctx: ProbeContext, withThrottled: boolean): Promise<Omit<SoakSample, 't' | 'operations'>> {
+  const [temperature, mhz, throttled] = await Promise.all([readTemperature(ctx), clockMhz(ctx), withThrottled ? readThrottled(ctx) : Promise.resolve(null)]);
+  return { celsius: temperature?.celsius ?? null, mhz, throttled: throttled?.value ?? null };
+}
+
 /** Samples every `intervalMs` until stopped or the probe is aborted. */
 export async function startSoakSampler(ctx: ProbeContext, counter: OperationCounter, intervalMs = 1000): Promise<SoakSampler> {
   const samples: SoakSample[] = [];
@@ -50,14 +56,8 @@ export async function startSoakSampler(ctx: ProbeContext, counter: OperationCoun
       const now = performance.now();
       const operations = counter.take() / Math.max(0.001, (now - last) / 1000);
       last = now;
-      const [temperature, mhz, throttled] = await Promise.all([readTemperature(ctx), clockMhz(ctx), throttleSource ? readThrottled(ctx) : Promise.resolve(null)]);
-      samples.push({
-        t: Math.round((now - t0) / 100) / 10,
-        celsius: temperature?.celsius ?? null,
-        mhz,
-        throttled: throttled?.value ?? null,
-        operations: Math.round(operations * 10) / 10,
-      });
+      const board = await readBoard(ctx, throttleSource !== null);
+      samples.push({ t: Math.round((now - t0) / 100) / 10, ...board, operations: Math.round(operations * 10) / 10 });
     } finally {
       busy = false;
     }

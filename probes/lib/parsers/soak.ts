@@ -58,7 +58,10 @@ function throttleOf(samples: readonly SoakSample[]): Pick<SoakSummary, 'firstThr
 }
 
 function clockOf(samples: readonly SoakSample[]): Pick<SoakSummary, 'minMhz' | 'maxMhz' | 'clockFell'> {
-  const clocks = samples.filter((s) => s.t > WARM_UP_SECONDS).map((s) => s.mhz).filter((m): m is number => m !== null);
+  const clocks = samples
+    .filter((s) => s.t > WARM_UP_SECONDS)
+    .map((s) => s.mhz)
+    .filter((m): m is number => m !== null);
   if (clocks.length === 0) return { minMhz: null, maxMhz: null, clockFell: null };
   const minMhz = Math.min(...clocks);
   const maxMhz = Math.max(...clocks);
