@@ -138,9 +138,12 @@ async function runOne(
   });
   const abortFailure = (): ProbeFailure =>
     new ProbeFailure('aborted', typeof outer?.reason === 'string' ? outer.reason : 'run was interrupted');
+  // Removed in `finally`: one listener per probe left on the run's signal would pile up past Node's warning line.
+  let onAbortedRun: () => void = () => undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
     if (outer?.aborted) reject(abortFailure());
-    outer?.addEventListener('abort', () => reject(abortFailure()), { once: true });
+    onAbortedRun = () => reject(abortFailure());
+    outer?.addEventListener('abort', onAbortedRun, { once: true });
   });
   // Only the first outcome counts; late rejections of the losers are expected.
   deadline.catch(() => undefined);
@@ -168,6 +171,7 @@ async function runOne(
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
+    outer?.removeEventListener('abort', onAbortedRun);
     controller.abort();
     dispose();
   }

@@ -37,6 +37,9 @@ export const HEALTHY_SOFTWARE: Metrics = {
   'streaming.channels_redis_messages_per_second': 600, 'streaming.channels_redis_p99_ms': 38,
   'streaming.channels_redis_sustained_late_frames': 0, 'streaming.channels_redis_sustained_jitter_ms': 3.5,
   'streaming.bytes_per_connection': 48 * 1024, 'streaming.suspect': false,
+  // An A1 card that keeps up, and a soak that stayed cool: made-up figures of a healthy board.
+  'storage.kind': 'sd', 'storage.app_performance_class': 1, 'storage.random_write_iops': 900, 'storage.random_write_fsync_p99_ms': 45,
+  'storage.card_life_years': 12, 'soak.throttled': false, 'soak.undervoltage': false,
 };
 
 /** A temp dir for files a test writes; remove it with the returned function. */
