@@ -7,9 +7,7 @@ import { loadSystemInformation } from './lib/sysinfo.js';
 import { parseCpuinfo, trailerValue } from './lib/parsers/cpuinfo.js';
 import { parseOsRelease } from './lib/parsers/os-release.js';
 import { decodePiRevision } from './lib/parsers/pi-revision.js';
-
-// DMI strings that vendors leave unfilled; they name nothing.
-const DMI_PLACEHOLDERS = /^(to be filled by o\.?e\.?m\.?|system product name|default string|not applicable|none|not specified|0+|x+)$/i;
+import { DMI_PLACEHOLDERS } from '../src/facts/dmi-placeholders.js';
 
 async function readDeviceTreeModel(ctx: ProbeContext): Promise<string | null> {
   for (const path of ['/proc/device-tree/model', '/sys/firmware/devicetree/base/model']) {

@@ -1,6 +1,8 @@
-// The POSIX-sh probe (probes/posix-sh/edgeprobe-probe.sh) under dash and under busybox ash, on every recorded
-// device tree and on this machine: its report validates against edgeprobe.report/v1, and its host, memory
-// and cpu metrics are the Node agent's, figure for figure (same cgroup logic: mountinfo root, ancestors, v1, v2).
+// The POSIX-sh probe as built (dist/edgeprobe-probe.sh: probes/posix-sh/parts/ with the metric ids, tables and
+// Python helpers that probes/posix-sh/assemble.ts puts ahead of them) under dash and under busybox ash, on every
+// recorded device tree and on this machine: its report validates against edgeprobe.report/v1, and its host,
+// memory and cpu metrics are the Node agent's, figure for figure (same cgroup logic: mountinfo root, ancestors,
+// v1, v2).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -13,7 +15,7 @@ import { shProbePayload } from '../probes/posix-sh/assemble.js';
 import { VERSION } from '../src/platform/version.js';
 import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 
-const PROBE = join(REPO_ROOT, 'probes', 'assets', 'edgeprobe-probe.sh');
+const PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
 const SHELLS: Array<[string, string[]]> = [['dash', ['/usr/bin/dash']], ['busybox ash', ['/usr/bin/busybox', 'sh']]];
 const BOARDS = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'devices')).sort();
 // Figures that move between two runs on a live system.

@@ -92,7 +92,7 @@ servers.forEach((s) => s.close());
 test('ports 80 and 8000 held by a process are reported with its pid and command; 443 is free (own network namespace)', async () => {
   const canUnshare = process.getuid?.() === 0 && executable('/usr/bin/unshare');
   if (requireComponent(canUnshare, 'root and unshare', 'util-linux, run as root')) return;
-  const r = spawnSync('/usr/bin/unshare', ['--net', process.execPath, '--input-type=module', '-e', IN_NETNS, new URL('../probes/stack.js', import.meta.url).href, new URL('../src/runner.js', import.meta.url).href], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('/usr/bin/unshare', ['--net', process.execPath, '--input-type=module', '-e', IN_NETNS, new URL('../probes/stack.js', import.meta.url).href, new URL('../src/engine/runner.js', import.meta.url).href], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const { pid, envelope } = JSON.parse(r.stdout) as { pid: number; envelope: { metrics: Record<string, unknown>; details: Record<string, unknown> } };
   assert.equal(envelope.metrics['stack.port_80_free'], false);

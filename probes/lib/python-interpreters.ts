@@ -3,7 +3,7 @@
 import { homedir } from 'node:os';
 import { realpath } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
-import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../../src/facts/django-support.js';
+import { compareVersions, CURRENT_DJANGO_LTS, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../../src/facts/django-support.js';
 import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from './executables.js';
 import { readPackageFile } from '../../src/platform/package-files.js';
 import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from './parsers/python-inspect.js';
@@ -201,7 +201,7 @@ export function rank(i: PythonInterpreterOk): number[] {
   const maxDjango = i.maxDjango ? i.maxDjango.split('.').map(Number) : [0, 0];
   const version = i.version.split('.').map(Number);
   return [
-    i.maxDjango !== null && compareVersions(i.maxDjango, '5.2') >= 0 ? 1 : 0,
+    i.maxDjango !== null && compareVersions(i.maxDjango, CURRENT_DJANGO_LTS) >= 0 ? 1 : 0,
     i.venv.available ? 1 : 0,
     (i.packages.django ? 1 : 0) + (i.packages.channels ? 1 : 0) + (i.asgiServer ? 1 : 0),
     i.pip.available ? 1 : 0,

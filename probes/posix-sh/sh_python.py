@@ -1,10 +1,12 @@
-"""edgeprobe POSIX-sh probe: the python metrics where the device has no Node, as probes/python.ts computes them.
+"""edgeprobe POSIX-sh probe: the python metrics where the device has no Node, as probes/python.ts finds and ranks them.
 
 Finds the interpreters the agent would find (--python, pyenv versions, python3 on PATH, python3 and python3.X
 in /usr/bin and /usr/local/bin, the pyenv shim), runs probes/assets/inspect_python.py in each (its source in
-EDGEPROBE_INSPECT_PY), rates them with the agent's ranking and Django support table (EDGEPROBE_DJANGO_SUPPORT,
-from src/facts/django-support.ts), and prints three lines, the bodies of three JSON objects: metrics, unmeasured
-reasons, details. Runs on any Python 3; nothing written to disk (-B), each interpreter bounded in time.
+EDGEPROBE_INSPECT_PY), rates them with the agent's ranking and Django support table (EDGEPROBE_DJANGO_SUPPORT
+and EDGEPROBE_DJANGO_CURRENT_LTS, from src/facts/django-support.ts), and prints three lines, the bodies of three
+JSON objects: metrics, unmeasured reasons, details. The python metric ids (EDGEPROBE_METRICS_python) and the
+system program directories (EDGEPROBE_SYSTEM_BIN_DIRS) come from the TypeScript too, through the sh probe's
+assembler. Runs on any Python 3; nothing written to disk (-B), each interpreter bounded in time.
 
 Usage: python3 -c "$SRC" [--python PATH] [--timeout SECONDS]
 """
@@ -15,14 +17,6 @@ import subprocess
 import sys
 
 PYTHON_NAME = re.compile(r"^python3(\.\d+)?$")
-METRICS = [
-    "python.found", "python.version", "python.path", "python.bits", "python.venv_available", "python.pip_available",
-    "python.ssl_available", "python.sqlite_version", "python.headers_available", "python.compiler_available",
-    "python.build_tools_available", "python.max_django", "python.django_version", "python.channels_version",
-    "python.daphne_version", "python.uvicorn_version", "python.channels_redis_version", "python.asgi_server",
-    "python.interpreter_count",
-]
-SYSTEM_BIN_DIRS = ["/usr/local/sbin", "/usr/local/bin", "/usr/sbin", "/usr/bin", "/sbin", "/bin"]
 
 
 def version_parts(text):
@@ -208,11 +202,11 @@ def inspect(candidate, script, timeout, debian, table):
     )
 
 
-def rank(i):
+def rank(i, current_lts):
     max_django = version_parts(i["maxDjango"]) if i["maxDjango"] else [0, 0]
     version = version_parts(i["version"])
     return [
-        1 if i["maxDjango"] is not None and compare_versions(i["maxDjango"], "5.2") >= 0 else 0,
+        1 if i["maxDjango"] is not None and compare_versions(i["maxDjango"], current_lts) >= 0 else 0,
         1 if i["venv"]["available"] else 0,
         (1 if i["packages"]["django"] else 0) + (1 if i["packages"]["channels"] else 0) + (1 if i["asgiServer"] else 0),
         1 if i["pip"]["available"] else 0,
@@ -229,8 +223,11 @@ def main():
     timeout = float(args[args.index("--timeout") + 1]) if "--timeout" in args else 15.0
     script = os.environ.get("EDGEPROBE_INSPECT_PY", "")
     table = json.loads(os.environ.get("EDGEPROBE_DJANGO_SUPPORT") or "[]")
+    current_lts = os.environ.get("EDGEPROBE_DJANGO_CURRENT_LTS", "")
+    metric_ids = os.environ.get("EDGEPROBE_METRICS_python", "").split()
+    system_bin_dirs = [p for p in os.environ.get("EDGEPROBE_SYSTEM_BIN_DIRS", "").split(":") if p]
     m, u, d = {}, {}, {}
-    if not script or not table:
+    if not script or not table or not current_lts or not metric_ids or not system_bin_dirs:
         u["*"] = "the Python inspection helpers did not come with this sh probe"
     else:
         debian = os.path.exists("/etc/debian_version")
@@ -249,12 +246,12 @@ def main():
                     continue
                 by_exe[key] = r
             interpreters.append(r)
-        working = sorted([i for i in interpreters if i["ok"]], key=rank, reverse=True)
+        working = sorted([i for i in interpreters if i["ok"]], key=lambda i: rank(i, current_lts), reverse=True)
         failed = [i for i in interpreters if not i["ok"]]
         best = working[0] if working else None
         path_dirs = [p for p in os.environ.get("PATH", "").split(":") if p.startswith("/")]
         dirs = []
-        for p in path_dirs + SYSTEM_BIN_DIRS:
+        for p in path_dirs + system_bin_dirs:
             if p not in dirs:
                 dirs.append(p)
         compiler = find_executable(["cc", "gcc", "clang"], dirs)
@@ -264,7 +261,7 @@ def main():
         if best is None:
             why = (notes[0] if notes else "no python3 on PATH, in /usr/bin, /usr/local/bin or pyenv") if not candidates else \
                 "no working interpreter: " + "; ".join("%s: %s" % (f["path"], f["error"]) for f in failed)
-            for key in METRICS:
+            for key in metric_ids:
                 if key not in m:
                     u[key] = why
         else:

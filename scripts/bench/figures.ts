@@ -172,7 +172,7 @@ async function scoreOnce(quota: number, tag: string, source: ScoreSource, bundle
     if (typeof rate !== 'number') throw new Error(`streaming at ${quota} CPU reported no ${STREAMING_METRIC}`);
     return rate;
   }
-  const module = join(repoRoot(), 'dist', 'src', 'cpu-benchmark.js');
+  const module = join(repoRoot(), 'dist', 'probes', 'lib', 'cpu-benchmark.js');
   const code = `import(${JSON.stringify(module)}).then((m) => m.runCpuBenchmark(${Math.ceil(quota)}, ${source.windowMs})).then((r) => console.log(r.operationsPerSecond))`;
   const sample = await inQuota(quota, tag, ['-e', code], undefined);
   const score = Number(sample.result.stdout.trim());

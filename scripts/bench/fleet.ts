@@ -14,7 +14,7 @@ export const FLEET_HOSTS = 8;
 export const FLEET_CONCURRENCY = 4;
 
 export function haveSshCommand(): boolean {
-  return existsSync(join(repoRoot(), 'dist', 'src', 'commands', 'ssh.js'));
+  return existsSync(join(repoRoot(), 'dist', 'src', 'cli', 'commands', 'ssh.js'));
 }
 
 export async function fleetFigure(options: BenchOptions): Promise<Figure> {

@@ -31,6 +31,19 @@ export const DJANGO_PYTHON_SUPPORT: readonly DjangoSeries[] = [
   { series: '6.0', python: ['3.12', '3.13', '3.14'], lts: false },
 ];
 
+/**
+ * The newest long-term-support series in the table: interpreters that run it rank first when the probes pick
+ * the best Python (probes/python.ts and the POSIX-sh probe's helper).
+ */
+export const CURRENT_DJANGO_LTS: string = newestLts();
+
+function newestLts(): string {
+  const lts = DJANGO_PYTHON_SUPPORT.filter((d) => d.lts);
+  const newest = lts[lts.length - 1];
+  if (!newest) throw new Error('the Django support table names no long-term-support series');
+  return newest.series;
+}
+
 /** "3.11.2" -> "3.11"; null when the text is not a version. */
 export function pythonMinor(version: string): string | null {
   const match = /^(\d+)\.(\d+)/.exec(version.trim());

@@ -1,6 +1,7 @@
-// Files the code ships besides TypeScript: the Python helpers and sh probe in probes/assets/, and the
-// profiles and spec sheets in targets/. From a checkout they are read from disk; the one-file agent
-// carries them inside itself (scripts/build.mjs embeds every file under BUNDLED_DIRS).
+// Files the code ships besides TypeScript: the Python helpers in probes/assets/, the POSIX-sh probe's parts and
+// helpers in probes/posix-sh/ (read from a checkout only), and the profiles and spec sheets in targets/. From a
+// checkout they are read from disk; the one-file agent carries them inside itself (scripts/build.mjs embeds every
+// file under BUNDLED_DIRS).
 import { readFileSync, readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';

@@ -1,5 +1,7 @@
 // /proc/cpuinfo, pure. x86 repeats everything per processor; ARM adds a trailer (Hardware, Revision, Model).
 
+import { ARM_IMPLEMENTER, ARM_PARTS } from '../../../src/facts/arm-parts.js';
+
 export interface Cpuinfo {
   processors: Array<Record<string, string>>;
   /** Keys outside any processor block, e.g. the ARM trailer. */
@@ -64,26 +66,10 @@ export function archFromCpuinfo(info: Cpuinfo): { arch: string | null; userlandB
   return { arch: null, userlandBits: null };
 }
 
-// ARM's main-ID part numbers (implementer 0x41), as listed in Linux arch/arm64/include/asm/cputype.h
-// and the Cortex technical reference manuals.
-const ARM_PARTS: Record<string, string> = {
-  '0xb76': 'ARM1176JZF-S',
-  '0xc07': 'Cortex-A7',
-  '0xc08': 'Cortex-A8',
-  '0xc09': 'Cortex-A9',
-  '0xc0f': 'Cortex-A15',
-  '0xd03': 'Cortex-A53',
-  '0xd04': 'Cortex-A35',
-  '0xd05': 'Cortex-A55',
-  '0xd07': 'Cortex-A57',
-  '0xd08': 'Cortex-A72',
-  '0xd0b': 'Cortex-A76',
-};
-
 export function cpuModelFromCpuinfo(info: Cpuinfo): string | null {
   const implementer = firstValue(info, 'CPU implementer');
   const part = firstValue(info, 'CPU part');
-  if (implementer === '0x41' && part && ARM_PARTS[part.toLowerCase()]) return ARM_PARTS[part.toLowerCase()] ?? null;
+  if (implementer === ARM_IMPLEMENTER && part && ARM_PARTS[part.toLowerCase()]) return ARM_PARTS[part.toLowerCase()] ?? null;
   const modelName = firstValue(info, 'model name');
   if (modelName) return modelName.replace(/\s+/g, ' ');
   return part ? `ARM part ${part}` : null;

@@ -1,0 +1,52 @@
+# ---------------------------------------------------------------- streaming: the Python tier where python3 exists
+probe_streaming() {
+  p_begin streaming
+  _node_why='the Node tier needs the Node agent (node >= 18)'
+  put_null streaming.node_messages_per_second "$_node_why"
+  put_null streaming.node_p99_ms "$_node_why"
+  _why=
+  if [ "$LIVE" = false ]; then _why='needs the live system (--root points at a recorded tree)'
+  elif [ "$OPT_QUICK" = true ]; then _why='skipped by --quick'
+  elif [ -z "$PY" ]; then _why='no Python 3 interpreter on PATH'
+  elif [ -z "${EDGEPROBE_WS_SERVER_SRC:-}" ] || [ -z "${EDGEPROBE_WS_CLIENT_SRC:-}" ]; then
+    _why='the Python streaming helpers (echo server and client) did not come with this sh probe: edgeprobe ssh streams them when its build has them'
+  fi
+  _dur=${OPT_DURATION:-20}
+  is_num "$_dur" || _dur=20
+  if [ -z "$_why" ]; then
+    # The server and client sources arrive in variables, so nothing is written on the device.
+    export EDGEPROBE_WS_SERVER_SRC
+    cap_secs "$((${_dur%.*} + 30))"
+    # The phases take about 36 % of --duration (the agent's share for the python tier): fit them in what is left.
+    _fit=$(( (S - 3) * 100 / 36 ))
+    if [ "$_fit" -lt 1 ]; then
+      _why='no time left for it within --timeout'
+    else
+      [ "$_fit" -lt "${_dur%.*}" ] && { _dur=$_fit; det_str durationNote "phases shortened to fit --timeout: --duration $_dur"; }
+    fi
+  fi
+  if [ -z "$_why" ]; then
+    _out=$(bounded "$S" "$PY" -c "$EDGEPROBE_WS_CLIENT_SRC" --available "${MEM_EFF_AVAIL:-unknown}" --duration "$_dur" </dev/null 2>/dev/null)
+    read3 "$_out"
+    case $_ul in
+      \"\*\":*) _why=${_ul#\"\*\":\"}; _why=${_why%\"} ;;
+      *)
+        if [ -n "$_ml" ]; then
+          P_M="${P_M:+$P_M,}$_ml"; ALL_M="${ALL_M:+$ALL_M,}$_ml"
+          [ -n "$_ul" ] && P_U="${P_U:+$P_U,}$_ul"
+          [ -n "$_dl" ] && P_D="${P_D:+$P_D,}$_dl"
+          for _id in $(printf '%s\n' "$_ml" | tr ',' '\n' | cut -d'"' -f2); do P_SEEN="$P_SEEN$_id "; done
+        else
+          _why='the Python streaming client did not answer'
+        fi
+        ;;
+    esac
+  fi
+  if [ -n "$_why" ]; then
+    for _m in streaming.python_messages_per_second streaming.python_p99_ms streaming.bytes_per_connection; do
+      put_null "$_m" "$_why"
+    done
+  fi
+  p_fill 'measured by the Node agent only (node >= 18)'
+  p_end
+}
