@@ -24,6 +24,7 @@ export const SH_PROBE_PARTS = [
   'memory',
   'cpu',
   'disk',
+  'storage',
   'python',
   'node-only',
   'streaming',
