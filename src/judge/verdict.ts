@@ -21,10 +21,10 @@
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
 // judges only the checks whose metric a spec sheet states and lists the others as not judged.
 import { formatMetric } from '../report/display.js';
+import { loadSuspectReason, suspectNotes } from './load-suspect.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
-import { metricSpec } from '../report/metrics.js';
-import { LOAD_SUSPECT, REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
+import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -136,18 +136,6 @@ export function subjectFromReport(report: Report): JudgeSubject {
     incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
     notes: suspectNotes(report),
   };
-}
-
-/** A load figure's suspicion: its probe's details.loadSuspect (src/engine/suspect.ts) when the catalogue marks it `load`. */
-function loadSuspectReason(report: Report, metric: string): string | null {
-  if (!metricSpec(metric)?.load) return null;
-  const reason = report.probes.find((p) => p.id === metric.split('.')[0])?.details[LOAD_SUSPECT];
-  return typeof reason === 'string' ? reason : null;
-}
-
-function suspectNotes(report: Report): string[] {
-  const reason = report.probes.map((p) => p.details[LOAD_SUSPECT]).find((r): r is string => typeof r === 'string');
-  return reason ? [reason] : [];
 }
 
 export function subjectFromHardware(entry: HardwareEntry): JudgeSubject {
