@@ -131,7 +131,7 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
     if (opts.quick) throw new UsageError('--soak is a load test: it cannot run under --quick');
     options.soak = opts.soak;
     // The soak's duration comes on top of --timeout, which bounds everything else.
-    options.timeout = (options.timeout ?? 120) + opts.soak + 60;
+    options.timeout = (options.timeout ?? 120) + opts.soak + 120;
   }
   if (opts.streamBitrate !== undefined) {
     if (opts.streamBitrate > 1000) throw new UsageError('--stream-bitrate: at most 1000 Mbit/s');
