@@ -208,7 +208,7 @@ function mountinfo(root, rootLine, others) {
 const STAT_IDLE = '   41236     9817  3384914    22170    96745   118201  6145064   497102        0   140512   519273';
 
 function sdCardTree() {
-  const root = freshTree('pi-4b-sd-card-constructed', 'pi4-sd');
+  const root = freshTree('constructed-pi-4b-sd-card', 'pi4-sd');
   const card = 'sys/devices/platform/emmc2bus/fe340000.mmc/mmc_host/mmc0/mmc0:aaaa';
   const files = {
     name: 'SC32G',
@@ -247,7 +247,7 @@ function sdCardTree() {
 }
 
 function emmcTree() {
-  const root = freshTree('cm4-emmc-constructed', 'cm4-emmc');
+  const root = freshTree('constructed-cm4-emmc', 'cm4-emmc');
   write(root, 'proc/device-tree/model', 'Raspberry Pi Compute Module 4 Rev 1.0\0');
   const cpuinfo = (text) =>
     text.replace(/Revision\t: c03114/, 'Revision\t: c03140').replace(/Model\t\t: .*/, 'Model\t\t: Raspberry Pi Compute Module 4 Rev 1.0');
@@ -292,7 +292,7 @@ function emmcTree() {
 }
 
 function usbStickTree() {
-  const root = freshTree('pi-4b-usb-stick-constructed', 'pi4-usb');
+  const root = freshTree('constructed-pi-4b-usb-stick', 'pi4-usb');
   const usb = 'sys/devices/platform/scb/fd500000.pcie/pci0000:00/0000:00:00.0/0000:01:00.0/usb2/2-2';
   // SanDisk's USB vendor id is 0781; 5583 is the Ultra Fit. 5000 Mbit/s: a USB 3 link.
   const usbFiles = {

@@ -110,7 +110,7 @@ function fakeLoad(bytesPer1000: number, rate: number): ProbeDefinition {
 }
 
 test("made-up load figures: the storage probe projects the card's life from a load probe's write volume, with advice", async () => {
-  const report = await runProbes([fakeLoad(2_000_000, 100), storageProbe], { root: fixtureRoot('pi-4b-sd-card-constructed'), quick: false, verbose: false });
+  const report = await runProbes([fakeLoad(2_000_000, 100), storageProbe], { root: fixtureRoot('constructed-pi-4b-sd-card'), quick: false, verbose: false });
   const storage = report.probes.find((p) => p.id === 'storage');
   assert.equal(storage?.status, 'ok', storage?.error?.message);
   const m = report.metrics;

@@ -46,7 +46,7 @@ for (const [name, shell] of SHELLS) {
   });
 
   test(`${name}: through the USB tree's LUKS volume, and on this machine`, async () => {
-    const root = fixtureRoot('pi-4b-usb-stick-constructed');
+    const root = fixtureRoot('constructed-pi-4b-usb-stick');
     const volume = ['--root', root, '--path', '/var/lib/app/media'];
     same(await shStorage(shell, volume), await agentStorage(volume), `${name} dm-0`);
     const [sh, agent] = await Promise.all([shStorage(shell, []), agentStorage([])]);

@@ -76,7 +76,7 @@ test('downsampling keeps the hottest temperature, the lowest clock and any throt
 /** A copy of the constructed SD-card tree whose thermal, clock and throttle files the test rewrites. */
 function liveTree(): string {
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-soak-tree-'));
-  cpSync(fixtureRoot('pi-4b-sd-card-constructed'), dir, { recursive: true, verbatimSymlinks: true });
+  cpSync(fixtureRoot('constructed-pi-4b-sd-card'), dir, { recursive: true, verbatimSymlinks: true });
   mkdirSync(join(dir, 'sys/devices/system/cpu/cpu0/cpufreq'), { recursive: true });
   return dir;
 }

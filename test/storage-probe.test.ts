@@ -29,7 +29,7 @@ const EMMC = 'sys/devices/platform/emmc2bus/fe340000.mmc/mmc_host/mmc0/mmc0:0001
 const fixtureFile = (tree: string, path: string): string => readFileSync(join(fixtureRoot(tree), path), 'utf8');
 
 test('SD Status register: speed class, UHS grade, video class and A1 read from the bits the SD spec names', () => {
-  const classes = parseSdStatus(fixtureFile('pi-4b-sd-card-constructed', `${SD_CARD}/ssr`));
+  const classes = parseSdStatus(fixtureFile('constructed-pi-4b-sd-card', `${SD_CARD}/ssr`));
   assert.deepEqual(classes, { speedClass: 10, uhsSpeedGrade: 1, videoSpeedClass: 10, appPerformanceClass: 1, discardSupport: false });
   // A2, U3, V30, class 10 and discard support, bit by bit in a register with nothing else set.
   const at = (lowBit: number, value: number): bigint => BigInt(value) << BigInt(lowBit);
@@ -54,7 +54,7 @@ test('card identity as drivers/mmc/core prints it: names, ids, date, raw CID and
     Object.fromEntries(['name', 'manfid', 'oemid', 'date', 'type', 'cid', 'csd', 'serial'].map((f) => [f, read(tree, dir, f)])) as Parameters<
       typeof cardIdentity
     >[0];
-  const sd = cardIdentity(files('pi-4b-sd-card-constructed', SD_CARD));
+  const sd = cardIdentity(files('constructed-pi-4b-sd-card', SD_CARD));
   assert.equal(sd.name, 'SC32G');
   assert.equal(sd.manfid, '0x000003');
   assert.equal(sd.date, '2021-05');
@@ -62,7 +62,7 @@ test('card identity as drivers/mmc/core prints it: names, ids, date, raw CID and
   // The CID carries the same fields the kernel decodes into name and manfid: product name in bits 103:64.
   assert.equal(Buffer.from((sd.cid ?? '').slice(6, 16), 'hex').toString('latin1'), 'SC32G');
   assert.equal(Number.parseInt((sd.cid ?? '').slice(0, 2), 16), Number.parseInt(sd.manfid ?? '', 16));
-  const emmc = cardIdentity(files('cm4-emmc-constructed', EMMC));
+  const emmc = cardIdentity(files('constructed-cm4-emmc', EMMC));
   assert.equal(emmc.type, 'MMC');
   assert.equal(emmc.date, '2021-08');
   assert.equal(cardIdentity({ name: ' \n', manfid: null, oemid: null, date: '13/2021', type: null, cid: 'xyz', csd: null, serial: null }).name, null);
@@ -71,10 +71,10 @@ test('card identity as drivers/mmc/core prints it: names, ids, date, raw CID and
 });
 
 test('eMMC wear (JEDEC life-time estimate and pre-EOL) and the disk write counter', () => {
-  assert.deepEqual(parseEmmcLifeTime(fixtureFile('cm4-emmc-constructed', `${EMMC}/life_time`)), { usedPercentAtMost: 20, typA: 1, typB: 2 });
+  assert.deepEqual(parseEmmcLifeTime(fixtureFile('constructed-cm4-emmc', `${EMMC}/life_time`)), { usedPercentAtMost: 20, typA: 1, typB: 2 });
   assert.equal(parseEmmcLifeTime('0x0b 0x01')?.usedPercentAtMost, 110, 'exceeded its rated life');
   assert.equal(parseEmmcLifeTime('0x00 0x00'), null, 'not defined by the device');
-  assert.equal(parsePreEol(fixtureFile('cm4-emmc-constructed', `${EMMC}/pre_eol_info`)), 'normal');
+  assert.equal(parsePreEol(fixtureFile('constructed-cm4-emmc', `${EMMC}/pre_eol_info`)), 'normal');
   assert.equal(parsePreEol('0x03'), 'urgent');
   assert.equal(parsePreEol('0x00'), null);
   // /sys/block/vda/stat recorded on the test machine: field 7 is sectors written (512 bytes each).
@@ -100,7 +100,7 @@ test('storage kinds from the disk name and its sysfs path (USB before SCSI, virt
 });
 
 test('constructed SD card tree: an A1 class-10 SanDisk card holding the root filesystem', async () => {
-  const { envelope } = await runProbe(storageProbe, { root: fixtureRoot('pi-4b-sd-card-constructed') });
+  const { envelope } = await runProbe(storageProbe, { root: fixtureRoot('constructed-pi-4b-sd-card') });
   const m = envelope.metrics;
   assert.equal(envelope.status, 'ok', envelope.error?.message);
   assert.deepEqual([m['storage.kind'], m['storage.disk'], m['storage.root_on_same_disk'], m['storage.model']], ['sd', 'mmcblk0', true, 'SC32G']);
@@ -118,7 +118,7 @@ test('constructed SD card tree: an A1 class-10 SanDisk card holding the root fil
 });
 
 test('constructed eMMC tree: the eMMC is told from an SD card by its type, with its wear estimate', async () => {
-  const { envelope } = await runProbe(storageProbe, { root: fixtureRoot('cm4-emmc-constructed') });
+  const { envelope } = await runProbe(storageProbe, { root: fixtureRoot('constructed-cm4-emmc') });
   const m = envelope.metrics;
   assert.deepEqual(
     [m['storage.kind'], m['storage.card_type'], m['storage.card_manfid'], m['storage.emmc_life_used_percent'], m['storage.emmc_pre_eol']],
@@ -129,7 +129,7 @@ test('constructed eMMC tree: the eMMC is told from an SD card by its type, with 
 });
 
 test('constructed USB stick tree: a path on a LUKS volume is followed through dm-0 and sda3 to the stick', async () => {
-  const root = fixtureRoot('pi-4b-usb-stick-constructed');
+  const root = fixtureRoot('constructed-pi-4b-usb-stick');
   const onRoot = (await runProbe(storageProbe, { root })).envelope;
   assert.deepEqual([onRoot.metrics['storage.kind'], onRoot.metrics['storage.disk'], onRoot.metrics['storage.model']], ['usb', 'sda', 'SanDisk Ultra Fit']);
   const { envelope } = await runProbe(storageProbe, { root, path: '/var/lib/app/media' });
@@ -222,7 +222,7 @@ test('the write counter on a tmpfs path says why it cannot count', async () => {
 });
 
 test('--card-endurance-tbw sets the endurance; a bad value is a usage error', async () => {
-  const root = fixtureRoot('pi-4b-sd-card-constructed');
+  const root = fixtureRoot('constructed-pi-4b-sd-card');
   const ok = await runCli(['run', '--root', root, '--only', 'storage', '--card-endurance-tbw', '40', '--format', 'json']);
   assert.equal((jsonOf(ok)['metrics'] as Record<string, unknown>)['storage.card_endurance_bytes'], 40e12);
   for (const bad of ['0', '-3', 'lots']) {
