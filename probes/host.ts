@@ -87,6 +87,9 @@ export const hostProbe: ProbeDefinition = {
     let kernel = (await ctx.readText('/proc/sys/kernel/osrelease'))?.trim() || null;
     if (!kernel && ctx.live) kernel = release();
     sink.put('host.kernel', kernel, 'no /proc/sys/kernel/osrelease in the recorded tree');
+    // /proc/sys/kernel/osrelease exists only under Linux; a live agent elsewhere knows its own platform.
+    const linux = (await ctx.exists('/proc/sys/kernel/osrelease')) ? true : ctx.live ? process.platform === 'linux' : null;
+    sink.put('host.linux', linux, 'no /proc/sys/kernel/osrelease in the recorded tree');
 
     const container = await detectContainer(ctx);
     sink.put('host.in_container', container.inContainer, 'container detection failed');

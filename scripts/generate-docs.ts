@@ -11,6 +11,7 @@ import { METRIC_CATALOGUE, type MetricSpec } from '../src/report/metrics.js';
 import { DEFAULT_PROFILE, loadAllProfiles, type CapacityParams, type Profile, type ProfileCheck, type Threshold } from '../src/judge/profiles.js';
 import { expectedMemTotal, listHardware, type HardwareEntry } from '../src/judge/spec-sheets.js';
 import { judge, type OverallVerdict } from '../src/judge/verdict.js';
+import { describeDatedFact, type DatedFactName } from '../src/judge/dated-facts.js';
 import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 
 export const METRICS_DOC = 'docs/metrics.md';
@@ -92,7 +93,8 @@ export function metricsDoc(): string {
 // ---------------------------------------------------------------------------------------------------
 // docs/profiles.md
 
-function showThreshold(metric: string, threshold: Threshold | undefined): string {
+function showThreshold(metric: string, threshold: Threshold | undefined, dated?: DatedFactName): string {
+  if (dated !== undefined) return cell(describeDatedFact(dated));
   if (threshold === undefined) return '–';
   const one = (value: string | number | boolean): string => formatMetric(metric, value);
   return cell(Array.isArray(threshold) ? threshold.map(one).join(', ') : one(threshold));
@@ -100,7 +102,7 @@ function showThreshold(metric: string, threshold: Threshold | undefined): string
 
 function checkRows(checks: readonly ProfileCheck[]): string[] {
   return table(['check', 'metric', 'operator', 'warn unless', 'fail unless', 'sources'], checks.map((c) => [
-    code(c.id), code(c.metric), code(c.operator), showThreshold(c.metric, c.warn), showThreshold(c.metric, c.fail),
+    code(c.id), code(c.metric), code(c.operator), showThreshold(c.metric, c.warn, c.dated?.warn), showThreshold(c.metric, c.fail, c.dated?.fail),
     cell(c.sources.join('; ')),
   ]));
 }

@@ -9,19 +9,20 @@ import { join } from 'node:path';
 import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
-test('compare mixes a measured report and spec sheets: key metrics, every check, capacity, differing rows marked', async () => {
+test('compare mixes a measured report (recorded Pi 3 B, made-up software figures) and spec sheets: key metrics, every check, capacity, differing rows marked', async () => {
   const tmp = tempDir('compare');
   try {
     const pi3 = tmp.write('pi3.json', withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE));
     const result = await runCli(['compare', pi3, 'pi-3b', 'pi-zero-w', '--format', 'json']);
     assert.equal(result.code, 0, result.stderr);
     const comparison = jsonOf(result) as unknown as Comparison;
-    assert.deepEqual(comparison.subjects.map((s) => [s.kind, s.verdict]), [['report', 'viable'], ['hardware', 'viable'], ['hardware', 'not-viable']]);
+    assert.deepEqual(comparison.subjects.map((s) => [s.kind, s.verdict]), [['report', 'viable'], ['hardware', 'viable'], ['hardware', 'viable-with-warnings']]);
     const rows = Object.fromEntries(comparison.sections.flatMap((s) => s.rows).map((r) => [r.key, r]));
-    // Every check appears: the report judges them all, the spec sheets only the hardware ones.
-    assert.equal(comparison.sections.find((s) => s.title === 'Checks')?.rows.length, loadProfile().checks.length);
+    // Every check appears, the platform gate first: the report judges them all, the spec sheets only the hardware ones.
+    assert.equal(comparison.sections.find((s) => s.title === 'Checks')?.rows.length, loadProfile().checks.length + 1);
+    assert.deepEqual(rows['check.platform.linux']?.values, ['pass', 'pass', 'pass']);
     assert.deepEqual(rows['check.python.version']?.cells, ['pass: 3.11.2', 'not judged', 'not judged']);
-    assert.deepEqual(rows['check.cpu.arch']?.values, ['pass', 'pass', 'fail']);
+    assert.deepEqual(rows['check.cpu.arch']?.values, ['pass', 'pass', 'warn']);
     assert.equal(rows['check.cpu.arch']?.differs, true);
     assert.equal(rows['cpu.cores']?.differs, true, '4, 4 and 1 cores differ');
     assert.deepEqual(rows['cpu.model']?.cells, ['Cortex-A53', 'Cortex-A53', 'ARM1176JZF-S']);
@@ -31,7 +32,7 @@ test('compare mixes a measured report and spec sheets: key metrics, every check,
     const same = jsonOf(await runCli(['compare', 'pi-4b', 'pi-4b-4gb', '--format', 'json'])) as unknown as Comparison;
     assert.ok(same.sections.flatMap((s) => s.rows).every((r) => !r.differs), 'pi-4b is pi-4b-4gb');
     const text = await runCli(['compare', pi3, 'pi-zero-w']);
-    assert.match(text.stdout, /^≠ cpu\.arch +pass: armv7l +fail: armv6l/m);
+    assert.match(text.stdout, /^≠ cpu\.arch +pass: armv7l +warn: armv6l/m);
     assert.match(text.stdout, /^≠ ASGI workers +4 +1/m);
     const md = await runCli(['compare', pi3, 'pi-zero-w', '--format', 'markdown', '--profile', 'django-wsgi']);
     assert.match(md.stdout, /^## Comparison under `django-wsgi`/m);

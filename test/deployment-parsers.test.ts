@@ -19,7 +19,7 @@ import {
 test('Django support table: newest series per Python, LTS, and Pythons outside the table', () => {
   assert.deepEqual(maxDjangoFor('3.9.2'), { series: '4.2', lts: '4.2', reason: null }); // Raspberry Pi OS bullseye
   assert.deepEqual(maxDjangoFor('3.11.2'), { series: '5.2', lts: '5.2', reason: null }); // bookworm
-  assert.equal(maxDjangoFor('3.12.1').series, '6.0');
+  assert.equal(maxDjangoFor('3.12.1').series, '6.1');
   assert.equal(maxDjangoFor('3.10.13').series, '5.2');
   assert.equal(maxDjangoFor('3.7.3').series, '3.2'); // buster
   assert.equal(maxDjangoFor('3.6.15').series, '3.2');

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { diskProbe } from '../probes/disk.js';
 import { CLI, REPO_ROOT } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
+import { executable, skipWithout } from './helpers/env.js';
 import { runProbe, unmeasured } from './helpers/probe-run.js';
 
 function dfBytes(dir: string): { avail: number; size: number } {
@@ -56,9 +56,9 @@ test('--quick skips the write test and says so; space is still measured', async 
   }
 });
 
-test('low free space (a 64 MiB tmpfs): the write test is skipped with the reason; the device is RAM', async () => {
+test('low free space (a 64 MiB tmpfs): the write test is skipped with the reason; the device is RAM', async (t) => {
   const canMount = process.getuid?.() === 0 && executable('/usr/bin/mount');
-  if (requireComponent(canMount, 'root and mount', 'run as root')) return;
+  if (skipWithout(t, canMount, 'root and mount', 'run as root')) return;
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-disk-small-'));
   const r = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64m', 'edgeprobe-test', dir], { encoding: 'utf8' });
   assert.equal(r.status, 0, r.stderr);

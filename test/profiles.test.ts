@@ -22,7 +22,7 @@ test('the four built-in profiles load, extend each other, and check only catalog
       assert.ok(!ids.has(check.id), `${profile.name}: check id ${check.id} is unique`);
       ids.add(check.id);
       assert.ok(check.sources.length > 0 && check.sources.every((s) => s.length > 10), `${profile.name}/${check.id} names its sources`);
-      assert.ok(check.warn !== undefined || check.fail !== undefined);
+      assert.ok(check.warn !== undefined || check.fail !== undefined || check.dated !== undefined, `${profile.name}/${check.id} has a threshold`);
       assert.ok(check.message.length > 20 && check.advice.length > 5, `${profile.name}/${check.id} explains itself`);
     }
     assert.ok(profile.capacity.workerBytes > 0 && profile.capacity.osBaselineBytes > 0);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { pythonProbe, type PythonInterpreterDetail, type PythonInterpreterOk } from '../probes/python.js';
 import { maxDjangoFor } from '../src/facts/django-support.js';
 import { AGENT_BUNDLE, jsonOf, runCli, runScript } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
+import { executable, skipWithout } from './helpers/env.js';
 import { processesMentioning, runProbe, unmeasured } from './helpers/probe-run.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
@@ -37,10 +37,9 @@ function fakeInterpreter(dir: string, name: string, body: string): string {
   return path;
 }
 
-test('the machine\'s python3 is found and inspected; its version and bitness are what it says itself', async () => {
+test('the machine\'s python3 is found and inspected; its version and bitness are what it says itself', async (t) => {
   const onPath = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
-  const skip = requireComponent(onPath !== '', 'python3', 'apt install python3');
-  if (skip) return;
+  if (skipWithout(t, onPath !== '', 'python3', 'apt install python3')) return;
   const { envelope } = await runProbe(pythonProbe, { quick: true });
   assert.equal(envelope.status, 'ok', envelope.error?.message);
   assert.equal(envelope.metrics['python.found'], true);
@@ -61,12 +60,11 @@ test('the machine\'s python3 is found and inspected; its version and bitness are
   assert.equal(envelope.details['best'], envelope.metrics['python.path']);
 });
 
-test('Debian\'s /usr/bin/python3 reports Debian\'s Django, Channels, daphne and uvicorn, and is the best interpreter for Channels', async () => {
+test('Debian\'s /usr/bin/python3 reports Debian\'s Django, Channels, daphne and uvicorn, and is the best interpreter for Channels', async (t) => {
   // Debian's python3-daphne ships the module; the /usr/bin/daphne script is in a separate package.
   const debianStack = executable(DEBIAN_PYTHON)
     && spawnSync(DEBIAN_PYTHON, ['-c', 'import django, channels, daphne, uvicorn, channels_redis'], { timeout: 20_000 }).status === 0;
-  const skip = requireComponent(debianStack, 'Debian python3 with python3-django-channels, python3-daphne, python3-uvicorn and python3-channels-redis', 'scripts/install-test-deps.sh');
-  if (skip) return;
+  if (skipWithout(t, debianStack, 'Debian python3 with python3-django-channels, python3-daphne, python3-uvicorn and python3-channels-redis', 'scripts/install-test-deps.sh')) return;
   const { envelope } = await runProbe(pythonProbe, { python: DEBIAN_PYTHON });
   const entry = entryFor(envelope.details, DEBIAN_PYTHON) as PythonInterpreterOk | undefined;
   assert.ok(entry?.ok, 'Debian python inspected');
@@ -143,9 +141,8 @@ test('--python-only without --python, and a --python that is not an executable, 
   assert.match(missing.stderr, /--python \/nonexistent\/python3: cannot use it \(ENOENT\)/);
 });
 
-test('the one-file agent carries the inspection script: it inspects Python from an empty folder', async () => {
-  const skip = requireComponent(executable(DEBIAN_PYTHON), 'python3', 'apt install python3');
-  if (skip) return;
+test('the one-file agent carries the inspection script: it inspects Python from an empty folder', async (t) => {
+  if (skipWithout(t, executable(DEBIAN_PYTHON), 'python3', 'apt install python3')) return;
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-agent-python-'));
   try {
     const agent = join(dir, 'agent.js');
@@ -161,12 +158,12 @@ test('the one-file agent carries the inspection script: it inspects Python from 
   }
 });
 
-test('a virtualenv is its own interpreter (own packages), not an alias of the python it links to', async () => {
-  if (requireComponent(executable(DEBIAN_PYTHON), 'python3', 'apt install python3')) return;
+test('a virtualenv is its own interpreter (own packages), not an alias of the python it links to', async (t) => {
+  if (skipWithout(t, executable(DEBIAN_PYTHON), 'python3', 'apt install python3')) return;
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-venv-'));
   try {
     const made = spawnSync(DEBIAN_PYTHON, ['-m', 'venv', '--without-pip', join(dir, 'venv')], { encoding: 'utf8', timeout: 60_000 });
-    if (requireComponent(made.status === 0, 'python3 -m venv', `apt install python3-venv (${made.stderr.trim()})`)) return;
+    if (skipWithout(t, made.status === 0, 'python3 -m venv', `apt install python3-venv (${made.stderr.trim()})`)) return;
     const venvPython = join(dir, 'venv', 'bin', 'python3');
     const { envelope } = await runProbe(pythonProbe, { python: venvPython });
     const venv = entryFor(envelope.details, venvPython) as PythonInterpreterOk | undefined;

@@ -9,7 +9,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { pythonProbe, type PythonInterpreterDetail } from '../probes/python.js';
-import { executable, requireComponent } from './helpers/env.js';
+import { executable, skipWithout } from './helpers/env.js';
 import { runProbe } from './helpers/probe-run.js';
 
 const PYTHON = '/usr/bin/python3';
@@ -55,18 +55,18 @@ function venvEntry(details: Record<string, unknown>): Extract<PythonInterpreterD
   return entry;
 }
 
-test('Debian\'s python3 with python3-venv removed: venv unusable with the apt advice; reinstalled: usable again', { timeout: 600_000 }, async () => {
+test('Debian\'s python3 with python3-venv removed: venv unusable with the apt advice; reinstalled: usable again', { timeout: 600_000 }, async (t) => {
   const isDebian = executable('/usr/bin/dpkg-query') && executable(PYTHON);
-  if (requireComponent(isDebian, 'Debian python3', 'a Debian system')) return;
+  if (skipWithout(t, isDebian, 'Debian python3', 'a Debian system')) return;
   const minor = spawnSync(PYTHON, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim();
   const packages = ['python3-venv', `python${minor}-venv`];
   const tools = process.getuid?.() === 0 && executable('/usr/bin/dpkg-repack') && executable('/usr/bin/apt-get');
-  if (requireComponent(tools, 'root with dpkg-repack and apt-get', 'run as root; scripts/install-test-deps.sh installs dpkg-repack')) return;
+  if (skipWithout(t, tools, 'root with dpkg-repack and apt-get', 'run as root; scripts/install-test-deps.sh installs dpkg-repack')) return;
 
   // Repair what an interrupted earlier run may have left: packages removed but saved.
   reinstall(packages.map((p) => savedDeb(p, null)).filter((d): d is string => d !== null));
   const versions = packages.map(installedVersion);
-  if (requireComponent(versions.every((v) => v !== null), packages.join(' and '), 'apt install python3-venv')) return;
+  if (skipWithout(t, versions.every((v) => v !== null), packages.join(' and '), 'apt install python3-venv')) return;
 
   const debs = packages.map((pkg, i) => {
     const version = versions[i] as string;

@@ -1,8 +1,8 @@
 // The POSIX-sh probe as built (dist/edgeprobe-probe.sh: probes/posix-sh/parts/ with the metric ids, tables and
 // Python helpers that probes/posix-sh/assemble.ts puts ahead of them) under dash and under busybox ash, on every
 // recorded device tree and on this machine: its report validates against edgeprobe.report/v1, and its host,
-// memory and cpu metrics are the Node agent's, figure for figure (same cgroup logic: mountinfo root, ancestors,
-// v1, v2).
+// memory, cpu, supervision and stack metrics, and the disk's filesystem and device kind, are the Node agent's,
+// figure for figure (same cgroup logic: mountinfo root, ancestors, v1, v2; the same supervisor and service rules).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -14,12 +14,17 @@ import { execCommand } from '../src/platform/process.js';
 import { shProbePayload } from '../probes/posix-sh/assemble.js';
 import { VERSION } from '../src/platform/version.js';
 import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
+import { executable, skipWithout } from './helpers/env.js';
+import { startRedis, startSupervisord } from './helpers/services.js';
 
 const PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
 const SHELLS: Array<[string, string[]]> = [['dash', ['/usr/bin/dash']], ['busybox ash', ['/usr/bin/busybox', 'sh']]];
 const BOARDS = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'devices')).sort();
 // Figures that move between two runs on a live system.
-const MOVING = new Set(['memory.available_bytes', 'memory.effective_available_bytes', 'memory.cgroup_usage_bytes', 'memory.swap_free_bytes', 'cpu.load_average_1m', 'cpu.temperature_celsius']);
+const MOVING = new Set(['memory.available_bytes', 'memory.effective_available_bytes', 'memory.cgroup_usage_bytes', 'memory.swap_free_bytes', 'cpu.load_average_1m', 'cpu.temperature_celsius',
+  // services other suites start and stop on this machine while both probes run
+  'stack.redis_running', 'stack.postgres_running', 'stack.memcached_running', 'stack.port_8000_free', 'supervision.supervisors', 'supervision.available']);
+const COMPARED = /^(host|memory|cpu|supervision|stack)\.|^disk\.(filesystem|device_kind)$/;
 
 async function shReport(shell: string[], args: string[], useStdin = false): Promise<Report> {
   const result = useStdin
@@ -32,15 +37,15 @@ async function shReport(shell: string[], args: string[], useStdin = false): Prom
 }
 
 async function agentReport(root: string): Promise<Report> {
-  const result = await runCli(['run', '--quick', '--format', 'json', '--root', root, '--only', 'host,memory,cpu']);
+  const result = await runCli(['run', '--quick', '--format', 'json', '--root', root, '--only', 'host,memory,cpu,supervision,stack,disk']);
   const check = parseReport(JSON.stringify(jsonOf(result)));
   assert.ok(check.ok);
   return check.report;
 }
 
 function compare(agent: Report, sh: Report, where: string, live: boolean): void {
-  const ids = Object.keys(agent.metrics).filter((id) => /^(host|memory|cpu)\./.test(id));
-  assert.ok(ids.length >= 25, `${where}: the agent reported host, memory and cpu metrics`);
+  const ids = Object.keys(agent.metrics).filter((id) => COMPARED.test(id));
+  assert.ok(ids.length >= 50, `${where}: the agent reported host, memory, cpu, supervision, stack and disk metrics`);
   for (const id of ids) {
     if (live && MOVING.has(id)) {
       assert.equal(typeof sh.metrics[id], typeof agent.metrics[id], `${where} ${id} has the agent's type`);
@@ -52,7 +57,7 @@ function compare(agent: Report, sh: Report, where: string, live: boolean): void 
 }
 
 for (const [shellName, shell] of SHELLS) {
-  test(`${shellName}: on every recorded device tree the sh probe's host, memory and cpu metrics are the agent's`, async () => {
+  test(`${shellName}: on every recorded device tree the sh probe's host, memory, cpu, supervision, stack and disk metrics are the agent's`, async () => {
     for (const board of BOARDS) {
       const root = fixtureRoot(board);
       const [agent, sh] = await Promise.all([agentReport(root), shReport(shell, ['--root', root])]);
@@ -90,6 +95,26 @@ for (const [shellName, shell] of SHELLS) {
   });
 }
 
+test('with a real supervisord and redis-server running, the sh probe finds them as the agent does: supervisord answering supervisorctl, Redis answering PING, its version', async (t) => {
+  if (skipWithout(t, executable('/usr/bin/supervisord') && executable('/usr/bin/redis-server'), 'supervisor and redis-server', 'scripts/install-test-deps.sh')) return;
+  const supervisord = await startSupervisord();
+  // On a spare port: both probes find it through the ports its process listens on (this suite runs as root).
+  const redis = await startRedis();
+  try {
+    const [agent, sh] = await Promise.all([agentReport('/'), shReport(['/usr/bin/dash'], ['--quick'])]);
+    for (const report of [agent, sh]) {
+      assert.match(String(report.metrics['supervision.supervisors']), /supervisord/, `${report.agent.mode}: supervisord is usable (supervisorctl answers)`);
+      assert.equal(report.metrics['stack.redis_running'], true, `${report.agent.mode}: the Redis on port ${redis.port} answers`);
+    }
+    for (const id of ['supervision.supervisors', 'supervision.available', 'stack.redis_running', 'stack.redis_version', 'stack.cron_available', 'stack.reverse_proxy']) {
+      assert.deepEqual(sh.metrics[id], agent.metrics[id], id);
+    }
+  } finally {
+    await redis.stop();
+    await supervisord.stop();
+  }
+});
+
 test('the sh probe rejects unknown options and a --root that is not a device tree, with exit 2', async () => {
   const bad = await execCommand('/usr/bin/dash', [PROBE, '--frobnicate'], { timeoutMs: 10_000 });
   assert.equal(bad.code, 2);
@@ -125,8 +150,9 @@ test('the python streaming tier: the stdlib echo server driven by asyncio client
   const reasons = streaming?.details['unmeasured'] as Record<string, string>;
   assert.match(reasons['streaming.node_messages_per_second'] ?? '', /Node agent/);
   assert.match(reasons['streaming.channels_messages_per_second'] ?? '', /Node agent/);
-  // A --timeout shorter than the phases would need shortens them instead of losing the figures.
-  const fitted = await shReport(['/usr/bin/dash'], ['--timeout', '8', '--duration', '120'], true);
+  // A --timeout shorter than the phases would need shortens them instead of losing the figures (12 s: the python
+  // inspection, supervision and stack probes run first and take several seconds on a loaded machine).
+  const fitted = await shReport(['/usr/bin/dash'], ['--timeout', '12', '--duration', '120'], true);
   const fittedStreaming = fitted.probes.find((p) => p.id === 'streaming');
   assert.match(String(fittedStreaming?.details['durationNote']), /shortened to fit --timeout/);
   assert.equal(typeof fitted.metrics['streaming.python_messages_per_second'], 'number');

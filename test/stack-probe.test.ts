@@ -9,7 +9,7 @@ import { stackProbe } from '../probes/stack.js';
 import { parseProcNetTcp } from '../probes/lib/parsers/proc.js';
 import { parseRedisServerVersion } from '../probes/lib/parsers/redis.js';
 import { jsonOf, runCli } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
+import { executable, skipWithout } from './helpers/env.js';
 import { runProbe } from './helpers/probe-run.js';
 import { startPostgres, startRedis } from './helpers/services.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
@@ -22,8 +22,8 @@ function redisBinaryVersion(): string | null {
   return parseRedisServerVersion(spawnSync('redis-server', ['--version'], { encoding: 'utf8' }).stdout);
 }
 
-test('redis-server on a spare port is found through its process: version and running', async () => {
-  if (requireComponent(redisInstalled, 'redis-server', 'apt install redis-server')) return;
+test('redis-server on a spare port is found through its process: version and running', async (t) => {
+  if (skipWithout(t, redisInstalled, 'redis-server', 'apt install redis-server')) return;
   const redis = await startRedis();
   try {
     const { envelope } = await runProbe(stackProbe);
@@ -43,8 +43,8 @@ test('redis-server on a spare port is found through its process: version and run
   }
 });
 
-test('a Redis that wants a password still counts as running; --redis-url with the password reads its version and never shows it', async () => {
-  if (requireComponent(redisInstalled, 'redis-server', 'apt install redis-server')) return;
+test('a Redis that wants a password still counts as running; --redis-url with the password reads its version and never shows it', async (t) => {
+  if (skipWithout(t, redisInstalled, 'redis-server', 'apt install redis-server')) return;
   const redis = await startRedis(['--requirepass', 'pa55-word']);
   try {
     const { envelope } = await runProbe(stackProbe);
@@ -89,9 +89,9 @@ process.stdout.write(JSON.stringify({ pid: process.pid, envelope: report.probes[
 servers.forEach((s) => s.close());
 `;
 
-test('ports 80 and 8000 held by a process are reported with its pid and command; 443 is free (own network namespace)', async () => {
+test('ports 80 and 8000 held by a process are reported with its pid and command; 443 is free (own network namespace)', async (t) => {
   const canUnshare = process.getuid?.() === 0 && executable('/usr/bin/unshare');
-  if (requireComponent(canUnshare, 'root and unshare', 'util-linux, run as root')) return;
+  if (skipWithout(t, canUnshare, 'root and unshare', 'util-linux, run as root')) return;
   const r = spawnSync('/usr/bin/unshare', ['--net', process.execPath, '--input-type=module', '-e', IN_NETNS, new URL('../probes/stack.js', import.meta.url).href, new URL('../src/engine/runner.js', import.meta.url).href], { encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   const { pid, envelope } = JSON.parse(r.stdout) as { pid: number; envelope: { metrics: Record<string, unknown>; details: Record<string, unknown> } };
@@ -126,7 +126,7 @@ test('ports: a listener is found in /proc/net/tcp; 80, 443 and 8000 on this host
   }
 });
 
-test('Debian\'s PostgreSQL started on a spare port: version and running, with its port and pg_isready', async () => {
+test('Debian\'s PostgreSQL started on a spare port: version and running, with its port and pg_isready', async (t) => {
   const bin = '/usr/lib/postgresql/15/bin';
   const versions = (() => {
     try {
@@ -136,7 +136,7 @@ test('Debian\'s PostgreSQL started on a spare port: version and running, with it
     }
   })();
   const dir = versions[0] ? `/usr/lib/postgresql/${versions[0]}/bin` : bin;
-  if (requireComponent(executable(`${dir}/postgres`) && process.getuid?.() === 0, 'PostgreSQL server, run as root', 'apt install postgresql')) return;
+  if (skipWithout(t, executable(`${dir}/postgres`) && process.getuid?.() === 0, 'PostgreSQL server, run as root', 'apt install postgresql')) return;
   const pg = await startPostgres(dir);
   try {
     const { envelope } = await runProbe(stackProbe);

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { supervisionProbe } from '../probes/supervision.js';
 import { CLI, jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
+import { executable, skipWithout } from './helpers/env.js';
 import { waitFor } from './helpers/leftovers.js';
 import { runProbe, unmeasured } from './helpers/probe-run.js';
 import { startSupervisord } from './helpers/services.js';
@@ -30,8 +30,8 @@ function childrenOf(pid: number): number[] {
 
 const supervisorInstalled = executable('/usr/bin/supervisord') && executable('/usr/bin/supervisorctl');
 
-test('supervisord really running is found, answers supervisorctl, and counts as a usable supervisor', async () => {
-  if (requireComponent(supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
+test('supervisord really running is found, answers supervisorctl, and counts as a usable supervisor', async (t) => {
+  if (skipWithout(t, supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
   const sv = await startSupervisord();
   try {
     const { envelope } = await runProbe(supervisionProbe, { supervisordConf: sv.config });
@@ -50,8 +50,8 @@ test('supervisord really running is found, answers supervisorctl, and counts as 
   }
 });
 
-test('--active-supervision under supervisord: a killed process comes back, and no program, file or process is left', async () => {
-  if (requireComponent(supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
+test('--active-supervision under supervisord: a killed process comes back, and no program, file or process is left', async (t) => {
+  if (skipWithout(t, supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
   const sv = await startSupervisord();
   try {
     const before = childrenOf(sv.child.pid as number);
@@ -77,8 +77,8 @@ test('--active-supervision under supervisord: a killed process comes back, and n
   }
 });
 
-test('--active-supervision with a supervisord config without [include]: not tested, with the reason; the config is untouched', async () => {
-  if (requireComponent(supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
+test('--active-supervision with a supervisord config without [include]: not tested, with the reason; the config is untouched', async (t) => {
+  if (skipWithout(t, supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
   const sv = await startSupervisord({ include: false });
   try {
     const config = readFileSync(sv.config, 'utf8');
@@ -91,8 +91,8 @@ test('--active-supervision with a supervisord config without [include]: not test
   }
 });
 
-test('SIGTERM during the active test still removes the throwaway program', async () => {
-  if (requireComponent(supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
+test('SIGTERM during the active test still removes the throwaway program', async (t) => {
+  if (skipWithout(t, supervisorInstalled, 'supervisor', 'apt install supervisor')) return;
   const sv = await startSupervisord();
   try {
     const before = childrenOf(sv.child.pid as number);
@@ -112,10 +112,10 @@ test('SIGTERM during the active test still removes the throwaway program', async
   }
 });
 
-test('a host whose pid 1 is not an init system: supervision.available is false, with the reason', async () => {
+test('a host whose pid 1 is not an init system: supervision.available is false, with the reason', async (t) => {
   // Here: a fresh PID namespace, where pid 1 is the edgeprobe process itself.
   const canUnshare = process.getuid?.() === 0 && executable('/usr/bin/unshare');
-  if (requireComponent(canUnshare, 'root and unshare', 'util-linux, run as root')) return;
+  if (skipWithout(t, canUnshare, 'root and unshare', 'util-linux, run as root')) return;
   const result = await runCli(['run', '--only', 'supervision', '--format', 'json'], { command: '/usr/bin/unshare', prefixArgs: ['--pid', '--fork', '--mount-proc', process.execPath] });
   assertExitFromVerdict(result, jsonOf(result));  // run exits with its verdict's code
   const report = jsonOf(result) as { metrics: Record<string, unknown>; probes: Array<{ id: string; details: Record<string, unknown> }> };

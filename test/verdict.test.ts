@@ -7,6 +7,9 @@ import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
 import type { Metrics } from '../src/report/types.js';
 import { judge, satisfies, type JudgeSubject } from '../src/judge/verdict.js';
 import { verdictExitCode, worstExitCode } from '../src/judge/exit-codes.js';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, withMetrics } from './helpers/reports.js';
 
 function subject(metrics: Metrics): JudgeSubject {
@@ -16,8 +19,10 @@ function subject(metrics: Metrics): JudgeSubject {
 test('a missing metric is unknown, never pass, for every check of every profile', () => {
   for (const profile of loadAllProfiles()) {
     const empty = judge(subject({}), profile);
-    assert.equal(empty.checks.length, profile.checks.length);
-    for (const check of empty.checks) {
+    assert.equal(empty.checks.length, profile.checks.length + 1, 'every profile check and the platform gate');
+    assert.equal(empty.checks[0]?.id, 'platform.linux');
+    assert.equal(empty.checks[0]?.status, 'pass', 'a report comes from a probe that ran on the device, so the gate cannot fail for want of a figure');
+    for (const check of empty.checks.slice(1)) {
       assert.equal(check.status, 'unknown', `${profile.name}/${check.id} with no metric`);
       assert.equal(check.unknownReason, 'not in the report');
     }
@@ -25,14 +30,14 @@ test('a missing metric is unknown, never pass, for every check of every profile'
     // Null (could not be measured) is unknown as well, with the probe's reason.
     const nulls = Object.fromEntries(profile.checks.map((c) => [c.metric, null]));
     const judged = judge({ ...subject(nulls), unmeasured: (id) => `no ${id} here` }, profile);
-    for (const check of judged.checks) {
+    for (const check of judged.checks.slice(1)) {
       assert.equal(check.status, 'unknown', `${profile.name}/${check.id} with null`);
       assert.equal(check.unknownReason, `no ${check.metric} here`);
     }
   }
 });
 
-test('a Pi 3 B recording with a healthy software stack passes every check of every profile', async () => {
+test('a recorded Pi 3 B given made-up healthy software figures (HEALTHY_SOFTWARE) passes every check of every profile', async () => {
   const pi3 = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
   for (const profile of loadAllProfiles()) {
     const verdict = judge(pi3, profile);
@@ -41,7 +46,7 @@ test('a Pi 3 B recording with a healthy software stack passes every check of eve
   }
 });
 
-test('unknowns only matter on checks that could fail; a failure outranks them; warnings make viable-with-warnings', async () => {
+test('unknowns only matter on checks that could fail; a failure outranks them; warnings make viable-with-warnings (recorded Pi 3 B, made-up software figures)', async () => {
   const profile = loadProfile('django-channels');
   const base = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
   // Warning-only check unknown (the opt-in restart test): still viable.
@@ -61,19 +66,68 @@ test('unknowns only matter on checks that could fail; a failure outranks them; w
   assert.equal(warned.counts.warn, 1);
 });
 
-test('--allow keeps the check and its status on record but stops it counting', async () => {
+test('--allow keeps the check and its status on record but stops it counting (recorded Pi 3 B, made-up software figures, no ssl module)', async () => {
   const profile = loadProfile('django-channels');
-  const zeroW = withMetrics(await recordedReport('pi-zero-w-revision-only'), HEALTHY_SOFTWARE);
-  const strict = judge(zeroW, profile);
+  const noSsl = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), { ...HEALTHY_SOFTWARE, 'python.ssl_available': false, 'cpu.throttled_since_boot': true });
+  const strict = judge(noSsl, profile);
   assert.equal(strict.verdict, 'not-viable');
-  assert.deepEqual(strict.checks.filter((c) => c.status === 'fail').map((c) => c.id), ['cpu.arch']);
-  const allowed = judge(zeroW, profile, { allow: new Map([['cpu.arch', 'a single chat room of five people']]) });
-  const arch = allowed.checks.find((c) => c.id === 'cpu.arch');
-  assert.equal(arch?.status, 'fail');
-  assert.equal(arch?.allowed, 'a single chat room of five people');
+  assert.deepEqual(strict.checks.filter((c) => c.status === 'fail').map((c) => c.id), ['python.ssl']);
+  const allowed = judge(noSsl, profile, { allow: new Map([['python.ssl', 'no outgoing TLS; packages come from apt']]) });
+  const ssl = allowed.checks.find((c) => c.id === 'python.ssl');
+  assert.equal(ssl?.status, 'fail');
+  assert.equal(ssl?.allowed, 'no outgoing TLS; packages come from apt');
   assert.equal(allowed.counts.allowed, 1);
   assert.equal(allowed.counts.fail, 0);
-  assert.equal(allowed.verdict, 'viable-with-warnings', 'the other warnings (one core, 433 MiB) still stand');
+  assert.equal(allowed.verdict, 'viable-with-warnings', 'the other warning (throttled since boot) still stands');
+});
+
+test('warn-level checks that are unknown are counted and shown beside the verdict: "viable, 6 checks unknown" (recorded Pi 3 B, made-up software figures, supervision and stack not measured)', async () => {
+  const profile = loadProfile('django-channels');
+  const base = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE);
+  const full = judge(base, profile);
+  assert.equal(full.headline, 'viable');
+  assert.equal(full.counts.unknownWarnLevel, 0);
+  // What a probe that cannot see supervision or the stack would report: null with a reason.
+  const blind: Record<string, null> = {};
+  for (const id of Object.keys(HEALTHY_SOFTWARE).filter((m) => m.startsWith('supervision.') || m.startsWith('stack.'))) blind[id] = null;
+  const less = judge(withMetrics(base, blind), profile);
+  const unknown = less.checks.filter((c) => c.status === 'unknown').map((c) => c.id);
+  assert.deepEqual(unknown, ['supervision.available', 'supervision.restart_verified', 'supervision.systemd_state', 'stack.reverse_proxy', 'stack.reverse_proxy_running', 'stack.cron']);
+  assert.ok(less.checks.filter((c) => c.status === 'unknown').every((c) => !c.canFail), 'all warn-level');
+  assert.equal(less.verdict, 'viable', 'warn-level unknowns alone do not make the verdict unknown');
+  assert.equal(less.counts.unknownWarnLevel, 6);
+  assert.equal(less.headline, 'viable, 6 checks unknown', 'but the verdict says it measured less');
+  assert.match(less.summary, /6 warning-only checks unknown, any of which might have warned/);
+  // With a warning as well, and with a check that could fail unknown.
+  const warned = judge(withMetrics(base, { ...blind, 'cpu.throttled_since_boot': true }), profile);
+  assert.equal(warned.headline, 'viable-with-warnings, 6 checks unknown');
+  const noPython = judge(withMetrics(base, { ...blind, 'python.version': null }), profile);
+  assert.equal(noPython.headline, 'unknown, 7 checks unknown (1 could fail)');
+  // An allowed check no longer counts, unknown or not.
+  const allowed = judge(withMetrics(base, blind), profile, { allow: new Map([['stack.cron', 'systemd timers instead']]) });
+  assert.equal(allowed.headline, 'viable, 5 checks unknown');
+});
+
+test('the recorded Pi 3 B trees on their own figures, nothing made up: every hardware check passes, the recorded under-voltage warns, what a tree cannot hold (Python, programs, a live disk, load tests) leaves the verdict unknown, capacity bound by 4 CPUs', async () => {
+  const trees = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'devices')).filter((t) => t.startsWith('pi-3b'));
+  assert.ok(trees.length >= 1, 'a recorded Pi 3 B tree');
+  for (const tree of trees) {
+    const report = await recordedReport(tree);
+    assert.match(String(report.metrics['host.board']), /^Raspberry Pi 3 Model B/, tree);
+    for (const profile of loadAllProfiles()) {
+      const verdict = judge(report, profile);
+      const where = `${tree} under ${profile.name}`;
+      for (const check of verdict.checks.filter((c) => c.hardware)) assert.equal(check.status, 'pass', `${where}: ${check.message}`);
+      // The board was under-voltage and throttled at some point since boot, and the tree recorded it.
+      assert.equal(verdict.checks.find((c) => c.id === 'cpu.undervoltage')?.status, 'warn', where);
+      assert.equal(verdict.verdict, 'unknown', `${where}: ${verdict.summary}`);
+      const couldFail = verdict.checks.filter((c) => c.status === 'unknown' && c.canFail).map((c) => c.metric);
+      // Only what a recorded tree cannot hold: interpreters to run, programs to ask, a live disk, a load test.
+      assert.ok(couldFail.length > 0 && couldFail.every((m) => /^(python|stack|disk|streaming)\./.test(m)), `${where}: ${couldFail.join(', ')}`);
+      assert.match(verdict.headline, /^unknown, \d+ checks unknown \(\d+ could fail\)$/);
+      assert.equal(verdict.capacity.binding, 'cpu', `${where}: four Cortex-A53 cores bind the workers before 907 MiB does`);
+    }
+  }
 });
 
 test('operators: >=, <=, ==, in and version>= (numeric, not string, comparison)', () => {
@@ -104,7 +158,7 @@ test('exit codes: 0 viable (warnings too unless --strict), 1 not viable, 3 unkno
   assert.equal(worstExitCode([]), 0);
 });
 
-test('capacity: workers bound by CPU on a Pi 3 B, by memory on a 512 MB board, with the assumptions printed', async () => {
+test('capacity: workers bound by CPU on a Pi 3 B (recorded tree, made-up figures: 900 msg/s per worker), by memory on a 512 MB spec sheet, with the assumptions printed', async () => {
   const profile = loadProfile('django-channels');
   const pi3 = judge(withMetrics(await recordedReport('pi-3b-bullseye-armhf'), HEALTHY_SOFTWARE), profile);
   assert.equal(pi3.capacity.workers, 4);

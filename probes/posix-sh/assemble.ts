@@ -28,7 +28,9 @@ export const SH_PROBE_PARTS = [
   'disk',
   'storage',
   'python',
-  'node-only',
+  'programs',
+  'supervision',
+  'stack',
   'streaming',
   'run',
 ] as const;

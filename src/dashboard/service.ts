@@ -80,6 +80,8 @@ export interface VerdictSummary {
   profile: string;
   title: string;
   verdict: VerdictView['verdict'];
+  /** "viable, 4 checks unknown" (src/judge/headline.ts). */
+  headline: string;
 }
 
 export interface DeviceSummary extends DeviceRecord {
@@ -155,7 +157,7 @@ export const MAX_COMPARE = 16;
 const CACHE_SIZE = 512;
 
 export function summarise(verdict: VerdictView): VerdictSummary {
-  return { profile: verdict.profile, title: verdict.title, verdict: verdict.verdict };
+  return { profile: verdict.profile, title: verdict.title, verdict: verdict.verdict, headline: verdict.headline };
 }
 
 export class Dashboard {

@@ -8,6 +8,7 @@ import type { Profile } from './profiles.js';
 import type { MetricValue, Metrics, Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
 import { judge, type JudgeOptions, type Verdict } from './verdict.js';
+import { PLATFORM_GATE_ID } from './platform.js';
 
 export interface CompareSubject {
   kind: 'report' | 'hardware';
@@ -89,7 +90,7 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
   sections.push({
     title: 'Verdict',
     rows: [
-      row('verdict', 'verdict', verdicts.map((v) => v.verdict), verdicts.map((v) => v.verdict)),
+      row('verdict', 'verdict', verdicts.map((v) => v.headline), verdicts.map((v) => v.verdict)),
       row('counts', 'pass / warn / fail / unknown', verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`), verdicts.map(() => undefined)),
     ],
   });
@@ -98,18 +99,19 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
     .map((id) => row(id, id, subjects.map((s) => cellOf(id, s.metrics[id])), subjects.map((s) => s.metrics[id])));
   sections.push({ title: 'Key metrics', rows: metricRows });
   // Checks no column could judge (all spec sheets) are left out of the table and listed in `notJudgedAnywhere`.
-  const judgedSomewhere = profile.checks.filter((check) => verdicts.some((v) => v.checks.some((c) => c.id === check.id)));
-  const notJudgedAnywhere = profile.checks.filter((check) => !judgedSomewhere.includes(check)).map((c) => c.id);
+  const checkIds = [PLATFORM_GATE_ID, ...profile.checks.map((c) => c.id)];
+  const judgedSomewhere = checkIds.filter((id) => verdicts.some((v) => v.checks.some((c) => c.id === id)));
+  const notJudgedAnywhere = checkIds.filter((id) => !judgedSomewhere.includes(id));
   sections.push({
     title: 'Checks',
-    rows: judgedSomewhere.map((check) => {
-      const results = verdicts.map((v) => v.checks.find((c) => c.id === check.id));
+    rows: judgedSomewhere.map((id) => {
+      const results = verdicts.map((v) => v.checks.find((c) => c.id === id));
       const cells = results.map((r) => {
         if (!r) return 'not judged';
         const status = r.allowed !== undefined ? `allowed (${r.status})` : r.status;
         return r.status === 'unknown' || r.actual === null ? status : `${status}: ${cellOf(r.metric, r.actual)}`;
       });
-      return row(`check.${check.id}`, check.id, cells, results.map((r) => r?.status));
+      return row(`check.${id}`, id, cells, results.map((r) => r?.status));
     }),
   });
   const count = (n: number | null): string => (n === null ? 'unknown' : formatCount(n));

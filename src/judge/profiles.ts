@@ -8,6 +8,8 @@ import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
 import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics.js';
 import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
+import { PLATFORM_GATE_ID } from './platform.js';
+import { datedFactFor, isFactRef, type DatedFactName } from './dated-facts.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -24,6 +26,8 @@ export interface ProfileCheck {
   warn?: Threshold;
   /** The metric must satisfy `actual OP fail`, else the check fails. */
   fail?: Threshold;
+  /** Thresholds named as dated facts, resolved on the report's date (src/judge/dated-facts.ts). */
+  dated?: { warn?: DatedFactName; fail?: DatedFactName };
   message: string;
   advice: string;
   sources: string[];
@@ -162,13 +166,16 @@ export function describeSchemaErrors(errors: readonly ErrorObject[]): string[] {
 // ---------------------------------------------------------------------------------------------------
 // Reading and merging.
 
+/** A threshold as written: a value, or `{ "fact": NAME }` for a dated fact. */
+type RawThreshold = Threshold | { fact: string };
+
 interface RawCheck {
   id: string;
   title?: string;
   metric?: string;
   operator?: string;
-  warn?: Threshold;
-  fail?: Threshold;
+  warn?: RawThreshold;
+  fail?: RawThreshold;
   message?: string;
   advice?: string;
   sources?: string[];
@@ -346,6 +353,7 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
   for (const key of ['title', 'metric', 'operator', 'message', 'advice', 'sources'] as const) {
     if (raw[key] === undefined) throw new ConfigError(`${at(key)}: is required (check "${raw.id}")`);
   }
+  if (raw.id === PLATFORM_GATE_ID) throw new ConfigError(`${at('id')}: "${PLATFORM_GATE_ID}" is the judge's own platform gate, not a profile check`);
   const metric = raw.metric as string;
   const spec = metricSpec(metric);
   if (!spec) {
@@ -372,8 +380,15 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
     id: raw.id, title: raw.title as string, metric, operator: op,
     message: raw.message as string, advice: raw.advice as string, sources: raw.sources as string[], definedIn: file,
   };
-  if (raw.warn !== undefined) check.warn = thresholdFor(raw.warn, op, spec, at('warn'));
-  if (raw.fail !== undefined) check.fail = thresholdFor(raw.fail, op, spec, at('fail'));
+  for (const level of ['warn', 'fail'] as const) {
+    const value = raw[level];
+    if (value === undefined) continue;
+    if (isFactRef(value)) {
+      check.dated = { ...check.dated, [level]: datedFactFor(value.fact, op, at(level)) };
+    } else {
+      check[level] = thresholdFor(value, op, spec, at(level));
+    }
+  }
   if (check.warn !== undefined && check.fail !== undefined && looserThan(check.warn, check.fail, op)) {
     throw new ConfigError(`${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`);
   }
@@ -467,6 +482,9 @@ export function parseAllowances(values: readonly string[] | undefined, profile: 
     const reason = eq < 0 ? '' : value.slice(eq + 1).trim();
     if (id === '' || id === '*' || id.includes('*')) throw new ConfigError(`--allow ${value}: name one check; there is no blanket override`);
     if (reason === '') throw new ConfigError(`--allow ${value}: a reason is required, e.g. --allow ${id}="tested with our own load profile"`);
+    if (id === PLATFORM_GATE_ID) {
+      throw new ConfigError(`--allow ${value}: ${PLATFORM_GATE_ID} cannot be allowed: without Linux no CPython, and so no Django, runs on the device`);
+    }
     if (!profile.checks.some((c) => c.id === id)) {
       throw new ConfigError(`--allow ${value}: profile ${profile.name} has no check "${id}" (checks: ${profile.checks.map((c) => c.id).join(', ')})`);
     }

@@ -142,6 +142,7 @@ export function specSheetMetrics(entry: HardwareEntry): Metrics {
   return {
     'host.board': entry.name,
     'host.board_ram_bytes': entry.ramBytes,
+    'host.linux': entry.linux,
     'cpu.arch': entry.cpu.arch,
     // A spec sheet's architecture is what the board's recommended OS runs: kernel and userland alike.
     'cpu.userland_arch': entry.cpu.arch,

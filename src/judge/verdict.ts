@@ -25,6 +25,9 @@ import { loadSuspectReason, suspectNotes } from './load-suspect.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
+import { platformGate } from './platform.js';
+import { resolveDated } from './dated-facts.js';
+import { countUnknownWarnLevel, summarise, verdictHeadline } from './headline.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -94,8 +97,11 @@ export interface Verdict {
   basis: VerdictBasis;
   subject: { id: string; label: string };
   verdict: OverallVerdict;
+  /** The verdict with its unknowns, for people: "viable, 4 checks unknown" (src/judge/headline.ts). */
+  headline: string;
   summary: string;
-  counts: { pass: number; warn: number; fail: number; unknown: number; allowed: number; notJudged: number };
+  /** unknown counts every unknown check that counts; unknownWarnLevel those of them that could only warn. */
+  counts: { pass: number; warn: number; fail: number; unknown: number; unknownWarnLevel: number; allowed: number; notJudged: number };
   checks: CheckResult[];
   notJudged: NotJudged[];
   capacity: CapacityEstimate;
@@ -117,6 +123,8 @@ export interface JudgeSubject {
   suspect?(metric: string): string | null;
   incomplete: string[];
   notes: string[];
+  /** When it was measured (ISO); dated thresholds are resolved on this day. Spec sheets: judged today. */
+  date?: string;
 }
 
 export interface JudgeOptions {
@@ -135,6 +143,7 @@ export function subjectFromReport(report: Report): JudgeSubject {
     suspect: (metric) => loadSuspectReason(report, metric),
     incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
     notes: suspectNotes(report),
+    date: report.createdAt,
   };
 }
 
@@ -241,6 +250,22 @@ export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowR
   return result;
 }
 
+/** A check whose dated thresholds are resolved on `date` first (src/judge/dated-facts.ts). */
+function evaluateOnDate(check: ProfileCheck, subject: JudgeSubject, allowReason: string | undefined, date: string): CheckResult {
+  const { check: concrete, note, unresolved } = resolveDated(check, date);
+  const result = evaluateCheck(concrete, subject, allowReason);
+  if (unresolved !== null) {
+    result.status = 'unknown';
+    result.canFail = true;
+    result.unknownReason = unresolved;
+    result.message = `${check.title}: unknown (${unresolved})`;
+  } else if (note !== null && result.status !== 'unknown') {
+    // Say what the value was held against, and how old the table is; an unknown value was held against nothing.
+    result.message = `${result.message} (${note})`;
+  }
+  return result;
+}
+
 // ---------------------------------------------------------------------------------------------------
 // The whole verdict.
 
@@ -260,17 +285,19 @@ export function overallOf(checks: readonly CheckResult[]): OverallVerdict {
 export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Profile, options: JudgeOptions = {}): Verdict {
   const subject = isReport(source) ? subjectFromReport(source) : isHardwareEntry(source) ? subjectFromHardware(source) : source;
   const allow = allowMap(options.allow);
-  const checks: CheckResult[] = [];
+  const date = subject.date ?? new Date().toISOString();
+  // The platform gate comes first and is never allowed (src/judge/platform.ts).
+  const checks: CheckResult[] = [platformGate(subject)];
   const notJudged: NotJudged[] = [];
   for (const check of profile.checks) {
     if (subject.stated && !subject.stated.includes(check.metric)) {
       notJudged.push({ id: check.id, title: check.title, metric: check.metric, reason: 'a spec sheet cannot state it: measure the device with `edgeprobe run`' });
       continue;
     }
-    checks.push(evaluateCheck(check, subject, allow.get(check.id)));
+    checks.push(evaluateOnDate(check, subject, allow.get(check.id), date));
   }
   const verdict = overallOf(checks);
-  const counts = { pass: 0, warn: 0, fail: 0, unknown: 0, allowed: 0, notJudged: notJudged.length };
+  const counts = { pass: 0, warn: 0, fail: 0, unknown: 0, unknownWarnLevel: countUnknownWarnLevel(checks), allowed: 0, notJudged: notJudged.length };
   for (const c of checks) {
     if (c.allowed !== undefined) counts.allowed++;
     else counts[c.status]++;
@@ -282,6 +309,7 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     basis: subject.basis,
     subject: { id: subject.id, label: subject.label },
     verdict,
+    headline: verdictHeadline(verdict, counts),
     summary: summarise(verdict, subject, counts, checks),
     counts,
     checks,
@@ -290,21 +318,6 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     incomplete: subject.incomplete,
     notes: subject.notes,
   };
-}
-
-function summarise(verdict: OverallVerdict, subject: JudgeSubject, counts: Verdict['counts'], checks: readonly CheckResult[]): string {
-  const counted = checks.filter((c) => c.allowed === undefined);
-  const names = (status: CheckStatus, canFailOnly = false): string =>
-    counted.filter((c) => c.status === status && (!canFailOnly || c.canFail)).map((c) => c.id).join(', ');
-  const basis = subject.basis === 'spec-sheet'
-    ? `Spec-sheet verdict: ${checks.length} hardware check${checks.length === 1 ? '' : 's'} judged from the ${subject.id} spec sheet, ${counts.notJudged} not judged (they need a measured report). `
-    : '';
-  switch (verdict) {
-    case 'not-viable': return `${basis}Not viable: ${names('fail')} failed.`;
-    case 'unknown': return `${basis}Unknown: ${names('unknown', true)} could not be judged, and any of them could fail.`;
-    case 'viable-with-warnings': return `${basis}Viable, with warnings: ${names('warn')}.`;
-    case 'viable': return `${basis}Viable: every judged check passed${counts.unknown > 0 ? ` (${counts.unknown} warning-only check${counts.unknown === 1 ? '' : 's'} unknown)` : ''}.`;
-  }
 }
 
 // ---------------------------------------------------------------------------------------------------

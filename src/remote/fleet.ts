@@ -157,7 +157,7 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
       results[index] = result;
       const seconds = (outcome.durationMs / 1000).toFixed(1);
       const line = outcome.ok
-        ? `ok  ${outcome.mode}  ${result.judgement.verdict}  ${seconds} s`
+        ? `ok  ${outcome.mode}  ${result.judgement.headline}  ${seconds} s`
         : `failed  ${FAILURE_TEXT[outcome.failure]}: ${outcome.message}  ${seconds} s`;
       board?.set(index, line);
       log?.write(`${device.name}: ${line}\n`);
@@ -182,7 +182,7 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
 
 function settle(device: RemoteDevice, outcome: HostOutcome, options: FleetOptions): HostResult {
   if (!outcome.ok) {
-    return { device, outcome, judgement: { verdict: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
+    return { device, outcome, judgement: { verdict: 'unknown', headline: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
   }
   const judgement = hostVerdict(outcome.report, options.judge);
   const result: HostResult = { device, outcome, judgement, exitCode: judgement.exitCode };
@@ -211,6 +211,7 @@ export function fleetSummary(fleet: FleetResult, profile?: string): Record<strin
         ? { mode: r.outcome.mode, reportId: r.outcome.report.id, board: r.outcome.report.metrics['host.board'] ?? null }
         : { failure: r.outcome.failure, failureText: FAILURE_TEXT[r.outcome.failure], message: r.outcome.message }),
       verdict: r.judgement.verdict,
+      headline: r.judgement.headline,
       ...(r.judgement.reason ? { reason: r.judgement.reason } : {}),
       ...(r.judgement.detail ? {
         capacity: { workers: r.judgement.detail.capacity.workers, websocketClients: r.judgement.detail.capacity.websocketClients, binding: r.judgement.detail.capacity.binding },
@@ -251,7 +252,7 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
       metricText(report, 'python.version', String),
       count(capacity?.workers),
       capacity?.server === 'asgi' ? count(capacity.websocketClients) : '-',
-      r.judgement.verdict,
+      r.judgement.headline,
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));

@@ -19,6 +19,8 @@ export interface VerdictSettings {
 export interface HostJudgement {
   /** viable, viable-with-warnings, not-viable, unknown. */
   verdict: string;
+  /** The verdict with its unknowns: "viable, 4 checks unknown". */
+  headline: string;
   exitCode: number;
   /** One line for the table: the verdict's summary when it is not plainly viable. */
   reason?: string;
@@ -29,8 +31,8 @@ export interface HostJudgement {
 export function hostVerdict(report: Report, settings: VerdictSettings): HostJudgement {
   const verdict = judge(report, settings.profile, { allow: settings.allow });
   const exitCode = verdictExitCode(verdict, settings.strict);
-  const judgement: HostJudgement = { verdict: verdict.verdict, exitCode, detail: verdict };
-  if (verdict.verdict !== 'viable' || verdict.incomplete.length > 0) {
+  const judgement: HostJudgement = { verdict: verdict.verdict, headline: verdict.headline, exitCode, detail: verdict };
+  if (verdict.headline !== 'viable' || verdict.incomplete.length > 0) {
     judgement.reason = verdict.incomplete.length > 0 && verdict.verdict !== 'not-viable'
       ? `${verdict.summary} Incomplete: ${verdict.incomplete.join('; ')}.`
       : verdict.summary;

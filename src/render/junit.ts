@@ -83,7 +83,9 @@ export function renderJunit(verdicts: readonly Verdict[], options: { strict?: bo
     total.errors += counts.errors;
     total.skipped += counts.skipped;
     const properties = [
-      ['verdict', verdict.verdict], ['profile', verdict.profile.name], ['basis', verdict.basis], ['subject', verdict.subject.id],
+      ['verdict', verdict.verdict], ['headline', verdict.headline], ['unknown_checks', String(verdict.counts.unknown)],
+      ['unknown_warn_level_checks', String(verdict.counts.unknownWarnLevel)],
+      ['profile', verdict.profile.name], ['basis', verdict.basis], ['subject', verdict.subject.id],
       ['capacity.workers', String(verdict.capacity.workers ?? 'unknown')],
       ['capacity.websocket_clients', String(verdict.capacity.websocketClients ?? 'unknown')],
       ['capacity.binding', verdict.capacity.binding],
@@ -93,7 +95,7 @@ export function renderJunit(verdicts: readonly Verdict[], options: { strict?: bo
       `  <testsuite name="${xmlEscape(`${verdict.subject.label} / ${verdict.profile.name}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${timestamp}">`,
       '    <properties>', ...properties, '    </properties>',
       ...cases,
-      `    <system-out>${xmlEscape(`${verdict.verdict}: ${verdict.summary}`)}</system-out>`,
+      `    <system-out>${xmlEscape(`${verdict.headline}: ${verdict.summary}`)}</system-out>`,
       '  </testsuite>',
     ].join('\n'));
   }

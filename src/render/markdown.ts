@@ -13,7 +13,8 @@ export function mdCell(text: string): string {
 export function renderVerdictMarkdown(verdict: Verdict): string {
   const out: string[] = [];
   const basis = verdict.basis === 'spec-sheet' ? ' (spec-sheet verdict)' : '';
-  out.push(`## ${mdCell(verdict.subject.label)}: **${verdict.verdict}** under \`${verdict.profile.name}\`${basis}`);
+  const unknowns = verdict.headline.slice(verdict.verdict.length);
+  out.push(`## ${mdCell(verdict.subject.label)}: **${verdict.verdict}**${mdCell(unknowns)} under \`${verdict.profile.name}\`${basis}`);
   out.push('');
   out.push(`> ${mdCell(verdict.summary)}`);
   for (const problem of verdict.incomplete) out.push(`>\n> Incomplete: ${mdCell(problem)}`);

@@ -80,6 +80,10 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     }
     const counts: Record<string, number> = { pass: verdict.counts.pass, warn: verdict.counts.warn, fail: verdict.counts.fail, unknown: verdict.counts.unknown, allowed: verdict.counts.allowed, not_judged: verdict.counts.notJudged };
     for (const [status, count] of Object.entries(counts)) add('edgeprobe_checks', 'Number of checks of the profile in each status', { ...judged, status }, count);
+    // The unknowns beside the verdict: warn-level ones could have warned, fail-level ones could have failed.
+    const unknownHelp = 'Checks of the profile that could not be judged (no figure), by the worst they could have been';
+    add('edgeprobe_unknown_checks', unknownHelp, { ...judged, could_be: 'warn' }, verdict.counts.unknownWarnLevel);
+    add('edgeprobe_unknown_checks', unknownHelp, { ...judged, could_be: 'fail' }, verdict.counts.unknown - verdict.counts.unknownWarnLevel);
     const cap = verdict.capacity;
     if (cap.workers !== null) add('edgeprobe_capacity_workers', 'Recommended number of ASGI or WSGI worker processes', { ...judged, server: cap.server }, cap.workers);
     if (cap.websocketClients !== null) {

@@ -8,6 +8,11 @@ export function verdictWord(verdict: OverallVerdict): string {
   return verdict === 'viable-with-warnings' ? 'VIABLE WITH WARNINGS' : verdict.toUpperCase().replace('-', ' ');
 }
 
+/** "VIABLE, 4 checks unknown": the verdict word, then what the headline adds to it (src/judge/headline.ts). */
+export function verdictWordWithUnknowns(verdict: Pick<Verdict, 'verdict' | 'headline'>): { word: string; unknowns: string } {
+  return { word: verdictWord(verdict.verdict), unknowns: verdict.headline.slice(verdict.verdict.length) };
+}
+
 export function colourVerdict(verdict: OverallVerdict, style: Style, text = verdictWord(verdict)): string {
   switch (verdict) {
     case 'viable': return style.green(text);
@@ -70,7 +75,8 @@ function checkLine(check: CheckResult, style: Style, width: number, verbose: boo
 export function renderVerdictText(verdict: Verdict, style: Style = plainStyle(), options: { verbose?: boolean } = {}): string {
   const lines: string[] = [];
   const basis = verdict.basis === 'spec-sheet' ? ' (spec-sheet verdict)' : '';
-  lines.push(style.bold(`Verdict for ${verdict.subject.label} under ${verdict.profile.name}: `) + colourVerdict(verdict.verdict, style, style.bold(verdictWord(verdict.verdict))) + style.dim(basis));
+  const { word, unknowns } = verdictWordWithUnknowns(verdict);
+  lines.push(style.bold(`Verdict for ${verdict.subject.label} under ${verdict.profile.name}: `) + colourVerdict(verdict.verdict, style, style.bold(word)) + style.cyan(unknowns) + style.dim(basis));
   lines.push(style.dim(`${verdict.profile.title}${verdict.profile.chain.length > 1 ? ` (extends ${verdict.profile.chain.slice(1).join(' → ')})` : ''}`));
   lines.push(verdict.summary);
   for (const problem of verdict.incomplete) lines.push(style.red(`incomplete: ${problem}`));

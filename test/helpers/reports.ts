@@ -19,7 +19,10 @@ export function withMetrics(report: Report, patch: Metrics): Report {
   return copy;
 }
 
-/** What a healthy Raspberry Pi OS bookworm install would add to the hardware facts of a recorded tree. */
+/**
+ * What a healthy Raspberry Pi OS bookworm install would add to the hardware facts of a recorded tree. Made-up
+ * figures, not a measurement: a test that uses them says "made-up" in its name (test/test-hygiene.test.ts).
+ */
 export const HEALTHY_SOFTWARE: Metrics = {
   'python.found': true, 'python.version': '3.11.2', 'python.path': '/usr/bin/python3', 'python.venv_available': true,
   'python.pip_available': true, 'python.ssl_available': true, 'python.sqlite_version': '3.40.1', 'python.build_tools_available': true,

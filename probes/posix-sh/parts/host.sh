@@ -54,6 +54,11 @@ probe_host() {
   rd1 /proc/sys/kernel/osrelease && _kernel=$F
   if [ -z "$_kernel" ] && [ "$LIVE" = true ]; then _kernel=$(uname -r </dev/null 2>/dev/null); fi
   put_str host.kernel "$_kernel" 'no /proc/sys/kernel/osrelease in the recorded tree'
+  # /proc/sys/kernel/osrelease exists only under Linux (probes/host.ts).
+  if [ -e "$R/proc/sys/kernel/osrelease" ]; then put_raw host.linux true
+  elif [ "$LIVE" = true ]; then
+    if [ "$(uname -s </dev/null 2>/dev/null)" = Linux ]; then put_raw host.linux true; else put_raw host.linux false; fi
+  else put_null host.linux 'no /proc/sys/kernel/osrelease in the recorded tree'; fi
   _evidence=
   [ -e "$R/.dockerenv" ] && _evidence="${_evidence:+$_evidence,}\"/.dockerenv exists\""
   [ -e "$R/run/.containerenv" ] && _evidence="${_evidence:+$_evidence,}\"/run/.containerenv exists (podman)\""
@@ -63,8 +68,9 @@ probe_host() {
       case $F in *"$_kind"*) _evidence="${_evidence:+$_evidence,}\"pid 1 cgroup mentions $_kind\""; break ;; esac
     done
   fi
-  if [ -n "$_evidence" ]; then put_raw host.in_container true; det_raw containerEvidence "[$_evidence]"
-  else put_raw host.in_container false; fi
+  IN_CONTAINER=false
+  if [ -n "$_evidence" ]; then IN_CONTAINER=true; det_raw containerEvidence "[$_evidence]"; fi
+  put_raw host.in_container "$IN_CONTAINER"
   # Which shell ran this probe (dash, busybox ash, bash ...), for the record.
   _shell=$(readlink "/proc/$$/exe" </dev/null 2>/dev/null)
   [ -n "$_shell" ] && det_str shell "$_shell"

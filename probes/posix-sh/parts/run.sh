@@ -20,7 +20,8 @@ probe_host
 probe_memory
 probe_cpu
 probe_python
-probe_not_here
+probe_supervision
+probe_stack
 probe_disk
 probe_streaming
 probe_storage

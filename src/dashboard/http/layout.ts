@@ -54,7 +54,8 @@ export function verdictClass(verdict: string): string {
 }
 
 export function verdictBadge(v: VerdictSummary, href?: string): Html {
-  const label = html`<span class="badge ${verdictClass(v.verdict)}" title="${v.title}: ${v.verdict}"><span class="profile">${v.profile}</span> ${v.verdict}</span>`;
+  const unknowns = v.headline.slice(v.verdict.length);
+  const label = html`<span class="badge ${verdictClass(v.verdict)}" title="${v.title}: ${v.headline}"><span class="profile">${v.profile}</span> ${v.verdict}${unknowns ? html`<span class="unknowns">${unknowns}</span>` : ''}</span>`;
   return href ? html`<a class="badge-link" href="${href}">${label}</a>` : label;
 }
 
@@ -75,15 +76,15 @@ export function metricName(id: string): Html {
   return html`<code class="metric">${id.split(/(?<=[._])/).map((part, i) => (i === 0 ? part : html`<wbr>${part}`))}</code>`;
 }
 
-const STATUS_WORDS = /^(pass|warn|fail|unknown|viable-with-warnings|viable|not-viable|not judged|allowed \([a-z]+\))(: (.*))?$/;
+const STATUS_WORDS = /^(pass|warn|fail|unknown|viable-with-warnings|viable|not-viable|not judged|allowed \([a-z]+\))(?:(?:: |, )(.*))?$/;
 
-/** A compare cell such as "fail: 427 MiB" or "viable": the status as a badge, the rest as text. */
+/** A compare cell such as "fail: 427 MiB", "viable" or "viable, 4 checks unknown": the status as a badge, the rest as text. */
 export function statusCell(cell: string): Html {
   const match = STATUS_WORDS.exec(cell);
   if (!match) return cell === 'unknown' ? html`<span class="unknown">unknown</span>` : html`${cell}`;
   const word = match[1] ?? '';
   const status = word.startsWith('allowed') ? 'allowed' : word.replace(' ', '-');
   const cls = ['pass', 'warn', 'fail', 'unknown'].includes(status) ? `c-${status}` : verdictClass(status);
-  return html`<span class="badge ${cls}">${word}</span>${match[3] ? html` <span class="actual">${match[3]}</span>` : ''}`;
+  return html`<span class="badge ${cls}">${word}</span>${match[2] ? html` <span class="actual">${match[2]}</span>` : ''}`;
 }
 
