@@ -6,6 +6,7 @@ import { metricIdsOf } from '../src/report/metrics.js';
 import { findCgroup, groupDetails } from './lib/cgroups.js';
 import { runCpuBenchmark } from './lib/cpu-benchmark.js';
 import { cfsQuota, effectiveCpuset, processAffinity } from './lib/cpu-limits.js';
+import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { minOrNull } from './lib/parsers/cgroup.js';
 import { type Cpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
 import { loadSystemInformation } from './lib/sysinfo.js';
@@ -167,9 +168,12 @@ async function benchmarkMetrics(ctx: ProbeContext, sink: MetricSink, effective: 
     sink.putAllNull(['cpu.single_thread_score', 'cpu.multi_thread_score'], why);
     return;
   }
+  const watch = await watchThrottling(ctx);
   const single = await runCpuBenchmark(1, windowMs, ctx.signal);
   const threads = Math.max(1, Math.ceil(effective ?? 1));
   const multi = await runCpuBenchmark(threads, windowMs, ctx.signal);
+  const throttled = await watch.finish();
+  if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
   sink.put('cpu.single_thread_score', single.operationsPerSecond, '');
   sink.put('cpu.multi_thread_score', multi.operationsPerSecond, '');
   sink.details['benchmark'] = { windowMs, threads, perThread: multi.perWorker };

@@ -6,7 +6,9 @@ import { djangoProbe } from './django.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
+import { soakProbe } from './soak.js';
 import { stackProbe } from './stack.js';
+import { storageProbe } from './storage.js';
 import { supervisionProbe } from './supervision.js';
 import { streamingProbe } from './streaming.js';
 
@@ -20,6 +22,8 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   diskProbe,
   streamingProbe,
   djangoProbe,
+  storageProbe,
+  soakProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

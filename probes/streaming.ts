@@ -25,6 +25,8 @@ import { processCpuTicks, processRss, startServer, type RunningServer, type Serv
 import { readTemperature, readThrottled } from './cpu.js';
 import { askRedis } from './lib/redis-client.js';
 import { parseRedisTarget } from './lib/parsers/redis.js';
+import { startWriteCounter } from './lib/block-writes.js';
+import { THROTTLED_DURING_LOAD, throttledBetween } from './lib/load-conditions.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
 
@@ -72,7 +74,7 @@ function stringMetric(envelope: ProbeEnvelope | undefined, id: string): string |
   return typeof value === 'string' ? value : null;
 }
 
-async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
+export async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
   const memory = ctx.results.get('memory');
   const fromProbe = numberMetric(memory, 'memory.effective_available_bytes');
   // With --unit / --cgroup the figure is the named group's, but the load runs in this process's group.
@@ -86,7 +88,7 @@ async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | 
   return { bytes: available, source: available === null ? 'unknown' : '/proc/meminfo MemAvailable (memory probe not run)' };
 }
 
-async function openFileLimit(ctx: ProbeContext): Promise<number | null> {
+export async function openFileLimit(ctx: ProbeContext): Promise<number | null> {
   const limits = await ctx.readText('/proc/self/limits');
   const match = limits ? /^Max open files\s+(\S+)/m.exec(limits) : null;
   if (!match?.[1] || match[1] === 'unlimited') return null;
@@ -247,7 +249,7 @@ function writeChannelsProject(dir: string): void {
 }
 
 /** How to start the server of a tier; the channels tiers share one generated project. */
-function serverSpec(
+export function serverSpec(
   tier: StreamingTier,
   setup: { choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string; startTimeoutMs: number; projectDir: () => string },
 ): ServerSpec {
@@ -375,7 +377,7 @@ function leaveOut(skipped: Map<StreamingTier, string>, tiers: readonly Streaming
 }
 
 /** Which tiers can run here, with the interpreter and ASGI server they use; the others get their reason. */
-async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
+export async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
   skipped: Map<StreamingTier, string>; choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string;
 }> {
   const wanted = new Set<StreamingTier>(ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS);
@@ -429,6 +431,7 @@ export const streamingProbe: ProbeDefinition = {
   title: 'WebSocket streaming',
   metrics: metricIdsOf('streaming'),
   exclusive: true,
+  suspectMetric: 'streaming.suspect',
   after: ['memory', 'cpu', 'python'],
   // The phases take --duration together; each server start (Django imports on a slow board) gets more.
   budgetMs: (options) => Math.round((options.duration ?? DEFAULT_DURATION_S) * 1250) + 90_000,
@@ -454,6 +457,8 @@ export const streamingProbe: ProbeDefinition = {
     const schedule = phaseSchedule(durationS * 1000, tiers.length);
     sink.details['schedule'] = schedule;
     const before = await snapshot(ctx);
+    // The disk's write counter around the whole load: the storage probe projects the card's life from it.
+    const writes = await startWriteCounter(ctx);
     const project = channelsProject(ctx);
     const results = new Map<StreamingTier, TierResult>();
     const tierDetails: Record<string, unknown> = {};
@@ -468,6 +473,8 @@ export const streamingProbe: ProbeDefinition = {
       tierDetails[tier] = await runTier(ctx, tier, { sink, results, remainingMs, tierMs: (durationS * 1000) / tiers.length, plan, schedule, choice, asgi, redisUrl, project });
     }
     sink.details['tiers'] = tierDetails;
+    const echoed = [...results.values()].reduce((sum, r) => sum + r.echoesReceived, 0);
+    sink.details['writeVolume'] = await writes.finish(echoed, 'messages');
     await putValidity(ctx, sink, before);
     putCrossTier(sink, results, tiers.length > 0 ? Math.round(plan.streamBitsPerSecond / 8) : null);
     return sink.output();
@@ -475,7 +482,7 @@ export const streamingProbe: ProbeDefinition = {
 };
 
 /** The Channels project is written once, into one temp dir, the first time a Channels tier needs it. */
-function channelsProject(ctx: ProbeContext): () => string {
+export function channelsProject(ctx: ProbeContext): () => string {
   let projectDir: string | null = null;
   return () => {
     if (projectDir === null) {
@@ -543,6 +550,8 @@ async function putValidity(ctx: ProbeContext, sink: MetricSink, before: Awaited<
   sink.details['suspect'] = validity.suspect;
   if (validity.suspect) sink.details['resultSuspect'] = `results are suspect: ${validity.reasons.join('; ')}`;
   sink.put('streaming.suspect', validity.suspect, 'no validity snapshot');
+  const throttled = throttledBetween(before.throttled, after.throttled);
+  if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
 }
 
 function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, TierResult>, targetBytesPerSecond: number | null): void {

@@ -27,6 +27,7 @@ export const SH_PROBE_PARTS = [
   'memory',
   'cpu',
   'disk',
+  'storage',
   'python',
   'programs',
   'supervision',

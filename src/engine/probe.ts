@@ -36,6 +36,10 @@ export interface RunOptions {
   djangoDuration?: number;
   /** p95 latency target of the django probe's concurrency ladders, in ms (default: the profile's). */
   latencyTargetMs?: number;
+  /** Storage probe: the card's endurance in terabytes written, for the card-life projection. */
+  cardEnduranceTbw?: number;
+  /** Seconds of sustained Django/Channels load for the soak probe; without it the soak does not run. */
+  soak?: number;
   /** Seconds the whole run may take. */
   timeout?: number;
   label?: string;
@@ -95,8 +99,12 @@ export interface ProbeDefinition {
   exclusive?: boolean;
   /** Probes whose results this one reads through ctx.results. */
   after?: readonly string[];
+  /** A boolean metric the runner sets true when the run's load figures are suspect (src/engine/suspect.ts). */
+  suspectMetric?: string;
   run(ctx: ProbeContext): Promise<ProbeOutput>;
 }
+
+export { LOAD_SUSPECT, THROTTLED_DURING_LOAD } from '../report/types.js';
 
 export function createContext(
   options: RunOptions,

@@ -21,6 +21,7 @@
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
 // judges only the checks whose metric a spec sheet states and lists the others as not judged.
 import { formatMetric } from '../report/display.js';
+import { loadSuspectReason, suspectNotes } from './load-suspect.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
 import { compareVersions, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
 import { estimateCapacity, type CapacityEstimate } from './capacity.js';
@@ -62,6 +63,8 @@ export interface CheckResult {
   unknownReason?: string;
   /** Overridden with --allow: the reason given. The check then no longer counts. */
   allowed?: string;
+  /** The figure was measured under load in a run where the board throttled or was under-volted. */
+  suspect?: string;
 }
 
 export interface NotJudged {
@@ -99,6 +102,8 @@ export interface JudgeSubject {
   /** Spec sheets: the metrics stated; checks on others are not judged. Reports: undefined (all judged). */
   stated?: readonly string[];
   unmeasured(metric: string): string | null;
+  /** Why a load figure of this subject cannot be trusted (the board throttled during the run), or null. */
+  suspect?(metric: string): string | null;
   incomplete: string[];
   notes: string[];
   /** When it was measured (ISO); dated thresholds are resolved on this day. Spec sheets: judged today. */
@@ -118,8 +123,9 @@ export function subjectFromReport(report: Report): JudgeSubject {
     label: host,
     metrics: report.metrics,
     unmeasured: (metric) => unmeasuredReason(report, metric),
+    suspect: (metric) => loadSuspectReason(report, metric),
     incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
-    notes: [],
+    notes: suspectNotes(report),
     date: report.createdAt,
   };
 }
@@ -210,16 +216,19 @@ export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowR
     return result;
   }
   const shown = show(check.metric, actual);
+  const suspect = subject.suspect?.(check.metric) ?? null;
+  if (suspect !== null) result.suspect = suspect;
+  const flag = suspect === null ? '' : ' (suspect: measured while the board throttled or was under-volted)';
   if (!failOk) {
     result.status = 'fail';
-    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}${flag}`;
   } else if (!warnOk) {
     result.status = 'warn';
-    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}${flag}`;
   } else {
     result.status = 'pass';
     const threshold = check.warn ?? check.fail;
-    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}${flag}`;
   }
   return result;
 }

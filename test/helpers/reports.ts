@@ -47,6 +47,9 @@ export const HEALTHY_SOFTWARE: Metrics = {
   'django.asgi_scaling_ratio': 3.0, 'django.asgi_modest_load_p95_ms': 60, 'django.asgi_worker_rss_bytes': 62 * 1024 ** 2,
   'django.asgi_worker_pss_bytes': 56 * 1024 ** 2, 'django.asgi_cold_start_ms': 4800, 'django.asgi_workers_fit': 12,
   'django.cpython_score': 180_000, 'django.latency_target_ms': 100,
+  // An A1 card that keeps up, and a soak that stayed cool: made-up figures of a healthy board.
+  'storage.kind': 'sd', 'storage.app_performance_class': 1, 'storage.random_write_iops': 900, 'storage.random_write_fsync_p99_ms': 45,
+  'storage.card_life_years': 12, 'soak.throttled': false, 'soak.undervoltage': false,
 };
 
 /** A temp dir for files a test writes; remove it with the returned function. */

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../../probes/index.js';
 import { DEFAULT_PYTHON_TIMEOUT_S } from '../../../probes/python.js';
-import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
+import { choiceOption, EXIT, parseDuration, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
 import type { RunOptions } from '../../engine/probe.js';
 import type { Report } from '../../report/types.js';
 import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats.js';
@@ -43,6 +43,8 @@ export interface RunCommandOptions extends VerdictCommandOptions {
   streamBitrate?: number;
   djangoDuration?: number;
   latencyTarget?: number;
+  cardEnduranceTbw?: number;
+  soak?: number;
   upload?: string;
   token?: string;
   spool?: string;
@@ -133,6 +135,13 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
     if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
   }
   if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
+  if (opts.cardEnduranceTbw !== undefined) options.cardEnduranceTbw = opts.cardEnduranceTbw;
+  if (opts.soak !== undefined) {
+    if (opts.quick) throw new UsageError('--soak is a load test: it cannot run under --quick');
+    options.soak = opts.soak;
+    // The soak's duration comes on top of --timeout, which bounds everything else.
+    options.timeout = (options.timeout ?? 120) + opts.soak + 120;
+  }
   if (opts.unit !== undefined) options.unit = opts.unit;
   if (opts.cgroup !== undefined) options.cgroup = opts.cgroup;
   if (opts.streamBitrate !== undefined) {
@@ -224,6 +233,8 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
     .option('--django-duration <seconds>', `time the django probe's load phases may take together (default ${DEFAULT_DJANGO_DURATION_S})`, parsePositiveNumber('--django-duration'))
     .option('--latency-target <ms>', 'p95 latency target of the django probe\'s concurrency ladders (default: the profile\'s)', parsePositiveNumber('--latency-target'))
+    .option('--card-endurance-tbw <tb>', 'endurance of the card in terabytes written, for the storage probe\'s card-life projection (default: 256 writes of the whole card for SD, eMMC and USB flash; see docs/storage-and-heat.md)', parsePositiveNumber('--card-endurance-tbw'))
+    .option('--soak <duration>', 'also run the Django/Channels load this long (600, 90s, 15m, 2h) sampling temperature, clock and throttling every second; adds its duration to --timeout', parseDuration('--soak'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
