@@ -11,8 +11,9 @@ import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, qui
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { djangoFigures, haveDjangoProbe } from './bench/django.js';
 import { haveGnuTime } from './bench/measure.js';
+import { dashboardFigures } from './bench/dashboard.js';
 
-const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'django'] as const;
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'dashboard', 'django'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -87,7 +88,7 @@ async function main(): Promise<number> {
     process.stderr.write('bench: /usr/bin/time (Debian package "time") is needed to measure peak RSS\n');
     return 2;
   }
-  const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming'].filter((section) => args.only.has(section as Section));
+  const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming', 'dashboard'].filter((section) => args.only.has(section as Section));
   if (needsRoot.length > 0 && process.getuid?.() !== 0) {
     process.stderr.write(`bench: ${needsRoot.join(', ')} need root (cgroups, network namespaces); run as root or pick others with --only\n`);
     return 2;
@@ -110,6 +111,7 @@ async function main(): Promise<number> {
       : [notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet')]));
   }
 
+  if (args.only.has('dashboard')) figures.push(...(await dashboardFigures(options)));
   if (args.only.has('django')) {
     figures.push(...(haveDjangoProbe() ? await djangoFigures(options) : [notMeasured('django_probe_wall', 'django probe wall time and peak RSS', '≤ 1.0×', 'the django probe is not in this tree yet')]));
   }

@@ -8,6 +8,7 @@
 # the metric ids and lookup tables arrive as variables ahead of these parts (probes/posix-sh/parts/).
 #
 #   sh dist/edgeprobe-probe.sh [--root DIR] [--path DIR] [--label NAME] [--python PATH] [--quick] [--duration S]
+#                              [--unit NAME.service | --cgroup PATH]
 #     [--django-duration S] [--latency-target MS] [--asgi-server daphne|uvicorn]
 #   ssh pi@device sh -s -- --label kitchen < edgeprobe-probe.sh
 #
@@ -24,6 +25,10 @@ OPT_TIMEOUT=
 OPT_DJANGO_DURATION=
 OPT_LATENCY_TARGET=
 OPT_ASGI_SERVER=
+OPT_UNIT=
+OPT_CGROUP=
+HAVE_UNIT=
+HAVE_CGROUP=
 while [ $# -gt 0 ]; do
   case $1 in
     --root) ROOT=${2:-/}; shift ;;
@@ -43,6 +48,10 @@ while [ $# -gt 0 ]; do
     --asgi-server) OPT_ASGI_SERVER=${2:-}; shift ;;
     --asgi-server=*) OPT_ASGI_SERVER=${1#*=} ;;
     --quick) OPT_QUICK=true ;;
+    --unit) OPT_UNIT=${2:-}; HAVE_UNIT=1; shift ;;
+    --unit=*) OPT_UNIT=${1#*=}; HAVE_UNIT=1 ;;
+    --cgroup) OPT_CGROUP=${2:-}; HAVE_CGROUP=1; shift ;;
+    --cgroup=*) OPT_CGROUP=${1#*=}; HAVE_CGROUP=1 ;;
     run) ;;
     --timeout) OPT_TIMEOUT=${2:-}; shift ;;
     --timeout=*) OPT_TIMEOUT=${1#*=} ;;
