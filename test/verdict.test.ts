@@ -123,7 +123,7 @@ test('the recorded Pi 3 B trees on their own figures, nothing made up: every har
       assert.equal(verdict.verdict, 'unknown', `${where}: ${verdict.summary}`);
       const couldFail = verdict.checks.filter((c) => c.status === 'unknown' && c.canFail).map((c) => c.metric);
       // Only what a recorded tree cannot hold: interpreters to run, programs to ask, a live disk, a load test.
-      assert.ok(couldFail.length > 0 && couldFail.every((m) => /^(python|stack|disk|streaming)\./.test(m)), `${where}: ${couldFail.join(', ')}`);
+      assert.ok(couldFail.length > 0 && couldFail.every((m) => /^(python|stack|disk|storage|streaming)\./.test(m)), `${where}: ${couldFail.join(', ')}`);
       assert.match(verdict.headline, /^unknown, \d+ checks unknown \(\d+ could fail\)$/);
       assert.equal(verdict.capacity.binding, 'cpu', `${where}: four Cortex-A53 cores bind the workers before 907 MiB does`);
     }
