@@ -2,6 +2,7 @@
 import type { ProbeDefinition } from '../src/engine/probe.js';
 import { cpuProbe } from './cpu.js';
 import { diskProbe } from './disk.js';
+import { djangoProbe } from './django.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
@@ -20,6 +21,7 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   stackProbe,
   diskProbe,
   streamingProbe,
+  djangoProbe,
   storageProbe,
   soakProbe,
 ];

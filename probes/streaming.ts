@@ -23,6 +23,8 @@ import {
 } from './lib/streaming/plan.js';
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
+import { askRedis } from './lib/redis-client.js';
+import { parseRedisTarget } from './lib/parsers/redis.js';
 import { startWriteCounter } from './lib/block-writes.js';
 import { THROTTLED_DURING_LOAD, throttledBetween } from './lib/load-conditions.js';
 
@@ -58,6 +60,8 @@ interface TierResult {
   sustained?: SustainedResult;
   identity?: Identity;
   echoesReceived: number;
+  /** channels_redis tier: CPU seconds Redis used per second of the 64 B throughput phase. */
+  redisCpuShare?: number;
 }
 
 function numberMetric(envelope: ProbeEnvelope | undefined, id: string): number | null {
@@ -274,12 +278,24 @@ export function serverSpec(
   };
 }
 
+/** The Redis tier: how much of its one core Redis spent carrying a phase's rate (it bounds every worker together). */
+async function redisShareDuring<T>(redisCpuSeconds: (() => Promise<number | null>) | undefined, phase: () => Promise<T>): Promise<{ value: T; share: number | null }> {
+  const before = await redisCpuSeconds?.();
+  const started = performance.now();
+  const value = await phase();
+  const after = await redisCpuSeconds?.();
+  const seconds = (performance.now() - started) / 1000;
+  const share = typeof before === 'number' && typeof after === 'number' && seconds > 0 ? Math.round(((after - before) / seconds) * 1000) / 1000 : null;
+  return { value, share };
+}
+
 async function measureTier(
   ctx: ProbeContext,
   tier: StreamingTier,
   server: RunningServer,
   plan: LoadPlan,
   schedule: PhaseSchedule,
+  redisCpuSeconds?: () => Promise<number | null>,
 ): Promise<TierResult> {
   const connectTimeoutMs = 10_000;
   const result: TierResult = {
@@ -299,10 +315,12 @@ async function measureTier(
   }, ctx.signal);
   result.echoesReceived += result.idle.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.smallPayloadBytes} B (${seconds(schedule.throughputSmallMs)})`);
-  result.throughputSmall = await throughputPhase(server.url, {
+  const small = await redisShareDuring(redisCpuSeconds, () => throughputPhase(server.url, {
     clients: plan.throughputClients, window: plan.smallWindow, payloadBytes: plan.smallPayloadBytes,
     durationMs: schedule.throughputSmallMs, connectTimeoutMs,
-  }, ctx.signal);
+  }, ctx.signal));
+  result.throughputSmall = small.value;
+  if (small.share !== null) result.redisCpuShare = small.share;
   result.echoesReceived += result.throughputSmall.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.largePayloadBytes / 1024} KiB (${seconds(schedule.throughputLargeMs)})`);
   result.throughputLarge = await throughputPhase(server.url, {
@@ -503,7 +521,9 @@ async function runTier(ctx: ProbeContext, tier: StreamingTier, run: TierRun): Pr
     ctx.log(`${tier}: starting the server`);
     server = await startServer(spec, ctx.signal);
     ctx.log(`${tier}: listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
-    const result = await measureTier(ctx, tier, server, run.plan, run.schedule);
+    const redisTarget = tier === 'channels_redis' ? parseRedisTarget(run.redisUrl) : null;
+    const redisCpu = redisTarget ? async (): Promise<number | null> => (await askRedis(redisTarget, 2_000, ctx.signal, { cpu: true })).cpuSeconds : undefined;
+    const result = await measureTier(ctx, tier, server, run.plan, run.schedule, redisCpu);
     run.results.set(tier, result);
     putTier(sink, tier, result);
     return { ...result, ...(tier.startsWith('channels') ? { asgiServer: run.asgi } : {}) };
@@ -542,4 +562,6 @@ function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, Tier
   const opened = [...results.values()].map((r) => r.idle?.opened ?? 0);
   sink.put('streaming.idle_connections', opened.length > 0 ? Math.max(...opened) : null, 'no tier was measured');
   sink.put('streaming.sustained_target_bytes_per_second', targetBytesPerSecond, 'no tier was measured');
+  const redis = results.get('channels_redis');
+  sink.put('streaming.redis_cpu_share', redis?.redisCpuShare, redis ? 'Redis did not answer INFO cpu' : 'the channels_redis tier was not measured');
 }

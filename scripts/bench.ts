@@ -9,10 +9,11 @@ import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 import { cleanupAll } from '../src/platform/process.js';
 import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
+import { djangoFigures, haveDjangoProbe } from './bench/django.js';
 import { haveGnuTime } from './bench/measure.js';
 import { dashboardFigures } from './bench/dashboard.js';
 
-const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'dashboard'] as const;
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'django', 'dashboard'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -53,7 +54,7 @@ function formatValue(value: number | null, unit: Figure['unit']): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 'ms') return `${value.toFixed(0)} ms`;
   if (unit === 'bytes') return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
-  if (unit === 'ops/s' || unit === 'msg/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
+  if (unit === 'ops/s' || unit === 'msg/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return value.toFixed(3);
 }
 
@@ -111,6 +112,9 @@ async function main(): Promise<number> {
   }
 
   if (args.only.has('dashboard')) figures.push(...(await dashboardFigures(options)));
+  if (args.only.has('django')) {
+    figures.push(...(haveDjangoProbe() ? await djangoFigures(options) : [notMeasured('django_probe_wall', 'django probe wall time and peak RSS', '≤ 1.0×', 'the django probe is not in this tree yet')]));
+  }
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };

@@ -10,7 +10,7 @@ export interface Figure {
   id: string;
   title: string;
   value: number | null;
-  unit: 'ms' | 'bytes' | 'ops/s' | 'msg/s' | 'ratio';
+  unit: 'ms' | 'bytes' | 'ops/s' | 'msg/s' | 'req/s' | 'ratio';
   reference: string;
   referenceValue: number | null;
   /** value / referenceValue (or the figure's own definition, e.g. linearity). */

@@ -28,10 +28,14 @@ export interface RunOptions {
   activeSupervision?: boolean;
   /** Seconds the streaming phases may take together. */
   duration?: number;
-  /** Streaming probe: ASGI server, tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
+  /** Streaming and django probes: ASGI server; streaming probe: tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
   asgiServer?: 'daphne' | 'uvicorn';
   streamingTiers?: string[];
   streamBitrate?: number;
+  /** Seconds the django probe's load phases may take together. */
+  djangoDuration?: number;
+  /** p95 latency target of the django probe's concurrency ladders, in ms (default: the profile's). */
+  latencyTargetMs?: number;
   /** Storage probe: the card's endurance in terabytes written, for the card-life projection. */
   cardEnduranceTbw?: number;
   /** Seconds of sustained Django/Channels load for the soak probe; without it the soak does not run. */

@@ -228,7 +228,7 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     root: options.root,
     quick: options.quick,
   };
-  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'cardEnduranceTbw', 'soak', 'timeout', 'unit', 'cgroup'] as const) {
+  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'djangoDuration', 'latencyTargetMs', 'cardEnduranceTbw', 'soak', 'timeout', 'unit', 'cgroup'] as const) {
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
   if (options.targetGroup) reportOptions['measuredGroup'] = { ...options.targetGroup };

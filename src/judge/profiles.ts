@@ -61,6 +61,8 @@ export interface CapacityParams {
   channelsToPythonRatio: number;
   channelsToPythonRatioSource: string;
   channelLayer: 'memory' | 'redis';
+  latencyTargetMs: number;
+  latencyTargetSource: string;
 }
 
 export interface Profile {
@@ -202,6 +204,8 @@ interface RawCapacity {
   channelsToPythonRatio?: number;
   channelsToPythonRatioSource?: string;
   channelLayer?: 'memory' | 'redis';
+  latencyTargetMs?: number;
+  latencyTargetSource?: string;
 }
 
 interface RawProfile {
@@ -465,6 +469,8 @@ function finishCapacity(raw: RawCapacity, from: Record<string, string>, file: st
     channelsToPythonRatio: need('channelsToPythonRatio'),
     channelsToPythonRatioSource: need('channelsToPythonRatioSource'),
     channelLayer: raw.channelLayer ?? 'memory',
+    latencyTargetMs: need('latencyTargetMs'),
+    latencyTargetSource: need('latencyTargetSource'),
   };
 }
 

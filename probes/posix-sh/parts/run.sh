@@ -24,6 +24,7 @@ probe_supervision
 probe_stack
 probe_disk
 probe_streaming
+probe_django
 probe_storage
 # Probes of the catalogue this script does not know at all.
 for _p in ${EDGEPROBE_PROBES:-}; do

@@ -77,7 +77,8 @@ function capacityLine(verdict: VerdictView): Html {
   const clients = c.server === 'asgi' && c.websocketClients !== null
     ? html`, about <strong>${formatCount(c.websocketClients)} WebSocket clients</strong> at ${c.messagesPerClientPerSecond} msg/s each (bound by ${c.clientsBinding})`
     : '';
-  return html`<p class="capacity">Capacity: ${workers}${clients}.</p>`;
+  const requests = c.requestsPerSecond !== null ? html`, <strong>${formatCount(c.requestsPerSecond)} req/s</strong> with p95 within ${c.latencyTargetMs} ms` : '';
+  return html`<p class="capacity">Capacity: ${workers}${requests}${clients}.</p>`;
 }
 
 function checksTable(verdict: VerdictView): Html {
