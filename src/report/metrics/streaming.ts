@@ -46,5 +46,5 @@ export const STREAMING_METRICS = defineMetrics('streaming', [
   { name: 'idle_connections', type: 'number', description: 'Idle connections opened per tier for the bytes_per_connection figures (scaled to memory)' },
   { name: 'sustained_target_bytes_per_second', type: 'number', unit: 'bytes_per_second', description: 'Payload rate the fixed-bitrate stream asked for (--stream-bitrate, default 2 Mbit/s)' },
   { name: 'redis_cpu_share', type: 'number', load: true, description: 'Share of one core Redis used while the channels_redis tier ran its 64 B throughput phase (INFO cpu before and after): with the tier\'s rate it gives the rate at which Redis saturates' },
-    { name: 'suspect', type: 'boolean', judged: true, description: 'The device throttled, ran hot or was busy during the streaming probe (or throttled during any load of the run): figures may be low' },
+  { name: 'suspect', type: 'boolean', judged: true, description: 'The device throttled, ran hot or was busy during the streaming probe (or throttled during any load of the run): figures may be low' },
 ]);
