@@ -1,19 +1,27 @@
-// cpu: architecture, cores, what the cgroup really allows, clocks, Raspberry Pi throttling, and a short benchmark.
-import { machine } from 'node:os';
+// cpu: the kernel's machine and the userland's ABI, cores, what the measured cgroup really allows, clocks,
+// Raspberry Pi throttling, and a short benchmark.
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
-import { loadSystemInformation } from './lib/sysinfo.js';
-import { findCgroup, readUpwards } from './lib/cgroups.js';
+import { findCgroup, groupDetails } from './lib/cgroups.js';
 import { runCpuBenchmark } from './lib/cpu-benchmark.js';
-import { minOrNull, parseCfsQuota, parseCpuMax } from './lib/parsers/cgroup.js';
-import { archFromCpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
-import type { Metrics } from '../src/report/types.js';
+import { cfsQuota, effectiveCpuset, processAffinity } from './lib/cpu-limits.js';
+import { minOrNull } from './lib/parsers/cgroup.js';
+import { type Cpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
+import { loadSystemInformation } from './lib/sysinfo.js';
+import { findArch } from './lib/userland.js';
 
 /** Raspberry Pi firmware get_throttled bits (documented with `vcgencmd get_throttled`). */
 export function decodeThrottled(value: number): { now: boolean; sinceBoot: boolean; undervoltageSinceBoot: boolean; flags: string[] } {
   const names: Array<[number, string]> = [
-    [0, 'under-voltage now'], [1, 'ARM frequency capped now'], [2, 'throttled now'], [3, 'soft temperature limit now'],
-    [16, 'under-voltage since boot'], [17, 'ARM frequency capped since boot'], [18, 'throttled since boot'], [19, 'soft temperature limit since boot'],
+    [0, 'under-voltage now'],
+    [1, 'ARM frequency capped now'],
+    [2, 'throttled now'],
+    [3, 'soft temperature limit now'],
+    [16, 'under-voltage since boot'],
+    [17, 'ARM frequency capped since boot'],
+    [18, 'throttled since boot'],
+    [19, 'soft temperature limit since boot'],
   ];
   return {
     now: (value & 0xf) !== 0,
@@ -70,14 +78,101 @@ export async function readTemperature(ctx: ProbeContext): Promise<{ celsius: num
   return null;
 }
 
-function userlandBitsOfNode(): 32 | 64 | null {
-  if (['arm64', 'x64', 'ppc64', 's390x', 'riscv64', 'loong64', 'mips64el'].includes(process.arch)) return 64;
-  if (['arm', 'ia32', 'mips', 'mipsel', 'ppc', 's390'].includes(process.arch)) return 32;
-  return null;
-}
-
 function benchmarkWindowMs(ctx: ProbeContext): number {
   return ctx.options.quick ? 0 : 450;
+}
+
+async function archMetrics(ctx: ProbeContext, sink: MetricSink, cpuinfo: Cpuinfo): Promise<void> {
+  const found = await findArch(ctx, cpuinfo);
+  sink.put('cpu.arch', found.kernelArch, ctx.live ? 'uname -m failed' : 'recorded /proc/cpuinfo names no known architecture');
+  sink.put('cpu.kernel_arch', found.kernelArch, ctx.live ? 'uname -m failed' : 'recorded /proc/cpuinfo names no known architecture');
+  sink.put('cpu.userland_arch', found.userlandArch, found.userlandSource);
+  sink.put(
+    'cpu.userland_bits',
+    found.userlandBits,
+    found.kernelArch === 'x86_64' && !ctx.live
+      ? "recorded /proc/cpuinfo does not show the reader's bitness (x86 looks the same to 32- and 64-bit tasks)"
+      : found.userlandSource,
+  );
+  sink.details['archSource'] = { kernel: found.kernelSource, userland: found.userlandSource };
+}
+
+/** cpuset, affinity and quota of the measured group; returns the effective CPUs. */
+async function limitMetrics(ctx: ProbeContext, sink: MetricSink, cores: number | null): Promise<number | null> {
+  const cpusetGroup = await findCgroup(ctx, 'cpuset');
+  const cpuset = cpusetGroup ? await effectiveCpuset(ctx, cpusetGroup) : null;
+  sink.put('cpu.cpuset_cpus', cpuset?.cpus, cpusetGroup ? `no cpuset file in ${cpusetGroup.dir} or its ancestors` : 'no cpuset cgroup');
+  if (cpuset) sink.details['cpuset'] = { file: cpuset.source, cpus: cpuset.list };
+
+  const cpuGroup = await findCgroup(ctx, 'cpu');
+  const quota = cpuGroup ? await cfsQuota(ctx, cpuGroup) : null;
+  if (cpuGroup) sink.details['cpuCgroup'] = groupDetails(ctx, cpuGroup);
+  sink.put('cpu.quota_cpus', quota === null ? null : Math.round(quota * 100) / 100, cpuGroup ? 'unlimited' : 'no cpu cgroup');
+  const measured = cpuGroup ?? cpusetGroup;
+  sink.put('cpu.cgroup_path', measured?.path, 'no cpu or cpuset cgroup found in /proc/self/cgroup and /proc/self/mountinfo');
+
+  const affinity = await processAffinity(ctx, measured);
+  sink.put('cpu.affinity_cpus', 'cpus' in affinity ? affinity.cpus : null, 'why' in affinity ? affinity.why : '');
+  if ('cpus' in affinity) sink.details['affinity'] = { file: affinity.source, cpus: affinity.list };
+
+  const effective = minOrNull([cores, cpuset?.cpus ?? null, 'cpus' in affinity ? affinity.cpus : null, quota]);
+  sink.put('cpu.effective_cpus', effective === null ? null : Math.round(effective * 100) / 100, 'core count unknown');
+  return effective;
+}
+
+async function clockMetrics(ctx: ProbeContext, sink: MetricSink, cpuinfo: Cpuinfo): Promise<void> {
+  let model = cpuModelFromCpuinfo(cpuinfo);
+  if (!model && ctx.live) {
+    const info = await (await loadSystemInformation())?.cpu();
+    model = info ? [info.manufacturer, info.brand].filter(Boolean).join(' ') || null : null;
+  }
+  sink.put('cpu.model', model || null, 'no model in /proc/cpuinfo');
+  const maxKhz = Number((await ctx.readText('/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'))?.trim() ?? Number.NaN);
+  if (Number.isFinite(maxKhz) && maxKhz > 0) {
+    sink.put('cpu.max_mhz', Math.round(maxKhz / 1000), '');
+  } else {
+    const mhz = cpuinfoMhz(cpuinfo);
+    sink.put('cpu.max_mhz', mhz, 'no cpufreq in sysfs and no clock in /proc/cpuinfo');
+    if (mhz !== null) sink.details['maxMhzSource'] = 'cpuinfo "cpu MHz" (no cpufreq; may be the current clock)';
+  }
+  const governor = (await ctx.readText('/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor'))?.trim() || null;
+  sink.put('cpu.governor', governor, 'no cpufreq governor in sysfs');
+  const loadavg = (await ctx.readText('/proc/loadavg'))?.trim().split(/\s+/);
+  const load1 = loadavg?.[0] === undefined ? Number.NaN : Number(loadavg[0]);
+  sink.put('cpu.load_average_1m', Number.isFinite(load1) ? load1 : null, 'no /proc/loadavg');
+  if (loadavg) sink.details['loadAverage'] = loadavg.slice(0, 3).map(Number);
+}
+
+async function healthMetrics(ctx: ProbeContext, sink: MetricSink): Promise<void> {
+  const throttled = await readThrottled(ctx);
+  if (throttled) {
+    const decoded = decodeThrottled(throttled.value);
+    sink.put('cpu.throttled_now', decoded.now, '');
+    sink.put('cpu.throttled_since_boot', decoded.sinceBoot, '');
+    sink.put('cpu.undervoltage_since_boot', decoded.undervoltageSinceBoot, '');
+    sink.details['throttled'] = { raw: `0x${throttled.value.toString(16)}`, source: throttled.source, flags: decoded.flags };
+  } else {
+    const why = `not a Raspberry Pi: no get_throttled in sysfs${ctx.live ? ' and no vcgencmd' : ' (recorded tree)'}`;
+    sink.putAllNull(['cpu.throttled_now', 'cpu.throttled_since_boot', 'cpu.undervoltage_since_boot'], why);
+  }
+  const temperature = await readTemperature(ctx);
+  sink.put('cpu.temperature_celsius', temperature?.celsius, 'no thermal zone in sysfs');
+  if (temperature) sink.details['temperatureSource'] = temperature.zone;
+}
+
+async function benchmarkMetrics(ctx: ProbeContext, sink: MetricSink, effective: number | null): Promise<void> {
+  const windowMs = benchmarkWindowMs(ctx);
+  if (!ctx.live || windowMs === 0) {
+    const why = !ctx.live ? 'needs the live system (--root points at a recorded tree)' : 'skipped by --quick';
+    sink.putAllNull(['cpu.single_thread_score', 'cpu.multi_thread_score'], why);
+    return;
+  }
+  const single = await runCpuBenchmark(1, windowMs, ctx.signal);
+  const threads = Math.max(1, Math.ceil(effective ?? 1));
+  const multi = await runCpuBenchmark(threads, windowMs, ctx.signal);
+  sink.put('cpu.single_thread_score', single.operationsPerSecond, '');
+  sink.put('cpu.multi_thread_score', multi.operationsPerSecond, '');
+  sink.details['benchmark'] = { windowMs, threads, perThread: multi.perWorker };
 }
 
 export const cpuProbe: ProbeDefinition = {
@@ -88,122 +183,16 @@ export const cpuProbe: ProbeDefinition = {
   budgetMs: (options) => (options.quick ? 8_000 : 30_000),
   exclusive: true,
   async run(ctx): Promise<ProbeOutput> {
-    const metrics: Metrics = {};
-    const unmeasured: Record<string, string> = {};
-    const details: Record<string, unknown> = {};
-
-    const cpuinfoText = await ctx.readText('/proc/cpuinfo');
-    const cpuinfo = parseCpuinfo(cpuinfoText ?? '');
-    const fromCpuinfo = archFromCpuinfo(cpuinfo);
-    if (ctx.live) {
-      metrics['cpu.arch'] = machine();
-      metrics['cpu.userland_bits'] = userlandBitsOfNode();
-      details['archSource'] = 'uname -m (live)';
-    } else {
-      metrics['cpu.arch'] = fromCpuinfo.arch;
-      metrics['cpu.userland_bits'] = fromCpuinfo.userlandBits;
-      details['archSource'] = 'recorded /proc/cpuinfo (uname cannot be recorded)';
-      if (fromCpuinfo.arch === null) unmeasured['cpu.arch'] = 'recorded /proc/cpuinfo names no known architecture';
-      if (fromCpuinfo.userlandBits === null) unmeasured['cpu.userland_bits'] = 'recorded /proc/cpuinfo does not show the reader\'s bitness (x86 looks the same to 32- and 64-bit tasks)';
-    }
-
+    const sink = new MetricSink();
+    const cpuinfo = parseCpuinfo((await ctx.readText('/proc/cpuinfo')) ?? '');
+    await archMetrics(ctx, sink, cpuinfo);
     const online = await ctx.readText('/sys/devices/system/cpu/online');
     const cores = (online === null ? null : countCpuList(online)) ?? (processorCount(cpuinfo) || null);
-    metrics['cpu.cores'] = cores;
-    if (cores === null) unmeasured['cpu.cores'] = 'neither /sys/devices/system/cpu/online nor /proc/cpuinfo lists CPUs';
-
-    let cpusetCpus: number | null = null;
-    const cpusetGroup = await findCgroup(ctx, 'cpuset');
-    if (cpusetGroup) {
-      const files = cpusetGroup.version === 2 ? ['cpuset.cpus.effective'] : ['cpuset.effective_cpus', 'cpuset.cpus'];
-      for (const file of files) {
-        const text = await ctx.readText(`${cpusetGroup.dir}/${file}`);
-        if (text !== null && text.trim() !== '') {
-          cpusetCpus = countCpuList(text);
-          details['cpuset'] = { file: `${cpusetGroup.dir}/${file}`, cpus: text.trim() };
-          break;
-        }
-      }
-    }
-    metrics['cpu.cpuset_cpus'] = cpusetCpus;
-    if (cpusetCpus === null) unmeasured['cpu.cpuset_cpus'] = 'no cpuset cgroup file readable';
-
-    let quota: number | null = null;
-    const cpuGroup = await findCgroup(ctx, 'cpu');
-    if (cpuGroup) {
-      if (cpuGroup.version === 2) {
-        quota = minOrNull((await readUpwards(ctx, cpuGroup, 'cpu.max')).map(({ text }) => parseCpuMax(text)));
-      } else {
-        const quotas = await readUpwards(ctx, cpuGroup, 'cpu.cfs_quota_us');
-        const periods = await readUpwards(ctx, cpuGroup, 'cpu.cfs_period_us');
-        quota = minOrNull(quotas.map(({ text }, i) => parseCfsQuota(text, periods[i]?.text ?? null)));
-      }
-      details['cpuCgroup'] = { version: cpuGroup.version, dir: cpuGroup.dir };
-    }
-    metrics['cpu.quota_cpus'] = quota === null ? null : Math.round(quota * 100) / 100;
-    if (quota === null) unmeasured['cpu.quota_cpus'] = cpuGroup ? 'unlimited' : 'no cpu cgroup';
-    const effective = minOrNull([cores, cpusetCpus, quota]);
-    metrics['cpu.effective_cpus'] = effective === null ? null : Math.round(effective * 100) / 100;
-    if (effective === null) unmeasured['cpu.effective_cpus'] = 'core count unknown';
-
-    let model = cpuModelFromCpuinfo(cpuinfo);
-    if (!model && ctx.live) {
-      const info = await (await loadSystemInformation())?.cpu();
-      model = info ? [info.manufacturer, info.brand].filter(Boolean).join(' ') || null : null;
-    }
-    metrics['cpu.model'] = model;
-    if (!model) unmeasured['cpu.model'] = 'no model in /proc/cpuinfo';
-
-    const maxKhz = Number((await ctx.readText('/sys/devices/system/cpu/cpu0/cpufreq/cpuinfo_max_freq'))?.trim() ?? Number.NaN);
-    if (Number.isFinite(maxKhz) && maxKhz > 0) {
-      metrics['cpu.max_mhz'] = Math.round(maxKhz / 1000);
-    } else {
-      metrics['cpu.max_mhz'] = cpuinfoMhz(cpuinfo);
-      if (metrics['cpu.max_mhz'] !== null) details['maxMhzSource'] = 'cpuinfo "cpu MHz" (no cpufreq; may be the current clock)';
-      else unmeasured['cpu.max_mhz'] = 'no cpufreq in sysfs and no clock in /proc/cpuinfo';
-    }
-    metrics['cpu.governor'] = (await ctx.readText('/sys/devices/system/cpu/cpu0/cpufreq/scaling_governor'))?.trim() || null;
-    if (metrics['cpu.governor'] === null) unmeasured['cpu.governor'] = 'no cpufreq governor in sysfs';
-    const loadavg = (await ctx.readText('/proc/loadavg'))?.trim().split(/\s+/);
-    const load1 = loadavg?.[0] === undefined ? Number.NaN : Number(loadavg[0]);
-    metrics['cpu.load_average_1m'] = Number.isFinite(load1) ? load1 : null;
-    if (metrics['cpu.load_average_1m'] === null) unmeasured['cpu.load_average_1m'] = 'no /proc/loadavg';
-    if (loadavg) details['loadAverage'] = loadavg.slice(0, 3).map(Number);
-
-    const throttled = await readThrottled(ctx);
-    if (throttled) {
-      const decoded = decodeThrottled(throttled.value);
-      metrics['cpu.throttled_now'] = decoded.now;
-      metrics['cpu.throttled_since_boot'] = decoded.sinceBoot;
-      metrics['cpu.undervoltage_since_boot'] = decoded.undervoltageSinceBoot;
-      details['throttled'] = { raw: `0x${throttled.value.toString(16)}`, source: throttled.source, flags: decoded.flags };
-    } else {
-      const why = 'not a Raspberry Pi: no get_throttled in sysfs' + (ctx.live ? ' and no vcgencmd' : ' (recorded tree)');
-      for (const id of ['cpu.throttled_now', 'cpu.throttled_since_boot', 'cpu.undervoltage_since_boot']) {
-        metrics[id] = null;
-        unmeasured[id] = why;
-      }
-    }
-    const temperature = await readTemperature(ctx);
-    metrics['cpu.temperature_celsius'] = temperature?.celsius ?? null;
-    if (temperature) details['temperatureSource'] = temperature.zone;
-    else unmeasured['cpu.temperature_celsius'] = 'no thermal zone in sysfs';
-
-    const windowMs = benchmarkWindowMs(ctx);
-    if (!ctx.live || windowMs === 0) {
-      const why = !ctx.live ? 'needs the live system (--root points at a recorded tree)' : 'skipped by --quick';
-      metrics['cpu.single_thread_score'] = null;
-      metrics['cpu.multi_thread_score'] = null;
-      unmeasured['cpu.single_thread_score'] = why;
-      unmeasured['cpu.multi_thread_score'] = why;
-    } else {
-      const single = await runCpuBenchmark(1, windowMs, ctx.signal);
-      const threads = Math.max(1, Math.ceil(effective ?? 1));
-      const multi = await runCpuBenchmark(threads, windowMs, ctx.signal);
-      metrics['cpu.single_thread_score'] = single.operationsPerSecond;
-      metrics['cpu.multi_thread_score'] = multi.operationsPerSecond;
-      details['benchmark'] = { windowMs, threads, perThread: multi.perWorker };
-    }
-    return { metrics, details, unmeasured };
+    sink.put('cpu.cores', cores, 'neither /sys/devices/system/cpu/online nor /proc/cpuinfo lists CPUs');
+    const effective = await limitMetrics(ctx, sink, cores);
+    await clockMetrics(ctx, sink, cpuinfo);
+    await healthMetrics(ctx, sink);
+    await benchmarkMetrics(ctx, sink, effective);
+    return sink.output();
   },
 };

@@ -1,11 +1,13 @@
-// memory: what the host has, and what this process's cgroup really lets it use.
-// Inside a container /proc/meminfo shows the host; the cgroup limit is the number that matters.
-import type { ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+// memory: what the host has, and what the measured cgroup really lets it use. Inside a container
+// /proc/meminfo shows the host; the cgroup limits, and what the limited groups already use, are what matter.
+// The measured group is this process's own, or the one --unit / --cgroup named.
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
-import { findCgroup, readUpwards } from './lib/cgroups.js';
+import { findCgroup, groupDetails, type MeasuredGroup, readUpwards } from './lib/cgroups.js';
 import { minOrNull, parseFlatKeyed, parseMemoryLimit } from './lib/parsers/cgroup.js';
+import { type CgroupMemoryFindings, cgroupMemoryHeadroom, type MemoryLevel } from './lib/parsers/cgroup-memory.js';
 import { estimateMemAvailable, parseMeminfo, parseZoneinfoLowWatermarkPages } from './lib/parsers/meminfo.js';
-import type { Metrics } from '../src/report/types.js';
 
 const PAGE_SIZE = 4096;
 
@@ -19,83 +21,107 @@ export function zramSwapBytes(swaps: string): number {
   return total;
 }
 
+function parseBytes(text: string | null): number | null {
+  const value = text === null ? Number.NaN : Number(text.trim());
+  return Number.isFinite(value) && value >= 0 ? value : null;
+}
+
+/** Each level's limits, usage and inactive file pages, from the group up to the mount point. */
+async function readMemoryLevels(ctx: ProbeContext, group: MeasuredGroup): Promise<MemoryLevel[]> {
+  const v2 = group.version === 2;
+  const max = await readUpwards(ctx, group, v2 ? 'memory.max' : 'memory.limit_in_bytes');
+  const high = v2 ? await readUpwards(ctx, group, 'memory.high') : [];
+  const usage = await readUpwards(ctx, group, v2 ? 'memory.current' : 'memory.usage_in_bytes');
+  const stat = await readUpwards(ctx, group, 'memory.stat');
+  // v1's usage_in_bytes is hierarchical, so its inactive pages must be too (total_inactive_file).
+  const inactiveKey = v2 ? 'inactive_file' : 'total_inactive_file';
+  return max.map(({ dir, text }, i) => {
+    const statText = stat[i]?.text ?? null;
+    return {
+      dir,
+      max: parseMemoryLimit(text),
+      high: parseMemoryLimit(high[i]?.text ?? null),
+      usage: parseBytes(usage[i]?.text ?? null),
+      inactiveFile: statText === null ? null : (parseFlatKeyed(statText)[inactiveKey] ?? null),
+    };
+  });
+}
+
+async function cgroupFindings(ctx: ProbeContext, group: MeasuredGroup): Promise<{ findings: CgroupMemoryFindings; levels: MemoryLevel[] }> {
+  const levels = await readMemoryLevels(ctx, group);
+  let hidden: number | null = null;
+  if (group.version === 1) {
+    // With use_hierarchy the kernel folds every ancestor's limit into this figure, also those above a container's view.
+    const stat = await ctx.readText(`${group.dir}/memory.stat`);
+    const folded = stat === null ? undefined : parseFlatKeyed(stat)['hierarchical_memory_limit'];
+    hidden = folded === undefined ? null : parseMemoryLimit(String(folded));
+  }
+  return { findings: cgroupMemoryHeadroom(levels, hidden), levels };
+}
+
+async function hostMemory(ctx: ProbeContext, sink: MetricSink): Promise<{ total: number | null; available: number | null }> {
+  const meminfoText = await ctx.readText('/proc/meminfo');
+  if (meminfoText === null) throw new Error(`cannot read ${ctx.rootPath('/proc/meminfo')}`);
+  const info = parseMeminfo(meminfoText);
+  let available = info['MemAvailable'] ?? null;
+  if (available === null) {
+    const zoneinfo = await ctx.readText('/proc/zoneinfo');
+    const lowPages = zoneinfo ? parseZoneinfoLowWatermarkPages(zoneinfo) : null;
+    available = estimateMemAvailable(info, lowPages === null ? null : lowPages * PAGE_SIZE);
+    sink.details['memAvailableEstimated'] =
+      'this kernel has no MemAvailable (added in 3.14); estimated from MemFree, file pages and SReclaimable as the kernel does' +
+      (lowPages === null ? ', without zone watermarks (slightly optimistic)' : ', with /proc/zoneinfo low watermarks');
+  }
+  const total = info['MemTotal'] ?? null;
+  sink.put('memory.total_bytes', total, 'no MemTotal in /proc/meminfo');
+  sink.put('memory.available_bytes', available, 'no MemAvailable and no MemFree in /proc/meminfo');
+  sink.put('memory.swap_total_bytes', info['SwapTotal'], 'no SwapTotal in /proc/meminfo');
+  sink.put('memory.swap_free_bytes', info['SwapFree'], 'no SwapFree in /proc/meminfo');
+  const swaps = await ctx.readText('/proc/swaps');
+  sink.put('memory.zram_total_bytes', swaps === null ? null : zramSwapBytes(swaps), 'no /proc/swaps');
+  return { total, available };
+}
+
+/** With --unit / --cgroup the load tests still run in this process's group: its headroom bounds them too. */
+async function ownGroupHeadroom(ctx: ProbeContext, hostAvailable: number | null): Promise<Record<string, unknown> | null> {
+  if (!ctx.options.targetGroup) return null;
+  const own = await findCgroup(ctx, 'memory', { own: true });
+  if (!own) return null;
+  const { findings } = await cgroupFindings(ctx, own);
+  return { path: own.path, availableBytes: minOrNull([hostAvailable, findings.headroom]) };
+}
+
 export const memoryProbe: ProbeDefinition = {
   id: 'memory',
   title: 'Memory',
   metrics: metricIdsOf('memory'),
   budgetMs: () => 5_000,
   async run(ctx): Promise<ProbeOutput> {
-    const metrics: Metrics = {};
-    const unmeasured: Record<string, string> = {};
-    const details: Record<string, unknown> = {};
-
-    const meminfoText = await ctx.readText('/proc/meminfo');
-    if (meminfoText === null) throw new Error(`cannot read ${ctx.rootPath('/proc/meminfo')}`);
-    const info = parseMeminfo(meminfoText);
-    const total = info['MemTotal'] ?? null;
-    let available = info['MemAvailable'] ?? null;
-    if (available === null) {
-      const zoneinfo = await ctx.readText('/proc/zoneinfo');
-      const lowPages = zoneinfo ? parseZoneinfoLowWatermarkPages(zoneinfo) : null;
-      available = estimateMemAvailable(info, lowPages === null ? null : lowPages * PAGE_SIZE);
-      details['memAvailableEstimated'] =
-        'this kernel has no MemAvailable (added in 3.14); estimated from MemFree, file pages and SReclaimable as the kernel does' +
-        (lowPages === null ? ', without zone watermarks (slightly optimistic)' : ', with /proc/zoneinfo low watermarks');
+    const sink = new MetricSink();
+    const { total, available } = await hostMemory(ctx, sink);
+    const group = await findCgroup(ctx, 'memory');
+    if (!group) {
+      const why = 'no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo';
+      sink.putAllNull(['memory.cgroup_path', 'memory.cgroup_usage_bytes', 'memory.cgroup_limit_bytes', 'memory.cgroup_high_bytes'], why);
+      sink.put('memory.effective_total_bytes', total, 'no MemTotal in /proc/meminfo');
+      sink.put('memory.effective_available_bytes', available, 'no MemAvailable and no MemFree in /proc/meminfo');
+      return sink.output();
     }
-    metrics['memory.total_bytes'] = total;
-    metrics['memory.available_bytes'] = available;
-    if (total === null) unmeasured['memory.total_bytes'] = 'no MemTotal in /proc/meminfo';
-    if (available === null) unmeasured['memory.available_bytes'] = 'no MemAvailable and no MemFree in /proc/meminfo';
-    metrics['memory.swap_total_bytes'] = info['SwapTotal'] ?? null;
-    metrics['memory.swap_free_bytes'] = info['SwapFree'] ?? null;
-    const swaps = await ctx.readText('/proc/swaps');
-    metrics['memory.zram_total_bytes'] = swaps === null ? null : zramSwapBytes(swaps);
-    if (swaps === null) unmeasured['memory.zram_total_bytes'] = 'no /proc/swaps';
-
-    const location = await findCgroup(ctx, 'memory');
-    let limit: number | null = null;
-    let workingSet: number | null = null;
-    if (location) {
-      details['cgroup'] = { version: location.version, dir: location.dir };
-      const limitFile = location.version === 2 ? 'memory.max' : 'memory.limit_in_bytes';
-      const limits = await readUpwards(ctx, location, limitFile);
-      const perLevel = limits.map(({ dir, text }) => ({ dir, limit: parseMemoryLimit(text) }));
-      limit = minOrNull(perLevel.map((l) => l.limit));
-      const statText = await ctx.readText(`${location.dir}/memory.stat`);
-      const stat = statText ? parseFlatKeyed(statText) : {};
-      if (location.version === 1) {
-        // With use_hierarchy the kernel already folds ancestors' limits into this figure.
-        limit = minOrNull([limit, parseMemoryLimit(stat['hierarchical_memory_limit'] === undefined ? null : String(stat['hierarchical_memory_limit']))]);
-      }
-      const binding = perLevel.find((l) => l.limit !== null && l.limit === limit);
-      if (binding) details['cgroupLimitSetAt'] = binding.dir;
-      const usageText = await ctx.readText(`${location.dir}/${location.version === 2 ? 'memory.current' : 'memory.usage_in_bytes'}`);
-      const usage = usageText === null ? null : Number(usageText.trim());
-      if (usage !== null && Number.isFinite(usage)) {
-        metrics['memory.cgroup_usage_bytes'] = usage;
-        // Like the kubelet's working set: page cache that can be dropped does not count as used.
-        const inactiveFile = stat[location.version === 2 ? 'inactive_file' : 'total_inactive_file'] ?? 0;
-        workingSet = Math.max(0, usage - inactiveFile);
-      } else {
-        metrics['memory.cgroup_usage_bytes'] = null;
-        unmeasured['memory.cgroup_usage_bytes'] = `no usage file in ${location.dir}`;
-      }
-      if (location.version === 2) {
-        const high = parseMemoryLimit(await ctx.readText(`${location.dir}/memory.high`));
-        if (high !== null) details['memoryHighBytes'] = high;
-      }
-    } else {
-      metrics['memory.cgroup_usage_bytes'] = null;
-      unmeasured['memory.cgroup_usage_bytes'] = 'no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo';
-    }
-    metrics['memory.cgroup_limit_bytes'] = limit;
-    if (limit === null) unmeasured['memory.cgroup_limit_bytes'] = location ? 'unlimited' : 'no memory cgroup';
-
-    metrics['memory.effective_total_bytes'] = minOrNull([total, limit]);
-    const headroom = limit !== null && workingSet !== null ? Math.max(0, limit - workingSet) : limit;
-    metrics['memory.effective_available_bytes'] = minOrNull([available, headroom]);
-    if (metrics['memory.effective_total_bytes'] === null) unmeasured['memory.effective_total_bytes'] = 'neither MemTotal nor a cgroup limit is known';
-    if (metrics['memory.effective_available_bytes'] === null) unmeasured['memory.effective_available_bytes'] = 'neither MemAvailable nor a cgroup limit is known';
-    return { metrics, details, unmeasured };
+    const { findings, levels } = await cgroupFindings(ctx, group);
+    sink.details['cgroup'] = groupDetails(ctx, group);
+    sink.put('memory.cgroup_path', group.path, 'no memory cgroup');
+    sink.put('memory.cgroup_usage_bytes', levels[0]?.usage, `no usage file in ${group.dir}`);
+    sink.put('memory.cgroup_limit_bytes', findings.max, 'unlimited');
+    sink.put('memory.cgroup_high_bytes', findings.high, group.version === 1 ? 'cgroup v1 has no memory.high' : 'no memory.high set');
+    if (findings.maxSetAt) sink.details['cgroupLimitSetAt'] = findings.maxSetAt;
+    if (findings.highSetAt) sink.details['memoryHighSetAt'] = findings.highSetAt;
+    if (findings.levels.length > 0) sink.details['headroomByLimitedLevel'] = findings.levels;
+    const effectiveAvailable = minOrNull([available, findings.headroom]);
+    sink.details['availableBoundBy'] = findings.headroom !== null && effectiveAvailable === findings.headroom ? findings.headroomAt : 'MemAvailable';
+    sink.put('memory.effective_total_bytes', minOrNull([total, findings.max, findings.high]), 'neither MemTotal nor a cgroup limit is known');
+    sink.put('memory.effective_available_bytes', effectiveAvailable, 'neither MemAvailable nor a cgroup limit is known');
+    const own = await ownGroupHeadroom(ctx, available);
+    if (own) sink.details['ownGroup'] = own;
+    return sink.output();
   },
 };

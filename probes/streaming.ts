@@ -69,7 +69,13 @@ function stringMetric(envelope: ProbeEnvelope | undefined, id: string): string |
 }
 
 async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
-  const fromProbe = numberMetric(ctx.results.get('memory'), 'memory.effective_available_bytes');
+  const memory = ctx.results.get('memory');
+  const fromProbe = numberMetric(memory, 'memory.effective_available_bytes');
+  // With --unit / --cgroup the figure is the named group's, but the load runs in this process's group.
+  const own = memory?.details['ownGroup'] as { path?: unknown; availableBytes?: unknown } | undefined;
+  if (fromProbe !== null && typeof own?.availableBytes === 'number' && own.availableBytes < fromProbe) {
+    return { bytes: own.availableBytes, source: `this process's own group ${String(own.path)} (the load runs there; memory.effective_available_bytes is the named group's)` };
+  }
   if (fromProbe !== null) return { bytes: fromProbe, source: 'memory.effective_available_bytes' };
   const meminfo = await ctx.readText('/proc/meminfo');
   const available = meminfo ? parseMeminfo(meminfo)['MemAvailable'] ?? null : null;

@@ -10,8 +10,9 @@ import { cleanupAll } from '../src/platform/process.js';
 import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { haveGnuTime } from './bench/measure.js';
+import { dashboardFigures } from './bench/dashboard.js';
 
-const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming'] as const;
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'dashboard'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -86,7 +87,7 @@ async function main(): Promise<number> {
     process.stderr.write('bench: /usr/bin/time (Debian package "time") is needed to measure peak RSS\n');
     return 2;
   }
-  const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming'].filter((section) => args.only.has(section as Section));
+  const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming', 'dashboard'].filter((section) => args.only.has(section as Section));
   if (needsRoot.length > 0 && process.getuid?.() !== 0) {
     process.stderr.write(`bench: ${needsRoot.join(', ')} need root (cgroups, network namespaces); run as root or pick others with --only\n`);
     return 2;
@@ -108,6 +109,8 @@ async function main(): Promise<number> {
       ? await cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 })
       : [notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet')]));
   }
+
+  if (args.only.has('dashboard')) figures.push(...(await dashboardFigures(options)));
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };

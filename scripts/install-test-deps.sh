@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real components the test suites run against, all from Debian's packages:
 # OpenSSH, Python with Django/Channels/daphne/uvicorn/channels_redis, Redis, PostgreSQL, supervisor,
-# headless Chromium, promtool, ansible-core, busybox, and the emulation lab's debootstrap + qemu-user.
+# headless Chromium, promtool, ansible-core, busybox, cron (scheduled runs), openssl (a test CA for HTTPS),
+# systemd's systemd-analyze (to verify the timer units), and the emulation lab's debootstrap + qemu-user.
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -18,6 +19,7 @@ PACKAGES=(
   iproute2 procps psmisc cgroup-tools
   dpkg-repack
   time util-linux
+  cron openssl systemd
 )
 
 missing=()
@@ -37,7 +39,7 @@ else
 fi
 
 # Debian starts some of these as services on install; the tests start their own instances on spare ports.
-for service in redis-server postgresql supervisor ssh prometheus; do
+for service in redis-server postgresql supervisor ssh prometheus cron; do
   if command -v service >/dev/null 2>&1; then service "$service" stop >/dev/null 2>&1 || true; fi
 done
 

@@ -249,6 +249,23 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       assert.equal((channels.json['profile'] as { id: string }).id, 'django-channels');
     });
 
+    test('the device list pages and searches: limit, offset, next, total; bad values are 400', async () => {
+      for (let i = 0; i < 5; i++) assert.equal((await upload(base, JSON.stringify(historicReport({ label: `page-pi-${i}`, daysAgo: 10 - i, factor: 1 })), uploadToken)).status, 201);
+      const first = await call(base, '/api/v1/devices?q=page-pi&limit=2', { token: readToken });
+      assert.equal(first.status, 200, first.text);
+      assert.deepEqual((first.json['devices'] as { name: string }[]).map((d) => d.name), ['page-pi-4', 'page-pi-3']);
+      assert.equal(first.json['total'], 5);
+      assert.equal(first.json['next'], 2);
+      const last = await call(base, '/api/v1/devices?q=PAGE-PI&limit=2&offset=4', { token: readToken });
+      assert.deepEqual((last.json['devices'] as { name: string }[]).map((d) => d.name), ['page-pi-0']);
+      assert.equal(last.json['next'], null);
+      for (const bad of ['limit=0', 'limit=501', 'offset=-1', 'limit=x', `q=${'x'.repeat(201)}`]) {
+        const res = await call(base, `/api/v1/devices?${bad}`, { token: readToken });
+        assert.equal(res.status, 400, bad);
+        assert.equal(res.json['error'], 'bad_request');
+      }
+    });
+
     test('retention: only the newest reports per device are kept', async () => {
       const ids: string[] = [];
       for (let i = 6; i >= 1; i--) {

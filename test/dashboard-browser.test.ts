@@ -12,6 +12,8 @@ import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 import { fixtureRoot, REPO_ROOT, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
 import { executable, requireComponent } from './helpers/env.js';
+import { makeTestPki, opensslAvailable } from './helpers/tls.js';
+import { makeReport } from './helpers/dashboard-reports.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const SHOTS = join(REPO_ROOT, 'dist', 'test', 'screenshots');
@@ -172,4 +174,55 @@ test('sign in, device list, device page with charts, compare: names shown as tex
 
   assert.deepEqual(dialogs, [], 'no dialog was opened: no script from the data ran');
   assert.deepEqual(problems, [], 'no console errors, CSP violations or failed requests');
+});
+
+test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard, the cookie is Secure; 60 devices page by 50 and search', { skip: skip || requireComponent(opensslAvailable(), 'openssl', 'apt-get install openssl'), timeout: 120_000 }, async () => {
+  const pki = makeTestPki(dir);
+  const db = join(dir, 'fleet.sqlite');
+  const upload = await createTokenCli(db, 'upload');
+  const read = await createTokenCli(db, 'read');
+  const tls = await startServe(db, 0, ['--quiet', '--tls-cert', pki.serverCert, '--tls-key', pki.serverKey]);
+  // Chromium trusts exactly this server key, as a browser would trust a certificate from the private CA.
+  const browser = await launchChromium(dir, [`--ignore-certificate-errors-spki-list=${pki.serverSpki}`], 'chromium-tls');
+  try {
+    const files = Array.from({ length: 60 }, (_, i) => {
+      const path = join(dir, `fleet-${i}.json`);
+      writeFileSync(path, JSON.stringify(makeReport({ label: `fleet-pi-${String(i).padStart(2, '0')}`, createdAt: new Date(Date.now() - (60 - i) * 60_000).toISOString() })));
+      return path;
+    });
+    const sent = await runCli(['upload', ...files, '--to', tls.url, '--token', upload, '--ca', pki.caCert, '--spool', join(dir, 'fleet-spool'), '--retries', '0']);
+    assert.equal(sent.code, 0, sent.stdout + sent.stderr);
+    const page = browser.pages()[0] ?? await browser.newPage();
+    watch(page);
+    await page.goto(`${tls.url}/login?next=${encodeURIComponent('/\t/evil.example/x')}`);
+    await page.fill('input[name=token]', read);
+    await page.click('form.login button[type=submit]');
+    await page.waitForSelector('table.devices');
+    assert.equal(new URL(page.url()).origin, tls.url, 'the browser stayed on the dashboard');
+    const cookie = (await browser.cookies(tls.url)).find((c) => c.name === 'edgeprobe_token');
+    assert.equal(cookie?.secure, true);
+    assert.equal(cookie?.httpOnly, true);
+    // 60 devices: the newest 50 first, then the other 10.
+    assert.equal(await page.locator('table.devices tbody tr').count(), 50);
+    assert.match(await page.locator('nav.pager').innerText(), /1–50 of 60/);
+    assert.equal(await page.locator('table.devices td.name a').first().innerText(), 'fleet-pi-59');
+    await page.click('nav.pager a[rel=next]');
+    await page.waitForURL(/offset=50/);
+    assert.equal(await page.locator('table.devices tbody tr').count(), 10);
+    assert.match(await page.locator('nav.pager').innerText(), /51–60 of 60/);
+    await shoot(page, 'devices-paged');
+    await page.fill('form.search input[name=q]', 'pi-0');
+    await page.click('form.search button[type=submit]');
+    await page.waitForURL(/q=pi-0/);
+    assert.deepEqual(await page.locator('table.devices td.name a').allTextContents(), Array.from({ length: 10 }, (_, i) => `fleet-pi-0${9 - i}`));
+    await page.locator('table.devices input[type=checkbox]').nth(0).check();
+    await page.locator('table.devices input[type=checkbox]').nth(1).check();
+    await page.click('form.device-list button[type=submit]');
+    await page.waitForSelector('table.compare');
+    assert.equal(await page.locator('table.compare th.entry').count(), 2);
+    assert.deepEqual(problems, [], 'no console errors, CSP violations or failed requests');
+  } finally {
+    await browser.close();
+    await tls.stop();
+  }
 });

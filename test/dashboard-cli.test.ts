@@ -58,7 +58,7 @@ test('serve token list and revoke: a revoked token no longer uploads', async () 
   const id = token.split('_')[1] ?? '';
   const list = await runCli(['serve', 'token', 'list', '--db', db]);
   assert.equal(list.code, 0);
-  assert.match(list.stdout, new RegExp(`^${id}  test upload  upload  created `, 'm'));
+  assert.match(list.stdout, new RegExp(`^${id}  test upload  upload  devices: any new device, not those of other tokens \\(0 created\\)  created `, 'm'));
   assert.ok(!list.stdout.includes(token.split('_')[2] ?? 'x'), 'secrets are never listed');
   const serve = await startServe(db, 0, ['--quiet']);
   try {

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import pg from 'pg';
 import { generateToken } from '../src/dashboard/http/auth.js';
 import { deviceIdFor, reportDigest } from '../src/dashboard/model.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store } from '../src/dashboard/store/store.js';
+import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store, type Uploader, type UploadPolicy } from '../src/dashboard/store/store.js';
 import { requireComponent } from './helpers/env.js';
 import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
 
@@ -157,12 +157,87 @@ function conformance(name: string, backend: () => Backend): void {
       assert.deepEqual((await store.integrityCheck()).problems, []);
     });
 
+    test('device ownership: the creating token owns a device; another token is refused unless its patterns allow it; admin may', async () => {
+      const { store } = await openFresh();
+      const policy = (tokenId: string, extra: Partial<Uploader> = {}): UploadPolicy => ({
+        keepPerDevice: 10, maxDevices: null, maxDbBytes: null, uploader: { tokenId, admin: false, allowedByPattern: false, maxDevices: null, ...extra },
+      });
+      assert.equal((await store.putReport(newReport('pi-own', day(1)), policy('tok-a'))).status, 'created');
+      assert.equal((await store.getDevice(deviceIdFor('pi-own')))?.createdByToken, 'tok-a');
+      assert.equal((await store.putReport(newReport('pi-own', day(2)), policy('tok-a'))).status, 'created', 'the owner keeps uploading');
+      const hijack = newReport('pi-own', day(3));
+      assert.deepEqual(await store.putReport(hijack, policy('tok-b')), { status: 'refused', reason: 'device_owned' });
+      assert.equal(await store.getReport(hijack.id), null, 'nothing of a refused upload is stored');
+      assert.equal((await store.putReport(newReport('pi-own', day(4)), policy('tok-b', { allowedByPattern: true }))).status, 'created');
+      assert.equal((await store.putReport(newReport('pi-own', day(5)), policy('tok-c', { admin: true }))).status, 'created');
+      assert.equal((await store.getDevice(deviceIdFor('pi-own')))?.createdByToken, 'tok-a', 'the creator stays the owner');
+      // A device from before tokens were bound (no owner) is adopted by its next uploader.
+      await store.putReport(newReport('pi-legacy', day(1)), 10);
+      assert.equal((await store.getDevice(deviceIdFor('pi-legacy')))?.createdByToken, null);
+      await store.putReport(newReport('pi-legacy', day(2)), policy('tok-b'));
+      assert.equal((await store.getDevice(deviceIdFor('pi-legacy')))?.createdByToken, 'tok-b');
+      assert.deepEqual(await store.devicesPerToken(), { 'tok-a': 1, 'tok-b': 1 });
+      assert.deepEqual((await store.integrityCheck()).problems, []);
+    });
+
+    test('device limits: a token creates at most its max; the dashboard holds at most --max-devices; known devices still report', async () => {
+      const { store } = await openFresh();
+      const limited: UploadPolicy = { keepPerDevice: 10, maxDevices: 3, maxDbBytes: null, uploader: { tokenId: 'tok-l', admin: false, allowedByPattern: false, maxDevices: 2 } };
+      assert.equal((await store.putReport(newReport('pi-1', day(1)), limited)).status, 'created');
+      assert.equal((await store.putReport(newReport('pi-2', day(1)), limited)).status, 'created');
+      assert.deepEqual(await store.putReport(newReport('pi-3', day(1)), limited), { status: 'refused', reason: 'token_device_limit', limit: 2 });
+      assert.equal((await store.putReport(newReport('pi-1', day(2)), limited)).status, 'created', 'a known device is not one more');
+      const other: UploadPolicy = { ...limited, uploader: { tokenId: 'tok-m', admin: false, allowedByPattern: false, maxDevices: null } };
+      assert.equal((await store.putReport(newReport('pi-3', day(1)), other)).status, 'created');
+      assert.deepEqual(await store.putReport(newReport('pi-4', day(1)), other), { status: 'full', reason: 'max_devices', limit: 3 });
+      // Twelve new devices at once under a limit of five more: exactly five get in.
+      const racing: UploadPolicy = { ...other, maxDevices: 8 };
+      const results = await Promise.all(Array.from({ length: 12 }, (_, i) => store.putReport(newReport(`race-${i}`, day(1)), racing)));
+      assert.equal(results.filter((r) => r.status === 'created').length, 5);
+      assert.equal(results.filter((r) => r.status === 'full').length, 7);
+      assert.equal(await store.countDevices(), 8);
+      assert.deepEqual((await store.integrityCheck()).problems, []);
+    });
+
+    test('database size limit: refused with nothing written; a device at its --keep still reports', async () => {
+      const { store } = await openFresh();
+      await store.putReport(newReport('pi-full', day(1)), 1);
+      const size = await store.databaseSize();
+      assert.ok(size > 0);
+      const full: UploadPolicy = { keepPerDevice: 1, maxDevices: null, maxDbBytes: size, uploader: null };
+      const refused = await store.putReport(newReport('pi-new', day(1)), full);
+      assert.equal(refused.status, 'full');
+      assert.equal(refused.status === 'full' && refused.reason, 'max_db_size');
+      assert.equal(await store.countDevices(), 1, 'no device row was left behind');
+      assert.equal((await store.putReport(newReport('pi-full', day(2)), full)).status, 'created', 'it replaces the one kept report');
+      assert.equal(await store.countReports(), 1);
+    });
+
+    test('device list: newest first, paged, searched in names, hostnames and boards, LIKE wildcards taken literally', async () => {
+      const { store } = await openFresh();
+      for (let i = 0; i < 7; i++) await store.putReport(newReport(`lab-pi-${i}`, day(i)), 10);
+      await store.putReport(newReport('odd_name%', day(9), { board: 'Banana Pi' }), 10);
+      assert.equal(await store.countDevices(), 8);
+      assert.deepEqual((await store.listDevices({ limit: 3 })).map((d) => d.name), ['odd_name%', 'lab-pi-6', 'lab-pi-5']);
+      assert.deepEqual((await store.listDevices({ limit: 3, offset: 6 })).map((d) => d.name), ['lab-pi-1', 'lab-pi-0']);
+      assert.equal((await store.listDevices()).length, 8, 'no limit: all of them');
+      assert.deepEqual((await store.listDevices({ search: 'LAB-PI-3' })).map((d) => d.name), ['lab-pi-3'], 'case-insensitive');
+      assert.equal(await store.countDevices('lab-pi'), 7);
+      assert.deepEqual((await store.listDevices({ search: 'banana' })).map((d) => d.name), ['odd_name%'], 'boards are searched');
+      assert.deepEqual((await store.listDevices({ search: '_name%' })).map((d) => d.name), ['odd_name%']);
+      assert.equal(await store.countDevices('%'), 1, '% means the character');
+      assert.equal(await store.countDevices('_'), 1, '_ means the character');
+      assert.equal((await store.listDevices({ search: deviceIdFor('lab-pi-2') }))[0]?.name, 'lab-pi-2', 'ids are found too');
+    });
+
     test('tokens: stored by hash, listed, touched and revoked', async () => {
       const { store } = await openFresh();
-      const created = generateToken('ci', ['upload', 'read']);
+      const created = generateToken('ci', ['upload', 'read'], new Date(), { devicePattern: 'lab-pi-*,bench-?', maxDevices: 20 });
       await store.createToken(created.record);
       const stored = await store.getToken(created.record.id);
       assert.deepEqual(stored, created.record);
+      assert.equal(stored?.devicePattern, 'lab-pi-*,bench-?');
+      assert.equal(stored?.maxDevices, 20);
       assert.ok(!JSON.stringify(await store.listTokens()).includes(created.token.split('_').slice(2).join('_')), 'the secret is not stored');
       await store.touchToken(created.record.id, day(9));
       assert.equal((await store.getToken(created.record.id))?.lastUsedAt, day(9));
@@ -196,6 +271,34 @@ test('sqlite: WAL journal, foreign keys on, integrity_check callable', async () 
   const again = await openStore(db);
   assert.deepEqual(await again.integrityCheck(), { ok: true, problems: [] });
   await again.close();
+});
+
+test('sqlite: a schema v2 database with data migrates to v3: devices keep their reports and have no owner yet, tokens are unbound', async () => {
+  const db = join(sqliteDir, 'v2.sqlite');
+  const handle = new Database(db);
+  handle.exec('CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at TEXT NOT NULL)');
+  for (const migration of MIGRATIONS.filter((m) => m.version <= 2)) {
+    handle.exec(migration.sql);
+    handle.prepare('INSERT INTO schema_migrations VALUES (?, ?, ?)').run(migration.version, migration.name, day(0));
+  }
+  const r = newReport('pi-old', day(1));
+  handle.prepare('INSERT INTO devices VALUES (?, ?, ?, ?, ?, ?, ?)').run(r.deviceId, 'pi-old', 'pi-old', null, day(1), day(1), r.id);
+  handle.prepare('INSERT INTO reports VALUES (?, ?, ?, ?, ?, ?, ?)').run(r.id, r.deviceId, day(1), day(1), r.digest, r.body.length, r.body);
+  handle.prepare('INSERT INTO tokens VALUES (?, ?, ?, ?, ?, ?, ?)').run('0123456789ab', 'old', 'upload', 'ff', day(0), null, null);
+  handle.close();
+  const store = await openStore(db);
+  try {
+    assert.equal(await store.schemaVersion(), 3);
+    const device = await store.getDevice(r.deviceId);
+    assert.equal(device?.reportCount, 1);
+    assert.equal(device?.createdByToken, null);
+    const token = await store.getToken('0123456789ab');
+    assert.equal(token?.devicePattern, null);
+    assert.equal(token?.maxDevices, null);
+    assert.deepEqual((await store.integrityCheck()).problems, []);
+  } finally {
+    await store.close();
+  }
 });
 
 test('sqlite: a file that is not a database is a clear error', async () => {

@@ -6,7 +6,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp } from '../src/platform/process.js';
 import {
-  detectInventoryFormat, expandHostPattern, splitWords, InventoryError, parseHostList, parseInventory, parseTargetSpec, selectTargets, type Target,
+  detectInventoryFormat, expandHostPattern, splitWords, InventoryError, parseHostList, parseInventory, parseDeviceSpec, selectDevices, type RemoteDevice,
 } from '../src/remote/inventory.js';
 import { sshArgs, remoteCommand } from '../src/remote/ssh.js';
 import { shellQuote } from '../src/platform/shell-quote.js';
@@ -101,7 +101,7 @@ async function ansibleInventory(file: string, home: string): Promise<AnsibleView
   return { hostvars, groups };
 }
 
-function expectSameAsAnsible(targets: Target[], view: AnsibleView): void {
+function expectSameAsAnsible(targets: RemoteDevice[], view: AnsibleView): void {
   assert.deepEqual(targets.map((t) => t.name).sort(), Object.keys(view.hostvars).concat(
     // ansible-inventory leaves hosts without any variable out of _meta.hostvars
     targets.map((t) => t.name).filter((n) => !(n in view.hostvars)),
@@ -156,10 +156,10 @@ test('an Ansible YAML inventory resolves as Ansible resolves it: nested children
 });
 
 test('command-line targets and plain host lists', () => {
-  assert.deepEqual(parseTargetSpec('pi@raspberrypi.local:2222'), { name: 'pi@raspberrypi.local:2222', host: 'raspberrypi.local', port: 2222, user: 'pi', groups: [] });
-  assert.deepEqual(parseTargetSpec('ssh://root@[fd00::1]:22'), { name: 'ssh://root@[fd00::1]:22', host: 'fd00::1', port: 22, user: 'root', groups: [] });
-  assert.deepEqual(parseTargetSpec('fd00::1'), { name: 'fd00::1', host: 'fd00::1', groups: [] });
-  assert.equal(parseTargetSpec('my-alias').host, 'my-alias');
+  assert.deepEqual(parseDeviceSpec('pi@raspberrypi.local:2222'), { name: 'pi@raspberrypi.local:2222', host: 'raspberrypi.local', port: 2222, user: 'pi', groups: [] });
+  assert.deepEqual(parseDeviceSpec('ssh://root@[fd00::1]:22'), { name: 'ssh://root@[fd00::1]:22', host: 'fd00::1', port: 22, user: 'root', groups: [] });
+  assert.deepEqual(parseDeviceSpec('fd00::1'), { name: 'fd00::1', host: 'fd00::1', groups: [] });
+  assert.equal(parseDeviceSpec('my-alias').host, 'my-alias');
   const list = parseHostList('# boards\npi@zero.lan\n\nbeagle.lan:2200  # the old one\n', 'hosts.txt');
   assert.deepEqual(list.map((t) => [t.host, t.user, t.port]), [['zero.lan', 'pi', undefined], ['beagle.lan', undefined, 2200]]);
   assert.equal(detectInventoryFormat('hosts.txt', 'pi@zero.lan\nbeagle.lan\n'), 'list');
@@ -178,7 +178,7 @@ test('extra ssh arguments from the inventory split into words as Python\'s shlex
 
 test('bad targets and inventories are refused with the place of the problem', () => {
   for (const bad of ['-oProxyCommand=touch /tmp/x', 'host name', 'pi@host:99999', 'us er@host', 'host;reboot', '']) {
-    assert.throws(() => parseTargetSpec(bad), InventoryError, bad);
+    assert.throws(() => parseDeviceSpec(bad), InventoryError, bad);
   }
   assert.throws(() => parseHostList('ok.lan\ntwo hosts.lan here\n', 'list.txt'), /list\.txt:2/);
   assert.throws(() => parseInventory('inv.ini', '[pis]\nkitchen ansible_port=http\n'), /inv\.ini: host "kitchen": port "http" is not a number/);
@@ -191,15 +191,15 @@ test('bad targets and inventories are refused with the place of the problem', ()
 
 test('selecting groups and hosts of an inventory; other arguments are targets of their own', () => {
   const inventory = parseInventory('hosts', INI);
-  assert.deepEqual(selectTargets(['zeros'], inventory).map((t) => t.name), ['zero1']);
-  assert.deepEqual(selectTargets(['edge'], inventory).length, 6);
-  assert.deepEqual(selectTargets(['kitchen', 'pi@other.lan'], inventory).map((t) => t.host), ['10.0.0.5', 'other.lan']);
-  assert.deepEqual(selectTargets([], inventory).length, 7);
-  assert.deepEqual(selectTargets(['a.lan', 'a.lan'], []).map((t) => t.name), ['a.lan'], 'duplicates are dropped');
+  assert.deepEqual(selectDevices(['zeros'], inventory).map((t) => t.name), ['zero1']);
+  assert.deepEqual(selectDevices(['edge'], inventory).length, 6);
+  assert.deepEqual(selectDevices(['kitchen', 'pi@other.lan'], inventory).map((t) => t.host), ['10.0.0.5', 'other.lan']);
+  assert.deepEqual(selectDevices([], inventory).length, 7);
+  assert.deepEqual(selectDevices(['a.lan', 'a.lan'], []).map((t) => t.name), ['a.lan'], 'duplicates are dropped');
 });
 
 test('ssh is started with an argument array: BatchMode, ConnectTimeout, options, and the host after "--"', () => {
-  const target: Target = { name: 'k', host: 'kitchen.lan', port: 2222, user: 'pi', identityFile: '/keys/k', groups: [] };
+  const target: RemoteDevice = { name: 'k', host: 'kitchen.lan', port: 2222, user: 'pi', identityFile: '/keys/k', groups: [] };
   const args = sshArgs(target, { connectTimeoutS: 7, sshOptions: ['ProxyJump=bastion'] }, 'CMD');
   assert.deepEqual(args.slice(-3), ['--', 'kitchen.lan', 'CMD']);
   const joined = args.join(' ');
@@ -215,7 +215,7 @@ test('ssh is started with an argument array: BatchMode, ConnectTimeout, options,
 test('edgeprobe ssh refuses bad usage with exit 2 and a clear message', async () => {
   const noTargets = await runCli(['ssh']);
   assert.equal(noTargets.code, 2);
-  assert.match(noTargets.stderr, /no targets/);
+  assert.match(noTargets.stderr, /no devices/);
   const missing = await runCli(['ssh', '-i', '/nonexistent/inventory.yml']);
   assert.equal(missing.code, 2);
   assert.match(missing.stderr, /cannot read it \(ENOENT\)/);

@@ -56,8 +56,10 @@ for (const [shell, argv] of [['dash', ['/bin/sh']], ['busybox ash', ['/bin/busyb
     assert.equal(report.agent.mode, 'posix-sh');
     assert.equal(report.agent.node, null);
     assert.equal(report.metrics['cpu.arch'], 'armv6l');
-    // cpu.userland_bits is not checked here: the sh probe reads the ELF class of /proc/<shell pid>/exe from a
-    // child process, and under qemu-user that link names the (x86-64) qemu interpreter, not the ARM shell.
+    assert.equal(report.metrics['cpu.kernel_arch'], 'armv6l');
+    // Read from /bin/sh itself: /proc/<shell pid>/exe would name the (x86-64) qemu interpreter under qemu-user.
+    assert.equal(report.metrics['cpu.userland_arch'], 'armv6l', 'armel dash on an ARMv6 CPU');
+    assert.equal(report.metrics['cpu.userland_bits'], 32);
     assert.equal(report.metrics['memory.cgroup_limit_bytes'], 512 * MiB);
     assert.equal(report.metrics['memory.effective_total_bytes'], 512 * MiB);
     assert.equal(report.metrics['cpu.quota_cpus'], 1);

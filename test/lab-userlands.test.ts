@@ -49,6 +49,8 @@ for (const c of cases) {
     const report = await agentReport(c.arch, limits, ['--quick']);
     const metrics = report['metrics'] as Record<string, unknown>;
     assert.equal(metrics['cpu.arch'], c.machine);
+    assert.equal(metrics['cpu.kernel_arch'], c.machine);
+    assert.equal(metrics['cpu.userland_arch'], c.machine, 'the ELF header of the userland\'s /bin/sh');
     assert.equal(metrics['cpu.userland_bits'], c.bits);
     assert.equal(metrics['memory.cgroup_limit_bytes'], limits.memoryBytes);
     assert.equal(metrics['memory.effective_total_bytes'], limits.memoryBytes);

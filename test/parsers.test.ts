@@ -49,8 +49,11 @@ test('mountinfo: escaped mount points, cgroup v1 and v2 lookups, unlimited value
   const mounts = parseMountinfo('40 31 0:37 /docker/abc /sys/fs/cgroup/my\\040memory rw,relatime - cgroup cgroup rw,memory\n41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n');
   assert.equal(mounts[0]?.mountPoint, '/sys/fs/cgroup/my memory');
   const memberships = parseProcCgroup('4:memory:/docker/abc/sub\n0::/session.scope\n');
-  assert.deepEqual(locateCgroup('memory', memberships, mounts), { version: 1, dir: '/sys/fs/cgroup/my memory/sub', mountPoint: '/sys/fs/cgroup/my memory' });
-  assert.deepEqual(locateCgroup('cpu', memberships, mounts), { version: 2, dir: '/sys/fs/cgroup/unified/session.scope', mountPoint: '/sys/fs/cgroup/unified' });
+  assert.deepEqual(locateCgroup('memory', memberships, mounts), { version: 1, dir: '/sys/fs/cgroup/my memory/sub', mountPoint: '/sys/fs/cgroup/my memory', path: '/sub' });
+  assert.deepEqual(locateCgroup('cpu', memberships, mounts), { version: 2, dir: '/sys/fs/cgroup/unified/session.scope', mountPoint: '/sys/fs/cgroup/unified', path: '/session.scope' });
+  // A group named with --cgroup, from the cgroup root, in the same hierarchies.
+  assert.deepEqual(locateCgroup('memory', memberships, mounts, '/docker/abc/other'), { version: 1, dir: '/sys/fs/cgroup/my memory/other', mountPoint: '/sys/fs/cgroup/my memory', path: '/other' });
+  assert.deepEqual(locateCgroup('cpu', [], mounts, '/system.slice/myapp.service'), { version: 2, dir: '/sys/fs/cgroup/unified/system.slice/myapp.service', mountPoint: '/sys/fs/cgroup/unified', path: '/system.slice/myapp.service' });
   assert.equal(parseMemoryLimit('9223372036854771712\n'), null);
   assert.equal(parseMemoryLimit('max\n'), null);
   assert.equal(parseMemoryLimit('268435456\n'), 268435456);

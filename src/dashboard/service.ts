@@ -8,7 +8,7 @@ import {
   type CompareSection, type CompareSubjectInput, type HardwareView, type ProfileView, type VerdictView,
 } from './verdicts.js';
 import { deviceIdFor, deviceName, normaliseTime, orderMetricIds, reportDigest, valuesDiffer } from './model.js';
-import type { DeviceRecord, Store, StoredReport } from './store/store.js';
+import { deviceAllowed, type DeviceQuery, type DeviceRecord, type Store, type StoredReport, type TokenRecord, type Uploader, type UploadRefusal } from './store/store.js';
 
 /** An error the client caused (or may know about): becomes `{error, message}` with this status. */
 export class HttpError extends Error {
@@ -55,6 +55,20 @@ export interface DashboardSettings {
   maxBodyBytes: number;
   /** Reads (API GETs and pages) need no token. */
   publicRead: boolean;
+  /** Devices the dashboard may hold (--max-devices); a new one beyond is refused with 507. */
+  maxDevices?: number | null;
+  /** Bytes the database may grow to (--max-db-size); an upload that would grow it beyond is refused with 507. */
+  maxDbBytes?: number | null;
+  /** Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (--trust-proxy). */
+  trustedProxies?: ReadonlySet<string>;
+}
+
+export interface DevicePage {
+  devices: DeviceSummary[];
+  total: number;
+  limit: number;
+  offset: number;
+  search: string | null;
 }
 
 export interface LoadedReport {
@@ -113,6 +127,32 @@ export interface Comparison {
   metrics: CompareRow[];
 }
 
+/** Who may upload what: an admin token anything; a bound token the devices its patterns name. */
+export function uploaderFor(token: TokenRecord | null, deviceName: string): Uploader | null {
+  if (!token) return null;
+  const admin = token.scopes.includes('admin');
+  if (!admin && token.devicePattern !== null && !deviceAllowed(token.devicePattern, deviceName)) {
+    throw new HttpError(403, 'forbidden', `the token "${token.name}" may upload only for devices named ${token.devicePattern.split(',').join(' or ')}, not "${deviceName.slice(0, 200)}"`, { reason: 'device_not_allowed' });
+  }
+  return { tokenId: token.id, admin, allowedByPattern: token.devicePattern !== null, maxDevices: token.maxDevices };
+}
+
+const MIB = 1024 * 1024;
+
+function refusalError(refusal: UploadRefusal, name: string, token: TokenRecord | null): HttpError {
+  const tokenName = token ? `the token "${token.name}"` : 'this upload';
+  switch (refusal.reason) {
+    case 'device_owned':
+      return new HttpError(403, 'forbidden', `the device "${name.slice(0, 200)}" was created by another token; ${tokenName} may upload for it only if it is bound to it (serve token create --devices)`, { reason: refusal.reason });
+    case 'token_device_limit':
+      return new HttpError(403, 'forbidden', `${tokenName} has created its ${refusal.limit} devices (its --max-devices); "${name.slice(0, 200)}" would be one more`, { reason: refusal.reason, limit: refusal.limit });
+    case 'max_devices':
+      return new HttpError(507, 'insufficient_storage', `the dashboard is full: it holds ${refusal.limit} devices, its --max-devices; nothing was stored. Delete devices or raise the limit`, { reason: refusal.reason, limit: refusal.limit });
+    case 'max_db_size':
+      return new HttpError(507, 'insufficient_storage', `the dashboard is full: its database holds ${(refusal.bytes / MIB).toFixed(1)} MiB of its --max-db-size ${(refusal.limit / MIB).toFixed(1)} MiB; nothing was stored. Devices already at their --keep reports still report; delete devices or raise the limit`, { reason: refusal.reason, limit: refusal.limit, bytes: refusal.bytes });
+  }
+}
+
 export const MAX_COMPARE = 16;
 const CACHE_SIZE = 512;
 
@@ -132,7 +172,7 @@ export class Dashboard {
     return this.settings.store;
   }
 
-  async ingest(text: string): Promise<IngestResult> {
+  async ingest(text: string, token: TokenRecord | null = null): Promise<IngestResult> {
     const check = parseReport(text);
     if (!check.ok) {
       const first = check.errors[0] ?? 'not a valid report';
@@ -158,10 +198,14 @@ export class Dashboard {
     const result = await this.store.putReport({
       id, deviceId, deviceName: name, hostname: report.host.hostname, board: typeof board === 'string' ? board : null,
       createdAt, receivedAt: new Date().toISOString(), digest: reportDigest({ ...report, id }), body: JSON.stringify({ ...report, id }),
-    }, this.settings.keepPerDevice);
+    }, {
+      keepPerDevice: this.settings.keepPerDevice, uploader: uploaderFor(token, name),
+      maxDevices: this.settings.maxDevices ?? null, maxDbBytes: this.settings.maxDbBytes ?? null,
+    });
     if (result.status === 'conflict') {
       throw new HttpError(409, 'conflict', `a different report with id ${id} is already stored; a report id may be used only once`);
     }
+    if (result.status === 'refused' || result.status === 'full') throw refusalError(result, name, token);
     return {
       status: result.status, id, retained: result.status === 'duplicate' || result.retained,
       device: { id: deviceId, name }, verdicts: judgeAll(report),
@@ -187,12 +231,18 @@ export class Dashboard {
     return stored ? this.loaded(stored) : null;
   }
 
-  async devices(): Promise<DeviceSummary[]> {
-    const devices = await this.store.listDevices();
-    return Promise.all(devices.map(async (device) => {
+  /** A page of devices, each with its latest verdicts (one report loaded per device shown). */
+  async devices(query: DeviceQuery & { limit: number; offset: number }): Promise<DevicePage> {
+    const search = query.search?.trim() || null;
+    const [devices, total] = await Promise.all([
+      this.store.listDevices({ search, limit: query.limit, offset: query.offset }),
+      this.store.countDevices(search),
+    ]);
+    const summaries = await Promise.all(devices.map(async (device) => {
       const latest = await this.report(device.latestReportId);
       return { ...device, verdicts: latest ? latest.verdicts.map(summarise) : [] };
     }));
+    return { devices: summaries, total, limit: query.limit, offset: query.offset, search };
   }
 
   async device(id: string, limit: number): Promise<{ device: DeviceSummary; reports: (LoadedReport & { verdicts: VerdictView[] })[] } | null> {

@@ -1,8 +1,9 @@
 // What a probe is, and what it may use while it runs. Probes live one per file in probes/.
-import { readFile, readdir, stat } from 'node:fs/promises';
+import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp, type ExecOptions, type ExecResult } from '../platform/process.js';
 import type { Metrics, ProbeEnvelope } from '../report/types.js';
+import { resolveUnderRoot } from './root-path.js';
 
 export interface RunOptions {
   /** Where /proc, /sys and /etc are read from; "/" for the live system. */
@@ -34,6 +35,19 @@ export interface RunOptions {
   /** Seconds the whole run may take. */
   timeout?: number;
   label?: string;
+  /** --unit: the systemd unit whose cgroup the memory and cpu probes measure instead of this process's. */
+  unit?: string;
+  /** --cgroup: a cgroup path (relative to the cgroup root) measured instead of this process's. */
+  cgroup?: string;
+  /** The group --unit or --cgroup resolved to, checked to exist before any probe runs. */
+  targetGroup?: TargetGroup;
+}
+
+export interface TargetGroup {
+  /** Path relative to the cgroup root, e.g. "/system.slice/myapp.service". */
+  path: string;
+  /** How it was found, for the report: "unit myapp.service (systemctl show ControlGroup)". */
+  source: string;
 }
 
 export interface ProbeOutput {
@@ -55,6 +69,8 @@ export interface ProbeContext {
   rootPath(devicePath: string): string;
   /** Reads a device file under the root; null when absent or unreadable. */
   readText(devicePath: string): Promise<string | null>;
+  /** The first `maxBytes` bytes of a device file (links followed under the root); null when absent or unreadable. */
+  readHead(devicePath: string, maxBytes: number): Promise<Buffer | null>;
   listDir(devicePath: string): Promise<string[] | null>;
   exists(devicePath: string): Promise<boolean>;
   /** Runs a program, killed when the probe is aborted or runs out of budget. */
@@ -97,6 +113,22 @@ export function createContext(
     async readText(devicePath) {
       try {
         return await readFile(rootPath(devicePath), 'utf8');
+      } catch {
+        return null;
+      }
+    },
+    async readHead(devicePath, maxBytes) {
+      const resolved = await resolveUnderRoot(root, devicePath);
+      if (resolved === null) return null;
+      try {
+        const handle = await open(rootPath(resolved), 'r');
+        try {
+          const buffer = Buffer.alloc(maxBytes);
+          const { bytesRead } = await handle.read(buffer, 0, maxBytes, 0);
+          return buffer.subarray(0, bytesRead);
+        } finally {
+          await handle.close();
+        }
       } catch {
         return null;
       }

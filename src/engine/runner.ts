@@ -222,9 +222,10 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     root: options.root,
     quick: options.quick,
   };
-  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'timeout'] as const) {
+  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'timeout', 'unit', 'cgroup'] as const) {
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
+  if (options.targetGroup) reportOptions['measuredGroup'] = { ...options.targetGroup };
   const host: Report['host'] = { hostname: await readHostname(options) };
   if (options.label) host.label = options.label;
   return {

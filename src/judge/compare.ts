@@ -44,9 +44,9 @@ export interface Comparison {
 
 /** The metrics a comparison shows, in order. */
 export const KEY_METRICS: readonly string[] = [
-  'host.board', 'host.os', 'cpu.arch', 'cpu.model', 'cpu.cores', 'cpu.effective_cpus', 'cpu.max_mhz',
+  'host.board', 'host.os', 'cpu.arch', 'cpu.userland_arch', 'cpu.model', 'cpu.cores', 'cpu.effective_cpus', 'cpu.max_mhz',
   'cpu.single_thread_score', 'cpu.multi_thread_score',
-  'memory.total_bytes', 'memory.effective_total_bytes', 'memory.effective_available_bytes',
+  'memory.total_bytes', 'memory.effective_total_bytes', 'memory.effective_available_bytes', 'memory.cgroup_path',
   'python.version', 'python.max_django', 'supervision.init', 'stack.reverse_proxy', 'stack.redis_version',
   'disk.free_bytes', 'disk.fsync_p99_ms',
   'streaming.python_messages_per_second', 'streaming.channels_messages_per_second', 'streaming.channels_p99_ms',

@@ -361,7 +361,8 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
     throw new ConfigError(`${at('metric')}: unknown metric "${metric}"${near ? ` (did you mean "${near}"?)` : ''}; see docs/metrics.md`);
   }
   if (!spec.judged) {
-    throw new ConfigError(`${at('metric')}: ${metric} is informational (a fact shown beside the verdict, not a requirement): the metric catalogue does not let profiles judge it; see docs/metrics.md`);
+    const instead = metric === 'cpu.arch' ? '; the architecture software is installed for is cpu.userland_arch' : '';
+    throw new ConfigError(`${at('metric')}: ${metric} is informational (a fact shown beside the verdict, not a requirement): the metric catalogue does not let profiles judge it${instead}; see docs/metrics.md`);
   }
   const operator = raw.operator as string;
   if (!(OPERATORS as readonly string[]).includes(operator)) {

@@ -144,6 +144,8 @@ export function specSheetMetrics(entry: HardwareEntry): Metrics {
     'host.board_ram_bytes': entry.ramBytes,
     'host.linux': entry.linux,
     'cpu.arch': entry.cpu.arch,
+    // A spec sheet's architecture is what the board's recommended OS runs: kernel and userland alike.
+    'cpu.userland_arch': entry.cpu.arch,
     'cpu.cores': entry.cpu.cores,
     'cpu.effective_cpus': entry.cpu.cores,
     'cpu.model': entry.cpu.model,

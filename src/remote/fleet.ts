@@ -7,10 +7,10 @@ import { formatBytes } from '../report/display.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { Report } from '../report/types.js';
 import type { Style } from '../render/style.js';
-import type { Target } from './inventory.js';
+import type { RemoteDevice } from './inventory.js';
 import { hostVerdict, worstExitCode, type HostJudgement, type VerdictSettings } from './host-verdict.js';
 import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
-import { describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
+import { DEFAULT_UPLOAD_OPTIONS, describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
 
 export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' | 'runArgs'> {
   /** Run options for every host; a --label is added per host unless given here. */
@@ -19,7 +19,7 @@ export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' |
   outDir?: string;
   judge: VerdictSettings;
   /** Send each report to a dashboard (spooled when it cannot be reached), one upload at a time. */
-  upload?: { url: string; token: string; spoolDir: string };
+  upload?: { url: string; token: string; spoolDir: string; ca?: string };
   /** Where progress goes (stderr), and whether it is a terminal that can redraw lines. */
   progress?: { write(text: string): unknown; isTTY?: boolean; columns?: number };
   verbose?: boolean;
@@ -33,7 +33,7 @@ export interface HostUpload {
 }
 
 export interface HostResult {
-  target: Target;
+  device: RemoteDevice;
   outcome: HostOutcome;
   judgement: HostJudgement;
   reportFile?: string;
@@ -104,19 +104,19 @@ class ProgressBoard {
   }
 }
 
-function withLabel(runArgs: readonly string[], target: Target): string[] {
-  return runArgs.includes('--label') ? [...runArgs] : [...runArgs, '--label', target.name];
+function withLabel(runArgs: readonly string[], device: RemoteDevice): string[] {
+  return runArgs.includes('--label') ? [...runArgs] : [...runArgs, '--label', device.name];
 }
 
-/** Probes every target, at most `concurrency` at a time. */
-export async function runFleet(targets: readonly Target[], options: FleetOptions): Promise<FleetResult> {
+/** Probes every device, at most `concurrency` at a time. */
+export async function runFleet(devices: readonly RemoteDevice[], options: FleetOptions): Promise<FleetResult> {
   const started = performance.now();
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
   const board = options.progress?.isTTY
-    ? new ProgressBoard(options.progress, targets.map((t) => t.name))
+    ? new ProgressBoard(options.progress, devices.map((t) => t.name))
     : undefined;
   const log = !board && options.verbose && options.progress ? options.progress : undefined;
-  const results: HostResult[] = new Array<HostResult>(targets.length);
+  const results: HostResult[] = new Array<HostResult>(devices.length);
   let next = 0;
   // Uploads go one at a time: each may also flush the spool, which must not run twice at once.
   let uploads: Promise<void> = Promise.resolve();
@@ -124,11 +124,11 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
   const work = async (): Promise<void> => {
     for (;;) {
       const index = next++;
-      const target = targets[index];
-      if (target === undefined) return;
+      const device = devices[index];
+      if (device === undefined) return;
       board?.set(index, 'connecting', true);
       const remote: RemoteOptions = {
-        runArgs: withLabel(options.runArgs, target),
+        runArgs: withLabel(options.runArgs, device),
         timeoutMs: options.timeoutMs,
         connectTimeoutS: options.connectTimeoutS,
         sshOptions: options.sshOptions,
@@ -138,12 +138,12 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
       if (options.sshConfig) remote.sshConfig = options.sshConfig;
       if (options.ssh) remote.ssh = options.ssh;
       if (options.signal) remote.signal = options.signal;
-      const outcome = await runRemote(target, remote);
-      const result = settle(target, outcome, options);
+      const outcome = await runRemote(device, remote);
+      const result = settle(device, outcome, options);
       if (options.upload && outcome.ok) {
         board?.set(index, 'uploading');
         const upload = options.upload;
-        const sending = uploads.then(() => sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir));
+        const sending = uploads.then(() => sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir, { ...DEFAULT_UPLOAD_OPTIONS, ...(upload.ca ? { ca: upload.ca } : {}) }));
         uploads = sending.then(() => undefined, () => undefined);
         try {
           const sent = await sending;
@@ -160,10 +160,10 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
         ? `ok  ${outcome.mode}  ${result.judgement.headline}  ${seconds} s`
         : `failed  ${FAILURE_TEXT[outcome.failure]}: ${outcome.message}  ${seconds} s`;
       board?.set(index, line);
-      log?.write(`${target.name}: ${line}\n`);
+      log?.write(`${device.name}: ${line}\n`);
     }
   };
-  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, targets.length)) }, () => work());
+  const workers = Array.from({ length: Math.max(1, Math.min(options.concurrency, devices.length)) }, () => work());
   await Promise.all(workers);
   board?.stop();
 
@@ -180,14 +180,14 @@ export async function runFleet(targets: readonly Target[], options: FleetOptions
   return fleet;
 }
 
-function settle(target: Target, outcome: HostOutcome, options: FleetOptions): HostResult {
+function settle(device: RemoteDevice, outcome: HostOutcome, options: FleetOptions): HostResult {
   if (!outcome.ok) {
-    return { target, outcome, judgement: { verdict: 'unknown', headline: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
+    return { device, outcome, judgement: { verdict: 'unknown', headline: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
   }
   const judgement = hostVerdict(outcome.report, options.judge);
-  const result: HostResult = { target, outcome, judgement, exitCode: judgement.exitCode };
+  const result: HostResult = { device, outcome, judgement, exitCode: judgement.exitCode };
   if (options.outDir) {
-    const file = join(options.outDir, reportFileName(target.name));
+    const file = join(options.outDir, reportFileName(device.name));
     writeFileAtomic(file, `${JSON.stringify(outcome.report, null, 2)}\n`);
     result.reportFile = file;
   }
@@ -201,11 +201,11 @@ export function fleetSummary(fleet: FleetResult, profile?: string): Record<strin
     exitCode: fleet.exitCode,
     durationMs: fleet.durationMs,
     hosts: fleet.hosts.map((r) => ({
-      name: r.target.name,
-      host: r.target.host,
-      ...(r.target.user ? { user: r.target.user } : {}),
-      ...(r.target.port ? { port: r.target.port } : {}),
-      groups: r.target.groups,
+      name: r.device.name,
+      host: r.device.host,
+      ...(r.device.user ? { user: r.device.user } : {}),
+      ...(r.device.port ? { port: r.device.port } : {}),
+      groups: r.device.groups,
       status: r.outcome.ok ? 'ok' : 'failed',
       ...(r.outcome.ok
         ? { mode: r.outcome.mode, reportId: r.outcome.report.id, board: r.outcome.report.metrics['host.board'] ?? null }
@@ -237,15 +237,16 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
   const header = ['HOST', 'MODE', 'BOARD', 'ARCH', 'MEMORY', 'CPUS', 'PYTHON', 'WORKERS', 'WS CLIENTS', 'VERDICT'];
   const count = (value: number | null | undefined): string => (value === null || value === undefined ? '?' : String(value));
   const rows: string[][] = fleet.hosts.map((r) => {
-    if (!r.outcome.ok) return [r.target.name, '-', '-', '-', '-', '-', '-', '-', '-', FAILURE_TEXT[r.outcome.failure]];
+    if (!r.outcome.ok) return [r.device.name, '-', '-', '-', '-', '-', '-', '-', '-', FAILURE_TEXT[r.outcome.failure]];
     const capacity = r.judgement.detail?.capacity;
     const report = r.outcome.report;
     const board = typeof report.metrics['host.board'] === 'string' ? (report.metrics['host.board'] as string) : '?';
     return [
-      r.target.name,
+      r.device.name,
       report.agent.mode,
       board.length > 34 ? `${board.slice(0, 33)}…` : board,
-      metricText(report, 'cpu.arch', String),
+      // What pip and apt install for; reports from before cpu.userland_arch have only the kernel's machine.
+      metricText(report, report.metrics['cpu.userland_arch'] === undefined ? 'cpu.arch' : 'cpu.userland_arch', String),
       metricText(report, 'memory.effective_total_bytes', formatBytes),
       metricText(report, 'cpu.effective_cpus', (v) => (Number.isInteger(v) ? String(v) : v.toFixed(2))),
       metricText(report, 'python.version', String),
@@ -273,9 +274,9 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
   if (failures.length > 0) lines.push('');
   for (const r of failures) {
     const text = r.outcome.ok ? r.judgement.reason ?? '' : `${FAILURE_TEXT[r.outcome.failure]}: ${r.outcome.message}`;
-    if (text) lines.push(`${style.bold(r.target.name)}: ${text}`);
+    if (text) lines.push(`${style.bold(r.device.name)}: ${text}`);
     if (r.upload && r.upload.status !== 'delivered') {
-      lines.push(`${style.bold(r.target.name)}: upload: ${r.upload.message}${r.upload.spooledTo ? `; spooled to ${r.upload.spooledTo} (\`edgeprobe upload --flush\` sends it)` : ''}`);
+      lines.push(`${style.bold(r.device.name)}: upload: ${r.upload.message}${r.upload.spooledTo ? `; spooled to ${r.upload.spooledTo} (\`edgeprobe upload --flush\` sends it)` : ''}`);
     }
   }
   const uploaded = fleet.hosts.filter((r) => r.upload?.status === 'delivered').length;

@@ -1,9 +1,9 @@
-// Where `edgeprobe ssh` finds its hosts: command-line targets, a plain host-list file, or an Ansible
+// Where `edgeprobe ssh` finds its hosts: command-line devices, a plain host-list file, or an Ansible
 // inventory (INI or YAML) with groups, children, group vars and the ansible_host / ansible_port /
 // ansible_user connection variables. Pure functions over text; the command reads the files.
 import { parse as parseYaml } from 'yaml';
 
-export interface Target {
+export interface RemoteDevice {
   /** Name shown in the table and used for the report file: the inventory name or the argument as given. */
   name: string;
   /** What ssh connects to: a host name, an address or a ~/.ssh/config alias. */
@@ -45,12 +45,12 @@ function checkUser(user: string, where: string): string {
 }
 
 /**
- * One command-line target: `host`, `user@host`, `host:port`, `user@host:port`, `[v6addr]:port`,
+ * One command-line device: `host`, `user@host`, `host:port`, `user@host:port`, `[v6addr]:port`,
  * or `ssh://user@host:port`.
  */
-export function parseTargetSpec(spec: string, where = 'target'): Target {
+export function parseDeviceSpec(spec: string, where = 'device'): RemoteDevice {
   let rest = spec.trim();
-  if (rest === '') throw new InventoryError(`${where}: empty target`);
+  if (rest === '') throw new InventoryError(`${where}: empty device`);
   if (rest.startsWith('ssh://')) rest = rest.slice('ssh://'.length).replace(/\/$/, '');
   let user: string | undefined;
   const at = rest.lastIndexOf('@');
@@ -70,23 +70,23 @@ export function parseTargetSpec(spec: string, where = 'target'): Target {
     port = parsePort(p ?? '', where);
   }
   checkHost(host, where);
-  const target: Target = { name: spec.trim(), host, groups: [] };
-  if (port !== undefined) target.port = port;
-  if (user !== undefined) target.user = user;
-  return target;
+  const device: RemoteDevice = { name: spec.trim(), host, groups: [] };
+  if (port !== undefined) device.port = port;
+  if (user !== undefined) device.user = user;
+  return device;
 }
 
-/** A plain host list: one target per line (same syntax as the command line), `#` comments, blank lines. */
-export function parseHostList(text: string, file = 'host list'): Target[] {
-  const targets: Target[] = [];
+/** A plain host list: one device per line (same syntax as the command line), `#` comments, blank lines. */
+export function parseHostList(text: string, file = 'host list'): RemoteDevice[] {
+  const devices: RemoteDevice[] = [];
   text.split('\n').forEach((raw, index) => {
     const line = raw.replace(/#.*$/, '').trim();
     if (line === '') return;
     const fields = line.split(/\s+/);
     if (fields.length > 1) throw new InventoryError(`${file}:${index + 1}: one host per line expected, got "${line.slice(0, 80)}"`);
-    targets.push(parseTargetSpec(line, `${file}:${index + 1}`));
+    devices.push(parseDeviceSpec(line, `${file}:${index + 1}`));
   });
-  return targets;
+  return devices;
 }
 
 type Vars = Record<string, unknown>;
@@ -148,9 +148,9 @@ class InventoryModel {
     return best;
   }
 
-  resolve(file: string): Target[] {
+  resolve(file: string): RemoteDevice[] {
     const membership = this.membership();
-    const targets: Target[] = [];
+    const devices: RemoteDevice[] = [];
     for (const host of this.hostOrder) {
       const groups = [...(membership.get(host) ?? new Set<string>())].filter((g) => g !== 'all' && g !== 'ungrouped').sort();
       // all's vars first, then groups from shallow to deep (ties by name, as Ansible sorts them), then host vars.
@@ -158,9 +158,9 @@ class InventoryModel {
       const vars: Vars = { ...(this.groups.get('all')?.vars ?? {}) };
       for (const name of ordered) Object.assign(vars, this.groups.get(name)?.vars ?? {});
       for (const name of ['all', ...ordered, 'ungrouped']) Object.assign(vars, this.groups.get(name)?.hosts.get(host) ?? {});
-      targets.push(targetFromVars(host, vars, groups, `${file}: host "${host}"`));
+      devices.push(deviceFromVars(host, vars, groups, `${file}: host "${host}"`));
     }
-    return targets;
+    return devices;
   }
 }
 
@@ -173,20 +173,20 @@ function stringVar(vars: Vars, ...names: string[]): string | undefined {
   return undefined;
 }
 
-function targetFromVars(name: string, vars: Vars, groups: string[], where: string): Target {
+function deviceFromVars(name: string, vars: Vars, groups: string[], where: string): RemoteDevice {
   const host = stringVar(vars, 'ansible_host', 'ansible_ssh_host') ?? name;
-  const target: Target = { name, host: checkHost(host, where), groups };
+  const device: RemoteDevice = { name, host: checkHost(host, where), groups };
   const port = stringVar(vars, 'ansible_port', 'ansible_ssh_port');
-  if (port !== undefined) target.port = parsePort(port, where);
+  if (port !== undefined) device.port = parsePort(port, where);
   const user = stringVar(vars, 'ansible_user', 'ansible_ssh_user');
-  if (user !== undefined) target.user = checkUser(user, where);
+  if (user !== undefined) device.user = checkUser(user, where);
   const key = stringVar(vars, 'ansible_ssh_private_key_file', 'ansible_private_key_file');
-  if (key !== undefined) target.identityFile = key;
+  if (key !== undefined) device.identityFile = key;
   const python = stringVar(vars, 'ansible_python_interpreter');
-  if (python !== undefined && python !== 'auto' && !python.startsWith('auto_')) target.python = python;
+  if (python !== undefined && python !== 'auto' && !python.startsWith('auto_')) device.python = python;
   const extra = [stringVar(vars, 'ansible_ssh_common_args'), stringVar(vars, 'ansible_ssh_extra_args')].filter((v): v is string => v !== undefined);
-  if (extra.length > 0) target.sshArgs = extra.flatMap((text) => splitWords(text, `${where}: ansible_ssh_*_args`));
-  return target;
+  if (extra.length > 0) device.sshArgs = extra.flatMap((text) => splitWords(text, `${where}: ansible_ssh_*_args`));
+  return device;
 }
 
 /** Splits a command-line fragment into words as a POSIX shell would (quotes, backslashes), without expansion. */
@@ -269,7 +269,7 @@ function splitKeyValues(text: string, where: string): Vars {
 }
 
 /** Ansible's INI inventory format (https://docs.ansible.com/ansible/latest/inventory_guide/intro_inventory.html). */
-export function parseIniInventory(text: string, file = 'inventory'): Target[] {
+export function parseIniInventory(text: string, file = 'inventory'): RemoteDevice[] {
   const model = new InventoryModel();
   model.group('all');
   let section = 'ungrouped';
@@ -312,7 +312,7 @@ function asRecord(value: unknown, where: string): Record<string, unknown> {
 }
 
 /** Ansible's YAML inventory format: all: {hosts, vars, children: {group: {hosts, vars, children}}}. */
-export function parseYamlInventory(text: string, file = 'inventory'): Target[] {
+export function parseYamlInventory(text: string, file = 'inventory'): RemoteDevice[] {
   let document: unknown;
   try {
     document = parseYaml(text, { prettyErrors: true, uniqueKeys: false });
@@ -359,7 +359,7 @@ export function detectInventoryFormat(file: string, text: string): InventoryForm
   return 'list';
 }
 
-export function parseInventory(file: string, text: string): Target[] {
+export function parseInventory(file: string, text: string): RemoteDevice[] {
   switch (detectInventoryFormat(file, text)) {
     case 'yaml': return parseYamlInventory(text, file);
     case 'ini': return parseIniInventory(text, file);
@@ -369,29 +369,29 @@ export function parseInventory(file: string, text: string): Target[] {
 
 /**
  * Which hosts to probe: with inventories, each positional argument that names a group or host of an inventory
- * selects it (like an Ansible pattern); any other argument is a target of its own. Duplicates are dropped.
+ * selects it (like an Ansible pattern); any other argument is a device of its own. Duplicates are dropped.
  */
-export function selectTargets(args: readonly string[], inventories: readonly Target[]): Target[] {
-  const selected: Target[] = [];
+export function selectDevices(args: readonly string[], inventories: readonly RemoteDevice[]): RemoteDevice[] {
+  const selected: RemoteDevice[] = [];
   const seen = new Set<string>();
-  const add = (target: Target): void => {
-    const key = `${target.name}\u0000${target.user ?? ''}\u0000${target.host}\u0000${target.port ?? ''}`;
+  const add = (device: RemoteDevice): void => {
+    const key = `${device.name}\u0000${device.user ?? ''}\u0000${device.host}\u0000${device.port ?? ''}`;
     if (!seen.has(key)) {
       seen.add(key);
-      selected.push(target);
+      selected.push(device);
     }
   };
   if (args.length === 0) inventories.forEach(add);
   for (const arg of args) {
     const matches = inventories.filter((t) => t.name === arg || t.groups.includes(arg) || arg === 'all');
     if (matches.length > 0) matches.forEach(add);
-    else add(parseTargetSpec(arg));
+    else add(parseDeviceSpec(arg));
   }
   const names = new Map<string, number>();
-  return selected.map((target) => {
+  return selected.map((device) => {
     // Two entries with one name (e.g. pi@a and root@a given twice) keep distinct report files.
-    const count = names.get(target.name) ?? 0;
-    names.set(target.name, count + 1);
-    return count === 0 ? target : { ...target, name: `${target.name}#${count + 1}` };
+    const count = names.get(device.name) ?? 0;
+    names.set(device.name, count + 1);
+    return count === 0 ? device : { ...device, name: `${device.name}#${count + 1}` };
   });
 }

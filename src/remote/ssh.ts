@@ -11,7 +11,7 @@ import { shProbePayload } from '../../probes/posix-sh/assemble.js';
 import { stopChild, trackChild } from '../platform/process.js';
 import type { Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
-import type { Target } from './inventory.js';
+import type { RemoteDevice } from './inventory.js';
 import { join } from 'node:path';
 
 export type FailureClass =
@@ -24,6 +24,7 @@ export type FailureClass =
   | 'timeout'
   | 'killed'
   | 'invalid-report'
+  | 'options-refused'
   | 'ssh-error';
 
 export const FAILURE_TEXT: Record<FailureClass, string> = {
@@ -36,6 +37,7 @@ export const FAILURE_TEXT: Record<FailureClass, string> = {
   'timeout': 'timed out',
   'killed': 'killed mid-run',
   'invalid-report': 'invalid report',
+  'options-refused': 'options refused by the device',
   'ssh-error': 'ssh failed',
 };
 
@@ -99,8 +101,8 @@ export function remoteCommand(mode: AgentModeChoice, runArgs: readonly string[])
   return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, ...runArgs].map(shellQuote).join(' ');
 }
 
-/** ssh's argument array for one target. */
-export function sshArgs(target: Target, options: Pick<RemoteOptions, 'connectTimeoutS' | 'sshOptions' | 'sshConfig'>, command: string): string[] {
+/** ssh's argument array for one device. */
+export function sshArgs(device: RemoteDevice, options: Pick<RemoteOptions, 'connectTimeoutS' | 'sshOptions' | 'sshConfig'>, command: string): string[] {
   const args: string[] = [];
   if (options.sshConfig) args.push('-F', options.sshConfig);
   args.push(
@@ -112,12 +114,12 @@ export function sshArgs(target: Target, options: Pick<RemoteOptions, 'connectTim
     '-o', 'ServerAliveCountMax=3',
   );
   for (const option of options.sshOptions) args.push('-o', option);
-  if (target.port !== undefined) args.push('-p', String(target.port));
-  if (target.user !== undefined) args.push('-l', target.user);
-  if (target.identityFile !== undefined) args.push('-i', target.identityFile, '-o', 'IdentitiesOnly=yes');
+  if (device.port !== undefined) args.push('-p', String(device.port));
+  if (device.user !== undefined) args.push('-l', device.user);
+  if (device.identityFile !== undefined) args.push('-i', device.identityFile, '-o', 'IdentitiesOnly=yes');
   // From the inventory (ansible_ssh_common_args / ansible_ssh_extra_args), as Ansible passes them.
-  if (target.sshArgs) args.push(...target.sshArgs);
-  args.push('--', target.host, command);
+  if (device.sshArgs) args.push(...device.sshArgs);
+  args.push('--', device.host, command);
   return args;
 }
 
@@ -167,14 +169,14 @@ export function splitOutput(stdout: string): { mode: string | null; body: string
 }
 
 /** Probes one host. Never rejects: every failure comes back classified. */
-export function runRemote(target: Target, options: RemoteOptions): Promise<HostOutcome> {
+export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise<HostOutcome> {
   const started = performance.now();
   const elapsed = (): number => Math.round(performance.now() - started);
   // The device gets most of the budget for its own --timeout, so it finishes (and reports) before we give up.
   const deviceTimeoutS = Math.max(5, Math.floor((options.timeoutMs / 1000) * 0.85) - options.connectTimeoutS);
   const runArgs = ['run', '--format', 'json', '--timeout', String(deviceTimeoutS), ...options.runArgs];
-  if (target.python && !runArgs.includes('--python')) runArgs.push('--python', target.python);
-  const args = sshArgs(target, options, remoteCommand(options.mode, runArgs));
+  if (device.python && !runArgs.includes('--python')) runArgs.push('--python', device.python);
+  const args = sshArgs(device, options, remoteCommand(options.mode, runArgs));
 
   return new Promise<HostOutcome>((resolve) => {
     let child: ChildProcess;
@@ -270,6 +272,8 @@ export function runRemote(target: Target, options: RemoteOptions): Promise<HostO
         return resolve(fail('killed', `the ${agentMode === 'node' ? 'agent' : 'sh probe'} was killed by signal ${exit - 128}${exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : ''}; partial output discarded`));
       }
       const check = parseReport(body.trim());
+      // Exit 2 is a usage error on the device: e.g. --unit names a unit this host does not have.
+      if (!check.ok && exit === 2) return resolve(fail('options-refused', lastLine(stderr) || 'the device exited with 2 (usage error) and gave no reason'));
       if (!check.ok) {
         const detail = exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(stderr) || check.errors[0] || ''}`;
         return resolve(fail('invalid-report', detail));

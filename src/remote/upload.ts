@@ -13,7 +13,7 @@ import type { Report } from '../report/types.js';
 
 export const SPOOL_SCHEMA = 'edgeprobe.spool/v1';
 
-export interface UploadTarget {
+export interface DashboardEndpoint {
   /** The dashboard's base URL, e.g. http://dashboard:8080 */
   url: string;
   token: string;
@@ -26,6 +26,8 @@ export interface UploadOptions {
   retries: number;
   /** First backoff delay; it doubles each time (with jitter), capped at 30 s. */
   backoffMs: number;
+  /** PEM certificates of the CA(s) that sign the dashboard's certificate (--ca): trusted instead of the system's. */
+  ca?: string;
   log?: (line: string) => void;
 }
 
@@ -92,10 +94,34 @@ function verdictBriefs(value: unknown): VerdictBrief[] {
   });
 }
 
+/** TLS verification failures (Node's and OpenSSL's codes). */
+export const CERTIFICATE_ERRORS = [
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH',
+];
+
+/** The error code of a failed request, looking inside fetch's wrapper (`cause`) too. */
+function networkErrorCode(err: unknown): string | undefined {
+  for (let e: unknown = err, depth = 0; e && typeof e === 'object' && depth < 4; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code;
+    if (typeof code === 'string' && code !== 'UND_ERR_SOCKET') return code;
+  }
+  return undefined;
+}
+
+function networkProblem(endpoint: string, err: unknown): { problem: string; final: boolean } {
+  const code = networkErrorCode(err);
+  if (code !== undefined && CERTIFICATE_ERRORS.includes(code)) {
+    return { problem: `${endpoint}: the dashboard's certificate is not trusted (${code}); for a private CA pass --ca FILE`, final: true };
+  }
+  return { problem: `${endpoint} unreachable (${code ?? (err as Error).message})`, final: false };
+}
+
 /** POSTs one report (its JSON text) and retries what may succeed later. Never throws for network trouble. */
-export async function postReport(target: UploadTarget, id: string, body: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
+export async function postReport(target: DashboardEndpoint, id: string, body: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
   const endpoint = `${target.url}/api/v1/reports`;
-  const dispatcher = new Agent({ connect: { timeout: options.timeoutMs }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  const dispatcher = new Agent({ connect: { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   let lastProblem = 'no attempt made';
   try {
     for (let attempt = 0; attempt <= options.retries; attempt++) {
@@ -119,8 +145,10 @@ export async function postReport(target: UploadTarget, id: string, body: string,
         retryAfter = Array.isArray(header) ? header[0] : header;
         text = await response.body.text();
       } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        lastProblem = `${endpoint} unreachable (${code ?? (err as Error).message})`;
+        const failed = networkProblem(endpoint, err);
+        lastProblem = failed.problem;
+        // Retrying cannot make a certificate trusted: keep the report for when it is.
+        if (failed.final) break;
         continue;
       }
       let answer: ApiAnswer = {};
@@ -139,6 +167,8 @@ export async function postReport(target: UploadTarget, id: string, body: string,
         };
       }
       if (status === 401 || status === 403) return { kind: 'unauthorized', id, status, message };
+      // Full (--max-devices, --max-db-size): it stays full until someone makes room, so keep the report for then.
+      if (status === 507) return { kind: 'unreachable', id, message: `the dashboard is full (507): ${message}` };
       if (status === 408 || status === 429 || status >= 500) {
         lastProblem = `the dashboard answered ${status}${message ? ` (${message})` : ''}`;
         if (retryAfter !== undefined && attempt < options.retries) {
@@ -283,7 +313,7 @@ export interface SendResult {
  * Sends a report; if the dashboard cannot take it now, spools it. After a delivery, sends whatever was
  * spooled earlier for the same dashboard.
  */
-export async function sendOrSpool(target: UploadTarget, report: Report, spoolDir: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<SendResult> {
+export async function sendOrSpool(target: DashboardEndpoint, report: Report, spoolDir: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<SendResult> {
   const outcome = await postReport(target, report.id, JSON.stringify(report), options);
   if (outcome.kind === 'unreachable' || outcome.kind === 'unauthorized') {
     const reason = outcome.kind === 'unauthorized' ? `${outcome.status}: ${outcome.message}` : outcome.message;
@@ -302,7 +332,7 @@ export async function sendOrSpool(target: UploadTarget, report: Report, spoolDir
 // ---------- for the commands (upload, run --upload) ----------
 
 /** --to and --token, falling back to $EDGEPROBE_DASHBOARD and $EDGEPROBE_TOKEN. */
-export function uploadTarget(to: string | undefined, token: string | undefined, required: { url: boolean }): { url: string | null; token: string } {
+export function dashboardEndpoint(to: string | undefined, token: string | undefined, required: { url: boolean }): { url: string | null; token: string } {
   const url = to ?? process.env['EDGEPROBE_DASHBOARD'];
   const secret = token ?? process.env['EDGEPROBE_TOKEN'];
   if (required.url && !url) throw new UsageError('say where to upload: --to URL (or set EDGEPROBE_DASHBOARD)');

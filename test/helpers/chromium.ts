@@ -11,14 +11,14 @@ export function chromiumSkip(): string | false {
   return requireComponent(executable(CHROMIUM), 'Chromium', 'apt-get install chromium');
 }
 
-/** A headless Chromium with its own profile under `dir` (created here). */
-export async function launchChromium(dir: string): Promise<BrowserContext> {
-  const userDataDir = join(dir, 'chromium-profile');
+/** A headless Chromium with its own profile under `dir` (created here); `extraArgs`, e.g. a certificate to trust. */
+export async function launchChromium(dir: string, extraArgs: readonly string[] = [], profile = 'chromium-profile'): Promise<BrowserContext> {
+  const userDataDir = join(dir, profile);
   mkdirSync(userDataDir);
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
     viewport: { width: 1280, height: 900 },
     timeout: 60_000,
   });

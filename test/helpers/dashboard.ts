@@ -24,7 +24,7 @@ export async function startServe(db: string, port: number, args: readonly string
     const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s; stderr:\n${stderr}`)), 30_000);
     child.stdout?.on('data', (c: Buffer) => {
       stdout += c.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stdout);
+      const match = /listening on (https?:\/\/\S+)/.exec(stdout);
       if (match?.[1]) {
         clearTimeout(timer);
         resolve(match[1]);

@@ -149,7 +149,7 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
       problems.push(`spooled/CLI report ${hostname} (${id}) missing after flush: ${devices.status}`);
     }
   }
-  const list = await send(undefined, serve.url, 'GET', '/api/v1/devices', { authorization: `Bearer ${adminToken}` });
+  const list = await send(undefined, serve.url, 'GET', '/api/v1/devices?q=crash-cli-&limit=500', { authorization: `Bearer ${adminToken}` });
   const devices = (JSON.parse(list.body) as { devices: { id: string }[] }).devices;
   const cliDevices = devices.filter((d) => JSON.stringify(d).includes('crash-cli-'));
   for (const device of cliDevices) {

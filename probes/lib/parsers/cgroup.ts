@@ -69,10 +69,12 @@ export function parseMountinfo(text: string): MountInfo[] {
 
 export interface CgroupDir {
   version: 1 | 2;
-  /** Directory of this process's group, as a device path (not yet under --root). */
+  /** Directory of the group, as a device path (not yet under --root). */
   dir: string;
   /** The hierarchy's mount point: the highest ancestor visible to us. */
   mountPoint: string;
+  /** The group's path below the mount point, "/" for the mount point itself: what the report names. */
+  path: string;
 }
 
 function relativeTo(path: string, mountRoot: string): string {
@@ -88,22 +90,30 @@ function join(mountPoint: string, relative: string): string {
   return joined.length > 1 && joined.endsWith('/') ? joined.slice(0, -1) : joined;
 }
 
+function groupAt(version: 1 | 2, mount: MountInfo, groupPath: string): CgroupDir {
+  const dir = join(mount.mountPoint, relativeTo(groupPath, mount.root));
+  const below = dir === mount.mountPoint ? '/' : dir.slice(mount.mountPoint === '/' ? 0 : mount.mountPoint.length);
+  return { version, dir, mountPoint: mount.mountPoint, path: below };
+}
+
 /**
- * Where the group holding `controller` lives. cgroup v1 hierarchies are preferred when mounted (hybrid hosts
- * mount v2 as well, usually with no controllers); otherwise the unified v2 group.
+ * Where the group holding `controller` lives: this process's own (from /proc/self/cgroup), or `targetPath`
+ * (--unit, --cgroup: a path from the cgroup root) when given. cgroup v1 hierarchies are preferred when
+ * mounted (hybrid hosts mount v2 as well, usually with no controllers); otherwise the unified v2 group.
  */
-export function locateCgroup(controller: string, memberships: CgroupMembership[], mounts: MountInfo[]): CgroupDir | null {
+export function locateCgroup(controller: string, memberships: CgroupMembership[], mounts: MountInfo[], targetPath?: string): CgroupDir | null {
+  const v1Mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(controller));
   const v1 = memberships.find((m) => m.controllers.includes(controller));
-  if (v1) {
-    const mount = mounts.find((m) => m.fsType === 'cgroup' && m.superOptions.includes(controller));
-    if (mount) return { version: 1, dir: join(mount.mountPoint, relativeTo(v1.path, mount.root)), mountPoint: mount.mountPoint };
-  }
+  if (v1Mount && (targetPath !== undefined || v1)) return groupAt(1, v1Mount, targetPath ?? v1?.path ?? '/');
+  const v2Mount = mounts.find((m) => m.fsType === 'cgroup2');
   const v2 = memberships.find((m) => m.hierarchy === '0' && m.controllers.length === 0);
-  if (v2) {
-    const mount = mounts.find((m) => m.fsType === 'cgroup2');
-    if (mount) return { version: 2, dir: join(mount.mountPoint, relativeTo(v2.path, mount.root)), mountPoint: mount.mountPoint };
-  }
+  if (v2Mount && (targetPath !== undefined || v2)) return groupAt(2, v2Mount, targetPath ?? v2?.path ?? '/');
   return null;
+}
+
+/** The directory `groupPath` has in every mounted cgroup hierarchy (v1 and v2), for telling whether it exists. */
+export function groupDirsInAllHierarchies(groupPath: string, mounts: MountInfo[]): string[] {
+  return mounts.filter((m) => m.fsType === 'cgroup' || m.fsType === 'cgroup2').map((m) => groupAt(m.fsType === 'cgroup2' ? 2 : 1, m, groupPath).dir);
 }
 
 /** The group's directory and each ancestor up to the mount point, nearest first. */

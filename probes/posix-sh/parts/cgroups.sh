@@ -1,18 +1,24 @@
 # ---------------------------------------------------------------- cgroups (probes/lib/parsers/cgroup.ts)
-# CG_VER, CG_DIR, CG_MNT <- where this shell's group for controller $1 lives; fails when not found.
+# CG_VER, CG_DIR, CG_MNT, CG_PATH <- where the measured group for controller $1 lives: this shell's own, or
+# TARGET_PATH (--unit / --cgroup) unless $2 is "own"; fails when not found. CG_PATH is the group's path below
+# the mount point (what the report names); CG_NOTE is set when the named group has no directory in a v1
+# hierarchy and its nearest ancestor stands in (findCgroup in probes/lib/cgroups.ts).
 cg_locate() {
-  _ctl=$1; CG_VER=; CG_DIR=; CG_MNT=
+  _ctl=$1; CG_VER=; CG_DIR=; CG_MNT=; CG_PATH=; CG_NOTE=
+  _target=$TARGET_PATH; [ "${2:-}" = own ] && _target=
   _v1path=; _v2path=
-  [ -r "$R/proc/self/cgroup" ] || return 1
   [ -r "$R/proc/self/mountinfo" ] || return 1
-  while IFS=: read -r _h _c _p; do
-    [ -z "$_h" ] && continue
-    if [ -z "$_c" ]; then
-      [ "$_h" = 0 ] && [ -z "$_v2path" ] && _v2path=${_p:-/}
-    else
-      case ",$_c," in *",$_ctl,"*) [ -z "$_v1path" ] && _v1path=${_p:-/} ;; esac
-    fi
-  done <"$R/proc/self/cgroup"
+  if [ -z "$_target" ]; then
+    [ -r "$R/proc/self/cgroup" ] || return 1
+    while IFS=: read -r _h _c _p; do
+      [ -z "$_h" ] && continue
+      if [ -z "$_c" ]; then
+        [ "$_h" = 0 ] && [ -z "$_v2path" ] && _v2path=${_p:-/}
+      else
+        case ",$_c," in *",$_ctl,"*) [ -z "$_v1path" ] && _v1path=${_p:-/} ;; esac
+      fi
+    done <"$R/proc/self/cgroup"
+  fi
   _m1root=; _m1mp=; _m2root=; _m2mp=
   while read -r _a _b _c _root _mp _rest; do
     case $_rest in *" - "*) ;; *) continue ;; esac
@@ -26,13 +32,28 @@ EOF
       _m2root=$_root; _m2mp=$_mp
     fi
   done <"$R/proc/self/mountinfo"
-  if [ -n "$_v1path" ] && [ -n "$_m1mp" ]; then
-    CG_VER=1; cg_join "$_m1mp" "$_v1path" "$_m1root"; return 0
+  if [ -n "$_m1mp" ] && [ -n "$_target$_v1path" ]; then
+    CG_VER=1; cg_join "$_m1mp" "${_target:-$_v1path}" "$_m1root"
+  elif [ -n "$_m2mp" ] && [ -n "$_target$_v2path" ]; then
+    CG_VER=2; cg_join "$_m2mp" "${_target:-$_v2path}" "$_m2root"
+  else
+    return 1
   fi
-  if [ -n "$_v2path" ] && [ -n "$_m2mp" ]; then
-    CG_VER=2; cg_join "$_m2mp" "$_v2path" "$_m2root"; return 0
-  fi
-  return 1
+  [ -z "$_target" ] && return 0
+  # systemd makes a unit's directory only in the v1 hierarchies whose controller the unit uses; its processes
+  # then count against the nearest ancestor that has one.
+  _named=$CG_PATH; CG_FOUND=
+  cg_upwards "$CG_DIR" _cg_first_existing
+  [ -n "$CG_FOUND" ] || return 1
+  [ "$CG_FOUND" = "$CG_DIR" ] && return 0
+  CG_DIR=$CG_FOUND; cg_path_of
+  CG_NOTE="$_named has no directory in the $_ctl hierarchy ($CG_MNT); its nearest ancestor $CG_PATH holds its processes there"
+  return 0
+}
+_cg_first_existing() { [ -z "$CG_FOUND" ] && [ -d "$R$1" ] && CG_FOUND=$1; return 0; }
+# CG_PATH <- CG_DIR below CG_MNT ("/" for the mount point itself)
+cg_path_of() {
+  if [ "$CG_DIR" = "$CG_MNT" ]; then CG_PATH=/; else CG_PATH=${CG_DIR#"${CG_MNT%/}"}; fi
 }
 # CG_DIR <- mount point + group path taken relative to the mount's root (Docker without a cgroup namespace).
 cg_join() {
@@ -46,6 +67,7 @@ cg_join() {
   if [ "$_rel" = / ]; then CG_DIR=$_mp; else CG_DIR=${_mp%/}$_rel; fi
   CG_DIR=${CG_DIR%/}
   [ -z "$CG_DIR" ] && CG_DIR=/
+  cg_path_of
   return 0
 }
 # Calls "$2 DIR" for the group's directory and each ancestor up to the mount point, nearest first.

@@ -22,58 +22,58 @@ EOF
 }
 probe_cpu() {
   p_begin cpu
-  if [ "$LIVE" = true ]; then
-    _arch=$(uname -m </dev/null 2>/dev/null)
-    put_str cpu.arch "$_arch" 'uname -m failed'
-    # The userland's bitness is the ELF class of the shell running this probe (byte 5: 1 = 32-bit, 2 = 64-bit).
-    _bits=
-    _class=$(od -An -tu1 -j4 -N1 "/proc/$$/exe" </dev/null 2>/dev/null)
-    trim "$_class"
-    case $T in 1) _bits=32 ;; 2) _bits=64 ;; esac
-    if [ -z "$_bits" ] && have getconf; then _bits=$(getconf LONG_BIT </dev/null 2>/dev/null); fi
-    put_num cpu.userland_bits "$_bits" 'could not read the ELF class of the shell'
-    det_str archSource 'uname -m (live)'
-  else
-    arch_from_cpuinfo
-    put_str cpu.arch "$A_ARCH" 'recorded /proc/cpuinfo names no known architecture'
-    put_num cpu.userland_bits "$A_BITS" "recorded /proc/cpuinfo does not show the reader's bitness (x86 looks the same to 32- and 64-bit tasks)"
-    det_str archSource 'recorded /proc/cpuinfo (uname cannot be recorded)'
-  fi
+  cpu_arch
+  put_str cpu.arch "$K_ARCH" "$K_WHY"
+  put_str cpu.kernel_arch "$K_ARCH" "$K_WHY"
+  put_str cpu.userland_arch "$U_ARCH" "$U_SRC"
+  put_num cpu.userland_bits "$U_BITS" "$U_BITS_WHY"
+  json_s "$K_SRC"; _jk=$J; json_s "$U_SRC"
+  det_raw archSource "{\"kernel\":$_jk,\"userland\":$J}"
 
   _cores=
   if rd1 /sys/devices/system/cpu/online && count_cpulist "$F"; then _cores=$C; fi
   if [ -z "$_cores" ]; then ci_processors; [ "$N" -gt 0 ] && _cores=$N; fi
   put_num cpu.cores "$_cores" 'neither /sys/devices/system/cpu/online nor /proc/cpuinfo lists CPUs'
 
-  _cpuset=
+  # The effective cpuset is inherited: the group's own file, else its nearest ancestor's (effectiveCpuset).
+  _cpuset=; CPUSET_AT=; _mpath=; _mdir=
   if cg_locate cpuset; then
-    if [ "$CG_VER" = 2 ]; then _files=cpuset.cpus.effective; else _files='cpuset.effective_cpus cpuset.cpus'; fi
-    for _f in $_files; do
-      if rd "$CG_DIR/$_f"; then
-        trim "$F"
-        if [ -n "$T" ]; then
-          count_cpulist "$T" && _cpuset=$C
-          json_s "$CG_DIR/$_f"; _jf=$J; json_s "$T"
-          det_raw cpuset "{\"file\":$_jf,\"cpus\":$J}"
-          break
-        fi
-      fi
-    done
+    _mpath=$CG_PATH; _mdir=$CG_DIR
+    cg_upwards "$CG_DIR" _cpuset_at
+    if [ -n "$CPUSET_AT" ]; then
+      _cpuset=$CPUSET_N
+      json_s "$CPUSET_AT"; _jf=$J; json_s "$CPUSET_LIST"
+      det_raw cpuset "{\"file\":$_jf,\"cpus\":$J}"
+      _cswhy=
+    else
+      _cswhy="no cpuset file in $CG_DIR or its ancestors"
+    fi
+  else
+    _cswhy='no cpuset cgroup'
   fi
-  put_num cpu.cpuset_cpus "$_cpuset" 'no cpuset cgroup file readable'
+  put_num cpu.cpuset_cpus "$_cpuset" "$_cswhy"
 
   QUOTA=
   if cg_locate cpu; then
+    _mpath=$CG_PATH; _mdir=$CG_DIR
     cg_upwards "$CG_DIR" _quota_at
-    json_s "$CG_DIR"; det_raw cpuCgroup "{\"version\":$CG_VER,\"dir\":$J}"
+    json_s "$CG_DIR"; _jd=$J; json_s "$CG_PATH"; _jp=$J; json_s "${TARGET_SOURCE:-this process's own group (/proc/self/cgroup)}"
+    det_raw cpuCgroup "{\"version\":$CG_VER,\"dir\":$_jd,\"path\":$_jp,\"source\":$J}"
     _qwhy=unlimited
   else
     _qwhy='no cpu cgroup'
   fi
   if [ -n "$QUOTA" ]; then hundredths "$QUOTA"; put_raw cpu.quota_cpus "$H"; else put_null cpu.quota_cpus "$_qwhy"; fi
+  put_str cpu.cgroup_path "$_mpath" 'no cpu or cpuset cgroup found in /proc/self/cgroup and /proc/self/mountinfo'
+
+  cpu_affinity "$_mdir"
+  put_num cpu.affinity_cpus "$AFF_N" "$AFF_WHY"
+  if [ -n "$AFF_N" ]; then json_s "$AFF_SRC"; _jf=$J; json_s "$AFF_LIST"; det_raw affinity "{\"file\":$_jf,\"cpus\":$J}"; fi
+
   _eff=
   [ -n "$_cores" ] && _eff=$((_cores * 100))
   [ -n "$_cpuset" ] && { min2 "$_eff" $((_cpuset * 100)); _eff=$M; }
+  [ -n "$AFF_N" ] && { min2 "$_eff" $((AFF_N * 100)); _eff=$M; }
   [ -n "$QUOTA" ] && { min2 "$_eff" "$QUOTA"; _eff=$M; }
   if [ -n "$_eff" ]; then hundredths "$_eff"; put_raw cpu.effective_cpus "$H"; else put_null cpu.effective_cpus 'core count unknown'; fi
 
@@ -184,4 +184,40 @@ arch_from_cpuinfo() {
   case $_flags in *" lm "*) A_ARCH=x86_64; return ;; esac
   case $_flags in *" fpu "*) A_ARCH=i686; A_BITS=32; return ;; esac
   case $_mn in *Intel*|*AMD*) A_ARCH=i686; A_BITS=32 ;; esac
+}
+# CPUSET_AT, CPUSET_LIST, CPUSET_N <- the first non-empty cpuset file at DIR $1, if none was found nearer
+_cpuset_at() {
+  [ -n "$CPUSET_AT" ] && return 0
+  if [ "$CG_VER" = 2 ]; then _csfiles=cpuset.cpus.effective; else _csfiles='cpuset.effective_cpus cpuset.cpus'; fi
+  for _csf in $_csfiles; do
+    rd "$1/$_csf" || continue
+    trim "$F"; [ -n "$T" ] || continue
+    count_cpulist "$T" || continue
+    CPUSET_AT="$1/$_csf"; CPUSET_LIST=$T; CPUSET_N=$C
+    return 0
+  done
+  return 0
+}
+# AFF_N, AFF_LIST, AFF_SRC (or AFF_WHY) <- the scheduler affinity of the measured processes: this shell's own,
+# or for a group named with --unit / --cgroup that of the first process in it (DIR $1) (processAffinity).
+cpu_affinity() {
+  AFF_N=; AFF_LIST=; AFF_SRC=/proc/self/status; AFF_WHY=
+  if [ -n "$TARGET_PATH" ]; then
+    if [ -z "$1" ]; then AFF_WHY='the named group is in no cpu or cpuset hierarchy'; return 0; fi
+    _pid=
+    if rd "$1/cgroup.procs"; then
+      _oldifs=$IFS; IFS=$NL
+      for _line in $F; do trim "$_line"; is_uint "$T" && { _pid=$T; break; }; done
+      IFS=$_oldifs
+    fi
+    [ -n "$_pid" ] || { AFF_WHY="no process in $1/cgroup.procs to read the affinity of"; return 0; }
+    AFF_SRC=/proc/$_pid/status
+  fi
+  # /proc/self read by the shell itself (read is a builtin), so it is this shell's own affinity.
+  [ -r "$R$AFF_SRC" ] || { AFF_WHY="no $AFF_SRC"; return 0; }
+  while IFS= read -r _line; do
+    case $_line in Cpus_allowed_list:*) trim "${_line#*:}"; AFF_LIST=$T ;; esac
+  done <"$R$AFF_SRC"
+  if [ -n "$AFF_LIST" ] && count_cpulist "$AFF_LIST"; then AFF_N=$C; else AFF_WHY="no Cpus_allowed_list in $AFF_SRC"; fi
+  return 0
 }

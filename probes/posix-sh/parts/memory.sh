@@ -1,14 +1,4 @@
 # ---------------------------------------------------------------- memory (probes/memory.ts)
-_limit_at() {
-  _text=
-  rd "$1/$LIMIT_FILE" && _text=$F
-  mem_limit_of "$_text"
-  if [ -n "$V" ]; then
-    min2 "$LIMIT" "$V"
-    if [ "$M" != "$LIMIT" ] || [ -z "$LIMIT_AT" ]; then LIMIT_AT=$1; fi
-    LIMIT=$M
-  fi
-}
 probe_memory() {
   p_begin memory
   _total=; _avail=; _free=; _swt=; _swf=; _af=0; _if=0; _srec=0
@@ -57,58 +47,86 @@ probe_memory() {
     put_null memory.zram_total_bytes 'no /proc/swaps'
   fi
 
-  LIMIT=; LIMIT_AT=; _ws=
+  LIMIT=; LIMIT_AT=; HIGH=; HIGH_AT=; HEADROOM=; HEADROOM_AT=; BELOW_WS=; BELOW_AT=; _usage=; _first=1
   if cg_locate memory; then
-    det_raw cgroup "{\"version\":$CG_VER,\"dir\":$(json_s "$CG_DIR"; printf '%s' "$J")}"
-    if [ "$CG_VER" = 2 ]; then LIMIT_FILE=memory.max; else LIMIT_FILE=memory.limit_in_bytes; fi
-    cg_upwards "$CG_DIR" _limit_at
-    _stat=
-    rd "$CG_DIR/memory.stat" && _stat=$F
-    _hier=; _inactive=0
-    _key=inactive_file; [ "$CG_VER" = 1 ] && _key=total_inactive_file
-    _oldifs=$IFS; IFS=$NL
-    for _line in $_stat; do
-      IFS=$_oldifs
-      read -r _k _v <<EOF
-$_line
-EOF
-      case $_k in
-        hierarchical_memory_limit) _hier=$_v ;;
-        "$_key") is_uint "$_v" && _inactive=$_v ;;
-      esac
-      IFS=$NL
-    done
-    IFS=$_oldifs
-    if [ "$CG_VER" = 1 ] && [ -n "$_hier" ]; then
-      # With use_hierarchy the kernel already folds ancestors' limits into this figure.
-      mem_limit_of "$_hier"; min2 "$LIMIT" "$V"; LIMIT=$M
+    json_s "$CG_DIR"; _jd=$J; json_s "$CG_PATH"; _jp=$J; json_s "${TARGET_SOURCE:-this process's own group (/proc/self/cgroup)}"
+    det_raw cgroup "{\"version\":$CG_VER,\"dir\":$_jd,\"path\":$_jp,\"source\":$J}"
+    put_str memory.cgroup_path "$CG_PATH" 'no memory cgroup'
+    cg_upwards "$CG_DIR" _mem_level
+    if [ "$CG_VER" = 1 ]; then
+      # With use_hierarchy the kernel folds every ancestor's limit into hierarchical_memory_limit, also those
+      # above a container's view; their usage is unknown, so the nearest measured working set stands in.
+      _stat_value "$CG_DIR" hierarchical_memory_limit; mem_limit_of "$V"
+      if [ -n "$V" ] && { [ -z "$LIMIT" ] || [ "$V" -lt "$LIMIT" ]; }; then
+        LIMIT=$V; LIMIT_AT="(an ancestor outside this hierarchy's visible part)"
+        _headroom_candidate "$V" "${BELOW_WS:-0}" "$LIMIT_AT"
+      fi
     fi
-    if [ -n "$LIMIT_AT" ]; then det_str cgroupLimitSetAt "$LIMIT_AT"; fi
-    _ufile=memory.current; [ "$CG_VER" = 1 ] && _ufile=memory.usage_in_bytes
-    _usage=
-    rd1 "$CG_DIR/$_ufile" && is_uint "$F" && _usage=$F
-    if [ -n "$_usage" ]; then
-      put_num memory.cgroup_usage_bytes "$_usage"
-      # Like the kubelet's working set: page cache that can be dropped does not count as used.
-      _ws=$((_usage - _inactive)); [ "$_ws" -lt 0 ] && _ws=0
-    else
-      put_null memory.cgroup_usage_bytes "no usage file in $CG_DIR"
-    fi
-    if [ "$CG_VER" = 2 ] && rd1 "$CG_DIR/memory.high"; then
-      mem_limit_of "$F"; [ -n "$V" ] && det_raw memoryHighBytes "$V"
-    fi
-    _why_unlimited=unlimited
+    [ -n "$LIMIT_AT" ] && det_str cgroupLimitSetAt "$LIMIT_AT"
+    [ -n "$HIGH_AT" ] && det_str memoryHighSetAt "$HIGH_AT"
+    put_num memory.cgroup_usage_bytes "$_usage" "no usage file in $CG_DIR"
+    put_num memory.cgroup_limit_bytes "$LIMIT" unlimited
+    if [ "$CG_VER" = 1 ]; then _why='cgroup v1 has no memory.high'; else _why='no memory.high set'; fi
+    put_num memory.cgroup_high_bytes "$HIGH" "$_why"
   else
-    put_null memory.cgroup_usage_bytes 'no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo'
-    _why_unlimited='no memory cgroup'
+    _why='no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo'
+    put_null memory.cgroup_path "$_why"; put_null memory.cgroup_usage_bytes "$_why"
+    put_null memory.cgroup_limit_bytes "$_why"; put_null memory.cgroup_high_bytes "$_why"
   fi
-  put_num memory.cgroup_limit_bytes "$LIMIT" "$_why_unlimited"
-  min2 "$_total" "$LIMIT"
+  min2 "$_total" "$LIMIT"; min2 "$M" "$HIGH"
   put_num memory.effective_total_bytes "$M" 'neither MemTotal nor a cgroup limit is known'
-  _headroom=$LIMIT
-  if [ -n "$LIMIT" ] && [ -n "$_ws" ]; then _headroom=$((LIMIT - _ws)); [ "$_headroom" -lt 0 ] && _headroom=0; fi
-  min2 "$_avail" "$_headroom"
+  min2 "$_avail" "$HEADROOM"
   MEM_EFF_AVAIL=$M
+  if [ -n "$HEADROOM" ] && [ "$M" = "$HEADROOM" ]; then det_str availableBoundBy "$HEADROOM_AT"; else det_str availableBoundBy MemAvailable; fi
   put_num memory.effective_available_bytes "$M" 'neither MemAvailable nor a cgroup limit is known'
+  _own_group_headroom
   p_end
+}
+# V <- the value of key $2 in DIR $1's memory.stat, empty when absent
+_stat_value() {
+  V=
+  rd "$1/memory.stat" || return 0
+  _oldifs=$IFS; IFS=$NL
+  for _line in $F; do
+    case $_line in "$2 "*) V=${_line#"$2 "} ;; esac
+  done
+  IFS=$_oldifs
+  is_uint "$V" || V=
+}
+# Over every level that has a limit: min(max, high) − (usage − inactive_file) at that level (cgroupMemoryHeadroom
+# in probes/lib/parsers/cgroup-memory.ts); an unreadable usage borrows the nearest descendant's working set.
+_mem_level() {
+  _lvl=$1
+  if [ "$CG_VER" = 2 ]; then _lf=memory.max; _uf=memory.current; _ik=inactive_file; else _lf=memory.limit_in_bytes; _uf=memory.usage_in_bytes; _ik=total_inactive_file; fi
+  _lmax=; _lhigh=; _lusage=; _lws=
+  rd1 "$_lvl/$_lf" && { mem_limit_of "$F"; _lmax=$V; }
+  [ "$CG_VER" = 2 ] && rd1 "$_lvl/memory.high" && { mem_limit_of "$F"; _lhigh=$V; }
+  rd1 "$_lvl/$_uf" && is_uint "$F" && _lusage=$F
+  if [ -n "$_first" ]; then _usage=$_lusage; _first=; fi
+  if [ -n "$_lusage" ]; then
+    _stat_value "$_lvl" "$_ik"
+    _lws=$((_lusage - ${V:-0})); [ "$_lws" -lt 0 ] && _lws=0
+  fi
+  if [ -n "$_lmax" ] && { [ -z "$LIMIT" ] || [ "$_lmax" -lt "$LIMIT" ]; }; then LIMIT=$_lmax; LIMIT_AT=$_lvl; fi
+  if [ -n "$_lhigh" ] && { [ -z "$HIGH" ] || [ "$_lhigh" -lt "$HIGH" ]; }; then HIGH=$_lhigh; HIGH_AT=$_lvl; fi
+  min2 "$_lmax" "$_lhigh"
+  [ -n "$M" ] && _headroom_candidate "$M" "${_lws:-${BELOW_WS:-0}}" "$_lvl"
+  [ -n "$_lws" ] && BELOW_WS=$_lws
+  return 0
+}
+_headroom_candidate() {
+  _h=$(($1 - $2)); [ "$_h" -lt 0 ] && _h=0
+  if [ -z "$HEADROOM" ] || [ "$_h" -lt "$HEADROOM" ]; then HEADROOM=$_h; HEADROOM_AT=$3; fi
+}
+# With --unit / --cgroup the streaming load still runs in this shell's own group: its headroom bounds the load.
+_own_group_headroom() {
+  [ -n "$TARGET_PATH" ] || return 0
+  _saved_avail=$MEM_EFF_AVAIL
+  LIMIT=; HIGH=; HEADROOM=; BELOW_WS=; _first=1
+  cg_locate memory own || return 0
+  cg_upwards "$CG_DIR" _mem_level
+  min2 "$_avail" "$HEADROOM"; _own=$M
+  json_s "$CG_PATH"
+  det_raw ownGroup "{\"path\":$J${_own:+,\"availableBytes\":$_own}}"
+  min2 "$_saved_avail" "$_own"; MEM_EFF_AVAIL=$M
 }

@@ -8,6 +8,7 @@
 # the metric ids and lookup tables arrive as variables ahead of these parts (probes/posix-sh/parts/).
 #
 #   sh dist/edgeprobe-probe.sh [--root DIR] [--path DIR] [--label NAME] [--python PATH] [--quick] [--duration S]
+#                              [--unit NAME.service | --cgroup PATH]
 #   ssh pi@device sh -s -- --label kitchen < edgeprobe-probe.sh
 #
 # Every child reads /dev/null, not stdin: under `sh -s` stdin is this script itself.
@@ -20,6 +21,10 @@ OPT_PYTHON=
 OPT_QUICK=false
 OPT_DURATION=
 OPT_TIMEOUT=
+OPT_UNIT=
+OPT_CGROUP=
+HAVE_UNIT=
+HAVE_CGROUP=
 while [ $# -gt 0 ]; do
   case $1 in
     --root) ROOT=${2:-/}; shift ;;
@@ -33,6 +38,10 @@ while [ $# -gt 0 ]; do
     --duration) OPT_DURATION=${2:-}; shift ;;
     --duration=*) OPT_DURATION=${1#*=} ;;
     --quick) OPT_QUICK=true ;;
+    --unit) OPT_UNIT=${2:-}; HAVE_UNIT=1; shift ;;
+    --unit=*) OPT_UNIT=${1#*=}; HAVE_UNIT=1 ;;
+    --cgroup) OPT_CGROUP=${2:-}; HAVE_CGROUP=1; shift ;;
+    --cgroup=*) OPT_CGROUP=${1#*=}; HAVE_CGROUP=1 ;;
     run) ;;
     --timeout) OPT_TIMEOUT=${2:-}; shift ;;
     --timeout=*) OPT_TIMEOUT=${1#*=} ;;

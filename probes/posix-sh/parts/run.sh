@@ -1,5 +1,7 @@
 # ---------------------------------------------------------------- run
 now_ms; T_START=$NOW
+# A unit or cgroup that does not exist stops the run here, before anything is probed (exit 2).
+cg_target_resolve
 CREATED=$(date -u '+%Y-%m-%dT%H:%M:%SZ' </dev/null 2>/dev/null)
 UUID=
 [ -r /proc/sys/kernel/random/uuid ] && IFS= read -r UUID </proc/sys/kernel/random/uuid
@@ -33,6 +35,9 @@ json_s "$ROOT"; _opts="\"root\":$J,\"quick\":$OPT_QUICK"
 if [ -n "$OPT_PATH" ]; then json_s "$OPT_PATH"; _opts="$_opts,\"path\":$J"; fi
 if [ -n "$OPT_PYTHON" ]; then json_s "$OPT_PYTHON"; _opts="$_opts,\"python\":$J"; fi
 is_num "$OPT_DURATION" && _opts="$_opts,\"duration\":$OPT_DURATION"
+if [ -n "$HAVE_UNIT" ]; then json_s "$OPT_UNIT"; _opts="$_opts,\"unit\":$J"; fi
+if [ -n "$HAVE_CGROUP" ]; then json_s "$OPT_CGROUP"; _opts="$_opts,\"cgroup\":$J"; fi
+if [ -n "$TARGET_PATH" ]; then json_s "$TARGET_PATH"; _jp=$J; json_s "$TARGET_SOURCE"; _opts="$_opts,\"measuredGroup\":{\"path\":$_jp,\"source\":$J}"; fi
 json_s "$EDGEPROBE_VERSION"; _ver=$J
 now_ms
 printf '{"schema":"edgeprobe.report/v1","id":"%s","createdAt":"%s","agent":{"version":%s,"node":null,"mode":"posix-sh"},"host":{%s},"metrics":{%s},"probes":[%s],"options":{%s}}\n' \

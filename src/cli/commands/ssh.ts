@@ -3,14 +3,18 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PROBE_IDS } from '../../../probes/index.js';
-import { choiceOption, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
+import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
 import { writeOutput } from '../../render/formats.js';
-import { defaultSpoolDir, uploadTarget } from '../../remote/upload.js';
+import { defaultSpoolDir, dashboardEndpoint } from '../../remote/upload.js';
+import { readCaFile } from '../../remote/ca-file.js';
 import { styleFor } from '../../render/style.js';
 import { fleetSummary, renderFleetTable, runFleet } from '../../remote/fleet.js';
-import { InventoryError, parseInventory, selectTargets, type Target } from '../../remote/inventory.js';
+import { InventoryError, parseInventory, selectDevices, type RemoteDevice } from '../../remote/inventory.js';
 import { agentBundle, type AgentModeChoice } from '../../remote/ssh.js';
+import { describeSchedule, installTimers, removeTimers, type ScheduleOptions, type ScheduleResult } from '../../remote/schedule-run.js';
+import { TIMER_INTERVALS, type TimerInterval } from '../../remote/schedule.js';
 import { addVerdictOptions, collect, profileAndAllowances } from './verdict-options.js';
+import { normaliseCgroupPath, normaliseUnitName } from '../../../probes/lib/cgroup-target.js';
 
 export const SSH_FORMATS = ['text', 'json'] as const;
 export const SSH_MODES = ['auto', 'node', 'sh'] as const;
@@ -32,11 +36,16 @@ export interface SshCommandOptions {
   upload?: string;
   token?: string;
   spool?: string;
+  ca?: string;
   quick?: boolean;
   only?: string[];
   skip?: string[];
   duration?: number;
   verbose?: boolean;
+  installTimer?: string;
+  removeTimer?: boolean;
+  unit?: string;
+  cgroup?: string;
 }
 
 function parseConcurrency(value: string): number {
@@ -71,8 +80,8 @@ function onPath(program: string): boolean {
   });
 }
 
-function loadTargets(args: readonly string[], inventories: readonly string[]): Target[] {
-  const fromFiles: Target[] = [];
+function loadDevices(args: readonly string[], inventories: readonly string[]): RemoteDevice[] {
+  const fromFiles: RemoteDevice[] = [];
   for (const file of inventories) {
     let text: string;
     try {
@@ -87,29 +96,83 @@ function loadTargets(args: readonly string[], inventories: readonly string[]): T
       throw err;
     }
   }
-  if (args.length === 0 && inventories.length === 0) throw new UsageError('no targets: give hosts (user@host[:port]) or an inventory (-i FILE)');
-  let targets: Target[];
+  if (args.length === 0 && inventories.length === 0) throw new UsageError('no devices: give hosts (user@host[:port]) or an inventory (-i FILE)');
+  let devices: RemoteDevice[];
   try {
-    targets = selectTargets(args, fromFiles);
+    devices = selectDevices(args, fromFiles);
   } catch (err) {
     if (err instanceof InventoryError) throw new UsageError(err.message);
     throw err;
   }
-  if (targets.length === 0) throw new UsageError(`no hosts in ${inventories.join(', ')}`);
-  return targets;
+  if (devices.length === 0) throw new UsageError(`no hosts in ${inventories.join(', ')}`);
+  return devices;
 }
 
-export async function run(targetArgs: string[], opts: SshCommandOptions): Promise<number> {
-  const { profile, allow } = profileAndAllowances(opts);
-  const uploadTo = opts.upload !== undefined ? uploadTarget(opts.upload, opts.token, { url: true }) : null;
+/** The `run` options every host gets: --quick, --only, --skip, --duration. */
+function probeRunArgs(opts: SshCommandOptions): string[] {
   for (const id of [...(opts.only ?? []), ...(opts.skip ?? [])]) {
     if (!PROBE_IDS.includes(id)) throw new UsageError(`unknown probe "${id}" (known: ${PROBE_IDS.join(', ')})`);
   }
+  const runArgs: string[] = [];
+  if (opts.quick) runArgs.push('--quick');
+  if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
+  if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
+  if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+  // Checked here for their form; whether the group exists is for each device to say (its outcome then tells).
+  if (opts.unit !== undefined && opts.cgroup !== undefined) throw new UsageError('--unit and --cgroup both name the group to measure: give one of them');
+  if (opts.unit !== undefined) runArgs.push('--unit', normaliseUnitName(opts.unit));
+  if (opts.cgroup !== undefined) runArgs.push('--cgroup', normaliseCgroupPath(opts.cgroup));
+  return runArgs;
+}
+
+/** `--install-timer DAILY|HOURLY` and `--remove-timer`: set up (or take down) scheduled runs instead of probing now. */
+async function schedule(deviceArgs: string[], opts: SshCommandOptions, runArgs: string[]): Promise<number> {
+  if (opts.installTimer !== undefined && opts.removeTimer) throw new UsageError('--install-timer and --remove-timer: one or the other');
+  const interval = opts.installTimer?.toUpperCase();
+  if (interval !== undefined && !(TIMER_INTERVALS as readonly string[]).includes(interval)) {
+    throw new UsageError(`--install-timer ${opts.installTimer ?? ''}: DAILY or HOURLY`);
+  }
+  if (opts.out !== undefined || opts.output !== undefined) throw new UsageError('--out and -o are for probing now; scheduled runs upload to the dashboard');
+  if (interval !== undefined && opts.upload === undefined) throw new UsageError('--install-timer needs --upload URL (and --token T): scheduled runs upload their reports');
+  if (interval !== undefined && opts.mode === 'sh') throw new UsageError('--install-timer runs the agent, which needs node >= 18 on the device: not with --mode sh');
+  const uploadTo = interval !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
+  const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
+  if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
+  const devices = loadDevices(deviceArgs, opts.inventory ?? []);
+  const options: ScheduleOptions = {
+    timeoutMs: opts.timeout * 1000, concurrency: opts.concurrency, connectTimeoutS: Math.min(opts.connectTimeout, opts.timeout),
+    sshOptions: (opts.sshOption ?? []).map(checkSshOption), ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+  };
+  let results: ScheduleResult[];
+  if (interval !== undefined && uploadTo?.url) {
+    let agent: string;
+    try {
+      agent = agentBundle();
+    } catch {
+      throw new UsageError('dist/edgeprobe-agent.js is missing: run `npm run build` first');
+    }
+    const spec = { interval: interval as TimerInterval, url: uploadTo.url, token: uploadTo.token, runArgs, timeoutS: Math.round(opts.timeout), ...(ca ? { ca } : {}) };
+    results = await installTimers(devices, spec, agent, options);
+  } else {
+    results = await removeTimers(devices, options);
+  }
+  const lines = results.map((r) => describeSchedule(r, (interval as TimerInterval | undefined) ?? null));
+  const text = opts.format === 'json' ? `${JSON.stringify({ hosts: results.map((r) => ({ name: r.device.name, ...r.answer })) }, null, 2)}\n` : `${lines.join('\n')}\n`;
+  writeOutput(text, undefined);
+  return results.every((r) => r.answer.ok) ? EXIT.ok : EXIT.unknown;
+}
+
+export async function run(deviceArgs: string[], opts: SshCommandOptions): Promise<number> {
+  if (opts.installTimer !== undefined || opts.removeTimer) return schedule(deviceArgs, opts, probeRunArgs(opts));
+  const { profile, allow } = profileAndAllowances(opts);
+  const uploadTo = opts.upload !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
+  if (opts.ca !== undefined && uploadTo === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
+  const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
   const sshOptions = (opts.sshOption ?? []).map(checkSshOption);
   if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
   if (opts.out !== undefined) checkOutDir(opts.out);
   if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
-  const targets = loadTargets(targetArgs, opts.inventory ?? []);
+  const devices = loadDevices(deviceArgs, opts.inventory ?? []);
   if (opts.mode !== 'sh') {
     try {
       agentBundle();
@@ -118,14 +181,10 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
     }
   }
 
-  const runArgs: string[] = [];
-  if (opts.quick) runArgs.push('--quick');
-  if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
-  if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
-  if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+  const runArgs = probeRunArgs(opts);
 
   const controller = new AbortController();
-  const fleet = await runFleet(targets, {
+  const fleet = await runFleet(devices, {
     runArgs,
     concurrency: opts.concurrency,
     timeoutMs: opts.timeout * 1000,
@@ -138,7 +197,7 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
     ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
     ...(opts.out ? { outDir: opts.out } : {}),
     judge: { profile, allow, strict: opts.strict === true },
-    ...(uploadTo?.url ? { upload: { url: uploadTo.url, token: uploadTo.token, spoolDir: opts.spool ?? defaultSpoolDir() } } : {}),
+    ...(uploadTo?.url ? { upload: { url: uploadTo.url, token: uploadTo.token, spoolDir: opts.spool ?? defaultSpoolDir(), ...(ca ? { ca } : {}) } } : {}),
   });
   const text = opts.format === 'json'
     ? `${JSON.stringify(fleetSummary(fleet, profile.name), null, 2)}\n`
@@ -151,7 +210,7 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
   const command = program
     .command('ssh')
     .description('probe devices over SSH: streams the agent to node >= 18, else runs the POSIX-sh probe; nothing is installed')
-    .argument('[targets...]', 'user@host[:port], ssh config aliases, or group/host names of the inventory')
+    .argument('[devices...]', 'user@host[:port], ssh config aliases, or group/host names of the inventory')
     .option('-i, --inventory <file>', 'hosts from a plain host list or an Ansible INI/YAML inventory (repeatable)', collect)
     .option('--concurrency <n>', 'hosts probed at once', parseConcurrency, 8)
     .option('--out <dir>', 'save each host\'s report as DIR/<host>.json, and DIR/summary.json')
@@ -164,10 +223,15 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--only <probes>', 'run only these probes (node mode)', parseList)
     .option('--skip <probes>', 'skip these probes (node mode)', parseList)
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--unit <name>', 'on every host, measure memory and CPU limits of this systemd unit\'s cgroup (the service that runs Django), not the login session\'s')
+    .option('--cgroup <path>', 'on every host, measure memory and CPU limits of this cgroup (path from the cgroup root)')
     .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
-    .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal');
+    .option('--ca <file>', "for --upload: PEM certificate of the CA that signs the dashboard's certificate")
+    .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal')
+    .option('--install-timer <interval>', 'instead of probing now: install the agent and a DAILY or HOURLY systemd timer (cron where systemd is not running) that probes and uploads to --upload')
+    .option('--remove-timer', 'remove the scheduled runs (undelivered reports stay in their spool)');
   // --profile, --allow, --strict as for run; --format text (the table) or json (the fleet summary); -o FILE.
-  addVerdictOptions(command, SSH_FORMATS).action(async (targets: string[], opts: SshCommandOptions) => setExitCode(await run(targets, opts)));
+  addVerdictOptions(command, SSH_FORMATS).action(async (devices: string[], opts: SshCommandOptions) => setExitCode(await run(devices, opts)));
 };

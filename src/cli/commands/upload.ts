@@ -4,9 +4,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { EXIT, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
 import {
-  DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, flushSpool, listSpool, sendOrSpool, uploadTarget, type UploadOptions,
+  DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, flushSpool, listSpool, sendOrSpool, dashboardEndpoint, type UploadOptions,
 } from '../../remote/upload.js';
 import { parseReport } from '../../report/validate.js';
+import { readCaFile } from '../../remote/ca-file.js';
 
 export interface UploadCommandOptions {
   to?: string;
@@ -16,6 +17,7 @@ export interface UploadCommandOptions {
   timeout: number;
   retries: number;
   list?: boolean;
+  ca?: string;
 }
 
 function parseRetries(value: string): number {
@@ -25,7 +27,10 @@ function parseRetries(value: string): number {
 }
 
 function uploadOptions(opts: UploadCommandOptions): UploadOptions {
-  return { ...DEFAULT_UPLOAD_OPTIONS, timeoutMs: opts.timeout * 1000, retries: opts.retries, log: (line) => process.stderr.write(`${line}\n`) };
+  return {
+    ...DEFAULT_UPLOAD_OPTIONS, timeoutMs: opts.timeout * 1000, retries: opts.retries, log: (line) => process.stderr.write(`${line}\n`),
+    ...(opts.ca !== undefined ? { ca: readCaFile(opts.ca) } : {}),
+  };
 }
 
 export async function run(files: string[], opts: UploadCommandOptions): Promise<number> {
@@ -42,7 +47,7 @@ export async function run(files: string[], opts: UploadCommandOptions): Promise<
     return EXIT.ok;
   }
   if (files.length === 0 && !opts.flush) throw new UsageError('name the report files to upload (or - for stdin), or pass --flush to send the spooled ones');
-  const target = uploadTarget(opts.to, opts.token, { url: files.length > 0 });
+  const target = dashboardEndpoint(opts.to, opts.token, { url: files.length > 0 });
   const options = uploadOptions(opts);
   let rejected = 0;
   let pending = 0;
@@ -94,6 +99,7 @@ export const registerUpload: CommandRegistration = (program: Command, setExitCod
     .option('--list', 'list the spooled reports and exit')
     .option('--spool <dir>', 'spool directory (default: $EDGEPROBE_SPOOL or ~/.local/state/edgeprobe/spool)')
     .option('--timeout <seconds>', 'per attempt: connect, answer headers and body', parsePositiveNumber('--timeout'), 15)
+    .option('--ca <file>', "PEM certificate of the CA that signs an https:// dashboard's certificate (trusted instead of the system's CAs)")
     .option('--retries <n>', 'further attempts after network errors and 5xx, with exponential backoff', parseRetries, 3)
     .action(async (files: string[], opts: UploadCommandOptions) => setExitCode(await run(files, opts)));
 };

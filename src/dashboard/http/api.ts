@@ -1,5 +1,6 @@
 // The JSON API, /api/v1. Every error is {error, message} with a 4xx status; see docs/dashboard.md, "API".
 import { VERSION } from '../../platform/version.js';
+import { devicePageQuery } from './device-list.js';
 import { json, type Route, type RouteContext } from './route.js';
 import { HttpError, summarise, type LoadedReport } from '../service.js';
 import { LATEST_SCHEMA_VERSION } from '../store/store.js';
@@ -45,7 +46,7 @@ export const API_ROUTES: readonly Route[] = [
     summary: 'upload one report (application/json, edgeprobe.report/v1); 201 created, 200 already stored, returns the verdicts',
     handler: async (ctx: RouteContext) => {
       const text = await ctx.body(JSON_TYPES);
-      const result = await ctx.dashboard.ingest(text);
+      const result = await ctx.dashboard.ingest(text, ctx.token);
       return json(result.status === 'created' ? 201 : 200, {
         ...result,
         links: { report: `/api/v1/reports/${result.id}`, device: `/api/v1/devices/${encodeURIComponent(result.device.id)}`, page: `/devices/${encodeURIComponent(result.device.id)}` },
@@ -68,8 +69,13 @@ export const API_ROUTES: readonly Route[] = [
     },
   },
   {
-    method: 'GET', path: '/api/v1/devices', scope: 'read', kind: 'api', summary: 'every device with its latest verdict per profile and when it was last seen',
-    handler: async ({ dashboard }) => json(200, { devices: await dashboard.devices() }),
+    method: 'GET', path: '/api/v1/devices', scope: 'read', kind: 'api',
+    summary: 'devices, most recently seen first, with their latest verdict per profile: ?q= searches names, hostnames, boards and ids; ?limit= (default 50, at most 500) and ?offset= page',
+    handler: async ({ dashboard, url }) => {
+      const found = await dashboard.devices(devicePageQuery(url));
+      const next = found.offset + found.devices.length < found.total ? found.offset + found.limit : null;
+      return json(200, { ...found, next });
+    },
   },
   {
     method: 'GET', path: '/api/v1/devices/:id', scope: 'read', kind: 'api', summary: "one device and its history, newest first (?limit=N, default 100)",

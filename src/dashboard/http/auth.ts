@@ -2,7 +2,6 @@
 // looked up by its id and its secret compared with the stored hash in constant time.
 // The secret is 32 random bytes, so a plain sha256 is enough (no password stretching needed).
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
 import type { Store, TokenRecord, TokenScope } from '../store/store.js';
 
 const TOKEN_PATTERN = /^ep_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/;
@@ -17,17 +16,26 @@ function hashSecret(secret: string): Buffer {
   return createHash('sha256').update(secret, 'utf8').digest();
 }
 
-export function generateToken(name: string, scopes: TokenScope[], now = new Date()): NewToken {
+/** What an upload token is bound to (`--devices`, `--max-devices`); unbound by default. */
+export interface TokenBinding {
+  devicePattern?: string | null;
+  maxDevices?: number | null;
+}
+
+export function generateToken(name: string, scopes: TokenScope[], now = new Date(), binding: TokenBinding = {}): NewToken {
   const id = randomBytes(6).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   return {
     token: `ep_${id}_${secret}`,
-    record: { id, name, scopes, hash: hashSecret(secret).toString('hex'), createdAt: now.toISOString(), lastUsedAt: null, revokedAt: null },
+    record: {
+      id, name, scopes, hash: hashSecret(secret).toString('hex'), createdAt: now.toISOString(), lastUsedAt: null, revokedAt: null,
+      devicePattern: binding.devicePattern ?? null, maxDevices: binding.maxDevices ?? null,
+    },
   };
 }
 
-export async function createToken(store: Store, name: string, scopes: TokenScope[]): Promise<NewToken> {
-  const created = generateToken(name, scopes);
+export async function createToken(store: Store, name: string, scopes: TokenScope[], binding: TokenBinding = {}): Promise<NewToken> {
+  const created = generateToken(name, scopes, new Date(), binding);
   await store.createToken(created.record);
   return created;
 }
@@ -115,9 +123,4 @@ export class AuthLimiter {
     }
     this.failures.set(address, { count: 1, resetAt: now + this.windowMs });
   }
-}
-
-/** The peer's address: failed sign-ins are counted per address. */
-export function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
 }

@@ -18,6 +18,12 @@ export interface RouteContext {
   params: Record<string, string>;
   token: TokenRecord | null;
   dashboard: Dashboard;
+  /** The client's address: the TCP peer, or what a trusted proxy says (--trust-proxy). */
+  clientAddress: string;
+  /** Reached over HTTPS (here, or at a trusted proxy). */
+  secure: boolean;
+  /** The dashboard's origin as this request names it (for checking where sign-in may lead). */
+  origin: string;
   /** Reads the request body (bounded by the dashboard's limit), checking its media type. */
   body(accept: readonly string[]): Promise<string>;
 }

@@ -1,9 +1,13 @@
-// The dashboard's HTTP server (node:http, no framework): one enumerable route table, token auth per
-// route, bounded request bodies, JSON errors {error, message} for the API and readable pages for people.
+// The dashboard's HTTP server (node:http, or node:https with --tls-cert/--tls-key; no framework): one
+// enumerable route table, token auth per route, bounded request bodies, JSON errors {error, message} for
+// the API and readable pages for people.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { API_ROUTES } from './api.js';
-import { allows, clientAddress, presentedToken, verifyToken } from './auth.js';
+import { allows, presentedToken, verifyToken } from './auth.js';
+import { readBody } from './body.js';
+import { clientAddress, isSecureRequest, requestOrigin } from './origin.js';
 import { PAGE_ROUTES, renderErrorPage } from './pages.js';
 import { json, type Route, type RouteContext, type RouteResult } from './route.js';
 import { Dashboard, HttpError, tooManyFailures, type DashboardSettings } from '../service.js';
@@ -42,13 +46,17 @@ const SECURITY_HEADERS: Record<string, string> = {
   'x-frame-options': 'DENY',
 };
 
+/** Sent on every answer over HTTPS: browsers then refuse plain HTTP to this host for 180 days. */
+export const HSTS = 'max-age=15552000';
+
 const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
-function send(res: ServerResponse, result: RouteResult, head: boolean): void {
+function send(res: ServerResponse, result: RouteResult, head: boolean, secure: boolean): void {
   if (res.headersSent) return;
   const body = typeof result.body === 'string' ? Buffer.from(result.body) : result.body;
   res.writeHead(result.status, {
     ...SECURITY_HEADERS,
+    ...(secure ? { 'strict-transport-security': HSTS } : {}),
     ...(result.contentType.startsWith('text/html') ? { 'content-security-policy': PAGE_CSP } : {}),
     'cache-control': 'no-store',
     'content-type': result.contentType,
@@ -67,67 +75,12 @@ function errorResult(kind: 'api' | 'page', err: HttpError, headers?: Record<stri
   return json(err.status, payload, headers);
 }
 
-/** Reads a body up to `limit` bytes; beyond it, drains (bounded) and answers 413 without storing anything. */
-function readBody(req: IncomingMessage, limit: number, accept: readonly string[]): Promise<string> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (!accept.includes(type)) {
-    return Promise.reject(new HttpError(415, 'unsupported_media_type', `send the body as ${accept.join(' or ')} (got ${type || 'no content-type'})`));
-  }
-  const encoding = (req.headers['content-encoding'] ?? 'identity').toLowerCase();
-  if (encoding !== 'identity') {
-    return Promise.reject(new HttpError(415, 'unsupported_media_type', `content-encoding ${encoding} is not accepted; send the body uncompressed`));
-  }
-  const tooLarge = (): HttpError => new HttpError(413, 'payload_too_large', `the body is larger than the limit of ${limit} bytes`);
-  const declared = Number(req.headers['content-length']);
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let over = false;
-    // A client that declares or sends too much is read to the end (up to a cap) so it sees the 413.
-    const drainCap = Math.max(limit * 4, 16 * 1024 * 1024);
-    if (Number.isFinite(declared) && declared > drainCap) {
-      req.resume();
-      reject(tooLarge());
-      return;
-    }
-    req.on('data', (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > limit) {
-        over = true;
-        chunks.length = 0;
-        if (size > drainCap) {
-          req.destroy();
-          reject(tooLarge());
-        }
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => {
-      if (over) {
-        reject(tooLarge());
-        return;
-      }
-      const buffer = Buffer.concat(chunks);
-      const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: false });
-      try {
-        resolve(text.decode(buffer));
-      } catch {
-        reject(new HttpError(400, 'invalid_json', 'the body is not valid UTF-8'));
-      }
-    });
-    req.on('error', () => reject(new HttpError(400, 'bad_request', 'the request body was cut short')));
-    req.on('aborted', () => reject(new HttpError(400, 'bad_request', 'the request body was cut short')));
-  });
-}
-
 /** "Last used" is recorded to the minute. */
 const TOUCH_INTERVAL_MS = 60_000;
 
-async function authenticate(dashboard: Dashboard, req: IncomingMessage): Promise<{ token: TokenRecord | null; presented: boolean }> {
+async function authenticate(dashboard: Dashboard, req: IncomingMessage, address: string): Promise<{ token: TokenRecord | null; presented: boolean }> {
   const presented = presentedToken(req.headers.authorization, req.headers.cookie);
   if (presented === null) return { token: null, presented: false };
-  const address = clientAddress(req);
   const wait = dashboard.authLimiter.retryAfter(address);
   if (wait > 0) throw tooManyFailures(wait);
   const token = await verifyToken(dashboard.store, presented);
@@ -140,92 +93,108 @@ async function authenticate(dashboard: Dashboard, req: IncomingMessage): Promise
   return { token, presented: true };
 }
 
-/** Errors that mean the database is busy or unreachable (not a bug, not the client's fault): 503. */
-function storageUnavailable(err: unknown): boolean {
+const UNAVAILABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'];
+/** The disk under the database is full (SQLite, PostgreSQL's disk_full): 507, like the dashboard's own limits. */
+const DISK_FULL_CODES = ['SQLITE_FULL', '53100'];
+
+/** Errors that mean the database is busy, unreachable or out of disk: not a bug, not the client's fault. */
+function storageProblem(err: unknown): HttpError | null {
   const code = (err as { code?: unknown } | null)?.code;
-  if (typeof code === 'string' && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_FULL', 'SQLITE_IOERR', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'].includes(code)) return true;
+  if (typeof code === 'string' && DISK_FULL_CODES.includes(code)) {
+    return new HttpError(507, 'insufficient_storage', "the dashboard's disk is full; nothing was stored", { reason: 'disk_full' });
+  }
   const message = err instanceof Error ? err.message : '';
-  return /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message);
+  if ((typeof code === 'string' && UNAVAILABLE_CODES.includes(code)) || /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) {
+    return new HttpError(503, 'unavailable', 'the dashboard cannot reach its database right now; try again shortly', undefined, { 'retry-after': '5' });
+  }
+  return null;
 }
 
 export interface RequestLog {
   (line: string): void;
 }
 
+/** The route for a method and path; throws 404, or 405 with the methods the path allows. */
+function findRoute(method: string, path: string): { route: Route; params: Record<string, string> } {
+  const allowed: string[] = [];
+  for (const candidate of ROUTES) {
+    const match = matchPath(candidate.path, path);
+    if (!match) continue;
+    if (candidate.method === method) return { route: candidate, params: match };
+    allowed.push(candidate.method);
+  }
+  if (allowed.length > 0) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here (allowed: ${allowed.join(', ')})`, undefined, { allow: allowed.join(', ') });
+  throw new HttpError(404, 'not_found', `no such page or endpoint: ${path.slice(0, 200)}`);
+}
+
+/** The token the route needs, or a refusal: 401 (API) or a redirect to sign in (pages), 403 for a lacking scope. */
+async function authorise(dashboard: Dashboard, req: IncomingMessage, route: Route, url: URL, address: string): Promise<TokenRecord | null | RouteResult> {
+  const needed = route.scope;
+  if (needed === null) return null;
+  const auth = await authenticate(dashboard, req, address);
+  if (needed === 'read' && dashboard.settings.publicRead) return auth.token;
+  if (!auth.token) {
+    if (route.kind === 'page') {
+      const next = `${url.pathname}${url.search}`;
+      return { status: 303, contentType: 'text/plain; charset=utf-8', body: 'sign in first\n', headers: { location: `/login?next=${encodeURIComponent(next)}` } };
+    }
+    throw new HttpError(401, 'unauthorized', auth.presented ? 'the token is unknown, revoked or malformed' : `this endpoint needs a token with the "${needed}" scope: send Authorization: Bearer TOKEN`);
+  }
+  if (!allows(auth.token.scopes, needed)) {
+    throw new HttpError(403, 'forbidden', `the token "${auth.token.name}" has the scopes ${auth.token.scopes.join(', ')}; this needs "${needed}"`);
+  }
+  return auth.token;
+}
+
+function parseUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://dashboard.invalid');
+  } catch {
+    throw new HttpError(400, 'bad_request', 'malformed request URL');
+  }
+}
+
+function failure(err: unknown, req: IncomingMessage, log: RequestLog | undefined): HttpError {
+  if (err instanceof HttpError) return err;
+  const storage = storageProblem(err);
+  if (storage) {
+    log?.(`storage problem on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
+    return storage;
+  }
+  log?.(`internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  return new HttpError(500, 'internal', 'the dashboard failed to answer; see its log');
+}
+
 export function createRequestHandler(dashboard: Dashboard, log?: RequestLog) {
+  const trusted = dashboard.settings.trustedProxies ?? new Set<string>();
   return async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = Date.now();
-    let route: Route | undefined;
+    const secure = isSecureRequest(req, trusted);
+    const address = clientAddress(req, trusted);
     let kind: 'api' | 'page' = (req.url ?? '').startsWith('/api/') ? 'api' : 'page';
+    const head = req.method === 'HEAD';
     try {
-      let url: URL;
-      try {
-        url = new URL(req.url ?? '/', 'http://dashboard.invalid');
-      } catch {
-        throw new HttpError(400, 'bad_request', 'malformed request URL');
-      }
-      const method = req.method === 'HEAD' ? 'GET' : req.method ?? 'GET';
-      let params: Record<string, string> | null = null;
-      const allowed: string[] = [];
-      for (const candidate of ROUTES) {
-        const match = matchPath(candidate.path, url.pathname);
-        if (!match) continue;
-        if (candidate.method === method) {
-          route = candidate;
-          params = match;
-          break;
-        }
-        allowed.push(candidate.method);
-      }
-      if (!route || !params) {
-        if (allowed.length > 0) {
-          send(res, errorResult(kind, new HttpError(405, 'method_not_allowed', `${req.method ?? ''} is not allowed here (allowed: ${allowed.join(', ')})`), { allow: allowed.join(', ') }), false);
-          return;
-        }
-        throw new HttpError(404, 'not_found', `no such page or endpoint: ${url.pathname.slice(0, 200)}`);
-      }
+      const url = parseUrl(req);
+      const { route, params } = findRoute(head ? 'GET' : req.method ?? 'GET', url.pathname);
       kind = route.kind;
-      let token: TokenRecord | null = null;
-      const needed = route.scope;
-      if (needed !== null) {
-        const auth = await authenticate(dashboard, req);
-        token = auth.token;
-        const open = needed === 'read' && dashboard.settings.publicRead;
-        if (!open) {
-          if (!token) {
-            if (route.kind === 'page') {
-              const next = `${url.pathname}${url.search}`;
-              send(res, { status: 303, contentType: 'text/plain; charset=utf-8', body: 'sign in first\n', headers: { location: `/login?next=${encodeURIComponent(next)}` } }, false);
-              return;
-            }
-            throw new HttpError(401, 'unauthorized', auth.presented ? 'the token is unknown, revoked or malformed' : `this endpoint needs a token with the "${needed}" scope: send Authorization: Bearer TOKEN`);
-          }
-          if (!allows(token.scopes, needed)) {
-            throw new HttpError(403, 'forbidden', `the token "${token.name}" has the scopes ${token.scopes.join(', ')}; this needs "${needed}"`);
-          }
-        }
+      const token = await authorise(dashboard, req, route, url, address);
+      if (token !== null && 'status' in token) {
+        send(res, token, false, secure);
+        return;
       }
       const ctx: RouteContext = {
-        req, url, params, token, dashboard,
+        req, url, params, token, dashboard, clientAddress: address, secure, origin: requestOrigin(req, secure),
         body: (accept) => readBody(req, dashboard.settings.maxBodyBytes, accept),
       };
-      const result = await route.handler(ctx);
-      send(res, result, req.method === 'HEAD');
+      send(res, await route.handler(ctx), head, secure);
     } catch (err) {
-      if (err instanceof HttpError) {
-        const headers: Record<string, string> = { ...err.headers };
-        if (err.status === 401) headers['www-authenticate'] = 'Bearer realm="edgeprobe"';
-        if (err.status === 413) headers['connection'] = 'close';
-        send(res, errorResult(kind, err, headers), req.method === 'HEAD');
-      } else if (storageUnavailable(err)) {
-        log?.(`storage unavailable on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
-        send(res, errorResult(kind, new HttpError(503, 'unavailable', 'the dashboard cannot reach its database right now; try again shortly'), { 'retry-after': '5' }), false);
-      } else {
-        log?.(`internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
-        send(res, errorResult(kind, new HttpError(500, 'internal', 'the dashboard failed to answer; see its log')), false);
-      }
+      const problem = failure(err, req, log);
+      const headers: Record<string, string> = { ...problem.headers };
+      if (problem.status === 401) headers['www-authenticate'] = 'Bearer realm="edgeprobe"';
+      if (problem.status === 413) headers['connection'] = 'close';
+      send(res, errorResult(kind, problem, headers), head && problem.status < 500, secure);
     } finally {
-      log?.(`${new Date().toISOString()} ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${Date.now() - started}ms`);
+      log?.(`${new Date().toISOString()} ${address} ${req.method ?? ''} ${(req.url ?? '').slice(0, 200)} ${res.statusCode} ${Date.now() - started}ms`);
     }
   };
 }
@@ -237,17 +206,28 @@ export interface RunningDashboard {
   close(): Promise<void>;
 }
 
-/** Starts the dashboard on host:port (port 0 picks a free one). */
-export async function startDashboard(settings: DashboardSettings, host: string, port: number, log?: RequestLog): Promise<RunningDashboard> {
+/** PEM certificate chain and key for HTTPS. */
+export interface TlsFiles {
+  cert: Buffer;
+  key: Buffer;
+}
+
+const SERVER_TIMEOUTS = { requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 };
+
+/** Starts the dashboard on host:port (port 0 picks a free one), over HTTPS when given a certificate. */
+export async function startDashboard(settings: DashboardSettings, host: string, port: number, log?: RequestLog, tls?: TlsFiles): Promise<RunningDashboard> {
   const dashboard = new Dashboard(settings);
   const handler = createRequestHandler(dashboard, log);
-  const server = createServer({ requestTimeout: 60_000, headersTimeout: 15_000, keepAliveTimeout: 5_000 }, (req, res) => {
+  const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void handler(req, res);
-  });
+  };
+  const server: Server = tls ? createTlsServer({ ...SERVER_TIMEOUTS, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, listener) : createServer(SERVER_TIMEOUTS, listener);
   server.on('clientError', (_err, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"bad_request","message":"malformed HTTP request"}\n');
     else socket.destroy();
   });
+  // A TLS handshake that fails (a client that does not trust the certificate, a port scan) is the client's business.
+  server.on('tlsClientError', (_err, socket) => socket.destroy());
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -258,7 +238,7 @@ export async function startDashboard(settings: DashboardSettings, host: string, 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    server, dashboard, url: `http://${shownHost}:${address.port}`,
+    server, dashboard, url: `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
     close: () => new Promise<void>((resolve) => {
       server.close(() => resolve());
       server.closeAllConnections();

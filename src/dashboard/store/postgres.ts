@@ -4,18 +4,29 @@
 // instances starting together migrate once.
 import pg from 'pg';
 import {
-  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, migrationSql, redactUrl,
-  type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store, type StoredReport, type TokenRecord,
+  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, factsNeeded, likePattern, migrationSql, ownerAfterUpload, redactUrl, toPolicy, uploadRefusal,
+  type DeviceFacts, type DeviceQuery, type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store,
+  type StoredReport, type TokenRecord, type UploadFacts, type UploadPolicy,
 } from './store.js';
-import { rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './rows.js';
+import { DEVICE_COLUMNS, TOKEN_COLUMNS, pageOf, rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './rows.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
 /** Arbitrary constant naming the migration lock (pg_advisory_xact_lock takes a bigint). */
 const MIGRATION_LOCK = 4_711_802_031;
 
-const DEVICE_COLUMNS = `d.id, d.name, d.hostname, d.board, d.first_seen, d.last_seen, d.latest_report_id,
-  (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count`;
+/** Held while a new device is created under a device limit, so that two instances cannot both take the last place. */
+const DEVICE_CREATION_LOCK = 4_711_802_032;
+
+const SEARCH = "(d.name ILIKE $1 OR d.hostname ILIKE $1 OR d.board ILIKE $1 OR d.id = $2)";
+
+interface LockedDevice {
+  last_seen: string;
+  latest_report_id: string;
+  first_seen: string;
+  created_by_token: string | null;
+  report_count: string;
+}
 
 async function rows<T>(db: Queryable, sql: string, params: unknown[] = []): Promise<T[]> {
   const result = await db.query(sql, params);
@@ -45,36 +56,43 @@ class PostgresStore implements Store {
     return currentVersion(this.pool);
   }
 
-  async putReport(report: NewReport, keepPerDevice: number): Promise<PutReportResult> {
+  async putReport(report: NewReport, policyOrKeep: number | UploadPolicy): Promise<PutReportResult> {
+    const policy = toPolicy(policyOrKeep);
     return this.transaction(async (client) => {
-      // Create the device if needed, then lock its row: uploads for one device are serialised from here on.
-      await client.query(
-        `INSERT INTO devices (id, name, hostname, board, first_seen, last_seen, latest_report_id)
-         VALUES ($1, $2, $3, $4, $5, $5, $6) ON CONFLICT (id) DO NOTHING`,
-        [report.deviceId, report.deviceName, report.hostname, report.board, report.createdAt, report.id],
-      );
-      const [device] = await rows<{ last_seen: string; latest_report_id: string; first_seen: string }>(client,
-        'SELECT last_seen, latest_report_id, first_seen FROM devices WHERE id = $1 FOR UPDATE', [report.deviceId]);
+      // Lock the device's row: uploads for one device are serialised from here on.
+      let device = await lockDevice(client, report.deviceId);
+      if (!device) {
+        // A new device: creations are serialised so that the device limits hold across instances.
+        await client.query('SELECT pg_advisory_xact_lock($1)', [DEVICE_CREATION_LOCK]);
+        device = await lockDevice(client, report.deviceId);
+      }
+      const [existing] = await rows<{ digest: string }>(client, 'SELECT digest FROM reports WHERE id = $1', [report.id]);
+      if (existing) return existing.digest === report.digest ? { status: 'duplicate' } : { status: 'conflict' };
+      const facts: DeviceFacts | null = device ? { owner: device.created_by_token, reportCount: Number(device.report_count) } : null;
+      const refusal = uploadRefusal(policy, facts, await uploadFacts(client, policy, facts, report));
+      if (refusal) return refusal;
+      const owner = ownerAfterUpload(facts, policy.uploader);
+      if (!device) {
+        await client.query(
+          `INSERT INTO devices (id, name, hostname, board, first_seen, last_seen, latest_report_id, created_by_token)
+           VALUES ($1, $2, $3, $4, $5, $5, $6, $7)`,
+          [report.deviceId, report.deviceName, report.hostname, report.board, report.createdAt, report.id, owner],
+        );
+      }
       const inserted = await client.query(
         `INSERT INTO reports (id, device_id, created_at, received_at, digest, size_bytes, body)
          VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (id) DO NOTHING`,
         [report.id, report.deviceId, report.createdAt, report.receivedAt, report.digest, Buffer.byteLength(report.body), report.body],
       );
       if (inserted.rowCount === 0) {
-        const [existing] = await rows<{ digest: string }>(client, 'SELECT digest FROM reports WHERE id = $1', [report.id]);
-        // Undo a device row this attempt may have created.
+        // The same id arrived for another device at the same moment: undo this attempt's writes.
+        const [winner] = await rows<{ digest: string }>(client, 'SELECT digest FROM reports WHERE id = $1', [report.id]);
         await client.query('ROLLBACK');
         await client.query('BEGIN');
-        return existing?.digest === report.digest ? { status: 'duplicate' } : { status: 'conflict' };
+        return winner?.digest === report.digest ? { status: 'duplicate' } : { status: 'conflict' };
       }
-      if (device && isNewer(report.createdAt, report.id, device.last_seen, device.latest_report_id)) {
-        await client.query('UPDATE devices SET name = $1, hostname = $2, board = $3, last_seen = $4, latest_report_id = $5 WHERE id = $6',
-          [report.deviceName, report.hostname, report.board, report.createdAt, report.id, report.deviceId]);
-      }
-      if (device && report.createdAt < device.first_seen) {
-        await client.query('UPDATE devices SET first_seen = $1 WHERE id = $2', [report.createdAt, report.deviceId]);
-      }
-      const pruned = await pruneDevice(client, report.deviceId, keepPerDevice);
+      if (device) await updateDevice(client, report, device, owner);
+      const pruned = await pruneDevice(client, report.deviceId, policy.keepPerDevice);
       return { status: 'created', retained: !pruned.includes(report.id), pruned };
     });
   }
@@ -88,8 +106,31 @@ class PostgresStore implements Store {
     return (await rows<ReportRow>(this.pool, 'SELECT * FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [deviceId, limit])).map(rowToReport);
   }
 
-  async listDevices(): Promise<DeviceRecord[]> {
-    return (await rows<DeviceRow>(this.pool, `SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.last_seen DESC, d.id`)).map(rowToDevice);
+  async listDevices(query: DeviceQuery = {}): Promise<DeviceRecord[]> {
+    const { limit, offset } = pageOf(query);
+    // The page first, then the report counts of its rows only (not of every row the offset skips).
+    const page = (where: string, first: number): string =>
+      `SELECT ${DEVICE_COLUMNS} FROM (SELECT * FROM devices d ${where} ORDER BY d.last_seen DESC, d.id LIMIT $${first} OFFSET $${first + 1}) d ORDER BY d.last_seen DESC, d.id`;
+    const found = query.search
+      ? await rows<DeviceRow>(this.pool, page(`WHERE ${SEARCH}`, 3), [likePattern(query.search), query.search, limit < 0 ? null : limit, offset])
+      : await rows<DeviceRow>(this.pool, page('', 1), [limit < 0 ? null : limit, offset]);
+    return found.map(rowToDevice);
+  }
+
+  async countDevices(search?: string | null): Promise<number> {
+    const [row] = search
+      ? await rows<{ n: string }>(this.pool, `SELECT COUNT(*) AS n FROM devices d WHERE ${SEARCH}`, [likePattern(search), search])
+      : await rows<{ n: string }>(this.pool, 'SELECT COUNT(*) AS n FROM devices');
+    return Number(row?.n ?? 0);
+  }
+
+  async devicesPerToken(): Promise<Record<string, number>> {
+    const found = await rows<{ token: string; n: string }>(this.pool, 'SELECT created_by_token AS token, COUNT(*) AS n FROM devices WHERE created_by_token IS NOT NULL GROUP BY created_by_token');
+    return Object.fromEntries(found.map((r) => [r.token, Number(r.n)]));
+  }
+
+  async databaseSize(): Promise<number> {
+    return databaseBytes(this.pool);
   }
 
   async getDevice(id: string): Promise<DeviceRecord | null> {
@@ -128,17 +169,17 @@ class PostgresStore implements Store {
   }
 
   async createToken(token: TokenRecord): Promise<void> {
-    await this.pool.query('INSERT INTO tokens (id, name, scopes, hash, created_at, last_used_at, revoked_at) VALUES ($1, $2, $3, $4, $5, $6, $7)',
-      [token.id, token.name, token.scopes.join(','), token.hash, token.createdAt, token.lastUsedAt, token.revokedAt]);
+    await this.pool.query(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+      [token.id, token.name, token.scopes.join(','), token.hash, token.createdAt, token.lastUsedAt, token.revokedAt, token.devicePattern, token.maxDevices]);
   }
 
   async getToken(id: string): Promise<TokenRecord | null> {
-    const [row] = await rows<TokenRow>(this.pool, 'SELECT * FROM tokens WHERE id = $1', [id]);
+    const [row] = await rows<TokenRow>(this.pool, `SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = $1`, [id]);
     return row ? rowToToken(row) : null;
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    return (await rows<TokenRow>(this.pool, 'SELECT * FROM tokens ORDER BY created_at, id')).map(rowToToken);
+    return (await rows<TokenRow>(this.pool, `SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`)).map(rowToToken);
   }
 
   async revokeToken(id: string, at: string): Promise<boolean> {
@@ -164,6 +205,37 @@ class PostgresStore implements Store {
   async close(): Promise<void> {
     await this.pool.end().catch(() => undefined);
   }
+}
+
+async function lockDevice(client: pg.PoolClient, id: string): Promise<LockedDevice | undefined> {
+  const [device] = await rows<LockedDevice>(client, `SELECT d.last_seen, d.latest_report_id, d.first_seen, d.created_by_token,
+    (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count FROM devices d WHERE d.id = $1 FOR UPDATE`, [id]);
+  return device;
+}
+
+async function updateDevice(client: pg.PoolClient, report: NewReport, device: LockedDevice, owner: string | null): Promise<void> {
+  if (isNewer(report.createdAt, report.id, device.last_seen, device.latest_report_id)) {
+    await client.query('UPDATE devices SET name = $1, hostname = $2, board = $3, last_seen = $4, latest_report_id = $5 WHERE id = $6',
+      [report.deviceName, report.hostname, report.board, report.createdAt, report.id, report.deviceId]);
+  }
+  if (report.createdAt < device.first_seen) await client.query('UPDATE devices SET first_seen = $1 WHERE id = $2', [report.createdAt, report.deviceId]);
+  if (owner !== device.created_by_token) await client.query('UPDATE devices SET created_by_token = $1 WHERE id = $2', [owner, report.deviceId]);
+}
+
+/** The counts the policy's limits need, read inside the write transaction. */
+async function uploadFacts(client: pg.PoolClient, policy: UploadPolicy, device: DeviceFacts | null, report: NewReport): Promise<UploadFacts> {
+  const needed = factsNeeded(policy, device);
+  const count = async (sql: string, params: string[] = []): Promise<number> => Number((await rows<{ n: string }>(client, sql, params))[0]?.n ?? 0);
+  const facts: UploadFacts = { bodyBytes: Buffer.byteLength(report.body) };
+  if (needed.deviceCount) facts.deviceCount = await count('SELECT COUNT(*) AS n FROM devices');
+  if (needed.tokenDeviceCount) facts.tokenDeviceCount = await count('SELECT COUNT(*) AS n FROM devices WHERE created_by_token = $1', [policy.uploader?.tokenId ?? '']);
+  if (needed.databaseSize) facts.databaseSize = await databaseBytes(client);
+  return facts;
+}
+
+async function databaseBytes(db: Queryable): Promise<number> {
+  const [row] = await rows<{ n: string }>(db, 'SELECT pg_database_size(current_database()) AS n');
+  return Number(row?.n ?? 0);
 }
 
 function isNewer(createdAt: string, id: string, lastSeen: string, latestId: string): boolean {

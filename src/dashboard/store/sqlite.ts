@@ -4,13 +4,18 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import {
-  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, migrationSql,
-  type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store, type StoredReport, type TokenRecord,
+  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, factsNeeded, likePattern, migrationSql, ownerAfterUpload, toPolicy, uploadRefusal,
+  type DeviceFacts, type DeviceQuery, type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store,
+  type StoredReport, type TokenRecord, type UploadPolicy,
 } from './store.js';
-import { rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './rows.js';
+import { DEVICE_COLUMNS, TOKEN_COLUMNS, pageOf, rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './rows.js';
 
-const DEVICE_COLUMNS = `d.id, d.name, d.hostname, d.board, d.first_seen, d.last_seen, d.latest_report_id,
-  (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count`;
+const SEARCH = "(d.name LIKE ? ESCAPE '\\' OR d.hostname LIKE ? ESCAPE '\\' OR d.board LIKE ? ESCAPE '\\' OR d.id = ?)";
+
+function searchParams(search: string): string[] {
+  const like = likePattern(search);
+  return [like, like, like, search];
+}
 
 class SqliteStore implements Store {
   readonly kind = 'sqlite' as const;
@@ -20,29 +25,48 @@ class SqliteStore implements Store {
     return currentVersion(this.db);
   }
 
-  async putReport(report: NewReport, keepPerDevice: number): Promise<PutReportResult> {
+  async putReport(report: NewReport, policyOrKeep: number | UploadPolicy): Promise<PutReportResult> {
     const db = this.db;
+    const policy = toPolicy(policyOrKeep);
     const tx = db.transaction((): PutReportResult => {
       const existing = db.prepare('SELECT digest FROM reports WHERE id = ?').get(report.id) as { digest: string } | undefined;
       if (existing) return existing.digest === report.digest ? { status: 'duplicate' } : { status: 'conflict' };
-      const device = db.prepare('SELECT last_seen, latest_report_id, first_seen FROM devices WHERE id = ?').get(report.deviceId) as
-        { last_seen: string; latest_report_id: string; first_seen: string } | undefined;
+      const device = db.prepare(`SELECT d.last_seen, d.latest_report_id, d.first_seen, d.created_by_token,
+        (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count FROM devices d WHERE d.id = ?`).get(report.deviceId) as
+        { last_seen: string; latest_report_id: string; first_seen: string; created_by_token: string | null; report_count: number } | undefined;
+      const facts: DeviceFacts | null = device ? { owner: device.created_by_token, reportCount: device.report_count } : null;
+      const refusal = uploadRefusal(policy, facts, this.uploadFacts(policy, facts, report));
+      if (refusal) return refusal;
+      const owner = ownerAfterUpload(facts, policy.uploader);
       if (!device) {
-        db.prepare('INSERT INTO devices (id, name, hostname, board, first_seen, last_seen, latest_report_id) VALUES (?, ?, ?, ?, ?, ?, ?)')
-          .run(report.deviceId, report.deviceName, report.hostname, report.board, report.createdAt, report.createdAt, report.id);
+        db.prepare('INSERT INTO devices (id, name, hostname, board, first_seen, last_seen, latest_report_id, created_by_token) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+          .run(report.deviceId, report.deviceName, report.hostname, report.board, report.createdAt, report.createdAt, report.id, owner);
       } else {
         if (isNewer(report.createdAt, report.id, device.last_seen, device.latest_report_id)) {
           db.prepare('UPDATE devices SET name = ?, hostname = ?, board = ?, last_seen = ?, latest_report_id = ? WHERE id = ?')
             .run(report.deviceName, report.hostname, report.board, report.createdAt, report.id, report.deviceId);
         }
         if (report.createdAt < device.first_seen) db.prepare('UPDATE devices SET first_seen = ? WHERE id = ?').run(report.createdAt, report.deviceId);
+        if (owner !== device.created_by_token) db.prepare('UPDATE devices SET created_by_token = ? WHERE id = ?').run(owner, report.deviceId);
       }
       db.prepare('INSERT INTO reports (id, device_id, created_at, received_at, digest, size_bytes, body) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(report.id, report.deviceId, report.createdAt, report.receivedAt, report.digest, Buffer.byteLength(report.body), report.body);
-      const pruned = pruneDevice(db, report.deviceId, keepPerDevice);
+      const pruned = pruneDevice(db, report.deviceId, policy.keepPerDevice);
       return { status: 'created', retained: !pruned.includes(report.id), pruned };
     });
     return tx.immediate();
+  }
+
+  /** The counts the policy's limits need, read inside the write transaction. */
+  private uploadFacts(policy: UploadPolicy, device: DeviceFacts | null, report: NewReport): { bodyBytes: number; deviceCount?: number; tokenDeviceCount?: number; databaseSize?: number } {
+    const needed = factsNeeded(policy, device);
+    const count = (sql: string, ...params: string[]): number => (this.db.prepare(sql).get(...params) as { n: number }).n;
+    return {
+      bodyBytes: Buffer.byteLength(report.body),
+      ...(needed.deviceCount ? { deviceCount: count('SELECT COUNT(*) AS n FROM devices') } : {}),
+      ...(needed.tokenDeviceCount ? { tokenDeviceCount: count('SELECT COUNT(*) AS n FROM devices WHERE created_by_token = ?', policy.uploader?.tokenId ?? '') } : {}),
+      ...(needed.databaseSize ? { databaseSize: usedBytes(this.db) } : {}),
+    };
   }
 
   async getReport(id: string): Promise<StoredReport | null> {
@@ -55,9 +79,30 @@ class SqliteStore implements Store {
     return rows.map(rowToReport);
   }
 
-  async listDevices(): Promise<DeviceRecord[]> {
-    const rows = this.db.prepare(`SELECT ${DEVICE_COLUMNS} FROM devices d ORDER BY d.last_seen DESC, d.id`).all() as DeviceRow[];
+  async listDevices(query: DeviceQuery = {}): Promise<DeviceRecord[]> {
+    const { limit, offset } = pageOf(query);
+    const where = query.search ? `WHERE ${SEARCH}` : '';
+    const params = query.search ? searchParams(query.search) : [];
+    // The page first, then the report counts of its rows only (not of every row the offset skips).
+    const rows = this.db.prepare(`SELECT ${DEVICE_COLUMNS} FROM (SELECT * FROM devices d ${where} ORDER BY d.last_seen DESC, d.id LIMIT ? OFFSET ?) d ORDER BY d.last_seen DESC, d.id`)
+      .all(...params, limit, offset) as DeviceRow[];
     return rows.map(rowToDevice);
+  }
+
+  async countDevices(search?: string | null): Promise<number> {
+    const row = search
+      ? this.db.prepare(`SELECT COUNT(*) AS n FROM devices d WHERE ${SEARCH}`).get(...searchParams(search))
+      : this.db.prepare('SELECT COUNT(*) AS n FROM devices').get();
+    return (row as { n: number }).n;
+  }
+
+  async devicesPerToken(): Promise<Record<string, number>> {
+    const rows = this.db.prepare('SELECT created_by_token AS token, COUNT(*) AS n FROM devices WHERE created_by_token IS NOT NULL GROUP BY created_by_token').all() as { token: string; n: number }[];
+    return Object.fromEntries(rows.map((r) => [r.token, r.n]));
+  }
+
+  async databaseSize(): Promise<number> {
+    return usedBytes(this.db);
   }
 
   async getDevice(id: string): Promise<DeviceRecord | null> {
@@ -93,17 +138,17 @@ class SqliteStore implements Store {
   }
 
   async createToken(token: TokenRecord): Promise<void> {
-    this.db.prepare('INSERT INTO tokens (id, name, scopes, hash, created_at, last_used_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(token.id, token.name, token.scopes.join(','), token.hash, token.createdAt, token.lastUsedAt, token.revokedAt);
+    this.db.prepare(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+      .run(token.id, token.name, token.scopes.join(','), token.hash, token.createdAt, token.lastUsedAt, token.revokedAt, token.devicePattern, token.maxDevices);
   }
 
   async getToken(id: string): Promise<TokenRecord | null> {
-    const row = this.db.prepare('SELECT * FROM tokens WHERE id = ?').get(id) as TokenRow | undefined;
+    const row = this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens WHERE id = ?`).get(id) as TokenRow | undefined;
     return row ? rowToToken(row) : null;
   }
 
   async listTokens(): Promise<TokenRecord[]> {
-    return (this.db.prepare('SELECT * FROM tokens ORDER BY created_at, id').all() as TokenRow[]).map(rowToToken);
+    return (this.db.prepare(`SELECT ${TOKEN_COLUMNS} FROM tokens ORDER BY created_at, id`).all() as TokenRow[]).map(rowToToken);
   }
 
   async revokeToken(id: string, at: string): Promise<boolean> {
@@ -128,6 +173,14 @@ class SqliteStore implements Store {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** Pages in use (the free list is reused before the file grows), in bytes. */
+function usedBytes(db: Database.Database): number {
+  const pages = db.pragma('page_count', { simple: true }) as number;
+  const free = db.pragma('freelist_count', { simple: true }) as number;
+  const size = db.pragma('page_size', { simple: true }) as number;
+  return (pages - free) * size;
 }
 
 function isNewer(createdAt: string, id: string, lastSeen: string, latestId: string): boolean {

@@ -1,6 +1,7 @@
 // The dashboard's storage: ONE interface, two backends (embedded SQLite by default, PostgreSQL for
 // deployments with several dashboard instances). Both run the same versioned migrations and pass the same
 // conformance suite (test/dashboard-store.test.ts).
+import type { UploadPolicy, UploadRefusal } from './limits.js';
 
 export const TOKEN_SCOPES = ['upload', 'read', 'admin'] as const;
 export type TokenScope = (typeof TOKEN_SCOPES)[number];
@@ -31,6 +32,8 @@ export interface DeviceRecord {
   lastSeen: string;
   latestReportId: string;
   reportCount: number;
+  /** The token whose upload created the device (null for devices created before tokens were bound). */
+  createdByToken: string | null;
 }
 
 export interface NewReport {
@@ -48,7 +51,17 @@ export interface NewReport {
 export type PutReportResult =
   | { status: 'created'; retained: boolean; pruned: string[] }
   | { status: 'duplicate' }
-  | { status: 'conflict' };
+  | { status: 'conflict' }
+  | UploadRefusal;
+
+export * from './limits.js';
+
+/** Which devices to list: a case-insensitive search in names, hostnames, boards and ids; a page of them. */
+export interface DeviceQuery {
+  search?: string | null;
+  limit?: number;
+  offset?: number;
+}
 
 export interface TokenRecord {
   id: string;
@@ -59,6 +72,10 @@ export interface TokenRecord {
   createdAt: string;
   lastUsedAt: string | null;
   revokedAt: string | null;
+  /** Comma-separated glob patterns (`lab-pi-*`) of the device names the token may upload for; null: any. */
+  devicePattern: string | null;
+  /** How many devices the token may create; null: no limit of its own. */
+  maxDevices: number | null;
 }
 
 export interface IntegrityResult {
@@ -75,12 +92,20 @@ export interface Store {
   /**
    * Stores a report atomically: the device is created or updated, the report inserted unless its id is
    * known, and the device's reports beyond `keepPerDevice` (oldest first) removed, all in one transaction.
+   * The policy's limits (device ownership, device counts, database size) are checked in the same
+   * transaction, before anything is written; a number is a policy with only `keepPerDevice`.
    */
-  putReport(report: NewReport, keepPerDevice: number): Promise<PutReportResult>;
+  putReport(report: NewReport, policy: number | UploadPolicy): Promise<PutReportResult>;
   getReport(id: string): Promise<StoredReport | null>;
   /** The device's reports, newest first. */
   deviceReports(deviceId: string, limit: number): Promise<StoredReport[]>;
-  listDevices(): Promise<DeviceRecord[]>;
+  /** Devices, most recently seen first (all of them without a limit). */
+  listDevices(query?: DeviceQuery): Promise<DeviceRecord[]>;
+  countDevices(search?: string | null): Promise<number>;
+  /** How many devices each token created, by token id. */
+  devicesPerToken(): Promise<Record<string, number>>;
+  /** Bytes the database holds (SQLite: pages in use; PostgreSQL: pg_database_size). */
+  databaseSize(): Promise<number>;
   getDevice(id: string): Promise<DeviceRecord | null>;
   deleteReport(id: string): Promise<boolean>;
   deleteDevice(id: string): Promise<boolean>;
@@ -157,6 +182,17 @@ export const MIGRATIONS: readonly Migration[] = [
     version: 2,
     name: 'index devices by last seen',
     sql: 'CREATE INDEX devices_by_last_seen ON devices (last_seen DESC);',
+  },
+  {
+    version: 3,
+    name: 'tokens bound to devices; device ownership; device search',
+    sql: `
+      ALTER TABLE tokens ADD COLUMN device_pattern TEXT;
+      ALTER TABLE tokens ADD COLUMN max_devices INTEGER;
+      ALTER TABLE devices ADD COLUMN created_by_token TEXT;
+      CREATE INDEX devices_by_token ON devices (created_by_token);
+      CREATE INDEX devices_by_name ON devices (name);
+      CREATE INDEX devices_by_last_seen_id ON devices (last_seen DESC, id);`,
   },
 ];
 

@@ -2,11 +2,15 @@
 import { defineMetrics } from './define.js';
 
 export const CPU_METRICS = defineMetrics('cpu', [
-  { name: 'arch', type: 'string', judged: true, specSheet: true, description: 'Machine as `uname -m` says: armv6l, armv7l, aarch64, x86_64 ...' },
+  { name: 'arch', type: 'string', specSheet: true, description: 'The kernel\'s machine, as `uname -m` says to a native task (the same as cpu.kernel_arch; profiles judge cpu.userland_arch)' },
+  { name: 'kernel_arch', type: 'string', description: 'The kernel\'s machine: aarch64 for a 64-bit ARM kernel even under a 32-bit userland (uname -m; on a recorded tree, from /proc/cpuinfo)' },
+  { name: 'userland_arch', type: 'string', judged: true, specSheet: true, description: 'The ABI pip and apt install for: armv6l, armv7l, aarch64, x86_64, i686 ... (ELF header of /bin/sh; on a recorded tree without one, the view /proc/cpuinfo was read with)' },
   { name: 'userland_bits', type: 'number', unit: 'bits', description: 'Bitness of the userland: 32 or 64' },
   { name: 'cores', type: 'number', unit: 'cpus', specSheet: true, description: 'Online logical CPUs of the host' },
-  { name: 'effective_cpus', type: 'number', unit: 'cpus', judged: true, specSheet: true, description: 'CPUs this process may really use: min(cores, cpuset, cgroup quota)' },
-  { name: 'cpuset_cpus', type: 'number', unit: 'cpus', description: 'CPUs in this process\'s cpuset' },
+  { name: 'effective_cpus', type: 'number', unit: 'cpus', judged: true, specSheet: true, description: 'CPUs the measured group may really use: min(cores, cpuset, affinity, cgroup quota)' },
+  { name: 'cpuset_cpus', type: 'number', unit: 'cpus', description: 'CPUs in the measured group\'s effective cpuset (inherited from the nearest ancestor that sets it)' },
+  { name: 'affinity_cpus', type: 'number', unit: 'cpus', description: 'CPUs the measured processes may be scheduled on (Cpus_allowed_list in /proc/<pid>/status)' },
+  { name: 'cgroup_path', type: 'string', description: 'The cgroup measured for quota and cpuset, from the cgroup root: this process\'s own, or the one --unit / --cgroup named' },
   { name: 'quota_cpus', type: 'number', unit: 'cpus', description: 'cgroup CPU quota as a number of CPUs; null when unlimited' },
   { name: 'model', type: 'string', specSheet: true, description: 'CPU model' },
   { name: 'max_mhz', type: 'number', unit: 'mhz', judged: true, specSheet: true, description: 'Highest clock the CPU may run at' },
