@@ -5,6 +5,8 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { Ajv } from 'ajv';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -14,6 +16,26 @@ try {
 } catch {
   process.stderr.write('build: TypeScript reported errors (above)\n');
   process.exit(1);
+}
+
+// The validators of the shipped JSON Schemas (targets/schemas/), generated here by ajv's standalone code
+// generation instead of compiled by ajv on every run: compiling a schema costs a run more CPU time and memory
+// than reading the profile it checks, and the agent then carries no schema compiler. Same options, same
+// generated code and errors as a runtime ajv.compile(). Imported as src/judge/shipped-validators.js
+// (declared in shipped-validators.d.ts): written beside tsc's output, and resolved there for the agent bundle.
+const SHIPPED_SCHEMAS = { profile: 'targets/schemas/profile.schema.json', hardware: 'targets/schemas/hardware.schema.json' };
+const SHIPPED_VALIDATORS = join(root, 'dist', 'src', 'judge', 'shipped-validators.js');
+{
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true } });
+  for (const [key, file] of Object.entries(SHIPPED_SCHEMAS)) ajv.addSchema(JSON.parse(readFileSync(join(root, file), 'utf8')), key);
+  const exports = Object.fromEntries(Object.keys(SHIPPED_SCHEMAS).map((key) => [key, key]));
+  // The generated module requires ajv's small runtime helpers; esbuild inlines them.
+  const generated = await build({
+    stdin: { contents: standaloneCode(ajv, exports), resolveDir: root, sourcefile: 'shipped-validators.mjs', loader: 'js' },
+    bundle: true, platform: 'node', format: 'esm', target: 'node18', minify: true, legalComments: 'none', write: false, logLevel: 'warning',
+  });
+  mkdirSync(dirname(SHIPPED_VALIDATORS), { recursive: true });
+  writeFileSync(SHIPPED_VALIDATORS, generated.outputFiles[0].text);
 }
 
 // Non-TypeScript files the compiled code reads at run time.
@@ -83,6 +105,12 @@ await build({
   alias: { undici: join(root, 'src', 'remote', 'undici-agent-shim.ts') },
   // Only needed off Linux (probes/lib/sysinfo.ts); devices read /proc and /sys directly.
   external: ['systeminformation'],
+  plugins: [{
+    name: 'shipped-validators',
+    setup(b) {
+      b.onResolve({ filter: /\/shipped-validators\.js$/ }, () => ({ path: SHIPPED_VALIDATORS }));
+    },
+  }],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });
