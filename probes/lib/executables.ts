@@ -1,8 +1,8 @@
 // Finding programs and processes on the probed system: through the probe context's root, so a recorded
 // device tree answers the same questions as the live system (as far as it was recorded).
-import { constants } from 'node:fs';
+import { constants, readlinkSync } from 'node:fs';
 import { access, readlink } from 'node:fs/promises';
-import type { ProbeContext } from '../../src/engine/probe.js';
+import { isKernelFile, type ProbeContext } from '../../src/engine/probe.js';
 import { parseCmdline, parseProcStatus } from './parsers/proc.js';
 
 /** Where programs live on the Linux systems we probe, in PATH order. */
@@ -69,7 +69,7 @@ export async function socketInodes(ctx: ProbeContext, pid: number): Promise<Set<
   const fds = (await ctx.listDir(`/proc/${pid}/fd`)) ?? [];
   for (const fd of fds) {
     try {
-      const target = await readlink(ctx.rootPath(`/proc/${pid}/fd/${fd}`));
+      const target = readlinkSync(ctx.rootPath(`/proc/${pid}/fd/${fd}`));
       const match = /^socket:\[(\d+)\]$/.exec(target);
       if (match?.[1]) inodes.add(Number(match[1]));
     } catch {
@@ -82,7 +82,7 @@ export async function socketInodes(ctx: ProbeContext, pid: number): Promise<Set<
 /** Where a symlink under the root points, or null. */
 export async function readLink(ctx: ProbeContext, devicePath: string): Promise<string | null> {
   try {
-    return await readlink(ctx.rootPath(devicePath));
+    return isKernelFile(devicePath) ? readlinkSync(ctx.rootPath(devicePath)) : await readlink(ctx.rootPath(devicePath));
   } catch {
     return null;
   }
