@@ -29,10 +29,22 @@ const SHIPPED_VALIDATORS = join(root, 'dist', 'src', 'judge', 'shipped-validator
   const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true } });
   for (const [key, file] of Object.entries(SHIPPED_SCHEMAS)) ajv.addSchema(JSON.parse(readFileSync(join(root, file), 'utf8')), key);
   const exports = Object.fromEntries(Object.keys(SHIPPED_SCHEMAS).map((key) => [key, key]));
-  // The generated module requires ajv's small runtime helpers; esbuild inlines them.
+  // The generated module requires ajv's small runtime helpers; esbuild inlines them. One is replaced:
+  // ajv's ucs2length (minLength/maxLength count code points) walks each string a character at a time, so
+  // checking one profile's prose makes it hot enough for V8's optimising compiler, whose code alone then
+  // adds 3.5 MiB to the agent's resident memory. The replacement counts the same (UTF-16 length less one
+  // per surrogate pair; a lone surrogate counts one) with one regular expression.
+  const UCS2LENGTH = 'exports.default = (s) => s.length - (s.match(/[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]/g)?.length ?? 0);';
   const generated = await build({
     stdin: { contents: standaloneCode(ajv, exports), resolveDir: root, sourcefile: 'shipped-validators.mjs', loader: 'js' },
     bundle: true, platform: 'node', format: 'esm', target: 'node18', minify: true, legalComments: 'none', write: false, logLevel: 'warning',
+    plugins: [{
+      name: 'ucs2length',
+      setup(b) {
+        b.onResolve({ filter: /^ajv\/dist\/runtime\/ucs2length$/ }, (args) => ({ path: args.path, namespace: 'edgeprobe-runtime' }));
+        b.onLoad({ filter: /.*/, namespace: 'edgeprobe-runtime' }, () => ({ contents: UCS2LENGTH, loader: 'js' }));
+      },
+    }],
   });
   mkdirSync(dirname(SHIPPED_VALIDATORS), { recursive: true });
   writeFileSync(SHIPPED_VALIDATORS, generated.outputFiles[0].text);
