@@ -15,6 +15,7 @@
 //   details.traps               [{ id, applies, note }]: armv6l wheels, cryptography on 32-bit ARM
 // Each interpreter runs once, as one process, with probes/assets/inspect_python.py on stdin, bounded by
 // --python-timeout; a hanging or broken interpreter gives an entry with ok: false and never stops the run.
+import * as os from 'node:os';
 import { basename } from 'node:path';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
@@ -22,9 +23,10 @@ import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } fro
 import { readPackageFile } from '../src/platform/package-files.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import { findExecutable, NO_PROGRAM_DIRS, programsVisible } from './lib/executables.js';
+import { parseMeminfo } from './lib/parsers/meminfo.js';
 import type { InspectedPackage } from './lib/parsers/python-inspect.js';
 import {
-  BUDGET_MS, compareRank, CONCURRENCY, discover, findCompiler, inspectOne, PYTHON_NAME, pythonTimeoutMs, rank, resolveReal, traps,
+  BUDGET_MS, compareRank, discover, findCompiler, inspectionConcurrency, inspectOne, PYTHON_NAME, pythonTimeoutMs, rank, resolveReal, traps,
   type Candidate, type PythonInterpreterDetail, type PythonInterpreterFailed, type PythonInterpreterOk,
 } from './lib/python-interpreters.js';
 
@@ -50,9 +52,16 @@ async function recordedTree(ctx: ProbeContext): Promise<ProbeOutput> {
   return sink.output();
 }
 
+/** CPUs this process may run on (os.availableParallelism() is Node 18.14+; os.cpus() lists them all). */
+function cpuCount(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
 /** Inspects the candidates a few at a time; those the deadline leaves no time for are reported as such. */
 async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, debian: boolean): Promise<PythonInterpreterDetail[]> {
   const timeoutMs = pythonTimeoutMs(ctx.options);
+  const meminfo = await ctx.readText('/proc/meminfo');
+  const concurrency = inspectionConcurrency(cpuCount(), meminfo === null ? null : parseMeminfo(meminfo)['MemAvailable'] ?? null);
   const script = readPackageFile('probes/assets/inspect_python.py');
   const results: PythonInterpreterDetail[] = new Array<PythonInterpreterDetail>(candidates.length);
   let next = 0;
@@ -66,7 +75,7 @@ async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], d
         : await inspectOne(ctx, candidate, script, Math.min(timeoutMs, left), debian);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, candidates.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, worker));
   return results;
 }
 
@@ -119,14 +128,16 @@ export const pythonProbe: ProbeDefinition = {
   async run(ctx): Promise<ProbeOutput> {
     if (!ctx.live) return recordedTree(ctx);
     const deadline = performance.now() + Math.max(BUDGET_MS, pythonTimeoutMs(ctx.options) + 10_000) - 5_000;
+    // The toolchain does not depend on the interpreters: it is looked for while they are inspected.
+    const toolchain = Promise.all([findCompiler(ctx), findExecutable(ctx, ['rustc'])]);
     const debian = await ctx.exists('/etc/debian_version');
     const { candidates, notes } = await discover(ctx);
     const interpreters = await mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, debian));
     const working = interpreters.filter((i): i is PythonInterpreterOk => i.ok).sort((a, b) => compareRank(rank(b), rank(a)));
     const failedOnes = interpreters.filter((i): i is PythonInterpreterFailed => !i.ok);
     const best = working[0] ?? null;
-    const compiler = await findCompiler(ctx);
-    const rustc = (await findExecutable(ctx, ['rustc'])) !== null;
+    const [compiler, rustcPath] = await toolchain;
+    const rustc = rustcPath !== null;
     const trapInfo = await traps(ctx, best, rustc);
 
     const sink = new MetricSink();
