@@ -70,21 +70,27 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
 
 /**
- * Runs on the device under `sh -c`, with $1 = auto|node|sh and the run options after it. Prints which mode
- * it chose, runs the agent from stdin, and ends with the exit status, so that a run cut short (killed,
- * connection lost) is told apart from a finished one.
+ * Runs on the device under `sh -c`, with $1 = auto|node|sh, $2 = node's own options (words, may be empty)
+ * and the run options after them. Prints which mode it chose, runs the agent from stdin, and ends with the
+ * exit status, so that a run cut short (killed, connection lost) is told apart from a finished one.
+ * Node's version comes from `node -v`, read by the shell: starting node once more only to compare versions
+ * would cost a Pi Zero a second.
  */
 export const BOOTSTRAP = [
-  'pref=$1; shift',
-  'nodebin=',
+  'pref=$1; nodeflags=$2; shift 2',
+  'nodebin=; nodever=',
   'if [ "$pref" != sh ]; then',
   '  for n in node nodejs; do',
-  '    if command -v "$n" >/dev/null 2>&1 && "$n" -e "process.exit(parseInt(process.versions.node)>=18?0:1)" </dev/null >/dev/null 2>&1; then nodebin=$n; break; fi',
+  '    command -v "$n" >/dev/null 2>&1 || continue',
+  '    v=$("$n" -v </dev/null 2>/dev/null) || continue',
+  '    major=${v#v}; major=${major%%.*}',
+  '    case $major in ""|*[!0-9]*) continue ;; esac',
+  '    if [ "$major" -ge 18 ]; then nodebin=$n; nodever=$v; break; fi',
   '  done',
   'fi',
   'if [ -n "$nodebin" ]; then',
-  '  printf "EDGEPROBE-MODE node %s\\n" "$("$nodebin" -v </dev/null 2>/dev/null)"',
-  '  "$nodebin" - "$@"; rc=$?',
+  '  printf "EDGEPROBE-MODE node %s\\n" "$nodever"',
+  '  "$nodebin" $nodeflags - "$@"; rc=$?',
   'elif [ "$pref" = node ]; then',
   '  printf "EDGEPROBE-MODE none\\n"; exit 0',
   'else',
@@ -97,8 +103,20 @@ export const BOOTSTRAP = [
 ].join('\n');
 
 
+/**
+ * V8 options for an agent run that measures no speed (--quick): no optimising compiler (its code alone is
+ * 3.5 MiB of a run's resident memory, and nothing in a quick run is hot enough to gain from it) and a
+ * 1 MiB young generation instead of up to 16 MiB. A full run keeps V8's defaults: its CPU benchmark and
+ * streaming load test measure optimised code. See docs/bench.md for what each saves.
+ */
+export const QUICK_NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt'] as const;
+
+export function nodeFlagsFor(runArgs: readonly string[]): readonly string[] {
+  return runArgs.includes('--quick') ? QUICK_NODE_FLAGS : [];
+}
+
 export function remoteCommand(mode: AgentModeChoice, runArgs: readonly string[]): string {
-  return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, ...runArgs].map(shellQuote).join(' ');
+  return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, nodeFlagsFor(runArgs).join(' '), ...runArgs].map(shellQuote).join(' ');
 }
 
 /** ssh's argument array for one device. */
