@@ -10,8 +10,7 @@ import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 import { PLATFORM_GATE_ID } from './platform.js';
 import { datedFactFor, isFactRef, type DatedFactName } from './dated-facts.js';
-import * as shippedValidators from './shipped-validators.js';
-import type { ShippedValidator } from './shipped-validators.js';
+import { hardware, profile, type ShippedValidator } from './shipped-validators.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -120,7 +119,7 @@ export function compareVersions(a: string, b: string): number | null {
 
 /** The validator of a schema shipped under targets/schemas/, generated at build time (scripts/build.mjs). */
 export function shippedSchemaValidator(schema: 'profile' | 'hardware'): ShippedValidator {
-  return shippedValidators[schema];
+  return schema === 'profile' ? profile : hardware;
 }
 
 /** Turns ajv's instancePath (/checks/3/metric) into the key people read (checks[3].metric). */

@@ -73,8 +73,8 @@ const MAX_STDERR = 64 * 1024;
  * Runs on the device under `sh -c`, with $1 = auto|node|sh, $2 = node's own options (words, may be empty)
  * and the run options after them. Prints which mode it chose, runs the agent from stdin, and ends with the
  * exit status, so that a run cut short (killed, connection lost) is told apart from a finished one.
- * Node's version comes from `node -v`, read by the shell: starting node once more only to compare versions
- * would cost a Pi Zero a second.
+ * Node's version comes from `node -v`, matched by the shell against 18 and later: starting node once more
+ * only to compare versions would cost a Pi Zero a second.
  */
 export const BOOTSTRAP = [
   'pref=$1; nodeflags=$2; shift 2',
@@ -83,9 +83,7 @@ export const BOOTSTRAP = [
   '  for n in node nodejs; do',
   '    command -v "$n" >/dev/null 2>&1 || continue',
   '    v=$("$n" -v </dev/null 2>/dev/null) || continue',
-  '    major=${v#v}; major=${major%%.*}',
-  '    case $major in ""|*[!0-9]*) continue ;; esac',
-  '    if [ "$major" -ge 18 ]; then nodebin=$n; nodever=$v; break; fi',
+  '    case $v in v1[89].*|v[2-9][0-9].*|v[1-9][0-9][0-9]*) nodebin=$n; nodever=$v; break ;; esac',
   '  done',
   'fi',
   'if [ -n "$nodebin" ]; then',
