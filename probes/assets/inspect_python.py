@@ -1,6 +1,8 @@
 # edgeprobe: what a Django deployment needs from this Python interpreter.
 # Run once per interpreter by probes/python.ts (python -E -B - < this file). Prints one line,
-# "EDGEPROBE_PYTHON <json>", and nothing else on stdout. Written so that any Python from 2.7 on can
+# "EDGEPROBE_PYTHON <json>", and nothing else on stdout. With the argument --identity (python -E -B -
+# --identity) it reports only what the interpreter is and which packages it has, the rest as not inspected,
+# and says so in "inspection". Written so that any Python from 2.7 on can
 # run it: an old interpreter still reports its version, so the report can say why it is too old.
 # A device may hold a dozen interpreters and each runs this, so it imports the modules whose loading it
 # reports on and, where a cheaper source gives the same answer, nothing more: not `platform` (before
@@ -150,24 +152,23 @@ def headers():
     return path
 
 
-def main():
-    info = sys.version_info
-    out = {
-        'schema': 1,
-        'version': '%d.%d.%d' % (info[0], info[1], info[2]),
-        'releaseLevel': info[3],
-        'implementation': implementation(),
-        'executable': sys.executable,
-        'prefix': sys.prefix,
-        'inVirtualenv': getattr(sys, 'base_prefix', sys.prefix) != sys.prefix or hasattr(sys, 'real_prefix'),
-        'bits': struct.calcsize('P') * 8,
-        # platform.machine() is this field of uname(2); platform would also fork `uname -p` for it.
-        'machine': os.uname()[4],
-    }
+NOT_INSPECTED = {'ok': False, 'value': None, 'error': 'not inspected'}
+
+
+def capabilities(out, identity_only):
+    """The checks that import what they check. --identity leaves them out: each costs an interpreter
+    milliseconds of imports (pip alone brings typing), and a probe with many interpreters asks them all
+    only of those that can turn out best."""
+    out['inspection'] = 'identity' if identity_only else 'full'
+    if identity_only:
+        out['platformTag'] = None
+        out['soabi'] = None
+        for key in ('venv', 'pip', 'ssl', 'sqlite', 'headers'):
+            out[key] = NOT_INSPECTED
+        out['missingModules'] = []
+        return
     ok, value = check(platform_tag)
     out['platformTag'] = value if ok else None
-    ok, value = check(libc)
-    out['libc'] = value if ok else None
     try:
         import sysconfig
         out['soabi'] = sysconfig.get_config_var('SOABI')
@@ -183,6 +184,25 @@ def main():
         if not ok:
             missing.append(module)
     out['missingModules'] = missing
+
+
+def main():
+    info = sys.version_info
+    out = {
+        'schema': 1,
+        'version': '%d.%d.%d' % (info[0], info[1], info[2]),
+        'releaseLevel': info[3],
+        'implementation': implementation(),
+        'executable': sys.executable,
+        'prefix': sys.prefix,
+        'inVirtualenv': getattr(sys, 'base_prefix', sys.prefix) != sys.prefix or hasattr(sys, 'real_prefix'),
+        'bits': struct.calcsize('P') * 8,
+        # platform.machine() is this field of uname(2); platform would also fork `uname -p` for it.
+        'machine': os.uname()[4],
+    }
+    ok, value = check(libc)
+    out['libc'] = value if ok else None
+    capabilities(out, sys.argv[1:2] == ['--identity'])
     ok, value = check(package_versions)
     out['packages'] = value if ok else {}
     import json
