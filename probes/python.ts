@@ -4,17 +4,21 @@
 //   metrics['python.path']      the best interpreter (string | null); metrics['python.version'] likewise
 //   details.best                same path as python.path, or null
 //   details.interpreters        PythonInterpreterDetail[], best first, one entry per distinct interpreter:
-//     { path, aliases: string[], sources: string[], ok: true, version, implementation, executable, bits,
-//       machine, platformTag, libc, inVirtualenv, prefix, maxDjango, maxDjangoLts, maxDjangoReason,
-//       venv: {available, version, reason}, pip: {available, version, reason}, ssl: {available, version, reason},
-//       sqliteVersion, headers: {available, path, reason}, missingModules: string[],
+//     { path, aliases: string[], sources: string[], ok: true, inspection: 'full' | 'identity', version,
+//       implementation, executable, bits, machine, platformTag, libc, inVirtualenv, prefix, maxDjango,
+//       maxDjangoLts, maxDjangoReason, venv: {available, version, reason}, pip: {available, version, reason},
+//       ssl: {available, version, reason}, sqliteVersion, headers: {available, path, reason},
+//       missingModules: string[] | null,
 //       packages: {django, channels, daphne, uvicorn, channels_redis, gunicorn, redis, twisted, cryptography}
 //                 (installed version string or null), asgiServer: 'daphne' | 'uvicorn' | null }
 //     or, for an interpreter that could not be inspected: { path, aliases, sources, ok: false, error }
 //   details.compiler            { path, version } | null
 //   details.traps               [{ id, applies, note }]: armv6l wheels, cryptography on 32-bit ARM
-// Each interpreter runs once, as one process, with probes/assets/inspect_python.py on stdin, bounded by
-// --python-timeout; a hanging or broken interpreter gives an entry with ok: false and never stops the run.
+//     An 'identity' entry (--quick, an interpreter that cannot rank best) was not asked about venv, pip, ssl,
+//     sqlite, headers or missing modules: their available fields are null with the reason, never false.
+// Each interpreter runs as one process with probes/assets/inspect_python.py on stdin (under --quick: once
+// with --identity, and once more in full if it can rank best), bounded by --python-timeout; a hanging or
+// broken interpreter gives an entry with ok: false and never stops the run.
 import * as os from 'node:os';
 import { basename } from 'node:path';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
