@@ -2,7 +2,7 @@
 // device tree answers the same questions as the live system (as far as it was recorded).
 import { constants, readlinkSync } from 'node:fs';
 import { access, readlink } from 'node:fs/promises';
-import { isKernelFile, type ProbeContext } from '../../src/engine/probe.js';
+import { isKernelFile, type ProbeContext, type RunOptions } from '../../src/engine/probe.js';
 import { parseCmdline, parseProcStatus } from './parsers/proc.js';
 
 /** Where programs live on the Linux systems we probe, in PATH order. */
@@ -43,8 +43,24 @@ export interface ProcessInfo {
   uid: number | null;
 }
 
-/** Every process visible under the root's /proc (a recorded tree usually has none). */
-export async function listProcesses(ctx: ProbeContext): Promise<ProcessInfo[]> {
+const processLists = new WeakMap<RunOptions, Promise<ProcessInfo[]>>();
+
+/**
+ * Every process visible under the root's /proc (a recorded tree usually has none), read once per run: the
+ * probes that look at processes (stack, supervision) start together and would each read the same three
+ * files of every process. A run's probes share its options object, which keys the list. Callers must not
+ * change the list.
+ */
+export function listProcesses(ctx: ProbeContext): Promise<ProcessInfo[]> {
+  let list = processLists.get(ctx.options);
+  if (!list) {
+    list = readProcesses(ctx);
+    processLists.set(ctx.options, list);
+  }
+  return list;
+}
+
+async function readProcesses(ctx: ProbeContext): Promise<ProcessInfo[]> {
   const entries = (await ctx.listDir('/proc')) ?? [];
   const out: ProcessInfo[] = [];
   for (const entry of entries) {

@@ -74,7 +74,9 @@ const MAX_STDERR = 64 * 1024;
  * and the run options after them. Prints which mode it chose, runs the agent from stdin, and ends with the
  * exit status, so that a run cut short (killed, connection lost) is told apart from a finished one.
  * Node's version comes from `node -v`, matched by the shell against 18 and later: starting node once more
- * only to compare versions would cost a Pi Zero a second.
+ * only to compare versions would cost a Pi Zero a second. A node that rejects one of node's own options
+ * (exit 9, "bad option", before it reads anything) is started again without them, the agent still unread
+ * on stdin: a later Node may drop a V8 flag.
  */
 export const BOOTSTRAP = [
   'pref=$1; nodeflags=$2; shift 2',
@@ -89,6 +91,7 @@ export const BOOTSTRAP = [
   'if [ -n "$nodebin" ]; then',
   '  printf "EDGEPROBE-MODE node %s\\n" "$nodever"',
   '  "$nodebin" $nodeflags - "$@"; rc=$?',
+  '  if [ "$rc" = 9 ] && [ -n "$nodeflags" ]; then "$nodebin" - "$@"; rc=$?; fi',
   'elif [ "$pref" = node ]; then',
   '  printf "EDGEPROBE-MODE none\\n"; exit 0',
   'else',
@@ -102,12 +105,13 @@ export const BOOTSTRAP = [
 
 
 /**
- * V8 options for an agent run that measures no speed (--quick): no optimising compiler (its code alone is
- * 3.5 MiB of a run's resident memory, and nothing in a quick run is hot enough to gain from it) and a
- * 1 MiB young generation instead of up to 16 MiB. A full run keeps V8's defaults: its CPU benchmark and
- * streaming load test measure optimised code. See docs/bench.md for what each saves.
+ * V8 options for an agent run that measures no speed (--quick): a 1 MiB young generation instead of up to
+ * 16 MiB, and neither the optimising compiler nor the baseline one (their code alone is 3.5 and 1.2 MiB of
+ * a run's resident memory, and nothing in a quick run is hot enough to gain from them; its CPU time does
+ * not change). A full run keeps V8's defaults: its CPU benchmark and streaming load test measure optimised
+ * code. docs/bench.md gives the quick agent's peak RSS with and without them.
  */
-export const QUICK_NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt'] as const;
+export const QUICK_NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt', '--no-sparkplug'] as const;
 
 export function nodeFlagsFor(runArgs: readonly string[]): readonly string[] {
   return runArgs.includes('--quick') ? QUICK_NODE_FLAGS : [];
