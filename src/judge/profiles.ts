@@ -10,7 +10,7 @@ import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 import { PLATFORM_GATE_ID } from './platform.js';
 import { datedFactFor, isFactRef, type DatedFactName } from './dated-facts.js';
-import { hardware, profile, type ShippedValidator } from './shipped-validators.js';
+import { hardware, profile, type ShippedValidator } from '../report/shipped-validators.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;

@@ -1,5 +1,6 @@
-// Types of the validators scripts/build.mjs generates from targets/schemas/ (ajv standalone code) into
-// dist/src/judge/shipped-validators.js: one per shipped schema, as ajv.compile() would return it.
+// Types of the validators scripts/build.mjs generates from the shipped JSON Schemas (ajv standalone code)
+// into dist/src/report/shipped-validators.js: one per schema, as ajv.compile() would return it. The
+// report's is in report-validator.js.
 import type { ErrorObject } from 'ajv';
 
 export interface ShippedValidator {
