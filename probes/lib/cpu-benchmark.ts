@@ -14,7 +14,7 @@
 // one window, not the figure. Five 100 ms windows tolerate two spoiled ones and keep the benchmark as long
 // as the single 450 ms window was; a longer window would not help against bursts, and more windows
 // lengthen every full run.
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 
 export const CHUNK_OPERATIONS = 20_000;
 /** The kernel's default CFS period (cpu.cfs_period_us, cpu.max): a window holds whole periods. */
@@ -135,6 +135,8 @@ export function scoreWindows(
 
 /** Runs `workers` threads through the plan's windows, started together; terminates them on abort. */
 export async function runCpuBenchmark(workers: number, plan: BenchmarkPlan = DEFAULT_PLAN, signal?: AbortSignal): Promise<BenchmarkResult> {
+  // Loaded here: a run that benchmarks nothing (--quick) need not load the worker machinery.
+  const { Worker } = await import('node:worker_threads');
   const threads: Worker[] = [];
   const stopAll = (): void => {
     for (const thread of threads) void thread.terminate();

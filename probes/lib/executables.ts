@@ -1,7 +1,7 @@
 // Finding programs and processes on the probed system: through the probe context's root, so a recorded
 // device tree answers the same questions as the live system (as far as it was recorded).
-import { constants, readlinkSync } from 'node:fs';
-import { access, readlink } from 'node:fs/promises';
+import { accessSync, constants, readlinkSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
 import { isKernelFile, type ProbeContext, type RunOptions } from '../../src/engine/probe.js';
 import { parseCmdline, parseProcStatus } from './parsers/proc.js';
 
@@ -16,7 +16,9 @@ export function searchDirs(ctx: ProbeContext): string[] {
 
 export async function isExecutable(ctx: ProbeContext, devicePath: string): Promise<boolean> {
   try {
-    await access(ctx.rootPath(devicePath), ctx.live ? constants.X_OK : constants.F_OK);
+    // access(2) answers from the kernel's directory cache in microseconds; the probes ask it hundreds of
+    // times (each program name in each PATH directory), which through the thread pool cost tens of ms.
+    accessSync(ctx.rootPath(devicePath), ctx.live ? constants.X_OK : constants.F_OK);
     return true;
   } catch {
     return false;
