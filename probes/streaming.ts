@@ -13,10 +13,7 @@ import { MetricSink } from '../src/engine/sink.js';
 import { PER_TIER_FIGURES, tierMetricId, type PerTierFigure } from '../src/report/metrics/streaming.js';
 import type { Metrics, ProbeEnvelope } from '../src/report/types.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
-import {
-  identify, idlePhase, latencyPhase, sustainedPhase, throughputPhase,
-  type IdleResult, type Identity, type LatencyResult, type SustainedResult, type ThroughputResult,
-} from './lib/streaming/driver.js';
+import type { IdleResult, Identity, LatencyResult, SustainedResult, ThroughputResult } from './lib/streaming/driver.js';
 import {
   ASGI_SERVERS, DEFAULT_DURATION_S, DEFAULT_STREAM_MBIT, STREAMING_TIERS, judgeValidity, parseProcStatCpu, phaseSchedule, planLoad,
   redisForChannels, type AsgiServer, type LoadPlan, type PhaseSchedule, type StreamingTier, type ValiditySnapshot,
@@ -297,6 +294,8 @@ async function measureTier(
   schedule: PhaseSchedule,
   redisCpuSeconds?: () => Promise<number | null>,
 ): Promise<TierResult> {
+  // The load driver brings ws, and with it http, https, tls and zlib: loaded by the runs that measure a tier.
+  const { identify, idlePhase, latencyPhase, sustainedPhase, throughputPhase } = await import('./lib/streaming/driver.js');
   const connectTimeoutMs = 10_000;
   const result: TierResult = {
     server: { pid: server.pid, port: server.port, startMs: server.startMs, rssAfterBytes: null, cpuSeconds: null },

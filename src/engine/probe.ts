@@ -1,4 +1,5 @@
 // What a probe is, and what it may use while it runs. Probes live one per file in probes/.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp, type ExecOptions, type ExecResult } from '../platform/process.js';
@@ -106,6 +107,15 @@ export interface ProbeDefinition {
 
 export { LOAD_SUSPECT, THROTTLED_DURING_LOAD } from '../report/types.js';
 
+/**
+ * Files the kernel makes up when they are read (/proc, /sys), without touching storage: reading them in
+ * place costs less than a round trip through libuv's thread pool, and the probes read hundreds of them
+ * (three per process). A recorded tree's copies are small files, read the same way.
+ */
+export function isKernelFile(devicePath: string): boolean {
+  return devicePath.startsWith('/proc/') || devicePath.startsWith('/sys/');
+}
+
 export function createContext(
   options: RunOptions,
   signal: AbortSignal,
@@ -124,6 +134,8 @@ export function createContext(
     rootPath,
     async readText(devicePath) {
       try {
+        // Besides: they report a size of 0, for which fs.promises.readFile allocates 64 KiB chunks.
+        if (isKernelFile(devicePath)) return readFileSync(rootPath(devicePath), 'utf8');
         return await readFile(rootPath(devicePath), 'utf8');
       } catch {
         return null;
@@ -147,6 +159,7 @@ export function createContext(
     },
     async listDir(devicePath) {
       try {
+        if (isKernelFile(devicePath)) return readdirSync(rootPath(devicePath));
         return await readdir(rootPath(devicePath));
       } catch {
         return null;
@@ -154,7 +167,8 @@ export function createContext(
     },
     async exists(devicePath) {
       try {
-        await stat(rootPath(devicePath));
+        if (isKernelFile(devicePath)) statSync(rootPath(devicePath));
+        else await stat(rootPath(devicePath));
         return true;
       } catch {
         return false;
