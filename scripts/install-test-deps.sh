@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the real components the test suites run against, all from Debian's packages:
 # OpenSSH, Python with Django/Channels/daphne/uvicorn/channels_redis, Redis, PostgreSQL, supervisor,
-# headless Chromium, promtool, ansible-core, busybox, and the emulation lab's debootstrap + qemu-user.
+# headless Chromium, promtool, ansible-core, busybox, the emulation lab's debootstrap + qemu-user, and for its
+# bootable boards qemu-system-aarch64, e2fsprogs (mkfs.ext4 -d), kmod (depmod) and cpio (the initramfs).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -15,6 +16,7 @@ PACKAGES=(
   ansible-core
   busybox dash
   debootstrap qemu-user-static binfmt-support
+  qemu-system-arm e2fsprogs kmod cpio
   iproute2 procps psmisc cgroup-tools
   dpkg-repack
   time util-linux

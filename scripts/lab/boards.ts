@@ -80,6 +80,8 @@ export interface RunningBoard {
   image: BoardImage;
   runDir: string;
   port: number;
+  /** A second forward, to guest port 2222, where nothing listens until a test sets up an sshd there. */
+  spare: { hostPort: number; guestPort: 2222 };
   pid: number;
   /** ssh -F this file, then the host alias, reaches the VM (key, known host, port). */
   sshConfig: string;
@@ -114,7 +116,7 @@ function accelerator(): string[] {
   return ['-accel', 'tcg,thread=multi', '-cpu', 'cortex-a53'];
 }
 
-export function qemuArgs(image: BoardImage, runDir: string, port: number): string[] {
+export function qemuArgs(image: BoardImage, runDir: string, port: number, sparePortOnHost: number): string[] {
   const { spec } = image;
   return [
     '-M', 'virt,gic-version=3', ...accelerator(), '-smp', String(spec.cpus), '-m', String(spec.memoryMiB),
@@ -126,9 +128,10 @@ export function qemuArgs(image: BoardImage, runDir: string, port: number): strin
     // snapshot=on: writes go to a throwaway overlay in TMPDIR (the run directory); the cached image never changes.
     '-drive', `if=none,id=root,file=${join(image.dir, 'rootfs.img')},format=raw,snapshot=on`,
     '-device', 'virtio-blk-pci,drive=root',
-    // restrict=on: the guest reaches nothing; only the forwarded SSH port on 127.0.0.1 comes in.
-    '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22`,
-    '-device', 'virtio-net-pci,netdev=net0',
+    // restrict=on: the guest reaches nothing; only the forwarded ports on 127.0.0.1 come in.
+    '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22,hostfwd=tcp:127.0.0.1:${sparePortOnHost}-:2222`,
+    // romfile= : no PXE option ROM (the kernel is given directly; ipxe-qemu need not be installed).
+    '-device', 'virtio-net-pci,netdev=net0,romfile=',
     '-device', 'virtio-rng-pci',
     '-pidfile', join(runDir, 'qemu.pid'),
   ];
@@ -172,8 +175,11 @@ export async function bootBoard(image: BoardImage, options: BootOptions = {}): P
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
   const port = await sparePort();
+  let sparePortOnHost = await sparePort();
+  while (sparePortOnHost === port) sparePortOnHost = await sparePort();
+  const spare = { hostPort: sparePortOnHost, guestPort: 2222 as const };
   const started = Date.now();
-  const child = spawn('qemu-system-aarch64', qemuArgs(image, runDir, port), {
+  const child = spawn('qemu-system-aarch64', qemuArgs(image, runDir, port, spare.hostPort), {
     detached: true,
     stdio: ['ignore', 'ignore', 'pipe'],
     env: { PATH: process.env['PATH'] ?? '/usr/bin:/bin', TMPDIR: runDir },
@@ -223,7 +229,7 @@ export async function bootBoard(image: BoardImage, options: BootOptions = {}): P
     child.unref();
   }
   return {
-    instance, image, runDir, port, pid: child.pid ?? -1, sshConfig, hostAlias, sshOptions,
+    instance, image, runDir, port, spare, pid: child.pid ?? -1, sshConfig, hostAlias, sshOptions,
     target: `root@127.0.0.1:${port}`, bootSeconds: Math.round((Date.now() - started) / 1000), consoleLog, ssh, stop,
   };
 }

@@ -36,6 +36,7 @@ export interface SshCommandOptions {
   only?: string[];
   skip?: string[];
   duration?: number;
+  activeSupervision?: boolean;
   verbose?: boolean;
 }
 
@@ -123,6 +124,7 @@ export async function run(targetArgs: string[], opts: SshCommandOptions): Promis
   if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
   if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
   if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+  if (opts.activeSupervision) runArgs.push('--active-supervision');
 
   const controller = new AbortController();
   const fleet = await runFleet(targets, {
@@ -164,6 +166,7 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--only <probes>', 'run only these probes (node mode)', parseList)
     .option('--skip <probes>', 'skip these probes (node mode)', parseList)
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
+    .option('--active-supervision', 'opt in (node mode): start, kill and watch a throwaway process under the supervisor found on each host')
     .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
