@@ -115,17 +115,49 @@ EOF
   (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out/initrd.img"
 }
 
-# The root file system of one board, on the build's tmpfs.
+# The root file system of one board, on the build's tmpfs. The first stage unpacks natively; the second runs the
+# packages' maintainer scripts under qemu-user-static. Two costly steps of the second stage are done natively
+# instead: byte-compiling the Python packages (py3compile is diverted to a no-op during the second stage, and
+# the host's python3 compiles them afterwards when its bytecode is the same version's), and generating the SSH
+# host keys (placed beforehand, so openssh-server's postinst keeps them).
 build_rootfs() {
-  local board="$1" work="$2" mirror="$3" log="$4" arch
+  local board="$1" work="$2" mirror="$3" log="$4" keys="$5" arch
   arch="$(board_arch "$board")"
-  if ! debootstrap --arch="$arch" --variant=minbase --include="$BOARD_PACKAGES" --keyring="$keyring" \
+  if ! debootstrap --foreign --arch="$arch" --variant=minbase --include="$BOARD_PACKAGES" --keyring="$keyring" \
         "$suite" "$work" "$mirror" >"$log" 2>&1; then
-    echo "build-boards: debootstrap $board ($arch) failed; last lines of $log:" >&2
+    echo "build-boards: debootstrap (first stage) $board ($arch) failed; last lines of $log:" >&2
     tail -n 20 "$log" >&2
     return 1
   fi
+  printf '/usr/bin/py3compile\n/usr/bin/py3compile.real\n:\n' >>"$work/var/lib/dpkg/diversions"
+  mkdir -p "$work/usr/bin" "$work/etc/ssh"
+  printf '#!/bin/sh\n# build-boards.sh: bytecode is compiled after the second stage\nexit 0\n' >"$work/usr/bin/py3compile"
+  chmod 0755 "$work/usr/bin/py3compile"
+  local type
+  for type in rsa ecdsa ed25519; do cp "$keys/ssh_host_${type}_key" "$keys/ssh_host_${type}_key.pub" "$work/etc/ssh/"; done
+  if ! chroot "$work" /debootstrap/debootstrap --second-stage >>"$log" 2>&1; then
+    echo "build-boards: debootstrap (second stage) $board ($arch) failed; last lines of $log:" >&2
+    tail -n 20 "$log" >&2
+    return 1
+  fi
+  rm -f "$work/usr/bin/py3compile"
+  chroot "$work" /usr/bin/dpkg-divert --local --rename --remove /usr/bin/py3compile >>"$log" 2>&1
+  compile_python "$work" >>"$log" 2>&1
   rm -rf "$work"/var/cache/apt/archives/*.deb "$work"/var/lib/apt/lists/* "$work"/usr/share/doc/* "$work"/usr/share/man/*
+}
+
+# Bytecode does not depend on the CPU, only on the Python version: compiled here when this machine's python3
+# has the same magic number as the userland's, with the paths the userland sees; else by py3compile inside.
+compile_python() {
+  local work="$1" theirs ours=none
+  local magic='import importlib.util; print(importlib.util.MAGIC_NUMBER.hex())'
+  theirs="$(chroot "$work" /usr/bin/python3 -c "$magic")"
+  [ -x /usr/bin/python3 ] && ours="$(/usr/bin/python3 -c "$magic")"
+  if [ "$ours" = "$theirs" ]; then
+    /usr/bin/python3 -m compileall -q -j 0 -s "$work" -p / "$work/usr/lib/python3/dist-packages" || true
+  else
+    chroot "$work" /usr/bin/py3compile /usr/lib/python3/dist-packages || true
+  fi
 }
 
 # Boots as <board> with the lab's keys; the only NIC is QEMU's user-mode network (10.0.2.15, static).
@@ -143,10 +175,6 @@ configure_rootfs() {
   printf '[Journal]\nStorage=volatile\nRuntimeMaxUse=16M\n' >"$work/etc/systemd/journald.conf.d/lab.conf"
   printf 'PasswordAuthentication no\nKbdInteractiveAuthentication no\nPermitRootLogin prohibit-password\nUseDNS no\n' \
     >"$work/etc/ssh/sshd_config.d/lab.conf"
-  rm -f "$work"/etc/ssh/ssh_host_*
-  cp "$keys/host_key" "$work/etc/ssh/ssh_host_ed25519_key"
-  cp "$keys/host_key.pub" "$work/etc/ssh/ssh_host_ed25519_key.pub"
-  chmod 0600 "$work/etc/ssh/ssh_host_ed25519_key"
   cp "$keys/lab_key.pub" "$work/root/.ssh/authorized_keys"
   chmod 0700 "$work/root/.ssh"; chmod 0600 "$work/root/.ssh/authorized_keys"
   # systemd-networkd brings up the NIC; nothing waits for "online" (there is no network beyond the host).
@@ -177,9 +205,10 @@ build_board() {
   local started; started=$(date +%s)
   local work="$scratch/$board/root" keys="$scratch/$board/keys" log="$cache/build-$board-$RECIPE.log"
   mkdir -p "$work" "$keys"
-  ssh-keygen -q -t ed25519 -N '' -C "$board host key" -f "$keys/host_key"
+  local type
+  for type in rsa ecdsa ed25519; do ssh-keygen -q -t "$type" -N '' -C "root@$board" -f "$keys/ssh_host_${type}_key"; done
   ssh-keygen -q -t ed25519 -N '' -C "edgeprobe lab client" -f "$keys/lab_key"
-  build_rootfs "$board" "$work" "$mirror" "$log"
+  build_rootfs "$board" "$work" "$mirror" "$log" "$keys"
   # The kernel is built alongside the userlands; wait for it here.
   while [ ! -e "$scratch/kernel.done" ]; do
     [ -e "$scratch/kernel.failed" ] && { echo "build-boards: the kernel step failed" >&2; return 1; }
@@ -190,7 +219,7 @@ build_board() {
   rm -rf "$stage"; mkdir -p "$stage"
   make_image "$work" "$stage/rootfs.img"
   cp "$scratch/kernel/vmlinuz" "$scratch/kernel/initrd.img" "$keys/lab_key" "$keys/lab_key.pub" "$stage/"
-  echo "edgeprobe-lab-$board $(cut -d' ' -f1-2 "$keys/host_key.pub")" >"$stage/known_hosts"
+  echo "edgeprobe-lab-$board $(cut -d' ' -f1-2 "$keys/ssh_host_ed25519_key.pub")" >"$stage/known_hosts"
   manifest_of "$board" "$work" "$scratch/kernel" "$(( $(date +%s) - started ))" "$(du -B1 --apparent-size "$stage/rootfs.img" | cut -f1)" >"$stage/manifest.json"
   rm -rf "$work"
   rm -rf "$final"; mv "$stage" "$final"
@@ -243,6 +272,7 @@ main() {
   export RECIPE cache
   local scratch status=0
   scratch="$(mktemp -d /run/edgeprobe-lab-build.XXXXXX)"
+  trap "rmdir '$scratch' 2>/dev/null || true" EXIT
   unshare --mount --propagation private -- bash "$here/build-boards.sh" --in-namespace "$scratch" "$mirror" "${todo[@]}" || status=$?
   rmdir "$scratch" 2>/dev/null || true
   rm -rf "$cache"/.build-*-"$RECIPE"-* 2>/dev/null || true

@@ -7,10 +7,12 @@
 //   npm run lab -- boards [BOARD...]                   build (or find in the cache) the bootable board images
 //   npm run lab -- boot BOARD                          boot a board under qemu-system-aarch64; it runs until `stop`
 //   npm run lab -- stop BOARD                          stop it and remove its run directory
+//   npm run lab -- calibrate [BOARD...]                RSS/PSS of Django workers, redis and nginx inside the boards
 //
 // limits: --profile pi-zero-w|pi-3, or --cpus N (quota, may be fractional), --cpuset LIST, --memory MIB.
 import { PI_PROFILES, type Limits } from './cgroup-limits.js';
 import { BOARD_NAMES, bootBoard, ensureBoardImages, isBoardName, stopInstance, type BoardName } from './boards.js';
+import { writeCalibration } from './calibrate.js';
 import { startSshDevice } from './ssh-device.js';
 import { ensureUserlands, LAB_ARCHES, runAgentInUserland, runInUserland, type LabArch, type RunResult } from './userland.js';
 import { cleanupAll } from '../../src/process.js';
@@ -78,6 +80,11 @@ async function boardCommand(command: string, args: string[]): Promise<number> {
     }
     return 0;
   }
+  if (command === 'calibrate') {
+    const file = await writeCalibration(args.length === 0 ? BOARD_NAMES : args.map(boardOf));
+    process.stdout.write(`wrote ${file}\n`);
+    return 0;
+  }
   const name = boardOf(args[0]);
   if (args.length > 1) throw new LabUsageError(`${command} takes one board name`);
   if (command === 'stop') {
@@ -104,7 +111,7 @@ async function boardCommand(command: string, args: string[]): Promise<number> {
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
-  if (command === 'boards' || command === 'boot' || command === 'stop') return boardCommand(command, args);
+  if (command === 'boards' || command === 'boot' || command === 'stop' || command === 'calibrate') return boardCommand(command, args);
   if (command === 'build') {
     const arches = args.length === 0 ? LAB_ARCHES : args.map(archOf);
     const found = await ensureUserlands(arches);
@@ -139,7 +146,7 @@ async function main(argv: string[]): Promise<number> {
   }
   process.stderr.write('usage: npm run lab -- build [ARCH...] | run ARCH [limits] -- CMD... | agent ARCH [limits] [-- RUN ARGS] | device ARCH [limits]\n'
     + '  limits: --profile pi-zero-w|pi-3 | --cpus N --cpuset LIST --memory MIB\n'
-    + `       npm run lab -- boards [BOARD...] | boot BOARD | stop BOARD   (boards: ${BOARD_NAMES.join(', ')})\n`);
+    + `       npm run lab -- boards [BOARD...] | boot BOARD | stop BOARD | calibrate [BOARD...]   (boards: ${BOARD_NAMES.join(', ')})\n`);
   return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
 }
 
