@@ -115,33 +115,26 @@ EOF
   (cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$out/initrd.img"
 }
 
-# The root file system of one board, on the build's tmpfs. The first stage unpacks natively; the second runs the
-# packages' maintainer scripts under qemu-user-static. Two costly steps of the second stage are done natively
-# instead: byte-compiling the Python packages (py3compile is diverted to a no-op during the second stage, and
-# the host's python3 compiles them afterwards when its bytecode is the same version's), and generating the SSH
-# host keys (placed beforehand, so openssh-server's postinst keeps them).
+# The root file system of one board, on the build's tmpfs: debootstrap with its second stage (the packages'
+# maintainer scripts) in a chroot under qemu-user-static. Two costly steps of it are done natively instead:
+# byte-compiling the Python packages (a no-op py3compile in /usr/local/bin, which comes first on PATH, answers
+# the postinsts; this machine's python3 compiles the modules afterwards when its bytecode is the same
+# version's), and generating the SSH host keys (placed beforehand, so openssh-server's postinst keeps them).
 build_rootfs() {
-  local board="$1" work="$2" mirror="$3" log="$4" keys="$5" arch
+  local board="$1" work="$2" mirror="$3" log="$4" keys="$5" arch type
   arch="$(board_arch "$board")"
-  if ! debootstrap --foreign --arch="$arch" --variant=minbase --include="$BOARD_PACKAGES" --keyring="$keyring" \
-        "$suite" "$work" "$mirror" >"$log" 2>&1; then
-    echo "build-boards: debootstrap (first stage) $board ($arch) failed; last lines of $log:" >&2
-    tail -n 20 "$log" >&2
-    return 1
-  fi
-  printf '/usr/bin/py3compile\n/usr/bin/py3compile.real\n:\n' >>"$work/var/lib/dpkg/diversions"
-  mkdir -p "$work/usr/bin" "$work/etc/ssh"
-  printf '#!/bin/sh\n# build-boards.sh: bytecode is compiled after the second stage\nexit 0\n' >"$work/usr/bin/py3compile"
-  chmod 0755 "$work/usr/bin/py3compile"
-  local type
+  mkdir -p "$work/usr/local/bin" "$work/etc/ssh"
+  printf '#!/bin/sh\n# build-boards.sh: bytecode is compiled after debootstrap\nexit 0\n' >"$work/usr/local/bin/py3compile"
+  chmod 0755 "$work/usr/local/bin/py3compile"
   for type in rsa ecdsa ed25519; do cp "$keys/ssh_host_${type}_key" "$keys/ssh_host_${type}_key.pub" "$work/etc/ssh/"; done
-  if ! chroot "$work" /debootstrap/debootstrap --second-stage >>"$log" 2>&1; then
-    echo "build-boards: debootstrap (second stage) $board ($arch) failed; last lines of $log:" >&2
+  if ! PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+        debootstrap --arch="$arch" --variant=minbase --include="$BOARD_PACKAGES" --keyring="$keyring" \
+        "$suite" "$work" "$mirror" >"$log" 2>&1; then
+    echo "build-boards: debootstrap $board ($arch) failed; last lines of $log:" >&2
     tail -n 20 "$log" >&2
     return 1
   fi
-  rm -f "$work/usr/bin/py3compile"
-  chroot "$work" /usr/bin/dpkg-divert --local --rename --remove /usr/bin/py3compile >>"$log" 2>&1
+  rm -f "$work/usr/local/bin/py3compile"
   compile_python "$work" >>"$log" 2>&1
   rm -rf "$work"/var/cache/apt/archives/*.deb "$work"/var/lib/apt/lists/* "$work"/usr/share/doc/* "$work"/usr/share/man/*
 }

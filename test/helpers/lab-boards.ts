@@ -10,11 +10,15 @@ import type { RunningBoard } from '../../scripts/lab/boards.js';
 export async function configureScopedSshd(board: RunningBoard, properties: readonly string[]): Promise<void> {
   for (const p of properties) assert.match(p, /^[A-Za-z]+=[0-9A-Za-z%.]+$/, `scope property ${p}`);
   const scope = `/usr/bin/systemd-run --scope --quiet --collect ${properties.map((p) => `-p ${p}`).join(' ')} -- /bin/sh -c "$SSH_ORIGINAL_COMMAND"`;
-  const config = ['Port 22', `Port ${board.spare.guestPort}`, `Match LocalPort ${board.spare.guestPort}`, `  ForceCommand ${scope}`, ''].join('\n');
-  const result = await board.ssh(
-    'cat > /etc/ssh/sshd_config.d/zz-edgeprobe-scoped.conf && sshd -t && systemctl reload ssh.service',
-    { input: config, timeoutMs: 60_000 },
-  );
+  // The ports go in sshd_config.d; the Match block at the end of sshd_config itself, since a Match in an included
+  // file (included at the top) would swallow the main file's global settings.
+  const script = [
+    `printf 'Port 22\\nPort ${board.spare.guestPort}\\n' > /etc/ssh/sshd_config.d/zz-edgeprobe-ports.conf`,
+    "sed -i '/^# edgeprobe-lab scoped logins/,$d' /etc/ssh/sshd_config",
+    `printf '%s\\n' '# edgeprobe-lab scoped logins' 'Match LocalPort ${board.spare.guestPort}' "  ForceCommand $(cat)" >> /etc/ssh/sshd_config`,
+    'sshd -t && systemctl reload ssh.service',
+  ].join('\n');
+  const result = await board.ssh(script, { input: scope, timeoutMs: 60_000 });
   assert.equal(result.code, 0, `configuring the scoped sshd: ${result.stderr}`);
   // reload is asynchronous: wait until the new port answers.
   for (let i = 0; i < 50; i++) {
