@@ -34,8 +34,9 @@ board_arch() {
 }
 
 # What a Pi running a Django/Channels deployment has, from Debian: systemd as init (with logind and dbus, as on
-# Raspberry Pi OS), OpenSSH, the Python stack, Redis, nginx, cron and Node.
-BOARD_PACKAGES=systemd-sysv,udev,dbus,libpam-systemd,openssh-server,iproute2,procps,kmod,cron,python3,python3-django,python3-django-channels,python3-channels-redis,python3-daphne,python3-uvicorn,python3-websockets,gunicorn,redis-server,nginx,nodejs
+# Raspberry Pi OS), OpenSSH, the Python stack, Redis, nginx, cron and Node. python3-ply is named because
+# debootstrap does not follow virtual packages: python3-pycparser depends on python3-ply-lex-3.10, which it provides.
+BOARD_PACKAGES=systemd-sysv,udev,dbus,libpam-systemd,openssh-server,iproute2,procps,kmod,cron,python3,python3-django,python3-django-channels,python3-channels-redis,python3-daphne,python3-uvicorn,python3-websockets,python3-ply,gunicorn,redis-server,nginx,nodejs
 
 # Loaded by the initramfs, in this order after their dependencies: the disk, its file system, the NIC, entropy.
 INITRAMFS_MODULES="virtio_pci virtio_blk crc32c_generic ext4 virtio_net virtio-rng"
@@ -117,24 +118,25 @@ EOF
 
 # The root file system of one board, on the build's tmpfs: debootstrap with its second stage (the packages'
 # maintainer scripts) in a chroot under qemu-user-static. Two costly steps of it are done natively instead:
-# byte-compiling the Python packages (a no-op py3compile in /usr/local/bin, which comes first on PATH, answers
-# the postinsts; this machine's python3 compiles the modules afterwards when its bytecode is the same
-# version's), and generating the SSH host keys (placed beforehand, so openssh-server's postinst keeps them).
+# byte-compiling the Python packages (a no-op py3compile in /usr/sbin answers the postinsts: debootstrap runs
+# them with PATH=/sbin:/usr/sbin:/bin:/usr/bin, and /sbin is /usr/sbin; this machine's python3 compiles the
+# modules afterwards when its bytecode is the same version's), and generating the SSH host keys (placed beforehand, so openssh-server's postinst keeps them).
 build_rootfs() {
   local board="$1" work="$2" mirror="$3" log="$4" keys="$5" arch type
   arch="$(board_arch "$board")"
-  mkdir -p "$work/usr/local/bin" "$work/etc/ssh"
-  printf '#!/bin/sh\n# build-boards.sh: bytecode is compiled after debootstrap\nexit 0\n' >"$work/usr/local/bin/py3compile"
-  chmod 0755 "$work/usr/local/bin/py3compile"
+  mkdir -p "$work/usr/sbin" "$work/etc/ssh"
+  printf '#!/bin/sh\n# build-boards.sh: bytecode is compiled after debootstrap\nexit 0\n' >"$work/usr/sbin/py3compile"
+  chmod 0755 "$work/usr/sbin/py3compile"
   for type in rsa ecdsa ed25519; do cp "$keys/ssh_host_${type}_key" "$keys/ssh_host_${type}_key.pub" "$work/etc/ssh/"; done
-  if ! PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-        debootstrap --arch="$arch" --variant=minbase --include="$BOARD_PACKAGES" --keyring="$keyring" \
+  if ! debootstrap --arch="$arch" --variant=minbase --include="$BOARD_PACKAGES" --keyring="$keyring" \
         "$suite" "$work" "$mirror" >"$log" 2>&1; then
+    # Its own log lives in the target, on the tmpfs that goes with the build: keep it with the other.
+    cat "$work/debootstrap/debootstrap.log" >>"$log" 2>/dev/null || true
     echo "build-boards: debootstrap $board ($arch) failed; last lines of $log:" >&2
-    tail -n 20 "$log" >&2
+    tail -n 30 "$log" >&2
     return 1
   fi
-  rm -f "$work/usr/local/bin/py3compile"
+  rm -f "$work/usr/sbin/py3compile"
   compile_python "$work" >>"$log" 2>&1
   rm -rf "$work"/var/cache/apt/archives/*.deb "$work"/var/lib/apt/lists/* "$work"/usr/share/doc/* "$work"/usr/share/man/*
 }
