@@ -2,7 +2,8 @@
 # Installs the real components the test suites run against, all from Debian's packages:
 # OpenSSH, Python with Django/Channels/daphne/uvicorn/channels_redis and gunicorn, Redis, PostgreSQL, supervisor,
 # headless Chromium, promtool, ansible-core, busybox, cron (scheduled runs), openssl (a test CA for HTTPS),
-# systemd's systemd-analyze (to verify the timer units), and the emulation lab's debootstrap + qemu-user.
+# systemd's systemd-analyze (to verify the timer units), the emulation lab's debootstrap + qemu-user, and for its
+# bootable boards qemu-system-aarch64, e2fsprogs (mkfs.ext4 -d), kmod (depmod) and cpio (the initramfs).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
@@ -16,6 +17,7 @@ PACKAGES=(
   ansible-core
   busybox dash
   debootstrap qemu-user-static binfmt-support
+  qemu-system-arm e2fsprogs kmod cpio
   iproute2 procps psmisc cgroup-tools
   dpkg-repack
   time util-linux

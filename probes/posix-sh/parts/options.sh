@@ -56,7 +56,7 @@ while [ $# -gt 0 ]; do
     --timeout) OPT_TIMEOUT=${2:-}; shift ;;
     --timeout=*) OPT_TIMEOUT=${1#*=} ;;
     --only|--skip) shift ;;
-    --only=*|--skip=*|--verbose|-v|--format=*) ;;
+    --only=*|--skip=*|--verbose|-v|--format=*|--active-supervision) ;;
     --format) shift ;;
     *) printf 'edgeprobe-probe.sh: unknown option %s\n' "$1" >&2; exit 2 ;;
   esac
