@@ -79,7 +79,6 @@ export async function readTemperature(ctx: ProbeContext): Promise<{ celsius: num
   return null;
 }
 
-
 async function archMetrics(ctx: ProbeContext, sink: MetricSink, cpuinfo: Cpuinfo): Promise<void> {
   const found = await findArch(ctx, cpuinfo);
   sink.put('cpu.arch', found.kernelArch, ctx.live ? 'uname -m failed' : 'recorded /proc/cpuinfo names no known architecture');

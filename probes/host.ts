@@ -1,13 +1,13 @@
 // host: which board, which OS, which kernel, and whether we are inside a container.
 import { release } from 'node:os';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
-import { metricIdsOf } from '../src/report/metrics.js';
 import { MetricSink } from '../src/engine/sink.js';
-import { loadSystemInformation } from './lib/sysinfo.js';
+import { DMI_PLACEHOLDERS } from '../src/facts/dmi-placeholders.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { parseCpuinfo, trailerValue } from './lib/parsers/cpuinfo.js';
 import { parseOsRelease } from './lib/parsers/os-release.js';
 import { decodePiRevision } from './lib/parsers/pi-revision.js';
-import { DMI_PLACEHOLDERS } from '../src/facts/dmi-placeholders.js';
+import { loadSystemInformation } from './lib/sysinfo.js';
 
 async function readDeviceTreeModel(ctx: ProbeContext): Promise<string | null> {
   for (const path of ['/proc/device-tree/model', '/sys/firmware/devicetree/base/model']) {

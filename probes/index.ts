@@ -9,8 +9,8 @@ import { pythonProbe } from './python.js';
 import { soakProbe } from './soak.js';
 import { stackProbe } from './stack.js';
 import { storageProbe } from './storage.js';
-import { supervisionProbe } from './supervision.js';
 import { streamingProbe } from './streaming.js';
+import { supervisionProbe } from './supervision.js';
 
 export const ALL_PROBES: readonly ProbeDefinition[] = [
   hostProbe,

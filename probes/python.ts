@@ -30,8 +30,23 @@ import { findExecutable, NO_PROGRAM_DIRS, programsVisible } from './lib/executab
 import { parseMeminfo } from './lib/parsers/meminfo.js';
 import type { InspectedPackage } from './lib/parsers/python-inspect.js';
 import {
-  BUDGET_MS, compareRank, discover, findCompiler, inspectionConcurrency, inspectOne, PYTHON_NAME, pythonTimeoutMs, rank, resolveReal, traps,
-  NOT_INSPECTED_REASON, type Candidate, type InspectionRequest, type PythonInterpreterDetail, type PythonInterpreterFailed, type PythonInterpreterOk,
+  BUDGET_MS,
+  type Candidate,
+  compareRank,
+  discover,
+  findCompiler,
+  type InspectionRequest,
+  inspectionConcurrency,
+  inspectOne,
+  NOT_INSPECTED_REASON,
+  PYTHON_NAME,
+  type PythonInterpreterDetail,
+  type PythonInterpreterFailed,
+  type PythonInterpreterOk,
+  pythonTimeoutMs,
+  rank,
+  resolveReal,
+  traps,
 } from './lib/python-interpreters.js';
 
 export { DEFAULT_PYTHON_TIMEOUT_S, type PythonInterpreterDetail, type PythonInterpreterOk } from './lib/python-interpreters.js';
@@ -43,7 +58,10 @@ async function recordedTree(ctx: ProbeContext): Promise<ProbeOutput> {
   for (const dir of ['/usr/bin', '/usr/local/bin']) {
     for (const name of ((await ctx.listDir(dir)) ?? []).filter((n) => PYTHON_NAME.test(n))) names.push(`${dir}/${name}`);
   }
-  const minors = names.map((n) => pythonMinor(basename(n).slice(6))).filter((m): m is string => m !== null).sort(compareVersions);
+  const minors = names
+    .map((n) => pythonMinor(basename(n).slice(6)))
+    .filter((m): m is string => m !== null)
+    .sort(compareVersions);
   const newest = minors[minors.length - 1] ?? null;
   const programs = await programsVisible(ctx);
   const sink = new MetricSink();
@@ -52,7 +70,12 @@ async function recordedTree(ctx: ProbeContext): Promise<ProbeOutput> {
   sink.put('python.interpreter_count', programs ? names.length : null, NO_PROGRAM_DIRS);
   const max = newest ? maxDjangoFor(newest) : null;
   sink.put('python.max_django', max?.series, max?.reason ?? (programs ? 'no python3.X binary in the recorded tree' : NO_PROGRAM_DIRS));
-  Object.assign(sink.details, { best: null, interpreters: [], filesFound: names, maxDjangoNote: newest ? `max_django from the newest python${newest} file name in the recorded tree` : undefined });
+  Object.assign(sink.details, {
+    best: null,
+    interpreters: [],
+    filesFound: names,
+    maxDjangoNote: newest ? `max_django from the newest python${newest} file name in the recorded tree` : undefined,
+  });
   return sink.output();
 }
 
@@ -62,7 +85,12 @@ function cpuCount(): number {
 }
 
 /** Inspects the candidates a few at a time; those the deadline leaves no time for are reported as such. */
-async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, request: InspectionRequest): Promise<PythonInterpreterDetail[]> {
+async function inspectAll(
+  ctx: ProbeContext,
+  candidates: readonly Candidate[],
+  deadline: number,
+  request: InspectionRequest,
+): Promise<PythonInterpreterDetail[]> {
   const meminfo = await ctx.readText('/proc/meminfo');
   const concurrency = inspectionConcurrency(cpuCount(), meminfo === null ? null : (parseMeminfo(meminfo)['MemAvailable'] ?? null));
   const results: PythonInterpreterDetail[] = new Array<PythonInterpreterDetail>(candidates.length);
@@ -74,7 +102,13 @@ async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], d
       const left = deadline - performance.now();
       results[index] =
         left < 1_000
-          ? { path: candidate.path, aliases: candidate.aliases, sources: candidate.sources, ok: false, error: "not inspected: the probe's time budget was spent on other interpreters" }
+          ? {
+              path: candidate.path,
+              aliases: candidate.aliases,
+              sources: candidate.sources,
+              ok: false,
+              error: "not inspected: the probe's time budget was spent on other interpreters",
+            }
           : await inspectOne(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) });
     }
   };
@@ -88,7 +122,12 @@ async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], d
  * inspected in full until none left could outrank the best one found. The best one, and so every metric,
  * is the one a full inspection of all would give; the others keep their identity-only entries.
  */
-async function inspectBestInFull(ctx: ProbeContext, identities: readonly PythonInterpreterDetail[], deadline: number, request: InspectionRequest): Promise<PythonInterpreterDetail[]> {
+async function inspectBestInFull(
+  ctx: ProbeContext,
+  identities: readonly PythonInterpreterDetail[],
+  deadline: number,
+  request: InspectionRequest,
+): Promise<PythonInterpreterDetail[]> {
   const results = [...identities];
   const order = identities.flatMap((d, index) => (d.ok ? [{ d, index }] : [])).sort((a, b) => compareRank(rank(b.d), rank(a.d)) || a.index - b.index);
   let best: number[] | null = null;
@@ -105,7 +144,12 @@ async function inspectBestInFull(ctx: ProbeContext, identities: readonly PythonI
 }
 
 async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, debian: boolean): Promise<PythonInterpreterDetail[]> {
-  const request: InspectionRequest = { script: readPackageFile('probes/assets/inspect_python.py'), timeoutMs: pythonTimeoutMs(ctx.options), debian, depth: 'full' };
+  const request: InspectionRequest = {
+    script: readPackageFile('probes/assets/inspect_python.py'),
+    timeoutMs: pythonTimeoutMs(ctx.options),
+    debian,
+    depth: 'full',
+  };
   if (!ctx.options.quick || candidates.length < 2) return mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, request));
   const identities = await mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }));
   return inspectBestInFull(ctx, identities, deadline, request);
@@ -133,8 +177,11 @@ async function mergeSameInterpreter(ctx: ProbeContext, results: readonly PythonI
 }
 
 const INSTALLED_PACKAGES: ReadonlyArray<[string, InspectedPackage]> = [
-  ['python.django_version', 'django'], ['python.channels_version', 'channels'], ['python.daphne_version', 'daphne'],
-  ['python.uvicorn_version', 'uvicorn'], ['python.channels_redis_version', 'channels_redis'],
+  ['python.django_version', 'django'],
+  ['python.channels_version', 'channels'],
+  ['python.daphne_version', 'daphne'],
+  ['python.uvicorn_version', 'uvicorn'],
+  ['python.channels_redis_version', 'channels_redis'],
 ];
 
 function putBest(sink: MetricSink, best: PythonInterpreterOk, compilerFound: boolean): void {
@@ -178,24 +225,38 @@ export const pythonProbe: ProbeDefinition = {
     sink.put('python.compiler_available', compiler !== null, 'not inspected');
     if (best) putBest(sink, best, compiler !== null);
     else {
-      const why = candidates.length === 0
-        ? (notes[0] ?? 'no python3 on PATH, in /usr/bin, /usr/local/bin or pyenv')
-        : `no working interpreter: ${failedOnes.map((f) => `${f.path}: ${f.error}`).join('; ')}`;
-      sink.putAllNull(PYTHON_METRICS.filter((id) => !sink.has(id)), why);
+      const why =
+        candidates.length === 0
+          ? (notes[0] ?? 'no python3 on PATH, in /usr/bin, /usr/local/bin or pyenv')
+          : `no working interpreter: ${failedOnes.map((f) => `${f.path}: ${f.error}`).join('; ')}`;
+      sink.putAllNull(
+        PYTHON_METRICS.filter((id) => !sink.has(id)),
+        why,
+      );
     }
 
     const { details } = sink;
     Object.assign(details, {
-      best: best?.path ?? null, interpreters: [...working, ...failedOnes], compiler, rustcAvailable: rustc,
-      piwheelsConfigured: trapInfo.piwheels, traps: trapInfo.traps, djangoSupportSource: DJANGO_SUPPORT_SOURCE,
+      best: best?.path ?? null,
+      interpreters: [...working, ...failedOnes],
+      compiler,
+      rustcAvailable: rustc,
+      piwheelsConfigured: trapInfo.piwheels,
+      traps: trapInfo.traps,
+      djangoSupportSource: DJANGO_SUPPORT_SOURCE,
     });
     if (notes.length > 0) details['discoveryNote'] = notes.join('; ');
-    if (failedOnes.length > 0) details['brokenInterpretersWarning'] = `${failedOnes.length} interpreter(s) could not be inspected: ${failedOnes.map((f) => `${f.path} (${f.error})`).join('; ')}`;
+    if (failedOnes.length > 0)
+      details['brokenInterpretersWarning'] =
+        `${failedOnes.length} interpreter(s) could not be inspected: ${failedOnes.map((f) => `${f.path} (${f.error})`).join('; ')}`;
     if (best && best.venv.available === false && best.venv.reason) details['venvWarning'] = best.venv.reason;
     const identityOnly = working.filter((i) => i.inspection === 'identity').length;
-    if (identityOnly > 0) details['inspectionNote'] = `${identityOnly} of ${working.length} interpreters were asked only what they are and which packages they have: ${NOT_INSPECTED_REASON}`;
+    if (identityOnly > 0)
+      details['inspectionNote'] =
+        `${identityOnly} of ${working.length} interpreters were asked only what they are and which packages they have: ${NOT_INSPECTED_REASON}`;
     if (best && sink.metrics['python.build_tools_available'] !== true) {
-      details['buildToolsNote'] = `wheels cannot be built from source here: ${[compiler ? null : 'no C compiler (cc/gcc/clang)', best.headers.available ? null : best.headers.reason].filter(Boolean).join(', ')}`;
+      details['buildToolsNote'] =
+        `wheels cannot be built from source here: ${[compiler ? null : 'no C compiler (cc/gcc/clang)', best.headers.available ? null : best.headers.reason].filter(Boolean).join(', ')}`;
     }
     for (const trap of trapInfo.traps) if (trap.applies) details[`${trap.id.replace(/-(.)/g, (_m, c: string) => c.toUpperCase())}Warning`] = trap.note;
     return sink.output();

@@ -6,17 +6,23 @@
 // the port and unix socket of /etc/redis/redis.conf (read under --root), the default 127.0.0.1:6379, and
 // --redis-url if given. Each is asked PING and INFO server over one short connection; a server that wants
 // a password still counts as running (its version is then taken from the redis-server binary).
-import { findExecutable, listProcesses, NO_PROGRAM_DIRS, programsVisible, processNamed, socketInodes, versionLine, type ProcessInfo } from './lib/executables.js';
-import { parseProcNetTcp, reachableFromLoopback, type ListeningSocket } from './lib/parsers/proc.js';
+
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { MetricSink } from '../src/engine/sink.js';
+import { metricIdsOf } from '../src/report/metrics.js';
+import { findExecutable, listProcesses, NO_PROGRAM_DIRS, type ProcessInfo, processNamed, programsVisible, socketInodes } from './lib/executables.js';
+import { type ListeningSocket, parseProcNetTcp, reachableFromLoopback } from './lib/parsers/proc.js';
 import { describeRedisTarget, parseRedisConf, parseRedisServerVersion, parseRedisTarget, type RedisTarget } from './lib/parsers/redis.js';
 import {
-  parseApacheVersion, parseCaddyVersion, parseLighttpdVersion, parseMemcachedVersion, parseNginxVersion, parsePgIsReady, parsePostgresVersion,
+  parseApacheVersion,
+  parseCaddyVersion,
+  parseLighttpdVersion,
+  parseMemcachedVersion,
+  parseNginxVersion,
+  parsePgIsReady,
+  parsePostgresVersion,
 } from './lib/parsers/stack.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
-import { metricIdsOf } from '../src/report/metrics.js';
-import { MetricSink } from '../src/engine/sink.js';
 import { askRedis, type RedisAnswer } from './lib/redis-client.js';
-import type { Metrics } from '../src/report/types.js';
 
 const REDIS_TIMEOUT_MS = 2_000;
 export const DEPLOYMENT_PORTS = [80, 443, 8000] as const;
@@ -32,11 +38,22 @@ interface ProxySpec {
 const PROXIES: ProxySpec[] = [
   { name: 'nginx', binaries: ['nginx'], processes: ['nginx'], versionArgs: ['-v'], parse: parseNginxVersion },
   { name: 'caddy', binaries: ['caddy'], processes: ['caddy'], versionArgs: ['version'], parse: parseCaddyVersion },
-  { name: 'apache2', binaries: ['apache2ctl', 'apachectl', 'httpd', 'apache2'], processes: ['apache2', 'httpd'], versionArgs: ['-v'], parse: parseApacheVersion },
+  {
+    name: 'apache2',
+    binaries: ['apache2ctl', 'apachectl', 'httpd', 'apache2'],
+    processes: ['apache2', 'httpd'],
+    versionArgs: ['-v'],
+    parse: parseApacheVersion,
+  },
   { name: 'lighttpd', binaries: ['lighttpd'], processes: ['lighttpd'], versionArgs: ['-v'], parse: parseLighttpdVersion },
 ];
 
-async function versionOf(ctx: ProbeContext, path: string, args: string[], parse: (text: string) => string | null): Promise<{ version: string | null; reason: string | null }> {
+async function versionOf(
+  ctx: ProbeContext,
+  path: string,
+  args: string[],
+  parse: (text: string) => string | null,
+): Promise<{ version: string | null; reason: string | null }> {
   if (!ctx.live) return { version: null, reason: 'recorded tree: programs cannot be run' };
   const result = await ctx.exec(path, args, { timeoutMs: 5_000, maxBytes: 64 * 1024 });
   if (result.spawnError) return { version: null, reason: `${path} could not be started (${result.spawnError})` };
@@ -48,7 +65,11 @@ async function versionOf(ctx: ProbeContext, path: string, args: string[], parse:
 /** Listening TCP sockets of the root's /proc/net, and (lazily) which process holds each. */
 class SocketTable {
   private owners: Map<number, ProcessInfo> | null = null;
-  constructor(private readonly ctx: ProbeContext, readonly sockets: ListeningSocket[], private readonly processes: ProcessInfo[]) {}
+  constructor(
+    private readonly ctx: ProbeContext,
+    readonly sockets: ListeningSocket[],
+    private readonly processes: ProcessInfo[],
+  ) {}
 
   static async load(ctx: ProbeContext, processes: ProcessInfo[]): Promise<SocketTable> {
     const v4 = parseProcNetTcp((await ctx.readText('/proc/net/tcp')) ?? '', 4);
@@ -75,7 +96,13 @@ function loopbackTarget(socket: ListeningSocket): RedisTarget {
   return { kind: 'tcp', host, port: socket.port, username: null, password: null };
 }
 
-async function checkRedis(ctx: ProbeContext, sink: MetricSink, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<Record<string, unknown>> {
+async function checkRedis(
+  ctx: ProbeContext,
+  sink: MetricSink,
+  processes: ProcessInfo[],
+  sockets: SocketTable,
+  absent: (what: string) => string,
+): Promise<Record<string, unknown>> {
   const binary = await findExecutable(ctx, ['redis-server']);
   const binaryVersion = binary ? await versionOf(ctx, binary, ['--version'], parseRedisServerVersion) : { version: null, reason: absent('redis-server') };
   const running = processes.filter((p) => processNamed(p, ['redis-server']) || p.comm === 'redis-server');
@@ -101,7 +128,16 @@ async function checkRedis(ctx: ProbeContext, sink: MetricSink, processes: Proces
     const conf = parseRedisConf(text);
     if (conf.port !== null && conf.port > 0) {
       const bound = conf.bind.find((b) => reachableFromLoopback(b)) ?? conf.bind[0] ?? '127.0.0.1';
-      addTarget({ kind: 'tcp', host: bound === '*' || bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' || bound === '::*' ? '::1' : bound, port: conf.port, username: null, password: null }, path);
+      addTarget(
+        {
+          kind: 'tcp',
+          host: bound === '*' || bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' || bound === '::*' ? '::1' : bound,
+          port: conf.port,
+          username: null,
+          password: null,
+        },
+        path,
+      );
     }
     if (conf.unixsocket) addTarget({ kind: 'unix', path: conf.unixsocket, username: null, password: null }, path);
   }
@@ -109,29 +145,58 @@ async function checkRedis(ctx: ProbeContext, sink: MetricSink, processes: Proces
 
   const checked: Array<{ target: string; source: string } & RedisAnswer> = [];
   if (ctx.live) {
-    const answers = await Promise.all([...targets.values()].map(async ({ target, source }) => ({ target: describeRedisTarget(target), source, ...(await askRedis(target, REDIS_TIMEOUT_MS, ctx.signal)) })));
+    const answers = await Promise.all(
+      [...targets.values()].map(async ({ target, source }) => ({
+        target: describeRedisTarget(target),
+        source,
+        ...(await askRedis(target, REDIS_TIMEOUT_MS, ctx.signal)),
+      })),
+    );
     checked.push(...answers);
   }
   const answering = checked.filter((c) => c.answers);
   const withVersion = answering.find((c) => c.version !== null);
   sink.put('stack.redis_running', ctx.live ? answering.length > 0 : null, 'recorded tree: nothing can be asked');
-  sink.put('stack.redis_version', withVersion?.version ?? binaryVersion.version,
-    answering.length > 0 ? 'the running Redis wants a password and no redis-server binary was found' : binaryVersion.reason ?? 'not found');
+  sink.put(
+    'stack.redis_version',
+    withVersion?.version ?? binaryVersion.version,
+    answering.length > 0 ? 'the running Redis wants a password and no redis-server binary was found' : (binaryVersion.reason ?? 'not found'),
+  );
   const details: Record<string, unknown> = {
     binary,
     binaryVersion: binaryVersion.version,
     processes: processPorts,
-    checked: checked.map(({ target, source, reachable, answers, authRequired, version, mode, error }) => ({ target, source, reachable, answers, authRequired, version, mode, error })),
+    checked: checked.map(({ target, source, reachable, answers, authRequired, version, mode, error }) => ({
+      target,
+      source,
+      reachable,
+      answers,
+      authRequired,
+      version,
+      mode,
+      error,
+    })),
     answeringAt: answering[0]?.target ?? null,
   };
-  if (running.length > 0 && answering.length === 0) details['redisWarning'] = `redis-server is running (pid ${running.map((p) => p.pid).join(', ')}) but answered on none of: ${checked.map((c) => c.target).join(', ')}`;
+  if (running.length > 0 && answering.length === 0)
+    details['redisWarning'] =
+      `redis-server is running (pid ${running.map((p) => p.pid).join(', ')}) but answered on none of: ${checked.map((c) => c.target).join(', ')}`;
   return details;
 }
 
-async function checkPostgres(ctx: ProbeContext, sink: MetricSink, processes: ProcessInfo[], sockets: SocketTable, absent: (what: string) => string): Promise<Record<string, unknown>> {
+async function checkPostgres(
+  ctx: ProbeContext,
+  sink: MetricSink,
+  processes: ProcessInfo[],
+  sockets: SocketTable,
+  absent: (what: string) => string,
+): Promise<Record<string, unknown>> {
   const versionDirs = ((await ctx.listDir('/usr/lib/postgresql')) ?? []).sort((a, b) => Number(b) - Number(a)).map((v) => `/usr/lib/postgresql/${v}/bin`);
-  const binary = (await findExecutable(ctx, ['postgres'])) ?? (await findExecutable(ctx, ['postgres'], versionDirs)) ?? (await findExecutable(ctx, ['psql', 'pg_config']));
-  const version = binary ? await versionOf(ctx, binary, ['--version'], parsePostgresVersion) : { version: null, reason: absent('PostgreSQL (postgres, psql or pg_config)') };
+  const binary =
+    (await findExecutable(ctx, ['postgres'])) ?? (await findExecutable(ctx, ['postgres'], versionDirs)) ?? (await findExecutable(ctx, ['psql', 'pg_config']));
+  const version = binary
+    ? await versionOf(ctx, binary, ['--version'], parsePostgresVersion)
+    : { version: null, reason: absent('PostgreSQL (postgres, psql or pg_config)') };
   const all = processes.filter((p) => p.comm === 'postgres' || p.comm === 'postmaster' || processNamed(p, ['postgres', 'postmaster']));
   const pids = new Set(all.map((p) => p.pid));
   const postmasters = all.filter((p) => p.ppid === null || !pids.has(p.ppid));
@@ -178,7 +243,8 @@ async function putCron(scene: StackScene): Promise<void> {
   const systemdTimers = pid1 === 'systemd';
   sink.put('stack.cron_available', scene.haveProcesses ? cronProcess !== undefined || systemdTimers : null, NO_PROCESSES);
   sink.details['cron'] = { binary: cronBinary, runningPid: cronProcess?.pid ?? null, systemdTimers };
-  if (cronBinary && !cronProcess && !systemdTimers) sink.details['cronNote'] = `${cronBinary} is installed but no cron daemon is running, so scheduled jobs will not run`;
+  if (cronBinary && !cronProcess && !systemdTimers)
+    sink.details['cronNote'] = `${cronBinary} is installed but no cron daemon is running, so scheduled jobs will not run`;
 }
 
 /** Ports a Django deployment wants: free, or who holds them. */
@@ -189,10 +255,16 @@ async function putPorts(scene: StackScene, sockets: SocketTable): Promise<void> 
     const listeners = sockets.sockets.filter((s) => s.port === port);
     scene.sink.put(`stack.port_${port}_free`, socketsVisible ? listeners.length === 0 : null, 'no /proc/net/tcp under the root');
     if (!socketsVisible || listeners.length === 0) continue;
-    holders[String(port)] = await Promise.all(listeners.map(async (s) => {
-      const owner = await sockets.owner(s.inode);
-      return { address: s.address, pid: owner?.pid ?? null, program: owner ? (owner.argv.slice(0, 3).join(' ') || owner.comm) : 'a process edgeprobe may not inspect' };
-    }));
+    holders[String(port)] = await Promise.all(
+      listeners.map(async (s) => {
+        const owner = await sockets.owner(s.inode);
+        return {
+          address: s.address,
+          pid: owner?.pid ?? null,
+          program: owner ? owner.argv.slice(0, 3).join(' ') || owner.comm : 'a process edgeprobe may not inspect',
+        };
+      }),
+    );
   }
   scene.sink.details['portHolders'] = holders;
 }
@@ -224,9 +296,16 @@ export const stackProbe: ProbeDefinition = {
       return { path, version: path ? await versionOf(ctx, path, ['-V'], parseMemcachedVersion) : { version: null, reason: absent('memcached') } };
     })();
     const [proxyResults, redis, postgres, memcached] = await Promise.all([
-      Promise.all(proxyChecks), checkRedis(ctx, sink, processes, sockets, absent), checkPostgres(ctx, sink, processes, sockets, absent), memcachedCheck,
+      Promise.all(proxyChecks),
+      checkRedis(ctx, sink, processes, sockets, absent),
+      checkPostgres(ctx, sink, processes, sockets, absent),
+      memcachedCheck,
     ]);
-    putProxy(scene, proxyResults.filter((p): p is NonNullable<typeof p> => p !== null), programs);
+    putProxy(
+      scene,
+      proxyResults.filter((p): p is NonNullable<typeof p> => p !== null),
+      programs,
+    );
     details['redis'] = redis;
     if (typeof redis['redisWarning'] === 'string') details['redisWarning'] = redis['redisWarning'];
     details['postgres'] = postgres;

@@ -6,24 +6,36 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus as osCpus } from 'node:os';
 import { delimiter, join } from 'node:path';
-import { readPackageFile } from '../src/platform/package-files.js';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
-import { metricIdsOf } from '../src/report/metrics.js';
 import { MetricSink } from '../src/engine/sink.js';
-import { PER_TIER_FIGURES, tierMetricId, type PerTierFigure } from '../src/report/metrics/streaming.js';
-import type { Metrics, ProbeEnvelope } from '../src/report/types.js';
-import { parseMeminfo } from './lib/parsers/meminfo.js';
-import type { IdleResult, Identity, LatencyResult, SustainedResult, ThroughputResult } from './lib/streaming/driver.js';
-import {
-  ASGI_SERVERS, DEFAULT_DURATION_S, DEFAULT_STREAM_MBIT, STREAMING_TIERS, judgeValidity, parseProcStatCpu, phaseSchedule, planLoad,
-  redisForChannels, type AsgiServer, type LoadPlan, type PhaseSchedule, type StreamingTier, type ValiditySnapshot,
-} from './lib/streaming/plan.js';
-import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
+import { readPackageFile } from '../src/platform/package-files.js';
+import { PER_TIER_FIGURES, type PerTierFigure, tierMetricId } from '../src/report/metrics/streaming.js';
+import { metricIdsOf } from '../src/report/metrics.js';
+import type { ProbeEnvelope } from '../src/report/types.js';
 import { readTemperature, readThrottled } from './cpu.js';
-import { askRedis } from './lib/redis-client.js';
-import { parseRedisTarget } from './lib/parsers/redis.js';
 import { startWriteCounter } from './lib/block-writes.js';
 import { THROTTLED_DURING_LOAD, throttledBetween } from './lib/load-conditions.js';
+import { parseMeminfo } from './lib/parsers/meminfo.js';
+import { parseRedisTarget } from './lib/parsers/redis.js';
+import { askRedis } from './lib/redis-client.js';
+import type { Identity, IdleResult, LatencyResult, SustainedResult, ThroughputResult } from './lib/streaming/driver.js';
+import {
+  ASGI_SERVERS,
+  type AsgiServer,
+  DEFAULT_DURATION_S,
+  DEFAULT_STREAM_MBIT,
+  judgeValidity,
+  type LoadPlan,
+  type PhaseSchedule,
+  parseProcStatCpu,
+  phaseSchedule,
+  planLoad,
+  redisForChannels,
+  STREAMING_TIERS,
+  type StreamingTier,
+  type ValiditySnapshot,
+} from './lib/streaming/plan.js';
+import { processCpuTicks, processRss, type RunningServer, type ServerSpec, startServer } from './lib/streaming/servers.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
 
@@ -37,7 +49,10 @@ const MIN_PYTHON: [number, number] = [3, 7];
 export const STREAMING_METRIC_IDS: readonly string[] = metricIdsOf('streaming');
 
 const SERVED_BY: Record<StreamingTier, string> = {
-  node: 'node-ws', python: 'python-asyncio', channels: 'django-channels', channels_redis: 'django-channels',
+  node: 'node-ws',
+  python: 'python-asyncio',
+  channels: 'django-channels',
+  channels_redis: 'django-channels',
 };
 
 interface Interpreter {
@@ -77,11 +92,14 @@ export async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: nu
   // With --unit / --cgroup the figure is the named group's, but the load runs in this process's group.
   const own = memory?.details['ownGroup'] as { path?: unknown; availableBytes?: unknown } | undefined;
   if (fromProbe !== null && typeof own?.availableBytes === 'number' && own.availableBytes < fromProbe) {
-    return { bytes: own.availableBytes, source: `this process's own group ${String(own.path)} (the load runs there; memory.effective_available_bytes is the named group's)` };
+    return {
+      bytes: own.availableBytes,
+      source: `this process's own group ${String(own.path)} (the load runs there; memory.effective_available_bytes is the named group's)`,
+    };
   }
   if (fromProbe !== null) return { bytes: fromProbe, source: 'memory.effective_available_bytes' };
   const meminfo = await ctx.readText('/proc/meminfo');
-  const available = meminfo ? parseMeminfo(meminfo)['MemAvailable'] ?? null : null;
+  const available = meminfo ? (parseMeminfo(meminfo)['MemAvailable'] ?? null) : null;
   return { bytes: available, source: available === null ? 'unknown' : '/proc/meminfo MemAvailable (memory probe not run)' };
 }
 
@@ -126,7 +144,9 @@ async function pythonCandidates(ctx: ProbeContext): Promise<string[]> {
 async function inspectInterpreter(ctx: ProbeContext, path: string, redisUrl: string | null): Promise<Interpreter | { error: string }> {
   const args = ['-', ...(redisUrl ? ['--redis'] : [])];
   const result = await ctx.exec(path, args, {
-    timeoutMs: 30_000, input: readPackageFile(`${ASSETS}/inspect_stack.py`), maxBytes: 65_536,
+    timeoutMs: 30_000,
+    input: readPackageFile(`${ASSETS}/inspect_stack.py`),
+    maxBytes: 65_536,
     env: pythonEnv(redisUrl ? { EDGEPROBE_REDIS_URL: redisUrl } : {}),
   });
   if (result.spawnError) return { error: `cannot run ${path} (${result.spawnError})` };
@@ -174,9 +194,12 @@ interface PythonChoice {
 async function choosePython(ctx: ProbeContext, redisUrl: string | null): Promise<PythonChoice> {
   const envelope = ctx.results.get('python');
   const choice: PythonChoice = {
-    python: null, channelsPython: null,
-    pythonReason: 'no Python 3 interpreter found', channelsReason: 'no Python 3 interpreter found',
-    source: '', inspected: [],
+    python: null,
+    channelsPython: null,
+    pythonReason: 'no Python 3 interpreter found',
+    channelsReason: 'no Python 3 interpreter found',
+    source: '',
+    inspected: [],
   };
   let candidates: string[];
   if (envelope?.status === 'ok') {
@@ -253,30 +276,48 @@ export function serverSpec(
   const { choice, asgi, startTimeoutMs } = setup;
   if (tier === 'node') {
     return {
-      name: 'node', file: process.execPath, args: ['-', '--edgeprobe-streaming-node', '--lifeline'],
-      input: readPackageFile(NODE_ECHO_SERVER), path: '/', startTimeoutMs,
+      name: 'node',
+      file: process.execPath,
+      args: ['-', '--edgeprobe-streaming-node', '--lifeline'],
+      input: readPackageFile(NODE_ECHO_SERVER),
+      path: '/',
+      startTimeoutMs,
     };
   }
   if (tier === 'python') {
     if (!choice?.python) throw new Error('no Python interpreter');
     return {
-      name: 'python', file: choice.python.path, args: ['-', '--edgeprobe-streaming-python', '--lifeline'],
-      input: readPackageFile(`${ASSETS}/ws_echo_server.py`), env: pythonEnv(), path: '/', startTimeoutMs,
+      name: 'python',
+      file: choice.python.path,
+      args: ['-', '--edgeprobe-streaming-python', '--lifeline'],
+      input: readPackageFile(`${ASSETS}/ws_echo_server.py`),
+      env: pythonEnv(),
+      path: '/',
+      startTimeoutMs,
     };
   }
   if (!choice?.channelsPython || !asgi) throw new Error('no Django Channels stack');
-  const layerEnv: Record<string, string> = tier === 'channels_redis'
-    ? { EDGEPROBE_CHANNEL_LAYER: 'redis', EDGEPROBE_REDIS_URL: setup.redisUrl, EDGEPROBE_REDIS_PREFIX: `edgeprobe-${randomBytes(6).toString('hex')}` }
-    : { EDGEPROBE_CHANNEL_LAYER: 'memory' };
+  const layerEnv: Record<string, string> =
+    tier === 'channels_redis'
+      ? { EDGEPROBE_CHANNEL_LAYER: 'redis', EDGEPROBE_REDIS_URL: setup.redisUrl, EDGEPROBE_REDIS_PREFIX: `edgeprobe-${randomBytes(6).toString('hex')}` }
+      : { EDGEPROBE_CHANNEL_LAYER: 'memory' };
   const projectDir = setup.projectDir();
   return {
-    name: tier, file: choice.channelsPython.path, args: [join(projectDir, 'serve.py'), asgi, '--lifeline'],
-    cwd: projectDir, env: pythonEnv(layerEnv), path: '/echo/', startTimeoutMs,
+    name: tier,
+    file: choice.channelsPython.path,
+    args: [join(projectDir, 'serve.py'), asgi, '--lifeline'],
+    cwd: projectDir,
+    env: pythonEnv(layerEnv),
+    path: '/echo/',
+    startTimeoutMs,
   };
 }
 
 /** The Redis tier: how much of its one core Redis spent carrying a phase's rate (it bounds every worker together). */
-async function redisShareDuring<T>(redisCpuSeconds: (() => Promise<number | null>) | undefined, phase: () => Promise<T>): Promise<{ value: T; share: number | null }> {
+async function redisShareDuring<T>(
+  redisCpuSeconds: (() => Promise<number | null>) | undefined,
+  phase: () => Promise<T>,
+): Promise<{ value: T; share: number | null }> {
   const before = await redisCpuSeconds?.();
   const started = performance.now();
   const value = await phase();
@@ -304,33 +345,70 @@ async function measureTier(
   const cpuBefore = processCpuTicks(server.pid);
   const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   ctx.log(`${tier}: latency phase (${seconds(schedule.latencyMs)})`);
-  result.latency = await latencyPhase(server.url, {
-    clients: plan.latencyClients, payloadBytes: plan.smallPayloadBytes, durationMs: schedule.latencyMs, connectTimeoutMs,
-  }, ctx.signal);
+  result.latency = await latencyPhase(
+    server.url,
+    {
+      clients: plan.latencyClients,
+      payloadBytes: plan.smallPayloadBytes,
+      durationMs: schedule.latencyMs,
+      connectTimeoutMs,
+    },
+    ctx.signal,
+  );
   result.echoesReceived += result.latency.echoes;
   ctx.log(`${tier}: idle connections phase (${plan.idleConnections} connections, ${seconds(schedule.idleMs)})`);
-  result.idle = await idlePhase(server.url, {
-    connections: plan.idleConnections, durationMs: schedule.idleMs, connectTimeoutMs, readRss: () => processRss(server.pid),
-  }, ctx.signal);
+  result.idle = await idlePhase(
+    server.url,
+    {
+      connections: plan.idleConnections,
+      durationMs: schedule.idleMs,
+      connectTimeoutMs,
+      readRss: () => processRss(server.pid),
+    },
+    ctx.signal,
+  );
   result.echoesReceived += result.idle.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.smallPayloadBytes} B (${seconds(schedule.throughputSmallMs)})`);
-  const small = await redisShareDuring(redisCpuSeconds, () => throughputPhase(server.url, {
-    clients: plan.throughputClients, window: plan.smallWindow, payloadBytes: plan.smallPayloadBytes,
-    durationMs: schedule.throughputSmallMs, connectTimeoutMs,
-  }, ctx.signal));
+  const small = await redisShareDuring(redisCpuSeconds, () =>
+    throughputPhase(
+      server.url,
+      {
+        clients: plan.throughputClients,
+        window: plan.smallWindow,
+        payloadBytes: plan.smallPayloadBytes,
+        durationMs: schedule.throughputSmallMs,
+        connectTimeoutMs,
+      },
+      ctx.signal,
+    ),
+  );
   result.throughputSmall = small.value;
   if (small.share !== null) result.redisCpuShare = small.share;
   result.echoesReceived += result.throughputSmall.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.largePayloadBytes / 1024} KiB (${seconds(schedule.throughputLargeMs)})`);
-  result.throughputLarge = await throughputPhase(server.url, {
-    clients: plan.throughputClients, window: plan.largeWindow, payloadBytes: plan.largePayloadBytes,
-    durationMs: schedule.throughputLargeMs, connectTimeoutMs,
-  }, ctx.signal);
+  result.throughputLarge = await throughputPhase(
+    server.url,
+    {
+      clients: plan.throughputClients,
+      window: plan.largeWindow,
+      payloadBytes: plan.largePayloadBytes,
+      durationMs: schedule.throughputLargeMs,
+      connectTimeoutMs,
+    },
+    ctx.signal,
+  );
   result.echoesReceived += result.throughputLarge.echoes;
   ctx.log(`${tier}: sustained stream phase (${(plan.streamBitsPerSecond / 1e6).toFixed(2)} Mbit/s, ${seconds(schedule.sustainedMs)})`);
-  result.sustained = await sustainedPhase(server.url, {
-    bitsPerSecond: plan.streamBitsPerSecond, frameBytes: plan.streamFrameBytes, durationMs: schedule.sustainedMs, connectTimeoutMs,
-  }, ctx.signal);
+  result.sustained = await sustainedPhase(
+    server.url,
+    {
+      bitsPerSecond: plan.streamBitsPerSecond,
+      frameBytes: plan.streamFrameBytes,
+      durationMs: schedule.sustainedMs,
+      connectTimeoutMs,
+    },
+    ctx.signal,
+  );
   result.echoesReceived += result.sustained.framesEchoed;
   result.identity = await identify(server.url, connectTimeoutMs, ctx.signal);
   result.server.rssAfterBytes = processRss(server.pid);
@@ -376,12 +454,25 @@ function leaveOut(skipped: Map<StreamingTier, string>, tiers: readonly Streaming
 }
 
 /** Which tiers can run here, with the interpreter and ASGI server they use; the others get their reason. */
-export async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
-  skipped: Map<StreamingTier, string>; choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string;
+export async function resolveTiers(
+  ctx: ProbeContext,
+  plan: LoadPlan,
+  details: Record<string, unknown>,
+): Promise<{
+  skipped: Map<StreamingTier, string>;
+  choice: PythonChoice | null;
+  asgi: AsgiServer | null;
+  redisUrl: string;
 }> {
-  const wanted = new Set<StreamingTier>(ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS);
+  const wanted = new Set<StreamingTier>(
+    ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS,
+  );
   const skipped = new Map<StreamingTier, string>();
-  leaveOut(skipped, STREAMING_TIERS.filter((tier) => !wanted.has(tier)), 'not selected by --streaming-tiers');
+  leaveOut(
+    skipped,
+    STREAMING_TIERS.filter((tier) => !wanted.has(tier)),
+    'not selected by --streaming-tiers',
+  );
 
   const givenRedis = ctx.options.redisUrl ?? null;
   const redis = redisForChannels(givenRedis ?? DEFAULT_REDIS_URL) ?? { url: DEFAULT_REDIS_URL, shown: DEFAULT_REDIS_URL };
@@ -416,9 +507,13 @@ export async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: R
     details['redis'] = { url: redis.shown, given: givenRedis !== null, ...(answer ?? {}) };
     if (!py.modules['channels_redis']) leaveOut(skipped, ['channels_redis'], `channels_redis not importable by ${py.path}`);
     else if (!answer?.reachable) {
-      leaveOut(skipped, ['channels_redis'], givenRedis
-        ? `no Redis answering at ${redis.shown} (${answer?.error ?? 'not checked'})`
-        : `no Redis answering at ${DEFAULT_REDIS_URL}; give one with --redis-url`);
+      leaveOut(
+        skipped,
+        ['channels_redis'],
+        givenRedis
+          ? `no Redis answering at ${redis.shown} (${answer?.error ?? 'not checked'})`
+          : `no Redis answering at ${DEFAULT_REDIS_URL}; give one with --redis-url`,
+      );
     }
   }
 
@@ -469,7 +564,18 @@ export const streamingProbe: ProbeDefinition = {
         continue;
       }
       const remainingMs = budgetMs - (performance.now() - started) - 5_000;
-      tierDetails[tier] = await runTier(ctx, tier, { sink, results, remainingMs, tierMs: (durationS * 1000) / tiers.length, plan, schedule, choice, asgi, redisUrl, project });
+      tierDetails[tier] = await runTier(ctx, tier, {
+        sink,
+        results,
+        remainingMs,
+        tierMs: (durationS * 1000) / tiers.length,
+        plan,
+        schedule,
+        choice,
+        asgi,
+        redisUrl,
+        project,
+      });
     }
     sink.details['tiers'] = tierDetails;
     const echoed = [...results.values()].reduce((sum, r) => sum + r.echoesReceived, 0);
@@ -543,8 +649,11 @@ async function putValidity(ctx: ProbeContext, sink: MetricSink, before: Awaited<
   const cpus = numberMetric(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? Math.max(1, osCpus().length);
   const validity = judgeValidity(before, after, cpus);
   sink.details['validity'] = {
-    suspect: validity.suspect, reasons: validity.reasons, otherCpuLoad: validity.otherCpuLoad,
-    before: { ...before, atMs: undefined }, after: { ...after, atMs: undefined },
+    suspect: validity.suspect,
+    reasons: validity.reasons,
+    otherCpuLoad: validity.otherCpuLoad,
+    before: { ...before, atMs: undefined },
+    after: { ...after, atMs: undefined },
   };
   sink.details['suspect'] = validity.suspect;
   if (validity.suspect) sink.details['resultSuspect'] = `results are suspect: ${validity.reasons.join('; ')}`;
@@ -556,7 +665,11 @@ async function putValidity(ctx: ProbeContext, sink: MetricSink, before: Awaited<
 function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, TierResult>, targetBytesPerSecond: number | null): void {
   // The Python-side cost of an idle connection: the Channels server's when measured, else the bare asyncio one.
   const bpcSource = (['channels', 'python'] as const).find((t) => typeof sink.metrics[tierMetricId(t, 'bytes_per_connection')] === 'number');
-  sink.put('streaming.bytes_per_connection', bpcSource ? sink.metrics[tierMetricId(bpcSource, 'bytes_per_connection')] : null, 'neither the channels nor the python tier was measured');
+  sink.put(
+    'streaming.bytes_per_connection',
+    bpcSource ? sink.metrics[tierMetricId(bpcSource, 'bytes_per_connection')] : null,
+    'neither the channels nor the python tier was measured',
+  );
   if (bpcSource) sink.details['bytesPerConnectionFrom'] = bpcSource;
   const opened = [...results.values()].map((r) => r.idle?.opened ?? 0);
   sink.put('streaming.idle_connections', opened.length > 0 ? Math.max(...opened) : null, 'no tier was measured');

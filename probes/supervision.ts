@@ -33,15 +33,22 @@ async function pid1(ctx: ProbeContext, inContainer: boolean): Promise<Supervisio
 /** Why no supervision survives a reboot, in words a user can act on. */
 function unavailableReasons(init: SupervisionScene['init'], inContainer: boolean, usable: readonly Supervisor[]): string[] {
   const reasons: string[] = [];
-  if (!INIT_SYSTEMS.includes(init.kind)) reasons.push(`pid 1 is "${init.name}"${init.exe ? ` (${init.exe})` : ''}, not an init system, so nothing starts services at boot`);
-  if (inContainer) reasons.push('inside a container: a restart policy (docker run --restart, compose restart:) is set on the host and is not visible from inside');
+  if (!INIT_SYSTEMS.includes(init.kind))
+    reasons.push(`pid 1 is "${init.name}"${init.exe ? ` (${init.exe})` : ''}, not an init system, so nothing starts services at boot`);
+  if (inContainer)
+    reasons.push('inside a container: a restart policy (docker run --restart, compose restart:) is set on the host and is not visible from inside');
   for (const s of usable) reasons.push(`${s.name} is running but nothing starts it at boot`);
   if (usable.length === 0) reasons.push('no supervisor that can restart a crashed process is running');
   return reasons;
 }
 
 /** The opt-in restart test, under systemd when it supervises, else under supervisord. */
-async function activeTest(ctx: ProbeContext, sink: MetricSink, systemd: { supervisor: Supervisor | null; systemctl: string | null }, supervisord: SupervisordFindings): Promise<ActiveResult> {
+async function activeTest(
+  ctx: ProbeContext,
+  sink: MetricSink,
+  systemd: { supervisor: Supervisor | null; systemctl: string | null },
+  supervisord: SupervisordFindings,
+): Promise<ActiveResult> {
   const sleepBin = await findExecutable(ctx, ['sleep']);
   if (!sleepBin) return { verified: null, reason: 'no sleep program to supervise', details: {} };
   if (systemd.supervisor?.usable && systemd.systemctl) {
@@ -80,7 +87,11 @@ export const supervisionProbe: ProbeDefinition = {
     const scene: SupervisionScene = { ctx, init, processes: await listProcesses(ctx) };
     const systemd = await checkSystemd(ctx, init.kind, sink);
     const supervisord = await checkSupervisord(scene);
-    details['supervisord'] = { installed: await findExecutable(ctx, ['supervisord']), supervisorctl: supervisord.supervisorctl, instances: supervisord.instances };
+    details['supervisord'] = {
+      installed: await findExecutable(ctx, ['supervisord']),
+      supervisorctl: supervisord.supervisorctl,
+      instances: supervisord.instances,
+    };
     const engines = await checkContainerEngines(scene, systemd.supervisor?.usable === true);
     details['containerEngines'] = engines.details;
     const found = [systemd.supervisor, supervisord.supervisor, await checkRunit(scene), await checkS6(scene), await checkOpenrc(scene), ...engines.supervisors];

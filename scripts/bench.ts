@@ -7,12 +7,12 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 import { cleanupAll } from '../src/platform/process.js';
-import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
-import { fleetFigure, haveSshCommand } from './bench/fleet.js';
+import { dashboardFigures } from './bench/dashboard.js';
 import { djangoFigures, haveDjangoProbe } from './bench/django.js';
+import { type BenchOptions, bundleSizeFigure, cpuQuotaFigures, type Figure, haveStreamingProbe, notMeasured, shProbePath } from './bench/figures.js';
+import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { fullRunFigures } from './bench/full-run.js';
 import { haveGnuTime } from './bench/measure.js';
-import { dashboardFigures } from './bench/dashboard.js';
 import { quickProbeFigures } from './bench/quick.js';
 
 const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'django', 'dashboard', 'full'] as const;
@@ -34,7 +34,10 @@ function parseArgs(argv: readonly string[]): Args {
       if (!Number.isInteger(args.runs) || args.runs < 2 || args.runs > 50) throw new Error('--runs takes a whole number from 2 to 50');
       i++;
     } else if (arg === '--only' && value !== undefined) {
-      const wanted = value.split(',').map((s) => s.trim()).filter(Boolean);
+      const wanted = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
       const unknown = wanted.filter((s) => !(SECTIONS as readonly string[]).includes(s));
       if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
       args.only = new Set(wanted as Section[]);
@@ -73,8 +76,13 @@ function formatRatio(figure: Figure): string {
 
 export function renderTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [
-    f.title, formatValue(f.value, f.unit), f.referenceValue === null ? f.reference : `${formatValue(f.referenceValue, f.unit)} (${f.reference})`,
-    formatRatio(f), f.target, f.met === null ? 'n/a' : f.met ? 'met' : 'MISSED', formatLoad(f),
+    f.title,
+    formatValue(f.value, f.unit),
+    f.referenceValue === null ? f.reference : `${formatValue(f.referenceValue, f.unit)} (${f.reference})`,
+    formatRatio(f),
+    f.target,
+    f.met === null ? 'n/a' : f.met ? 'met' : 'MISSED',
+    formatLoad(f),
   ]);
   const header = ['figure', 'value', 'reference', 'ratio', 'target', 'result', 'load (1 min)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
@@ -113,7 +121,8 @@ async function main(): Promise<number> {
   };
   if (args.only.has('bundle')) await section(() => [bundleSizeFigure()]);
   if (args.only.has('quick') || (args.only.has('sh') && shProbePath() !== null)) await section(() => quickProbeFigures(options));
-  if (args.only.has('sh') && shProbePath() === null) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
+  if (args.only.has('sh') && shProbePath() === null)
+    figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
   if (args.only.has('fleet')) {
     if (haveSshCommand()) await section(async () => [await fleetFigure(options)]);
     else figures.push(notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.4×', '`edgeprobe ssh` is not in this tree yet'));
@@ -122,26 +131,55 @@ async function main(): Promise<number> {
   if (args.only.has('cpu-kernel')) await section(() => cpuQuotaFigures(options, { kind: 'kernel', windows: 30 }));
   if (args.only.has('streaming')) {
     if (haveStreamingProbe()) await section(() => cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 }));
-    else figures.push(notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet'));
+    else
+      figures.push(
+        notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet'),
+      );
   }
 
   if (args.only.has('dashboard')) await section(() => dashboardFigures(options));
   if (args.only.has('django')) {
-    await section(async () => (haveDjangoProbe() ? djangoFigures(options) : [notMeasured('django_probe_wall', 'django probe wall time and peak RSS', '≤ 1.0×', 'the django probe is not in this tree yet')]));
+    await section(async () =>
+      haveDjangoProbe()
+        ? djangoFigures(options)
+        : [notMeasured('django_probe_wall', 'django probe wall time and peak RSS', '≤ 1.0×', 'the django probe is not in this tree yet')],
+    );
   }
   if (args.only.has('full')) await section(() => fullRunFigures(options));
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };
-  const json = { schema: 'edgeprobe.bench/v1', command, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), machine, runs: args.runs, figures };
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? null,
+    memoryBytes: totalmem(),
+    node: process.version,
+    loadAverageAtStart: loadAtStart,
+    loadAverageAtEnd: loadavg(),
+  };
+  const json = {
+    schema: 'edgeprobe.bench/v1',
+    command,
+    startedAt: startedAt.toISOString(),
+    finishedAt: new Date().toISOString(),
+    machine,
+    runs: args.runs,
+    figures,
+  };
   const table = renderTable(figures);
   process.stdout.write(`${table}\n\n${JSON.stringify(json, null, 2)}\n`);
   if (args.write !== null) {
     const doc = [
-      '# edgeprobe bench: a real run', '',
+      '# edgeprobe bench: a real run',
+      '',
       `Produced by \`${command}\` on ${startedAt.toISOString()} (${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end: the machine is shared).`,
-      'What each figure means: see "Benchmarks" in README.md.', '',
-      table, '', '```json', JSON.stringify(json, null, 2), '```', '',
+      'What each figure means: see "Benchmarks" in README.md.',
+      '',
+      table,
+      '',
+      '```json',
+      JSON.stringify(json, null, 2),
+      '```',
+      '',
     ].join('\n');
     writeFileAtomic(args.write, doc);
     process.stderr.write(`bench: wrote ${args.write}\n`);

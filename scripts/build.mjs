@@ -1,13 +1,13 @@
 // Builds everything: TypeScript to dist/, the report schema beside it, and the one-file device agent
 // dist/edgeprobe-agent.js (esbuild, CommonJS so that `node -` can run it from stdin, Node >= 18).
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { build } from 'esbuild';
-import { Ajv, _ } from 'ajv';
-import addFormats from 'ajv-formats';
+import { _, Ajv } from 'ajv';
 import standaloneCode from 'ajv/dist/standalone/index.js';
+import addFormats from 'ajv-formats';
+import { build } from 'esbuild';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -45,14 +45,23 @@ for (const [name, schemas] of Object.entries(SHIPPED_VALIDATORS)) {
   // The generated module requires ajv's small runtime helpers (and, for formats, ajv-formats'): esbuild inlines them.
   const generated = await build({
     stdin: { contents: standaloneCode(ajv, exports), resolveDir: root, sourcefile: `${name}.mjs`, loader: 'js' },
-    bundle: true, platform: 'node', format: 'esm', target: 'node18', minify: true, legalComments: 'none', write: false, logLevel: 'warning',
-    plugins: [{
-      name: 'ucs2length',
-      setup(b) {
-        b.onResolve({ filter: /^ajv\/dist\/runtime\/ucs2length$/ }, (args) => ({ path: args.path, namespace: 'edgeprobe-runtime' }));
-        b.onLoad({ filter: /.*/, namespace: 'edgeprobe-runtime' }, () => ({ contents: UCS2LENGTH, loader: 'js' }));
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node18',
+    minify: true,
+    legalComments: 'none',
+    write: false,
+    logLevel: 'warning',
+    plugins: [
+      {
+        name: 'ucs2length',
+        setup(b) {
+          b.onResolve({ filter: /^ajv\/dist\/runtime\/ucs2length$/ }, (args) => ({ path: args.path, namespace: 'edgeprobe-runtime' }));
+          b.onLoad({ filter: /.*/, namespace: 'edgeprobe-runtime' }, () => ({ contents: UCS2LENGTH, loader: 'js' }));
+        },
       },
-    }],
+    ],
   });
   mkdirSync(dirname(generatedPath(name)), { recursive: true });
   writeFileSync(generatedPath(name), generated.outputFiles[0].text);
@@ -125,12 +134,14 @@ await build({
   alias: { undici: join(root, 'src', 'remote', 'undici-agent-shim.ts') },
   // Only needed off Linux (probes/lib/sysinfo.ts); devices read /proc and /sys directly.
   external: ['systeminformation'],
-  plugins: [{
-    name: 'shipped-validators',
-    setup(b) {
-      b.onResolve({ filter: /\/(shipped-validators|report-validator)\.js$/ }, (args) => ({ path: generatedPath(args.path.replace(/^.*\/|\.js$/g, '')) }));
+  plugins: [
+    {
+      name: 'shipped-validators',
+      setup(b) {
+        b.onResolve({ filter: /\/(shipped-validators|report-validator)\.js$/ }, (args) => ({ path: generatedPath(args.path.replace(/^.*\/|\.js$/g, '')) }));
+      },
     },
-  }],
+  ],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

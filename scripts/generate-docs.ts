@@ -6,13 +6,13 @@
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ALL_PROBES } from '../probes/index.js';
+import { type DatedFactName, describeDatedFact } from '../src/judge/dated-facts.js';
+import { type CapacityParams, DEFAULT_PROFILE, loadAllProfiles, type Profile, type ProfileCheck, type Threshold } from '../src/judge/profiles.js';
+import { expectedMemTotal, type HardwareEntry, listHardware } from '../src/judge/spec-sheets.js';
+import { judge, type OverallVerdict } from '../src/judge/verdict.js';
+import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 import { formatBytes, formatMetric } from '../src/report/display.js';
 import { METRIC_CATALOGUE, type MetricSpec } from '../src/report/metrics.js';
-import { DEFAULT_PROFILE, loadAllProfiles, type CapacityParams, type Profile, type ProfileCheck, type Threshold } from '../src/judge/profiles.js';
-import { expectedMemTotal, listHardware, type HardwareEntry } from '../src/judge/spec-sheets.js';
-import { judge, type OverallVerdict } from '../src/judge/verdict.js';
-import { describeDatedFact, type DatedFactName } from '../src/judge/dated-facts.js';
-import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 
 export const METRICS_DOC = 'docs/metrics.md';
 export const PROFILES_DOC = 'docs/profiles.md';
@@ -78,14 +78,19 @@ export function metricsDoc(): string {
     const known = ALL_PROBES.some((p) => p.id === probeId);
     lines.push('', `## ${probeId}`, '');
     if (known) lines.push(`Measured by the ${code(probeId)} probe (\`probes/${probeId}.ts\`); how: [architecture.md](architecture.md#probe-${probeId}).`, '');
-    lines.push(...table(['metric', 'type', 'unit', 'judged', 'spec sheet', 'description'], group.map((r) => [
-      code(r.spec.id),
-      r.spec.nullable ? `${r.spec.type} or null` : r.spec.type,
-      r.spec.unit ?? '',
-      judgedCell(r, profiles.length),
-      r.spec.specSheet ? 'yes' : 'no',
-      cell(r.spec.description),
-    ])));
+    lines.push(
+      ...table(
+        ['metric', 'type', 'unit', 'judged', 'spec sheet', 'description'],
+        group.map((r) => [
+          code(r.spec.id),
+          r.spec.nullable ? `${r.spec.type} or null` : r.spec.type,
+          r.spec.unit ?? '',
+          judgedCell(r, profiles.length),
+          r.spec.specSheet ? 'yes' : 'no',
+          cell(r.spec.description),
+        ]),
+      ),
+    );
   }
   return `${lines.join('\n')}\n`;
 }
@@ -101,10 +106,17 @@ function showThreshold(metric: string, threshold: Threshold | undefined, dated?:
 }
 
 function checkRows(checks: readonly ProfileCheck[]): string[] {
-  return table(['check', 'metric', 'operator', 'warn unless', 'fail unless', 'sources'], checks.map((c) => [
-    code(c.id), code(c.metric), code(c.operator), showThreshold(c.metric, c.warn, c.dated?.warn), showThreshold(c.metric, c.fail, c.dated?.fail),
-    cell(c.sources.join('; ')),
-  ]));
+  return table(
+    ['check', 'metric', 'operator', 'warn unless', 'fail unless', 'sources'],
+    checks.map((c) => [
+      code(c.id),
+      code(c.metric),
+      code(c.operator),
+      showThreshold(c.metric, c.warn, c.dated?.warn),
+      showThreshold(c.metric, c.fail, c.dated?.fail),
+      cell(c.sources.join('; ')),
+    ]),
+  );
 }
 
 const NO_SOURCE = 'assumed; the profile names no source';
@@ -131,7 +143,10 @@ function capacityRows(capacity: CapacityParams): string[] {
     ['Channels ÷ plain asyncio throughput (when Channels is not measured)', pct(capacity.channelsToPythonRatio), capacity.channelsToPythonRatioSource],
     ['channel layer', capacity.channelLayer, DEFINES],
   ];
-  return table(['parameter', 'value', 'source'], rows.map(([name, value, source]) => [name ?? '', cell(value ?? ''), cell(source ?? '')]));
+  return table(
+    ['parameter', 'value', 'source'],
+    rows.map(([name, value, source]) => [name ?? '', cell(value ?? ''), cell(source ?? '')]),
+  );
 }
 
 function profileSection(profile: Profile, byName: ReadonlyMap<string, Profile>): string[] {
@@ -140,7 +155,13 @@ function profileSection(profile: Profile, byName: ReadonlyMap<string, Profile>):
   const own = profile.checks.filter((c) => c.definedIn === profile.file);
   const inherited = profile.checks.filter((c) => c.definedIn !== profile.file);
   const removed = parent ? parent.checks.filter((c) => !profile.checks.some((mine) => mine.id === c.id)) : [];
-  const lines = ['', `## ${code(profile.name)}${profile.name === DEFAULT_PROFILE ? ' (default)' : ''}`, '', `**${cell(profile.title)}.** ${profile.description}`, ''];
+  const lines = [
+    '',
+    `## ${code(profile.name)}${profile.name === DEFAULT_PROFILE ? ' (default)' : ''}`,
+    '',
+    `**${cell(profile.title)}.** ${profile.description}`,
+    '',
+  ];
   lines.push(parent ? `Extends ${code(parent.name)} (chain: ${profile.chain.map(code).join(' → ')}).` : 'Extends nothing: the base of the chain.', '');
   if (profile.assumes.length > 0) lines.push('Assumes:', ...profile.assumes.map((a) => `- ${a}`), '');
   lines.push(`### Checks ${parent ? 'it adds or changes' : ''}`.trimEnd(), '');
@@ -158,7 +179,10 @@ function profileSection(profile: Profile, byName: ReadonlyMap<string, Profile>):
 }
 
 const VERDICT_CELL: Record<OverallVerdict, string> = {
-  viable: 'viable', 'viable-with-warnings': 'warnings', 'not-viable': '**not viable**', unknown: 'unknown',
+  viable: 'viable',
+  'viable-with-warnings': 'warnings',
+  'not-viable': '**not viable**',
+  unknown: 'unknown',
 };
 
 function memoryCell(entry: HardwareEntry): string {
@@ -202,11 +226,17 @@ export function profilesDoc(): string {
     'The built-in ones are `targets/profiles/*.json`; how verdicts, `extends`, `--allow` and the capacity estimate',
     'work, and how to write your own: [architecture.md](architecture.md#judging). A check fails when the metric',
     'does not satisfy `actual OPERATOR fail`, and warns when it does not satisfy `actual OPERATOR warn`.',
-    'Every check\'s full message and advice are in the profile files and in the output.',
+    "Every check's full message and advice are in the profile files and in the output.",
     '',
-    ...table(['profile', 'title', 'extends', 'checks'], profiles.map((p) => [
-      p.name === DEFAULT_PROFILE ? `${code(p.name)} (default)` : code(p.name), cell(p.title), p.chain[1] === undefined ? '–' : code(p.chain[1]), String(p.checks.length),
-    ])),
+    ...table(
+      ['profile', 'title', 'extends', 'checks'],
+      profiles.map((p) => [
+        p.name === DEFAULT_PROFILE ? `${code(p.name)} (default)` : code(p.name),
+        cell(p.title),
+        p.chain[1] === undefined ? '–' : code(p.chain[1]),
+        String(p.checks.length),
+      ]),
+    ),
   ];
   for (const profile of profiles) lines.push(...profileSection(profile, byName));
   lines.push(...hardwareSection(profiles));
@@ -215,7 +245,10 @@ export function profilesDoc(): string {
 
 /** Every generated document: its path from the repository root and its text. */
 export function generatedDocs(): Array<{ path: string; text: string }> {
-  return [{ path: METRICS_DOC, text: metricsDoc() }, { path: PROFILES_DOC, text: profilesDoc() }];
+  return [
+    { path: METRICS_DOC, text: metricsDoc() },
+    { path: PROFILES_DOC, text: profilesDoc() },
+  ];
 }
 
 function main(): void {

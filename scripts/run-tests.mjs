@@ -1,7 +1,7 @@
 // Runs the compiled node:test suites under a folder (default: test/, without test/reliability),
 // one file at a time so that suites which start servers or load the CPU do not disturb each other.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,11 +13,13 @@ const skipFolders = folder === 'test' ? new Set([join(root, 'dist', 'test', 'rel
 
 function find(dir) {
   if (!existsSync(dir) || skipFolders.has(dir)) return [];
-  return readdirSync(dir).sort().flatMap((entry) => {
-    const path = join(dir, entry);
-    if (statSync(path).isDirectory()) return find(path);
-    return entry.endsWith('.test.js') ? [path] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((entry) => {
+      const path = join(dir, entry);
+      if (statSync(path).isDirectory()) return find(path);
+      return entry.endsWith('.test.js') ? [path] : [];
+    });
 }
 
 const files = find(base);
@@ -34,10 +36,17 @@ const env = { ...process.env, EDGEPROBE_RELIABILITY_FIGURES: figuresFile };
 const result = spawnSync(process.execPath, ['--test', '--test-concurrency=1', ...selected], { stdio: 'inherit', cwd: root, env });
 let status = result.status ?? 1;
 if (existsSync(figuresFile)) {
-  const rows = readFileSync(figuresFile, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line));
+  const rows = readFileSync(figuresFile, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
   const keys = [
-    ['trials', 'trials run', false], ['faultsInjected', 'faults injected', false], ['bodiesSent', 'bodies sent', false],
-    ['fiveHundreds', '5xx seen', true], ['reportsLost', 'reports lost', true], ['leftovers', 'leftovers found', true],
+    ['trials', 'trials run', false],
+    ['faultsInjected', 'faults injected', false],
+    ['bodiesSent', 'bodies sent', false],
+    ['fiveHundreds', '5xx seen', true],
+    ['reportsLost', 'reports lost', true],
+    ['leftovers', 'leftovers found', true],
   ];
   const suites = [...new Set(rows.map((r) => r.suite))];
   const total = (suite, key) => rows.filter((r) => suite === null || r.suite === suite).reduce((sum, r) => sum + (r[key] ?? 0), 0);

@@ -1,9 +1,10 @@
 // The one-file agent: runs under Node 18 from an empty directory, from a file and streamed on stdin.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { copyFileSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { validateReport } from '../src/report/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { djangoServersPresent } from './helpers/django.js';
@@ -23,7 +24,11 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
   try {
     const agent = join(dir, 'edgeprobe-agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
-    const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3', '--django-duration', '4'], { command: NODE18, cwd: dir, timeoutMs: 150_000 });
+    const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3', '--django-duration', '4'], {
+      command: NODE18,
+      cwd: dir,
+      timeoutMs: 150_000,
+    });
     const report = jsonOf(result);
     assertExitFromVerdict(result, report);
     const check = validateReport(report);
@@ -32,7 +37,8 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
     const metrics = report['metrics'] as Record<string, unknown>;
     assert.equal(typeof metrics['memory.effective_total_bytes'], 'number');
     assert.ok((metrics['cpu.single_thread_score'] as number) > 0, 'the benchmark ran in worker threads under Node 18');
-    if (djangoServersPresent()) assert.equal(typeof metrics['django.wsgi_requests_per_second'], 'number', 'the django probe drove gunicorn with node:http under Node 18');
+    if (djangoServersPresent())
+      assert.equal(typeof metrics['django.wsgi_requests_per_second'], 'number', 'the django probe drove gunicorn with node:http under Node 18');
     assert.deepEqual(readdirSync(dir), ['edgeprobe-agent.js'], 'nothing written beside the agent');
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -43,7 +49,10 @@ test('streamed on stdin as `node - run`, as over SSH: nothing on disk, same repo
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-bundle-test-'));
   try {
     const result = await runScript('-', ['run', '--quick', '--format', 'json'], {
-      command: NODE18, cwd: dir, input: readFileSync(AGENT_BUNDLE, 'utf8'), timeoutMs: 60_000,
+      command: NODE18,
+      cwd: dir,
+      input: readFileSync(AGENT_BUNDLE, 'utf8'),
+      timeoutMs: 60_000,
     });
     const report = jsonOf(result);
     assertExitFromVerdict(result, report);

@@ -1,15 +1,15 @@
 // The real agent inside real cgroup v1 limits, set here as root: the report must carry the limits, not the host.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { validateReport } from '../src/report/validate.js';
+import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
-import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
 
 const skip = requireCgroupV1(['memory', 'cpu', 'cpuset']);
 
 const MiB = 1024 * 1024;
-
 
 async function agentIn(groups: string, args: string[]): Promise<Record<string, unknown>> {
   const result = await runScript(AGENT_BUNDLE, args, { command: '/usr/bin/cgexec', prefixArgs: ['-g', groups, process.execPath], timeoutMs: 90_000 });

@@ -1,9 +1,10 @@
 // Bad input to the CLI: a clear message, exit code 2, never a stack trace.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { fixtureRoot, runCli } from './helpers/cli.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
@@ -51,7 +52,10 @@ test('--output writes the whole report or nothing, and an unwritable path exits 
     assert.equal(ok.stdout, '');
     assertExitFromVerdict(ok, JSON.parse(readFileSync(out, 'utf8')) as Record<string, unknown>);
     assert.deepEqual(readdirSync(dir), ['report.json'], 'no temp file left beside it');
-    await expectUsageError(['run', '--root', fixtureRoot('x86-kvm-vm'), '--output', join(dir, 'no', 'such', 'dir', 'r.json')], /--output .*cannot write \(ENOENT\)/);
+    await expectUsageError(
+      ['run', '--root', fixtureRoot('x86-kvm-vm'), '--output', join(dir, 'no', 'such', 'dir', 'r.json')],
+      /--output .*cannot write \(ENOENT\)/,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -1,11 +1,12 @@
 // `compare` (reports and hardware ids mixed, three formats, differences marked) and `targets`, from the real CLI.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import type { Comparison } from '../src/judge/compare.js';
-import { listHardware } from '../src/judge/spec-sheets.js';
-import { listProfileNames, loadProfile } from '../src/judge/profiles.js';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import type { Comparison } from '../src/judge/compare.js';
+import { listProfileNames, loadProfile } from '../src/judge/profiles.js';
+import { listHardware } from '../src/judge/spec-sheets.js';
 import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
@@ -16,7 +17,14 @@ test('compare mixes a measured report (recorded Pi 3 B, made-up software figures
     const result = await runCli(['compare', pi3, 'pi-3b', 'pi-zero-w', '--format', 'json']);
     assert.equal(result.code, 0, result.stderr);
     const comparison = jsonOf(result) as unknown as Comparison;
-    assert.deepEqual(comparison.subjects.map((s) => [s.kind, s.verdict]), [['report', 'viable'], ['hardware', 'viable'], ['hardware', 'viable-with-warnings']]);
+    assert.deepEqual(
+      comparison.subjects.map((s) => [s.kind, s.verdict]),
+      [
+        ['report', 'viable'],
+        ['hardware', 'viable'],
+        ['hardware', 'viable-with-warnings'],
+      ],
+    );
     const rows = Object.fromEntries(comparison.sections.flatMap((s) => s.rows).map((r) => [r.key, r]));
     // Every check appears, the platform gate first: the report judges them all, the spec sheets only the hardware ones.
     assert.equal(comparison.sections.find((s) => s.title === 'Checks')?.rows.length, loadProfile().checks.length + 1);
@@ -30,7 +38,10 @@ test('compare mixes a measured report (recorded Pi 3 B, made-up software figures
     assert.ok(rows['capacity.websocket_clients'], 'capacity is shown');
     // Two identical spec sheets differ nowhere.
     const same = jsonOf(await runCli(['compare', 'pi-4b', 'pi-4b-4gb', '--format', 'json'])) as unknown as Comparison;
-    assert.ok(same.sections.flatMap((s) => s.rows).every((r) => !r.differs), 'pi-4b is pi-4b-4gb');
+    assert.ok(
+      same.sections.flatMap((s) => s.rows).every((r) => !r.differs),
+      'pi-4b is pi-4b-4gb',
+    );
     const text = await runCli(['compare', pi3, 'pi-zero-w', '--profile', 'django-channels-redis']);
     assert.match(text.stdout, /^≠ cpu\.arch +pass: armv7l +warn: armv6l/m);
     assert.match(text.stdout, /^≠ ASGI workers +4 +0/m, 'four by CPU on the Pi 3; on the Zero W no worker fits beside Redis and PostgreSQL');

@@ -8,12 +8,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { createToken } from '../src/dashboard/http/auth.js';
-import { ROUTES, startDashboard, type RunningDashboard } from '../src/dashboard/http/server.js';
+import { ROUTES, type RunningDashboard, startDashboard } from '../src/dashboard/http/server.js';
 import { openStore, type Store } from '../src/dashboard/store/store.js';
 import { validateReport } from '../src/report/validate.js';
+import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 import { requireComponent } from './helpers/env.js';
 import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
-import { historicReport, makeReport } from './helpers/dashboard-reports.js';
 
 interface Answer {
   status: number;
@@ -45,7 +45,9 @@ function rawPost(base: string, path: string, headers: Record<string, string>, bo
   return new Promise((resolve, reject) => {
     const req = httpRequest(`${base}${path}`, { method: 'POST', headers }, (res) => {
       let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
     });
     req.on('error', reject);
@@ -94,30 +96,85 @@ function apiSuite(name: string, database: () => Promise<string>): void {
         { what: 'no token', send: () => upload(base, JSON.stringify(valid), undefined), status: 401, error: 'unauthorized' },
         { what: 'unknown token', send: () => upload(base, JSON.stringify(valid), `ep_000000000000_${'A'.repeat(43)}`), status: 401, error: 'unauthorized' },
         { what: 'garbage token', send: () => upload(base, JSON.stringify(valid), 'hunter2'), status: 401, error: 'unauthorized' },
-        { what: 'tampered secret', send: () => upload(base, JSON.stringify(valid), `${uploadToken.slice(0, -1)}${uploadToken.endsWith('A') ? 'B' : 'A'}`), status: 401, error: 'unauthorized' },
+        {
+          what: 'tampered secret',
+          send: () => upload(base, JSON.stringify(valid), `${uploadToken.slice(0, -1)}${uploadToken.endsWith('A') ? 'B' : 'A'}`),
+          status: 401,
+          error: 'unauthorized',
+        },
         { what: 'read-only token', send: () => upload(base, JSON.stringify(valid), readToken), status: 403, error: 'forbidden' },
         { what: 'text/plain', send: () => upload(base, JSON.stringify(valid), uploadToken, 'text/plain'), status: 415, error: 'unsupported_media_type' },
-        { what: 'gzip-encoded', send: () => rawPost(base, '/api/v1/reports', { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json', 'content-encoding': 'gzip' }, Buffer.from('xx')), status: 415, error: 'unsupported_media_type' },
+        {
+          what: 'gzip-encoded',
+          send: () =>
+            rawPost(
+              base,
+              '/api/v1/reports',
+              { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json', 'content-encoding': 'gzip' },
+              Buffer.from('xx'),
+            ),
+          status: 415,
+          error: 'unsupported_media_type',
+        },
         { what: 'not JSON', send: () => upload(base, '{"schema": "edgeprobe.report/v1", ', uploadToken), status: 400, error: 'invalid_json' },
-        { what: 'not UTF-8', send: () => rawPost(base, '/api/v1/reports', { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' }, Buffer.from([0x7b, 0xff, 0xfe, 0x7d])), status: 400, error: 'invalid_json' },
+        {
+          what: 'not UTF-8',
+          send: () =>
+            rawPost(
+              base,
+              '/api/v1/reports',
+              { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' },
+              Buffer.from([0x7b, 0xff, 0xfe, 0x7d]),
+            ),
+          status: 400,
+          error: 'invalid_json',
+        },
         { what: 'empty body', send: () => upload(base, '', uploadToken), status: 400, error: 'invalid_json' },
         { what: 'a JSON array', send: () => upload(base, '[1,2]', uploadToken), status: 400, error: 'invalid_report' },
         { what: 'wrong schema version', send: () => upload(base, JSON.stringify(wrongSchema), uploadToken), status: 400, error: 'unsupported_schema' },
         { what: 'missing metrics', send: () => upload(base, JSON.stringify(missingMetrics), uploadToken), status: 400, error: 'invalid_report' },
         { what: 'a metric of the wrong type', send: () => upload(base, JSON.stringify(badMetricType), uploadToken), status: 400, error: 'invalid_report' },
-        { what: 'a leap second', send: () => upload(base, JSON.stringify({ ...valid, createdAt: '2026-06-30T23:59:60Z' }), uploadToken), status: 400, error: 'invalid_report' },
-        { what: 'from the future', send: () => upload(base, JSON.stringify({ ...valid, createdAt: '2099-01-01T00:00:00Z' }), uploadToken), status: 400, error: 'invalid_report' },
         {
-          what: 'oversized', status: 413, error: 'payload_too_large',
+          what: 'a leap second',
+          send: () => upload(base, JSON.stringify({ ...valid, createdAt: '2026-06-30T23:59:60Z' }), uploadToken),
+          status: 400,
+          error: 'invalid_report',
+        },
+        {
+          what: 'from the future',
+          send: () => upload(base, JSON.stringify({ ...valid, createdAt: '2099-01-01T00:00:00Z' }), uploadToken),
+          status: 400,
+          error: 'invalid_report',
+        },
+        {
+          what: 'oversized',
+          status: 413,
+          error: 'payload_too_large',
           send: () => upload(base, JSON.stringify({ ...valid, options: { padding: 'x'.repeat(MAX_BODY) } }), uploadToken),
         },
         {
-          what: 'oversized by its declared length', status: 413, error: 'payload_too_large',
-          send: () => rawPost(base, '/api/v1/reports', { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) }, Buffer.from('{}')),
+          what: 'oversized by its declared length',
+          status: 413,
+          error: 'payload_too_large',
+          send: () =>
+            rawPost(
+              base,
+              '/api/v1/reports',
+              { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json', 'content-length': String(64 * 1024 * 1024) },
+              Buffer.from('{}'),
+            ),
         },
         {
-          what: 'oversized, chunked', status: 413, error: 'payload_too_large',
-          send: () => rawPost(base, '/api/v1/reports', { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' }, Buffer.alloc(MAX_BODY * 2, 0x20)),
+          what: 'oversized, chunked',
+          status: 413,
+          error: 'payload_too_large',
+          send: () =>
+            rawPost(
+              base,
+              '/api/v1/reports',
+              { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json', 'transfer-encoding': 'chunked' },
+              Buffer.alloc(MAX_BODY * 2, 0x20),
+            ),
         },
       ];
       for (const c of cases) {
@@ -140,7 +197,11 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       const profiles = ((await call(base, '/api/v1/profiles', { token: readToken })).json['profiles'] as { id: string }[]).map((p) => p.id);
       assert.ok(profiles.includes('django-channels') && profiles.includes('django-wsgi'), profiles.join(', '));
       const verdicts = first.json['verdicts'] as { profile: string; verdict: string; checks: { status: string }[]; capacity: unknown }[];
-      assert.deepEqual(verdicts.map((v) => v.profile), profiles, 'one verdict per profile');
+      assert.deepEqual(
+        verdicts.map((v) => v.profile),
+        profiles,
+        'one verdict per profile',
+      );
       for (const v of verdicts) {
         assert.match(v.verdict, /^(viable|viable-with-warnings|not-viable|unknown)$/);
         assert.ok(v.checks.length > 0 && v.capacity);
@@ -178,7 +239,10 @@ function apiSuite(name: string, database: () => Promise<string>): void {
         assert.ok(route.summary.length > 0, `${route.method} ${route.path} has a summary`);
         if (route.scope === null) continue;
         const path = route.path.replace(/:[a-z]+/g, 'x');
-        const res = await call(base, path, { method: route.method, ...(route.method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}) });
+        const res = await call(base, path, {
+          method: route.method,
+          ...(route.method === 'POST' ? { body: '{}', headers: { 'content-type': 'application/json' } } : {}),
+        });
         if (route.kind === 'page') {
           assert.equal(res.status, 303, `${route.method} ${route.path}`);
           assert.match(res.headers.get('location') ?? '', /^\/login\?next=/);
@@ -191,7 +255,10 @@ function apiSuite(name: string, database: () => Promise<string>): void {
     test('devices, history, one report, compare across devices and reports', async () => {
       const older = historicReport({ label: 'pi-history', daysAgo: 3, factor: 0.8 });
       const newer = historicReport({ label: 'pi-history', daysAgo: 1, factor: 1 });
-      const other = makeReport({ label: 'zero-2w', metrics: { 'host.board': 'Raspberry Pi Zero 2 W Rev 1.0', 'memory.available_bytes': 300_000_000, 'cpu.cores': 4 } });
+      const other = makeReport({
+        label: 'zero-2w',
+        metrics: { 'host.board': 'Raspberry Pi Zero 2 W Rev 1.0', 'memory.available_bytes': 300_000_000, 'cpu.cores': 4 },
+      });
       for (const r of [older, newer, other]) assert.equal((await upload(base, JSON.stringify(r), uploadToken)).status, 201);
       const list = await call(base, '/api/v1/devices', { token: readToken });
       const devices = list.json['devices'] as { id: string; name: string; reportCount: number; lastSeen: string; verdicts: unknown[] }[];
@@ -201,12 +268,19 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       assert.equal(history.reportCount, 2);
       assert.equal(history.lastSeen, newer.createdAt);
       const profileIds = ((await call(base, '/api/v1/profiles', { token: readToken })).json['profiles'] as { id: string }[]).map((p) => p.id);
-      assert.deepEqual(history.verdicts.map((v) => (v as { profile: string }).profile), profileIds, 'the latest verdict per profile');
+      assert.deepEqual(
+        history.verdicts.map((v) => (v as { profile: string }).profile),
+        profileIds,
+        'the latest verdict per profile',
+      );
       const device = await call(base, `/api/v1/devices/${history.id}`, { token: readToken });
       const reports = device.json['reports'] as { id: string; metrics: Record<string, unknown> }[];
-      assert.deepEqual(reports.map((r) => r.id), [newer.id, older.id]);
+      assert.deepEqual(
+        reports.map((r) => r.id),
+        [newer.id, older.id],
+      );
       assert.equal(reports[1]?.metrics['memory.available_bytes'], Math.round(610_000_000 * 0.8));
-      assert.equal((await call(base, `/api/v1/devices/${history.id}?limit=1`, { token: readToken })).json['reports'] instanceof Array, true);
+      assert.equal(Array.isArray((await call(base, `/api/v1/devices/${history.id}?limit=1`, { token: readToken })).json['reports']), true);
       assert.equal(((await call(base, `/api/v1/devices/${history.id}?limit=1`, { token: readToken })).json['reports'] as unknown[]).length, 1);
       assert.equal((await call(base, `/api/v1/devices/${history.id}?limit=abc`, { token: readToken })).status, 400);
       assert.equal((await call(base, '/api/v1/devices/nope-00000000', { token: readToken })).status, 404);
@@ -215,7 +289,14 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       const cmp = await call(base, `/api/v1/compare?ids=${history.id},report:${older.id}&ids=${zero.id}`, { token: readToken });
       assert.equal(cmp.status, 200, cmp.text);
       const entries = cmp.json['entries'] as { kind: string; name: string; reportId: string }[];
-      assert.deepEqual(entries.map((e) => [e.kind, e.name]), [['device', 'pi-history'], ['report', 'pi-history'], ['device', 'zero-2w']]);
+      assert.deepEqual(
+        entries.map((e) => [e.kind, e.name]),
+        [
+          ['device', 'pi-history'],
+          ['report', 'pi-history'],
+          ['device', 'zero-2w'],
+        ],
+      );
       assert.equal(entries[0]?.reportId, newer.id);
       const rows = cmp.json['metrics'] as { metric: string; values: unknown[]; differs: boolean }[];
       const memory = rows.find((r) => r.metric === 'memory.available_bytes');
@@ -233,15 +314,24 @@ function apiSuite(name: string, database: () => Promise<string>): void {
 
       // Devices and spec sheets mixed, under two profiles: the checks follow the profile.
       const hardware = (await call(base, '/api/v1/hardware', { token: readToken })).json['hardware'] as { id: string; name: string }[];
-      assert.ok(hardware.some((h) => h.id === 'pi-zero-w'), hardware.map((h) => h.id).join(', '));
+      assert.ok(
+        hardware.some((h) => h.id === 'pi-zero-w'),
+        hardware.map((h) => h.id).join(', '),
+      );
       const sheets = await call(base, `/api/v1/compare?ids=${history.id},hw:pi-zero-w,pi-4b&profile=django-wsgi`, { token: readToken });
       assert.equal(sheets.status, 200, sheets.text);
       const sheetEntries = sheets.json['entries'] as { kind: string; verdict: { verdict: string; basis: string; profile: string } }[];
-      assert.deepEqual(sheetEntries.map((e) => e.kind), ['device', 'hardware', 'hardware']);
+      assert.deepEqual(
+        sheetEntries.map((e) => e.kind),
+        ['device', 'hardware', 'hardware'],
+      );
       assert.equal(sheetEntries[1]?.verdict.basis, 'spec-sheet');
       assert.equal(sheetEntries[0]?.verdict.profile, 'django-wsgi');
       const sections = sheets.json['sections'] as { title: string; rows: { key: string; cells: string[]; differs: boolean }[] }[];
-      assert.deepEqual(sections.map((s) => s.title), ['Verdict', 'Key metrics', 'Checks', 'Capacity']);
+      assert.deepEqual(
+        sections.map((s) => s.title),
+        ['Verdict', 'Key metrics', 'Checks', 'Capacity'],
+      );
       const wsgiChecks = sections.find((s) => s.title === 'Checks')?.rows.map((r) => r.key) ?? [];
       const channels = await call(base, `/api/v1/compare?ids=${history.id},hw:pi-zero-w,pi-4b&profile=django-channels`, { token: readToken });
       const channelsChecks = (channels.json['sections'] as typeof sections).find((s) => s.title === 'Checks')?.rows.map((r) => r.key) ?? [];
@@ -250,14 +340,21 @@ function apiSuite(name: string, database: () => Promise<string>): void {
     });
 
     test('the device list pages and searches: limit, offset, next, total; bad values are 400', async () => {
-      for (let i = 0; i < 5; i++) assert.equal((await upload(base, JSON.stringify(historicReport({ label: `page-pi-${i}`, daysAgo: 10 - i, factor: 1 })), uploadToken)).status, 201);
+      for (let i = 0; i < 5; i++)
+        assert.equal((await upload(base, JSON.stringify(historicReport({ label: `page-pi-${i}`, daysAgo: 10 - i, factor: 1 })), uploadToken)).status, 201);
       const first = await call(base, '/api/v1/devices?q=page-pi&limit=2', { token: readToken });
       assert.equal(first.status, 200, first.text);
-      assert.deepEqual((first.json['devices'] as { name: string }[]).map((d) => d.name), ['page-pi-4', 'page-pi-3']);
+      assert.deepEqual(
+        (first.json['devices'] as { name: string }[]).map((d) => d.name),
+        ['page-pi-4', 'page-pi-3'],
+      );
       assert.equal(first.json['total'], 5);
       assert.equal(first.json['next'], 2);
       const last = await call(base, '/api/v1/devices?q=PAGE-PI&limit=2&offset=4', { token: readToken });
-      assert.deepEqual((last.json['devices'] as { name: string }[]).map((d) => d.name), ['page-pi-0']);
+      assert.deepEqual(
+        (last.json['devices'] as { name: string }[]).map((d) => d.name),
+        ['page-pi-0'],
+      );
       assert.equal(last.json['next'], null);
       for (const bad of ['limit=0', 'limit=501', 'offset=-1', 'limit=x', `q=${'x'.repeat(201)}`]) {
         const res = await call(base, `/api/v1/devices?${bad}`, { token: readToken });
@@ -295,7 +392,12 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       const notFound = await call(base, '/api/v1/nothing', { token: readToken });
       assert.equal(notFound.status, 404);
       assert.equal(notFound.json['error'], 'not_found');
-      const wrongMethod = await call(base, '/api/v1/devices', { method: 'POST', token: adminToken, body: '{}', headers: { 'content-type': 'application/json' } });
+      const wrongMethod = await call(base, '/api/v1/devices', {
+        method: 'POST',
+        token: adminToken,
+        body: '{}',
+        headers: { 'content-type': 'application/json' },
+      });
       assert.equal(wrongMethod.status, 405);
       assert.match(wrongMethod.headers.get('allow') ?? '', /GET/);
       assert.equal((await call(base, '/api/v1/devices/%E0%A4%A', { token: readToken })).status, 400);
@@ -306,7 +408,11 @@ function apiSuite(name: string, database: () => Promise<string>): void {
       const redirect = await call(base, '/compare?ids=a');
       assert.equal(redirect.status, 303);
       assert.equal(redirect.headers.get('location'), `/login?next=${encodeURIComponent('/compare?ids=a')}`);
-      const form = (token: string, next: string): RequestInit => ({ method: 'POST', body: new URLSearchParams({ token, next }).toString(), headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      const form = (token: string, next: string): RequestInit => ({
+        method: 'POST',
+        body: new URLSearchParams({ token, next }).toString(),
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       assert.equal((await call(base, '/login', form('wrong', '/'))).status, 401);
       assert.equal((await call(base, '/login', form(uploadToken, '/'))).status, 403);
       const ok = await call(base, '/login', form(readToken, '//evil.example/'));

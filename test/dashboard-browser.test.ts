@@ -10,10 +10,10 @@ import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { CHROMIUM, launchChromium } from './helpers/chromium.js';
 import { fixtureRoot, REPO_ROOT, runCli } from './helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from './helpers/dashboard.js';
+import { makeReport } from './helpers/dashboard-reports.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { makeTestPki, opensslAvailable } from './helpers/tls.js';
-import { makeReport } from './helpers/dashboard-reports.js';
 
 const XSS = '<img src=x onerror=alert(1)>';
 const SHOTS = join(REPO_ROOT, 'dist', 'test', 'screenshots');
@@ -41,7 +41,16 @@ before(async () => {
     return report;
   };
   const pi3 = await measure('pi-3b-bullseye-armhf', XSS);
-  const older = { ...pi3, id: randomUUID(), createdAt: new Date(Date.now() - 6 * 86_400_000).toISOString(), metrics: { ...(pi3['metrics'] as Record<string, unknown>), 'memory.available_bytes': 420 * 1024 * 1024, 'memory.effective_available_bytes': 400 * 1024 * 1024 } };
+  const older = {
+    ...pi3,
+    id: randomUUID(),
+    createdAt: new Date(Date.now() - 6 * 86_400_000).toISOString(),
+    metrics: {
+      ...(pi3['metrics'] as Record<string, unknown>),
+      'memory.available_bytes': 420 * 1024 * 1024,
+      'memory.effective_available_bytes': 400 * 1024 * 1024,
+    },
+  };
   const zero = await measure('pi-zero-w-revision-only', 'zero-w-lab');
   const files = [older, pi3, zero].map((report, i) => {
     const path = join(dir, `report-${i}.json`);
@@ -92,7 +101,7 @@ async function shoot(page: Page, name: string): Promise<void> {
 
 test('sign in, device list, device page with charts, compare: names shown as text, no script from data runs', { skip, timeout: 90_000 }, async () => {
   assert.ok(context && serve);
-  const page = context.pages()[0] ?? await context.newPage();
+  const page = context.pages()[0] ?? (await context.newPage());
 
   // Reads need a token: the browser is sent to the sign-in page, and back after it.
   await page.goto(`${serve.url}/`);
@@ -135,7 +144,7 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   // One report: each profile's verdict with its checks, every measurement, unknowns with their reason.
   await page.locator('table.history tbody tr a').first().click();
   await page.waitForSelector('table.metrics');
-  assert.ok(await page.locator('table.checks').count() >= 3, 'a checks table per profile');
+  assert.ok((await page.locator('table.checks').count()) >= 3, 'a checks table per profile');
   assert.equal(await page.locator('details.verdict[open]').count(), 1, 'the default profile is open, the others folded');
   await page.locator('#verdict-django-wsgi > summary').click();
   assert.match(await page.locator('#verdict-django-wsgi').innerText(), /Capacity: [\s\S]*Why: /);
@@ -156,11 +165,17 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   assert.ok(head.includes(XSS));
   const differing = page.locator('table.compare tr.differs');
   const same = page.locator('table.compare tr.same');
-  assert.ok(await differing.count() > 0, 'rows that differ are marked');
-  assert.ok(await same.count() > 0, 'rows that agree too');
+  assert.ok((await differing.count()) > 0, 'rows that differ are marked');
+  assert.ok((await same.count()) > 0, 'rows that agree too');
   const boardRow = page.locator('table.compare tr', { has: page.locator('code', { hasText: /^host\.board$/ }) }).first();
   assert.equal(await boardRow.getAttribute('class'), 'differs');
-  assert.match(await page.locator('tr.section').filter({ hasText: /^Checks for/ }).innerText(), /Django Channels/);
+  assert.match(
+    await page
+      .locator('tr.section')
+      .filter({ hasText: /^Checks for/ })
+      .innerText(),
+    /Django Channels/,
+  );
   await shoot(page, 'compare');
   await page.check('#only-differences');
   assert.equal(await same.first().isVisible(), false, 'only differences: equal rows hidden');
@@ -168,7 +183,13 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   await page.uncheck('#only-differences');
   // Switching the profile (the select submits itself) judges everything again under the other profile.
   await Promise.all([page.waitForURL(/profile=django-wsgi/), page.selectOption('select[name=profile]', 'django-wsgi')]);
-  assert.match(await page.locator('tr.section').filter({ hasText: /^Checks for/ }).innerText(), /WSGI/i);
+  assert.match(
+    await page
+      .locator('tr.section')
+      .filter({ hasText: /^Checks for/ })
+      .innerText(),
+    /WSGI/i,
+  );
   assert.equal(await page.locator('table.compare th.entry').count(), 3, 'the same entries');
   assert.equal(await page.locator('img').count(), 0);
 
@@ -176,7 +197,10 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   assert.deepEqual(problems, [], 'no console errors, CSP violations or failed requests');
 });
 
-test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard, the cookie is Secure; 60 devices page by 50 and search', { skip: skip || requireComponent(opensslAvailable(), 'openssl', 'apt-get install openssl'), timeout: 120_000 }, async () => {
+test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard, the cookie is Secure; 60 devices page by 50 and search', {
+  skip: skip || requireComponent(opensslAvailable(), 'openssl', 'apt-get install openssl'),
+  timeout: 120_000,
+}, async () => {
   const pki = makeTestPki(dir);
   const db = join(dir, 'fleet.sqlite');
   const upload = await createTokenCli(db, 'upload');
@@ -187,12 +211,28 @@ test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard,
   try {
     const files = Array.from({ length: 60 }, (_, i) => {
       const path = join(dir, `fleet-${i}.json`);
-      writeFileSync(path, JSON.stringify(makeReport({ label: `fleet-pi-${String(i).padStart(2, '0')}`, createdAt: new Date(Date.now() - (60 - i) * 60_000).toISOString() })));
+      writeFileSync(
+        path,
+        JSON.stringify(makeReport({ label: `fleet-pi-${String(i).padStart(2, '0')}`, createdAt: new Date(Date.now() - (60 - i) * 60_000).toISOString() })),
+      );
       return path;
     });
-    const sent = await runCli(['upload', ...files, '--to', tls.url, '--token', upload, '--ca', pki.caCert, '--spool', join(dir, 'fleet-spool'), '--retries', '0']);
+    const sent = await runCli([
+      'upload',
+      ...files,
+      '--to',
+      tls.url,
+      '--token',
+      upload,
+      '--ca',
+      pki.caCert,
+      '--spool',
+      join(dir, 'fleet-spool'),
+      '--retries',
+      '0',
+    ]);
     assert.equal(sent.code, 0, sent.stdout + sent.stderr);
-    const page = browser.pages()[0] ?? await browser.newPage();
+    const page = browser.pages()[0] ?? (await browser.newPage());
     watch(page);
     await page.goto(`${tls.url}/login?next=${encodeURIComponent('/\t/evil.example/x')}`);
     await page.fill('input[name=token]', read);
@@ -214,7 +254,10 @@ test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard,
     await page.fill('form.search input[name=q]', 'pi-0');
     await page.click('form.search button[type=submit]');
     await page.waitForURL(/q=pi-0/);
-    assert.deepEqual(await page.locator('table.devices td.name a').allTextContents(), Array.from({ length: 10 }, (_, i) => `fleet-pi-0${9 - i}`));
+    assert.deepEqual(
+      await page.locator('table.devices td.name a').allTextContents(),
+      Array.from({ length: 10 }, (_, i) => `fleet-pi-0${9 - i}`),
+    );
     await page.locator('table.devices input[type=checkbox]').nth(0).check();
     await page.locator('table.devices input[type=checkbox]').nth(1).check();
     await page.click('form.device-list button[type=submit]');

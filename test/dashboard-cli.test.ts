@@ -1,8 +1,8 @@
 // `serve`, `serve token` and `upload` on the command line: usage errors exit 2 with a message and no
 // stack; the one-file agent uploads (through Node's own fetch) under Node 18, as it would on a device.
 import assert from 'node:assert/strict';
-import { createServer } from 'node:net';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -30,7 +30,10 @@ test('serve and token usage errors exit 2 with the reason', async () => {
   await usage(['serve', 'token', 'create', '--db', db], /--scope is required/);
   await usage(['serve', 'token', 'create', '--db', db, '--scope', 'upload,write'], /unknown token scope "write"/);
   await usage(['serve', 'token', 'revoke', 'abcdef012345', '--db', db], /no active token with id abcdef012345/);
-  await usage(['serve', '--db', '/dev/null/dashboard.sqlite'], /--db \/dev\/null\/dashboard.sqlite: cannot create the folder \/dev\/null \(a file is in the way\)/);
+  await usage(
+    ['serve', '--db', '/dev/null/dashboard.sqlite'],
+    /--db \/dev\/null\/dashboard.sqlite: cannot create the folder \/dev\/null \(a file is in the way\)/,
+  );
   const port = await sparePort();
   await usage(['serve', 'token', 'list', '--db', `postgres://edgeprobe:sekrit@127.0.0.1:${port}/none`], /cannot open the PostgreSQL database/);
   const notSecret = await runCli(['serve', 'token', 'list', '--db', `postgres://edgeprobe:sekrit@127.0.0.1:${port}/none`]);
@@ -64,7 +67,11 @@ test('serve token list and revoke: a revoked token no longer uploads', async () 
   try {
     const revoke = await runCli(['serve', 'token', 'revoke', id, '--db', db]);
     assert.equal(revoke.code, 0, revoke.stderr);
-    const res = await fetch(`${serve.url}/api/v1/reports`, { method: 'POST', headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, body: '{}' });
+    const res = await fetch(`${serve.url}/api/v1/reports`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: '{}',
+    });
     assert.equal(res.status, 401);
   } finally {
     await serve.stop();
@@ -77,8 +84,26 @@ test('the one-file agent uploads its report under Node 18, as on a device', { sk
   const token = await createTokenCli(db, 'upload,read');
   const serve = await startServe(db, 0, ['--quiet']);
   try {
-    const result = await runScript(AGENT_BUNDLE, ['run', '--quick', '--root', fixtureRoot('pi-4b-bookworm-arm64'), '--label', 'agent-pi4', '--format', 'json',
-      '--upload', serve.url, '--token', token, '--spool', join(dir, 'agent-spool')], { command: NODE18, cwd: dir, timeoutMs: 60_000 });
+    const result = await runScript(
+      AGENT_BUNDLE,
+      [
+        'run',
+        '--quick',
+        '--root',
+        fixtureRoot('pi-4b-bookworm-arm64'),
+        '--label',
+        'agent-pi4',
+        '--format',
+        'json',
+        '--upload',
+        serve.url,
+        '--token',
+        token,
+        '--spool',
+        join(dir, 'agent-spool'),
+      ],
+      { command: NODE18, cwd: dir, timeoutMs: 60_000 },
+    );
     assert.notEqual(result.code, 2, result.stderr);
     assert.match(result.stderr, /upload: delivered [0-9a-f-]{36} \(stored\) for device "agent-pi4"/);
     const id = (JSON.parse(result.stdout) as { id: string }).id;
@@ -86,8 +111,26 @@ test('the one-file agent uploads its report under Node 18, as on a device', { sk
     assert.equal(stored.status, 200);
     // And when the dashboard is gone, the agent spools too.
     await serve.stop();
-    const down = await runScript(AGENT_BUNDLE, ['run', '--quick', '--root', fixtureRoot('pi-4b-bookworm-arm64'), '--label', 'agent-pi4', '--format', 'json',
-      '--upload', serve.url, '--token', token, '--spool', join(dir, 'agent-spool')], { command: NODE18, cwd: dir, timeoutMs: 60_000 });
+    const down = await runScript(
+      AGENT_BUNDLE,
+      [
+        'run',
+        '--quick',
+        '--root',
+        fixtureRoot('pi-4b-bookworm-arm64'),
+        '--label',
+        'agent-pi4',
+        '--format',
+        'json',
+        '--upload',
+        serve.url,
+        '--token',
+        token,
+        '--spool',
+        join(dir, 'agent-spool'),
+      ],
+      { command: NODE18, cwd: dir, timeoutMs: 60_000 },
+    );
     assert.match(down.stderr, /upload: spooled to/);
     const spooledId = (JSON.parse(down.stdout) as { id: string }).id;
     assert.equal((JSON.parse(readFileSync(join(dir, 'agent-spool', `${spooledId}.json`), 'utf8')) as { report: { id: string } }).report.id, spooledId);

@@ -2,15 +2,16 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { html, raw } from '../src/dashboard/http/html.js';
-import { canonicalJson, deviceIdFor, reportDigest, seriesOf, valuesDiffer } from '../src/dashboard/model.js';
-import { parseByteSize } from '../src/dashboard/launch.js';
 import { renderChart } from '../src/dashboard/http/pages.js';
-import { CHARTS } from '../src/dashboard/model.js';
+import { parseByteSize } from '../src/dashboard/launch.js';
+import { CHARTS, canonicalJson, deviceIdFor, reportDigest, seriesOf, valuesDiffer } from '../src/dashboard/model.js';
 
 test('html escapes every interpolated value, arrays included, and only trusted markup passes raw', () => {
   const name = `<img src=x onerror=alert(1)> & "quotes" 'too'`;
-  assert.equal(html`<td title="${name}">${name}</td>`.value,
-    '<td title="&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;too&#39;">&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;too&#39;</td>');
+  assert.equal(
+    html`<td title="${name}">${name}</td>`.value,
+    '<td title="&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;too&#39;">&lt;img src=x onerror=alert(1)&gt; &amp; &quot;quotes&quot; &#39;too&#39;</td>',
+  );
   assert.equal(html`<ul>${['<a>', html`<li>${'<b>'}</li>`]}</ul>`.value, '<ul>&lt;a&gt;<li>&lt;b&gt;</li></ul>');
   assert.equal(html`${null}${undefined}${false}${0}${raw('<br>')}`.value, '0<br>');
 });
@@ -39,7 +40,13 @@ test('chart series: oldest first, gaps where a metric is null or missing', () =>
     { id: 'b', createdAt: '2026-01-02T00:00:00.000Z', metrics: { m: null } },
     { id: 'd', createdAt: '2026-01-04T00:00:00.000Z', metrics: {} },
   ];
-  assert.deepEqual(seriesOf(reports, 'm').map((p) => [p.reportId, p.value]), [['a', 1], ['c', 3]]);
+  assert.deepEqual(
+    seriesOf(reports, 'm').map((p) => [p.reportId, p.value]),
+    [
+      ['a', 1],
+      ['c', 3],
+    ],
+  );
   assert.equal(valuesDiffer([null, undefined]), false);
   assert.equal(valuesDiffer([1, 1]), false);
   assert.equal(valuesDiffer([1, null]), true);

@@ -35,7 +35,11 @@ test('clientAddress: X-Forwarded-For only from a trusted proxy, its right-most u
   const proxy = new Set(['127.0.0.9']);
   assert.equal(clientAddress(request('127.0.0.5', { 'x-forwarded-for': '10.1.1.1' }), proxy), '127.0.0.5', 'an untrusted peer cannot choose its address');
   assert.equal(clientAddress(request('127.0.0.9', { 'x-forwarded-for': '10.1.1.1' }), proxy), '10.1.1.1');
-  assert.equal(clientAddress(request('::ffff:127.0.0.9', { 'x-forwarded-for': '1.2.3.4, 10.1.1.1' }), proxy), '10.1.1.1', 'the left part was written by the client');
+  assert.equal(
+    clientAddress(request('::ffff:127.0.0.9', { 'x-forwarded-for': '1.2.3.4, 10.1.1.1' }), proxy),
+    '10.1.1.1',
+    'the left part was written by the client',
+  );
   assert.equal(clientAddress(request('127.0.0.9', { 'x-forwarded-for': ['10.1.1.1', '127.0.0.9'] }), proxy), '10.1.1.1', 'trusted hops are skipped');
   assert.equal(clientAddress(request('127.0.0.9', { 'x-forwarded-for': 'not-an-address' }), proxy), '127.0.0.9');
   assert.equal(clientAddress(request('127.0.0.9'), proxy), '127.0.0.9');

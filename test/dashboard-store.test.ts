@@ -5,12 +5,21 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { after, before, describe, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { generateToken } from '../src/dashboard/http/auth.js';
 import { deviceIdFor, reportDigest } from '../src/dashboard/model.js';
-import { LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, openStore, type NewReport, type Store, type Uploader, type UploadPolicy } from '../src/dashboard/store/store.js';
+import {
+  LATEST_SCHEMA_VERSION,
+  MIGRATIONS,
+  type NewReport,
+  openStore,
+  type Store,
+  StoreError,
+  type Uploader,
+  type UploadPolicy,
+} from '../src/dashboard/store/store.js';
 import { requireComponent } from './helpers/env.js';
 import { postgresAvailable, usePostgresCluster } from './helpers/postgres.js';
 
@@ -18,8 +27,16 @@ function newReport(device: string, createdAt: string, extra: Partial<NewReport> 
   const id = extra.id ?? randomUUID();
   const body = JSON.stringify({ id, device, createdAt, n: Math.random() });
   return {
-    id, deviceId: deviceIdFor(device), deviceName: device, hostname: device.toLowerCase(), board: 'Raspberry Pi 3 Model B Rev 1.2',
-    createdAt, receivedAt: new Date().toISOString(), digest: reportDigest(JSON.parse(body)), body, ...extra,
+    id,
+    deviceId: deviceIdFor(device),
+    deviceName: device,
+    hostname: device.toLowerCase(),
+    board: 'Raspberry Pi 3 Model B Rev 1.2',
+    createdAt,
+    receivedAt: new Date().toISOString(),
+    digest: reportDigest(JSON.parse(body)),
+    body,
+    ...extra,
   };
 }
 
@@ -80,7 +97,7 @@ function conformance(name: string, backend: () => Backend): void {
       assert.equal(await store.getReport(randomUUID()), null);
     });
 
-    test("a device follows its newest report by measurement time, whatever the upload order", async () => {
+    test('a device follows its newest report by measurement time, whatever the upload order', async () => {
       const { store } = await openFresh();
       const newer = newReport('pi-b', day(3), { board: 'new board' });
       const older = newReport('pi-b', day(1), { board: 'old board' });
@@ -93,10 +110,19 @@ function conformance(name: string, backend: () => Backend): void {
       assert.equal(device.lastSeen, day(3));
       assert.equal(device.firstSeen, day(1));
       assert.equal(device.reportCount, 2);
-      assert.deepEqual((await store.deviceReports(device.id, 10)).map((r) => r.id), [newer.id, older.id]);
-      assert.deepEqual((await store.deviceReports(device.id, 1)).map((r) => r.id), [newer.id]);
+      assert.deepEqual(
+        (await store.deviceReports(device.id, 10)).map((r) => r.id),
+        [newer.id, older.id],
+      );
+      assert.deepEqual(
+        (await store.deviceReports(device.id, 1)).map((r) => r.id),
+        [newer.id],
+      );
       await store.putReport(newReport('pi-c', day(2)), 10);
-      assert.deepEqual((await store.listDevices()).map((d) => d.name), ['pi-b', 'pi-c']);
+      assert.deepEqual(
+        (await store.listDevices()).map((d) => d.name),
+        ['pi-b', 'pi-c'],
+      );
     });
 
     test('retention keeps the newest N reports per device and no more', async () => {
@@ -111,7 +137,10 @@ function conformance(name: string, backend: () => Backend): void {
       assert.deepEqual(pruned.sort(), [reports[0]?.id, reports[1]?.id].sort());
       await store.putReport(newReport('pi-other', day(0)), 3);
       const kept = await store.deviceReports(deviceIdFor('pi-r'), 100);
-      assert.deepEqual(kept.map((r) => r.id), [reports[4]?.id, reports[3]?.id, reports[2]?.id]);
+      assert.deepEqual(
+        kept.map((r) => r.id),
+        [reports[4]?.id, reports[3]?.id, reports[2]?.id],
+      );
       // An old report arriving late is beyond the newest three: it is not kept.
       const late = await store.putReport(newReport('pi-r', day(-10)), 3);
       assert.equal(late.status, 'created');
@@ -160,7 +189,10 @@ function conformance(name: string, backend: () => Backend): void {
     test('device ownership: the creating token owns a device; another token is refused unless its patterns allow it; admin may', async () => {
       const { store } = await openFresh();
       const policy = (tokenId: string, extra: Partial<Uploader> = {}): UploadPolicy => ({
-        keepPerDevice: 10, maxDevices: null, maxDbBytes: null, uploader: { tokenId, admin: false, allowedByPattern: false, maxDevices: null, ...extra },
+        keepPerDevice: 10,
+        maxDevices: null,
+        maxDbBytes: null,
+        uploader: { tokenId, admin: false, allowedByPattern: false, maxDevices: null, ...extra },
       });
       assert.equal((await store.putReport(newReport('pi-own', day(1)), policy('tok-a'))).status, 'created');
       assert.equal((await store.getDevice(deviceIdFor('pi-own')))?.createdByToken, 'tok-a');
@@ -182,7 +214,12 @@ function conformance(name: string, backend: () => Backend): void {
 
     test('device limits: a token creates at most its max; the dashboard holds at most --max-devices; known devices still report', async () => {
       const { store } = await openFresh();
-      const limited: UploadPolicy = { keepPerDevice: 10, maxDevices: 3, maxDbBytes: null, uploader: { tokenId: 'tok-l', admin: false, allowedByPattern: false, maxDevices: 2 } };
+      const limited: UploadPolicy = {
+        keepPerDevice: 10,
+        maxDevices: 3,
+        maxDbBytes: null,
+        uploader: { tokenId: 'tok-l', admin: false, allowedByPattern: false, maxDevices: 2 },
+      };
       assert.equal((await store.putReport(newReport('pi-1', day(1)), limited)).status, 'created');
       assert.equal((await store.putReport(newReport('pi-2', day(1)), limited)).status, 'created');
       assert.deepEqual(await store.putReport(newReport('pi-3', day(1)), limited), { status: 'refused', reason: 'token_device_limit', limit: 2 });
@@ -218,13 +255,30 @@ function conformance(name: string, backend: () => Backend): void {
       for (let i = 0; i < 7; i++) await store.putReport(newReport(`lab-pi-${i}`, day(i)), 10);
       await store.putReport(newReport('odd_name%', day(9), { board: 'Banana Pi' }), 10);
       assert.equal(await store.countDevices(), 8);
-      assert.deepEqual((await store.listDevices({ limit: 3 })).map((d) => d.name), ['odd_name%', 'lab-pi-6', 'lab-pi-5']);
-      assert.deepEqual((await store.listDevices({ limit: 3, offset: 6 })).map((d) => d.name), ['lab-pi-1', 'lab-pi-0']);
+      assert.deepEqual(
+        (await store.listDevices({ limit: 3 })).map((d) => d.name),
+        ['odd_name%', 'lab-pi-6', 'lab-pi-5'],
+      );
+      assert.deepEqual(
+        (await store.listDevices({ limit: 3, offset: 6 })).map((d) => d.name),
+        ['lab-pi-1', 'lab-pi-0'],
+      );
       assert.equal((await store.listDevices()).length, 8, 'no limit: all of them');
-      assert.deepEqual((await store.listDevices({ search: 'LAB-PI-3' })).map((d) => d.name), ['lab-pi-3'], 'case-insensitive');
+      assert.deepEqual(
+        (await store.listDevices({ search: 'LAB-PI-3' })).map((d) => d.name),
+        ['lab-pi-3'],
+        'case-insensitive',
+      );
       assert.equal(await store.countDevices('lab-pi'), 7);
-      assert.deepEqual((await store.listDevices({ search: 'banana' })).map((d) => d.name), ['odd_name%'], 'boards are searched');
-      assert.deepEqual((await store.listDevices({ search: '_name%' })).map((d) => d.name), ['odd_name%']);
+      assert.deepEqual(
+        (await store.listDevices({ search: 'banana' })).map((d) => d.name),
+        ['odd_name%'],
+        'boards are searched',
+      );
+      assert.deepEqual(
+        (await store.listDevices({ search: '_name%' })).map((d) => d.name),
+        ['odd_name%'],
+      );
       assert.equal(await store.countDevices('%'), 1, '% means the character');
       assert.equal(await store.countDevices('_'), 1, '_ means the character');
       assert.equal((await store.listDevices({ search: deviceIdFor('lab-pi-2') }))[0]?.name, 'lab-pi-2', 'ids are found too');
@@ -326,7 +380,9 @@ describe('postgres', { skip: pgSkip }, () => {
   test('postgres: an unreachable server is a clear error naming the URL without its password', async () => {
     const { sparePort } = await import('./helpers/services.js');
     const port = await sparePort();
-    await assert.rejects(openStore(`postgres://someone:secret@127.0.0.1:${port}/x`), (err: unknown) =>
-      err instanceof StoreError && err.message.includes('cannot open the PostgreSQL database') && !err.message.includes('secret'));
+    await assert.rejects(
+      openStore(`postgres://someone:secret@127.0.0.1:${port}/x`),
+      (err: unknown) => err instanceof StoreError && err.message.includes('cannot open the PostgreSQL database') && !err.message.includes('secret'),
+    );
   });
 });

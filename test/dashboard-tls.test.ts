@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { Agent, fetch } from 'undici';
 import { execCommand } from '../src/platform/process.js';
 import { AGENT_BUNDLE, CLI, fixtureRoot, runCli, runScript } from './helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from './helpers/dashboard.js';
 import { makeReport } from './helpers/dashboard-reports.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { makeTestPki, opensslAvailable, type TestPki } from './helpers/tls.js';
@@ -41,7 +41,10 @@ function trusting(ca: string): Agent {
 
 async function devicesNamed(name: string): Promise<number> {
   const url = serve?.url ?? '';
-  const answer = await fetch(`${url}/api/v1/devices?q=${encodeURIComponent(name)}`, { headers: { authorization: `Bearer ${readToken}` }, dispatcher: trusting(pki.caCert) });
+  const answer = await fetch(`${url}/api/v1/devices?q=${encodeURIComponent(name)}`, {
+    headers: { authorization: `Bearer ${readToken}` },
+    dispatcher: trusting(pki.caCert),
+  });
   return ((await answer.json()) as { total: number }).total;
 }
 
@@ -52,17 +55,23 @@ test('serve over HTTPS: HSTS on every answer, a Secure session cookie, and nothi
   assert.equal(health.status, 200);
   assert.equal(health.headers.get('strict-transport-security'), 'max-age=15552000');
   const login = await fetch(`${serve.url}/login`, {
-    method: 'POST', dispatcher: trusting(pki.caCert), redirect: 'manual',
-    headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: new URLSearchParams({ token: readToken, next: '/\t/evil.example/x' }).toString(),
+    method: 'POST',
+    dispatcher: trusting(pki.caCert),
+    redirect: 'manual',
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    body: new URLSearchParams({ token: readToken, next: '/\t/evil.example/x' }).toString(),
   });
   assert.equal(login.status, 303);
   assert.equal(login.headers.get('location'), '/', 'the tab bypass of the sign-in redirect is refused');
   assert.match(login.headers.get('set-cookie') ?? '', /; HttpOnly; SameSite=Strict; Max-Age=\d+; Secure$/);
   await assert.rejects(fetch(`${serve.url}/api/v1/health`, { dispatcher: trusting(pki.otherCaCert) }), 'another CA is not trusted');
-  await assert.rejects(fetch(serve.url.replace('https:', 'http:') + '/api/v1/health'), 'plain HTTP gets no answer from the TLS port');
+  await assert.rejects(fetch(`${serve.url.replace('https:', 'http:')}/api/v1/health`), 'plain HTTP gets no answer from the TLS port');
 });
 
-test('upload --ca delivers to the HTTPS dashboard; without it the report is spooled with the reason, and --flush --ca sends it', { skip, timeout: 60_000 }, async () => {
+test('upload --ca delivers to the HTTPS dashboard; without it the report is spooled with the reason, and --flush --ca sends it', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   assert.ok(serve);
   const file = join(dir, 'report.json');
   writeFileSync(file, JSON.stringify(makeReport({ label: 'tls-upload' })));
@@ -70,7 +79,10 @@ test('upload --ca delivers to the HTTPS dashboard; without it the report is spoo
   const base = ['upload', file, '--to', serve.url, '--token', uploadToken, '--spool', spool, '--retries', '0'];
   const untrusted = await runCli(base);
   assert.equal(untrusted.code, 3, untrusted.stdout + untrusted.stderr);
-  assert.match(untrusted.stdout, /certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); for a private CA pass --ca FILE/);
+  assert.match(
+    untrusted.stdout,
+    /certificate is not trusted \((UNABLE_TO_VERIFY_LEAF_SIGNATURE|SELF_SIGNED_CERT_IN_CHAIN|UNABLE_TO_GET_ISSUER_CERT_LOCALLY)\); for a private CA pass --ca FILE/,
+  );
   assert.match(untrusted.stdout, /spooled to /);
   const wrongCa = await runCli([...base, '--ca', pki.otherCaCert]);
   assert.equal(wrongCa.code, 3, wrongCa.stdout);
@@ -79,7 +91,10 @@ test('upload --ca delivers to the HTTPS dashboard; without it the report is spoo
   assert.equal(flushed.code, 0, flushed.stdout + flushed.stderr);
   assert.match(flushed.stdout, /flush: 1 delivered, 0 set aside, 0 waiting/);
   assert.equal(await devicesNamed('tls-upload'), 1);
-  for (const [args, message] of [[['--ca', join(dir, 'nope.pem')], /--ca .*nope\.pem: cannot read it \(ENOENT\)/], [['--ca', pki.serverKey], /no PEM certificate in it/]] as const) {
+  for (const [args, message] of [
+    [['--ca', join(dir, 'nope.pem')], /--ca .*nope\.pem: cannot read it \(ENOENT\)/],
+    [['--ca', pki.serverKey], /no PEM certificate in it/],
+  ] as const) {
     const bad = await runCli([...base, ...args]);
     assert.equal(bad.code, 2);
     assert.match(bad.stderr, message);
@@ -88,22 +103,83 @@ test('upload --ca delivers to the HTTPS dashboard; without it the report is spoo
 
 test('run --upload --ca, and the one-file agent under Node 18 with --ca, deliver to the HTTPS dashboard', { skip, timeout: 120_000 }, async () => {
   assert.ok(serve);
-  const run = await runCli(['run', '--quick', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--label', 'tls-run', '--format', 'json',
-    '--upload', serve.url, '--token', uploadToken, '--ca', pki.caCert, '--spool', join(dir, 'run-spool')]);
+  const run = await runCli([
+    'run',
+    '--quick',
+    '--root',
+    fixtureRoot('pi-3b-bullseye-armhf'),
+    '--label',
+    'tls-run',
+    '--format',
+    'json',
+    '--upload',
+    serve.url,
+    '--token',
+    uploadToken,
+    '--ca',
+    pki.caCert,
+    '--spool',
+    join(dir, 'run-spool'),
+  ]);
   assert.match(run.stderr, /upload: delivered .* \(stored\) for device "tls-run"/, run.stderr);
   assert.equal(await devicesNamed('tls-run'), 1);
   const node18 = requireComponent(executable(NODE18), 'Node 18', 'scripts/install-test-deps.sh');
   const node = node18 === false ? NODE18 : process.execPath;
-  const agent = await runScript(AGENT_BUNDLE, ['run', '--quick', '--root', fixtureRoot('pi-zero-w-revision-only'), '--label', 'tls-agent', '--format', 'json',
-    '--upload', serve.url, '--token', uploadToken, '--ca', pki.caCert, '--spool', join(dir, 'agent-spool')], { command: node, timeoutMs: 90_000 });
+  const agent = await runScript(
+    AGENT_BUNDLE,
+    [
+      'run',
+      '--quick',
+      '--root',
+      fixtureRoot('pi-zero-w-revision-only'),
+      '--label',
+      'tls-agent',
+      '--format',
+      'json',
+      '--upload',
+      serve.url,
+      '--token',
+      uploadToken,
+      '--ca',
+      pki.caCert,
+      '--spool',
+      join(dir, 'agent-spool'),
+    ],
+    { command: node, timeoutMs: 90_000 },
+  );
   assert.match(agent.stderr, /upload: delivered .* \(stored\) for device "tls-agent"/, agent.stderr);
-  const refused = await runScript(AGENT_BUNDLE, ['run', '--quick', '--only', 'memory', '--root', fixtureRoot('pi-zero-w-revision-only'), '--label', 'tls-agent', '--format', 'json',
-    '--upload', serve.url, '--token', uploadToken, '--ca', pki.otherCaCert, '--spool', join(dir, 'agent-spool')], { command: node, timeoutMs: 90_000 });
+  const refused = await runScript(
+    AGENT_BUNDLE,
+    [
+      'run',
+      '--quick',
+      '--only',
+      'memory',
+      '--root',
+      fixtureRoot('pi-zero-w-revision-only'),
+      '--label',
+      'tls-agent',
+      '--format',
+      'json',
+      '--upload',
+      serve.url,
+      '--token',
+      uploadToken,
+      '--ca',
+      pki.otherCaCert,
+      '--spool',
+      join(dir, 'agent-spool'),
+    ],
+    { command: node, timeoutMs: 90_000 },
+  );
   assert.match(refused.stderr, /certificate is not trusted/, refused.stderr);
   assert.equal(await devicesNamed('tls-agent'), 1);
 });
 
-test('serve refuses a half or mismatched certificate, and plain HTTP beyond loopback unless --insecure-http (which warns)', { skip, timeout: 60_000 }, async () => {
+test('serve refuses a half or mismatched certificate, and plain HTTP beyond loopback unless --insecure-http (which warns)', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   const cases: [string[], RegExp][] = [
     [['--tls-cert', pki.serverCert], /needs both --tls-cert FILE and --tls-key FILE/],
     [['--tls-cert', pki.serverCert, '--tls-key', join(dir, 'ca.key')], /not a usable certificate and key/],
@@ -118,7 +194,11 @@ test('serve refuses a half or mismatched certificate, and plain HTTP beyond loop
   }
 });
 
-const netnsSkip = requireComponent(process.getuid?.() === 0 && executable('/usr/bin/unshare') && executable('/usr/sbin/ip'), 'root, unshare and ip', 'run as root with util-linux and iproute2');
+const netnsSkip = requireComponent(
+  process.getuid?.() === 0 && executable('/usr/bin/unshare') && executable('/usr/sbin/ip'),
+  'root, unshare and ip',
+  'run as root with util-linux and iproute2',
+);
 
 test('--insecure-http on 0.0.0.0 listens (in a network namespace of its own) and warns', { skip: skip || netnsSkip, timeout: 60_000 }, async () => {
   // A fresh network namespace holds only its loopback: 0.0.0.0 there reaches nothing else.

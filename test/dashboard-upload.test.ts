@@ -7,9 +7,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { fixtureRoot, runCli } from './helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
-import { sparePort } from './helpers/services.js';
+import { createTokenCli, type ServeProcess, startServe } from './helpers/dashboard.js';
 import { historicReport, makeReport } from './helpers/dashboard-reports.js';
+import { sparePort } from './helpers/services.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-upload-test-'));
 const db = join(dir, 'dashboard.sqlite');
@@ -21,14 +21,20 @@ after(async () => {
 });
 
 function spooled(): string[] {
-  return existsSync(spool) ? readdirSync(spool).filter((n) => n.endsWith('.json')).sort() : [];
+  return existsSync(spool)
+    ? readdirSync(spool)
+        .filter((n) => n.endsWith('.json'))
+        .sort()
+    : [];
 }
 
 async function storedIds(url: string, token: string): Promise<string[]> {
-  const devices = await (await fetch(`${url}/api/v1/devices`, { headers: { authorization: `Bearer ${token}` } })).json() as { devices: { id: string }[] };
+  const devices = (await (await fetch(`${url}/api/v1/devices`, { headers: { authorization: `Bearer ${token}` } })).json()) as { devices: { id: string }[] };
   const ids: string[] = [];
   for (const d of devices.devices) {
-    const history = await (await fetch(`${url}/api/v1/devices/${d.id}?limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json() as { reports: { id: string }[] };
+    const history = (await (await fetch(`${url}/api/v1/devices/${d.id}?limit=1000`, { headers: { authorization: `Bearer ${token}` } })).json()) as {
+      reports: { id: string }[];
+    };
     ids.push(...history.reports.map((r) => r.id));
   }
   return ids.sort();
@@ -59,7 +65,11 @@ test('dashboard down: uploads spool; up: a flush delivers each report exactly on
   assert.equal(entry.to, url);
   assert.equal(entry.report.id, r1.id);
   assert.ok(!readFileSync(join(spool, `${r1.id}.json`), 'utf8').includes(token), 'the token is never written to the spool');
-  assert.deepEqual(readdirSync(spool).filter((n) => n.endsWith('.tmp')), [], 'no temp files left: written atomically');
+  assert.deepEqual(
+    readdirSync(spool).filter((n) => n.endsWith('.tmp')),
+    [],
+    'no temp files left: written atomically',
+  );
 
   // `run --upload` while down: the fresh report is spooled too; the run's own exit code is unchanged.
   const runArgs = ['run', '--quick', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--label', 'pi-from-run', '--format', 'json'];
@@ -83,7 +93,10 @@ test('dashboard down: uploads spool; up: a flush delivers each report exactly on
   const again = await runCli(['upload', '--flush', ...common]);
   assert.match(again.stdout, /flush: 0 delivered/);
   mkdirSync(join(dir, 'kept'), { recursive: true });
-  writeFileSync(join(spool, `${r1.id}.json`), JSON.stringify({ schema: 'edgeprobe.spool/v1', to: url, spooledAt: new Date().toISOString(), lastError: 'simulated crash', report: r1 }));
+  writeFileSync(
+    join(spool, `${r1.id}.json`),
+    JSON.stringify({ schema: 'edgeprobe.spool/v1', to: url, spooledAt: new Date().toISOString(), lastError: 'simulated crash', report: r1 }),
+  );
   const resend = await runCli(['upload', '--flush', ...common]);
   assert.equal(resend.code, 0, resend.stdout);
   assert.match(resend.stdout, /already stored/);

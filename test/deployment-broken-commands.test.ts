@@ -1,10 +1,11 @@
 // Programs that hang or print garbage (put first on the PATH) never hang the run: each gives null with the
 // reason, within its timeout, and is killed with its children.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { jsonOf, runCli } from './helpers/cli.js';
 import { processesMentioning } from './helpers/probe-run.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
@@ -26,12 +27,14 @@ test('hanging nginx, redis-server, memcached and cc, and a systemctl printing ga
       timeoutMs: 90_000,
     });
     const elapsed = Date.now() - started;
-    assertExitFromVerdict(result, jsonOf(result));  // run exits with its verdict's code
+    assertExitFromVerdict(result, jsonOf(result)); // run exits with its verdict's code
     assert.ok(elapsed < 30_000, `the run took ${elapsed} ms`);
     const report = jsonOf(result) as { metrics: Record<string, unknown>; probes: Array<{ id: string; status: string; details: Record<string, unknown> }> };
     for (const probe of report.probes.filter((p) => p.status !== 'skipped')) assert.equal(probe.status, 'ok', probe.id);
     const stack = report.probes.find((p) => p.id === 'stack')?.details ?? {};
-    const nginx = (stack['reverseProxies'] as Array<{ name: string; path: string; version: string | null; versionReason: string | null }>).find((p) => p.name === 'nginx');
+    const nginx = (stack['reverseProxies'] as Array<{ name: string; path: string; version: string | null; versionReason: string | null }>).find(
+      (p) => p.name === 'nginx',
+    );
     assert.equal(nginx?.path, join(dir, 'nginx'));
     assert.equal(nginx?.version, null);
     assert.match(nginx?.versionReason ?? '', /nginx -v did not answer within 5 s/);
@@ -42,7 +45,10 @@ test('hanging nginx, redis-server, memcached and cc, and a systemctl printing ga
     assert.equal((stack['redis'] as { binaryVersion: string | null }).binaryVersion, null);
     const supervision = report.probes.find((p) => p.id === 'supervision')?.details ?? {};
     assert.equal(report.metrics['supervision.systemd_state'], null);
-    assert.match((supervision['unmeasured'] as Record<string, string>)['supervision.systemd_state'] ?? '', /systemctl is-system-running said "Failed to connect to bus/);
+    assert.match(
+      (supervision['unmeasured'] as Record<string, string>)['supervision.systemd_state'] ?? '',
+      /systemctl is-system-running said "Failed to connect to bus/,
+    );
     const python = report.probes.find((p) => p.id === 'python')?.details ?? {};
     assert.equal((python['compiler'] as { path: string; version: string | null }).version, null, 'the hanging cc gave no version');
     assert.deepEqual(processesMentioning(dir), [], 'every fake program was killed');

@@ -1,8 +1,9 @@
 // The python, supervision, stack and disk probes declare only catalogue metrics, and README documents each.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { diskProbe } from '../probes/disk.js';
 import { pythonProbe } from '../probes/python.js';
 import { stackProbe } from '../probes/stack.js';

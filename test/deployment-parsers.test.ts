@@ -1,20 +1,40 @@
 // Pure parsers behind the python, supervision, stack and disk probes, on recorded outputs.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { compareVersions, maxDjangoFor } from '../src/facts/django-support.js';
+import { test } from 'node:test';
 import { parseMountinfo } from '../probes/lib/parsers/cgroup.js';
 import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from '../probes/lib/parsers/disk.js';
 import { parseCmdline, parseProcNetTcp, parseProcStatus, reachableFromLoopback } from '../probes/lib/parsers/proc.js';
 import { parseInspection } from '../probes/lib/parsers/python-inspect.js';
 import {
-  describeRedisTarget, encodeRespCommand, parseRedisConf, parseRedisInfo, parseRedisServerVersion, parseRedisTarget, parseRespReply,
+  describeRedisTarget,
+  encodeRespCommand,
+  parseRedisConf,
+  parseRedisInfo,
+  parseRedisServerVersion,
+  parseRedisTarget,
+  parseRespReply,
 } from '../probes/lib/parsers/redis.js';
 import {
-  parseApacheVersion, parseCaddyVersion, parseLighttpdVersion, parseMemcachedVersion, parseNginxVersion, parsePgIsReady, parsePostgresVersion,
+  parseApacheVersion,
+  parseCaddyVersion,
+  parseLighttpdVersion,
+  parseMemcachedVersion,
+  parseNginxVersion,
+  parsePgIsReady,
+  parsePostgresVersion,
 } from '../probes/lib/parsers/stack.js';
 import {
-  classifyInit, globToRegExp, parseIni, parseSupervisorctlPid, parseSystemdVersion, parseSystemState, supervisordConfigArg, supervisordIncludes,
+  classifyInit,
+  globToRegExp,
+  parseIni,
+  parseSupervisorctlPid,
+  parseSystemdVersion,
+  parseSystemState,
+  supervisordConfigArg,
+  supervisordIncludes,
 } from '../probes/lib/parsers/supervision.js';
+import { compareVersions, maxDjangoFor } from '../src/facts/django-support.js';
 
 test('Django support table: newest series per Python, LTS, and Pythons outside the table', () => {
   assert.deepEqual(maxDjangoFor('3.9.2'), { series: '4.2', lts: '4.2', reason: null }); // Raspberry Pi OS bullseye
@@ -33,7 +53,8 @@ test('Django support table: newest series per Python, LTS, and Pythons outside t
 });
 
 test('python inspection output: accepted only when complete; banners, garbage and half reports are rejected with a reason', () => {
-  const good = 'EDGEPROBE_PYTHON {"schema": 1, "version": "3.11.2", "releaseLevel": "final", "implementation": "cpython", "executable": "/usr/bin/python3", "prefix": "/usr", "inVirtualenv": false, "bits": 32, "machine": "armv7l", "platformTag": "linux_armv7l", "libc": "glibc 2.36", "soabi": "cpython-311-arm-linux-gnueabihf", "venv": {"ok": false, "value": null, "error": "ModuleNotFoundError: No module named \'ensurepip\'"}, "pip": {"ok": true, "value": "23.0.1", "error": null}, "ssl": {"ok": true, "value": "OpenSSL 3.0.11", "error": null}, "sqlite": {"ok": true, "value": "3.40.1", "error": null}, "headers": {"ok": false, "value": null, "error": "OSError: no /usr/include/python3.11/Python.h"}, "missingModules": [], "packages": {"django": "4.2.7", "channels": null, "daphne": null, "uvicorn": "0.17.6", "channels_redis": null, "gunicorn": null, "redis": null, "twisted": null, "cryptography": null}}';
+  const good =
+    'EDGEPROBE_PYTHON {"schema": 1, "version": "3.11.2", "releaseLevel": "final", "implementation": "cpython", "executable": "/usr/bin/python3", "prefix": "/usr", "inVirtualenv": false, "bits": 32, "machine": "armv7l", "platformTag": "linux_armv7l", "libc": "glibc 2.36", "soabi": "cpython-311-arm-linux-gnueabihf", "venv": {"ok": false, "value": null, "error": "ModuleNotFoundError: No module named \'ensurepip\'"}, "pip": {"ok": true, "value": "23.0.1", "error": null}, "ssl": {"ok": true, "value": "OpenSSL 3.0.11", "error": null}, "sqlite": {"ok": true, "value": "3.40.1", "error": null}, "headers": {"ok": false, "value": null, "error": "OSError: no /usr/include/python3.11/Python.h"}, "missingModules": [], "packages": {"django": "4.2.7", "channels": null, "daphne": null, "uvicorn": "0.17.6", "channels_redis": null, "gunicorn": null, "redis": null, "twisted": null, "cryptography": null}}';
   const parsed = parseInspection(`some sitecustomize banner\n${good}\n`);
   assert.ok(parsed.ok);
   if (parsed.ok) {
@@ -54,7 +75,12 @@ test('python inspection output: accepted only when complete; banners, garbage an
 });
 
 test('/proc parsers: argv, status, listening sockets in both families', () => {
-  assert.deepEqual(parseCmdline('/usr/bin/python3\0/usr/bin/supervisord\0-c\0/etc/s.conf\0'), ['/usr/bin/python3', '/usr/bin/supervisord', '-c', '/etc/s.conf']);
+  assert.deepEqual(parseCmdline('/usr/bin/python3\0/usr/bin/supervisord\0-c\0/etc/s.conf\0'), [
+    '/usr/bin/python3',
+    '/usr/bin/supervisord',
+    '-c',
+    '/etc/s.conf',
+  ]);
   assert.deepEqual(parseProcStatus('Name:\tsleep\nPPid:\t42\nUid:\t1000\t1000\t1000\t1000\n'), { ppid: 42, uid: 1000 });
   const tcp = [
     '  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode',
@@ -72,7 +98,14 @@ test('/proc parsers: argv, status, listening sockets in both families', () => {
     '   1: 00000000000000000000000000000000:01BB 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 4444 1 0000000000000000 100 0 0 10 0',
     '   2: 0000000000000000FFFF00000100007F:0050 00000000000000000000000000000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 5555 1 0000000000000000 100 0 0 10 0',
   ].join('\n');
-  assert.deepEqual(parseProcNetTcp(tcp6, 6).map((s) => [s.address, s.port, s.inode]), [['::1', 8000, 3333], ['::', 443, 4444], ['::ffff:127.0.0.1', 80, 5555]]);
+  assert.deepEqual(
+    parseProcNetTcp(tcp6, 6).map((s) => [s.address, s.port, s.inode]),
+    [
+      ['::1', 8000, 3333],
+      ['::', 443, 4444],
+      ['::ffff:127.0.0.1', 80, 5555],
+    ],
+  );
   assert.ok(reachableFromLoopback('0.0.0.0') && reachableFromLoopback('::1') && reachableFromLoopback('127.0.0.53'));
   assert.ok(!reachableFromLoopback('192.168.1.5'));
 });
@@ -90,7 +123,10 @@ test('Redis: targets never show a password; versions; redis.conf; INFO; RESP rep
   assert.equal(parseRedisServerVersion('Redis server v=5.0.14 sha=00000000:0 malloc=jemalloc-5.1.0 bits=32 build=1'), '5.0.14');
   assert.equal(parseRedisServerVersion('nonsense'), null);
   assert.deepEqual(parseRedisConf('# comment\nbind 127.0.0.1 -::1\nport 6380\nunixsocket /run/redis/redis-server.sock\n# requirepass foobared\n'), {
-    port: 6380, bind: ['127.0.0.1', '::1'], unixsocket: '/run/redis/redis-server.sock', requirepass: false,
+    port: 6380,
+    bind: ['127.0.0.1', '::1'],
+    unixsocket: '/run/redis/redis-server.sock',
+    requirepass: false,
   });
   assert.equal(parseRedisConf('requirepass "hunter2"').requirepass, true);
   assert.deepEqual(parseRedisInfo('# Server\r\nredis_version:7.0.15\r\nredis_mode:standalone\r\n'), { redis_version: '7.0.15', redis_mode: 'standalone' });
@@ -132,12 +168,16 @@ test('supervision: pid 1 kinds, systemd answers, supervisord command lines and i
   assert.equal(parseSystemState('degraded\n'), 'degraded');
   assert.equal(parseSystemState('offline\n'), 'offline');
   assert.equal(parseSystemState('System has not been booted with systemd'), null);
-  assert.equal(supervisordConfigArg(['/usr/bin/python3', '/usr/bin/supervisord', '-n', '-c', '/etc/supervisor/supervisord.conf']), '/etc/supervisor/supervisord.conf');
+  assert.equal(
+    supervisordConfigArg(['/usr/bin/python3', '/usr/bin/supervisord', '-n', '-c', '/etc/supervisor/supervisord.conf']),
+    '/etc/supervisor/supervisord.conf',
+  );
   assert.equal(supervisordConfigArg(['supervisord', '--configuration=/opt/s.conf']), '/opt/s.conf');
   assert.equal(supervisordConfigArg(['supervisord', '-c/opt/x.conf']), '/opt/x.conf');
   assert.equal(supervisordConfigArg(['supervisord', '-nc', 'rel.conf']), 'rel.conf');
   assert.equal(supervisordConfigArg(['supervisord', '-n']), null);
-  const conf = '[unix_http_server]\nfile=/var/run/supervisor.sock   ; (the path to the socket file)\n\n[include]\nfiles = /etc/supervisor/conf.d/*.conf\n  extra/*.ini\n';
+  const conf =
+    '[unix_http_server]\nfile=/var/run/supervisor.sock   ; (the path to the socket file)\n\n[include]\nfiles = /etc/supervisor/conf.d/*.conf\n  extra/*.ini\n';
   assert.equal(parseIni(conf).get('unix_http_server')?.get('file'), '/var/run/supervisor.sock');
   assert.deepEqual(supervisordIncludes(conf, '/etc/supervisor'), ['/etc/supervisor/conf.d/*.conf', '/etc/supervisor/extra/*.ini']);
   assert.ok(globToRegExp('*.conf').test('edgeprobe-restart-1a2b.conf'));
@@ -149,18 +189,23 @@ test('supervision: pid 1 kinds, systemd answers, supervisord command lines and i
 });
 
 test('disk: mount of a path, block devices, device kinds, percentiles, df', () => {
-  const mounts = parseMountinfo([
-    '22 1 179:2 / / rw,noatime shared:1 - ext4 /dev/root rw',
-    '30 22 179:1 / /boot/firmware rw,relatime shared:2 - vfat /dev/mmcblk0p1 rw',
-    '31 22 0:25 / /home/pi/my\\040app rw shared:3 - tmpfs tmpfs rw,size=102400k',
-    '40 22 259:2 / /srv rw shared:4 - ext4 /dev/nvme0n1p2 rw',
-  ].join('\n'));
+  const mounts = parseMountinfo(
+    [
+      '22 1 179:2 / / rw,noatime shared:1 - ext4 /dev/root rw',
+      '30 22 179:1 / /boot/firmware rw,relatime shared:2 - vfat /dev/mmcblk0p1 rw',
+      '31 22 0:25 / /home/pi/my\\040app rw shared:3 - tmpfs tmpfs rw,size=102400k',
+      '40 22 259:2 / /srv rw shared:4 - ext4 /dev/nvme0n1p2 rw',
+    ].join('\n'),
+  );
   assert.equal(mountFor(mounts, '/home/pi')?.mountPoint, '/');
   assert.equal(mountFor(mounts, '/home/pi/my app/x')?.fsType, 'tmpfs');
   assert.equal(mountFor(mounts, '/boot/firmware')?.source, '/dev/mmcblk0p1');
   assert.equal(mountFor(mounts, '/srvx')?.mountPoint, '/', 'a prefix that is not a path component does not count');
   assert.equal(mountFor(mounts, '/srv/app')?.majorMinor, '259:2');
-  assert.deepEqual(blockNamesFromSysLink('../../devices/platform/soc/3f202000.mmc/mmc_host/mmc0/mmc0:aaaa/block/mmcblk0/mmcblk0p2'), { name: 'mmcblk0p2', disk: 'mmcblk0' });
+  assert.deepEqual(blockNamesFromSysLink('../../devices/platform/soc/3f202000.mmc/mmc_host/mmc0/mmc0:aaaa/block/mmcblk0/mmcblk0p2'), {
+    name: 'mmcblk0p2',
+    disk: 'mmcblk0',
+  });
   assert.deepEqual(blockNamesFromSysLink('../../devices/pci0000:00/0000:00:02.0/virtio1/block/vda'), { name: 'vda', disk: 'vda' });
   assert.equal(diskFromDevice('/dev/mmcblk0p2'), 'mmcblk0');
   assert.equal(diskFromDevice('/dev/nvme0n1p2'), 'nvme0n1');
@@ -171,7 +216,8 @@ test('disk: mount of a path, block devices, device kinds, percentiles, df', () =
   assert.equal(diskFromMajorMinor('179:10'), 'mmcblk1');
   assert.equal(diskFromMajorMinor('8:17'), 'sdb');
   assert.equal(diskFromMajorMinor('0:25'), null);
-  const kind = (fsType: string, disk: string | null, rotational: string | null = null, mmcType: string | null = null) => deviceKind({ fsType, disk, rotational, mmcType }).kind;
+  const kind = (fsType: string, disk: string | null, rotational: string | null = null, mmcType: string | null = null) =>
+    deviceKind({ fsType, disk, rotational, mmcType }).kind;
   assert.equal(kind('ext4', 'mmcblk0', null, 'SD\n'), 'sd');
   assert.equal(kind('ext4', 'mmcblk1', null, 'MMC\n'), 'emmc');
   assert.equal(kind('ext4', 'nvme0n1', '0\n'), 'nvme');
@@ -183,5 +229,8 @@ test('disk: mount of a path, block devices, device kinds, percentiles, df', () =
   assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
   assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 100], 99), 100);
   assert.equal(percentile([], 50), null);
-  assert.deepEqual(parseDfPosix('Filesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/root        30358348  4470996  24595236      16% /\n'), { totalBytes: 30358348 * 1024, freeBytes: 24595236 * 1024 });
+  assert.deepEqual(
+    parseDfPosix('Filesystem     1024-blocks     Used Available Capacity Mounted on\n/dev/root        30358348  4470996  24595236      16% /\n'),
+    { totalBytes: 30358348 * 1024, freeBytes: 24595236 * 1024 },
+  );
 });

@@ -1,18 +1,22 @@
 // Recorded device trees probed exactly like live ones (--root), through the real runner.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { ALL_PROBES } from '../probes/index.js';
 import { runProbes } from '../src/engine/runner.js';
-import { validateReport } from '../src/report/validate.js';
 import type { Metrics, Report } from '../src/report/types.js';
 import { unmeasuredReason } from '../src/report/types.js';
+import { validateReport } from '../src/report/validate.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const MiB = 1024 * 1024;
 
 async function probeTree(board: string): Promise<Report> {
-  const report = await runProbes(ALL_PROBES.filter((p) => ['host', 'memory', 'cpu'].includes(p.id)), { root: fixtureRoot(board), quick: false, verbose: false });
+  const report = await runProbes(
+    ALL_PROBES.filter((p) => ['host', 'memory', 'cpu'].includes(p.id)),
+    { root: fixtureRoot(board), quick: false, verbose: false },
+  );
   const check = validateReport(report);
   assert.ok(check.ok, `report of ${board} is schema-valid: ${check.ok ? '' : check.errors.join('; ')}`);
   for (const probe of report.probes) assert.equal(probe.status, 'ok', `${board}: probe ${probe.id} ok (${probe.error?.message ?? ''})`);
@@ -80,7 +84,7 @@ test('Raspberry Pi 4 B, 64-bit userland: aarch64, systemd unit limits (MemoryMax
   });
 });
 
-test('a board whose meminfo has no MemAvailable gets the kernel\'s estimate, and says so', async () => {
+test("a board whose meminfo has no MemAvailable gets the kernel's estimate, and says so", async () => {
   const report = await probeTree('beaglebone-black-kernel-3.8');
   expectMetrics(report.metrics, { 'host.board': 'TI AM335x BeagleBone Black', 'cpu.arch': 'armv7l', 'cpu.model': 'Cortex-A8', 'cpu.cores': 1 });
   // si_mem_available(): free - low + (file - min(file/2, low)) + (sreclaimable - min(sreclaimable/2, low)), low = 885 pages.
@@ -121,7 +125,7 @@ test('an x86 VM: DMI product, x86_64 from the lm flag, no throttling or cpufreq 
   assert.match(unmeasuredReason(report, 'cpu.throttled_now') ?? '', /not a Raspberry Pi/);
 });
 
-test('cgroup v1 container whose mount root is the container\'s own group: limits read from the mount point', async () => {
+test("cgroup v1 container whose mount root is the container's own group: limits read from the mount point", async () => {
   const report = await probeTree('cgroup-v1-docker-limited');
   expectMetrics(report.metrics, {
     'host.in_container': true,

@@ -1,11 +1,12 @@
 // The disk probe on this machine's real disks: space and filesystem as the system reports them, the
 // bounded write test, its skips (--quick, low free space), and SIGINT/SIGTERM in the middle of it.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { diskProbe } from '../probes/disk.js';
 import { CLI, REPO_ROOT } from './helpers/cli.js';
 import { executable, skipWithout } from './helpers/env.js';
@@ -28,7 +29,9 @@ test('space, filesystem and the write test on a real directory, which is left as
     // Others write to this disk meanwhile: free space may have moved a little.
     assert.ok(Math.abs(Number(m['disk.free_bytes']) - df.avail) < Math.max(1 << 30, df.avail * 0.01), `free ${String(m['disk.free_bytes'])} vs df ${df.avail}`);
     assert.equal(m['disk.filesystem'], spawnSync('findmnt', ['-n', '-o', 'FSTYPE', '--target', dir], { encoding: 'utf8' }).stdout.trim());
-    assert.ok(['sd', 'emmc', 'nvme', 'ssd', 'rotational', 'ram', 'network'].includes(String(m['disk.device_kind'])) || unmeasured(envelope, 'disk.device_kind'));
+    assert.ok(
+      ['sd', 'emmc', 'nvme', 'ssd', 'rotational', 'ram', 'network'].includes(String(m['disk.device_kind'])) || unmeasured(envelope, 'disk.device_kind'),
+    );
     const p50 = Number(m['disk.fsync_p50_ms']);
     const p99 = Number(m['disk.fsync_p99_ms']);
     assert.ok(p50 > 0 && p99 >= p50, `p50 ${p50} <= p99 ${p99}`);
@@ -85,13 +88,17 @@ async function interruptDuringWriteTest(signal: 'SIGINT' | 'SIGTERM'): Promise<v
     mkdirSync(privateTmp);
     try {
       const child = spawn(process.execPath, [CLI, 'run', '--only', 'disk', '--path', dir, '-v'], {
-        cwd: REPO_ROOT, env: { ...process.env, TMPDIR: privateTmp }, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: REPO_ROOT,
+        env: { ...process.env, TMPDIR: privateTmp },
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
       let testDir: string | null = null;
       let existedWhenSignalled = false;
-      child.stdout.on('data', (c: Buffer) => { stdout += c.toString(); });
+      child.stdout.on('data', (c: Buffer) => {
+        stdout += c.toString();
+      });
       child.stderr.on('data', (c: Buffer) => {
         stderr += c.toString();
         const match = /disk: fsync test in (\S+)/.exec(stderr);

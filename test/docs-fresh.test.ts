@@ -1,15 +1,16 @@
 // docs/metrics.md and docs/profiles.md are generated from the catalogue, the profiles and the spec sheets
 // (scripts/generate-docs.ts). A change to any of those without `npm run docs` fails here, naming the first
 // line that differs. The generator itself is held to cover every probe metric, check and spec sheet.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { ALL_PROBES } from '../probes/index.js';
-import { METRIC_CATALOGUE } from '../src/report/metrics.js';
+import { generatedDocs, METRICS_DOC, metricsDoc, PROFILES_DOC, profilesDoc } from '../scripts/generate-docs.js';
 import { loadAllProfiles } from '../src/judge/profiles.js';
 import { listHardware } from '../src/judge/spec-sheets.js';
-import { METRICS_DOC, PROFILES_DOC, generatedDocs, metricsDoc, profilesDoc } from '../scripts/generate-docs.js';
+import { METRIC_CATALOGUE } from '../src/report/metrics.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 function firstDifference(committed: string, generated: string): string {
@@ -29,7 +30,8 @@ for (const doc of generatedDocs()) {
     } catch {
       assert.fail(`${doc.path} is missing: run npm run docs and commit it`);
     }
-    if (committed !== doc.text) assert.fail(`${doc.path} is stale: run npm run docs and commit it. First difference at ${firstDifference(committed, doc.text)}`);
+    if (committed !== doc.text)
+      assert.fail(`${doc.path} is stale: run npm run docs and commit it. First difference at ${firstDifference(committed, doc.text)}`);
   });
 }
 
@@ -53,7 +55,10 @@ test(`${METRICS_DOC} lists every catalogue metric once, each under the probe tha
 });
 
 test(`${METRICS_DOC} says which metrics profiles judge and which spec sheets state`, () => {
-  const rowOf = (id: string): string => metricsDoc().split('\n').find((line) => line.startsWith(`| \`${id}\` |`)) ?? '';
+  const rowOf = (id: string): string =>
+    metricsDoc()
+      .split('\n')
+      .find((line) => line.startsWith(`| \`${id}\` |`)) ?? '';
   // memory.effective_total_bytes: judged by every built-in profile (memory.total) and stated by spec sheets.
   assert.match(rowOf('memory.effective_total_bytes'), /\| every profile \| yes \|/);
   // host.os: no profile judges it, no spec sheet states it.
@@ -71,9 +76,15 @@ test(`${PROFILES_DOC} has a section per profile with every check it defines, and
     for (const check of profile.checks) {
       const own = check.definedIn === profile.file;
       if (own) assert.ok(rows.includes(`| \`${check.id}\` | \`${check.metric}\` |`), `${profile.name}: its check ${check.id} in its table`);
-      else assert.match(rows, new RegExp(`Inherited unchanged from [^\\n]*\`${check.id.replace(/\./g, '\\.')}\``), `${profile.name}: inherited ${check.id} listed`);
+      else
+        assert.match(
+          rows,
+          new RegExp(`Inherited unchanged from [^\\n]*\`${check.id.replace(/\./g, '\\.')}\``),
+          `${profile.name}: inherited ${check.id} listed`,
+        );
     }
-    for (const source of [profile.capacity.workerMemorySource, profile.capacity.workersSource]) assert.ok(rows.includes(source), `${profile.name}: capacity source quoted`);
+    for (const source of [profile.capacity.workerMemorySource, profile.capacity.workersSource])
+      assert.ok(rows.includes(source), `${profile.name}: capacity source quoted`);
   }
   const verdicts = section(text, 'Spec-sheet verdicts');
   for (const entry of listHardware()) assert.ok(verdicts.includes(`| \`${entry.id}\` |`), `hardware ${entry.id}`);

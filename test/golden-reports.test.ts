@@ -2,10 +2,11 @@
 // report and verdict (durations, the report's id and time, and the checkout's path masked). A change that moves code must not move a
 // single metric; a change that means to alter a figure regenerates the goldens and says why in its commit:
 //   EDGEPROBE_UPDATE_GOLDENS=1 EDGEPROBE_TEST_FILTER=golden npm test
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { fixtureRoot, REPO_ROOT, runCli } from './helpers/cli.js';
 
 const GOLDEN_DIR = join(REPO_ROOT, 'test', 'fixtures', 'golden');

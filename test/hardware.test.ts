@@ -1,20 +1,25 @@
 // The hardware spec sheets and spec-sheet verdicts: every entry under every profile, the memory model
 // against recorded devices, and a recorded Pi 3 B agreeing with its spec sheet on every hardware check.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { expectedMemTotal, findHardware, hardwareAliases, isHardwareMetric, listHardware, loadHardware } from '../src/judge/spec-sheets.js';
-import { SPEC_SHEET_METRICS } from '../src/report/metrics.js';
+import { test } from 'node:test';
 import { loadAllProfiles, loadProfile, parseAllowances } from '../src/judge/profiles.js';
+import { expectedMemTotal, findHardware, hardwareAliases, isHardwareMetric, listHardware, loadHardware } from '../src/judge/spec-sheets.js';
+import { judge, type OverallVerdict, type Verdict } from '../src/judge/verdict.js';
+import { SPEC_SHEET_METRICS } from '../src/report/metrics.js';
 import type { Report } from '../src/report/types.js';
 import { validateReport } from '../src/report/validate.js';
-import { judge, type OverallVerdict, type Verdict } from '../src/judge/verdict.js';
 import { fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
 const MiB = 1024 * 1024;
 type Row = Record<'django-wsgi' | 'django-channels' | 'django-channels-redis' | 'live-stream', OverallVerdict>;
-const row = (wsgi: OverallVerdict, channels: OverallVerdict, redis: OverallVerdict, live: OverallVerdict): Row =>
-  ({ 'django-wsgi': wsgi, 'django-channels': channels, 'django-channels-redis': redis, 'live-stream': live });
+const row = (wsgi: OverallVerdict, channels: OverallVerdict, redis: OverallVerdict, live: OverallVerdict): Row => ({
+  'django-wsgi': wsgi,
+  'django-channels': channels,
+  'django-channels-redis': redis,
+  'live-stream': live,
+});
 const V = 'viable';
 const W = 'viable-with-warnings';
 const N = 'not-viable';
@@ -23,7 +28,7 @@ const N = 'not-viable';
 // on cores, clock and memory like any other 512 MB board, with a warning for the architecture; 1 GB boards and
 // up pass; 512 MB boards are the grey zone.
 const EXPECTED: Record<string, Row> = {
-  'pico': row(N, N, N, N),
+  pico: row(N, N, N, N),
   'pico-2': row(N, N, N, N),
   'pi-1b-plus': row(W, W, N, N),
   'pi-zero-w': row(W, W, N, N),
@@ -58,15 +63,33 @@ function assertSameClass(a: Verdict, b: Verdict, where: string): void {
   }
   if (a.verdict === b.verdict) return;
   const worse = RANK[a.verdict] > RANK[b.verdict] ? a : b;
-  assert.ok(differing.some((id) => worse.summary.includes(id)), `${where}: ${a.verdict} vs ${b.verdict}, and "${worse.summary}" names one of ${differing.join(', ')}`);
+  assert.ok(
+    differing.some((id) => worse.summary.includes(id)),
+    `${where}: ${a.verdict} vs ${b.verdict}, and "${worse.summary}" names one of ${differing.join(', ')}`,
+  );
 }
 
-const RANK: Record<OverallVerdict, number> = { 'viable': 0, 'viable-with-warnings': 1, 'unknown': 2, 'not-viable': 3 };
+const RANK: Record<OverallVerdict, number> = { viable: 0, 'viable-with-warnings': 1, unknown: 2, 'not-viable': 3 };
 
 test('the catalogue holds every required board, RAM variants included, and family ids resolve', () => {
-  const ids = listHardware().map((h) => h.id).sort();
+  const ids = listHardware()
+    .map((h) => h.id)
+    .sort();
   assert.deepEqual(ids, Object.keys(EXPECTED).sort());
-  for (const family of ['pico', 'pico-2', 'pi-1b-plus', 'pi-zero-w', 'pi-zero-2w', 'pi-2b', 'pi-3b', 'pi-3b-plus', 'pi-4b', 'pi-5', 'beaglebone-black', 'orange-pi-zero']) {
+  for (const family of [
+    'pico',
+    'pico-2',
+    'pi-1b-plus',
+    'pi-zero-w',
+    'pi-zero-2w',
+    'pi-2b',
+    'pi-3b',
+    'pi-3b-plus',
+    'pi-4b',
+    'pi-5',
+    'beaglebone-black',
+    'orange-pi-zero',
+  ]) {
     assert.ok(findHardware(family), `${family} resolves`);
   }
   assert.equal(hardwareAliases().get('pi-4b'), 'pi-4b-4gb');
@@ -88,7 +111,11 @@ test('a spec-sheet verdict judges only what a spec sheet states, lists the rest 
   const profile = loadProfile('django-channels');
   const verdict = judge(loadHardware('pi-3b'), profile);
   assert.equal(verdict.basis, 'spec-sheet');
-  assert.match(verdict.summary, /^Spec-sheet verdict: 5 hardware checks judged from the pi-3b spec sheet, \d+ not judged/, 'four profile checks and the platform gate');
+  assert.match(
+    verdict.summary,
+    /^Spec-sheet verdict: 5 hardware checks judged from the pi-3b spec sheet, \d+ not judged/,
+    'four profile checks and the platform gate',
+  );
   assert.ok(verdict.checks.every((c) => isHardwareMetric(c.metric)));
   assert.equal(verdict.checks.length + verdict.notJudged.length, profile.checks.length + 1, 'every profile check, and the platform gate');
   assert.ok(verdict.notJudged.every((n) => !SPEC_SHEET_METRICS.includes(n.metric)));
@@ -105,12 +132,26 @@ test('a microcontroller is never viable, whatever is allowed: every failing and 
       // Allow every check that warns or fails: only the platform gate is left, and it still fails.
       const others = strict.checks.filter((c) => c.id !== 'platform.linux' && c.status !== 'pass').map((c) => c.id);
       assert.ok(others.length >= 2, `${id}/${profile.name}: something besides the gate fails or warns`);
-      const allowed = judge(loadHardware(id), profile, { allow: parseAllowances(others.map((c) => `${c}=tested on the bench`), profile) });
+      const allowed = judge(loadHardware(id), profile, {
+        allow: parseAllowances(
+          others.map((c) => `${c}=tested on the bench`),
+          profile,
+        ),
+      });
       assert.equal(allowed.verdict, 'not-viable', `${id}/${profile.name} with ${others.join(', ')} allowed`);
       assert.equal(allowed.counts.allowed, others.length);
       if (profile.name !== 'django-wsgi') continue;
       // The same through the command line, as a person would type it.
-      const result = await runCli(['check', '--hardware', id, '--profile', profile.name, '--format', 'json', ...others.flatMap((c) => ['--allow', `${c}=tested on the bench`])]);
+      const result = await runCli([
+        'check',
+        '--hardware',
+        id,
+        '--profile',
+        profile.name,
+        '--format',
+        'json',
+        ...others.flatMap((c) => ['--allow', `${c}=tested on the bench`]),
+      ]);
       assert.equal(result.code, 1, `${id}/${profile.name} with ${others.join(', ')} allowed: ${result.stdout.slice(0, 300)}${result.stderr}`);
       const verdict = jsonOf(result)['verdict'] as { verdict: string; summary: string; counts: { allowed: number } };
       assert.equal(verdict.verdict, 'not-viable');
@@ -137,7 +178,10 @@ test('boards of one class get one verdict unless a stated fact differs, and the 
   const arch = zeroChannels.checks.find((c) => c.id === 'cpu.arch');
   assert.equal(arch?.status, 'warn');
   assert.match(arch?.message ?? '', /armv6l/);
-  assert.ok(arch?.sources.some((s) => /python3-cryptography.*armel, armhf/.test(s)), 'the warning rests on the distribution\'s packages, not on PyPI alone');
+  assert.ok(
+    arch?.sources.some((s) => /python3-cryptography.*armel, armhf/.test(s)),
+    "the warning rests on the distribution's packages, not on PyPI alone",
+  );
   assert.equal(zeroChannels.checks.find((c) => c.id === 'cpu.effective_cpus')?.status, 'warn', 'one core warns');
 });
 
@@ -155,7 +199,10 @@ test('recorded Pi Zero W and BeagleBone Black trees, given the same made-up soft
 
 test('the MemTotal a spec sheet expects matches recorded devices within 2 %', async () => {
   const pairs: Array<[string, string]> = [
-    ['pi-3b', 'pi-3b-bullseye-armhf'], ['pi-zero-w', 'pi-zero-w-revision-only'], ['beaglebone-black', 'beaglebone-black-kernel-3.8'], ['pi-4b-4gb', 'pi-4b-bookworm-arm64'],
+    ['pi-3b', 'pi-3b-bullseye-armhf'],
+    ['pi-zero-w', 'pi-zero-w-revision-only'],
+    ['beaglebone-black', 'beaglebone-black-kernel-3.8'],
+    ['pi-4b-4gb', 'pi-4b-bookworm-arm64'],
   ];
   for (const [id, board] of pairs) {
     const result = await runCli(['run', '--root', fixtureRoot(board), '--only', 'memory', '--format', 'json']);
@@ -185,7 +232,13 @@ test('a recorded Raspberry Pi 3 B (run --root) and the pi-3b spec sheet agree on
       assert.equal(a?.hardware, true);
     }
     // The recorded report's hardware checks are exactly the spec sheet's.
-    assert.deepEqual(measured.checks.filter((c) => c.hardware).map((c) => c.id).sort(), [...hardwareIds].sort());
+    assert.deepEqual(
+      measured.checks
+        .filter((c) => c.hardware)
+        .map((c) => c.id)
+        .sort(),
+      [...hardwareIds].sort(),
+    );
     if (profile.name === 'django-channels') {
       for (const id of hardwareIds) assert.equal(sheet.checks.find((c) => c.id === id)?.status, 'pass', `django-channels/${id} passes`);
     }
@@ -194,7 +247,10 @@ test('a recorded Raspberry Pi 3 B (run --root) and the pi-3b spec sheet agree on
   const embedded = output['verdict'] as { profile: { name: string }; checks: Array<{ id: string; status: string }> };
   assert.equal(embedded.profile.name, 'django-channels');
   const again = judge(report, loadProfile('django-channels'));
-  assert.deepEqual(embedded.checks.map((c) => [c.id, c.status]), again.checks.map((c) => [c.id, c.status]));
+  assert.deepEqual(
+    embedded.checks.map((c) => [c.id, c.status]),
+    again.checks.map((c) => [c.id, c.status]),
+  );
 });
 
 test('run takes its exit code from the verdict: a recorded Pi Zero W is unknown (3: the tree holds no Python) and ARMv6 only warns; a Pi 3 B judged on hardware alone is viable (0)', async () => {
@@ -208,8 +264,11 @@ test('run takes its exit code from the verdict: a recorded Pi Zero W is unknown 
   try {
     const channels = loadProfile('django-channels');
     const profile = tmp.write('hardware-only.json', {
-      name: 'hardware-only', title: 'Hardware checks of django-channels', description: 'Only what a spec sheet can answer.',
-      extends: 'django-channels', remove: channels.checks.filter((c) => !isHardwareMetric(c.metric)).map((c) => c.id),
+      name: 'hardware-only',
+      title: 'Hardware checks of django-channels',
+      description: 'Only what a spec sheet can answer.',
+      extends: 'django-channels',
+      remove: channels.checks.filter((c) => !isHardwareMetric(c.metric)).map((c) => c.id),
     });
     for (const strict of [[], ['--strict']]) {
       const pi3 = await runCli(['run', '--root', fixtureRoot('pi-3b-bullseye-armhf'), '--profile', profile, ...strict]);

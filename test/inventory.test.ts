@@ -1,15 +1,24 @@
 // Inventories: command-line targets, plain host lists, and Ansible INI/YAML inventories, the latter checked
 // against what Ansible itself makes of the same file (`ansible-inventory --list`, Debian's ansible-core).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { execCommand, makeTempDir, removeTemp } from '../src/platform/process.js';
-import {
-  detectInventoryFormat, expandHostPattern, splitWords, InventoryError, parseHostList, parseInventory, parseDeviceSpec, selectDevices, type RemoteDevice,
-} from '../src/remote/inventory.js';
-import { sshArgs, remoteCommand } from '../src/remote/ssh.js';
 import { shellQuote } from '../src/platform/shell-quote.js';
+import {
+  detectInventoryFormat,
+  expandHostPattern,
+  InventoryError,
+  parseDeviceSpec,
+  parseHostList,
+  parseInventory,
+  type RemoteDevice,
+  selectDevices,
+  splitWords,
+} from '../src/remote/inventory.js';
+import { remoteCommand, sshArgs } from '../src/remote/ssh.js';
 import { runCli } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 
@@ -102,10 +111,15 @@ async function ansibleInventory(file: string, home: string): Promise<AnsibleView
 }
 
 function expectSameAsAnsible(targets: RemoteDevice[], view: AnsibleView): void {
-  assert.deepEqual(targets.map((t) => t.name).sort(), Object.keys(view.hostvars).concat(
-    // ansible-inventory leaves hosts without any variable out of _meta.hostvars
-    targets.map((t) => t.name).filter((n) => !(n in view.hostvars)),
-  ).sort());
+  assert.deepEqual(
+    targets.map((t) => t.name).sort(),
+    Object.keys(view.hostvars)
+      .concat(
+        // ansible-inventory leaves hosts without any variable out of _meta.hostvars
+        targets.map((t) => t.name).filter((n) => !(n in view.hostvars)),
+      )
+      .sort(),
+  );
   for (const target of targets) {
     const vars = view.hostvars[target.name] ?? {};
     const where = `host ${target.name}`;
@@ -128,10 +142,18 @@ test('an Ansible INI inventory resolves as Ansible resolves it: groups, children
     assert.equal(detectInventoryFormat(file, INI), 'ini');
     const targets = parseInventory(file, INI);
     expectSameAsAnsible(targets, await ansibleInventory(file, dir));
-    assert.deepEqual(targets.map((t) => t.name), ['bare.example', 'kitchen', 'garage', 'web01.lan', 'web02.lan', 'web03.lan', 'zero1']);
+    assert.deepEqual(
+      targets.map((t) => t.name),
+      ['bare.example', 'kitchen', 'garage', 'web01.lan', 'web02.lan', 'web03.lan', 'zero1'],
+    );
     const kitchen = targets.find((t) => t.name === 'kitchen');
     assert.deepEqual(kitchen, {
-      name: 'kitchen', host: '10.0.0.5', port: 22, user: 'pi', python: '/usr/bin/python3', groups: ['edge', 'pis'],
+      name: 'kitchen',
+      host: '10.0.0.5',
+      port: 22,
+      user: 'pi',
+      python: '/usr/bin/python3',
+      groups: ['edge', 'pis'],
       sshArgs: ['-o', 'ProxyJump=bastion.lan', '-o', 'UserKnownHostsFile=/etc/edge hosts'],
     });
     assert.equal(targets.find((t) => t.name === 'bare.example')?.sshArgs, undefined);
@@ -140,7 +162,9 @@ test('an Ansible INI inventory resolves as Ansible resolves it: groups, children
   }
 });
 
-test('an Ansible YAML inventory resolves as Ansible resolves it: nested children, vars at every level, old ansible_ssh_* names, IPv6', { skip: noAnsible }, async () => {
+test('an Ansible YAML inventory resolves as Ansible resolves it: nested children, vars at every level, old ansible_ssh_* names, IPv6', {
+  skip: noAnsible,
+}, async () => {
   const dir = makeTempDir('inventory-yaml');
   try {
     const file = join(dir, 'inventory.yml');
@@ -156,18 +180,30 @@ test('an Ansible YAML inventory resolves as Ansible resolves it: nested children
 });
 
 test('command-line targets and plain host lists', () => {
-  assert.deepEqual(parseDeviceSpec('pi@raspberrypi.local:2222'), { name: 'pi@raspberrypi.local:2222', host: 'raspberrypi.local', port: 2222, user: 'pi', groups: [] });
+  assert.deepEqual(parseDeviceSpec('pi@raspberrypi.local:2222'), {
+    name: 'pi@raspberrypi.local:2222',
+    host: 'raspberrypi.local',
+    port: 2222,
+    user: 'pi',
+    groups: [],
+  });
   assert.deepEqual(parseDeviceSpec('ssh://root@[fd00::1]:22'), { name: 'ssh://root@[fd00::1]:22', host: 'fd00::1', port: 22, user: 'root', groups: [] });
   assert.deepEqual(parseDeviceSpec('fd00::1'), { name: 'fd00::1', host: 'fd00::1', groups: [] });
   assert.equal(parseDeviceSpec('my-alias').host, 'my-alias');
   const list = parseHostList('# boards\npi@zero.lan\n\nbeagle.lan:2200  # the old one\n', 'hosts.txt');
-  assert.deepEqual(list.map((t) => [t.host, t.user, t.port]), [['zero.lan', 'pi', undefined], ['beagle.lan', undefined, 2200]]);
+  assert.deepEqual(
+    list.map((t) => [t.host, t.user, t.port]),
+    [
+      ['zero.lan', 'pi', undefined],
+      ['beagle.lan', undefined, 2200],
+    ],
+  );
   assert.equal(detectInventoryFormat('hosts.txt', 'pi@zero.lan\nbeagle.lan\n'), 'list');
   assert.equal(detectInventoryFormat('inventory', 'all:\n  hosts:\n'), 'yaml');
   assert.deepEqual(expandHostPattern('node[08:11].lan', 'x'), ['node08.lan', 'node09.lan', 'node10.lan', 'node11.lan']);
 });
 
-test('extra ssh arguments from the inventory split into words as Python\'s shlex (what Ansible uses) splits them', async () => {
+test("extra ssh arguments from the inventory split into words as Python's shlex (what Ansible uses) splits them", async () => {
   const samples = [`-o ProxyJump=a -o 'IdentityFile=/k s/id'`, `-o "Ciphers=aes128-ctr" -C`, `-o UserKnownHostsFile=a\\ b -o X="y \\"z\\""`, '  -4  '];
   for (const sample of samples) {
     const result = await execCommand('python3', ['-c', 'import json, shlex, sys; print(json.dumps(shlex.split(sys.argv[1])))', sample], { timeoutMs: 10_000 });
@@ -191,11 +227,21 @@ test('bad targets and inventories are refused with the place of the problem', ()
 
 test('selecting groups and hosts of an inventory; other arguments are targets of their own', () => {
   const inventory = parseInventory('hosts', INI);
-  assert.deepEqual(selectDevices(['zeros'], inventory).map((t) => t.name), ['zero1']);
+  assert.deepEqual(
+    selectDevices(['zeros'], inventory).map((t) => t.name),
+    ['zero1'],
+  );
   assert.deepEqual(selectDevices(['edge'], inventory).length, 6);
-  assert.deepEqual(selectDevices(['kitchen', 'pi@other.lan'], inventory).map((t) => t.host), ['10.0.0.5', 'other.lan']);
+  assert.deepEqual(
+    selectDevices(['kitchen', 'pi@other.lan'], inventory).map((t) => t.host),
+    ['10.0.0.5', 'other.lan'],
+  );
   assert.deepEqual(selectDevices([], inventory).length, 7);
-  assert.deepEqual(selectDevices(['a.lan', 'a.lan'], []).map((t) => t.name), ['a.lan'], 'duplicates are dropped');
+  assert.deepEqual(
+    selectDevices(['a.lan', 'a.lan'], []).map((t) => t.name),
+    ['a.lan'],
+    'duplicates are dropped',
+  );
 });
 
 test('ssh is started with an argument array: BatchMode, ConnectTimeout, options, and the host after "--"', () => {
@@ -232,5 +278,6 @@ test('edgeprobe ssh refuses bad usage with exit 2 and a clear message', async ()
   const noSsh = await runCli(['ssh', 'host.lan'], { env: { ...process.env, PATH: '/nonexistent' } });
   assert.equal(noSsh.code, 2);
   assert.match(noSsh.stderr, /no ssh client on PATH/);
-  for (const result of [noTargets, missing, badOption, badTarget, badConcurrency, outIsFile, noSsh]) assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+  for (const result of [noTargets, missing, badOption, badTarget, badConcurrency, outIsFile, noSsh])
+    assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
 });

@@ -2,40 +2,57 @@
 // pi-compat32 an armhf userland on the arm64 kernel. `edgeprobe ssh` probes each one with the agent streamed to
 // Debian's node and with the POSIX-sh probe; the reports must carry the VM's cores, memory, init and limits.
 // The images come from scripts/lab/build-boards.sh: from its cache, or built here on a cold machine.
-import { after, before, describe, test, type TestContext } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before, describe, type TestContext, test } from 'node:test';
+import { BOARD_NAMES, type BoardName, bootBoard, ensureBoardImages, type RunningBoard } from '../scripts/lab/boards.js';
 import { makeTempDir, removeTemp } from '../src/platform/process.js';
-import { unmeasuredReason, type Report } from '../src/report/types.js';
+import { type Report, unmeasuredReason } from '../src/report/types.js';
 import { parseReport } from '../src/report/validate.js';
-import { BOARD_NAMES, bootBoard, ensureBoardImages, type BoardName, type RunningBoard } from '../scripts/lab/boards.js';
 import { runCli } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 import { configureScopedSshd, leftoversSince, snapshotVm, type VmSnapshot } from './helpers/lab-boards.js';
 
-const ready = process.getuid?.() === 0 && executable('/usr/bin/qemu-system-aarch64') && executable('/usr/sbin/debootstrap')
-  && executable('/usr/bin/qemu-aarch64-static') && executable('/usr/bin/qemu-arm-static') && executable('/usr/sbin/mkfs.ext4')
-  && executable('/usr/sbin/depmod') && executable('/usr/bin/cpio') && executable('/usr/bin/ssh');
-const skip = requireComponent(ready, 'root, qemu-system-arm, debootstrap, qemu-user-static, e2fsprogs, kmod, cpio and OpenSSH', 'scripts/install-test-deps.sh, run as root');
+const ready =
+  process.getuid?.() === 0 &&
+  executable('/usr/bin/qemu-system-aarch64') &&
+  executable('/usr/sbin/debootstrap') &&
+  executable('/usr/bin/qemu-aarch64-static') &&
+  executable('/usr/bin/qemu-arm-static') &&
+  executable('/usr/sbin/mkfs.ext4') &&
+  executable('/usr/sbin/depmod') &&
+  executable('/usr/bin/cpio') &&
+  executable('/usr/bin/ssh');
+const skip = requireComponent(
+  ready,
+  'root, qemu-system-arm, debootstrap, qemu-user-static, e2fsprogs, kmod, cpio and OpenSSH',
+  'scripts/install-test-deps.sh, run as root',
+);
 
 const MiB = 1024 * 1024;
 const vms = new Map<BoardName, RunningBoard>();
 const work = makeTempDir('lab-boot-test');
 let unitOption = false;
 
-before(async () => {
-  if (skip) return;
-  const images = await ensureBoardImages();
-  // Both boot at once: under TCG each VM is bound by its own emulation threads.
-  await Promise.all(BOARD_NAMES.map(async (name) => {
-    const image = images.get(name);
-    assert.ok(image, `${name} image`);
-    vms.set(name, await bootBoard(image, { instance: `test-${process.pid}-${name}` }));
-  }));
-  const help = await runCli(['ssh', '--help']);
-  unitOption = /--unit\b/.test(help.stdout);
-}, { timeout: 60 * 60_000 });
+before(
+  async () => {
+    if (skip) return;
+    const images = await ensureBoardImages();
+    // Both boot at once: under TCG each VM is bound by its own emulation threads.
+    await Promise.all(
+      BOARD_NAMES.map(async (name) => {
+        const image = images.get(name);
+        assert.ok(image, `${name} image`);
+        vms.set(name, await bootBoard(image, { instance: `test-${process.pid}-${name}` }));
+      }),
+    );
+    const help = await runCli(['ssh', '--help']);
+    unitOption = /--unit\b/.test(help.stdout);
+  },
+  { timeout: 60 * 60_000 },
+);
 
 after(async () => {
   for (const vm of vms.values()) await vm.stop();
@@ -60,8 +77,9 @@ async function edgeprobeSsh(board: RunningBoard, name: string, extra: string[], 
   const timeoutS = options.timeoutS ?? 600;
   const port = options.port ?? board.port;
   const sshOptions = board.sshOptions.filter((o) => !o.startsWith('Port=')).flatMap((o) => ['--ssh-option', o]);
-  const result = await runCli(['ssh', `root@127.0.0.1:${port}`, '--format', 'json', '--out', out, '--timeout', String(timeoutS), ...sshOptions, ...extra],
-    { timeoutMs: (timeoutS + 60) * 1000 });
+  const result = await runCli(['ssh', `root@127.0.0.1:${port}`, '--format', 'json', '--out', out, '--timeout', String(timeoutS), ...sshOptions, ...extra], {
+    timeoutMs: (timeoutS + 60) * 1000,
+  });
   assert.ok(result.code === 0 || result.code === 1 || result.code === 3, `edgeprobe ssh: exit ${String(result.code)}\n${result.stderr}`);
   const summary = JSON.parse(result.stdout) as { hosts: Array<Record<string, unknown>> };
   assert.equal(summary.hosts.length, 1);
@@ -75,7 +93,7 @@ async function edgeprobeSsh(board: RunningBoard, name: string, extra: string[], 
 function assertMachine(report: Report, board: RunningBoard): void {
   const spec = board.image.spec;
   const m = report.metrics;
-  assert.equal(m['cpu.arch'], spec.machine, 'uname -m is the arm64 kernel\'s');
+  assert.equal(m['cpu.arch'], spec.machine, "uname -m is the arm64 kernel's");
   assert.equal(m['cpu.userland_bits'], spec.userlandBits);
   assert.equal(m['cpu.cores'], 4);
   assert.equal(m['cpu.effective_cpus'], 4);
@@ -91,8 +109,9 @@ async function architectureChecks(reportFile: string): Promise<Array<Record<stri
   const result = await runCli(['check', reportFile, '--format', 'json'], { timeoutMs: 60_000 });
   assert.ok(result.code === 0 || result.code === 1 || result.code === 3, `edgeprobe check: exit ${String(result.code)}\n${result.stderr}`);
   const judged = JSON.parse(result.stdout) as Record<string, unknown>;
-  const verdicts = Array.isArray(judged['results']) ? judged['results'] as Array<Record<string, unknown>> : [judged];
-  return verdicts.flatMap((v) => (v['checks'] ?? (v['verdict'] as Record<string, unknown> | undefined)?.['checks'] ?? []) as Array<Record<string, unknown>>)
+  const verdicts = Array.isArray(judged['results']) ? (judged['results'] as Array<Record<string, unknown>>) : [judged];
+  return verdicts
+    .flatMap((v) => (v['checks'] ?? (v['verdict'] as Record<string, unknown> | undefined)?.['checks'] ?? []) as Array<Record<string, unknown>>)
     .filter((c) => c['metric'] === 'cpu.arch' || c['metric'] === 'cpu.userland_bits');
 }
 
@@ -136,8 +155,15 @@ function boardTests(name: BoardName): void {
 
   test(`${name}: --active-supervision restarts a transient systemd unit, reports it verified and removes it`, { skip }, async () => {
     const { report } = await edgeprobeSsh(board(), `${name}-active`, ['--mode', 'node', '--only', 'supervision', '--active-supervision']);
-    assert.equal(report.metrics['supervision.restart_verified'], true, `${String(unmeasuredReason(report, 'supervision.restart_verified'))} ${JSON.stringify(report.probes.find((p) => p.id === 'supervision')?.details ?? {})}`);
-    const units = await board().ssh("systemctl list-units --all --no-legend --plain 'edgeprobe-restart-*'; ls /run/systemd/transient | grep edgeprobe || true", { timeoutMs: 60_000 });
+    assert.equal(
+      report.metrics['supervision.restart_verified'],
+      true,
+      `${String(unmeasuredReason(report, 'supervision.restart_verified'))} ${JSON.stringify(report.probes.find((p) => p.id === 'supervision')?.details ?? {})}`,
+    );
+    const units = await board().ssh(
+      "systemctl list-units --all --no-legend --plain 'edgeprobe-restart-*'; ls /run/systemd/transient | grep edgeprobe || true",
+      { timeoutMs: 60_000 },
+    );
     assert.equal(units.code, 0, units.stderr);
     assert.equal(units.stdout.trim(), '', 'no edgeprobe-restart unit is left, loaded or on disk');
   });
@@ -181,7 +207,13 @@ function boardTests(name: BoardName): void {
     assert.equal(host['mode'], 'node');
     assert.ok(Number(host['durationMs']) < budgetS * 1000);
     const ran = Object.keys(report.metrics).filter((id) => id.startsWith('streaming.') && report.metrics[id] !== null);
-    assert.ok(ran.length > 0, `streaming measured something: ${Object.keys(report.metrics).filter((id) => id.startsWith('streaming.')).map((id) => `${id}: ${String(unmeasuredReason(report, id))}`).join('; ')}`);
+    assert.ok(
+      ran.length > 0,
+      `streaming measured something: ${Object.keys(report.metrics)
+        .filter((id) => id.startsWith('streaming.'))
+        .map((id) => `${id}: ${String(unmeasuredReason(report, id))}`)
+        .join('; ')}`,
+    );
     const left = await leftoversSince(board(), before);
     assert.deepEqual(left, { processes: [], tmp: [], units: [] }, 'nothing of the run is left in the VM');
   });

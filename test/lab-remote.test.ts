@@ -1,20 +1,26 @@
 // The POSIX-sh probe on the ARMv6 armel userland (which has no node), and `edgeprobe ssh` against the lab's
 // namespaced SSH devices: the reports carry the emulated machine and the device's cgroup limits.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
+import { PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
+import { type SshDevice, startSshDevice } from '../scripts/lab/ssh-device.js';
+import { ensureUserlands, type LabArch, runInUserland, type Userland } from '../scripts/lab/userland.js';
 import { makeTempDir, removeTemp } from '../src/platform/process.js';
 import type { Report } from '../src/report/types.js';
 import { parseReport } from '../src/report/validate.js';
-import { PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
-import { startSshDevice, type SshDevice } from '../scripts/lab/ssh-device.js';
-import { ensureUserlands, runInUserland, type LabArch, type Userland } from '../scripts/lab/userland.js';
 import { REPO_ROOT, runCli } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
 
-const ready = process.getuid?.() === 0 && executable('/usr/sbin/sshd') && executable('/usr/sbin/debootstrap')
-  && executable('/usr/bin/qemu-arm-static') && executable('/usr/bin/qemu-aarch64-static') && executable('/usr/bin/nsenter');
+const ready =
+  process.getuid?.() === 0 &&
+  executable('/usr/sbin/sshd') &&
+  executable('/usr/sbin/debootstrap') &&
+  executable('/usr/bin/qemu-arm-static') &&
+  executable('/usr/bin/qemu-aarch64-static') &&
+  executable('/usr/bin/nsenter');
 // The assembled probe (npm run build): the sh script with the Python helpers it carries.
 const SH_PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
 const skip = requireComponent(ready, 'root, OpenSSH, debootstrap, qemu-user-static and util-linux nsenter', 'scripts/install-test-deps.sh, run as root');
@@ -24,10 +30,13 @@ let userlands = new Map<LabArch, Userland>();
 const devices: SshDevice[] = [];
 const work = makeTempDir('lab-remote-test');
 
-before(async () => {
-  if (skip) return;
-  userlands = await ensureUserlands();
-}, { timeout: 45 * 60_000 });
+before(
+  async () => {
+    if (skip) return;
+    userlands = await ensureUserlands();
+  },
+  { timeout: 45 * 60_000 },
+);
 
 after(async () => {
   for (const device of devices) await device.stop();
@@ -46,10 +55,15 @@ function parsed(text: string, where: string): Report {
   return check.report;
 }
 
-for (const [shell, argv] of [['dash', ['/bin/sh']], ['busybox ash', ['/bin/busybox', 'ash']]] as const) {
+for (const [shell, argv] of [
+  ['dash', ['/bin/sh']],
+  ['busybox ash', ['/bin/busybox', 'ash']],
+] as const) {
   test(`the sh probe under ${shell} in the armel userland (ARMv6, no node) reports armv6l and the Pi Zero W limits`, { skip }, async () => {
     const result = await runInUserland(userland('armel'), [...argv, '-s', '--', '--quick'], {
-      limits: PI_PROFILES['pi-zero-w'], input: readFileSync(SH_PROBE), timeoutMs: 180_000,
+      limits: PI_PROFILES['pi-zero-w'],
+      input: readFileSync(SH_PROBE),
+      timeoutMs: 180_000,
     });
     assert.equal(result.code, 0, result.stderr);
     const report = parsed(result.stdout, `sh probe (${shell})`);
@@ -70,9 +84,27 @@ for (const [shell, argv] of [['dash', ['/bin/sh']], ['busybox ash', ['/bin/busyb
 
 async function edgeprobeSsh(device: SshDevice, name: string, extra: string[]): Promise<{ report: Report; summary: Record<string, unknown> }> {
   const out = join(work, name);
-  const result = await runCli(['ssh', `${device.user}@${device.host}`, '--quick', '--format', 'json', '--out', out,
-    '--ssh-option', `IdentityFile=${device.identityFile}`, '--ssh-option', `UserKnownHostsFile=${device.knownHostsFile}`,
-    '--ssh-option', 'StrictHostKeyChecking=yes', '--ssh-option', 'IdentitiesOnly=yes', ...extra], { timeoutMs: 300_000 });
+  const result = await runCli(
+    [
+      'ssh',
+      `${device.user}@${device.host}`,
+      '--quick',
+      '--format',
+      'json',
+      '--out',
+      out,
+      '--ssh-option',
+      `IdentityFile=${device.identityFile}`,
+      '--ssh-option',
+      `UserKnownHostsFile=${device.knownHostsFile}`,
+      '--ssh-option',
+      'StrictHostKeyChecking=yes',
+      '--ssh-option',
+      'IdentitiesOnly=yes',
+      ...extra,
+    ],
+    { timeoutMs: 300_000 },
+  );
   assert.ok(result.code === 0 || result.code === 1 || result.code === 3, `edgeprobe ssh: exit ${String(result.code)}\n${result.stderr}\n${device.log()}`);
   const summary = JSON.parse(result.stdout) as Record<string, unknown>;
   const hosts = summary['hosts'] as Array<Record<string, unknown>>;

@@ -1,27 +1,41 @@
 // The lab's SSH "device": OpenSSH in its own network namespace and address, inside Pi-like cgroup limits, its
 // sessions chrooted into an emulated ARM userland. Reports gathered over SSH must carry the device's machine
 // and limits, not this host's; stopping the device removes its namespace, veth pair and cgroups.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+import { PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
+import { type SshDevice, startSshDevice } from '../scripts/lab/ssh-device.js';
+import { ensureUserlands, type LabArch, repoRoot, type Userland } from '../scripts/lab/userland.js';
 import { execCommand } from '../src/platform/process.js';
 import { validateReport } from '../src/report/validate.js';
-import { PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
-import { startSshDevice, type SshDevice } from '../scripts/lab/ssh-device.js';
-import { ensureUserlands, repoRoot, type LabArch, type Userland } from '../scripts/lab/userland.js';
 import { executable, requireComponent } from './helpers/env.js';
 
-const ready = process.getuid?.() === 0 && executable('/usr/sbin/sshd') && executable('/usr/bin/ssh') && executable('/usr/sbin/debootstrap')
-  && executable('/usr/bin/qemu-aarch64-static') && executable('/usr/bin/nsenter') && executable('/usr/sbin/ip');
-const skip = requireComponent(ready, 'root, OpenSSH, iproute2, util-linux nsenter, debootstrap and qemu-user-static', 'scripts/install-test-deps.sh, run as root');
+const ready =
+  process.getuid?.() === 0 &&
+  executable('/usr/sbin/sshd') &&
+  executable('/usr/bin/ssh') &&
+  executable('/usr/sbin/debootstrap') &&
+  executable('/usr/bin/qemu-aarch64-static') &&
+  executable('/usr/bin/nsenter') &&
+  executable('/usr/sbin/ip');
+const skip = requireComponent(
+  ready,
+  'root, OpenSSH, iproute2, util-linux nsenter, debootstrap and qemu-user-static',
+  'scripts/install-test-deps.sh, run as root',
+);
 
 let userlands = new Map<LabArch, Userland>();
 const devices: SshDevice[] = [];
 
-before(async () => {
-  if (skip) return;
-  userlands = await ensureUserlands();
-}, { timeout: 45 * 60_000 });
+before(
+  async () => {
+    if (skip) return;
+    userlands = await ensureUserlands();
+  },
+  { timeout: 45 * 60_000 },
+);
 
 after(async () => {
   for (const device of devices) await device.stop();
@@ -39,7 +53,8 @@ test('the agent streamed over ssh to the arm64 device reports aarch64 and the Pi
   const zero = await device('arm64', 'pi-zero-w');
   assert.match(zero.host, /^10\.233\.\d+\.\d+$/);
   const result = await execCommand('ssh', [...zero.sshOptions, `${zero.user}@${zero.host}`, 'node', '-', 'run', '--quick', '--format', 'json'], {
-    timeoutMs: 120_000, input: readFileSync(`${repoRoot()}/dist/edgeprobe-agent.js`),
+    timeoutMs: 120_000,
+    input: readFileSync(`${repoRoot()}/dist/edgeprobe-agent.js`),
   });
   assert.ok([0, 1, 3].includes(result.code ?? -1), `ssh: exit ${String(result.code)}\n${result.stderr}\n${zero.log()}`);
   const report = JSON.parse(result.stdout) as Record<string, unknown>;
@@ -53,7 +68,11 @@ test('the agent streamed over ssh to the arm64 device reports aarch64 and the Pi
 
 test('the device has its own address: unreachable once stopped, and nothing of it is left', { skip }, async () => {
   const pi3 = await device('armhf', 'pi-3');
-  const uname = await execCommand('ssh', [...pi3.sshOptions, `${pi3.user}@${pi3.host}`, 'uname -m; cat /proc/self/cgroup | grep memory; ip -o -4 addr show 2>/dev/null | wc -l'], { timeoutMs: 60_000 });
+  const uname = await execCommand(
+    'ssh',
+    [...pi3.sshOptions, `${pi3.user}@${pi3.host}`, 'uname -m; cat /proc/self/cgroup | grep memory; ip -o -4 addr show 2>/dev/null | wc -l'],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(uname.code, 0, uname.stderr);
   assert.equal(uname.stdout.split('\n')[0], 'armv7l');
   assert.match(uname.stdout, /memory:.*edgeprobe-lab-/, 'the session runs inside the device cgroup');

@@ -1,25 +1,33 @@
 // The agent bundle in Debian's real ARM userlands (arm64, armhf) under qemu-user, inside Pi-like cgroup limits:
 // the report must carry the emulated machine and the limits that were set. armel runs as an ARMv6 (arm1176).
 // The userlands come from scripts/lab/build-userlands.sh: from its cache, or built here on a cold machine.
-import { before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { before, test } from 'node:test';
+import { type Limits, PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
+import { ensureUserlands, type LabArch, runAgentInUserland, runInUserland, type Userland } from '../scripts/lab/userland.js';
 import { validateReport } from '../src/report/validate.js';
-import { PI_PROFILES, type Limits } from '../scripts/lab/cgroup-limits.js';
-import { ensureUserlands, runAgentInUserland, runInUserland, type LabArch, type Userland } from '../scripts/lab/userland.js';
 import { executable, requireComponent } from './helpers/env.js';
 
-const canBuild = process.getuid?.() === 0 && executable('/usr/sbin/debootstrap') && executable('/usr/bin/qemu-aarch64-static')
-  && executable('/usr/bin/qemu-arm-static') && existsSync('/sys/fs/cgroup');
+const canBuild =
+  process.getuid?.() === 0 &&
+  executable('/usr/sbin/debootstrap') &&
+  executable('/usr/bin/qemu-aarch64-static') &&
+  executable('/usr/bin/qemu-arm-static') &&
+  existsSync('/sys/fs/cgroup');
 const skip = requireComponent(canBuild, 'root, debootstrap, qemu-user-static and cgroups', 'scripts/install-test-deps.sh, run as root');
 
 const MiB = 1024 * 1024;
 let userlands = new Map<LabArch, Userland>();
 
-before(async () => {
-  if (skip) return;
-  userlands = await ensureUserlands();
-}, { timeout: 45 * 60_000 });
+before(
+  async () => {
+    if (skip) return;
+    userlands = await ensureUserlands();
+  },
+  { timeout: 45 * 60_000 },
+);
 
 function userland(arch: LabArch): Userland {
   const found = userlands.get(arch);
@@ -50,7 +58,7 @@ for (const c of cases) {
     const metrics = report['metrics'] as Record<string, unknown>;
     assert.equal(metrics['cpu.arch'], c.machine);
     assert.equal(metrics['cpu.kernel_arch'], c.machine);
-    assert.equal(metrics['cpu.userland_arch'], c.machine, 'the ELF header of the userland\'s /bin/sh');
+    assert.equal(metrics['cpu.userland_arch'], c.machine, "the ELF header of the userland's /bin/sh");
     assert.equal(metrics['cpu.userland_bits'], c.bits);
     assert.equal(metrics['memory.cgroup_limit_bytes'], limits.memoryBytes);
     assert.equal(metrics['memory.effective_total_bytes'], limits.memoryBytes);
@@ -77,7 +85,11 @@ test('a fractional quota and a one-CPU cpuset in the armhf userland: 0.5 CPU, 25
 
 test('the armel userland runs as an ARMv6 (arm1176, as on a Pi Zero W) and has no node', { skip }, async () => {
   const armel = userland('armel');
-  const result = await runInUserland(armel, ['/bin/sh', '-c', 'uname -m; command -v node || echo no-node; python3 -c "import platform; print(platform.machine())"'], { timeoutMs: 60_000 });
+  const result = await runInUserland(
+    armel,
+    ['/bin/sh', '-c', 'uname -m; command -v node || echo no-node; python3 -c "import platform; print(platform.machine())"'],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(result.code, 0, result.stderr);
   assert.deepEqual(result.stdout.trim().split('\n'), ['armv6l', 'no-node', 'armv6l']);
   assert.equal(armel.manifest.machine, 'armv6l');
@@ -86,9 +98,15 @@ test('the armel userland runs as an ARMv6 (arm1176, as on a Pi Zero W) and has n
 test('a run leaves nothing behind: no mount in the cached userland, no cgroup, an empty /tmp', { skip }, async () => {
   const arm64 = userland('arm64');
   const name = `edgeprobe-lab-test-${process.pid}-leftovers`;
-  const result = await runAgentInUserland(arm64, ['run', '--quick', '--format', 'json'], { limits: PI_PROFILES['pi-zero-w'], groupName: name, timeoutMs: 180_000 });
+  const result = await runAgentInUserland(arm64, ['run', '--quick', '--format', 'json'], {
+    limits: PI_PROFILES['pi-zero-w'],
+    groupName: name,
+    timeoutMs: 180_000,
+  });
   assert.ok([0, 1, 3].includes(result.code ?? -1), result.stderr);
-  const mounts = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').filter((line) => line.includes(arm64.dir));
+  const mounts = readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .filter((line) => line.includes(arm64.dir));
   assert.deepEqual(mounts, [], 'the userland mounts lived in a private namespace');
   for (const controller of ['memory', 'cpu', 'cpuset']) {
     const groups = readFileSync('/proc/self/cgroup', 'utf8');
@@ -102,7 +120,9 @@ function findDir(root: string, name: string, depth: number): boolean {
   if (depth < 0 || !existsSync(root)) return false;
   let entries: string[] = [];
   try {
-    entries = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name);
+    entries = readdirSync(root, { withFileTypes: true })
+      .filter((e) => e.isDirectory())
+      .map((e) => e.name);
   } catch {
     return false;
   }

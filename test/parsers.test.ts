@@ -1,11 +1,12 @@
 // Pure parsers of the core probes, on inputs recorded from real devices and kernels.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { decodePiRevision } from '../probes/lib/parsers/pi-revision.js';
-import { archFromCpuinfo, countCpuList, parseCpuinfo } from '../probes/lib/parsers/cpuinfo.js';
-import { locateCgroup, parseCfsQuota, parseCpuMax, parseMemoryLimit, parseMountinfo, parseProcCgroup } from '../probes/lib/parsers/cgroup.js';
-import { parseMeminfo } from '../probes/lib/parsers/meminfo.js';
+import { test } from 'node:test';
 import { decodeThrottled, parseThrottledText } from '../probes/cpu.js';
+import { locateCgroup, parseCfsQuota, parseCpuMax, parseMemoryLimit, parseMountinfo, parseProcCgroup } from '../probes/lib/parsers/cgroup.js';
+import { archFromCpuinfo, countCpuList, parseCpuinfo } from '../probes/lib/parsers/cpuinfo.js';
+import { parseMeminfo } from '../probes/lib/parsers/meminfo.js';
+import { decodePiRevision } from '../probes/lib/parsers/pi-revision.js';
 import { zramSwapBytes } from '../probes/memory.js';
 
 const MiB = 1024 * 1024;
@@ -35,8 +36,10 @@ test('get_throttled bits: now (0-3) and since boot (16-19)', () => {
   assert.equal(parseThrottledText('error=1 error_msg="Command not registered"'), null);
 });
 
-test('cpuinfo tells the architecture, and for ARM the reader\'s bitness', () => {
-  const compat = parseCpuinfo('processor\t: 0\nmodel name\t: ARMv8 Processor rev 4 (v8l)\nFeatures\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt lpae evtstrm crc32\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU part\t: 0xd08\n');
+test("cpuinfo tells the architecture, and for ARM the reader's bitness", () => {
+  const compat = parseCpuinfo(
+    'processor\t: 0\nmodel name\t: ARMv8 Processor rev 4 (v8l)\nFeatures\t: half thumb fastmult vfp edsp neon vfpv3 tls vfpv4 idiva idivt lpae evtstrm crc32\nCPU implementer\t: 0x41\nCPU architecture: 8\nCPU part\t: 0xd08\n',
+  );
   assert.deepEqual(archFromCpuinfo(compat), { arch: 'armv8l', userlandBits: 32 });
   const noLm = parseCpuinfo('processor\t: 0\nmodel name\t: Intel(R) Atom(TM) CPU N270\nflags\t\t: fpu vme de pse tsc msr pae\n');
   assert.equal(archFromCpuinfo(noLm).arch, 'i686');
@@ -46,14 +49,36 @@ test('cpuinfo tells the architecture, and for ARM the reader\'s bitness', () => 
 });
 
 test('mountinfo: escaped mount points, cgroup v1 and v2 lookups, unlimited values', () => {
-  const mounts = parseMountinfo('40 31 0:37 /docker/abc /sys/fs/cgroup/my\\040memory rw,relatime - cgroup cgroup rw,memory\n41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n');
+  const mounts = parseMountinfo(
+    '40 31 0:37 /docker/abc /sys/fs/cgroup/my\\040memory rw,relatime - cgroup cgroup rw,memory\n41 31 0:38 / /sys/fs/cgroup/unified rw - cgroup2 cgroup2 rw\n',
+  );
   assert.equal(mounts[0]?.mountPoint, '/sys/fs/cgroup/my memory');
   const memberships = parseProcCgroup('4:memory:/docker/abc/sub\n0::/session.scope\n');
-  assert.deepEqual(locateCgroup('memory', memberships, mounts), { version: 1, dir: '/sys/fs/cgroup/my memory/sub', mountPoint: '/sys/fs/cgroup/my memory', path: '/sub' });
-  assert.deepEqual(locateCgroup('cpu', memberships, mounts), { version: 2, dir: '/sys/fs/cgroup/unified/session.scope', mountPoint: '/sys/fs/cgroup/unified', path: '/session.scope' });
+  assert.deepEqual(locateCgroup('memory', memberships, mounts), {
+    version: 1,
+    dir: '/sys/fs/cgroup/my memory/sub',
+    mountPoint: '/sys/fs/cgroup/my memory',
+    path: '/sub',
+  });
+  assert.deepEqual(locateCgroup('cpu', memberships, mounts), {
+    version: 2,
+    dir: '/sys/fs/cgroup/unified/session.scope',
+    mountPoint: '/sys/fs/cgroup/unified',
+    path: '/session.scope',
+  });
   // A group named with --cgroup, from the cgroup root, in the same hierarchies.
-  assert.deepEqual(locateCgroup('memory', memberships, mounts, '/docker/abc/other'), { version: 1, dir: '/sys/fs/cgroup/my memory/other', mountPoint: '/sys/fs/cgroup/my memory', path: '/other' });
-  assert.deepEqual(locateCgroup('cpu', [], mounts, '/system.slice/myapp.service'), { version: 2, dir: '/sys/fs/cgroup/unified/system.slice/myapp.service', mountPoint: '/sys/fs/cgroup/unified', path: '/system.slice/myapp.service' });
+  assert.deepEqual(locateCgroup('memory', memberships, mounts, '/docker/abc/other'), {
+    version: 1,
+    dir: '/sys/fs/cgroup/my memory/other',
+    mountPoint: '/sys/fs/cgroup/my memory',
+    path: '/other',
+  });
+  assert.deepEqual(locateCgroup('cpu', [], mounts, '/system.slice/myapp.service'), {
+    version: 2,
+    dir: '/sys/fs/cgroup/unified/system.slice/myapp.service',
+    mountPoint: '/sys/fs/cgroup/unified',
+    path: '/system.slice/myapp.service',
+  });
   assert.equal(parseMemoryLimit('9223372036854771712\n'), null);
   assert.equal(parseMemoryLimit('max\n'), null);
   assert.equal(parseMemoryLimit('268435456\n'), 268435456);

@@ -1,11 +1,12 @@
 // Profiles: the built-ins load and judge only catalogue metrics; broken profiles are usage errors (exit 2)
 // naming the file and the key, from the real CLI.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { INFORMATIONAL_METRICS, METRIC_CATALOGUE, metricSpec } from '../src/report/metrics.js';
-import { DEFAULT_PROFILE, listProfileNames, loadAllProfiles, loadProfile, parseAllowances } from '../src/judge/profiles.js';
-import { ConfigError } from '../src/judge/errors.js';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { ConfigError } from '../src/judge/errors.js';
+import { DEFAULT_PROFILE, listProfileNames, loadAllProfiles, loadProfile, parseAllowances } from '../src/judge/profiles.js';
+import { INFORMATIONAL_METRICS, METRIC_CATALOGUE, metricSpec } from '../src/report/metrics.js';
 import { runCli } from './helpers/cli.js';
 import { tempDir } from './helpers/reports.js';
 
@@ -34,10 +35,16 @@ test('every metric the catalogue marks judged is judged by some built-in profile
   for (const spec of METRIC_CATALOGUE) {
     const informational = INFORMATIONAL_METRICS.includes(spec.id);
     assert.equal(informational, !spec.judged, `${spec.id}: the informational list is computed from the catalogue`);
-    assert.ok(judged.has(spec.id) === spec.judged, `${spec.id}: ${spec.judged ? 'marked judged but no built-in profile judges it' : 'informational yet a built-in profile judges it'}`);
+    assert.ok(
+      judged.has(spec.id) === spec.judged,
+      `${spec.id}: ${spec.judged ? 'marked judged but no built-in profile judges it' : 'informational yet a built-in profile judges it'}`,
+    );
   }
   for (const prefix of ['python.', 'supervision.', 'stack.', 'disk.', 'streaming.']) {
-    assert.ok([...judged].some((id) => id.startsWith(prefix)), `some check reads ${prefix}*`);
+    assert.ok(
+      [...judged].some((id) => id.startsWith(prefix)),
+      `some check reads ${prefix}*`,
+    );
   }
 });
 
@@ -45,8 +52,11 @@ test('a custom profile by path extends a built-in, overrides one field of a chec
   const tmp = tempDir('profile');
   try {
     const file = tmp.write('small.json', {
-      name: 'small-channels', title: 'Channels on small boards', description: 'Looser memory, no streaming checks.',
-      extends: 'django-channels', remove: ['streaming.node_rate'],
+      name: 'small-channels',
+      title: 'Channels on small boards',
+      description: 'Looser memory, no streaming checks.',
+      extends: 'django-channels',
+      remove: ['streaming.node_rate'],
       checks: [{ id: 'memory.total', warn: '400 MiB' }],
     });
     const profile = loadProfile(file);
@@ -66,31 +76,80 @@ test('a custom profile by path extends a built-in, overrides one field of a chec
 test('--allow needs one named check and a reason: no blanket override', () => {
   const profile = loadProfile();
   assert.deepEqual([...parseAllowances(['cpu.arch=tested ARMv6 build'], profile)], [['cpu.arch', 'tested ARMv6 build']]);
-  assert.throws(() => parseAllowances(['cpu.arch'], profile), (e: unknown) => e instanceof ConfigError && /a reason is required/.test(e.message));
+  assert.throws(
+    () => parseAllowances(['cpu.arch'], profile),
+    (e: unknown) => e instanceof ConfigError && /a reason is required/.test(e.message),
+  );
   assert.throws(() => parseAllowances(['cpu.arch='], profile), /a reason is required/);
   assert.throws(() => parseAllowances(['*=everything'], profile), /no blanket override/);
   assert.throws(() => parseAllowances(['nope=because'], profile), /has no check "nope"/);
 });
 
 const broken: Array<{ name: string; content: unknown; expect: RegExp }> = [
-  { name: 'unknown-metric', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'x', title: 'x', metric: 'memory.totl_bytes', operator: '>=', fail: 1, message: 'm', advice: 'a', sources: ['s'] }] },
-    expect: /unknown-metric\.json: checks\[0\]\.metric: unknown metric "memory\.totl_bytes" \(did you mean "memory\.total_bytes"\?\)/ },
-  { name: 'informational-metric', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'x', title: 'x', metric: 'host.kernel', operator: '==', fail: '6.1', message: 'm', advice: 'a', sources: ['s'] }] },
-    expect: /informational-metric\.json: checks\[0\]\.metric: host\.kernel is informational/ },
-  { name: 'bad-operator', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', operator: '>' }] },
-    expect: /bad-operator\.json: checks\[0\]\.operator: unknown operator ">" \(one of >=, <=, ==, in, version>=\)/ },
-  { name: 'wrong-type', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'python.found', fail: 'yes' }] },
-    expect: /wrong-type\.json: checks\[0\]\.fail: must be a boolean like python\.found, got string "yes"/ },
-  { name: 'bad-size', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', warn: 'lots' }] },
-    expect: /bad-size\.json: checks\[0\]\.warn: "lots" is not a size/ },
-  { name: 'unknown-key', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', treshold: 3 }] },
-    expect: /unknown-key\.json: checks\[0\]\.treshold: unknown key/ },
-  { name: 'incomplete-check', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'new.check', metric: 'disk.free_bytes', operator: '>=', fail: 1 }] },
-    expect: /incomplete-check\.json: checks\[0\]\.title: is required \(check "new\.check"\)/ },
-  { name: 'looser-warn', content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', warn: '100 MiB', fail: '200 MiB' }] },
-    expect: /looser-warn\.json: checks\[0\]\.warn: the warn threshold "100 MiB" is looser than the fail threshold "200 MiB"/ },
+  {
+    name: 'unknown-metric',
+    content: {
+      name: 'b',
+      title: 't',
+      description: 'd',
+      extends: 'django-wsgi',
+      checks: [{ id: 'x', title: 'x', metric: 'memory.totl_bytes', operator: '>=', fail: 1, message: 'm', advice: 'a', sources: ['s'] }],
+    },
+    expect: /unknown-metric\.json: checks\[0\]\.metric: unknown metric "memory\.totl_bytes" \(did you mean "memory\.total_bytes"\?\)/,
+  },
+  {
+    name: 'informational-metric',
+    content: {
+      name: 'b',
+      title: 't',
+      description: 'd',
+      extends: 'django-wsgi',
+      checks: [{ id: 'x', title: 'x', metric: 'host.kernel', operator: '==', fail: '6.1', message: 'm', advice: 'a', sources: ['s'] }],
+    },
+    expect: /informational-metric\.json: checks\[0\]\.metric: host\.kernel is informational/,
+  },
+  {
+    name: 'bad-operator',
+    content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', operator: '>' }] },
+    expect: /bad-operator\.json: checks\[0\]\.operator: unknown operator ">" \(one of >=, <=, ==, in, version>=\)/,
+  },
+  {
+    name: 'wrong-type',
+    content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'python.found', fail: 'yes' }] },
+    expect: /wrong-type\.json: checks\[0\]\.fail: must be a boolean like python\.found, got string "yes"/,
+  },
+  {
+    name: 'bad-size',
+    content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', warn: 'lots' }] },
+    expect: /bad-size\.json: checks\[0\]\.warn: "lots" is not a size/,
+  },
+  {
+    name: 'unknown-key',
+    content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', treshold: 3 }] },
+    expect: /unknown-key\.json: checks\[0\]\.treshold: unknown key/,
+  },
+  {
+    name: 'incomplete-check',
+    content: {
+      name: 'b',
+      title: 't',
+      description: 'd',
+      extends: 'django-wsgi',
+      checks: [{ id: 'new.check', metric: 'disk.free_bytes', operator: '>=', fail: 1 }],
+    },
+    expect: /incomplete-check\.json: checks\[0\]\.title: is required \(check "new\.check"\)/,
+  },
+  {
+    name: 'looser-warn',
+    content: { name: 'b', title: 't', description: 'd', extends: 'django-wsgi', checks: [{ id: 'memory.total', warn: '100 MiB', fail: '200 MiB' }] },
+    expect: /looser-warn\.json: checks\[0\]\.warn: the warn threshold "100 MiB" is looser than the fail threshold "200 MiB"/,
+  },
   { name: 'not-json', content: '{ "name": "b", ', expect: /not-json\.json: not valid JSON/ },
-  { name: 'no-parent', content: { name: 'b', title: 't', description: 'd', extends: 'django-nope' }, expect: /no-parent\.json: extends: unknown profile "django-nope" \(built-in profiles: django-channels, django-channels-redis, / },
+  {
+    name: 'no-parent',
+    content: { name: 'b', title: 't', description: 'd', extends: 'django-nope' },
+    expect: /no-parent\.json: extends: unknown profile "django-nope" \(built-in profiles: django-channels, django-channels-redis, /,
+  },
 ];
 
 test('broken profiles exit 2 from the real CLI, naming the file and the key, without a stack trace', async () => {
@@ -103,7 +162,11 @@ test('broken profiles exit 2 from the real CLI, naming the file and the key, wit
       const result = await runCli(['check', '--hardware', 'pi-3b', '--profile', file]);
       assert.equal(result.code, 2, `${item.name}: exit 2 (stderr: ${result.stderr})`);
       assert.match(result.stderr, item.expect, item.name);
-      assert.match(result.stderr, new RegExp(`^edgeprobe: (profile ${tmp.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${item.name}\\.json|unknown profile)`), `${item.name}: one line naming the file`);
+      assert.match(
+        result.stderr,
+        new RegExp(`^edgeprobe: (profile ${tmp.dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}/${item.name}\\.json|unknown profile)`),
+        `${item.name}: one line naming the file`,
+      );
       assert.doesNotMatch(result.stderr, /\n\s+at /, `${item.name}: no stack trace`);
       assert.equal(result.stdout, '', `${item.name}: nothing judged`);
     }

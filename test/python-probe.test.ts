@@ -1,13 +1,13 @@
 // The python probe against real interpreters: the machine's python3, Debian's /usr/bin/python3 with
 // Debian's Django/Channels/daphne, and fake interpreters that hang or print garbage.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { chmodSync, copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { realpathSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdtempSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pythonProbe, type PythonInterpreterDetail, type PythonInterpreterOk } from '../probes/python.js';
+import { test } from 'node:test';
+import { type PythonInterpreterDetail, type PythonInterpreterOk, pythonProbe } from '../probes/python.js';
 import { maxDjangoFor } from '../src/facts/django-support.js';
 import { AGENT_BUNDLE, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { executable, skipWithout } from './helpers/env.js';
@@ -37,7 +37,7 @@ function fakeInterpreter(dir: string, name: string, body: string): string {
   return path;
 }
 
-test('the machine\'s python3 is found and inspected; its version and bitness are what it says itself', async (t) => {
+test("the machine's python3 is found and inspected; its version and bitness are what it says itself", async (t) => {
   const onPath = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
   if (skipWithout(t, onPath !== '', 'python3', 'apt install python3')) return;
   // A full run: --quick asks in full only the interpreters that can rank best (test/python-quick.test.ts).
@@ -53,7 +53,9 @@ test('the machine\'s python3 is found and inspected; its version and bitness are
   assert.equal(ok.maxDjango, maxDjangoFor(ok.version).series);
   assert.equal(ok.ssl.available, pythonSays(onPath, 'import importlib.util as u; print(u.find_spec("ssl") is not None)') === 'True');
   // Every interpreter appears once, whatever the number of names it has (python3, python3.11, shims).
-  const executables = interpreters(envelope.details).filter((i): i is PythonInterpreterOk => i.ok).map((i) => realpathSync(i.executable));
+  const executables = interpreters(envelope.details)
+    .filter((i): i is PythonInterpreterOk => i.ok)
+    .map((i) => realpathSync(i.executable));
   assert.equal(new Set(executables).size, executables.length, `no interpreter twice: ${executables.join(', ')}`);
   assert.equal(envelope.metrics['python.interpreter_count'], executables.length);
   // The best one is reported as the metrics, and listed first.
@@ -61,11 +63,19 @@ test('the machine\'s python3 is found and inspected; its version and bitness are
   assert.equal(envelope.details['best'], envelope.metrics['python.path']);
 });
 
-test('Debian\'s /usr/bin/python3 reports Debian\'s Django, Channels, daphne and uvicorn, and is the best interpreter for Channels', async (t) => {
+test("Debian's /usr/bin/python3 reports Debian's Django, Channels, daphne and uvicorn, and is the best interpreter for Channels", async (t) => {
   // Debian's python3-daphne ships the module; the /usr/bin/daphne script is in a separate package.
-  const debianStack = executable(DEBIAN_PYTHON)
-    && spawnSync(DEBIAN_PYTHON, ['-c', 'import django, channels, daphne, uvicorn, channels_redis'], { timeout: 20_000 }).status === 0;
-  if (skipWithout(t, debianStack, 'Debian python3 with python3-django-channels, python3-daphne, python3-uvicorn and python3-channels-redis', 'scripts/install-test-deps.sh')) return;
+  const debianStack =
+    executable(DEBIAN_PYTHON) && spawnSync(DEBIAN_PYTHON, ['-c', 'import django, channels, daphne, uvicorn, channels_redis'], { timeout: 20_000 }).status === 0;
+  if (
+    skipWithout(
+      t,
+      debianStack,
+      'Debian python3 with python3-django-channels, python3-daphne, python3-uvicorn and python3-channels-redis',
+      'scripts/install-test-deps.sh',
+    )
+  )
+    return;
   const { envelope } = await runProbe(pythonProbe, { python: DEBIAN_PYTHON });
   const entry = entryFor(envelope.details, DEBIAN_PYTHON) as PythonInterpreterOk | undefined;
   assert.ok(entry?.ok, 'Debian python inspected');
@@ -77,7 +87,10 @@ test('Debian\'s /usr/bin/python3 reports Debian\'s Django, Channels, daphne and 
   assert.equal(entry.packages.channels_redis, version('channels_redis'));
   assert.equal(entry.asgiServer, 'daphne');
   assert.equal(entry.sqliteVersion, pythonSays(DEBIAN_PYTHON, 'import sqlite3; print(sqlite3.sqlite_version)'));
-  const headerPath = pythonSays(DEBIAN_PYTHON, 'import os, sysconfig; p = os.path.join(sysconfig.get_paths()["include"], "Python.h"); print(p if os.path.isfile(p) else "")');
+  const headerPath = pythonSays(
+    DEBIAN_PYTHON,
+    'import os, sysconfig; p = os.path.join(sysconfig.get_paths()["include"], "Python.h"); print(p if os.path.isfile(p) else "")',
+  );
   assert.equal(entry.headers.available, headerPath !== '');
   if (headerPath) assert.equal(entry.headers.path, headerPath);
   // The one interpreter with Django + Channels + an ASGI server installed (and venv, as the test deps install it) ranks first.
@@ -118,7 +131,7 @@ test('a hanging interpreter and a garbage-printing one give null with a reason, 
 
     // Through the real CLI, beside the real interpreters: the broken ones are listed, the run finishes, a real one is best.
     const cli = await runCli(['run', '--only', 'python', '--python', hang, '--python-timeout', '1', '--format', 'json'], { timeoutMs: 60_000 });
-    assertExitFromVerdict(cli, jsonOf(cli));  // run exits with its verdict's code
+    assertExitFromVerdict(cli, jsonOf(cli)); // run exits with its verdict's code
     const report = jsonOf(cli) as { metrics: Record<string, unknown>; probes: Array<{ id: string; details: Record<string, unknown> }> };
     const details = report.probes.find((p) => p.id === 'python')?.details ?? {};
     const fake = entryFor(details, hang);
@@ -149,7 +162,7 @@ test('the one-file agent carries the inspection script: it inspects Python from 
     const agent = join(dir, 'agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
     const result = await runScript(agent, ['run', '--only', 'python', '--python', DEBIAN_PYTHON, '--python-only', '--format', 'json'], { cwd: dir });
-    assertExitFromVerdict(result, jsonOf(result));  // run exits with its verdict's code
+    assertExitFromVerdict(result, jsonOf(result)); // run exits with its verdict's code
     const report = jsonOf(result) as { metrics: Record<string, unknown> };
     assert.equal(report.metrics['python.found'], true);
     assert.equal(report.metrics['python.path'], DEBIAN_PYTHON);
@@ -173,7 +186,7 @@ test('a virtualenv is its own interpreter (own packages), not an alias of the py
     assert.notEqual(venv, system);
     assert.equal(venv.inVirtualenv, true);
     assert.equal(venv.prefix, join(dir, 'venv'));
-    assert.equal(venv.packages.django, null, 'the venv does not see the system\'s Django');
+    assert.equal(venv.packages.django, null, "the venv does not see the system's Django");
     assert.equal(venv.pip.available, false, 'created --without-pip');
     assert.equal(venv.version, system.version);
     const only = await runProbe(pythonProbe, { python: venvPython, pythonOnly: true });

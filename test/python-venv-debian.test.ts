@@ -3,12 +3,13 @@
 // that it is usable again. The packages are reinstalled from .debs rebuilt from the installed files
 // (dpkg-repack), kept in /var/cache/edgeprobe-test-debs, so this works offline and restores exactly the
 // version that was installed, even when the archive has moved on; an interrupted run is repaired by the next.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { pythonProbe, type PythonInterpreterDetail } from '../probes/python.js';
+import { test } from 'node:test';
+import { type PythonInterpreterDetail, pythonProbe } from '../probes/python.js';
 import { executable, skipWithout } from './helpers/env.js';
 import { runProbe } from './helpers/probe-run.js';
 
@@ -34,7 +35,10 @@ function savedDeb(pkg: string, version: string | null): string | null {
     return null;
   }
   const prefix = version === null ? `${pkg}_` : `${pkg}_${version.replace(/^\d+:/, '')}_`;
-  const deb = files.filter((f) => f.startsWith(prefix) && f.endsWith('.deb')).sort().pop();
+  const deb = files
+    .filter((f) => f.startsWith(prefix) && f.endsWith('.deb'))
+    .sort()
+    .pop();
   return deb ? join(SAVED, deb) : null;
 }
 
@@ -55,7 +59,7 @@ function venvEntry(details: Record<string, unknown>): Extract<PythonInterpreterD
   return entry;
 }
 
-test('Debian\'s python3 with python3-venv removed: venv unusable with the apt advice; reinstalled: usable again', { timeout: 600_000 }, async (t) => {
+test("Debian's python3 with python3-venv removed: venv unusable with the apt advice; reinstalled: usable again", { timeout: 600_000 }, async (t) => {
   const isDebian = executable('/usr/bin/dpkg-query') && executable(PYTHON);
   if (skipWithout(t, isDebian, 'Debian python3', 'a Debian system')) return;
   const minor = spawnSync(PYTHON, ['-c', 'import sys; print("%d.%d" % sys.version_info[:2])'], { encoding: 'utf8' }).stdout.trim();
@@ -66,7 +70,15 @@ test('Debian\'s python3 with python3-venv removed: venv unusable with the apt ad
   // Repair what an interrupted earlier run may have left: packages removed but saved.
   reinstall(packages.map((p) => savedDeb(p, null)).filter((d): d is string => d !== null));
   const versions = packages.map(installedVersion);
-  if (skipWithout(t, versions.every((v) => v !== null), packages.join(' and '), 'apt install python3-venv')) return;
+  if (
+    skipWithout(
+      t,
+      versions.every((v) => v !== null),
+      packages.join(' and '),
+      'apt install python3-venv',
+    )
+  )
+    return;
 
   const debs = packages.map((pkg, i) => {
     const version = versions[i] as string;
@@ -82,8 +94,14 @@ test('Debian\'s python3 with python3-venv removed: venv unusable with the apt ad
 
   const restore = (): void => reinstall(debs);
   process.once('exit', restore);
-  process.once('SIGINT', () => { restore(); process.exit(130); });
-  process.once('SIGTERM', () => { restore(); process.exit(143); });
+  process.once('SIGINT', () => {
+    restore();
+    process.exit(130);
+  });
+  process.once('SIGTERM', () => {
+    restore();
+    process.exit(143);
+  });
   try {
     run('apt-get', ['remove', '-y', '-qq', ...LOCK, ...packages]);
     for (const pkg of packages) assert.equal(installedVersion(pkg), null, `${pkg} is really removed`);

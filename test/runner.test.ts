@@ -1,7 +1,8 @@
 // The runner keeps its promises when probes misbehave: a complete report, errors in the right places,
 // the run within its budget, and no child process left behind.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
+import { test } from 'node:test';
 import { ALL_PROBES } from '../probes/index.js';
 import type { ProbeDefinition } from '../src/engine/probe.js';
 import { runProbes } from '../src/engine/runner.js';
@@ -14,11 +15,17 @@ const quickOptions = { root: '/', quick: true, verbose: false };
 test('a probe that throws and one that hangs: report complete, both in error, within budget, no child left', async () => {
   const marker = newMarker();
   const throwing: ProbeDefinition = {
-    id: 'thrower', title: 'Thrower', metrics: ['thrower.value'], budgetMs: () => 2_000,
+    id: 'thrower',
+    title: 'Thrower',
+    metrics: ['thrower.value'],
+    budgetMs: () => 2_000,
     run: () => Promise.reject(new Error('disk on fire')),
   };
   const hanging: ProbeDefinition = {
-    id: 'hanger', title: 'Hanger', metrics: ['hanger.value'], budgetMs: () => 800,
+    id: 'hanger',
+    title: 'Hanger',
+    metrics: ['hanger.value'],
+    budgetMs: () => 800,
     async run(ctx) {
       // A stuck child, as a hung `vcgencmd` or interpreter would be.
       void ctx.exec('sleep', ['600'], { timeoutMs: 600_000, env: { ...process.env, [MARKER_VARIABLE]: marker } });
@@ -47,8 +54,11 @@ test('a probe that throws and one that hangs: report complete, both in error, wi
 
 test('a probe returning garbage is an error with a reason, not a broken report', async () => {
   const garbage: ProbeDefinition = {
-    id: 'garbage', title: 'Garbage', metrics: ['garbage.value'], budgetMs: () => 1_000,
-    run: async () => ({ metrics: { 'garbage.value': { nested: true }, 'memory.total_bytes': 1 } } as never),
+    id: 'garbage',
+    title: 'Garbage',
+    metrics: ['garbage.value'],
+    budgetMs: () => 1_000,
+    run: async () => ({ metrics: { 'garbage.value': { nested: true }, 'memory.total_bytes': 1 } }) as never,
   };
   const report = await runProbes([garbage], quickOptions);
   assert.ok(validateReport(report).ok);
@@ -56,7 +66,7 @@ test('a probe returning garbage is an error with a reason, not a broken report',
   assert.equal(envelope?.status, 'error');
   assert.equal(envelope?.error?.code, 'invalid_output');
   assert.match(envelope?.error?.message ?? '', /undeclared metric "memory.total_bytes"/);
-  assert.equal(report.metrics['memory.total_bytes'], undefined, 'a probe cannot write another probe\'s metric');
+  assert.equal(report.metrics['memory.total_bytes'], undefined, "a probe cannot write another probe's metric");
 });
 
 test('--only and --skip leave the other probes out with the reason', async () => {

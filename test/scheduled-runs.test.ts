@@ -9,13 +9,22 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { execCommand } from '../src/platform/process.js';
-import { crontabLine, INSTALL_SCRIPT, installPayload, REMOVE_SCRIPT, serviceUnit, timerUnit, wrapperScript, type ScheduleSpec } from '../src/remote/schedule.js';
+import {
+  crontabLine,
+  INSTALL_SCRIPT,
+  installPayload,
+  REMOVE_SCRIPT,
+  type ScheduleSpec,
+  serviceUnit,
+  timerUnit,
+  wrapperScript,
+} from '../src/remote/schedule.js';
 import { runCli } from './helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from './helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from './helpers/dashboard.js';
 import { executable, requireComponent } from './helpers/env.js';
-import { verifyScheduledRuns, onDevice } from './helpers/scheduled-runs.js';
+import { onDevice, verifyScheduledRuns } from './helpers/scheduled-runs.js';
 import { sparePort } from './helpers/services.js';
-import { sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
+import { type Sshd, sshdAvailable, startSshd, type TestUser } from './helpers/sshd.js';
 import { makeTestPki, opensslAvailable, type TestPki } from './helpers/tls.js';
 
 const ready = sshdAvailable() && executable('/usr/bin/crontab') && opensslAvailable();
@@ -60,15 +69,25 @@ after(async () => {
 });
 
 const spec: ScheduleSpec = {
-  interval: 'DAILY', url: 'https://dashboard.example:8443', token: `ep_0123456789ab_${'x'.repeat(43)}`, label: "lab pi 'seven'",
-  runArgs: ['--quick'], timeoutS: 180,
+  interval: 'DAILY',
+  url: 'https://dashboard.example:8443',
+  token: `ep_0123456789ab_${'x'.repeat(43)}`,
+  label: "lab pi 'seven'",
+  runArgs: ['--quick'],
+  timeoutS: 180,
 };
 
-test('the timer and service units pass systemd-analyze verify; hourly and daily calendars; the wrapper and scripts are valid sh', { skip: analyzeSkip }, async () => {
+test('the timer and service units pass systemd-analyze verify; hourly and daily calendars; the wrapper and scripts are valid sh', {
+  skip: analyzeSkip,
+}, async () => {
   const units = mkdtempSync(join(dir, 'units-'));
   writeFileSync(join(units, 'edgeprobe-scheduled.service'), serviceUnit(spec));
   writeFileSync(join(units, 'edgeprobe-scheduled.timer'), timerUnit(spec));
-  const verify = await execCommand('systemd-analyze', ['verify', '--man=no', join(units, 'edgeprobe-scheduled.timer'), join(units, 'edgeprobe-scheduled.service')], { timeoutMs: 30_000 });
+  const verify = await execCommand(
+    'systemd-analyze',
+    ['verify', '--man=no', join(units, 'edgeprobe-scheduled.timer'), join(units, 'edgeprobe-scheduled.service')],
+    { timeoutMs: 30_000 },
+  );
   assert.equal(verify.code, 0, `systemd-analyze verify:\n${verify.stdout}${verify.stderr}`);
   assert.match(timerUnit(spec), /^OnCalendar=\*-\*-\* \d\d:\d\d:00$/m);
   assert.match(timerUnit({ ...spec, interval: 'HOURLY' }), /^OnCalendar=\*-\*-\* \*:\d\d:00$/m);
@@ -85,14 +104,21 @@ test('the timer and service units pass systemd-analyze verify; hourly and daily 
   assert.throws(() => installPayload({ ...spec, token: 'x; rm -rf ~' }, 'agent'), /characters an upload token never has/);
 });
 
-test('cron path over real sshd: install twice, a run while the dashboard is down waits in the spool, the next delivers both, remove leaves nothing', { skip, timeout: 300_000 }, async () => {
+test('cron path over real sshd: install twice, a run while the dashboard is down waits in the spool, the next delivers both, remove leaves nothing', {
+  skip,
+  timeout: 300_000,
+}, async () => {
   assert.ok(sshd && user);
   const uploadToken = await createTokenCli(db, 'upload');
   const readToken = await createTokenCli(db, 'read');
   await verifyScheduledRuns({
     device: { sshConfig: sshd.sshConfig, host: 'pi-timer' },
     dashboard: {
-      url: `https://127.0.0.1:${port}`, urlForDevice: `https://127.0.0.1:${port}`, uploadToken, readToken, caFile: pki.caCert,
+      url: `https://127.0.0.1:${port}`,
+      urlForDevice: `https://127.0.0.1:${port}`,
+      uploadToken,
+      readToken,
+      caFile: pki.caCert,
       stop: async () => {
         await serve?.stop();
         serve = undefined;
@@ -107,7 +133,10 @@ test('cron path over real sshd: install twice, a run while the dashboard is down
   assert.match(crontab.stderr, /no crontab for/, 'the emptied crontab is removed, not left empty');
 });
 
-test('ssh --install-timer refuses what cannot work, before connecting: no --upload, --mode sh, a bad interval, an unreadable --ca', { skip, timeout: 60_000 }, async () => {
+test('ssh --install-timer refuses what cannot work, before connecting: no --upload, --mode sh, a bad interval, an unreadable --ca', {
+  skip,
+  timeout: 60_000,
+}, async () => {
   assert.ok(sshd);
   const base = ['ssh', '--ssh-config', sshd.sshConfig, 'pi-timer'];
   const cases: [string[], RegExp][] = [
@@ -129,7 +158,21 @@ test('ssh --upload --ca: the probe of now goes to the HTTPS dashboard; without t
   assert.ok(sshd && serve);
   const token = await createTokenCli(db, 'upload');
   const spool = join(dir, 'ssh-spool');
-  const base = ['ssh', '--ssh-config', sshd.sshConfig, 'pi-now', '--quick', '--format', 'json', '--upload', `https://127.0.0.1:${port}`, '--token', token, '--spool', spool];
+  const base = [
+    'ssh',
+    '--ssh-config',
+    sshd.sshConfig,
+    'pi-now',
+    '--quick',
+    '--format',
+    'json',
+    '--upload',
+    `https://127.0.0.1:${port}`,
+    '--token',
+    token,
+    '--spool',
+    spool,
+  ];
   const trusted = await runCli([...base, '--ca', pki.caCert], { timeoutMs: 180_000 });
   const summary = JSON.parse(trusted.stdout) as { hosts: { upload?: { status: string; message: string } }[] };
   assert.equal(summary.hosts[0]?.upload?.status, 'delivered', trusted.stdout);

@@ -3,27 +3,43 @@
 // recorded device tree and on this machine: its report validates against edgeprobe.report/v1, and its host,
 // memory, cpu, supervision and stack metrics, and the disk's filesystem and device kind, are the Node agent's,
 // figure for figure (same cgroup logic: mountinfo root, ancestors, v1, v2; the same supervisor and service rules).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseReport } from '../src/report/validate.js';
-import type { Report } from '../src/report/types.js';
-import { METRIC_CATALOGUE } from '../src/report/metrics.js';
-import { execCommand } from '../src/platform/process.js';
+import { test } from 'node:test';
 import { shProbePayload } from '../probes/posix-sh/assemble.js';
+import { execCommand } from '../src/platform/process.js';
 import { VERSION } from '../src/platform/version.js';
-import { REPO_ROOT, fixtureRoot, jsonOf, runCli } from './helpers/cli.js';
+import { METRIC_CATALOGUE } from '../src/report/metrics.js';
+import type { Report } from '../src/report/types.js';
+import { parseReport } from '../src/report/validate.js';
+import { fixtureRoot, jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { executable, skipWithout } from './helpers/env.js';
 import { startRedis, startSupervisord } from './helpers/services.js';
 
 const PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
-const SHELLS: Array<[string, string[]]> = [['dash', ['/usr/bin/dash']], ['busybox ash', ['/usr/bin/busybox', 'sh']]];
+const SHELLS: Array<[string, string[]]> = [
+  ['dash', ['/usr/bin/dash']],
+  ['busybox ash', ['/usr/bin/busybox', 'sh']],
+];
 const BOARDS = readdirSync(join(REPO_ROOT, 'test', 'fixtures', 'devices')).sort();
 // Figures that move between two runs on a live system.
-const MOVING = new Set(['memory.available_bytes', 'memory.effective_available_bytes', 'memory.cgroup_usage_bytes', 'memory.swap_free_bytes', 'cpu.load_average_1m', 'cpu.temperature_celsius',
+const MOVING = new Set([
+  'memory.available_bytes',
+  'memory.effective_available_bytes',
+  'memory.cgroup_usage_bytes',
+  'memory.swap_free_bytes',
+  'cpu.load_average_1m',
+  'cpu.temperature_celsius',
   // services other suites start and stop on this machine while both probes run
-  'stack.redis_running', 'stack.postgres_running', 'stack.memcached_running', 'stack.port_8000_free', 'supervision.supervisors', 'supervision.available']);
+  'stack.redis_running',
+  'stack.postgres_running',
+  'stack.memcached_running',
+  'stack.port_8000_free',
+  'supervision.supervisors',
+  'supervision.available',
+]);
 const COMPARED = /^(host|memory|cpu|supervision|stack)\.|^disk\.(filesystem|device_kind)$/;
 
 async function shReport(shell: string[], args: string[], useStdin = false): Promise<Report> {
@@ -77,7 +93,8 @@ for (const [shellName, shell] of SHELLS) {
     // The python metrics come from the agent's own inspection, ranking and Django table: the same figures.
     const python = await runCli(['run', '--quick', '--format', 'json', '--only', 'python']);
     const agentPython = jsonOf(python)['metrics'] as Record<string, unknown>;
-    for (const [id, value] of Object.entries(agentPython).filter(([id]) => id.startsWith('python.'))) assert.deepEqual(sh.metrics[id], value, `${shellName}: ${id}`);
+    for (const [id, value] of Object.entries(agentPython).filter(([id]) => id.startsWith('python.')))
+      assert.deepEqual(sh.metrics[id], value, `${shellName}: ${id}`);
     const disk = jsonOf(await runCli(['run', '--quick', '--format', 'json', '--only', 'disk']))['metrics'] as Record<string, unknown>;
     assert.equal(sh.metrics['disk.total_bytes'], disk['disk.total_bytes']);
     assert.equal(sh.metrics['disk.filesystem'], disk['disk.filesystem']);
@@ -96,7 +113,8 @@ for (const [shellName, shell] of SHELLS) {
 }
 
 test('with a real supervisord and redis-server running, the sh probe finds them as the agent does: supervisord answering supervisorctl, Redis answering PING, its version', async (t) => {
-  if (skipWithout(t, executable('/usr/bin/supervisord') && executable('/usr/bin/redis-server'), 'supervisor and redis-server', 'scripts/install-test-deps.sh')) return;
+  if (skipWithout(t, executable('/usr/bin/supervisord') && executable('/usr/bin/redis-server'), 'supervisor and redis-server', 'scripts/install-test-deps.sh'))
+    return;
   const supervisord = await startSupervisord();
   // On a spare port: both probes find it through the ports its process listens on (this suite runs as root).
   const redis = await startRedis();
@@ -106,7 +124,14 @@ test('with a real supervisord and redis-server running, the sh probe finds them 
       assert.match(String(report.metrics['supervision.supervisors']), /supervisord/, `${report.agent.mode}: supervisord is usable (supervisorctl answers)`);
       assert.equal(report.metrics['stack.redis_running'], true, `${report.agent.mode}: the Redis on port ${redis.port} answers`);
     }
-    for (const id of ['supervision.supervisors', 'supervision.available', 'stack.redis_running', 'stack.redis_version', 'stack.cron_available', 'stack.reverse_proxy']) {
+    for (const id of [
+      'supervision.supervisors',
+      'supervision.available',
+      'stack.redis_running',
+      'stack.redis_version',
+      'stack.cron_available',
+      'stack.reverse_proxy',
+    ]) {
       assert.deepEqual(sh.metrics[id], agent.metrics[id], id);
     }
   } finally {
@@ -126,7 +151,10 @@ test('the sh probe rejects unknown options and a --root that is not a device tre
 
 test('metric ids and probes the sh probe does not know (added to the catalogue later) are reported null with the reason', async () => {
   const prefix = "EDGEPROBE_PROBES='host later'\nEDGEPROBE_METRICS_host='host.board host.added_later'\nEDGEPROBE_METRICS_later='later.a later.b'\n";
-  const result = await execCommand('/usr/bin/busybox', ['sh', '-s', '--', '--quick'], { timeoutMs: 60_000, input: prefix + shProbePayload().replace(/^EDGEPROBE_(PROBES|METRICS_\w+)=.*\n/gm, '') });
+  const result = await execCommand('/usr/bin/busybox', ['sh', '-s', '--', '--quick'], {
+    timeoutMs: 60_000,
+    input: prefix + shProbePayload().replace(/^EDGEPROBE_(PROBES|METRICS_\w+)=.*\n/gm, ''),
+  });
   const check = parseReport(result.stdout);
   assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
   const report = check.report;
@@ -141,8 +169,15 @@ test('the python streaming tier: the stdlib echo server driven by asyncio client
   const sh = await shReport(['/usr/bin/dash'], ['--duration', '4'], true);
   const streaming = sh.probes.find((p) => p.id === 'streaming');
   assert.equal(streaming?.status, 'ok');
-  for (const id of ['streaming.python_messages_per_second', 'streaming.python_bytes_per_second', 'streaming.python_p50_ms', 'streaming.python_p99_ms',
-    'streaming.python_bytes_per_connection', 'streaming.bytes_per_connection', 'streaming.idle_connections']) {
+  for (const id of [
+    'streaming.python_messages_per_second',
+    'streaming.python_bytes_per_second',
+    'streaming.python_p50_ms',
+    'streaming.python_p99_ms',
+    'streaming.python_bytes_per_connection',
+    'streaming.bytes_per_connection',
+    'streaming.idle_connections',
+  ]) {
     assert.equal(typeof sh.metrics[id], 'number', `${id}: ${JSON.stringify(streaming?.details)}`);
     assert.ok((sh.metrics[id] as number) > 0, id);
   }

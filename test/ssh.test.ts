@@ -2,23 +2,28 @@
 // whose sessions live in a cgroup with Pi-like limits (512 MiB, 1.5 CPUs). Users made for the test: one with
 // node, one whose PATH has no node (sh mode), one with a busybox-only userland and busybox ash as login shell,
 // one whose key is refused, one whose agent hangs, one whose agent is killed mid-run, one without a shell.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { parseReport } from '../src/report/validate.js';
-import type { Report } from '../src/report/types.js';
+import { after, before, test } from 'node:test';
 import { execCommand, makeTempDir, removeTemp } from '../src/platform/process.js';
 import { shellQuote } from '../src/platform/shell-quote.js';
-import { REPO_ROOT, jsonOf, runCli } from './helpers/cli.js';
-import { executable, NODE18, requireComponent } from './helpers/env.js';
-import { silentServer, sparePort, sshdAvailable, startSshd, type Sshd, type TestUser } from './helpers/sshd.js';
-import { writeTestProfiles } from './helpers/test-profiles.js';
+import type { Report } from '../src/report/types.js';
+import { parseReport } from '../src/report/validate.js';
+import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe } from './helpers/dashboard.js';
+import { executable, NODE18, requireComponent } from './helpers/env.js';
+import { type Sshd, silentServer, sparePort, sshdAvailable, startSshd, type TestUser } from './helpers/sshd.js';
+import { writeTestProfiles } from './helpers/test-profiles.js';
 
 const MiB = 1024 * 1024;
 const LIMIT_BYTES = 512 * MiB;
-const skip = requireComponent(sshdAvailable() && executable('/usr/bin/busybox'), 'root, Debian\'s openssh-server and busybox', 'scripts/install-test-deps.sh as root');
+const skip = requireComponent(
+  sshdAvailable() && executable('/usr/bin/busybox'),
+  "root, Debian's openssh-server and busybox",
+  'scripts/install-test-deps.sh as root',
+);
 
 let sshd: Sshd;
 let silent: { port: number; close(): Promise<void> } | undefined;
@@ -51,7 +56,10 @@ before(async () => {
   const killed = fakeNode('killed', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\nkill -9 $$');
   sshd.alias('killed', sshd.addUser({ label: 'killed', path: `${killed}:/usr/bin:/bin` }));
   // The connection drops mid-run: the session's sshd dies after half a report.
-  const dropped = fakeNode('dropped', 'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\np=$PPID\nwhile [ "$p" -gt 1 ]; do read -r _pid comm _state pp _rest </proc/$p/stat; if [ "$comm" = "(sshd)" ]; then kill -9 "$p"; break; fi; p=$pp; done\nsleep 30');
+  const dropped = fakeNode(
+    'dropped',
+    'cat >/dev/null\nprintf \'{"schema":"edgeprobe.report/v1","id":"\'\np=$PPID\nwhile [ "$p" -gt 1 ]; do read -r _pid comm _state pp _rest </proc/$p/stat; if [ "$comm" = "(sshd)" ]; then kill -9 "$p"; break; fi; p=$pp; done\nsleep 30',
+  );
   sshd.alias('dropped', sshd.addUser({ label: 'dropped', path: `${dropped}:/usr/bin:/bin` }));
   sshd.alias('noshell', sshd.addUser({ label: 'noshell', shell: '/bin/false' }));
   // Marks when each agent run starts and ends in a shared file, to see how many ran at once.
@@ -64,7 +72,10 @@ before(async () => {
   if (executable(NODE18)) sshd.alias('pi-node18', sshd.addUser({ label: 'node18', path: `${dirname(NODE18)}:${noNode}` }));
   const old = join(sshd.dir, 'fake-node16');
   mkdirSync(old);
-  writeFileSync(join(old, 'node'), '#!/bin/sh\ncase "$1" in -v|--version) echo v16.20.2 ;; -e) exit 1 ;; *) echo "node 16 cannot run the agent" >&2; exit 1 ;; esac\n');
+  writeFileSync(
+    join(old, 'node'),
+    '#!/bin/sh\ncase "$1" in -v|--version) echo v16.20.2 ;; -e) exit 1 ;; *) echo "node 16 cannot run the agent" >&2; exit 1 ;; esac\n',
+  );
   chmodSync(join(old, 'node'), 0o755);
   chmodSync(old, 0o755);
   sshd.alias('pi-node16', sshd.addUser({ label: 'node16', path: `${old}:${noNode}` }));
@@ -116,7 +127,11 @@ test('node mode: the agent is streamed to `node -`, its report validates, shows 
   assert.equal(report.metrics['cpu.effective_cpus'], 1.5);
   assert.ok(existsSync(join(out, 'summary.json')));
   assert.deepEqual(readdirSync(nodeUser.home).sort(), before, 'no file written in the home directory');
-  assert.deepEqual(readdirSync(out).filter((f) => f.endsWith('.tmp')), [], 'no temp files left by atomic writes');
+  assert.deepEqual(
+    readdirSync(out).filter((f) => f.endsWith('.tmp')),
+    [],
+    'no temp files left by atomic writes',
+  );
 });
 
 test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with python metrics and the Python streaming tier', { skip }, async () => {
@@ -131,7 +146,7 @@ test('sh mode: a user whose PATH has no node gets the POSIX-sh probe, with pytho
   assert.equal(report.metrics['memory.cgroup_limit_bytes'], LIMIT_BYTES);
   assert.equal(report.metrics['python.found'], true);
   assert.match(String(report.metrics['python.version']), /^3\.\d+\.\d+$/);
-  assert.match(String(report.metrics['python.django_version']), /^\d+\.\d+/, 'Debian\'s python3-django is seen');
+  assert.match(String(report.metrics['python.django_version']), /^\d+\.\d+/, "Debian's python3-django is seen");
   assert.equal(typeof report.metrics['streaming.python_messages_per_second'], 'number', 'the Python streaming tier ran on the device');
   assert.equal(typeof report.metrics['streaming.bytes_per_connection'], 'number');
   // Every metric is either measured or null with a reason, and every probe has an envelope.
@@ -158,7 +173,7 @@ test('the sh probe runs under busybox ash with a busybox-only userland', { skip 
   assert.equal(typeof report.metrics['disk.free_bytes'], 'number');
 });
 
-test('for the same host, the sh probe\'s memory, cpu and python metrics agree with the agent\'s', { skip }, async () => {
+test("for the same host, the sh probe's memory, cpu and python metrics agree with the agent's", { skip }, async () => {
   const out = join(work, 'agree');
   const result = await ssh(['pi-node', 'pi-sh', 'pi-busybox', '--quick', '--out', out]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
@@ -191,13 +206,35 @@ test('for the same host, the sh probe\'s memory, cpu and python metrics agree wi
   }
 });
 
-test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-key hosts: healthy hosts reported, faults classified, time bounded by --timeout', { skip }, async () => {
+test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-key hosts: healthy hosts reported, faults classified, time bounded by --timeout', {
+  skip,
+}, async () => {
   const out = join(work, 'fleet');
   const timeoutS = 20;
   const started = Date.now();
   const result = await ssh([
-    'pi-node', 'pi-sh', 'pi-busybox', 'unreachable', 'refused', 'hangs', 'killed', 'dropped', 'noshell', 'badkey', 'silent',
-    '--quick', '--out', out, '--format', 'json', '--timeout', String(timeoutS), '--connect-timeout', '5', '--concurrency', '11',
+    'pi-node',
+    'pi-sh',
+    'pi-busybox',
+    'unreachable',
+    'refused',
+    'hangs',
+    'killed',
+    'dropped',
+    'noshell',
+    'badkey',
+    'silent',
+    '--quick',
+    '--out',
+    out,
+    '--format',
+    'json',
+    '--timeout',
+    String(timeoutS),
+    '--connect-timeout',
+    '5',
+    '--concurrency',
+    '11',
   ]);
   const elapsedS = (Date.now() - started) / 1000;
   assert.equal(result.code, 3, `the worst host is unknown (exit 3)\n${result.stderr}`);
@@ -232,32 +269,36 @@ test('a fleet with unreachable, refused, hanging, killed, shell-less and wrong-k
 test('an Ansible YAML inventory drives the fleet (groups, ansible_host, ansible_port, ansible_user, key file, ssh args)', { skip }, async () => {
   const inventory = join(work, 'inventory.yml');
   const shUserName = readFileSync(sshd.sshConfig, 'utf8').match(/Host pi-sh\n(?:.*\n)*?\s+User (\S+)/)?.[1];
-  writeFileSync(inventory, [
-    'all:',
-    '  vars:',
-    `    ansible_port: ${sshd.port}`,
-    `    ansible_ssh_private_key_file: ${sshd.clientKey}`,
-    `    ansible_ssh_common_args: "-o 'UserKnownHostsFile=${sshd.knownHosts}' -o GlobalKnownHostsFile=/dev/null"`,
-    '  children:',
-    '    pis:',
-    '      vars:',
-    '        ansible_host: 127.0.0.1',
-    '      hosts:',
-    '        kitchen:',
-    `          ansible_user: ${nodeUser.name}`,
-    '        garage:',
-    `          ansible_user: ${shUserName ?? 'missing'}`,
-    '    elsewhere:',
-    '      hosts:',
-    '        ghost:',
-    '          ansible_host: 127.0.0.1',
-    `          ansible_port: ${await sparePort()}`,
-    '',
-  ].join('\n'));
+  writeFileSync(
+    inventory,
+    [
+      'all:',
+      '  vars:',
+      `    ansible_port: ${sshd.port}`,
+      `    ansible_ssh_private_key_file: ${sshd.clientKey}`,
+      `    ansible_ssh_common_args: "-o 'UserKnownHostsFile=${sshd.knownHosts}' -o GlobalKnownHostsFile=/dev/null"`,
+      '  children:',
+      '    pis:',
+      '      vars:',
+      '        ansible_host: 127.0.0.1',
+      '      hosts:',
+      '        kitchen:',
+      `          ansible_user: ${nodeUser.name}`,
+      '        garage:',
+      `          ansible_user: ${shUserName ?? 'missing'}`,
+      '    elsewhere:',
+      '      hosts:',
+      '        ghost:',
+      '          ansible_host: 127.0.0.1',
+      `          ansible_port: ${await sparePort()}`,
+      '',
+    ].join('\n'),
+  );
   const out = join(work, 'inventory');
-  const result = await runCli([
-    'ssh', '-i', inventory, 'pis', '--quick', '--out', out, '--ssh-option', 'StrictHostKeyChecking=yes', '--profile', profiles.lenient,
-  ], { timeoutMs: 60_000 });
+  const result = await runCli(
+    ['ssh', '-i', inventory, 'pis', '--quick', '--out', out, '--ssh-option', 'StrictHostKeyChecking=yes', '--profile', profiles.lenient],
+    { timeoutMs: 60_000 },
+  );
   assert.equal(result.code, 0, result.stderr + result.stdout);
   assert.match(result.stdout, /kitchen\s+node/);
   assert.match(result.stdout, /garage\s+posix-sh/);
@@ -272,7 +313,9 @@ test('--mode node on a host without node is classified, not silently downgraded'
   assert.equal(summaryHost(jsonOf(result), 'pi-sh')['failure'], 'no-node');
 });
 
-test('node 18 is used as it is; a node older than 18 gets the sh probe instead', { skip: skip || requireComponent(executable(NODE18), 'Node 18', 'scripts/install-test-deps.sh') }, async () => {
+test('node 18 is used as it is; a node older than 18 gets the sh probe instead', {
+  skip: skip || requireComponent(executable(NODE18), 'Node 18', 'scripts/install-test-deps.sh'),
+}, async () => {
   const out = join(work, 'versions');
   const result = await ssh(['pi-node18', 'pi-node16', '--quick', '--out', out]);
   assert.equal(result.code, 0, result.stderr + result.stdout);
@@ -282,11 +325,28 @@ test('node 18 is used as it is; a node older than 18 gets the sh probe instead',
   assert.equal(loadReport(join(out, 'pi-node16.json')).agent.mode, 'posix-sh');
 });
 
-test('on a terminal, stderr shows a live line per host that ends with its outcome', { skip: skip || requireComponent(executable('/usr/bin/script'), 'script (util-linux)', 'apt install util-linux') }, async () => {
-  const command = [process.execPath, join(REPO_ROOT, 'bin', 'edgeprobe.js'), 'ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'refused', '--quick', '--profile', profiles.lenient]
-    .map(shellQuote).join(' ');
+test('on a terminal, stderr shows a live line per host that ends with its outcome', {
+  skip: skip || requireComponent(executable('/usr/bin/script'), 'script (util-linux)', 'apt install util-linux'),
+}, async () => {
+  const command = [
+    process.execPath,
+    join(REPO_ROOT, 'bin', 'edgeprobe.js'),
+    'ssh',
+    '--ssh-config',
+    sshd.sshConfig,
+    'pi-node',
+    'refused',
+    '--quick',
+    '--profile',
+    profiles.lenient,
+  ]
+    .map(shellQuote)
+    .join(' ');
   // script(1) runs the command on a pseudo-terminal, as a person at a terminal would.
-  const result = await execCommand('/usr/bin/script', ['-qec', command, '/dev/null'], { timeoutMs: 60_000, env: { ...process.env, TERM: 'xterm', COLUMNS: '120' } });
+  const result = await execCommand('/usr/bin/script', ['-qec', command, '/dev/null'], {
+    timeoutMs: 60_000,
+    env: { ...process.env, TERM: 'xterm', COLUMNS: '120' },
+  });
   assert.equal(result.code, 3, result.stdout);
   const text = result.stdout;
   assert.match(text, /\u001b\[2A/, 'the two host lines are redrawn in place');
@@ -296,7 +356,7 @@ test('on a terminal, stderr shows a live line per host that ends with its outcom
   assert.match(text, /HOST\s+MODE\s+BOARD/);
 });
 
-test('the system ssh client\'s own features work: ProxyJump from --ssh-option, keys from ssh-agent', { skip }, async () => {
+test("the system ssh client's own features work: ProxyJump from --ssh-option, keys from ssh-agent", { skip }, async () => {
   const accepted = (): number => (sshd.log().match(new RegExp(`Accepted publickey for ${nodeUser.name} `, 'g')) ?? []).length;
   const before = accepted();
   const jumped = await ssh(['pi-node', '--quick', '--format', 'json', '--ssh-option', 'ProxyJump=pi-node']);
@@ -312,8 +372,24 @@ test('the system ssh client\'s own features work: ProxyJump from --ssh-option, k
     const env = { ...process.env, SSH_AUTH_SOCK: socket, NO_COLOR: '1' };
     assert.equal((await execCommand('ssh-add', [sshd.clientKey], { timeoutMs: 10_000, env })).code, 0);
     // No IdentityFile anywhere: the key can only come from the agent.
-    const result = await runCli(['ssh', `${nodeUser.name}@127.0.0.1:${sshd.port}`, '--quick', '--format', 'json', '--profile', profiles.lenient,
-      '--ssh-config', '/dev/null', '--ssh-option', `UserKnownHostsFile=${sshd.knownHosts}`, '--ssh-option', 'GlobalKnownHostsFile=/dev/null'], { env, timeoutMs: 60_000 });
+    const result = await runCli(
+      [
+        'ssh',
+        `${nodeUser.name}@127.0.0.1:${sshd.port}`,
+        '--quick',
+        '--format',
+        'json',
+        '--profile',
+        profiles.lenient,
+        '--ssh-config',
+        '/dev/null',
+        '--ssh-option',
+        `UserKnownHostsFile=${sshd.knownHosts}`,
+        '--ssh-option',
+        'GlobalKnownHostsFile=/dev/null',
+      ],
+      { env, timeoutMs: 60_000 },
+    );
     assert.equal(result.code, 0, result.stderr + result.stdout);
   } finally {
     if (agentPid > 0) process.kill(agentPid);
@@ -333,7 +409,7 @@ test('--concurrency bounds how many hosts run at once', { skip }, async () => {
   assert.match(readFileSync(log, 'utf8'), /^SS/, 'runs overlap');
 });
 
-test('each report is judged against the profile; the exit code is the worst host\'s', { skip }, async () => {
+test("each report is judged against the profile; the exit code is the worst host's", { skip }, async () => {
   // The default profile (django-channels): whatever this machine gets, the codes follow the verdicts.
   const byDefault = jsonOf(await ssh(['pi-node', 'pi-sh', '--quick', '--format', 'json', '--profile', 'django-channels']));
   assert.equal(byDefault['profile'], 'django-channels');
@@ -362,7 +438,22 @@ test('--upload sends each report to a dashboard; an unreachable dashboard spools
   const dashboard = await startServe(db, await sparePort());
   try {
     const token = await createTokenCli(db, 'upload,read');
-    const result = await ssh(['pi-node', 'pi-sh', 'unreachable', '--quick', '--format', 'json', '--upload', dashboard.url, '--token', token, '--spool', join(work, 'spool'), '--connect-timeout', '3']);
+    const result = await ssh([
+      'pi-node',
+      'pi-sh',
+      'unreachable',
+      '--quick',
+      '--format',
+      'json',
+      '--upload',
+      dashboard.url,
+      '--token',
+      token,
+      '--spool',
+      join(work, 'spool'),
+      '--connect-timeout',
+      '3',
+    ]);
     assert.equal(result.code, 3, result.stderr);
     const summary = jsonOf(result);
     for (const name of ['pi-node', 'pi-sh']) {
@@ -377,7 +468,16 @@ test('--upload sends each report to a dashboard; an unreachable dashboard spools
   }
   // The dashboard is gone: the report waits in the spool, the run says so.
   const spool = join(work, 'spool-later');
-  const later = await ssh(['pi-node', '--quick', '--upload', dashboard.url, '--token', 'ep_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA', '--spool', spool]);
+  const later = await ssh([
+    'pi-node',
+    '--quick',
+    '--upload',
+    dashboard.url,
+    '--token',
+    'ep_000000000000_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA',
+    '--spool',
+    spool,
+  ]);
   assert.equal(later.code, 0, later.stderr);
   assert.match(later.stdout, /pi-node: upload: not delivered .*spooled to/);
   assert.equal(readdirSync(spool).filter((f) => f.endsWith('.json')).length, 1);

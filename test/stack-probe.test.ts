@@ -1,20 +1,28 @@
 // The stack probe against Debian's redis-server started on a spare port, with and without a password,
 // and a real listener for the port report.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readdirSync, readFileSync } from 'node:fs';
-import { stackProbe } from '../probes/stack.js';
+import { createServer } from 'node:net';
+import { test } from 'node:test';
 import { parseProcNetTcp } from '../probes/lib/parsers/proc.js';
 import { parseRedisServerVersion } from '../probes/lib/parsers/redis.js';
+import { stackProbe } from '../probes/stack.js';
 import { jsonOf, runCli } from './helpers/cli.js';
 import { executable, skipWithout } from './helpers/env.js';
 import { runProbe } from './helpers/probe-run.js';
 import { startPostgres, startRedis } from './helpers/services.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
-interface Checked { target: string; source: string; reachable: boolean; answers: boolean; authRequired: boolean; version: string | null }
+interface Checked {
+  target: string;
+  source: string;
+  reachable: boolean;
+  answers: boolean;
+  authRequired: boolean;
+  version: string | null;
+}
 
 const redisInstalled = executable('/usr/bin/redis-server') && executable('/usr/bin/redis-cli');
 
@@ -32,7 +40,10 @@ test('redis-server on a spare port is found through its process: version and run
     const info = spawnSync('redis-cli', ['-p', String(redis.port), 'info', 'server'], { encoding: 'utf8' }).stdout;
     assert.equal(envelope.metrics['stack.redis_version'], /redis_version:(\S+)/.exec(info)?.[1]);
     const details = envelope.details['redis'] as { checked: Checked[]; processes: Array<{ pid: number; ports: number[] }> };
-    assert.ok(details.processes.some((p) => p.pid === redis.child.pid && p.ports.includes(redis.port)), JSON.stringify(details.processes));
+    assert.ok(
+      details.processes.some((p) => p.pid === redis.child.pid && p.ports.includes(redis.port)),
+      JSON.stringify(details.processes),
+    );
     const mine = details.checked.find((c) => c.target === `redis://127.0.0.1:${redis.port}`);
     assert.ok(mine, JSON.stringify(details.checked));
     assert.equal(mine.source, `redis-server pid ${redis.child.pid}`);
@@ -57,7 +68,7 @@ test('a Redis that wants a password still counts as running; --redis-url with th
     assert.equal(envelope.metrics['stack.redis_running'], true);
 
     const cli = await runCli(['run', '--only', 'stack', '--format', 'json', '--redis-url', `redis://:pa55-word@127.0.0.1:${redis.port}`]);
-    assertExitFromVerdict(cli, jsonOf(cli));  // run exits with its verdict's code
+    assertExitFromVerdict(cli, jsonOf(cli)); // run exits with its verdict's code
     assert.doesNotMatch(cli.stdout, /pa55-word/, 'the password appears nowhere in the report');
     const report = jsonOf(cli) as { probes: Array<{ id: string; details: Record<string, unknown> }> };
     const checked = ((report.probes.find((p) => p.id === 'stack')?.details['redis'] ?? {}) as { checked: Checked[] }).checked;
@@ -92,7 +103,19 @@ servers.forEach((s) => s.close());
 test('ports 80 and 8000 held by a process are reported with its pid and command; 443 is free (own network namespace)', async (t) => {
   const canUnshare = process.getuid?.() === 0 && executable('/usr/bin/unshare');
   if (skipWithout(t, canUnshare, 'root and unshare', 'util-linux, run as root')) return;
-  const r = spawnSync('/usr/bin/unshare', ['--net', process.execPath, '--input-type=module', '-e', IN_NETNS, new URL('../probes/stack.js', import.meta.url).href, new URL('../src/engine/runner.js', import.meta.url).href], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    '/usr/bin/unshare',
+    [
+      '--net',
+      process.execPath,
+      '--input-type=module',
+      '-e',
+      IN_NETNS,
+      new URL('../probes/stack.js', import.meta.url).href,
+      new URL('../src/engine/runner.js', import.meta.url).href,
+    ],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const { pid, envelope } = JSON.parse(r.stdout) as { pid: number; envelope: { metrics: Record<string, unknown>; details: Record<string, unknown> } };
   assert.equal(envelope.metrics['stack.port_80_free'], false);
@@ -115,7 +138,9 @@ test('ports: a listener is found in /proc/net/tcp; 80, 443 and 8000 on this host
     const port = typeof address === 'object' && address ? address.port : 0;
     assert.ok(parseProcNetTcp(readFileSync('/proc/net/tcp', 'utf8'), 4).some((s) => s.port === port && s.address === '127.0.0.1'));
     const { envelope } = await runProbe(stackProbe);
-    const listening = new Set([...parseProcNetTcp(readFileSync('/proc/net/tcp', 'utf8'), 4), ...parseProcNetTcp(readFileSync('/proc/net/tcp6', 'utf8'), 6)].map((s) => s.port));
+    const listening = new Set(
+      [...parseProcNetTcp(readFileSync('/proc/net/tcp', 'utf8'), 4), ...parseProcNetTcp(readFileSync('/proc/net/tcp6', 'utf8'), 6)].map((s) => s.port),
+    );
     for (const p of [80, 443, 8000]) {
       assert.equal(envelope.metrics[`stack.port_${p}_free`], !listening.has(p), `port ${p}`);
       const holders = (envelope.details['portHolders'] as Record<string, Array<{ pid: number | null }>>)[String(p)];
@@ -126,7 +151,7 @@ test('ports: a listener is found in /proc/net/tcp; 80, 443 and 8000 on this host
   }
 });
 
-test('Debian\'s PostgreSQL started on a spare port: version and running, with its port and pg_isready', async (t) => {
+test("Debian's PostgreSQL started on a spare port: version and running, with its port and pg_isready", async (t) => {
   const bin = '/usr/lib/postgresql/15/bin';
   const versions = (() => {
     try {

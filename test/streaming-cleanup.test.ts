@@ -35,7 +35,20 @@ for (const kill of CASES) {
     const env = { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark };
     try {
       assert.deepEqual(processesWithMarker(mark), [], 'nothing carries the marker before');
-      const args = ['run', '--only', 'memory,streaming', '--streaming-tiers', kill.tiers, '--duration', '12', '--python', DEBIAN_PYTHON, '--asgi-server', 'daphne', '-v'];
+      const args = [
+        'run',
+        '--only',
+        'memory,streaming',
+        '--streaming-tiers',
+        kill.tiers,
+        '--duration',
+        '12',
+        '--python',
+        DEBIAN_PYTHON,
+        '--asgi-server',
+        'daphne',
+        '-v',
+      ];
       const agent = start(CLI, args, { env, agentOnStdin: kill.via === 'agent on stdin' });
       const listening = await agent.waitForStderr(new RegExp(`${kill.tier}: listening on 127\\.0\\.0\\.1:(\\d+) \\(pid (\\d+)\\)`), 40_000);
       const port = Number(listening[1]);

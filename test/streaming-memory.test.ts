@@ -4,8 +4,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
 import type { Report } from '../src/report/types.js';
-import { CLI, runScript } from './helpers/cli.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
+import { CLI, runScript } from './helpers/cli.js';
 import { DEBIAN_PYTHON } from './helpers/streaming.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
@@ -16,9 +16,12 @@ async function runLimited(limitBytes: number): Promise<{ report: Report; probe: 
   const name = `edgeprobe-test-${randomUUID()}`;
   const remove = makeGroup('memory', name, { 'memory.limit_in_bytes': String(limitBytes) });
   try {
-    const result = await runScript(CLI, ['run', '--only', 'memory,streaming', '--streaming-tiers', 'node,python,channels', '--duration', '2',
-      '--python', DEBIAN_PYTHON, '--format', 'json'], { command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${name}`, process.execPath] });
-    assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);  // run exits with its verdict's code
+    const result = await runScript(
+      CLI,
+      ['run', '--only', 'memory,streaming', '--streaming-tiers', 'node,python,channels', '--duration', '2', '--python', DEBIAN_PYTHON, '--format', 'json'],
+      { command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${name}`, process.execPath] },
+    );
+    assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>); // run exits with its verdict's code
     const report = JSON.parse(result.stdout) as Report;
     const probe = report.probes.find((p) => p.id === 'streaming');
     assert.ok(probe);
@@ -55,5 +58,5 @@ test('under a 72 MiB memory limit the probe refuses to load the device, with the
   assert.ok(Object.values(probe.metrics).every((v) => v === null));
   const unmeasured = probe.details['unmeasured'] as Record<string, string>;
   assert.match(unmeasured['streaming.node_messages_per_second'] ?? '', /^only \d+ MiB of memory available; the streaming load test needs at least 64 MiB$/);
-  assert.equal((probe.details['tiers'] as unknown), undefined, 'no tier ran');
+  assert.equal(probe.details['tiers'] as unknown, undefined, 'no tier ran');
 });

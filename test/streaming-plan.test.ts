@@ -3,12 +3,10 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
+import { judgeValidity, parseProcStatCpu, phaseSchedule, planLoad, redisForChannels, type ValiditySnapshot } from '../probes/lib/streaming/plan.js';
+import { percentile, rfc3550Jitter, summariseSustained } from '../probes/lib/streaming/stats.js';
 import { streamingProbe } from '../probes/streaming.js';
 import { metricSpec } from '../src/report/metrics.js';
-import {
-  judgeValidity, parseProcStatCpu, phaseSchedule, planLoad, redisForChannels, type ValiditySnapshot,
-} from '../probes/lib/streaming/plan.js';
-import { percentile, rfc3550Jitter, summariseSustained } from '../probes/lib/streaming/stats.js';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const MiB = 1024 * 1024;
@@ -75,7 +73,11 @@ test('percentile and RFC 3550 jitter', () => {
 
 test('summariseSustained: late and lost frames, achieved rate', () => {
   const interval = 64;
-  const frames = Array.from({ length: 10 }, (_, i) => ({ scheduledMs: 1000 + i * interval, receivedMs: 1000 + i * interval + 1 as number | null, bytes: 16_384 }));
+  const frames = Array.from({ length: 10 }, (_, i) => ({
+    scheduledMs: 1000 + i * interval,
+    receivedMs: (1000 + i * interval + 1) as number | null,
+    bytes: 16_384,
+  }));
   const onTime = summariseSustained(frames, 1000, 10 * interval, interval);
   assert.equal(onTime.lateFrames, 0);
   assert.equal(onTime.achievedBytesPerSecond, onTime.targetBytesPerSecond);

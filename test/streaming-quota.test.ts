@@ -4,10 +4,10 @@
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { test } from 'node:test';
-import type { Report } from '../src/report/types.js';
 import { percentile } from '../probes/lib/streaming/stats.js';
-import { CLI, runScript } from './helpers/cli.js';
+import type { Report } from '../src/report/types.js';
 import { makeGroup, requireCgroupV1 } from './helpers/cgroups.js';
+import { CLI, runScript } from './helpers/cli.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
 const skip = requireCgroupV1(['cpu']);
@@ -23,7 +23,7 @@ test('a 0.5 CPU quota makes streaming throughput clearly lower than the same run
       const result = limited
         ? await runScript(CLI, args, { command: '/usr/bin/cgexec', prefixArgs: ['-g', `cpu:${name}`, process.execPath] })
         : await runScript(CLI, args);
-      assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);  // run exits with its verdict's code
+      assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>); // run exits with its verdict's code
       const report = JSON.parse(result.stdout) as Report;
       const messages = report.metrics['streaming.node_messages_per_second'];
       const bytes = report.metrics['streaming.node_bytes_per_second'];

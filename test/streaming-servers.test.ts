@@ -5,23 +5,37 @@ import assert from 'node:assert/strict';
 import { connect } from 'node:net';
 import { after, before, test } from 'node:test';
 import WebSocket from 'ws';
-import { readPackageFile } from '../src/platform/package-files.js';
 import { identify } from '../probes/lib/streaming/driver.js';
-import { processRss, startServer, type RunningServer } from '../probes/lib/streaming/servers.js';
+import { processRss, type RunningServer, startServer } from '../probes/lib/streaming/servers.js';
+import { readPackageFile } from '../src/platform/package-files.js';
 import { DEBIAN_PYTHON } from './helpers/streaming.js';
 
 const signal = new AbortController().signal;
 const servers: Record<string, RunningServer> = {};
 
 before(async () => {
-  servers['python'] = await startServer({
-    name: 'python', file: DEBIAN_PYTHON, args: ['-', '--lifeline'], input: readPackageFile('probes/assets/streaming/ws_echo_server.py'),
-    path: '/', startTimeoutMs: 15_000,
-  }, signal);
-  servers['node'] = await startServer({
-    name: 'node', file: process.execPath, args: ['-', '--lifeline'], input: readPackageFile('dist/streaming/node-echo-server.cjs'),
-    path: '/', startTimeoutMs: 15_000,
-  }, signal);
+  servers['python'] = await startServer(
+    {
+      name: 'python',
+      file: DEBIAN_PYTHON,
+      args: ['-', '--lifeline'],
+      input: readPackageFile('probes/assets/streaming/ws_echo_server.py'),
+      path: '/',
+      startTimeoutMs: 15_000,
+    },
+    signal,
+  );
+  servers['node'] = await startServer(
+    {
+      name: 'node',
+      file: process.execPath,
+      args: ['-', '--lifeline'],
+      input: readPackageFile('dist/streaming/node-echo-server.cjs'),
+      path: '/',
+      startTimeoutMs: 15_000,
+    },
+    signal,
+  );
 });
 
 after(async () => {
@@ -114,12 +128,17 @@ test('python echo server refuses plain HTTP, a wrong version and unmasked frames
   assert.ok(server);
   const plain = await raw(server.port, Buffer.from('GET / HTTP/1.1\r\nHost: x\r\n\r\n'), (r) => r.includes('\r\n\r\n'));
   assert.match(plain.toString(), /^HTTP\/1\.1 400 /);
-  const oldVersion = await raw(server.port, Buffer.from(
-    'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n',
-  ), (r) => r.includes('\r\n\r\n'));
+  const oldVersion = await raw(
+    server.port,
+    Buffer.from(
+      'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 8\r\n\r\n',
+    ),
+    (r) => r.includes('\r\n\r\n'),
+  );
   assert.match(oldVersion.toString(), /^HTTP\/1\.1 426 .*Sec-WebSocket-Version: 13/s);
   // The RFC 6455 section 1.3 example key and its accept value, then an unmasked text frame.
-  const handshake = 'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n' +
+  const handshake =
+    'GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\nConnection: keep-alive, Upgrade\r\n' +
     'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n';
   const unmasked = Buffer.from([0x81, 0x02, 0x68, 0x69]);
   const reply = await raw(server.port, Buffer.concat([Buffer.from(handshake), unmasked]), (r) => r.length > 0 && r.includes(Buffer.from([0x88])));

@@ -2,11 +2,11 @@
 // tier against Debian's Django, Channels, daphne, uvicorn and channels_redis with a real redis-server;
 // proof that a Channels consumer served the channels tiers; no Python at all; the suspect flag.
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { spawn } from 'node:child_process';
 import type { Report } from '../src/report/types.js';
 import { AGENT_BUNDLE, runCli, runScript } from './helpers/cli.js';
 import { executable, requireComponent } from './helpers/env.js';
@@ -14,8 +14,9 @@ import { startRedis } from './helpers/services.js';
 import { channelsStackPresent, DEBIAN_HINT, DEBIAN_PYTHON } from './helpers/streaming.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
-const skipChannels = requireComponent(channelsStackPresent(), 'Debian python3-django/-channels/-daphne/-uvicorn/-channels-redis', DEBIAN_HINT)
-  || requireComponent(executable('/usr/bin/redis-server'), 'redis-server', DEBIAN_HINT);
+const skipChannels =
+  requireComponent(channelsStackPresent(), 'Debian python3-django/-channels/-daphne/-uvicorn/-channels-redis', DEBIAN_HINT) ||
+  requireComponent(executable('/usr/bin/redis-server'), 'redis-server', DEBIAN_HINT);
 
 const TIERS = ['node', 'python', 'channels', 'channels_redis'] as const;
 
@@ -37,19 +38,46 @@ for (const asgi of ['daphne', 'uvicorn'] as const) {
   test(`all four tiers measure, under ${asgi}, and a Channels consumer served the channels tiers`, { timeout: 90_000, skip: skipChannels }, async () => {
     const redis = await startRedis();
     try {
-      const args = ['run', '--only', 'memory,cpu,streaming', '--duration', '8', '--python', DEBIAN_PYTHON, '--redis-url', `redis://127.0.0.1:${redis.port}/0`,
-        '--asgi-server', asgi, '--format', 'json'];
+      const args = [
+        'run',
+        '--only',
+        'memory,cpu,streaming',
+        '--duration',
+        '8',
+        '--python',
+        DEBIAN_PYTHON,
+        '--redis-url',
+        `redis://127.0.0.1:${redis.port}/0`,
+        '--asgi-server',
+        asgi,
+        '--format',
+        'json',
+      ];
       // daphne through the one-file agent streamed on stdin (the way devices get it), uvicorn through the CLI.
-      const result = asgi === 'daphne'
-        ? await runScript('-', args, { input: readFileSync(AGENT_BUNDLE, 'utf8'), timeoutMs: 80_000 })
-        : await runCli(args, { timeoutMs: 80_000 });
-      assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);  // run exits with its verdict's code
+      const result =
+        asgi === 'daphne'
+          ? await runScript('-', args, { input: readFileSync(AGENT_BUNDLE, 'utf8'), timeoutMs: 80_000 })
+          : await runCli(args, { timeoutMs: 80_000 });
+      assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>); // run exits with its verdict's code
       const { report, probe } = streamingOf(result.stdout);
       assert.equal(probe.status, 'ok', JSON.stringify(probe.error));
       for (const tier of TIERS) {
-        for (const name of ['messages_per_second', 'bytes_per_second', 'p50_ms', 'p95_ms', 'p99_ms', 'bytes_per_connection', 'sustained_bytes_per_second', 'sustained_jitter_ms']) {
+        for (const name of [
+          'messages_per_second',
+          'bytes_per_second',
+          'p50_ms',
+          'p95_ms',
+          'p99_ms',
+          'bytes_per_connection',
+          'sustained_bytes_per_second',
+          'sustained_jitter_ms',
+        ]) {
           const value = report.metrics[`streaming.${tier}_${name}`];
-          assert.equal(typeof value, 'number', `streaming.${tier}_${name} = ${String(value)} (${JSON.stringify((probe.details['unmeasured'] as Record<string, string> | undefined)?.[`streaming.${tier}_${name}`])})`);
+          assert.equal(
+            typeof value,
+            'number',
+            `streaming.${tier}_${name} = ${String(value)} (${JSON.stringify((probe.details['unmeasured'] as Record<string, string> | undefined)?.[`streaming.${tier}_${name}`])})`,
+          );
         }
         assert.ok((report.metrics[`streaming.${tier}_messages_per_second`] as number) > 0);
         const p50 = report.metrics[`streaming.${tier}_p50_ms`] as number;
@@ -67,7 +95,10 @@ for (const asgi of ['daphne', 'uvicorn'] as const) {
 
       // The proof: the echo server of each channels tier is the generated consumer, on the expected layer
       // and server, and it echoed at least every message the driver got back.
-      for (const [tier, layer] of [['channels', 'channels.layers.InMemoryChannelLayer'], ['channels_redis', 'channels_redis.core.RedisChannelLayer']] as const) {
+      for (const [tier, layer] of [
+        ['channels', 'channels.layers.InMemoryChannelLayer'],
+        ['channels_redis', 'channels_redis.core.RedisChannelLayer'],
+      ] as const) {
         const details = tierDetails(probe, tier);
         const identity = details['identity'] as Record<string, unknown>;
         assert.equal(identity['served_by'], 'django-channels');
@@ -94,7 +125,7 @@ test('without any Python the python and channels tiers are null with reasons and
   try {
     symlinkSync(process.execPath, join(bin, 'node'));
     const result = await runCli(['run', '--only', 'memory,streaming', '--duration', '2', '--format', 'json'], { env: { ...process.env, PATH: bin } });
-    assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);  // run exits with its verdict's code
+    assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>); // run exits with its verdict's code
     const { report, probe } = streamingOf(result.stdout);
     assert.equal(probe.status, 'ok');
     assert.equal(typeof report.metrics['streaming.node_messages_per_second'], 'number');
@@ -115,7 +146,7 @@ test('without any Python the python and channels tiers are null with reasons and
 
 test('--quick and --root leave every streaming metric null with the reason; bad options exit 2', { timeout: 30_000 }, async () => {
   const quick = await runCli(['run', '--quick', '--only', 'streaming', '--format', 'json']);
-  assertExitFromVerdict(quick, JSON.parse(quick.stdout) as Record<string, unknown>);  // run exits with its verdict's code
+  assertExitFromVerdict(quick, JSON.parse(quick.stdout) as Record<string, unknown>); // run exits with its verdict's code
   const { probe } = streamingOf(quick.stdout);
   assert.ok(Object.values(probe.metrics).every((v) => v === null));
   assert.equal((probe.details['unmeasured'] as Record<string, string>)['streaming.node_messages_per_second'], 'skipped by --quick');
@@ -123,12 +154,21 @@ test('--quick and --root leave every streaming metric null with the reason; bad 
   try {
     mkdirSync(join(tree, 'proc'));
     const rooted = await runCli(['run', '--root', tree, '--only', 'streaming', '--format', 'json']);
-    assertExitFromVerdict(rooted, JSON.parse(rooted.stdout) as Record<string, unknown>);  // run exits with its verdict's code
-    assert.match(String((streamingOf(rooted.stdout).probe.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /needs the live system/);
+    assertExitFromVerdict(rooted, JSON.parse(rooted.stdout) as Record<string, unknown>); // run exits with its verdict's code
+    assert.match(
+      String((streamingOf(rooted.stdout).probe.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']),
+      /needs the live system/,
+    );
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }
-  for (const bad of [['--duration', '300'], ['--redis-url', 'http://x'], ['--streaming-tiers', 'node,rust'], ['--asgi-server', 'gunicorn'], ['--stream-bitrate', '0']]) {
+  for (const bad of [
+    ['--duration', '300'],
+    ['--redis-url', 'http://x'],
+    ['--streaming-tiers', 'node,rust'],
+    ['--asgi-server', 'gunicorn'],
+    ['--stream-bitrate', '0'],
+  ]) {
     const result = await runCli(['run', '--only', 'streaming', ...bad]);
     assert.equal(result.code, 2, `${bad.join(' ')}: ${result.stderr}`);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
@@ -149,9 +189,21 @@ test('a busy device makes the result suspect, in the details and in the text out
 });
 
 test('the python probe chooses the interpreter and the ASGI server the channels tier uses', { timeout: 60_000, skip: skipChannels }, async () => {
-  const result = await runCli(['run', '--only', 'memory,python,streaming', '--python', DEBIAN_PYTHON, '--python-only',
-    '--streaming-tiers', 'channels', '--duration', '1.5', '--format', 'json']);
-  assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);  // run exits with its verdict's code
+  const result = await runCli([
+    'run',
+    '--only',
+    'memory,python,streaming',
+    '--python',
+    DEBIAN_PYTHON,
+    '--python-only',
+    '--streaming-tiers',
+    'channels',
+    '--duration',
+    '1.5',
+    '--format',
+    'json',
+  ]);
+  assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>); // run exits with its verdict's code
   const { report, probe } = streamingOf(result.stdout);
   assert.equal(report.metrics['python.path'], DEBIAN_PYTHON);
   const python = probe.details['python'] as Record<string, unknown>;

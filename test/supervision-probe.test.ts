@@ -1,9 +1,10 @@
 // The supervision probe against a real supervisord (Debian's supervisor package) and a host whose pid 1
 // is not an init system (a fresh PID namespace, where pid 1 is edgeprobe itself).
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { supervisionProbe } from '../probes/supervision.js';
 import { CLI, jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { executable, skipWithout } from './helpers/env.js';
@@ -84,7 +85,10 @@ test('--active-supervision with a supervisord config without [include]: not test
     const config = readFileSync(sv.config, 'utf8');
     const { envelope } = await runProbe(supervisionProbe, { activeSupervision: true, supervisordConf: sv.config });
     assert.equal(envelope.metrics['supervision.restart_verified'], null);
-    assert.match(unmeasured(envelope, 'supervision.restart_verified') ?? '', /has no \[include\] directory to add a program to \(edgeprobe does not edit the main config\)/);
+    assert.match(
+      unmeasured(envelope, 'supervision.restart_verified') ?? '',
+      /has no \[include\] directory to add a program to \(edgeprobe does not edit the main config\)/,
+    );
     assert.equal(readFileSync(sv.config, 'utf8'), config);
   } finally {
     await sv.stop();
@@ -96,7 +100,10 @@ test('SIGTERM during the active test still removes the throwaway program', async
   const sv = await startSupervisord();
   try {
     const before = childrenOf(sv.child.pid as number);
-    const child = spawn(process.execPath, [CLI, 'run', '--only', 'supervision', '--active-supervision', '--supervisord-conf', sv.config, '--format', 'json'], { cwd: REPO_ROOT, stdio: 'ignore' });
+    const child = spawn(process.execPath, [CLI, 'run', '--only', 'supervision', '--active-supervision', '--supervisord-conf', sv.config, '--format', 'json'], {
+      cwd: REPO_ROOT,
+      stdio: 'ignore',
+    });
     const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
     const appeared = await waitFor(() => readdirSync(sv.includeDir).length > 0, 20_000, 10);
     assert.ok(appeared, 'the test program file appeared');
@@ -116,8 +123,11 @@ test('a host whose pid 1 is not an init system: supervision.available is false, 
   // Here: a fresh PID namespace, where pid 1 is the edgeprobe process itself.
   const canUnshare = process.getuid?.() === 0 && executable('/usr/bin/unshare');
   if (skipWithout(t, canUnshare, 'root and unshare', 'util-linux, run as root')) return;
-  const result = await runCli(['run', '--only', 'supervision', '--format', 'json'], { command: '/usr/bin/unshare', prefixArgs: ['--pid', '--fork', '--mount-proc', process.execPath] });
-  assertExitFromVerdict(result, jsonOf(result));  // run exits with its verdict's code
+  const result = await runCli(['run', '--only', 'supervision', '--format', 'json'], {
+    command: '/usr/bin/unshare',
+    prefixArgs: ['--pid', '--fork', '--mount-proc', process.execPath],
+  });
+  assertExitFromVerdict(result, jsonOf(result)); // run exits with its verdict's code
   const report = jsonOf(result) as { metrics: Record<string, unknown>; probes: Array<{ id: string; details: Record<string, unknown> }> };
   assert.equal(report.metrics['supervision.pid1'], 'node');
   assert.equal(report.metrics['supervision.init'], 'unknown');

@@ -1,22 +1,26 @@
 // The output formats of check and run, from the real CLI: junit parsed by a real XML parser with counts
 // matching the checks, prometheus accepted by promtool, json valid as a report, text and markdown.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import type { Report } from '../src/report/types.js';
-import { styleFor } from '../src/render/style.js';
-import { renderVerdictText } from '../src/render/verdict-text.js';
-import { validateReport } from '../src/report/validate.js';
-import { judge, type Verdict } from '../src/judge/verdict.js';
 import { loadProfile } from '../src/judge/profiles.js';
 import { loadHardware as loadHardwareId } from '../src/judge/spec-sheets.js';
+import { judge, type Verdict } from '../src/judge/verdict.js';
+import { styleFor } from '../src/render/style.js';
+import { renderVerdictText } from '../src/render/verdict-text.js';
+import type { Report } from '../src/report/types.js';
+import { validateReport } from '../src/report/validate.js';
 import { CLI, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, tempDir, withMetrics } from './helpers/reports.js';
 
-interface Scenario { file: string; verdict: Verdict }
+interface Scenario {
+  file: string;
+  verdict: Verdict;
+}
 
 /**
  * Three reports, recorded Pi 3 B trees with made-up software figures (HEALTHY_SOFTWARE): one with a warning, one
@@ -87,7 +91,6 @@ test('junit: well-formed XML whose counts match the checks, one testcase per che
   }
 });
 
-
 function promtool(text: string): { status: number | null; output: string } {
   const result = spawnSync('promtool', ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 20_000 });
   if (result.error) throw result.error;
@@ -103,7 +106,10 @@ test('prometheus: promtool accepts the output of run, check and spec sheets; --o
     const lint = promtool(checked.stdout);
     assert.equal(lint.status, 0, lint.output);
     assert.equal(lint.output.trim(), '', 'no lint warnings either');
-    assert.match(checked.stdout, /^edgeprobe_verdict\{host="raspberrypi",basis="report",label="kitchen \\"pi\\"\\\\ 3\\nB",profile="django-channels",verdict="viable-with-warnings"\} 1$/m);
+    assert.match(
+      checked.stdout,
+      /^edgeprobe_verdict\{host="raspberrypi",basis="report",label="kitchen \\"pi\\"\\\\ 3\\nB",profile="django-channels",verdict="viable-with-warnings"\} 1$/m,
+    );
     assert.match(checked.stdout, /^edgeprobe_verdict\{host="pico",basis="spec-sheet",profile="django-channels",verdict="not-viable"\} 1$/m);
     assert.match(checked.stdout, /^edgeprobe_memory_total_bytes\{host="pi-4b-4gb",basis="spec-sheet"\} \d+$/m);
     assert.match(checked.stdout, /^edgeprobe_capacity_workers\{host="pico",basis="spec-sheet",profile="django-channels",server="asgi"\} 0$/m);
@@ -138,13 +144,14 @@ test('json: one report comes back with its verdict and stays a valid report; sev
     assert.equal(verdict.schema, 'edgeprobe.verdict/v1');
     assert.equal(verdict.checks.length, loadProfile().checks.length + 1, 'every profile check and the platform gate');
     for (const check of verdict.checks) {
-      for (const key of ['id', 'metric', 'operator', 'expected', 'actual', 'status', 'message', 'advice'] as const) assert.ok(key in check, `${check.id} has ${key}`);
+      for (const key of ['id', 'metric', 'operator', 'expected', 'actual', 'status', 'message', 'advice'] as const)
+        assert.ok(key in check, `${check.id} has ${key}`);
     }
     const many = await runCli(['check', ...items.map((i) => i.file), '--hardware', 'pi-3b', '--format', 'json']);
     const list = JSON.parse(many.stdout) as Array<Record<string, unknown>>;
     assert.equal(list.length, 4);
     assert.equal((list[3]?.['hardware'] as { id: string }).id, 'pi-3b');
-    assert.equal(((list[3]?.['verdict']) as Verdict).basis, 'spec-sheet');
+    assert.equal((list[3]?.['verdict'] as Verdict).basis, 'spec-sheet');
   } finally {
     tmp.remove();
   }
@@ -187,12 +194,22 @@ test('text and markdown: the answer, every check, the capacity and its assumptio
     const text = await runCli(['check', warned?.file ?? '']);
     assert.match(text.stdout, /under django-channels: VIABLE WITH WARNINGS/);
     assert.match(text.stdout, /WARN {4}cpu\.throttled_since_boot +Throttled since boot: true, expected false/);
-    assert.match(text.stdout, /ASGI workers: 1 \(memory allows \d+, CPU allows 4, the in-memory channel layer allows 1; bound by the in-memory channel layer\)/);
-    assert.match(text.stdout, /working \(measured, assumed with its source, derived\):\n {4}- measured: memory: [\d.]+ MiB available \(memory\.effective_available_bytes\)/);
+    assert.match(
+      text.stdout,
+      /ASGI workers: 1 \(memory allows \d+, CPU allows 4, the in-memory channel layer allows 1; bound by the in-memory channel layer\)/,
+    );
+    assert.match(
+      text.stdout,
+      /working \(measured, assumed with its source, derived\):\n {4}- measured: memory: [\d.]+ MiB available \(memory\.effective_available_bytes\)/,
+    );
     assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
     const md = await runCli(['check', warned?.file ?? '', '--format', 'markdown']);
     assert.match(md.stdout, /^## kitchen "pi"\\\\ 3 B \(raspberrypi\): \*\*viable-with-warnings\*\* under `django-channels`/m);
-    assert.equal(md.stdout.split('\n').filter((l) => /^\| (✅|⚠️|❌|❔|➖) /.test(l)).length, loadProfile().checks.length + 1, 'one table row per check and the platform gate');
+    assert.equal(
+      md.stdout.split('\n').filter((l) => /^\| (✅|⚠️|❌|❔|➖) /.test(l)).length,
+      loadProfile().checks.length + 1,
+      'one table row per check and the platform gate',
+    );
     assert.match(md.stdout, /### Capacity estimate/);
     const verdict = judge(JSON.parse(readFileSync(warned?.file ?? '', 'utf8')) as Report, loadProfile());
     assert.match(renderVerdictText(verdict, styleFor({ isTTY: true }, { TERM: 'xterm' })), /\u001b\[33m/, 'colour on a terminal');
@@ -206,7 +223,10 @@ test('every format shows the unknowns beside the verdict: text, json, junit, mar
   const tmp = tempDir('unknowns');
   try {
     const blind = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), {
-      ...HEALTHY_SOFTWARE, 'stack.reverse_proxy': null, 'stack.reverse_proxy_running': null, 'stack.cron_available': null,
+      ...HEALTHY_SOFTWARE,
+      'stack.reverse_proxy': null,
+      'stack.reverse_proxy_running': null,
+      'stack.cron_available': null,
     });
     const file = tmp.write('blind.json', blind);
     const text = await runCli(['check', file]);

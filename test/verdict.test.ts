@@ -1,14 +1,15 @@
 // The judge's rules: a missing or null metric is unknown, never pass; how unknowns, warnings, failures and
 // --allow combine; the operators; exit codes.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
-import { loadHardware } from '../src/judge/spec-sheets.js';
-import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
-import type { Metrics } from '../src/report/types.js';
-import { judge, satisfies, type JudgeSubject } from '../src/judge/verdict.js';
-import { verdictExitCode, worstExitCode } from '../src/judge/exit-codes.js';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
+import { verdictExitCode, worstExitCode } from '../src/judge/exit-codes.js';
+import { loadAllProfiles, loadProfile } from '../src/judge/profiles.js';
+import { loadHardware } from '../src/judge/spec-sheets.js';
+import { type JudgeSubject, judge, satisfies } from '../src/judge/verdict.js';
+import type { Metrics } from '../src/report/types.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { HEALTHY_SOFTWARE, recordedReport, withMetrics } from './helpers/reports.js';
 
@@ -68,10 +69,17 @@ test('unknowns only matter on checks that could fail; a failure outranks them; w
 
 test('--allow keeps the check and its status on record but stops it counting (recorded Pi 3 B, made-up software figures, no ssl module)', async () => {
   const profile = loadProfile('django-channels');
-  const noSsl = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), { ...HEALTHY_SOFTWARE, 'python.ssl_available': false, 'cpu.throttled_since_boot': true });
+  const noSsl = withMetrics(await recordedReport('pi-3b-bullseye-armhf'), {
+    ...HEALTHY_SOFTWARE,
+    'python.ssl_available': false,
+    'cpu.throttled_since_boot': true,
+  });
   const strict = judge(noSsl, profile);
   assert.equal(strict.verdict, 'not-viable');
-  assert.deepEqual(strict.checks.filter((c) => c.status === 'fail').map((c) => c.id), ['python.ssl']);
+  assert.deepEqual(
+    strict.checks.filter((c) => c.status === 'fail').map((c) => c.id),
+    ['python.ssl'],
+  );
   const allowed = judge(noSsl, profile, { allow: new Map([['python.ssl', 'no outgoing TLS; packages come from apt']]) });
   const ssl = allowed.checks.find((c) => c.id === 'python.ssl');
   assert.equal(ssl?.status, 'fail');
@@ -92,8 +100,18 @@ test('warn-level checks that are unknown are counted and shown beside the verdic
   for (const id of Object.keys(HEALTHY_SOFTWARE).filter((m) => m.startsWith('supervision.') || m.startsWith('stack.'))) blind[id] = null;
   const less = judge(withMetrics(base, blind), profile);
   const unknown = less.checks.filter((c) => c.status === 'unknown').map((c) => c.id);
-  assert.deepEqual(unknown, ['supervision.available', 'supervision.restart_verified', 'supervision.systemd_state', 'stack.reverse_proxy', 'stack.reverse_proxy_running', 'stack.cron']);
-  assert.ok(less.checks.filter((c) => c.status === 'unknown').every((c) => !c.canFail), 'all warn-level');
+  assert.deepEqual(unknown, [
+    'supervision.available',
+    'supervision.restart_verified',
+    'supervision.systemd_state',
+    'stack.reverse_proxy',
+    'stack.reverse_proxy_running',
+    'stack.cron',
+  ]);
+  assert.ok(
+    less.checks.filter((c) => c.status === 'unknown').every((c) => !c.canFail),
+    'all warn-level',
+  );
   assert.equal(less.verdict, 'viable', 'warn-level unknowns alone do not make the verdict unknown');
   assert.equal(less.counts.unknownWarnLevel, 6);
   assert.equal(less.headline, 'viable, 6 checks unknown', 'but the verdict says it measured less');
@@ -179,7 +197,10 @@ test('capacity with made-up Pi 3 B software figures: workers bound by CPU on the
   const zero2 = judge(loadHardware('pi-zero-2w'), profile);
   assert.equal(zero2.capacity.binding, 'memory');
   assert.ok((zero2.capacity.workersByMemory ?? 0) < 4);
-  assert.ok(zero2.capacity.assumptions.some((a) => /^assumed: idle OS/.test(a)), 'a spec sheet has no available memory: total less the OS');
+  assert.ok(
+    zero2.capacity.assumptions.some((a) => /^assumed: idle OS/.test(a)),
+    'a spec sheet has no available memory: total less the OS',
+  );
   const wsgi = judge(loadHardware('pi-3b'), loadProfile('django-wsgi'));
   assert.equal(wsgi.capacity.workers, 9, 'gunicorn (2 x 4 cores) + 1');
   assert.equal(wsgi.capacity.websocketClients, null);

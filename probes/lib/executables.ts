@@ -107,11 +107,20 @@ export async function readLink(ctx: ProbeContext, devicePath: string): Promise<s
 }
 
 /** First line of a program's version output (stdout or stderr), or the reason there is none. */
-export async function versionLine(ctx: ProbeContext, file: string, args: readonly string[], timeoutMs = 5_000): Promise<{ text: string | null; reason: string | null }> {
+export async function versionLine(
+  ctx: ProbeContext,
+  file: string,
+  args: readonly string[],
+  timeoutMs = 5_000,
+): Promise<{ text: string | null; reason: string | null }> {
   const result = await ctx.exec(file, args, { timeoutMs, maxBytes: 64 * 1024 });
   if (result.spawnError) return { text: null, reason: `${file} could not be started (${result.spawnError})` };
   if (result.timedOut) return { text: null, reason: `${file} ${args.join(' ')} did not answer within ${Math.round(timeoutMs / 1000)} s` };
-  const text = `${result.stdout}\n${result.stderr}`.split('\n').map((l) => l.trim()).find((l) => l.length > 0) ?? null;
+  const text =
+    `${result.stdout}\n${result.stderr}`
+      .split('\n')
+      .map((l) => l.trim())
+      .find((l) => l.length > 0) ?? null;
   if (text === null) return { text: null, reason: `${file} ${args.join(' ')} printed nothing (exit ${result.code ?? result.signal ?? '?'})` };
   return { text: text.slice(0, 300), reason: null };
 }

@@ -1,13 +1,13 @@
 // Finding and inspecting Python interpreters for the python probe: discovery (PATH, /usr/bin, pyenv),
 // one inspection process each, ranking, and the known traps of small ARM boards.
-import { homedir } from 'node:os';
+
 import { realpath } from 'node:fs/promises';
-import { basename, dirname } from 'node:path';
-import { compareVersions, CURRENT_DJANGO_LTS, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } from '../../src/facts/django-support.js';
-import { findExecutable, isExecutable, NO_PROGRAM_DIRS, programsVisible, versionLine } from './executables.js';
-import { readPackageFile } from '../../src/platform/package-files.js';
-import { excerpt, parseInspection, type InspectedPackage, type PythonInspection } from './parsers/python-inspect.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../../src/engine/probe.js';
+import { homedir } from 'node:os';
+import { dirname } from 'node:path';
+import type { ProbeContext, RunOptions } from '../../src/engine/probe.js';
+import { CURRENT_DJANGO_LTS, compareVersions, maxDjangoFor, pythonMinor } from '../../src/facts/django-support.js';
+import { findExecutable, isExecutable, versionLine } from './executables.js';
+import { excerpt, type InspectedPackage, type PythonInspection, parseInspection } from './parsers/python-inspect.js';
 
 export const DEFAULT_PYTHON_TIMEOUT_S = 15;
 export const BUDGET_MS = 60_000;
@@ -156,7 +156,11 @@ export async function discover(ctx: ProbeContext): Promise<{ candidates: Candida
     pyenvVersion && pyenvVersions.includes(pyenvVersion) ? resolveReal(ctx, `${root}/versions/${pyenvVersion}/bin/python3`) : undefined;
 
   if (ctx.live) {
-    const onPath = await findExecutable(ctx, ['python3'], (process.env['PATH'] ?? '').split(':').filter((d) => d.startsWith('/')));
+    const onPath = await findExecutable(
+      ctx,
+      ['python3'],
+      (process.env['PATH'] ?? '').split(':').filter((d) => d.startsWith('/')),
+    );
     if (onPath) await add(onPath, 'PATH', onPath.includes('/shims/') ? await shimTarget() : undefined);
   }
   for (const dir of ['/usr/bin', '/usr/local/bin']) {
@@ -178,8 +182,15 @@ const NOT_INSPECTED: Capable = { available: null, version: null, reason: NOT_INS
 /** What an identity-only inspection did not ask is shown as such, never as missing. */
 function identityOnly(full: PythonInterpreterOk): PythonInterpreterOk {
   return {
-    ...full, inspection: 'identity', platformTag: null, venv: NOT_INSPECTED, pip: NOT_INSPECTED, ssl: NOT_INSPECTED, sqliteVersion: null,
-    headers: { available: null, path: null, reason: NOT_INSPECTED_REASON }, missingModules: null,
+    ...full,
+    inspection: 'identity',
+    platformTag: null,
+    venv: NOT_INSPECTED,
+    pip: NOT_INSPECTED,
+    ssl: NOT_INSPECTED,
+    sqliteVersion: null,
+    headers: { available: null, path: null, reason: NOT_INSPECTED_REASON },
+    missingModules: null,
   };
 }
 
@@ -195,7 +206,9 @@ function evaluate(candidate: Candidate, inspection: PythonInspection, debian: bo
     }
     return `venv is not usable: ${error}`;
   });
-  const pip = capable(inspection.pip, (error) => (systemPython ? `pip is not installed (apt install python3-pip, or use a venv): ${error}` : `pip is not importable: ${error}`));
+  const pip = capable(inspection.pip, (error) =>
+    systemPython ? `pip is not installed (apt install python3-pip, or use a venv): ${error}` : `pip is not importable: ${error}`,
+  );
   const ssl = capable(inspection.ssl, (error) => `the ssl module does not load, so pip cannot reach PyPI over HTTPS (${error})`);
   const packages = inspection.packages;
   return {
@@ -222,7 +235,11 @@ function evaluate(candidate: Candidate, inspection: PythonInspection, debian: bo
     sqliteVersion: inspection.sqlite.ok ? inspection.sqlite.value : null,
     headers: inspection.headers.ok
       ? { available: true, path: inspection.headers.value, reason: null }
-      : { available: false, path: null, reason: systemPython ? `no Python.h (apt install python${minor}-dev)` : `no Python.h (${inspection.headers.error ?? 'not found'})` },
+      : {
+          available: false,
+          path: null,
+          reason: systemPython ? `no Python.h (apt install python${minor}-dev)` : `no Python.h (${inspection.headers.error ?? 'not found'})`,
+        },
     missingModules: inspection.missingModules,
     packages,
     asgiServer: packages.daphne ? 'daphne' : packages.uvicorn ? 'uvicorn' : null,
@@ -243,8 +260,11 @@ export function rank(i: PythonInterpreterOk): number[] {
     (i.packages.django ? 1 : 0) + (i.packages.channels ? 1 : 0) + (i.asgiServer ? 1 : 0),
     i.pip.available !== false ? 1 : 0,
     i.ssl.available !== false ? 1 : 0,
-    maxDjango[0] ?? 0, maxDjango[1] ?? 0,
-    version[0] ?? 0, version[1] ?? 0, version[2] ?? 0,
+    maxDjango[0] ?? 0,
+    maxDjango[1] ?? 0,
+    version[0] ?? 0,
+    version[1] ?? 0,
+    version[2] ?? 0,
     i.sources.includes('--python') ? 1 : 0,
   ];
 }
@@ -266,7 +286,13 @@ export interface InspectionRequest {
 
 export async function inspectOne(ctx: ProbeContext, candidate: Candidate, request: InspectionRequest): Promise<PythonInterpreterDetail> {
   const { script, timeoutMs, debian, depth } = request;
-  const failed = (error: string): PythonInterpreterFailed => ({ path: candidate.path, aliases: candidate.aliases, sources: candidate.sources, ok: false, error });
+  const failed = (error: string): PythonInterpreterFailed => ({
+    path: candidate.path,
+    aliases: candidate.aliases,
+    sources: candidate.sources,
+    ok: false,
+    error,
+  });
   // -E: ignore PYTHONPATH/PYTHONHOME of the agent's environment; -B: write no .pyc files on the device.
   const args = ['-E', '-B', '-', ...(depth === 'identity' ? ['--identity'] : [])];
   const result = await ctx.exec(candidate.path, args, { timeoutMs, input: script, maxBytes: 256 * 1024 });
@@ -308,18 +334,23 @@ export async function traps(ctx: ProbeContext, best: PythonInterpreterOk | null,
       {
         id: 'armv6l-wheels',
         applies: machine === null ? null : machine === 'armv6l',
-        note: 'armv6l (Pi Zero / Zero W / Pi 1) has no manylinux wheels on PyPI (manylinux covers armv7l and aarch64), so every '
-          + 'compiled dependency comes from piwheels (the Raspberry Pi community wheel index) or is built from source on the device'
-          + (machine === 'armv6l' ? (piwheels ? '; piwheels is configured in pip.conf' : '; piwheels is NOT configured in pip.conf: add the piwheels index as extra-index-url (Raspberry Pi OS ships it configured)') : ''),
+        note:
+          'armv6l (Pi Zero / Zero W / Pi 1) has no manylinux wheels on PyPI (manylinux covers armv7l and aarch64), so every ' +
+          'compiled dependency comes from piwheels (the Raspberry Pi community wheel index) or is built from source on the device' +
+          (machine === 'armv6l'
+            ? piwheels
+              ? '; piwheels is configured in pip.conf'
+              : '; piwheels is NOT configured in pip.conf: add the piwheels index as extra-index-url (Raspberry Pi OS ships it configured)'
+            : ''),
       },
       {
         id: 'daphne-cryptography',
         applies: best === null ? null : arm32,
-        note: 'daphne depends on Twisted with TLS, which needs cryptography; PyPI has no cryptography wheels for 32-bit ARM, '
-          + 'so it comes from piwheels or is built from source, which needs a Rust toolchain and several hundred MiB of RAM'
-          + (arm32 ? (rustc ? ' (rustc is installed)' : ' (no rustc found)') : ''),
+        note:
+          'daphne depends on Twisted with TLS, which needs cryptography; PyPI has no cryptography wheels for 32-bit ARM, ' +
+          'so it comes from piwheels or is built from source, which needs a Rust toolchain and several hundred MiB of RAM' +
+          (arm32 ? (rustc ? ' (rustc is installed)' : ' (no rustc found)') : ''),
       },
     ],
   };
 }
-

@@ -49,4 +49,3 @@ export async function waitFor<T>(ctx: ProbeContext, timeoutMs: number, poll: () 
   }
   return null;
 }
-

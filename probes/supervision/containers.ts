@@ -3,7 +3,10 @@
 import { findExecutable, processNamed } from '../lib/executables.js';
 import type { SupervisionScene, Supervisor } from './common.js';
 
-export async function checkContainerEngines(scene: SupervisionScene, systemdUsable: boolean): Promise<{ supervisors: Supervisor[]; details: Record<string, unknown> }> {
+export async function checkContainerEngines(
+  scene: SupervisionScene,
+  systemdUsable: boolean,
+): Promise<{ supervisors: Supervisor[]; details: Record<string, unknown> }> {
   const { ctx } = scene;
   const dockerd = scene.processes.find((p) => processNamed(p, ['dockerd']));
   const dockerCli = await findExecutable(ctx, ['docker']);

@@ -6,11 +6,16 @@ import { unlinkSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ProbeContext } from '../../src/engine/probe.js';
 import { registerCleanup } from '../../src/platform/process.js';
-import { findExecutable, processNamed, readLink, type ProcessInfo } from '../lib/executables.js';
+import { findExecutable, type ProcessInfo, processNamed, readLink } from '../lib/executables.js';
 import {
-  globToRegExp, parseSupervisorctlPid, SUPERVISORD_DEFAULT_CONFIGS, supervisordConfigArg, supervisordIncludes, type InitKind,
+  globToRegExp,
+  type InitKind,
+  parseSupervisorctlPid,
+  SUPERVISORD_DEFAULT_CONFIGS,
+  supervisordConfigArg,
+  supervisordIncludes,
 } from '../lib/parsers/supervision.js';
-import { CMD_TIMEOUT_MS, pidAlive, RESTART_WAIT_MS, waitFor, type ActiveResult, type SupervisionScene, type Supervisor } from './common.js';
+import { type ActiveResult, CMD_TIMEOUT_MS, pidAlive, RESTART_WAIT_MS, type SupervisionScene, type Supervisor, waitFor } from './common.js';
 
 export interface SupervisordInstance {
   pid: number;
@@ -43,7 +48,12 @@ async function supervisordBootEvidence(ctx: ProbeContext, initKind: InitKind, pi
   return { startsAtBoot: false, evidence: `supervisord is not enabled in ${initKind} (${paths.join(', ')})` };
 }
 
-async function findSupervisords(ctx: ProbeContext, processes: readonly ProcessInfo[], initKind: InitKind, supervisorctl: string | null): Promise<SupervisordInstance[]> {
+async function findSupervisords(
+  ctx: ProbeContext,
+  processes: readonly ProcessInfo[],
+  initKind: InitKind,
+  supervisorctl: string | null,
+): Promise<SupervisordInstance[]> {
   const instances: SupervisordInstance[] = [];
   const running = processes.filter((p) => p.comm === 'supervisord' || processNamed(p, ['supervisord']) || (p.argv[1] ?? '').endsWith('/supervisord'));
   // A daemonised supervisord may show up twice (parent and child while forking); keep the ones whose parent is not one of them.
@@ -63,7 +73,15 @@ async function findSupervisords(ctx: ProbeContext, processes: readonly ProcessIn
     }
     if (ctx.options.supervisordConf && config !== ctx.options.supervisordConf) continue;
     const boot = await supervisordBootEvidence(ctx, initKind, p.pid);
-    const instance: SupervisordInstance = { pid: p.pid, config, usable: false, error: null, includes: [], startsAtBoot: boot.startsAtBoot, bootEvidence: boot.evidence };
+    const instance: SupervisordInstance = {
+      pid: p.pid,
+      config,
+      usable: false,
+      error: null,
+      includes: [],
+      startsAtBoot: boot.startsAtBoot,
+      bootEvidence: boot.evidence,
+    };
     if (config) {
       const text = await ctx.readText(config);
       if (text !== null) instance.includes = supervisordIncludes(text, dirname(config));
@@ -75,7 +93,10 @@ async function findSupervisords(ctx: ProbeContext, processes: readonly ProcessIn
       const answer = await ctx.exec(supervisorctl, ['-c', config, 'pid'], { timeoutMs: CMD_TIMEOUT_MS });
       const pid = parseSupervisorctlPid(answer.stdout);
       if (pid === p.pid) instance.usable = true;
-      else instance.error = answer.timedOut ? 'supervisorctl did not answer' : `supervisorctl -c ${config} pid said "${(answer.stdout + answer.stderr).trim().slice(0, 160)}"`;
+      else
+        instance.error = answer.timedOut
+          ? 'supervisorctl did not answer'
+          : `supervisorctl -c ${config} pid said "${(answer.stdout + answer.stderr).trim().slice(0, 160)}"`;
     }
     instances.push(instance);
   }
@@ -119,14 +140,25 @@ export async function activeSupervisord(ctx: ProbeContext, instance: Supervisord
   const unregister = registerCleanup(undo);
   const pids: number[] = [];
   try {
-    writeFileSync(file, [
-      `; written by edgeprobe --active-supervision; removed when the test ends`,
-      `[program:${name}]`,
-      `command=${sleepBin} 600`,
-      'autostart=true', 'autorestart=true', 'startsecs=0', 'startretries=5',
-      'stopsignal=KILL', 'stopasgroup=true', 'killasgroup=true',
-      'stdout_logfile=NONE', 'stderr_logfile=NONE', '',
-    ].join('\n'), { flag: 'wx', mode: 0o644 });
+    writeFileSync(
+      file,
+      [
+        `; written by edgeprobe --active-supervision; removed when the test ends`,
+        `[program:${name}]`,
+        `command=${sleepBin} 600`,
+        'autostart=true',
+        'autorestart=true',
+        'startsecs=0',
+        'startretries=5',
+        'stopsignal=KILL',
+        'stopasgroup=true',
+        'killasgroup=true',
+        'stdout_logfile=NONE',
+        'stderr_logfile=NONE',
+        '',
+      ].join('\n'),
+      { flag: 'wx', mode: 0o644 },
+    );
     const reread = await ctl(['reread']);
     const added = await ctl(['add', name]);
     if (!/added process group/i.test(added.out)) {
@@ -168,7 +200,6 @@ export async function activeSupervisord(ctx: ProbeContext, instance: Supervisord
   }
 }
 
-
 export interface SupervisordFindings {
   supervisor: Supervisor | null;
   instances: SupervisordInstance[];
@@ -182,9 +213,12 @@ export async function checkSupervisord(scene: SupervisionScene): Promise<Supervi
   const instances = await findSupervisords(ctx, scene.processes, scene.init.kind, supervisorctl);
   if (!supervisord && instances.length === 0) return { supervisor: null, instances, supervisorctl };
   const usable = instances.filter((i) => i.usable);
-  const evidence = instances.length === 0
-    ? ['installed but not running']
-    : instances.map((i) => `pid ${i.pid} (${i.config ?? 'no config'}): ${i.usable ? 'answers supervisorctl' : i.error ?? 'not usable'}; ${i.bootEvidence ?? ''}`);
+  const evidence =
+    instances.length === 0
+      ? ['installed but not running']
+      : instances.map(
+          (i) => `pid ${i.pid} (${i.config ?? 'no config'}): ${i.usable ? 'answers supervisorctl' : (i.error ?? 'not usable')}; ${i.bootEvidence ?? ''}`,
+        );
   return {
     supervisor: {
       name: 'supervisord',
@@ -192,7 +226,8 @@ export async function checkSupervisord(scene: SupervisionScene): Promise<Supervi
       startsAtBoot: usable.some((i) => i.startsAtBoot === true) ? true : usable.length > 0 ? false : null,
       evidence,
     },
-    instances, supervisorctl,
+    instances,
+    supervisorctl,
   };
 }
 

@@ -7,11 +7,15 @@ import type { ProbeContext } from '../../src/engine/probe.js';
 import type { MetricSink } from '../../src/engine/sink.js';
 import { registerCleanup } from '../../src/platform/process.js';
 import { findExecutable, NO_PROGRAM_DIRS, programsVisible } from '../lib/executables.js';
-import { parseSupervisorctlPid, parseSystemdVersion, parseSystemState, type InitKind } from '../lib/parsers/supervision.js';
-import { CMD_TIMEOUT_MS, RESTART_WAIT_MS, waitFor, type ActiveResult, type Supervisor } from './common.js';
+import { type InitKind, parseSupervisorctlPid, parseSystemdVersion, parseSystemState } from '../lib/parsers/supervision.js';
+import { type ActiveResult, CMD_TIMEOUT_MS, RESTART_WAIT_MS, type Supervisor, waitFor } from './common.js';
 
 /** Puts the systemd metrics; returns systemd as a supervisor when systemctl exists, and the systemctl path. */
-export async function checkSystemd(ctx: ProbeContext, initKind: InitKind, sink: MetricSink): Promise<{ supervisor: Supervisor | null; systemctl: string | null }> {
+export async function checkSystemd(
+  ctx: ProbeContext,
+  initKind: InitKind,
+  sink: MetricSink,
+): Promise<{ supervisor: Supervisor | null; systemctl: string | null }> {
   const systemctl = await findExecutable(ctx, ['systemctl']);
   const user = userInfo();
   const linger = await ctx.exists(`/var/lib/systemd/linger/${user.username}`);
@@ -29,7 +33,9 @@ export async function checkSystemd(ctx: ProbeContext, initKind: InitKind, sink: 
   if (ctx.live) {
     const running = await ctx.exec(systemctl, ['is-system-running'], { timeoutMs: CMD_TIMEOUT_MS });
     state = running.timedOut ? null : parseSystemState(running.stdout);
-    stateReason = running.timedOut ? 'systemctl is-system-running did not answer' : `systemctl is-system-running said "${(running.stdout + running.stderr).trim().slice(0, 120)}"`;
+    stateReason = running.timedOut
+      ? 'systemctl is-system-running did not answer'
+      : `systemctl is-system-running said "${(running.stdout + running.stderr).trim().slice(0, 120)}"`;
     const ver = await ctx.exec(systemctl, ['--version'], { timeoutMs: CMD_TIMEOUT_MS });
     version = parseSystemdVersion(ver.stdout);
     versionReason = 'systemctl --version printed no version';
@@ -46,7 +52,6 @@ export async function checkSystemd(ctx: ProbeContext, initKind: InitKind, sink: 
   return { supervisor: { name: 'systemd', usable, startsAtBoot: isInit, evidence }, systemctl };
 }
 
-
 export async function activeSystemd(ctx: ProbeContext, systemctl: string, sleepBin: string): Promise<ActiveResult> {
   const systemdRun = await findExecutable(ctx, ['systemd-run']);
   if (!systemdRun) return { verified: null, reason: 'systemd-run is not installed', details: {} };
@@ -59,7 +64,11 @@ export async function activeSystemd(ctx: ProbeContext, systemctl: string, sleepB
   };
   const unregister = registerCleanup(undo);
   try {
-    const started = await ctx.exec(systemdRun, [...scope, `--unit=${unit}`, '--property=Restart=always', '--property=RestartSec=200ms', '--collect', '--quiet', '--', sleepBin, '600'], { timeoutMs: CMD_TIMEOUT_MS });
+    const started = await ctx.exec(
+      systemdRun,
+      [...scope, `--unit=${unit}`, '--property=Restart=always', '--property=RestartSec=200ms', '--collect', '--quiet', '--', sleepBin, '600'],
+      { timeoutMs: CMD_TIMEOUT_MS },
+    );
     if (started.code !== 0) return { verified: false, reason: `systemd-run failed: ${(started.stderr || started.stdout).trim().slice(0, 200)}`, details };
     const mainPid = async (): Promise<number | null> => {
       const show = await ctx.exec(systemctl, [...scope, 'show', '-p', 'MainPID', '--value', unit], { timeoutMs: CMD_TIMEOUT_MS });
@@ -85,4 +94,3 @@ export async function activeSystemd(ctx: ProbeContext, systemctl: string, sleepB
     unregister();
   }
 }
-

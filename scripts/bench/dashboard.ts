@@ -6,12 +6,12 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pg from 'pg';
-import { startDashboard, type RunningDashboard } from '../../src/dashboard/http/server.js';
-import { Dashboard } from '../../src/dashboard/service.js';
+import { type RunningDashboard, startDashboard } from '../../src/dashboard/http/server.js';
 import { deviceIdFor } from '../../src/dashboard/model.js';
+import { Dashboard } from '../../src/dashboard/service.js';
 import { openStore, type Store } from '../../src/dashboard/store/store.js';
 import { execCommand, makeTempDir, removeTemp } from '../../src/platform/process.js';
-import { startPostgres, type Postgres } from '../../test/helpers/services.js';
+import { type Postgres, startPostgres } from '../../test/helpers/services.js';
 import { repoRoot } from '../lab/userland.js';
 import type { BenchOptions, Figure } from './figures.js';
 import { median } from './measure.js';
@@ -24,7 +24,19 @@ export const BUDGETS_MS = { list: 300, device: 1500, compare: 1000 };
 
 /** A real report, as the agent prints it for a recorded device tree, without the verdict the renderer adds. */
 async function agentReport(): Promise<Record<string, unknown>> {
-  const result = await execCommand(process.execPath, [join(repoRoot(), 'bin', 'edgeprobe.js'), 'run', '--quick', '--root', join(repoRoot(), 'test', 'fixtures', 'devices', 'pi-4b-bookworm-arm64'), '--format', 'json'], { timeoutMs: 120_000 });
+  const result = await execCommand(
+    process.execPath,
+    [
+      join(repoRoot(), 'bin', 'edgeprobe.js'),
+      'run',
+      '--quick',
+      '--root',
+      join(repoRoot(), 'test', 'fixtures', 'devices', 'pi-4b-bookworm-arm64'),
+      '--format',
+      'json',
+    ],
+    { timeoutMs: 120_000 },
+  );
   const { verdict: _verdict, ...report } = JSON.parse(result.stdout) as Record<string, unknown>;
   return report;
 }
@@ -49,12 +61,28 @@ async function growth(store: Store, report: Record<string, unknown>, devices: nu
 function growthFigures(kind: string, measured: { perDevice: number; perReport: number }, bodyBytes: number, note: string): Figure[] {
   return [
     {
-      id: `dashboard_${kind}_bytes_per_device`, title: `dashboard DB growth per new device (${kind})`, value: measured.perDevice, unit: 'bytes',
-      reference: 'report body as uploaded', referenceValue: bodyBytes, ratio: measured.perDevice / bodyBytes, target: '—', met: null, note,
+      id: `dashboard_${kind}_bytes_per_device`,
+      title: `dashboard DB growth per new device (${kind})`,
+      value: measured.perDevice,
+      unit: 'bytes',
+      reference: 'report body as uploaded',
+      referenceValue: bodyBytes,
+      ratio: measured.perDevice / bodyBytes,
+      target: '—',
+      met: null,
+      note,
     },
     {
-      id: `dashboard_${kind}_bytes_per_report`, title: `dashboard DB growth per report (${kind})`, value: measured.perReport, unit: 'bytes',
-      reference: 'report body as uploaded', referenceValue: bodyBytes, ratio: measured.perReport / bodyBytes, target: '—', met: null, note,
+      id: `dashboard_${kind}_bytes_per_report`,
+      title: `dashboard DB growth per report (${kind})`,
+      value: measured.perReport,
+      unit: 'bytes',
+      reference: 'report body as uploaded',
+      referenceValue: bodyBytes,
+      ratio: measured.perReport / bodyBytes,
+      target: '—',
+      met: null,
+      note,
     },
   ];
 }
@@ -76,11 +104,14 @@ async function loadFleet(url: string, report: Record<string, unknown>, log: (lin
       SELECT d.id, d.name, 'pi-4b', 'Raspberry Pi 4 Model B Rev 1.4', ${at.replace(/\br\b/g, String(REPORTS_PER_DEVICE - 1))}, ${at.replace(/\br\b/g, '0')}, ${uuid.replace(/\br\b/g, "'0'")} FROM bench_devices d`);
     const batch = 250;
     for (let first = 0; first < FLEET_DEVICES; first += batch) {
-      await client.query(`INSERT INTO reports (id, device_id, created_at, received_at, digest, size_bytes, body)
+      await client.query(
+        `INSERT INTO reports (id, device_id, created_at, received_at, digest, size_bytes, body)
         SELECT ${uuid}, d.id, ${at}, ${at}, md5(d.name || r), length(b.body), b.body
         FROM bench_devices d CROSS JOIN generate_series(0, ${REPORTS_PER_DEVICE - 1}) AS r
         CROSS JOIN LATERAL (SELECT replace(replace(replace($1, '@ID@', ${uuid}), '@AT@', ${at}), '@LABEL@', d.name) AS body) b
-        WHERE d.n >= $2 AND d.n < $3`, [template, first, first + batch]);
+        WHERE d.n >= $2 AND d.n < $3`,
+        [template, first, first + batch],
+      );
       if ((first / batch) % 4 === 3) log(`dashboard: loaded ${first + batch} of ${FLEET_DEVICES} devices`);
     }
     await client.query('ANALYZE');
@@ -104,7 +135,18 @@ interface Timings {
 
 /** Cold: nothing of it parsed yet (another page, another device each run); warm: the same again. */
 async function timeFleet(base: string, ids: readonly string[], runs: number): Promise<Timings> {
-  const t: Timings = { listApi: [], listPage: [], listWarm: [], search: [], lastPage: [], deviceApi: [], devicePage: [], deviceWarm: [], compareApi: [], comparePage: [] };
+  const t: Timings = {
+    listApi: [],
+    listPage: [],
+    listWarm: [],
+    search: [],
+    lastPage: [],
+    deviceApi: [],
+    devicePage: [],
+    deviceWarm: [],
+    compareApi: [],
+    comparePage: [],
+  };
   const push = async (name: string, path: string): Promise<void> => {
     t[name]?.push(await timeGet(base, path));
   };
@@ -129,18 +171,31 @@ async function timeFleet(base: string, ids: readonly string[], runs: number): Pr
 function timingFigures(t: Timings, runs: number): Figure[] {
   const scale = `PostgreSQL 15 holding ${FLEET_DEVICES.toLocaleString('en-US')} devices × ${REPORTS_PER_DEVICE} reports`;
   const rows: [string, string, number][] = [
-    ['listApi', 'device list API, a page of 50 (cold)', BUDGETS_MS.list], ['listPage', 'device list page of 50 (cold)', BUDGETS_MS.list],
-    ['listWarm', 'device list page of 50 (warm)', BUDGETS_MS.list], ['search', 'device list page, searched', BUDGETS_MS.list],
-    ['lastPage', 'device list, last page', BUDGETS_MS.list], ['deviceApi', 'device API, 100 reports (cold)', BUDGETS_MS.device],
-    ['devicePage', 'device page, 100 reports (cold)', BUDGETS_MS.device], ['deviceWarm', 'device page, 100 reports (warm)', BUDGETS_MS.device],
-    ['compareApi', 'compare API, 16 devices (cold)', BUDGETS_MS.compare], ['comparePage', 'compare page, 16 devices (cold)', BUDGETS_MS.compare],
+    ['listApi', 'device list API, a page of 50 (cold)', BUDGETS_MS.list],
+    ['listPage', 'device list page of 50 (cold)', BUDGETS_MS.list],
+    ['listWarm', 'device list page of 50 (warm)', BUDGETS_MS.list],
+    ['search', 'device list page, searched', BUDGETS_MS.list],
+    ['lastPage', 'device list, last page', BUDGETS_MS.list],
+    ['deviceApi', 'device API, 100 reports (cold)', BUDGETS_MS.device],
+    ['devicePage', 'device page, 100 reports (cold)', BUDGETS_MS.device],
+    ['deviceWarm', 'device page, 100 reports (warm)', BUDGETS_MS.device],
+    ['compareApi', 'compare API, 16 devices (cold)', BUDGETS_MS.compare],
+    ['comparePage', 'compare page, 16 devices (cold)', BUDGETS_MS.compare],
   ];
   return rows.map(([key, title, budget]) => {
     const value = median(t[key] ?? []);
     return {
-      id: `dashboard_pg_${key}`, title: `dashboard: ${title}`, value, unit: 'ms' as const, reference: 'stated budget', referenceValue: budget,
-      ratio: value / budget, target: '≤ 1.0×', met: value <= budget,
-      note: `${scale}; over HTTP on loopback, one request at a time; median of ${runs}`, samples: { ms: (t[key] ?? []).map(Math.round) },
+      id: `dashboard_pg_${key}`,
+      title: `dashboard: ${title}`,
+      value,
+      unit: 'ms' as const,
+      reference: 'stated budget',
+      referenceValue: budget,
+      ratio: value / budget,
+      target: '≤ 1.0×',
+      met: value <= budget,
+      note: `${scale}; over HTTP on loopback, one request at a time; median of ${runs}`,
+      samples: { ms: (t[key] ?? []).map(Math.round) },
     };
   });
 }
@@ -155,7 +210,14 @@ export async function dashboardFigures(options: BenchOptions): Promise<Figure[]>
   try {
     options.log('dashboard: database growth, SQLite');
     const sqlite = await openStore(join(dir, 'growth.sqlite'));
-    figures.push(...growthFigures('sqlite', await growth(sqlite, report, 200, 200), bodyBytes, 'pages in use after 200 new devices, then 200 more reports of one device; each report a --quick agent report of a Pi 4'));
+    figures.push(
+      ...growthFigures(
+        'sqlite',
+        await growth(sqlite, report, 200, 200),
+        bodyBytes,
+        'pages in use after 200 new devices, then 200 more reports of one device; each report a --quick agent report of a Pi 4',
+      ),
+    );
     await sqlite.close();
     server = await startPostgres(PG_BIN);
     const admin = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${server.port}/postgres` });
@@ -165,7 +227,14 @@ export async function dashboardFigures(options: BenchOptions): Promise<Figure[]>
     await admin.end();
     options.log('dashboard: database growth, PostgreSQL');
     const pgGrowth = await openStore(`postgres://postgres@127.0.0.1:${server.port}/growth`);
-    figures.push(...growthFigures('postgres', await growth(pgGrowth, report, 200, 200), bodyBytes, 'pg_database_size after 200 new devices, then 200 more reports of one device (bodies TOASTed and compressed)'));
+    figures.push(
+      ...growthFigures(
+        'postgres',
+        await growth(pgGrowth, report, 200, 200),
+        bodyBytes,
+        'pg_database_size after 200 new devices, then 200 more reports of one device (bodies TOASTed and compressed)',
+      ),
+    );
     await pgGrowth.close();
     const url = `postgres://postgres@127.0.0.1:${server.port}/fleet`;
     const store = await openStore(url);
@@ -179,8 +248,15 @@ export async function dashboardFigures(options: BenchOptions): Promise<Figure[]>
     const size = await store.databaseSize();
     const bodies = bodyBytes * FLEET_DEVICES * REPORTS_PER_DEVICE;
     figures.push({
-      id: 'dashboard_pg_size', title: `dashboard: PostgreSQL size at ${FLEET_DEVICES} × ${REPORTS_PER_DEVICE}`, value: size, unit: 'bytes',
-      reference: 'report bodies as uploaded', referenceValue: bodies, ratio: size / bodies, target: '—', met: null,
+      id: 'dashboard_pg_size',
+      title: `dashboard: PostgreSQL size at ${FLEET_DEVICES} × ${REPORTS_PER_DEVICE}`,
+      value: size,
+      unit: 'bytes',
+      reference: 'report bodies as uploaded',
+      referenceValue: bodies,
+      ratio: size / bodies,
+      target: '—',
+      met: null,
       note: `pg_database_size after loading and ANALYZE; the load took ${Math.round(loadSeconds)} s`,
     });
     await running.close();

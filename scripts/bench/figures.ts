@@ -45,8 +45,15 @@ export function bundleSizeFigure(): Figure {
   const bytes = statSync(join(repoRoot(), 'dist', 'edgeprobe-agent.js')).size;
   const budget = 1024 * 1024;
   return {
-    id: 'bundle_size', title: 'agent bundle size', value: bytes, unit: 'bytes',
-    reference: 'budget of 1 MiB', referenceValue: budget, ratio: bytes / budget, target: '≤ 1.0×', met: bytes <= budget,
+    id: 'bundle_size',
+    title: 'agent bundle size',
+    value: bytes,
+    unit: 'bytes',
+    reference: 'budget of 1 MiB',
+    referenceValue: budget,
+    ratio: bytes / budget,
+    target: '≤ 1.0×',
+    met: bytes <= budget,
     note: 'dist/edgeprobe-agent.js, minified, dependencies and probe assets included',
   };
 }
@@ -106,7 +113,18 @@ async function agentScore(quota: number, tag: string, bundle: Buffer): Promise<S
 async function scoreOnce(quota: number, tag: string, source: ScoreSource, bundle: Buffer): Promise<Score> {
   if (source.kind === 'agent') return agentScore(quota, tag, bundle);
   if (source.kind === 'streaming') {
-    const args = ['-', 'run', '--only', 'streaming', '--duration', String(source.durationS), '--timeout', String(source.durationS * 2 + 60), '--format', 'json'];
+    const args = [
+      '-',
+      'run',
+      '--only',
+      'streaming',
+      '--duration',
+      String(source.durationS),
+      '--timeout',
+      String(source.durationS * 2 + 60),
+      '--format',
+      'json',
+    ];
     const sample = await inQuota(quota, tag, args, bundle);
     const report = JSON.parse(sample.result.stdout) as { metrics: Record<string, unknown> };
     const rate = report.metrics[STREAMING_METRIC];
@@ -158,19 +176,35 @@ export async function cpuQuotaFigures(options: BenchOptions, source: ScoreSource
     const cv = coefficientOfVariation(values);
     const linearity = median(values) / quota / perCpuAtOne;
     figures.push({
-      id: `${idPart}_score_cv_${quota}`, title: `${label} CV at ${quota} CPU`, value: median(values), unit,
-      reference: `${options.runs} runs at the same quota`, referenceValue: null, ratio: cv, target: 'CV ≤ 3%', met: cv <= 0.03,
+      id: `${idPart}_score_cv_${quota}`,
+      title: `${label} CV at ${quota} CPU`,
+      value: median(values),
+      unit,
+      reference: `${options.runs} runs at the same quota`,
+      referenceValue: null,
+      ratio: cv,
+      target: 'CV ≤ 3%',
+      met: cv <= 0.03,
       note: `ratio column: coefficient of variation (stdev / mean); value: median score${waitNote(runs.map((s) => s.waitShare))}`,
       samples: { scores: values, ...(runs.some((s) => s.waitShare !== null) ? { waitShares: runs.map((s) => s.waitShare ?? Number.NaN) } : {}) },
     });
     if (quota !== 1) {
       figures.push({
-        id: `${idPart}_quota_linearity_${quota}`, title: `${label} per CPU at ${quota} vs 1 CPU`, value: median(values) / quota, unit,
-        reference: 'per CPU at a quota of 1', referenceValue: perCpuAtOne, ratio: linearity, target: '1.0× ±10%',
+        id: `${idPart}_quota_linearity_${quota}`,
+        title: `${label} per CPU at ${quota} vs 1 CPU`,
+        value: median(values) / quota,
+        unit,
+        reference: 'per CPU at a quota of 1',
+        referenceValue: perCpuAtOne,
+        ratio: linearity,
+        target: '1.0× ±10%',
         met: Math.abs(linearity - 1) <= 0.1,
-        note: source.kind === 'streaming'
-          ? 'WebSocket echo on loopback, Node server and clients in the same quota'
-          : quota > 1 ? `${Math.ceil(quota)} benchmark threads on a 2-core machine shared with other work` : '1 benchmark thread',
+        note:
+          source.kind === 'streaming'
+            ? 'WebSocket echo on loopback, Node server and clients in the same quota'
+            : quota > 1
+              ? `${Math.ceil(quota)} benchmark threads on a 2-core machine shared with other work`
+              : '1 benchmark thread',
       });
     }
   }

@@ -5,7 +5,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeTempDir, removeTemp } from '../../src/platform/process.js';
-import { startSshDevice, type SshDevice } from '../lab/ssh-device.js';
+import { type SshDevice, startSshDevice } from '../lab/ssh-device.js';
 import { repoRoot } from '../lab/userland.js';
 import type { BenchOptions, Figure } from './figures.js';
 import { measure, median, type Sample } from './measure.js';
@@ -22,29 +22,59 @@ export async function fleetFigure(options: BenchOptions): Promise<Figure> {
   const devices: SshDevice[] = [];
   try {
     options.log(`fleet: starting ${FLEET_HOSTS} SSH devices`);
-    for (let i = 0; i < FLEET_HOSTS; i++) devices.push(await startSshDevice({ limits: { cpus: 1, memoryBytes: 1024 * 1024 * 1024 }, name: `fleet-${process.pid}-${i}` }));
+    for (let i = 0; i < FLEET_HOSTS; i++)
+      devices.push(await startSshDevice({ limits: { cpus: 1, memoryBytes: 1024 * 1024 * 1024 }, name: `fleet-${process.pid}-${i}` }));
     const knownHosts = join(dir, 'known_hosts');
     writeFileSync(knownHosts, devices.map((d) => readFileSync(d.knownHostsFile, 'utf8')).join(''));
     const inventory = join(dir, 'inventory.ini');
-    writeFileSync(inventory, [
-      '[devices]',
-      ...devices.map((d, i) => `device${i} ansible_host=${d.host} ansible_user=${d.user} ansible_ssh_private_key_file=${d.identityFile}`),
-      '',
-      '[devices:vars]',
-      'ansible_python_interpreter=/usr/bin/python3',
-      `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
-      '',
-    ].join('\n'));
+    writeFileSync(
+      inventory,
+      [
+        '[devices]',
+        ...devices.map((d, i) => `device${i} ansible_host=${d.host} ansible_user=${d.user} ansible_ssh_private_key_file=${d.identityFile}`),
+        '',
+        '[devices:vars]',
+        'ansible_python_interpreter=/usr/bin/python3',
+        `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
+        '',
+      ].join('\n'),
+    );
     // Ansible's SSH connection sharing (ControlPersist) stays on, as fleets run it; its masters live in our dir.
-    const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False', ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'cp') };
-    const edgeprobe = (): Promise<Sample> => measure('edgeprobe ssh', process.execPath, [join(repoRoot(), 'bin', 'edgeprobe.js'), 'ssh', '-i', inventory,
-      '--concurrency', String(FLEET_CONCURRENCY), '--quick', '--format', 'json',
-      '--ssh-option', `UserKnownHostsFile=${knownHosts}`, '--ssh-option', 'StrictHostKeyChecking=yes'], { timeoutMs: 300_000, okCodes: [0, 1, 3] });
-    const ansible = (): Promise<Sample> => measure('ansible setup', 'ansible', ['all', '-i', inventory, '-m', 'setup', '-f', String(FLEET_CONCURRENCY)], { timeoutMs: 300_000, env, cwd: dir });
+    const env = {
+      ...process.env,
+      ANSIBLE_NOCOLOR: '1',
+      ANSIBLE_HOST_KEY_CHECKING: 'True',
+      ANSIBLE_LOCALHOST_WARNING: 'False',
+      ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'cp'),
+    };
+    const edgeprobe = (): Promise<Sample> =>
+      measure(
+        'edgeprobe ssh',
+        process.execPath,
+        [
+          join(repoRoot(), 'bin', 'edgeprobe.js'),
+          'ssh',
+          '-i',
+          inventory,
+          '--concurrency',
+          String(FLEET_CONCURRENCY),
+          '--quick',
+          '--format',
+          'json',
+          '--ssh-option',
+          `UserKnownHostsFile=${knownHosts}`,
+          '--ssh-option',
+          'StrictHostKeyChecking=yes',
+        ],
+        { timeoutMs: 300_000, okCodes: [0, 1, 3] },
+      );
+    const ansible = (): Promise<Sample> =>
+      measure('ansible setup', 'ansible', ['all', '-i', inventory, '-m', 'setup', '-f', String(FLEET_CONCURRENCY)], { timeoutMs: 300_000, env, cwd: dir });
     const check = (sample: Sample): void => {
       const summary = JSON.parse(sample.result.stdout) as { hosts: Array<{ status: string; name: string; message?: string }> };
       const failed = summary.hosts.filter((h) => h.status !== 'ok');
-      if (summary.hosts.length !== FLEET_HOSTS || failed.length > 0) throw new Error(`edgeprobe ssh: ${failed.map((h) => `${h.name}: ${h.message ?? 'failed'}`).join('; ')}`);
+      if (summary.hosts.length !== FLEET_HOSTS || failed.length > 0)
+        throw new Error(`edgeprobe ssh: ${failed.map((h) => `${h.name}: ${h.message ?? 'failed'}`).join('; ')}`);
     };
     check(await edgeprobe());
     await ansible();
@@ -60,9 +90,15 @@ export async function fleetFigure(options: BenchOptions): Promise<Figure> {
     const value = median(ours);
     const reference = median(theirs);
     return {
-      id: 'fleet_wall', title: `fleet: ${FLEET_HOSTS} SSH hosts at concurrency ${FLEET_CONCURRENCY}`, value, unit: 'ms',
-      reference: `\`ansible all -m setup -f ${FLEET_CONCURRENCY}\`, same inventory`, referenceValue: reference, ratio: value / reference,
-      target: '≤ 0.4×', met: value / reference <= 0.4,
+      id: 'fleet_wall',
+      title: `fleet: ${FLEET_HOSTS} SSH hosts at concurrency ${FLEET_CONCURRENCY}`,
+      value,
+      unit: 'ms',
+      reference: `\`ansible all -m setup -f ${FLEET_CONCURRENCY}\`, same inventory`,
+      referenceValue: reference,
+      ratio: value / reference,
+      target: '≤ 0.4×',
+      met: value / reference <= 0.4,
       note: `edgeprobe ssh --quick; each host an sshd in its own network namespace with 1 CPU / 1 GiB, all on this 2-core machine; Ansible with its default SSH ControlPersist; median of ${options.runs} alternating runs`,
       samples: { edgeprobeMs: ours.map(Math.round), ansibleMs: theirs.map(Math.round) },
     };

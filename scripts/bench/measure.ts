@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { execCommand, makeTempDir, removeTemp, type ExecResult } from '../../src/platform/process.js';
+import { type ExecResult, execCommand, makeTempDir, removeTemp } from '../../src/platform/process.js';
 
 export const GNU_TIME = '/usr/bin/time';
 

@@ -2,11 +2,11 @@
 // and four cores, built by build-boards.sh from Debian's packages. SSH is forwarded to a spare port on
 // 127.0.0.1; the VM has no other network (QEMU user networking with restrict=on). Each running VM has a run
 // directory holding its pid, port, console log and an ssh client configuration that reaches it by name.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { execCommand, type ExecResult } from '../../src/platform/process.js';
+import { type ExecResult, execCommand } from '../../src/platform/process.js';
 import { describeExit, repoRoot } from './userland.js';
 
 export type BoardName = 'pi3-arm64' | 'pi-compat32';
@@ -119,21 +119,44 @@ function accelerator(): string[] {
 export function qemuArgs(image: BoardImage, runDir: string, port: number, sparePortOnHost: number): string[] {
   const { spec } = image;
   return [
-    '-M', 'virt,gic-version=3', ...accelerator(), '-smp', String(spec.cpus), '-m', String(spec.memoryMiB),
-    '-nodefaults', '-no-user-config', '-display', 'none', '-monitor', 'none', '-no-reboot',
-    '-serial', `file:${join(runDir, 'console.log')}`,
-    '-kernel', join(image.dir, 'vmlinuz'), '-initrd', join(image.dir, 'initrd.img'),
+    '-M',
+    'virt,gic-version=3',
+    ...accelerator(),
+    '-smp',
+    String(spec.cpus),
+    '-m',
+    String(spec.memoryMiB),
+    '-nodefaults',
+    '-no-user-config',
+    '-display',
+    'none',
+    '-monitor',
+    'none',
+    '-no-reboot',
+    '-serial',
+    `file:${join(runDir, 'console.log')}`,
+    '-kernel',
+    join(image.dir, 'vmlinuz'),
+    '-initrd',
+    join(image.dir, 'initrd.img'),
     // panic=1 with -no-reboot: a boot that cannot go on ends QEMU instead of hanging until the timeout.
-    '-append', 'console=ttyAMA0 root=/dev/vda rw panic=1 systemd.show_status=false',
+    '-append',
+    'console=ttyAMA0 root=/dev/vda rw panic=1 systemd.show_status=false',
     // snapshot=on: writes go to a throwaway overlay in TMPDIR (the run directory); the cached image never changes.
-    '-drive', `if=none,id=root,file=${join(image.dir, 'rootfs.img')},format=raw,snapshot=on`,
-    '-device', 'virtio-blk-pci,drive=root',
+    '-drive',
+    `if=none,id=root,file=${join(image.dir, 'rootfs.img')},format=raw,snapshot=on`,
+    '-device',
+    'virtio-blk-pci,drive=root',
     // restrict=on: the guest reaches nothing; only the forwarded ports on 127.0.0.1 come in.
-    '-netdev', `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22,hostfwd=tcp:127.0.0.1:${sparePortOnHost}-:2222`,
+    '-netdev',
+    `user,id=net0,restrict=on,hostfwd=tcp:127.0.0.1:${port}-:22,hostfwd=tcp:127.0.0.1:${sparePortOnHost}-:2222`,
     // romfile= : no PXE option ROM (the kernel is given directly; ipxe-qemu need not be installed).
-    '-device', 'virtio-net-pci,netdev=net0,romfile=',
-    '-device', 'virtio-rng-pci',
-    '-pidfile', join(runDir, 'qemu.pid'),
+    '-device',
+    'virtio-net-pci,netdev=net0,romfile=',
+    '-device',
+    'virtio-rng-pci',
+    '-pidfile',
+    join(runDir, 'qemu.pid'),
   ];
 }
 
@@ -151,8 +174,13 @@ process.once('exit', () => {
 
 function sshOptionsFor(image: BoardImage, port: number): string[] {
   return [
-    `Port=${port}`, `IdentityFile=${join(image.dir, 'lab_key')}`, `UserKnownHostsFile=${join(image.dir, 'known_hosts')}`,
-    `HostKeyAlias=edgeprobe-lab-${image.spec.name}`, 'StrictHostKeyChecking=yes', 'IdentitiesOnly=yes', 'BatchMode=yes',
+    `Port=${port}`,
+    `IdentityFile=${join(image.dir, 'lab_key')}`,
+    `UserKnownHostsFile=${join(image.dir, 'known_hosts')}`,
+    `HostKeyAlias=edgeprobe-lab-${image.spec.name}`,
+    'StrictHostKeyChecking=yes',
+    'IdentitiesOnly=yes',
+    'BatchMode=yes',
   ];
 }
 
@@ -208,7 +236,8 @@ export async function bootBoard(image: BoardImage, options: BootOptions = {}): P
   };
   const ssh = (command: string, opts: { timeoutMs?: number; input?: string | Buffer } = {}): Promise<ExecResult> =>
     execCommand('ssh', ['-F', 'none', ...sshOptions.flatMap((o) => ['-o', o]), '-o', 'ConnectTimeout=20', 'root@127.0.0.1', command], {
-      timeoutMs: opts.timeoutMs ?? 120_000, ...(opts.input !== undefined ? { input: opts.input } : {}),
+      timeoutMs: opts.timeoutMs ?? 120_000,
+      ...(opts.input !== undefined ? { input: opts.input } : {}),
     });
   const stop = async (): Promise<void> => {
     await stopVm(runDir, child);
@@ -229,8 +258,20 @@ export async function bootBoard(image: BoardImage, options: BootOptions = {}): P
     child.unref();
   }
   return {
-    instance, image, runDir, port, spare, pid: child.pid ?? -1, sshConfig, hostAlias, sshOptions,
-    target: `root@127.0.0.1:${port}`, bootSeconds: Math.round((Date.now() - started) / 1000), consoleLog, ssh, stop,
+    instance,
+    image,
+    runDir,
+    port,
+    spare,
+    pid: child.pid ?? -1,
+    sshConfig,
+    hostAlias,
+    sshOptions,
+    target: `root@127.0.0.1:${port}`,
+    bootSeconds: Math.round((Date.now() - started) / 1000),
+    consoleLog,
+    ssh,
+    stop,
   };
 }
 

@@ -10,12 +10,13 @@
 //   npm run lab -- calibrate [BOARD...]                RSS/PSS of Django workers, redis and nginx inside the boards
 //
 // limits: --profile pi-zero-w|pi-3, or --cpus N (quota, may be fractional), --cpuset LIST, --memory MIB.
-import { PI_PROFILES, type Limits } from './cgroup-limits.js';
-import { BOARD_NAMES, bootBoard, ensureBoardImages, isBoardName, stopInstance, type BoardName } from './boards.js';
-import { writeCalibration } from './calibrate.js';
-import { startSshDevice } from './ssh-device.js';
-import { ensureUserlands, LAB_ARCHES, runAgentInUserland, runInUserland, type LabArch, type RunResult } from './userland.js';
+
 import { cleanupAll } from '../../src/platform/process.js';
+import { BOARD_NAMES, type BoardName, bootBoard, ensureBoardImages, isBoardName, stopInstance } from './boards.js';
+import { writeCalibration } from './calibrate.js';
+import { type Limits, PI_PROFILES } from './cgroup-limits.js';
+import { startSshDevice } from './ssh-device.js';
+import { ensureUserlands, LAB_ARCHES, type LabArch, type RunResult, runAgentInUserland, runInUserland } from './userland.js';
 
 class LabUsageError extends Error {}
 
@@ -76,7 +77,9 @@ async function boardCommand(command: string, args: string[]): Promise<number> {
     const images = await ensureBoardImages(args.length === 0 ? BOARD_NAMES : args.map(boardOf));
     for (const image of images.values()) {
       const m = image.manifest;
-      process.stdout.write(`${m.board.padEnd(12)} ${image.dir}\n             ${m.arch} userland, kernel ${m.kernel}, node ${m.node}, python ${m.python}, Django ${m.django}, built in ${m.buildSeconds} s\n`);
+      process.stdout.write(
+        `${m.board.padEnd(12)} ${image.dir}\n             ${m.arch} userland, kernel ${m.kernel}, node ${m.node}, python ${m.python}, Django ${m.django}, built in ${m.buildSeconds} s\n`,
+      );
     }
     return 0;
   }
@@ -102,10 +105,12 @@ async function boardCommand(command: string, args: string[]): Promise<number> {
   const vm = await bootBoard(image, { detach: true });
   process.off('SIGINT', stopOnSignal);
   process.off('SIGTERM', stopOnSignal);
-  process.stdout.write(`${name} is up after ${vm.bootSeconds} s: pid ${vm.pid}, SSH on 127.0.0.1:${vm.port}\n`
-    + `  ssh -F ${vm.sshConfig} ${vm.hostAlias}\n`
-    + `  edgeprobe ssh --ssh-config ${vm.sshConfig} ${vm.hostAlias}\n`
-    + `  npm run lab -- stop ${name}\n`);
+  process.stdout.write(
+    `${name} is up after ${vm.bootSeconds} s: pid ${vm.pid}, SSH on 127.0.0.1:${vm.port}\n` +
+      `  ssh -F ${vm.sshConfig} ${vm.hostAlias}\n` +
+      `  edgeprobe ssh --ssh-config ${vm.sshConfig} ${vm.hostAlias}\n` +
+      `  npm run lab -- stop ${name}\n`,
+  );
   return 0;
 }
 
@@ -117,7 +122,9 @@ async function main(argv: string[]): Promise<number> {
     const found = await ensureUserlands(arches);
     for (const userland of found.values()) {
       const m = userland.manifest;
-      process.stdout.write(`${m.arch.padEnd(6)} ${userland.dir}\n       uname -m ${m.machine}${m.qemuCpu === 'default' ? '' : ` (QEMU_CPU=${m.qemuCpu})`}, node ${m.node}, python ${m.python}, built in ${m.buildSeconds} s\n`);
+      process.stdout.write(
+        `${m.arch.padEnd(6)} ${userland.dir}\n       uname -m ${m.machine}${m.qemuCpu === 'default' ? '' : ` (QEMU_CPU=${m.qemuCpu})`}, node ${m.node}, python ${m.python}, built in ${m.buildSeconds} s\n`,
+      );
     }
     return 0;
   }
@@ -144,9 +151,11 @@ async function main(argv: string[]): Promise<number> {
     await device.stop();
     return 0;
   }
-  process.stderr.write('usage: npm run lab -- build [ARCH...] | run ARCH [limits] -- CMD... | agent ARCH [limits] [-- RUN ARGS] | device ARCH [limits]\n'
-    + '  limits: --profile pi-zero-w|pi-3 | --cpus N --cpuset LIST --memory MIB\n'
-    + `       npm run lab -- boards [BOARD...] | boot BOARD | stop BOARD | calibrate [BOARD...]   (boards: ${BOARD_NAMES.join(', ')})\n`);
+  process.stderr.write(
+    'usage: npm run lab -- build [ARCH...] | run ARCH [limits] -- CMD... | agent ARCH [limits] [-- RUN ARGS] | device ARCH [limits]\n' +
+      '  limits: --profile pi-zero-w|pi-3 | --cpus N --cpuset LIST --memory MIB\n' +
+      `       npm run lab -- boards [BOARD...] | boot BOARD | stop BOARD | calibrate [BOARD...]   (boards: ${BOARD_NAMES.join(', ')})\n`,
+  );
   return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
 }
 

@@ -1,7 +1,7 @@
 // An SSH "device": Debian's OpenSSH server in a network namespace of its own (a veth pair with a private /30),
 // inside Pi-like cgroup limits, and, given a userland, with every session chrooted into that emulated ARM
 // userland, so `node` on the device is Debian's ARM node under qemu-user.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
 import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -126,7 +126,10 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
   };
 
   try {
-    for (const [file, comment] of [['host_key', 'device host key'], ['client_key', 'lab client']] as const) {
+    for (const [file, comment] of [
+      ['host_key', 'device host key'],
+      ['client_key', 'lab client'],
+    ] as const) {
       const made = await execCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(dir, file)], { timeoutMs: 20_000 });
       if (made.code !== 0) throw new Error(`ssh-keygen: ${made.stderr.trim()}`);
     }
@@ -168,12 +171,34 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
     mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
 
     group = LimitGroup.create(`edgeprobe-lab-${name}`, options.limits);
-    const child = spawn('nsenter', [`--net=/run/netns/${netns}`, '--', 'unshare', '--mount', '--propagation', 'private', '--',
-      '/bin/sh', '-c', LAB_ENTER_SCRIPT, 'lab-device', options.userland?.dir ?? '', 'exec', '/usr/sbin/sshd', '-D', '-e', '-f', join(dir, 'sshd_config')], {
-      detached: true,
-      stdio: ['ignore', 'ignore', 'pipe'],
-      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EDGEPROBE_LAB_PROCS: group.procsFiles.join(':') },
-    });
+    const child = spawn(
+      'nsenter',
+      [
+        `--net=/run/netns/${netns}`,
+        '--',
+        'unshare',
+        '--mount',
+        '--propagation',
+        'private',
+        '--',
+        '/bin/sh',
+        '-c',
+        LAB_ENTER_SCRIPT,
+        'lab-device',
+        options.userland?.dir ?? '',
+        'exec',
+        '/usr/sbin/sshd',
+        '-D',
+        '-e',
+        '-f',
+        join(dir, 'sshd_config'),
+      ],
+      {
+        detached: true,
+        stdio: ['ignore', 'ignore', 'pipe'],
+        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EDGEPROBE_LAB_PROCS: group.procsFiles.join(':') },
+      },
+    );
     sshd = child;
     trackChild(child);
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -192,8 +217,22 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
       user: 'root',
       identityFile,
       knownHostsFile,
-      sshOptions: ['-i', identityFile, '-o', `UserKnownHostsFile=${knownHostsFile}`, '-o', 'StrictHostKeyChecking=yes', '-o', 'IdentitiesOnly=yes',
-        '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=10', '-F', 'none'],
+      sshOptions: [
+        '-i',
+        identityFile,
+        '-o',
+        `UserKnownHostsFile=${knownHostsFile}`,
+        '-o',
+        'StrictHostKeyChecking=yes',
+        '-o',
+        'IdentitiesOnly=yes',
+        '-o',
+        'BatchMode=yes',
+        '-o',
+        'ConnectTimeout=10',
+        '-F',
+        'none',
+      ],
       netns,
       hostInterface: vethHost,
       limits: options.limits,

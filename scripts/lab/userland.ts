@@ -4,7 +4,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { execCommand, type ExecResult } from '../../src/platform/process.js';
+import { type ExecResult, execCommand } from '../../src/platform/process.js';
 import { LimitGroup, type Limits } from './cgroup-limits.js';
 
 export type LabArch = 'arm64' | 'armhf' | 'armel';
@@ -110,9 +110,7 @@ let groupCounter = 0;
 
 /** Runs `command` (a path inside the userland and its arguments) in the userland, inside `limits` if given. */
 export async function runInUserland(userland: Userland, command: readonly string[], options: RunOptions): Promise<RunResult> {
-  const group = options.limits
-    ? LimitGroup.create(options.groupName ?? `edgeprobe-lab-${process.pid}-${++groupCounter}`, options.limits)
-    : null;
+  const group = options.limits ? LimitGroup.create(options.groupName ?? `edgeprobe-lab-${process.pid}-${++groupCounter}`, options.limits) : null;
   try {
     const env: NodeJS.ProcessEnv = {
       PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
@@ -124,7 +122,22 @@ export async function runInUserland(userland: Userland, command: readonly string
     };
     const result = await execCommand(
       'unshare',
-      ['--mount', '--propagation', 'private', '--pid', '--fork', '--kill-child', '--', '/bin/sh', '-c', LAB_ENTER_SCRIPT, 'lab-enter', userland.dir, 'chroot', ...command],
+      [
+        '--mount',
+        '--propagation',
+        'private',
+        '--pid',
+        '--fork',
+        '--kill-child',
+        '--',
+        '/bin/sh',
+        '-c',
+        LAB_ENTER_SCRIPT,
+        'lab-enter',
+        userland.dir,
+        'chroot',
+        ...command,
+      ],
       { timeoutMs: options.timeoutMs, env, ...(options.input !== undefined ? { input: options.input } : {}) },
     );
     return { ...result, peakMemoryBytes: group ? group.peakMemoryBytes() : null };

@@ -1,18 +1,17 @@
 // Shared by the two entry points (src/cli/main.ts and the agent bundle's src/cli/agent.ts): commander set-up,
 // usage and configuration errors as exit code 2, and cleanup on SIGINT/SIGTERM.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { ConfigError } from '../judge/errors.js';
+import { EXIT } from '../judge/exit-codes.js';
+import { UsageError } from '../platform/errors.js';
 import { cleanupAll } from '../platform/process.js';
 import { VERSION } from '../platform/version.js';
-import { ConfigError } from '../judge/errors.js';
-import { UsageError } from '../platform/errors.js';
-import { EXIT } from '../judge/exit-codes.js';
 
 /** What a command gets from the program: a way to hand back its exit code. */
 export type CommandRegistration = (program: Command, setExitCode: (code: number) => void) => void;
 
-export { UsageError } from '../platform/errors.js';
-
 export { EXIT } from '../judge/exit-codes.js';
+export { UsageError } from '../platform/errors.js';
 
 export function parsePositiveNumber(name: string) {
   return (value: string): number => {
@@ -26,7 +25,7 @@ export function parsePositiveNumber(name: string) {
 export function parseDuration(name: string) {
   return (value: string): number => {
     const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
-    const seconds = match?.[1] ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h' | undefined ?? 's'] ?? 1) : Number.NaN;
+    const seconds = match?.[1] ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[(match[2] as 's' | 'm' | 'h' | undefined) ?? 's'] ?? 1) : Number.NaN;
     if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError(`${name} must be a duration such as 600, 90s, 15m or 2h`);
     if (seconds > 86_400) throw new InvalidArgumentError(`${name} may be at most 24h`);
     return Math.round(seconds);
@@ -34,7 +33,10 @@ export function parseDuration(name: string) {
 }
 
 export function parseList(value: string, previous: string[] | undefined): string[] {
-  const items = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const items = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   return [...(previous ?? []), ...items];
 }
 
@@ -52,7 +54,10 @@ export async function runProgram(name: string, description: string, registration
     .showHelpAfterError('(add --help for usage)')
     .exitOverride()
     .configureOutput({ writeErr: (text) => process.stderr.write(text) });
-  for (const register of registrations) register(program, (code) => { exitCode = code; });
+  for (const register of registrations)
+    register(program, (code) => {
+      exitCode = code;
+    });
   for (const command of program.commands) command.exitOverride();
   try {
     await program.parseAsync([...argv], { from: 'user' });
@@ -66,7 +71,7 @@ export async function runProgram(name: string, description: string, registration
       return EXIT.usage;
     }
     process.stderr.write(`${name}: internal error: ${err instanceof Error ? err.message : String(err)}\n`);
-    if (process.env['EDGEPROBE_DEBUG']) process.stderr.write(`${err instanceof Error ? err.stack ?? '' : ''}\n`);
+    if (process.env['EDGEPROBE_DEBUG']) process.stderr.write(`${err instanceof Error ? (err.stack ?? '') : ''}\n`);
     return EXIT.unknown;
   }
   return exitCode;

@@ -1,13 +1,14 @@
 // Starting the dashboard for `edgeprobe serve`: check where it may listen and how, open (and migrate) the
 // store, apply retention, listen over HTTP or HTTPS.
-import { readFileSync } from 'node:fs';
+
 import { lookup } from 'node:dns/promises';
+import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { UsageError } from '../platform/errors.js';
-import { startDashboard, type RunningDashboard, type TlsFiles } from './http/server.js';
+import { type RunningDashboard, startDashboard, type TlsFiles } from './http/server.js';
 import { openStore, redactUrl, StoreError } from './store/store.js';
 
 export interface ServeOptions {
@@ -45,7 +46,12 @@ export function parseSize(flag: string, value: string, min: number, max: number)
 }
 
 function describeSize(bytes: number): string {
-  for (const [unit, factor] of [['t', 1024 ** 4], ['g', 1024 ** 3], ['m', 1024 ** 2], ['k', 1024]] as const) {
+  for (const [unit, factor] of [
+    ['t', 1024 ** 4],
+    ['g', 1024 ** 3],
+    ['m', 1024 ** 2],
+    ['k', 1024],
+  ] as const) {
     if (bytes >= factor && bytes % factor === 0) return `${bytes / factor}${unit}`;
   }
   return String(bytes);
@@ -90,16 +96,24 @@ export function loadTls(certPath: string | undefined, keyPath: string | undefine
     createSecureContext(files);
   } catch (err) {
     const reason = (err as Error).message.replace(/^error:[0-9A-F]+:/, '');
-    throw new UsageError(`--tls-cert ${certPath} / --tls-key ${keyPath}: not a usable certificate and key (${reason}); both must be PEM and the key must belong to the certificate`);
+    throw new UsageError(
+      `--tls-cert ${certPath} / --tls-key ${keyPath}: not a usable certificate and key (${reason}); both must be PEM and the key must belong to the certificate`,
+    );
   }
   return files;
 }
 
 /** Plain HTTP beyond loopback sends tokens in clear text: refused unless the operator says --insecure-http. */
-export async function checkListenPolicy(options: Pick<ServeOptions, 'host' | 'insecureHttp'>, tls: TlsFiles | undefined, warn: (line: string) => void): Promise<void> {
-  if (tls || await isLoopbackHost(options.host)) return;
+export async function checkListenPolicy(
+  options: Pick<ServeOptions, 'host' | 'insecureHttp'>,
+  tls: TlsFiles | undefined,
+  warn: (line: string) => void,
+): Promise<void> {
+  if (tls || (await isLoopbackHost(options.host))) return;
   if (!options.insecureHttp) {
-    throw new UsageError(`--host ${options.host} is reachable from the network, and plain HTTP would carry tokens in clear text: serve HTTPS with --tls-cert FILE --tls-key FILE (or put a TLS proxy in front and listen on 127.0.0.1), or pass --insecure-http to do it anyway`);
+    throw new UsageError(
+      `--host ${options.host} is reachable from the network, and plain HTTP would carry tokens in clear text: serve HTTPS with --tls-cert FILE --tls-key FILE (or put a TLS proxy in front and listen on 127.0.0.1), or pass --insecure-http to do it anyway`,
+    );
   }
   warn(`edgeprobe dashboard: WARNING: --insecure-http: serving plain HTTP on ${options.host}; tokens and session cookies cross the network in clear text`);
 }
@@ -122,20 +136,36 @@ export async function serveDashboard(options: ServeOptions): Promise<void> {
   const log = options.quiet ? undefined : warn;
   let running: RunningDashboard;
   try {
-    running = await startDashboard({
-      store, keepPerDevice: options.keepPerDevice, maxBodyBytes: options.maxBodyBytes, publicRead: options.publicRead,
-      maxDevices: options.maxDevices ?? null, maxDbBytes: options.maxDbBytes ?? null, trustedProxies: options.trustedProxies ?? new Set(),
-    }, options.host, options.port, log, tls);
+    running = await startDashboard(
+      {
+        store,
+        keepPerDevice: options.keepPerDevice,
+        maxBodyBytes: options.maxBodyBytes,
+        publicRead: options.publicRead,
+        maxDevices: options.maxDevices ?? null,
+        maxDbBytes: options.maxDbBytes ?? null,
+        trustedProxies: options.trustedProxies ?? new Set(),
+      },
+      options.host,
+      options.port,
+      log,
+      tls,
+    );
   } catch (err) {
     await store.close();
     throw new UsageError(`cannot listen on ${options.host}:${options.port} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
   const where = store.kind === 'postgres' ? redactUrl(store.location) : store.location;
-  const limits = [options.maxDevices ? `at most ${options.maxDevices} devices` : '', options.maxDbBytes ? `at most ${describeSize(options.maxDbBytes)} of database` : ''].filter(Boolean).join(', ');
+  const limits = [
+    options.maxDevices ? `at most ${options.maxDevices} devices` : '',
+    options.maxDbBytes ? `at most ${describeSize(options.maxDbBytes)} of database` : '',
+  ]
+    .filter(Boolean)
+    .join(', ');
   warn(
     `edgeprobe dashboard: ${store.kind} ${where}, schema v${await store.schemaVersion()}, keeps ${options.keepPerDevice} reports per device` +
-    `${pruned.length > 0 ? ` (removed ${pruned.length} beyond that)` : ''}${limits ? `, ${limits}` : ''}, reads ${options.publicRead ? 'public' : 'need a token'}` +
-    `${options.trustedProxies && options.trustedProxies.size > 0 ? `, trusts X-Forwarded-For from ${[...options.trustedProxies].join(', ')}` : ''}`,
+      `${pruned.length > 0 ? ` (removed ${pruned.length} beyond that)` : ''}${limits ? `, ${limits}` : ''}, reads ${options.publicRead ? 'public' : 'need a token'}` +
+      `${options.trustedProxies && options.trustedProxies.size > 0 ? `, trusts X-Forwarded-For from ${[...options.trustedProxies].join(', ')}` : ''}`,
   );
   process.stdout.write(`listening on ${running.url}\n`);
   await new Promise<void>((resolve) => running.server.once('close', () => resolve()));

@@ -2,7 +2,7 @@
 // the series its charts draw, and side-by-side comparisons.
 import { createHash } from 'node:crypto';
 import { METRIC_CATALOGUE } from '../report/metrics.js';
-import type { MetricValue, Metrics, Report } from '../report/types.js';
+import type { Metrics, MetricValue, Report } from '../report/types.js';
 
 /** A device is named by the report's label, else its hostname. */
 export function deviceName(report: Report): string {
@@ -11,7 +11,13 @@ export function deviceName(report: Report): string {
 
 /** A stable, URL-safe id for a device name: a readable slug plus a hash, so that names never collide. */
 export function deviceIdFor(name: string): string {
-  const slug = name.toLowerCase().normalize('NFKD').replace(/[^a-z0-9]+/g, '-').replace(/^-+|-+$/g, '').slice(0, 40).replace(/-+$/, '');
+  const slug = name
+    .toLowerCase()
+    .normalize('NFKD')
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '')
+    .slice(0, 40)
+    .replace(/-+$/, '');
   const hash = createHash('sha256').update(name, 'utf8').digest('hex').slice(0, 8);
   return `${slug || 'device'}-${hash}`;
 }
@@ -20,7 +26,9 @@ export function deviceIdFor(name: string): string {
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(',')}]`;
   if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).filter(([, v]) => v !== undefined).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(',')}}`;
   }
   return JSON.stringify(value) ?? 'null';
@@ -48,21 +56,27 @@ export interface ChartSpec {
 /** The device page's history charts. */
 export const CHARTS: readonly ChartSpec[] = [
   {
-    id: 'memory', title: 'Available memory', unit: 'bytes',
+    id: 'memory',
+    title: 'Available memory',
+    unit: 'bytes',
     series: [
       { metric: 'memory.effective_available_bytes', label: 'effective available' },
       { metric: 'memory.available_bytes', label: 'MemAvailable' },
     ],
   },
   {
-    id: 'cpu', title: 'CPU score', unit: 'per_second',
+    id: 'cpu',
+    title: 'CPU score',
+    unit: 'per_second',
     series: [
       { metric: 'cpu.single_thread_score', label: 'single thread' },
       { metric: 'cpu.multi_thread_score', label: 'all CPUs' },
     ],
   },
   {
-    id: 'streaming', title: 'Streaming throughput', unit: 'per_second',
+    id: 'streaming',
+    title: 'Streaming throughput',
+    unit: 'per_second',
     series: [
       { metric: 'streaming.channels_messages_per_second', label: 'Django Channels' },
       { metric: 'streaming.python_messages_per_second', label: 'Python asyncio' },

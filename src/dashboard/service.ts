@@ -1,18 +1,45 @@
 // The dashboard's behaviour, independent of HTTP: accepting reports, and what the API and pages show
 // (device summaries with verdicts, a device's history, comparisons).
-import { AuthLimiter } from './http/auth.js';
-import type { MetricValue, Metrics, Report } from '../report/types.js';
+
+import type { Metrics, MetricValue, Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
-import {
-  compareSections, defaultProfile, findHardware, judgeAll, judgeHardware, judgeReport, listHardware, listProfiles,
-  type CompareSection, type CompareSubjectInput, type HardwareView, type ProfileView, type VerdictView,
-} from './verdicts.js';
+import { AuthLimiter } from './http/auth.js';
 import { deviceIdFor, deviceName, normaliseTime, orderMetricIds, reportDigest, valuesDiffer } from './model.js';
-import { deviceAllowed, type DeviceQuery, type DeviceRecord, type Store, type StoredReport, type TokenRecord, type Uploader, type UploadRefusal } from './store/store.js';
+import {
+  type DeviceQuery,
+  type DeviceRecord,
+  deviceAllowed,
+  type Store,
+  type StoredReport,
+  type TokenRecord,
+  type Uploader,
+  type UploadRefusal,
+} from './store/store.js';
+import {
+  type CompareSection,
+  type CompareSubjectInput,
+  compareSections,
+  defaultProfile,
+  findHardware,
+  type HardwareView,
+  judgeAll,
+  judgeHardware,
+  judgeReport,
+  listHardware,
+  listProfiles,
+  type ProfileView,
+  type VerdictView,
+} from './verdicts.js';
 
 /** An error the client caused (or may know about): becomes `{error, message}` with this status. */
 export class HttpError extends Error {
-  constructor(readonly status: number, readonly code: string, message: string, readonly details?: unknown, readonly headers?: Record<string, string>) {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    readonly details?: unknown,
+    readonly headers?: Record<string, string>,
+  ) {
     super(message);
   }
 }
@@ -44,7 +71,9 @@ export function prototypeKeyPath(value: unknown): string | null {
 
 /** 429 for an address that sent too many wrong tokens. */
 export function tooManyFailures(retryAfter: number): HttpError {
-  return new HttpError(429, 'too_many_requests', `too many failed sign-ins from this address; try again in ${retryAfter} s`, undefined, { 'retry-after': String(retryAfter) });
+  return new HttpError(429, 'too_many_requests', `too many failed sign-ins from this address; try again in ${retryAfter} s`, undefined, {
+    'retry-after': String(retryAfter),
+  });
 }
 
 export interface DashboardSettings {
@@ -132,7 +161,12 @@ export function uploaderFor(token: TokenRecord | null, deviceName: string): Uplo
   if (!token) return null;
   const admin = token.scopes.includes('admin');
   if (!admin && token.devicePattern !== null && !deviceAllowed(token.devicePattern, deviceName)) {
-    throw new HttpError(403, 'forbidden', `the token "${token.name}" may upload only for devices named ${token.devicePattern.split(',').join(' or ')}, not "${deviceName.slice(0, 200)}"`, { reason: 'device_not_allowed' });
+    throw new HttpError(
+      403,
+      'forbidden',
+      `the token "${token.name}" may upload only for devices named ${token.devicePattern.split(',').join(' or ')}, not "${deviceName.slice(0, 200)}"`,
+      { reason: 'device_not_allowed' },
+    );
   }
   return { tokenId: token.id, admin, allowedByPattern: token.devicePattern !== null, maxDevices: token.maxDevices };
 }
@@ -143,13 +177,33 @@ function refusalError(refusal: UploadRefusal, name: string, token: TokenRecord |
   const tokenName = token ? `the token "${token.name}"` : 'this upload';
   switch (refusal.reason) {
     case 'device_owned':
-      return new HttpError(403, 'forbidden', `the device "${name.slice(0, 200)}" was created by another token; ${tokenName} may upload for it only if it is bound to it (serve token create --devices)`, { reason: refusal.reason });
+      return new HttpError(
+        403,
+        'forbidden',
+        `the device "${name.slice(0, 200)}" was created by another token; ${tokenName} may upload for it only if it is bound to it (serve token create --devices)`,
+        { reason: refusal.reason },
+      );
     case 'token_device_limit':
-      return new HttpError(403, 'forbidden', `${tokenName} has created its ${refusal.limit} devices (its --max-devices); "${name.slice(0, 200)}" would be one more`, { reason: refusal.reason, limit: refusal.limit });
+      return new HttpError(
+        403,
+        'forbidden',
+        `${tokenName} has created its ${refusal.limit} devices (its --max-devices); "${name.slice(0, 200)}" would be one more`,
+        { reason: refusal.reason, limit: refusal.limit },
+      );
     case 'max_devices':
-      return new HttpError(507, 'insufficient_storage', `the dashboard is full: it holds ${refusal.limit} devices, its --max-devices; nothing was stored. Delete devices or raise the limit`, { reason: refusal.reason, limit: refusal.limit });
+      return new HttpError(
+        507,
+        'insufficient_storage',
+        `the dashboard is full: it holds ${refusal.limit} devices, its --max-devices; nothing was stored. Delete devices or raise the limit`,
+        { reason: refusal.reason, limit: refusal.limit },
+      );
     case 'max_db_size':
-      return new HttpError(507, 'insufficient_storage', `the dashboard is full: its database holds ${(refusal.bytes / MIB).toFixed(1)} MiB of its --max-db-size ${(refusal.limit / MIB).toFixed(1)} MiB; nothing was stored. Devices already at their --keep reports still report; delete devices or raise the limit`, { reason: refusal.reason, limit: refusal.limit, bytes: refusal.bytes });
+      return new HttpError(
+        507,
+        'insufficient_storage',
+        `the dashboard is full: its database holds ${(refusal.bytes / MIB).toFixed(1)} MiB of its --max-db-size ${(refusal.limit / MIB).toFixed(1)} MiB; nothing was stored. Devices already at their --keep reports still report; delete devices or raise the limit`,
+        { reason: refusal.reason, limit: refusal.limit, bytes: refusal.bytes },
+      );
   }
 }
 
@@ -181,34 +235,59 @@ export class Dashboard {
       throw new HttpError(400, 'invalid_report', `not a valid edgeprobe.report/v1 report: ${check.errors.join('; ')}`, { errors: check.errors });
     }
     const forbidden = prototypeKeyPath(check.report);
-    if (forbidden !== null) throw new HttpError(400, 'invalid_report', `the report carries the key ${forbidden}; __proto__, constructor and prototype keys are refused anywhere in a report`);
+    if (forbidden !== null)
+      throw new HttpError(
+        400,
+        'invalid_report',
+        `the report carries the key ${forbidden}; __proto__, constructor and prototype keys are refused anywhere in a report`,
+      );
     // A verdict a renderer embedded in the file is dropped: the dashboard judges the facts itself, so the
     // same report uploaded from `run --upload` or from a `--format json` file is one report.
     const { verdict: _embedded, ...facts } = check.report as Report & { verdict?: unknown };
     const report: Report = facts;
     const id = report.id.toLowerCase();
     const createdAt = normaliseTime(report.createdAt);
-    if (createdAt === null) throw new HttpError(400, 'invalid_report', `createdAt ${report.createdAt.slice(0, 64)} is not a time this dashboard can place (leap second or out of range)`);
+    if (createdAt === null)
+      throw new HttpError(
+        400,
+        'invalid_report',
+        `createdAt ${report.createdAt.slice(0, 64)} is not a time this dashboard can place (leap second or out of range)`,
+      );
     if (Date.parse(createdAt) > Date.now() + 24 * 3600 * 1000) {
       throw new HttpError(400, 'invalid_report', `createdAt ${report.createdAt} is more than a day in the future; check the device's clock`);
     }
     const name = deviceName(report);
     const deviceId = deviceIdFor(name);
     const board = report.metrics['host.board'];
-    const result = await this.store.putReport({
-      id, deviceId, deviceName: name, hostname: report.host.hostname, board: typeof board === 'string' ? board : null,
-      createdAt, receivedAt: new Date().toISOString(), digest: reportDigest({ ...report, id }), body: JSON.stringify({ ...report, id }),
-    }, {
-      keepPerDevice: this.settings.keepPerDevice, uploader: uploaderFor(token, name),
-      maxDevices: this.settings.maxDevices ?? null, maxDbBytes: this.settings.maxDbBytes ?? null,
-    });
+    const result = await this.store.putReport(
+      {
+        id,
+        deviceId,
+        deviceName: name,
+        hostname: report.host.hostname,
+        board: typeof board === 'string' ? board : null,
+        createdAt,
+        receivedAt: new Date().toISOString(),
+        digest: reportDigest({ ...report, id }),
+        body: JSON.stringify({ ...report, id }),
+      },
+      {
+        keepPerDevice: this.settings.keepPerDevice,
+        uploader: uploaderFor(token, name),
+        maxDevices: this.settings.maxDevices ?? null,
+        maxDbBytes: this.settings.maxDbBytes ?? null,
+      },
+    );
     if (result.status === 'conflict') {
       throw new HttpError(409, 'conflict', `a different report with id ${id} is already stored; a report id may be used only once`);
     }
     if (result.status === 'refused' || result.status === 'full') throw refusalError(result, name, token);
     return {
-      status: result.status, id, retained: result.status === 'duplicate' || result.retained,
-      device: { id: deviceId, name }, verdicts: judgeAll(report),
+      status: result.status,
+      id,
+      retained: result.status === 'duplicate' || result.retained,
+      device: { id: deviceId, name },
+      verdicts: judgeAll(report),
     };
   }
 
@@ -234,14 +313,13 @@ export class Dashboard {
   /** A page of devices, each with its latest verdicts (one report loaded per device shown). */
   async devices(query: DeviceQuery & { limit: number; offset: number }): Promise<DevicePage> {
     const search = query.search?.trim() || null;
-    const [devices, total] = await Promise.all([
-      this.store.listDevices({ search, limit: query.limit, offset: query.offset }),
-      this.store.countDevices(search),
-    ]);
-    const summaries = await Promise.all(devices.map(async (device) => {
-      const latest = await this.report(device.latestReportId);
-      return { ...device, verdicts: latest ? latest.verdicts.map(summarise) : [] };
-    }));
+    const [devices, total] = await Promise.all([this.store.listDevices({ search, limit: query.limit, offset: query.offset }), this.store.countDevices(search)]);
+    const summaries = await Promise.all(
+      devices.map(async (device) => {
+        const latest = await this.report(device.latestReportId);
+        return { ...device, verdicts: latest ? latest.verdicts.map(summarise) : [] };
+      }),
+    );
     return { devices: summaries, total, limit: query.limit, offset: query.offset, search };
   }
 
@@ -274,8 +352,15 @@ export class Dashboard {
       const latest = device ? await this.report(device.latestReportId) : null;
       if (device && latest) {
         return {
-          kind: 'device', id, name: device.name, subtitle: device.board ?? device.hostname, reportId: latest.stored.id, deviceId: device.id,
-          createdAt: latest.stored.createdAt, metrics: latest.report.metrics, verdict: this.verdictFor(latest.verdicts, latest.report, profile),
+          kind: 'device',
+          id,
+          name: device.name,
+          subtitle: device.board ?? device.hostname,
+          reportId: latest.stored.id,
+          deviceId: device.id,
+          createdAt: latest.stored.createdAt,
+          metrics: latest.report.metrics,
+          verdict: this.verdictFor(latest.verdicts, latest.report, profile),
           subject: { kind: 'report', ref: id, label: device.name, metrics: latest.report.metrics, report: latest.report },
         };
       }
@@ -285,8 +370,14 @@ export class Dashboard {
       if (loaded) {
         const device = await this.store.getDevice(loaded.stored.deviceId);
         return {
-          kind: 'report', id, name: device?.name ?? deviceName(loaded.report), subtitle: `report of ${loaded.stored.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
-          reportId: loaded.stored.id, deviceId: loaded.stored.deviceId, createdAt: loaded.stored.createdAt, metrics: loaded.report.metrics,
+          kind: 'report',
+          id,
+          name: device?.name ?? deviceName(loaded.report),
+          subtitle: `report of ${loaded.stored.createdAt.slice(0, 16).replace('T', ' ')} UTC`,
+          reportId: loaded.stored.id,
+          deviceId: loaded.stored.deviceId,
+          createdAt: loaded.stored.createdAt,
+          metrics: loaded.report.metrics,
           verdict: this.verdictFor(loaded.verdicts, loaded.report, profile),
           subject: { kind: 'report', ref: id, label: device?.name ?? deviceName(loaded.report), metrics: loaded.report.metrics, report: loaded.report },
         };
@@ -296,8 +387,15 @@ export class Dashboard {
       const entry = findHardware(bare);
       if (entry) {
         return {
-          kind: 'hardware', id, name: entry.name, subtitle: 'reference spec sheet', reportId: null, deviceId: null, createdAt: null,
-          metrics: entry.metrics, verdict: profile ? judgeHardware(entry.id, profile) : null,
+          kind: 'hardware',
+          id,
+          name: entry.name,
+          subtitle: 'reference spec sheet',
+          reportId: null,
+          deviceId: null,
+          createdAt: null,
+          metrics: entry.metrics,
+          verdict: profile ? judgeHardware(entry.id, profile) : null,
           subject: { kind: 'hardware', ref: id, label: entry.name, metrics: entry.metrics, hardwareId: entry.id },
         };
       }
@@ -312,7 +410,8 @@ export class Dashboard {
 
   async compare(ids: string[], profileId: string | null): Promise<Comparison> {
     const profiles = this.profiles();
-    if (ids.length === 0) throw new HttpError(400, 'bad_request', 'nothing to compare: pass ?ids= with device ids, report ids or hardware ids, comma-separated');
+    if (ids.length === 0)
+      throw new HttpError(400, 'bad_request', 'nothing to compare: pass ?ids= with device ids, report ids or hardware ids, comma-separated');
     if (ids.length > MAX_COMPARE) throw new HttpError(400, 'bad_request', `at most ${MAX_COMPARE} entries can be compared at once (got ${ids.length})`);
     let profile: ProfileView | null = null;
     if (profileId) {
@@ -335,7 +434,12 @@ export class Dashboard {
       const values = entries.map((e) => e.metrics[metric] ?? null);
       return { metric, values, differs: valuesDiffer(values) };
     });
-    const sections = profile ? compareSections(entries.map((e) => e.subject), profile.id) : [];
+    const sections = profile
+      ? compareSections(
+          entries.map((e) => e.subject),
+          profile.id,
+        )
+      : [];
     return { profile, profiles, entries, sections, metrics };
   }
 }

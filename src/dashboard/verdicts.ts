@@ -2,11 +2,11 @@
 // profiles that can be chosen (src/judge/profiles.ts, targets/profiles/), the hardware spec sheets
 // (src/judge/spec-sheets.ts, targets/hardware/) and the judged sections of a comparison (src/judge/compare.ts).
 // Everything the dashboard shows about verdicts comes through here.
-import { compareSubjects, type CompareSection as JudgedSection, type CompareSubject } from '../judge/compare.js';
-import { findHardware as findEntry, listHardware as listEntries, specSheetMetrics, type HardwareEntry } from '../judge/spec-sheets.js';
+import { type CompareSubject, compareSubjects, type CompareSection as JudgedSection } from '../judge/compare.js';
 import { DEFAULT_PROFILE, loadAllProfiles, type Profile } from '../judge/profiles.js';
+import { findHardware as findEntry, type HardwareEntry, listHardware as listEntries, specSheetMetrics } from '../judge/spec-sheets.js';
+import { type CheckResult, judge, type Verdict } from '../judge/verdict.js';
 import type { Metrics, Report } from '../report/types.js';
-import { judge, type CheckResult, type Verdict } from '../judge/verdict.js';
 
 export type VerdictStatus = Verdict['verdict'];
 export type CheckStatus = CheckResult['status'];
@@ -63,13 +63,21 @@ export function listProfiles(): ProfileView[] {
 }
 
 export function defaultProfile(): string | null {
-  return profileNamed(DEFAULT_PROFILE) ? DEFAULT_PROFILE : listProfiles()[0]?.id ?? null;
+  return profileNamed(DEFAULT_PROFILE) ? DEFAULT_PROFILE : (listProfiles()[0]?.id ?? null);
 }
 
 function hardwareView(entry: HardwareEntry): HardwareView {
-  const ram = entry.ramBytes >= 1024 ** 3 ? `${entry.ramBytes / 1024 ** 3} GiB` : entry.ramBytes >= 1024 ** 2 ? `${entry.ramBytes / 1024 ** 2} MiB` : `${Math.round(entry.ramBytes / 1024)} KiB`;
+  const ram =
+    entry.ramBytes >= 1024 ** 3
+      ? `${entry.ramBytes / 1024 ** 3} GiB`
+      : entry.ramBytes >= 1024 ** 2
+        ? `${entry.ramBytes / 1024 ** 2} MiB`
+        : `${Math.round(entry.ramBytes / 1024)} KiB`;
   return {
-    id: entry.id, name: entry.name, metrics: specSheetMetrics(entry), source: entry.sources[0] ?? null,
+    id: entry.id,
+    name: entry.name,
+    metrics: specSheetMetrics(entry),
+    source: entry.sources[0] ?? null,
     description: `${entry.soc}: ${entry.cpu.cores} × ${entry.cpu.model} at ${entry.cpu.maxMhz} MHz, ${ram}`,
   };
 }

@@ -1,8 +1,8 @@
 // What a probe is, and what it may use while it runs. Probes live one per file in probes/.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { open, readFile, readdir, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execCommand, makeTempDir, removeTemp, type ExecOptions, type ExecResult } from '../platform/process.js';
+import { type ExecOptions, type ExecResult, execCommand, makeTempDir, removeTemp } from '../platform/process.js';
 import type { Metrics, ProbeEnvelope } from '../report/types.js';
 import { resolveUnderRoot } from './root-path.js';
 

@@ -3,11 +3,11 @@
 // the others still run and the report is always complete.
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
-import { metricValueProblem } from '../report/metrics.js';
-import { markSuspectLoads } from './suspect.js';
-import { createContext, type ProbeContext, type ProbeDefinition, type ProbeOutput, type RunOptions } from './probe.js';
-import { REPORT_SCHEMA, type Metrics, type ProbeEnvelope, type Report } from '../report/types.js';
 import { VERSION } from '../platform/version.js';
+import { metricValueProblem } from '../report/metrics.js';
+import { type Metrics, type ProbeEnvelope, REPORT_SCHEMA, type Report } from '../report/types.js';
+import { createContext, type ProbeContext, type ProbeDefinition, type ProbeOutput, type RunOptions } from './probe.js';
+import { markSuspectLoads } from './suspect.js';
 
 export interface RunnerHooks {
   /** Progress lines (the CLI sends them to stderr on a TTY or with --verbose). */
@@ -17,7 +17,10 @@ export interface RunnerHooks {
 }
 
 class ProbeFailure extends Error {
-  constructor(readonly code: string, message: string) {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -118,7 +121,9 @@ async function runOne(
   const notSelected = selected(probe, options);
   if (notSelected) {
     return {
-      id: probe.id, status: 'skipped', durationMs: 0,
+      id: probe.id,
+      status: 'skipped',
+      durationMs: 0,
       metrics: Object.fromEntries(probe.metrics.map((id) => [id, null])),
       details: { skipReason: notSelected },
     };
@@ -136,8 +141,7 @@ async function runOne(
   const deadline = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => reject(new ProbeFailure('timeout', `probe exceeded its ${budgetMs} ms budget`)), budgetMs);
   });
-  const abortFailure = (): ProbeFailure =>
-    new ProbeFailure('aborted', typeof outer?.reason === 'string' ? outer.reason : 'run was interrupted');
+  const abortFailure = (): ProbeFailure => new ProbeFailure('aborted', typeof outer?.reason === 'string' ? outer.reason : 'run was interrupted');
   // Removed in `finally`: one listener per probe left on the run's signal would pile up past Node's warning line.
   let onAbortedRun: () => void = () => undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
@@ -175,7 +179,9 @@ async function runOne(
     controller.abort();
     dispose();
   }
-  hooks.progress?.(`  ${probe.id}: ${envelope.status}${envelope.error ? ` (${envelope.error.code}: ${envelope.error.message})` : ''} ${envelope.durationMs} ms`);
+  hooks.progress?.(
+    `  ${probe.id}: ${envelope.status}${envelope.error ? ` (${envelope.error.code}: ${envelope.error.message})` : ''} ${envelope.durationMs} ms`,
+  );
   return envelope;
 }
 
@@ -228,7 +234,24 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     root: options.root,
     quick: options.quick,
   };
-  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'djangoDuration', 'latencyTargetMs', 'cardEnduranceTbw', 'soak', 'timeout', 'unit', 'cgroup'] as const) {
+  for (const key of [
+    'only',
+    'skip',
+    'python',
+    'pythonOnly',
+    'pythonTimeout',
+    'path',
+    'activeSupervision',
+    'supervisordConf',
+    'duration',
+    'djangoDuration',
+    'latencyTargetMs',
+    'cardEnduranceTbw',
+    'soak',
+    'timeout',
+    'unit',
+    'cgroup',
+  ] as const) {
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
   if (options.targetGroup) reportOptions['measuredGroup'] = { ...options.targetGroup };

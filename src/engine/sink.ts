@@ -1,7 +1,8 @@
 // Where a probe puts its figures: one call per metric, with the reason that stands in the report when the
 // value is null ("could not be measured", never 0). The runner checks types against the catalogue.
+
+import type { Metrics, MetricValue } from '../report/types.js';
 import type { ProbeOutput } from './probe.js';
-import type { MetricValue, Metrics } from '../report/types.js';
 
 export class MetricSink {
   readonly metrics: Metrics = {};

@@ -128,7 +128,11 @@ export function maxDjangoFor(pythonVersion: string): MaxDjango {
   const known = DJANGO_PYTHON_SUPPORT.flatMap((d) => d.python);
   const newestKnown = known.reduce((a, b) => (compareVersions(a, b) >= 0 ? a : b));
   if (compareVersions(minor, newestKnown) > 0) {
-    return { series: null, lts: null, reason: `Python ${minor} is newer than every Django release in edgeprobe's support table (up to Django ${DJANGO_PYTHON_SUPPORT[DJANGO_PYTHON_SUPPORT.length - 1]?.series ?? '?'}); update edgeprobe` };
+    return {
+      series: null,
+      lts: null,
+      reason: `Python ${minor} is newer than every Django release in edgeprobe's support table (up to Django ${DJANGO_PYTHON_SUPPORT[DJANGO_PYTHON_SUPPORT.length - 1]?.series ?? '?'}); update edgeprobe`,
+    };
   }
   return { series: null, lts: null, reason: `no Django release supports Python ${minor}` };
 }

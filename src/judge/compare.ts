@@ -2,13 +2,13 @@
 // status and the capacity estimate in rows, rows whose values differ marked.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { formatCount, formatMetric } from '../report/display.js';
-import { ConfigError } from './errors.js';
-import { findHardware, hardwareAliases, listHardware, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
-import type { Profile } from './profiles.js';
-import type { MetricValue, Metrics, Report } from '../report/types.js';
+import type { Metrics, MetricValue, Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
-import { judge, type JudgeOptions, type Verdict } from './verdict.js';
+import { ConfigError } from './errors.js';
 import { PLATFORM_GATE_ID } from './platform.js';
+import type { Profile } from './profiles.js';
+import { findHardware, type HardwareEntry, hardwareAliases, listHardware, specSheetMetrics } from './spec-sheets.js';
+import { type JudgeOptions, judge, type Verdict } from './verdict.js';
 
 export interface CompareSubject {
   kind: 'report' | 'hardware';
@@ -30,7 +30,10 @@ export interface CompareRow {
   differs: boolean;
 }
 
-export interface CompareSection { title: string; rows: CompareRow[] }
+export interface CompareSection {
+  title: string;
+  rows: CompareRow[];
+}
 
 export interface Comparison {
   schema: 'edgeprobe.comparison/v1';
@@ -44,15 +47,37 @@ export interface Comparison {
 
 /** The metrics a comparison shows, in order. */
 export const KEY_METRICS: readonly string[] = [
-  'host.board', 'host.os', 'cpu.arch', 'cpu.userland_arch', 'cpu.model', 'cpu.cores', 'cpu.effective_cpus', 'cpu.max_mhz',
-  'cpu.single_thread_score', 'cpu.multi_thread_score',
-  'memory.total_bytes', 'memory.effective_total_bytes', 'memory.effective_available_bytes', 'memory.cgroup_path',
-  'python.version', 'python.max_django', 'supervision.init', 'stack.reverse_proxy', 'stack.redis_version',
-  'disk.free_bytes', 'disk.fsync_p99_ms',
-  'streaming.python_messages_per_second', 'streaming.channels_messages_per_second', 'streaming.channels_p99_ms',
+  'host.board',
+  'host.os',
+  'cpu.arch',
+  'cpu.userland_arch',
+  'cpu.model',
+  'cpu.cores',
+  'cpu.effective_cpus',
+  'cpu.max_mhz',
+  'cpu.single_thread_score',
+  'cpu.multi_thread_score',
+  'memory.total_bytes',
+  'memory.effective_total_bytes',
+  'memory.effective_available_bytes',
+  'memory.cgroup_path',
+  'python.version',
+  'python.max_django',
+  'supervision.init',
+  'stack.reverse_proxy',
+  'stack.redis_version',
+  'disk.free_bytes',
+  'disk.fsync_p99_ms',
+  'streaming.python_messages_per_second',
+  'streaming.channels_messages_per_second',
+  'streaming.channels_p99_ms',
   'streaming.bytes_per_connection',
-  'django.cpython_score', 'django.wsgi_requests_per_second', 'django.wsgi_worker_pss_bytes', 'django.wsgi_cold_start_ms',
-  'django.asgi_requests_per_second', 'django.asgi_worker_pss_bytes',
+  'django.cpython_score',
+  'django.wsgi_requests_per_second',
+  'django.wsgi_worker_pss_bytes',
+  'django.wsgi_cold_start_ms',
+  'django.asgi_requests_per_second',
+  'django.asgi_worker_pss_bytes',
 ];
 
 /** Each argument is a report file or a hardware id; anything else is a ConfigError (exit 2). */
@@ -92,13 +117,28 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
   sections.push({
     title: 'Verdict',
     rows: [
-      row('verdict', 'verdict', verdicts.map((v) => v.headline), verdicts.map((v) => v.verdict)),
-      row('counts', 'pass / warn / fail / unknown', verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`), verdicts.map(() => undefined)),
+      row(
+        'verdict',
+        'verdict',
+        verdicts.map((v) => v.headline),
+        verdicts.map((v) => v.verdict),
+      ),
+      row(
+        'counts',
+        'pass / warn / fail / unknown',
+        verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`),
+        verdicts.map(() => undefined),
+      ),
     ],
   });
-  const metricRows = KEY_METRICS
-    .filter((id) => subjects.some((s) => s.metrics[id] !== undefined))
-    .map((id) => row(id, id, subjects.map((s) => cellOf(id, s.metrics[id])), subjects.map((s) => s.metrics[id])));
+  const metricRows = KEY_METRICS.filter((id) => subjects.some((s) => s.metrics[id] !== undefined)).map((id) =>
+    row(
+      id,
+      id,
+      subjects.map((s) => cellOf(id, s.metrics[id])),
+      subjects.map((s) => s.metrics[id]),
+    ),
+  );
   sections.push({ title: 'Key metrics', rows: metricRows });
   // Checks no column could judge (all spec sheets) are left out of the table and listed in `notJudgedAnywhere`.
   const checkIds = [PLATFORM_GATE_ID, ...profile.checks.map((c) => c.id)];
@@ -113,25 +153,66 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
         const status = r.allowed !== undefined ? `allowed (${r.status})` : r.status;
         return r.status === 'unknown' || r.actual === null ? status : `${status}: ${cellOf(r.metric, r.actual)}`;
       });
-      return row(`check.${id}`, id, cells, results.map((r) => r?.status));
+      return row(
+        `check.${id}`,
+        id,
+        cells,
+        results.map((r) => r?.status),
+      );
     }),
   });
   const count = (n: number | null): string => (n === null ? 'unknown' : formatCount(n));
   sections.push({
     title: 'Capacity',
     rows: [
-      row('capacity.workers', `${profile.capacity.server.toUpperCase()} workers`, verdicts.map((v) => count(v.capacity.workers)), verdicts.map((v) => v.capacity.workers)),
-      row('capacity.binding', 'workers bound by', verdicts.map((v) => v.capacity.binding), verdicts.map((v) => v.capacity.binding)),
-      row('capacity.requests_per_second', `HTTP req/s, p95 within ${profile.capacity.latencyTargetMs} ms`, verdicts.map((v) => count(v.capacity.requestsPerSecond)), verdicts.map((v) => v.capacity.requestsPerSecond)),
-      row('capacity.websocket_clients', `WebSocket clients at ${profile.capacity.messagesPerClientPerSecond} msg/s`, verdicts.map((v) => (v.capacity.server === 'wsgi' ? 'n/a (WSGI)' : count(v.capacity.websocketClients))), verdicts.map((v) => v.capacity.websocketClients)),
-      row('capacity.clients_binding', 'clients bound by', verdicts.map((v) => v.capacity.clientsBinding), verdicts.map((v) => v.capacity.clientsBinding)),
-      row('capacity.memory_budget', 'memory for workers + connections', verdicts.map((v) => (v.capacity.memoryBudgetBytes === null ? 'unknown' : formatMetric('memory.total_bytes', v.capacity.memoryBudgetBytes))), verdicts.map((v) => v.capacity.memoryBudgetBytes)),
+      row(
+        'capacity.workers',
+        `${profile.capacity.server.toUpperCase()} workers`,
+        verdicts.map((v) => count(v.capacity.workers)),
+        verdicts.map((v) => v.capacity.workers),
+      ),
+      row(
+        'capacity.binding',
+        'workers bound by',
+        verdicts.map((v) => v.capacity.binding),
+        verdicts.map((v) => v.capacity.binding),
+      ),
+      row(
+        'capacity.requests_per_second',
+        `HTTP req/s, p95 within ${profile.capacity.latencyTargetMs} ms`,
+        verdicts.map((v) => count(v.capacity.requestsPerSecond)),
+        verdicts.map((v) => v.capacity.requestsPerSecond),
+      ),
+      row(
+        'capacity.websocket_clients',
+        `WebSocket clients at ${profile.capacity.messagesPerClientPerSecond} msg/s`,
+        verdicts.map((v) => (v.capacity.server === 'wsgi' ? 'n/a (WSGI)' : count(v.capacity.websocketClients))),
+        verdicts.map((v) => v.capacity.websocketClients),
+      ),
+      row(
+        'capacity.clients_binding',
+        'clients bound by',
+        verdicts.map((v) => v.capacity.clientsBinding),
+        verdicts.map((v) => v.capacity.clientsBinding),
+      ),
+      row(
+        'capacity.memory_budget',
+        'memory for workers + connections',
+        verdicts.map((v) => (v.capacity.memoryBudgetBytes === null ? 'unknown' : formatMetric('memory.total_bytes', v.capacity.memoryBudgetBytes))),
+        verdicts.map((v) => v.capacity.memoryBudgetBytes),
+      ),
     ],
   });
   return {
     schema: 'edgeprobe.comparison/v1',
     profile: { name: profile.name, title: profile.title },
-    subjects: subjects.map((s, i) => ({ ref: s.ref, kind: s.kind, label: s.label, verdict: (verdicts[i] as Verdict).verdict, basis: (verdicts[i] as Verdict).basis })),
+    subjects: subjects.map((s, i) => ({
+      ref: s.ref,
+      kind: s.kind,
+      label: s.label,
+      verdict: (verdicts[i] as Verdict).verdict,
+      basis: (verdicts[i] as Verdict).basis,
+    })),
     sections,
     notJudgedAnywhere,
     verdicts,

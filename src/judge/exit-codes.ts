@@ -7,8 +7,10 @@ export const EXIT = { ok: 0, notViable: 1, usage: 2, unknown: 3 } as const;
 /** 0 viable (and viable-with-warnings unless strict), 1 not viable, 3 unknown or incomplete. */
 export function verdictExitCode(verdict: Pick<Verdict, 'verdict' | 'incomplete'>, strict = false): number {
   switch (verdict.verdict) {
-    case 'not-viable': return EXIT.notViable;
-    case 'unknown': return EXIT.unknown;
+    case 'not-viable':
+      return EXIT.notViable;
+    case 'unknown':
+      return EXIT.unknown;
     default:
       if (verdict.incomplete.length > 0) return EXIT.unknown;
       if (verdict.verdict === 'viable-with-warnings' && strict) return EXIT.notViable;

@@ -5,12 +5,12 @@
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import type { ErrorObject } from 'ajv';
-import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics.js';
-import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
-import { PLATFORM_GATE_ID } from './platform.js';
-import { datedFactFor, isFactRef, type DatedFactName } from './dated-facts.js';
+import { METRIC_CATALOGUE, type MetricSpec, metricSpec } from '../report/metrics.js';
 import { hardware, profile, type ShippedValidator } from '../report/shipped-validators.js';
+import { type DatedFactName, datedFactFor, isFactRef } from './dated-facts.js';
+import { ConfigError } from './errors.js';
+import { PLATFORM_GATE_ID } from './platform.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -126,7 +126,10 @@ export function shippedSchemaValidator(schema: 'profile' | 'hardware'): ShippedV
 
 /** Turns ajv's instancePath (/checks/3/metric) into the key people read (checks[3].metric). */
 export function jsonKey(instancePath: string, extra?: string): string {
-  const parts = instancePath.split('/').slice(1).map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const parts = instancePath
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'));
   if (extra !== undefined) parts.push(extra);
   let key = '';
   for (const part of parts) key += /^\d+$/.test(part) ? `[${part}]` : key === '' ? part : `.${part}`;
@@ -176,7 +179,12 @@ interface RawCheck {
   sources?: string[];
 }
 
-interface RawService { name: string; memory: number | string; presentWhen?: string; source: string }
+interface RawService {
+  name: string;
+  memory: number | string;
+  presentWhen?: string;
+  source: string;
+}
 
 interface RawCapacity {
   server?: 'asgi' | 'wsgi';
@@ -212,13 +220,21 @@ interface RawProfile {
   checks?: RawCheck[];
 }
 
-interface Located { raw: RawProfile; file: string; builtIn: boolean; dir: string | null }
+interface Located {
+  raw: RawProfile;
+  file: string;
+  builtIn: boolean;
+  dir: string | null;
+}
 
 const PROFILE_DIR = 'targets/profiles';
 
 /** Names of the built-in profiles. */
 export function listProfileNames(): string[] {
-  return listPackageFiles(PROFILE_DIR).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -'.json'.length)).sort();
+  return listPackageFiles(PROFILE_DIR)
+    .filter((f) => f.endsWith('.json'))
+    .map((f) => f.slice(0, -'.json'.length))
+    .sort();
 }
 
 function looksLikePath(ref: string): boolean {
@@ -259,7 +275,11 @@ function parseProfileJson(text: string, file: string): RawProfile {
   return value as RawProfile;
 }
 
-interface MergedCheck { raw: RawCheck; file: string; index: number }
+interface MergedCheck {
+  raw: RawCheck;
+  file: string;
+  index: number;
+}
 
 /** Loads a profile by built-in name or by path, with its extends chain merged and everything validated. */
 export function loadProfile(ref: string = DEFAULT_PROFILE): Profile {
@@ -275,7 +295,8 @@ export function loadProfile(ref: string = DEFAULT_PROFILE): Profile {
       if (err instanceof ConfigError && !err.message.startsWith('profile ')) throw new ConfigError(`profile ${current.file}: extends: ${err.message}`);
       throw err;
     }
-    if (seen.has(parent.file)) throw new ConfigError(`profile ${current.file}: extends: "${current.raw.extends}" leads to a cycle (${[...seen, parent.file].join(' -> ')})`);
+    if (seen.has(parent.file))
+      throw new ConfigError(`profile ${current.file}: extends: "${current.raw.extends}" leads to a cycle (${[...seen, parent.file].join(' -> ')})`);
     seen.add(parent.file);
     chain.push(parent);
     current = parent;
@@ -359,7 +380,9 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
   }
   if (!spec.judged) {
     const instead = metric === 'cpu.arch' ? '; the architecture software is installed for is cpu.userland_arch' : '';
-    throw new ConfigError(`${at('metric')}: ${metric} is informational (a fact shown beside the verdict, not a requirement): the metric catalogue does not let profiles judge it${instead}; see docs/metrics.md`);
+    throw new ConfigError(
+      `${at('metric')}: ${metric} is informational (a fact shown beside the verdict, not a requirement): the metric catalogue does not let profiles judge it${instead}; see docs/metrics.md`,
+    );
   }
   const operator = raw.operator as string;
   if (!(OPERATORS as readonly string[]).includes(operator)) {
@@ -372,10 +395,17 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
   if (op === 'version>=' && spec.type !== 'string') {
     throw new ConfigError(`${at('operator')}: "version>=" needs a string metric holding a version, and ${metric} is a ${spec.type}`);
   }
-  if (raw.warn === undefined && raw.fail === undefined) throw new ConfigError(`${at('warn')}: a check needs a warn or a fail threshold, or both (check "${raw.id}")`);
+  if (raw.warn === undefined && raw.fail === undefined)
+    throw new ConfigError(`${at('warn')}: a check needs a warn or a fail threshold, or both (check "${raw.id}")`);
   const check: ProfileCheck = {
-    id: raw.id, title: raw.title as string, metric, operator: op,
-    message: raw.message as string, advice: raw.advice as string, sources: raw.sources as string[], definedIn: file,
+    id: raw.id,
+    title: raw.title as string,
+    metric,
+    operator: op,
+    message: raw.message as string,
+    advice: raw.advice as string,
+    sources: raw.sources as string[],
+    definedIn: file,
   };
   for (const level of ['warn', 'fail'] as const) {
     const value = raw[level];
@@ -387,7 +417,9 @@ function finishCheck(merged: MergedCheck): ProfileCheck {
     }
   }
   if (check.warn !== undefined && check.fail !== undefined && looserThan(check.warn, check.fail, op)) {
-    throw new ConfigError(`${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`);
+    throw new ConfigError(
+      `${at('warn')}: the warn threshold ${JSON.stringify(raw.warn)} is looser than the fail threshold ${JSON.stringify(raw.fail)}, so the check could fail without ever warning`,
+    );
   }
   return check;
 }

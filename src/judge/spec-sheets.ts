@@ -1,12 +1,12 @@
 // The hardware spec sheets: reference boards in targets/hardware/*.json, turned into the catalogue's
 // metrics so that the judge can rate a board before anyone buys it. A spec sheet states only a few
 // metrics (SPEC_SHEET_METRICS); a verdict from it judges only the checks on those and says so.
-import { ConfigError } from './errors.js';
-import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
-import { describeSchemaErrors, parseSize, shippedSchemaValidator } from './profiles.js';
-import type { Metrics } from '../report/types.js';
-import { SPEC_SHEET_METRICS } from '../report/metrics.js';
 
+import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
+import { SPEC_SHEET_METRICS } from '../report/metrics.js';
+import type { Metrics } from '../report/types.js';
+import { ConfigError } from './errors.js';
+import { describeSchemaErrors, parseSize, shippedSchemaValidator } from './profiles.js';
 
 /** A "hardware check" is one whose metric a spec sheet can state. */
 export function isHardwareMetric(metric: string): boolean {
@@ -39,7 +39,13 @@ export interface HardwareEntry {
   file: string;
 }
 
-interface RawVariant { id: string; name: string; ram: number | string; released?: string; notes?: string[] }
+interface RawVariant {
+  id: string;
+  name: string;
+  ram: number | string;
+  released?: string;
+  notes?: string[];
+}
 interface RawEntry {
   id: string;
   name: string;
@@ -75,8 +81,14 @@ function loadCatalogue(): { entries: HardwareEntry[]; aliases: Map<string, strin
     const raw = value as RawEntry;
     if (`${raw.id}.json` !== name) throw new ConfigError(`hardware entry ${file}: id: "${raw.id}" must match the file name`);
     const base = {
-      family: raw.id, released: raw.released ?? null, soc: raw.soc, linux: raw.linux,
-      gpuMemoryBytes: parseSize(raw.gpuMemoryDefault ?? 0) ?? 0, cpu: raw.cpu, sources: raw.sources, file,
+      family: raw.id,
+      released: raw.released ?? null,
+      soc: raw.soc,
+      linux: raw.linux,
+      gpuMemoryBytes: parseSize(raw.gpuMemoryDefault ?? 0) ?? 0,
+      cpu: raw.cpu,
+      sources: raw.sources,
+      file,
     };
     const variants = raw.variants ?? [];
     const ids = variants.map((v) => v.id);
@@ -85,13 +97,18 @@ function loadCatalogue(): { entries: HardwareEntry[]; aliases: Map<string, strin
     } else {
       for (const variant of variants) {
         entries.push({
-          ...base, id: variant.id, name: variant.name, ramBytes: parseSize(variant.ram) ?? 0,
-          released: variant.released ?? base.released, notes: [...(raw.notes ?? []), ...(variant.notes ?? [])],
+          ...base,
+          id: variant.id,
+          name: variant.name,
+          ramBytes: parseSize(variant.ram) ?? 0,
+          released: variant.released ?? base.released,
+          notes: [...(raw.notes ?? []), ...(variant.notes ?? [])],
           variants: ids.filter((id) => id !== variant.id),
         });
       }
       const target = raw.defaultVariant ?? ids[0];
-      if (target === undefined || !ids.includes(target)) throw new ConfigError(`hardware entry ${file}: defaultVariant: "${String(target)}" is not one of its variants`);
+      if (target === undefined || !ids.includes(target))
+        throw new ConfigError(`hardware entry ${file}: defaultVariant: "${String(target)}" is not one of its variants`);
       aliases.set(raw.id, target);
     }
   }

@@ -21,14 +21,14 @@
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
 // judges only the checks whose metric a spec sheet states and lists the others as not judged.
 import { formatMetric } from '../report/display.js';
-import { loadSuspectReason, suspectNotes } from './load-suspect.js';
-import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
-import { compareVersions, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
-import { estimateCapacity, type CapacityEstimate } from './capacity.js';
-import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
-import { platformGate } from './platform.js';
+import { type Metrics, type MetricValue, REPORT_SCHEMA, type Report, unmeasuredReason } from '../report/types.js';
+import { type CapacityEstimate, estimateCapacity } from './capacity.js';
 import { resolveDated } from './dated-facts.js';
 import { countUnknownWarnLevel, summarise, verdictHeadline } from './headline.js';
+import { loadSuspectReason, suspectNotes } from './load-suspect.js';
+import { platformGate } from './platform.js';
+import { compareVersions, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
+import { type HardwareEntry, isHardwareMetric, specSheetMemoryNote, specSheetMetrics } from './spec-sheets.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
 
@@ -178,10 +178,14 @@ export function describeExpected(check: Pick<ProfileCheck, 'metric' | 'operator'
 /** Does `actual OP threshold` hold? Null when the value cannot be compared (wrong type, not a version). */
 export function satisfies(actual: Exclude<MetricValue, null>, operator: ProfileCheck['operator'], threshold: Threshold): boolean | null {
   switch (operator) {
-    case '>=': return typeof actual === 'number' && typeof threshold === 'number' ? actual >= threshold : null;
-    case '<=': return typeof actual === 'number' && typeof threshold === 'number' ? actual <= threshold : null;
-    case '==': return typeof actual === typeof threshold ? actual === threshold : null;
-    case 'in': return Array.isArray(threshold) ? threshold.includes(actual) : null;
+    case '>=':
+      return typeof actual === 'number' && typeof threshold === 'number' ? actual >= threshold : null;
+    case '<=':
+      return typeof actual === 'number' && typeof threshold === 'number' ? actual <= threshold : null;
+    case '==':
+      return typeof actual === typeof threshold ? actual === threshold : null;
+    case 'in':
+      return Array.isArray(threshold) ? threshold.includes(actual) : null;
     case 'version>=': {
       if (typeof actual !== 'string' || typeof threshold !== 'string') return null;
       const order = compareVersions(actual, threshold);
@@ -197,14 +201,25 @@ export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowR
   if (check.warn !== undefined) thresholds.warn = check.warn;
   if (check.fail !== undefined) thresholds.fail = check.fail;
   const result: CheckResult = {
-    id: check.id, title: check.title, metric: check.metric, operator: check.operator,
-    expected: describeExpected(check), thresholds, actual, status: 'unknown', message: '',
-    why: check.message, advice: check.advice, sources: check.sources,
-    canFail: check.fail !== undefined, hardware: isHardwareMetric(check.metric),
+    id: check.id,
+    title: check.title,
+    metric: check.metric,
+    operator: check.operator,
+    expected: describeExpected(check),
+    thresholds,
+    actual,
+    status: 'unknown',
+    message: '',
+    why: check.message,
+    advice: check.advice,
+    sources: check.sources,
+    canFail: check.fail !== undefined,
+    hardware: isHardwareMetric(check.metric),
   };
   if (allowReason !== undefined) result.allowed = allowReason;
   if (actual === null) {
-    result.unknownReason = raw === undefined ? (subject.unmeasured(check.metric) ?? 'not in the report') : (subject.unmeasured(check.metric) ?? 'could not be measured');
+    result.unknownReason =
+      raw === undefined ? (subject.unmeasured(check.metric) ?? 'not in the report') : (subject.unmeasured(check.metric) ?? 'could not be measured');
     result.message = `${check.title}: unknown (${result.unknownReason})`;
     return result;
   }
@@ -274,7 +289,12 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
   const notJudged: NotJudged[] = [];
   for (const check of profile.checks) {
     if (subject.stated && !subject.stated.includes(check.metric)) {
-      notJudged.push({ id: check.id, title: check.title, metric: check.metric, reason: 'a spec sheet cannot state it: measure the device with `edgeprobe run`' });
+      notJudged.push({
+        id: check.id,
+        title: check.title,
+        metric: check.metric,
+        reason: 'a spec sheet cannot state it: measure the device with `edgeprobe run`',
+      });
       continue;
     }
     checks.push(evaluateOnDate(check, subject, allow.get(check.id), date));

@@ -1,7 +1,8 @@
 // Files we write are written whole or not at all: a temp file in the same directory, fsynced, then renamed.
+
+import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { randomBytes } from 'node:crypto';
 
 export function writeFileAtomic(path: string, data: string | Buffer): void {
   const temp = join(dirname(path), `.${basename(path)}.${randomBytes(6).toString('hex')}.tmp`);

@@ -2,9 +2,9 @@
 // helpers in probes/posix-sh/ (read from a checkout only), and the profiles and spec sheets in targets/. From a
 // checkout they are read from disk; the one-file agent carries them inside itself (scripts/build.mjs embeds every
 // file under BUNDLED_DIRS).
-import { readFileSync, readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const BUNDLED_DIRS = ['probes/assets', 'targets'] as const;
 

@@ -1,6 +1,6 @@
 // Child processes and temp paths, tracked so that nothing outlives a run: not on success, not on error,
 // not on SIGINT/SIGTERM. Every child starts in its own process group so that grandchildren go with it.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -75,7 +75,14 @@ export function execCommand(file: string, args: readonly string[], options: Exec
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   return new Promise((resolve) => {
     const result: ExecResult = {
-      code: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: false, truncated: false, spawnError: null,
+      code: null,
+      signal: null,
+      stdout: '',
+      stderr: '',
+      timedOut: false,
+      aborted: false,
+      truncated: false,
+      spawnError: null,
     };
     if (options.signal?.aborted) {
       result.aborted = true;

@@ -3,13 +3,13 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { EXIT } from '../judge/exit-codes.js';
-import { formatBytes } from '../report/display.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
-import type { Report } from '../report/types.js';
 import type { Style } from '../render/style.js';
+import { formatBytes } from '../report/display.js';
+import type { Report } from '../report/types.js';
+import { type HostJudgement, hostVerdict, type VerdictSettings, worstExitCode } from './host-verdict.js';
 import type { RemoteDevice } from './inventory.js';
-import { hostVerdict, worstExitCode, type HostJudgement, type VerdictSettings } from './host-verdict.js';
-import { FAILURE_TEXT, runRemote, type HostOutcome, type RemoteOptions } from './ssh.js';
+import { FAILURE_TEXT, type HostOutcome, type RemoteOptions, runRemote } from './ssh.js';
 import { DEFAULT_UPLOAD_OPTIONS, describeOutcome, sendOrSpool, type UploadOutcome } from './upload.js';
 
 export interface FleetOptions extends Omit<RemoteOptions, 'onPhase' | 'signal' | 'runArgs'> {
@@ -50,7 +50,10 @@ export interface FleetResult {
 
 /** A file name for a host's report: letters, digits, dot, dash and underscore only. */
 export function reportFileName(name: string): string {
-  const safe = name.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^\.+/, '_').slice(0, 200);
+  const safe = name
+    .replace(/[^A-Za-z0-9._-]+/g, '_')
+    .replace(/^\.+/, '_')
+    .slice(0, 200);
   return `${safe || 'host'}.json`;
 }
 
@@ -61,7 +64,10 @@ class ProgressBoard {
   private readonly timer: NodeJS.Timeout | undefined;
   private pending: NodeJS.Timeout | undefined;
 
-  constructor(private readonly out: NonNullable<FleetOptions['progress']>, private readonly names: string[]) {
+  constructor(
+    private readonly out: NonNullable<FleetOptions['progress']>,
+    private readonly names: string[],
+  ) {
     this.lines = names.map(() => 'waiting');
     this.started = names.map(() => 0);
     if (out.isTTY) {
@@ -113,7 +119,10 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
   const started = performance.now();
   if (options.outDir) mkdirSync(options.outDir, { recursive: true });
   const board = options.progress?.isTTY
-    ? new ProgressBoard(options.progress, devices.map((t) => t.name))
+    ? new ProgressBoard(
+        options.progress,
+        devices.map((t) => t.name),
+      )
     : undefined;
   const log = !board && options.verbose && options.progress ? options.progress : undefined;
   const results: HostResult[] = new Array<HostResult>(devices.length);
@@ -143,8 +152,16 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
       if (options.upload && outcome.ok) {
         board?.set(index, 'uploading');
         const upload = options.upload;
-        const sending = uploads.then(() => sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir, { ...DEFAULT_UPLOAD_OPTIONS, ...(upload.ca ? { ca: upload.ca } : {}) }));
-        uploads = sending.then(() => undefined, () => undefined);
+        const sending = uploads.then(() =>
+          sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir, {
+            ...DEFAULT_UPLOAD_OPTIONS,
+            ...(upload.ca ? { ca: upload.ca } : {}),
+          }),
+        );
+        uploads = sending.then(
+          () => undefined,
+          () => undefined,
+        );
         try {
           const sent = await sending;
           result.upload = { status: sent.outcome.kind, message: describeOutcome(sent.outcome), spooledTo: sent.spooledTo };
@@ -182,7 +199,12 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
 
 function settle(device: RemoteDevice, outcome: HostOutcome, options: FleetOptions): HostResult {
   if (!outcome.ok) {
-    return { device, outcome, judgement: { verdict: 'unknown', headline: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] }, exitCode: EXIT.unknown };
+    return {
+      device,
+      outcome,
+      judgement: { verdict: 'unknown', headline: 'unknown', exitCode: EXIT.unknown, reason: FAILURE_TEXT[outcome.failure] },
+      exitCode: EXIT.unknown,
+    };
   }
   const judgement = hostVerdict(outcome.report, options.judge);
   const result: HostResult = { device, outcome, judgement, exitCode: judgement.exitCode };
@@ -213,10 +235,16 @@ export function fleetSummary(fleet: FleetResult, profile?: string): Record<strin
       verdict: r.judgement.verdict,
       headline: r.judgement.headline,
       ...(r.judgement.reason ? { reason: r.judgement.reason } : {}),
-      ...(r.judgement.detail ? {
-        capacity: { workers: r.judgement.detail.capacity.workers, websocketClients: r.judgement.detail.capacity.websocketClients, binding: r.judgement.detail.capacity.binding },
-        counts: r.judgement.detail.counts,
-      } : {}),
+      ...(r.judgement.detail
+        ? {
+            capacity: {
+              workers: r.judgement.detail.capacity.workers,
+              websocketClients: r.judgement.detail.capacity.websocketClients,
+              binding: r.judgement.detail.capacity.binding,
+            },
+            counts: r.judgement.detail.counts,
+          }
+        : {}),
       exitCode: r.exitCode,
       durationMs: r.outcome.durationMs,
       ...(r.reportFile ? { reportFile: r.reportFile } : {}),
@@ -261,7 +289,14 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
     if (r.exitCode === EXIT.unknown) return style.yellow(text);
     return style.green(text);
   };
-  const lines = [style.bold(header.map((h, i) => h.padEnd(widths[i] ?? 0)).join('  ').trimEnd())];
+  const lines = [
+    style.bold(
+      header
+        .map((h, i) => h.padEnd(widths[i] ?? 0))
+        .join('  ')
+        .trimEnd(),
+    ),
+  ];
   if (profile) lines.unshift(style.dim(`profile: ${profile}`));
   rows.forEach((row, index) => {
     const result = fleet.hosts[index];
@@ -273,15 +308,22 @@ export function renderFleetTable(fleet: FleetResult, style: Style, profile?: str
   const failures = fleet.hosts.filter((r) => !r.outcome.ok || r.judgement.reason || (r.upload && r.upload.status !== 'delivered'));
   if (failures.length > 0) lines.push('');
   for (const r of failures) {
-    const text = r.outcome.ok ? r.judgement.reason ?? '' : `${FAILURE_TEXT[r.outcome.failure]}: ${r.outcome.message}`;
+    const text = r.outcome.ok ? (r.judgement.reason ?? '') : `${FAILURE_TEXT[r.outcome.failure]}: ${r.outcome.message}`;
     if (text) lines.push(`${style.bold(r.device.name)}: ${text}`);
     if (r.upload && r.upload.status !== 'delivered') {
-      lines.push(`${style.bold(r.device.name)}: upload: ${r.upload.message}${r.upload.spooledTo ? `; spooled to ${r.upload.spooledTo} (\`edgeprobe upload --flush\` sends it)` : ''}`);
+      lines.push(
+        `${style.bold(r.device.name)}: upload: ${r.upload.message}${r.upload.spooledTo ? `; spooled to ${r.upload.spooledTo} (\`edgeprobe upload --flush\` sends it)` : ''}`,
+      );
     }
   }
   const uploaded = fleet.hosts.filter((r) => r.upload?.status === 'delivered').length;
   const ok = fleet.hosts.filter((r) => r.outcome.ok).length;
   const uploadNote = fleet.hosts.some((r) => r.upload) ? `; ${uploaded} uploaded` : '';
-  lines.push('', style.dim(`${ok} of ${fleet.hosts.length} host${fleet.hosts.length === 1 ? '' : 's'} reported in ${(fleet.durationMs / 1000).toFixed(1)} s${uploadNote}${fleet.summaryFile ? `; reports and summary.json in ${fleet.summaryFile.replace(/\/summary\.json$/, '')}` : ''}`));
+  lines.push(
+    '',
+    style.dim(
+      `${ok} of ${fleet.hosts.length} host${fleet.hosts.length === 1 ? '' : 's'} reported in ${(fleet.durationMs / 1000).toFixed(1)} s${uploadNote}${fleet.summaryFile ? `; reports and summary.json in ${fleet.summaryFile.replace(/\/summary\.json$/, '')}` : ''}`,
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }

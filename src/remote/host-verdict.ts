@@ -1,9 +1,10 @@
 // How `edgeprobe ssh` judges one host's report: the one place the fleet asks for a verdict
 // (src/judge/verdict.ts against a profile from src/judge/profiles.ts, as `edgeprobe run` does).
-import type { Profile } from '../judge/profiles.js';
-import type { Report } from '../report/types.js';
-import { judge, type Verdict } from '../judge/verdict.js';
+
 import { verdictExitCode } from '../judge/exit-codes.js';
+import type { Profile } from '../judge/profiles.js';
+import { judge, type Verdict } from '../judge/verdict.js';
+import type { Report } from '../report/types.js';
 
 /** The fleet's exit code is its worst host's: not-viable (1) over unknown/incomplete (3) over viable (0). */
 export { worstExitCode } from '../judge/exit-codes.js';
@@ -33,9 +34,8 @@ export function hostVerdict(report: Report, settings: VerdictSettings): HostJudg
   const exitCode = verdictExitCode(verdict, settings.strict);
   const judgement: HostJudgement = { verdict: verdict.verdict, headline: verdict.headline, exitCode, detail: verdict };
   if (verdict.headline !== 'viable' || verdict.incomplete.length > 0) {
-    judgement.reason = verdict.incomplete.length > 0 && verdict.verdict !== 'not-viable'
-      ? `${verdict.summary} Incomplete: ${verdict.incomplete.join('; ')}.`
-      : verdict.summary;
+    judgement.reason =
+      verdict.incomplete.length > 0 && verdict.verdict !== 'not-viable' ? `${verdict.summary} Incomplete: ${verdict.incomplete.join('; ')}.` : verdict.summary;
   }
   return judgement;
 }

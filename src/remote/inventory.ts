@@ -284,7 +284,10 @@ export function parseIniInventory(text: string, file = 'inventory'): RemoteDevic
   let kind: 'hosts' | 'vars' | 'children' = 'hosts';
   text.split('\n').forEach((raw, index) => {
     const where = `${file}:${index + 1}`;
-    const line = raw.replace(/^\s*[#;].*$/, '').replace(/\s+#.*$/, '').trim();
+    const line = raw
+      .replace(/^\s*[#;].*$/, '')
+      .replace(/\s+#.*$/, '')
+      .trim();
     if (line === '') return;
     const header = /^\[([^\]:]+)(?::(vars|children))?\]$/.exec(line);
     if (header && header[1] !== undefined) {
@@ -360,7 +363,10 @@ export type InventoryFormat = 'yaml' | 'ini' | 'list';
 export function detectInventoryFormat(file: string, text: string): InventoryFormat {
   if (/\.ya?ml$/i.test(file)) return 'yaml';
   if (/\.(ini|cfg)$/i.test(file)) return 'ini';
-  const meaningful = text.split('\n').map((l) => l.trim()).filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith(';'));
+  const meaningful = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && !l.startsWith('#') && !l.startsWith(';'));
   const first = meaningful[0] ?? '';
   if (first === '---' || /^[A-Za-z0-9_.-]+:\s*$/.test(first)) return 'yaml';
   if (meaningful.some((l) => /^\[[^\]]+\]$/.test(l) || /\s[A-Za-z_][A-Za-z0-9_]*=/.test(l))) return 'ini';
@@ -369,9 +375,12 @@ export function detectInventoryFormat(file: string, text: string): InventoryForm
 
 export function parseInventory(file: string, text: string): RemoteDevice[] {
   switch (detectInventoryFormat(file, text)) {
-    case 'yaml': return parseYamlInventory(text, file);
-    case 'ini': return parseIniInventory(text, file);
-    case 'list': return parseHostList(text, file);
+    case 'yaml':
+      return parseYamlInventory(text, file);
+    case 'ini':
+      return parseIniInventory(text, file);
+    case 'list':
+      return parseHostList(text, file);
   }
 }
 

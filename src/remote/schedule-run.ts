@@ -3,10 +3,17 @@
 import { execCommand } from '../platform/process.js';
 import type { RemoteDevice } from './inventory.js';
 import {
-  INSTALL_SCRIPT, REMOVE_SCRIPT, installPayload, parseScheduleAnswer, scheduleCommand, scheduleTime,
-  type ScheduleAnswer, type ScheduleSpec, type TimerInterval,
+  INSTALL_SCRIPT,
+  installPayload,
+  parseScheduleAnswer,
+  REMOVE_SCRIPT,
+  type ScheduleAnswer,
+  type ScheduleSpec,
+  scheduleCommand,
+  scheduleTime,
+  type TimerInterval,
 } from './schedule.js';
-import { classifySshFailure, sshArgs, type RemoteOptions } from './ssh.js';
+import { classifySshFailure, type RemoteOptions, sshArgs } from './ssh.js';
 
 export interface ScheduleOptions extends Pick<RemoteOptions, 'connectTimeoutS' | 'sshOptions' | 'sshConfig' | 'ssh'> {
   timeoutMs: number;
@@ -30,21 +37,32 @@ async function runOnHost(device: RemoteDevice, script: string, input: string, op
   return { ok: false, message: `the device gave no answer (exit ${String(result.code)}${last ? `: ${last.slice(0, 300)}` : ''})` };
 }
 
-async function eachHost(devices: readonly RemoteDevice[], concurrency: number, work: (device: RemoteDevice) => Promise<ScheduleAnswer>): Promise<ScheduleResult[]> {
+async function eachHost(
+  devices: readonly RemoteDevice[],
+  concurrency: number,
+  work: (device: RemoteDevice) => Promise<ScheduleAnswer>,
+): Promise<ScheduleResult[]> {
   const results: ScheduleResult[] = new Array<ScheduleResult>(devices.length);
   let next = 0;
-  await Promise.all(Array.from({ length: Math.min(concurrency, devices.length) }, async () => {
-    while (next < devices.length) {
-      const index = next++;
-      const device = devices[index] as RemoteDevice;
-      results[index] = { device, answer: await work(device) };
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: Math.min(concurrency, devices.length) }, async () => {
+      while (next < devices.length) {
+        const index = next++;
+        const device = devices[index] as RemoteDevice;
+        results[index] = { device, answer: await work(device) };
+      }
+    }),
+  );
   return results;
 }
 
 /** Installs the agent and a timer (or crontab entry) on every device; the report label is the device's name. */
-export function installTimers(devices: readonly RemoteDevice[], spec: Omit<ScheduleSpec, 'label'>, agent: string, options: ScheduleOptions): Promise<ScheduleResult[]> {
+export function installTimers(
+  devices: readonly RemoteDevice[],
+  spec: Omit<ScheduleSpec, 'label'>,
+  agent: string,
+  options: ScheduleOptions,
+): Promise<ScheduleResult[]> {
   return eachHost(devices, options.concurrency, (device) => {
     const labelled = { ...spec, label: device.name, runArgs: device.python ? [...spec.runArgs, '--python', device.python] : spec.runArgs };
     return runOnHost(device, INSTALL_SCRIPT, installPayload(labelled, agent), options);
@@ -65,6 +83,6 @@ export function describeSchedule(result: ScheduleResult, interval: TimerInterval
   const { minute, hour } = scheduleTime(device.name);
   const two = (n: number): string => String(n).padStart(2, '0');
   const when = interval === 'HOURLY' ? `hourly at minute ${two(minute)}` : `daily at ${two(hour)}:${two(minute)} (device time)`;
-  const how = { 'systemd': 'systemd timer', 'systemd-user': "systemd user timer (lingering on)", 'cron': 'crontab entry' }[answer.kind];
+  const how = { systemd: 'systemd timer', 'systemd-user': 'systemd user timer (lingering on)', cron: 'crontab entry' }[answer.kind];
   return `${device.name}: scheduled ${when} by a ${how}; files in ${answer.dir}`;
 }

@@ -40,15 +40,33 @@ export function scheduleTime(label: string): { minute: number; hour: number } {
 
 /** Quotes a word for sh, with @DIR@ standing for "$dir" (expanded when the wrapper runs). */
 function quoteWithDir(word: string): string {
-  return word.split('@DIR@').map((part) => (part === '' ? '' : `'${part.replace(/'/g, `'\\''`)}'`)).join('"$dir"');
+  return word
+    .split('@DIR@')
+    .map((part) => (part === '' ? '' : `'${part.replace(/'/g, `'\\''`)}'`))
+    .join('"$dir"');
 }
 
 /** The agent exits 1 for "not viable" and 3 for an incomplete report: both are successful scheduled runs. */
 export function wrapperScript(spec: ScheduleSpec): string {
   const args = [
-    'run', '--format', 'json', '--output', '@DIR@/last-report.json', '--upload', spec.url, '--spool', '@DIR@/spool',
-    '--label', spec.label, '--timeout', String(spec.timeoutS), ...(spec.ca ? ['--ca', '@DIR@/ca.pem'] : []), ...spec.runArgs,
-  ].map(quoteWithDir).join(' ');
+    'run',
+    '--format',
+    'json',
+    '--output',
+    '@DIR@/last-report.json',
+    '--upload',
+    spec.url,
+    '--spool',
+    '@DIR@/spool',
+    '--label',
+    spec.label,
+    '--timeout',
+    String(spec.timeoutS),
+    ...(spec.ca ? ['--ca', '@DIR@/ca.pem'] : []),
+    ...spec.runArgs,
+  ]
+    .map(quoteWithDir)
+    .join(' ');
   return [
     '#!/bin/sh',
     `# ${SCHEDULE_NAME}: measures this device with the edgeprobe agent and uploads the report to ${spec.url.replace(/[\r\n]/g, '')};`,
@@ -221,7 +239,10 @@ export type ScheduleAnswer =
 
 /** Reads the installer's or remover's last marker line. */
 export function parseScheduleAnswer(stdout: string): ScheduleAnswer | null {
-  const line = stdout.split('\n').reverse().find((l) => l.startsWith(TIMER_MARKER));
+  const line = stdout
+    .split('\n')
+    .reverse()
+    .find((l) => l.startsWith(TIMER_MARKER));
   if (!line) return null;
   const [word = '', ...rest] = line.slice(TIMER_MARKER.length).split(' ');
   if (word === 'error') return { ok: false, message: rest.join(' ') };

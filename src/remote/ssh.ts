@@ -3,16 +3,16 @@
 // looks for node >= 18 and says which mode it chose; we then stream the agent bundle to `node -`, or the
 // POSIX-sh probe to sh. Nothing is written on the device. Every outcome is classified; partial output is
 // never taken as a report: only what src/report/validate.ts accepts is.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { packageRoot } from '../platform/package-files.js';
-import { shellQuote } from '../platform/shell-quote.js';
+import { join } from 'node:path';
 import { shProbePayload } from '../../probes/posix-sh/assemble.js';
+import { packageRoot } from '../platform/package-files.js';
 import { stopChild, trackChild } from '../platform/process.js';
+import { shellQuote } from '../platform/shell-quote.js';
 import type { Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
 import type { RemoteDevice } from './inventory.js';
-import { join } from 'node:path';
 
 export type FailureClass =
   | 'unreachable'
@@ -28,14 +28,14 @@ export type FailureClass =
   | 'ssh-error';
 
 export const FAILURE_TEXT: Record<FailureClass, string> = {
-  'unreachable': 'unreachable',
+  unreachable: 'unreachable',
   'auth-failed': 'authentication failed',
   'host-key-mismatch': 'host key mismatch',
   'host-key-unknown': 'host key unknown',
   'no-shell': 'neither node nor sh',
   'no-node': 'no node >= 18 (--mode node)',
-  'timeout': 'timed out',
-  'killed': 'killed mid-run',
+  timeout: 'timed out',
+  killed: 'killed mid-run',
   'invalid-report': 'invalid report',
   'options-refused': 'options refused by the device',
   'ssh-error': 'ssh failed',
@@ -103,7 +103,6 @@ export const BOOTSTRAP = [
   'printf "\\nEDGEPROBE-EXIT %s\\n" "$rc"',
 ].join('\n');
 
-
 /**
  * V8 options for an agent run that measures no speed (--quick): a 1 MiB young generation instead of up to
  * 16 MiB, and neither the optimising compiler nor the baseline one (their code alone is 3.5 and 1.2 MiB of
@@ -127,11 +126,16 @@ export function sshArgs(device: RemoteDevice, options: Pick<RemoteOptions, 'conn
   if (options.sshConfig) args.push('-F', options.sshConfig);
   args.push(
     '-T', // no terminal: the agent's output is data
-    '-e', 'none', // no escape character on stdin, which carries the agent
-    '-o', 'BatchMode=yes', // never prompt: a password or passphrase prompt would hang a fleet run
-    '-o', `ConnectTimeout=${Math.max(1, Math.round(options.connectTimeoutS))}`,
-    '-o', 'ServerAliveInterval=10',
-    '-o', 'ServerAliveCountMax=3',
+    '-e',
+    'none', // no escape character on stdin, which carries the agent
+    '-o',
+    'BatchMode=yes', // never prompt: a password or passphrase prompt would hang a fleet run
+    '-o',
+    `ConnectTimeout=${Math.max(1, Math.round(options.connectTimeoutS))}`,
+    '-o',
+    'ServerAliveInterval=10',
+    '-o',
+    'ServerAliveCountMax=3',
   );
   for (const option of options.sshOptions) args.push('-o', option);
   if (device.port !== undefined) args.push('-p', String(device.port));
@@ -145,10 +149,16 @@ export function sshArgs(device: RemoteDevice, options: Pick<RemoteOptions, 'conn
 
 /** Classifies a connection that never reached our bootstrap, from ssh's exit status and messages. */
 export function classifySshFailure(stderr: string, exitCode: number | null): { failure: FailureClass; message: string } {
-  const lines = stderr.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = stderr
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const pick = (pattern: RegExp): string => lines.find((l) => pattern.test(l)) ?? lines[lines.length - 1] ?? `ssh exited with ${String(exitCode)}`;
   if (/REMOTE HOST IDENTIFICATION HAS CHANGED|Host key for .* has changed|host key mismatch/i.test(stderr)) {
-    return { failure: 'host-key-mismatch', message: 'the host key differs from the one in known_hosts (possible man-in-the-middle, or the device was reinstalled)' };
+    return {
+      failure: 'host-key-mismatch',
+      message: 'the host key differs from the one in known_hosts (possible man-in-the-middle, or the device was reinstalled)',
+    };
   }
   if (/No .* host key is known for|Host key verification failed/i.test(stderr)) {
     return { failure: 'host-key-unknown', message: `${pick(/host key/i)} (BatchMode never asks; add the key with ssh-keyscan or connect once by hand)` };
@@ -159,7 +169,11 @@ export function classifySshFailure(stderr: string, exitCode: number | null): { f
   if (/Connection timed out during banner exchange|banner exchange/i.test(stderr)) {
     return { failure: 'timeout', message: `${pick(/banner/i)} (the server accepted the connection but never answered)` };
   }
-  if (/Could not resolve hostname|Name or service not known|nodename nor servname|Connection refused|No route to host|Network is unreachable|Connection timed out|Operation timed out|kex_exchange_identification|Connection reset by peer|Connection closed by .* port|Host is down/i.test(stderr)) {
+  if (
+    /Could not resolve hostname|Name or service not known|nodename nor servname|Connection refused|No route to host|Network is unreachable|Connection timed out|Operation timed out|kex_exchange_identification|Connection reset by peer|Connection closed by .* port|Host is down/i.test(
+      stderr,
+    )
+  ) {
     return { failure: 'unreachable', message: pick(/resolve|refused|route|unreachable|timed out|kex_exchange|reset|closed|down/i) };
   }
   return { failure: 'ssh-error', message: lines[lines.length - 1] ?? `ssh exited with ${String(exitCode)}` };
@@ -268,9 +282,14 @@ export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise
       const durationMs = elapsed();
       const stdout = Buffer.concat(out).toString('utf8');
       const { mode, body, exit } = splitOutput(stdout);
-      const agentMode = mode === null ? undefined : mode.startsWith('node') ? 'node' as const : mode === 'sh' ? 'posix-sh' as const : undefined;
+      const agentMode = mode === null ? undefined : mode.startsWith('node') ? ('node' as const) : mode === 'sh' ? ('posix-sh' as const) : undefined;
       const fail = (failure: FailureClass, message: string): HostOutcome => ({
-        ok: false, failure, message, durationMs, stderr, ...(agentMode ? { mode: agentMode } : {}),
+        ok: false,
+        failure,
+        message,
+        durationMs,
+        stderr,
+        ...(agentMode ? { mode: agentMode } : {}),
       });
       if (spawnError) return resolve(fail('ssh-error', `cannot start ssh: ${spawnError}`));
       if (overflow) return resolve(fail('invalid-report', `the device sent more than ${MAX_OUTPUT} bytes; not a report`));
@@ -282,25 +301,42 @@ export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise
         return resolve(fail('no-shell', `the login shell could not run "sh -c" (exit ${String(code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''})`));
       }
       if (mode === 'none') return resolve(fail('no-node', 'no node >= 18 on the device and --mode node forbids the sh probe'));
-      if (timedOut) return resolve(fail('timeout', `the ${agentMode === 'node' ? 'agent' : 'sh probe'} did not finish within ${Math.round(options.timeoutMs / 1000)} s; partial output discarded`));
+      if (timedOut)
+        return resolve(
+          fail(
+            'timeout',
+            `the ${agentMode === 'node' ? 'agent' : 'sh probe'} did not finish within ${Math.round(options.timeoutMs / 1000)} s; partial output discarded`,
+          ),
+        );
       if (aborted) return resolve(fail('killed', 'interrupted; partial output discarded'));
       if (exit === null) {
         const why = code === 255 ? lastLine(stderr) || 'connection lost' : `ssh ended (${signal ?? `exit ${String(code)}`}) before the agent finished`;
         return resolve(fail('killed', `${why}; partial output discarded`));
       }
       if (exit > 128) {
-        return resolve(fail('killed', `the ${agentMode === 'node' ? 'agent' : 'sh probe'} was killed by signal ${exit - 128}${exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : ''}; partial output discarded`));
+        return resolve(
+          fail(
+            'killed',
+            `the ${agentMode === 'node' ? 'agent' : 'sh probe'} was killed by signal ${exit - 128}${exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : ''}; partial output discarded`,
+          ),
+        );
       }
       const check = parseReport(body.trim());
       // Exit 2 is a usage error on the device: e.g. --unit names a unit this host does not have.
       if (!check.ok && exit === 2) return resolve(fail('options-refused', lastLine(stderr) || 'the device exited with 2 (usage error) and gave no reason'));
       if (!check.ok) {
-        const detail = exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(stderr) || check.errors[0] || ''}`;
+        const detail =
+          exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(stderr) || check.errors[0] || ''}`;
         return resolve(fail('invalid-report', detail));
       }
       const nodeVersion = agentMode === 'node' ? mode.slice(4).trim() : '';
       return resolve({
-        ok: true, report: check.report, mode: check.report.agent.mode, agentExit: exit, durationMs, stderr,
+        ok: true,
+        report: check.report,
+        mode: check.report.agent.mode,
+        agentExit: exit,
+        durationMs,
+        stderr,
         ...(nodeVersion ? { nodeVersion } : {}),
       });
     };
@@ -310,6 +346,9 @@ export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise
 }
 
 function lastLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   return lines[lines.length - 1]?.slice(0, 300) ?? '';
 }

@@ -38,7 +38,9 @@ function collect(res: IncomingMessage, timeoutMs: number | undefined): Promise<s
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
-    const timer = timeoutMs ? setTimeout(() => res.destroy(Object.assign(new Error('answer body timed out'), { code: 'UND_ERR_BODY_TIMEOUT' })), timeoutMs) : undefined;
+    const timer = timeoutMs
+      ? setTimeout(() => res.destroy(Object.assign(new Error('answer body timed out'), { code: 'UND_ERR_BODY_TIMEOUT' })), timeoutMs)
+      : undefined;
     res.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size <= MAX_ANSWER) chunks.push(chunk);
@@ -59,24 +61,29 @@ export function request(url: string, options: RequestOptions): Promise<ShimRespo
   const target = new URL(url);
   const send = target.protocol === 'https:' ? httpsRequest : httpRequest;
   return new Promise((resolve, reject) => {
-    const req = send(target, {
-      method: options.method,
-      headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)), connection: 'close' },
-      ...(settings.connect?.ca ? { ca: settings.connect.ca } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    }, (res) => {
-      clearTimeout(headersTimer);
-      const headers: Record<string, string> = {};
-      for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
-      const text = collect(res, settings.bodyTimeout);
-      text.catch(() => undefined);
-      resolve({ statusCode: res.statusCode ?? 0, headers, body: { text: () => text } });
-    });
+    const req = send(
+      target,
+      {
+        method: options.method,
+        headers: { ...options.headers, 'content-length': String(Buffer.byteLength(options.body)), connection: 'close' },
+        ...(settings.connect?.ca ? { ca: settings.connect.ca } : {}),
+        ...(options.signal ? { signal: options.signal } : {}),
+      },
+      (res) => {
+        clearTimeout(headersTimer);
+        const headers: Record<string, string> = {};
+        for (const [key, value] of Object.entries(res.headers)) if (value !== undefined) headers[key] = Array.isArray(value) ? value.join(', ') : value;
+        const text = collect(res, settings.bodyTimeout);
+        text.catch(() => undefined);
+        resolve({ statusCode: res.statusCode ?? 0, headers, body: { text: () => text } });
+      },
+    );
     // Connecting and waiting for the answer's headers, as undici's connect and headers timeouts bound them.
     const limit = (settings.connect?.timeout ?? 0) + (settings.headersTimeout ?? 0);
-    const headersTimer = limit > 0
-      ? setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${limit} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), limit)
-      : undefined;
+    const headersTimer =
+      limit > 0
+        ? setTimeout(() => req.destroy(Object.assign(new Error(`no answer within ${limit} ms`), { code: 'UND_ERR_HEADERS_TIMEOUT' })), limit)
+        : undefined;
     req.on('error', (err) => {
       clearTimeout(headersTimer);
       reject(err);

@@ -3,7 +3,7 @@
 // spooled to a local directory, written atomically, and sent by the next upload or `upload --flush`.
 // The dashboard is idempotent on the report id, so a report sent twice (a crash between its answer and
 // the spool file's removal) is still stored once: nothing is lost, nothing is stored twice.
-import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { UsageError } from '../platform/errors.js';
@@ -86,7 +86,12 @@ interface ApiAnswer {
 function verdictBriefs(value: unknown): VerdictBrief[] {
   if (!Array.isArray(value)) return [];
   return value.flatMap((v: unknown) => {
-    if (v && typeof v === 'object' && typeof (v as Record<string, unknown>)['profile'] === 'string' && typeof (v as Record<string, unknown>)['verdict'] === 'string') {
+    if (
+      v &&
+      typeof v === 'object' &&
+      typeof (v as Record<string, unknown>)['profile'] === 'string' &&
+      typeof (v as Record<string, unknown>)['verdict'] === 'string'
+    ) {
       return [{ profile: (v as Record<string, string>)['profile'] ?? '', verdict: (v as Record<string, string>)['verdict'] ?? '' }];
     }
     return [];
@@ -95,9 +100,18 @@ function verdictBriefs(value: unknown): VerdictBrief[] {
 
 /** TLS verification failures (Node's and OpenSSL's codes). */
 export const CERTIFICATE_ERRORS = [
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE', 'UNABLE_TO_GET_ISSUER_CERT', 'UNABLE_TO_GET_ISSUER_CERT_LOCALLY', 'SELF_SIGNED_CERT_IN_CHAIN',
-  'DEPTH_ZERO_SELF_SIGNED_CERT', 'CERT_HAS_EXPIRED', 'CERT_NOT_YET_VALID', 'CERT_UNTRUSTED', 'CERT_REJECTED', 'CERT_SIGNATURE_FAILURE',
-  'ERR_TLS_CERT_ALTNAME_INVALID', 'HOSTNAME_MISMATCH',
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'CERT_UNTRUSTED',
+  'CERT_REJECTED',
+  'CERT_SIGNATURE_FAILURE',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+  'HOSTNAME_MISMATCH',
 ];
 
 /** The error code of a failed request, looking inside fetch's wrapper (`cause`) too. */
@@ -122,7 +136,11 @@ export async function postReport(target: DashboardEndpoint, id: string, body: st
   const endpoint = `${target.url}/api/v1/reports`;
   // undici is a large package: loaded by the runs that upload, not by every command that can.
   const { Agent, request } = await import('undici');
-  const dispatcher = new Agent({ connect: { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
+  const dispatcher = new Agent({
+    connect: { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) },
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
   let lastProblem = 'no attempt made';
   try {
     for (let attempt = 0; attempt <= options.retries; attempt++) {
@@ -136,7 +154,8 @@ export async function postReport(target: DashboardEndpoint, id: string, body: st
       let retryAfter: string | undefined;
       try {
         const response = await request(endpoint, {
-          method: 'POST', dispatcher,
+          method: 'POST',
+          dispatcher,
           headers: { 'content-type': 'application/json', authorization: `Bearer ${target.token}`, 'user-agent': 'edgeprobe-upload' },
           body,
           signal: AbortSignal.timeout(options.timeoutMs * 2),
@@ -161,7 +180,9 @@ export async function postReport(target: DashboardEndpoint, id: string, body: st
       const message = typeof answer.message === 'string' ? answer.message : text.slice(0, 300);
       if (status === 200 || status === 201) {
         return {
-          kind: 'delivered', id, created: status === 201,
+          kind: 'delivered',
+          id,
+          created: status === 201,
           deviceId: typeof answer.device?.id === 'string' ? answer.device.id : null,
           deviceName: typeof answer.device?.name === 'string' ? answer.device.name : null,
           verdicts: verdictBriefs(answer.verdicts),
@@ -314,7 +335,12 @@ export interface SendResult {
  * Sends a report; if the dashboard cannot take it now, spools it. After a delivery, sends whatever was
  * spooled earlier for the same dashboard.
  */
-export async function sendOrSpool(target: DashboardEndpoint, report: Report, spoolDir: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<SendResult> {
+export async function sendOrSpool(
+  target: DashboardEndpoint,
+  report: Report,
+  spoolDir: string,
+  options: UploadOptions = DEFAULT_UPLOAD_OPTIONS,
+): Promise<SendResult> {
   const outcome = await postReport(target, report.id, JSON.stringify(report), options);
   if (outcome.kind === 'unreachable' || outcome.kind === 'unauthorized') {
     const reason = outcome.kind === 'unauthorized' ? `${outcome.status}: ${outcome.message}` : outcome.message;
@@ -337,7 +363,8 @@ export function dashboardEndpoint(to: string | undefined, token: string | undefi
   const url = to ?? process.env['EDGEPROBE_DASHBOARD'];
   const secret = token ?? process.env['EDGEPROBE_TOKEN'];
   if (required.url && !url) throw new UsageError('say where to upload: --to URL (or set EDGEPROBE_DASHBOARD)');
-  if (!secret) throw new UsageError('an upload token is needed: --token T (or set EDGEPROBE_TOKEN); create one with `edgeprobe serve token create --scope upload`');
+  if (!secret)
+    throw new UsageError('an upload token is needed: --token T (or set EDGEPROBE_TOKEN); create one with `edgeprobe serve token create --scope upload`');
   try {
     return { url: url ? dashboardUrl(url) : null, token: secret };
   } catch (err) {
@@ -352,9 +379,12 @@ export function describeOutcome(outcome: UploadOutcome): string {
       const verdicts = outcome.verdicts.map((v) => `${v.profile}: ${v.verdict}`).join(', ');
       return `delivered ${outcome.id} (${outcome.created ? 'stored' : 'already stored'})${outcome.deviceName ? ` for device "${outcome.deviceName}"` : ''}${verdicts ? ` · ${verdicts}` : ''}`;
     }
-    case 'rejected': return `rejected ${outcome.id}: ${outcome.status} ${outcome.error}: ${outcome.message}`;
-    case 'unauthorized': return `not accepted ${outcome.id}: ${outcome.status} ${outcome.message}`;
-    case 'unreachable': return `not delivered ${outcome.id}: ${outcome.message}`;
+    case 'rejected':
+      return `rejected ${outcome.id}: ${outcome.status} ${outcome.error}: ${outcome.message}`;
+    case 'unauthorized':
+      return `not accepted ${outcome.id}: ${outcome.status} ${outcome.message}`;
+    case 'unreachable':
+      return `not delivered ${outcome.id}: ${outcome.message}`;
   }
 }
 
@@ -363,4 +393,3 @@ export function describeFlush(flush: FlushResult, write: (line: string) => void)
   for (const r of flush.rejected) write(`spool: rejected ${r.id}: ${r.message}; moved to ${r.movedTo}`);
   if (flush.stoppedBecause) write(`spool: ${flush.remaining} report(s) still waiting: ${flush.stoppedBecause}`);
 }
-

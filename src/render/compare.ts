@@ -1,6 +1,6 @@
 // A comparison as a table: text (rows that differ marked "≠" and, on a terminal, in colour) or Markdown
 // (differing rows' cells in bold). JSON is the Comparison object itself.
-import type { Comparison, CompareRow } from '../judge/compare.js';
+import type { CompareRow, Comparison } from '../judge/compare.js';
 import { mdCell } from './markdown.js';
 import { plainStyle, type Style } from './style.js';
 import { colourStatus, colourVerdict } from './verdict-text.js';
@@ -41,8 +41,13 @@ export function renderComparisonText(comparison: Comparison, style: Style = plai
     }
   }
   lines.push('');
-  if (comparison.notJudgedAnywhere.length > 0) lines.push(style.dim(`Not judged from spec sheets (need measured reports): ${comparison.notJudgedAnywhere.join(', ')}`));
-  lines.push(style.dim('Spec-sheet columns judge only the checks a spec sheet can answer; the others show "not judged". Capacity assumptions: `edgeprobe check --hardware ID` or `edgeprobe check REPORT.json`.'));
+  if (comparison.notJudgedAnywhere.length > 0)
+    lines.push(style.dim(`Not judged from spec sheets (need measured reports): ${comparison.notJudgedAnywhere.join(', ')}`));
+  lines.push(
+    style.dim(
+      'Spec-sheet columns judge only the checks a spec sheet can answer; the others show "not judged". Capacity assumptions: `edgeprobe check --hardware ID` or `edgeprobe check REPORT.json`.',
+    ),
+  );
   return `${lines.join('\n')}\n`;
 }
 

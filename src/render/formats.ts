@@ -1,12 +1,12 @@
 // The output formats of `run` and `check`, in one place: text, json, junit, markdown, prometheus.
-import { specSheetMetrics, type HardwareEntry } from '../judge/spec-sheets.js';
+import { type HardwareEntry, specSheetMetrics } from '../judge/spec-sheets.js';
+import type { Verdict } from '../judge/verdict.js';
 import { UsageError } from '../platform/errors.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { Report } from '../report/types.js';
-import type { Verdict } from '../judge/verdict.js';
 import { renderJunit } from './junit.js';
 import { renderVerdictMarkdown } from './markdown.js';
-import { renderPrometheus, type PrometheusItem } from './prometheus.js';
+import { type PrometheusItem, renderPrometheus } from './prometheus.js';
 import { plainStyle, type Style } from './style.js';
 import { renderReportText } from './text.js';
 import { renderVerdictText } from './verdict-text.js';
@@ -45,28 +45,35 @@ export function renderJudged(format: VerdictFormat, items: readonly Judged[], op
       return `${JSON.stringify(values.length === 1 ? values[0] : values, null, 2)}\n`;
     }
     case 'junit':
-      return renderJunit(items.map((i) => i.verdict), { strict: options.strict === true });
+      return renderJunit(
+        items.map((i) => i.verdict),
+        { strict: options.strict === true },
+      );
     case 'markdown':
       return items.map((i) => `${i.source ? `<!-- ${i.source.replace(/--/g, '- -')} -->\n` : ''}${renderVerdictMarkdown(i.verdict)}`).join('\n');
     case 'prometheus':
-      return renderPrometheus(items.map((i) => {
-        const item: PrometheusItem = {
-          verdict: i.verdict,
-          metrics: i.report ? i.report.metrics : i.hardware ? specSheetMetrics(i.hardware) : {},
-        };
-        if (i.report) item.hostname = i.report.host.hostname;
-        if (i.report?.host.label !== undefined) item.label = i.report.host.label;
-        const at = i.report ? Date.parse(i.report.createdAt) : NaN;
-        if (Number.isFinite(at)) item.measuredAt = at / 1000;
-        return item;
-      }));
+      return renderPrometheus(
+        items.map((i) => {
+          const item: PrometheusItem = {
+            verdict: i.verdict,
+            metrics: i.report ? i.report.metrics : i.hardware ? specSheetMetrics(i.hardware) : {},
+          };
+          if (i.report) item.hostname = i.report.host.hostname;
+          if (i.report?.host.label !== undefined) item.label = i.report.host.label;
+          const at = i.report ? Date.parse(i.report.createdAt) : NaN;
+          if (Number.isFinite(at)) item.measuredAt = at / 1000;
+          return item;
+        }),
+      );
     case 'text':
-      return items.map((i) => {
-        const head = i.source ? `${style.dim(`── ${i.source}`)}\n` : '';
-        const report = options.withReport && i.report ? `${renderReportText(i.report, style)}\n` : '';
-        const verdictOptions = options.verbose === undefined ? {} : { verbose: options.verbose };
-        return `${head}${report}${renderVerdictText(i.verdict, style, verdictOptions)}`;
-      }).join('\n');
+      return items
+        .map((i) => {
+          const head = i.source ? `${style.dim(`── ${i.source}`)}\n` : '';
+          const report = options.withReport && i.report ? `${renderReportText(i.report, style)}\n` : '';
+          const verdictOptions = options.verbose === undefined ? {} : { verbose: options.verbose };
+          return `${head}${report}${renderVerdictText(i.verdict, style, verdictOptions)}`;
+        })
+        .join('\n');
   }
 }
 

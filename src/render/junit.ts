@@ -20,21 +20,19 @@ type Outcome = 'passed' | 'failure' | 'error' | 'skipped';
 export function junitOutcome(check: CheckResult, strict: boolean): Outcome {
   if (check.allowed !== undefined) return 'skipped';
   switch (check.status) {
-    case 'pass': return 'passed';
-    case 'fail': return 'failure';
-    case 'warn': return strict ? 'failure' : 'passed';
-    case 'unknown': return check.canFail ? 'error' : 'skipped';
+    case 'pass':
+      return 'passed';
+    case 'fail':
+      return 'failure';
+    case 'warn':
+      return strict ? 'failure' : 'passed';
+    case 'unknown':
+      return check.canFail ? 'error' : 'skipped';
   }
 }
 
 function detail(check: CheckResult): string {
-  return [
-    check.message,
-    `expected: ${check.expected}`,
-    `why: ${check.why}`,
-    `advice: ${check.advice}`,
-    `sources: ${check.sources.join(' | ')}`,
-  ].join('\n');
+  return [check.message, `expected: ${check.expected}`, `why: ${check.why}`, `advice: ${check.advice}`, `sources: ${check.sources.join(' | ')}`].join('\n');
 }
 
 export function renderJunit(verdicts: readonly Verdict[], options: { strict?: boolean; timestamp?: string } = {}): string {
@@ -53,13 +51,15 @@ export function renderJunit(verdicts: readonly Verdict[], options: { strict?: bo
       const open = `    <testcase classname="${classname}" name="${name}" time="0">`;
       switch (outcome) {
         case 'passed':
-          cases.push(check.status === 'warn'
-            ? `${open}\n      <system-out>${xmlEscape(`WARN ${detail(check)}`)}</system-out>\n    </testcase>`
-            : `${open}</testcase>`);
+          cases.push(
+            check.status === 'warn' ? `${open}\n      <system-out>${xmlEscape(`WARN ${detail(check)}`)}</system-out>\n    </testcase>` : `${open}</testcase>`,
+          );
           break;
         case 'failure':
           counts.failures++;
-          cases.push(`${open}\n      <failure type="${check.status}" message="${xmlEscape(check.message)}">${xmlEscape(detail(check))}</failure>\n    </testcase>`);
+          cases.push(
+            `${open}\n      <failure type="${check.status}" message="${xmlEscape(check.message)}">${xmlEscape(detail(check))}</failure>\n    </testcase>`,
+          );
           break;
         case 'error':
           counts.errors++;
@@ -76,28 +76,38 @@ export function renderJunit(verdicts: readonly Verdict[], options: { strict?: bo
     for (const item of verdict.notJudged) {
       counts.tests++;
       counts.skipped++;
-      cases.push(`    <testcase classname="${classname}" name="${xmlEscape(`${item.id}: ${item.title}`)}" time="0">\n      <skipped message="${xmlEscape(`not judged: ${item.reason}`)}"/>\n    </testcase>`);
+      cases.push(
+        `    <testcase classname="${classname}" name="${xmlEscape(`${item.id}: ${item.title}`)}" time="0">\n      <skipped message="${xmlEscape(`not judged: ${item.reason}`)}"/>\n    </testcase>`,
+      );
     }
     total.tests += counts.tests;
     total.failures += counts.failures;
     total.errors += counts.errors;
     total.skipped += counts.skipped;
     const properties = [
-      ['verdict', verdict.verdict], ['headline', verdict.headline], ['unknown_checks', String(verdict.counts.unknown)],
+      ['verdict', verdict.verdict],
+      ['headline', verdict.headline],
+      ['unknown_checks', String(verdict.counts.unknown)],
       ['unknown_warn_level_checks', String(verdict.counts.unknownWarnLevel)],
-      ['profile', verdict.profile.name], ['basis', verdict.basis], ['subject', verdict.subject.id],
+      ['profile', verdict.profile.name],
+      ['basis', verdict.basis],
+      ['subject', verdict.subject.id],
       ['capacity.workers', String(verdict.capacity.workers ?? 'unknown')],
       ['capacity.websocket_clients', String(verdict.capacity.websocketClients ?? 'unknown')],
       ['capacity.binding', verdict.capacity.binding],
       ...verdict.incomplete.map((p, i) => [`incomplete.${i}`, p] as [string, string]),
     ].map(([k, v]) => `      <property name="${xmlEscape(k ?? '')}" value="${xmlEscape(v ?? '')}"/>`);
-    suites.push([
-      `  <testsuite name="${xmlEscape(`${verdict.subject.label} / ${verdict.profile.name}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${timestamp}">`,
-      '    <properties>', ...properties, '    </properties>',
-      ...cases,
-      `    <system-out>${xmlEscape(`${verdict.headline}: ${verdict.summary}`)}</system-out>`,
-      '  </testsuite>',
-    ].join('\n'));
+    suites.push(
+      [
+        `  <testsuite name="${xmlEscape(`${verdict.subject.label} / ${verdict.profile.name}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${timestamp}">`,
+        '    <properties>',
+        ...properties,
+        '    </properties>',
+        ...cases,
+        `    <system-out>${xmlEscape(`${verdict.headline}: ${verdict.summary}`)}</system-out>`,
+        '  </testsuite>',
+      ].join('\n'),
+    );
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -1,13 +1,18 @@
 // A verdict as Markdown: for a pull request comment, a wiki page or a CI job summary.
-import { formatBytes, formatCount } from '../report/display.js';
+
 import type { Verdict } from '../judge/verdict.js';
+import { formatBytes, formatCount } from '../report/display.js';
 import { describeClients, describeRequests, describeWorkers } from './verdict-text.js';
 
 const ICON: Record<string, string> = { pass: '✅', warn: '⚠️', fail: '❌', unknown: '❔', allowed: '➖' };
 
 /** Escapes text for a Markdown table cell. */
 export function mdCell(text: string): string {
-  return text.replace(/\\/g, '\\\\').replace(/\|/g, '\\|').replace(/\r?\n/g, ' ').replace(/([*_`<>[\]])/g, '\\$1');
+  return text
+    .replace(/\\/g, '\\\\')
+    .replace(/\|/g, '\\|')
+    .replace(/\r?\n/g, ' ')
+    .replace(/([*_`<>[\]])/g, '\\$1');
 }
 
 export function renderVerdictMarkdown(verdict: Verdict): string {
@@ -44,7 +49,8 @@ export function renderVerdictMarkdown(verdict: Verdict): string {
   out.push('', '### Capacity estimate', '');
   out.push(`- ${cap.server.toUpperCase()} workers: ${mdCell(describeWorkers(cap))}`);
   out.push(`- HTTP requests: ${mdCell(describeRequests(cap))}`);
-  if (cap.server === 'asgi') out.push(`- WebSocket clients: ${mdCell(verdict.verdict === 'not-viable' ? 'none given: the verdict is not viable' : describeClients(cap))}`);
+  if (cap.server === 'asgi')
+    out.push(`- WebSocket clients: ${mdCell(verdict.verdict === 'not-viable' ? 'none given: the verdict is not viable' : describeClients(cap))}`);
   if (cap.memoryBudgetBytes !== null) out.push(`- Memory for workers and connections: ${formatBytes(cap.memoryBudgetBytes)}`);
   if (cap.throughputMessagesPerSecond !== null) out.push(`- Messages per second the workers can carry: ${formatCount(cap.throughputMessagesPerSecond)}`);
   out.push('', '<details><summary>Working: measured, assumed, derived</summary>', '');

@@ -3,9 +3,10 @@
 // Units follow Prometheus conventions: milliseconds become seconds, MHz become hertz, names never end in the
 // suffixes reserved for histograms, summaries and counters (x_count -> xs); booleans are 0/1;
 // string metrics are labels of edgeprobe_info. Null metrics are left out (absent, never 0).
+
+import type { CheckStatus, OverallVerdict, Verdict } from '../judge/verdict.js';
 import { METRIC_CATALOGUE } from '../report/metrics.js';
 import type { Metrics } from '../report/types.js';
-import type { CheckStatus, OverallVerdict, Verdict } from '../judge/verdict.js';
 
 export interface PrometheusItem {
   verdict: Verdict;
@@ -18,8 +19,15 @@ export interface PrometheusItem {
   label?: string;
 }
 
-interface Sample { labels: Record<string, string>; value: number }
-interface Family { name: string; help: string; samples: Sample[] }
+interface Sample {
+  labels: Record<string, string>;
+  value: number;
+}
+interface Family {
+  name: string;
+  help: string;
+  samples: Sample[];
+}
 
 export function escapeLabelValue(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
@@ -70,31 +78,71 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     if (label !== undefined) host['label'] = label;
     const judged = { ...host, profile: verdict.profile.name };
     for (const state of VERDICTS) {
-      add('edgeprobe_verdict', 'Overall verdict of the profile for this device: 1 for the current state, 0 for the others', { ...judged, verdict: state }, verdict.verdict === state ? 1 : 0);
+      add(
+        'edgeprobe_verdict',
+        'Overall verdict of the profile for this device: 1 for the current state, 0 for the others',
+        { ...judged, verdict: state },
+        verdict.verdict === state ? 1 : 0,
+      );
     }
     for (const check of verdict.checks) {
       const current = check.allowed !== undefined ? 'allowed' : check.status;
       for (const status of STATUSES) {
-        add('edgeprobe_check_status', 'Status of one check of the profile: 1 for the current status, 0 for the others', { ...judged, check: check.id, metric: check.metric, status }, current === status ? 1 : 0);
+        add(
+          'edgeprobe_check_status',
+          'Status of one check of the profile: 1 for the current status, 0 for the others',
+          { ...judged, check: check.id, metric: check.metric, status },
+          current === status ? 1 : 0,
+        );
       }
     }
-    const counts: Record<string, number> = { pass: verdict.counts.pass, warn: verdict.counts.warn, fail: verdict.counts.fail, unknown: verdict.counts.unknown, allowed: verdict.counts.allowed, not_judged: verdict.counts.notJudged };
-    for (const [status, count] of Object.entries(counts)) add('edgeprobe_checks', 'Number of checks of the profile in each status', { ...judged, status }, count);
+    const counts: Record<string, number> = {
+      pass: verdict.counts.pass,
+      warn: verdict.counts.warn,
+      fail: verdict.counts.fail,
+      unknown: verdict.counts.unknown,
+      allowed: verdict.counts.allowed,
+      not_judged: verdict.counts.notJudged,
+    };
+    for (const [status, count] of Object.entries(counts))
+      add('edgeprobe_checks', 'Number of checks of the profile in each status', { ...judged, status }, count);
     // The unknowns beside the verdict: warn-level ones could have warned, fail-level ones could have failed.
     const unknownHelp = 'Checks of the profile that could not be judged (no figure), by the worst they could have been';
     add('edgeprobe_unknown_checks', unknownHelp, { ...judged, could_be: 'warn' }, verdict.counts.unknownWarnLevel);
     add('edgeprobe_unknown_checks', unknownHelp, { ...judged, could_be: 'fail' }, verdict.counts.unknown - verdict.counts.unknownWarnLevel);
     const cap = verdict.capacity;
-    if (cap.workers !== null) add('edgeprobe_capacity_workers', 'Recommended number of ASGI or WSGI worker processes', { ...judged, server: cap.server }, cap.workers);
+    if (cap.workers !== null)
+      add('edgeprobe_capacity_workers', 'Recommended number of ASGI or WSGI worker processes', { ...judged, server: cap.server }, cap.workers);
     if (cap.websocketClients !== null) {
-      add('edgeprobe_capacity_websocket_clients', 'Estimated concurrent WebSocket clients at the profile\'s message rate per client', { ...judged, messages_per_client_per_second: String(cap.messagesPerClientPerSecond) }, cap.websocketClients);
+      add(
+        'edgeprobe_capacity_websocket_clients',
+        "Estimated concurrent WebSocket clients at the profile's message rate per client",
+        { ...judged, messages_per_client_per_second: String(cap.messagesPerClientPerSecond) },
+        cap.websocketClients,
+      );
     }
     if (cap.requestsPerSecond !== null) {
-      add('edgeprobe_capacity_requests_per_second', 'Estimated HTTP requests per second the workers serve with p95 within the latency target', { ...judged, latency_target_ms: String(cap.latencyTargetMs) }, cap.requestsPerSecond);
+      add(
+        'edgeprobe_capacity_requests_per_second',
+        'Estimated HTTP requests per second the workers serve with p95 within the latency target',
+        { ...judged, latency_target_ms: String(cap.latencyTargetMs) },
+        cap.requestsPerSecond,
+      );
     }
-    if (cap.memoryBudgetBytes !== null) add('edgeprobe_capacity_memory_budget_bytes', 'Memory left for workers and connections after the OS, services and headroom', judged, cap.memoryBudgetBytes);
+    if (cap.memoryBudgetBytes !== null)
+      add(
+        'edgeprobe_capacity_memory_budget_bytes',
+        'Memory left for workers and connections after the OS, services and headroom',
+        judged,
+        cap.memoryBudgetBytes,
+      );
     for (const binding of ['memory', 'cpu', 'channel-layer', 'unknown'] as const) {
-      add('edgeprobe_capacity_binding', 'What limits the number of workers: 1 for the binding constraint', { ...judged, constraint: binding }, cap.binding === binding ? 1 : 0);
+      add(
+        'edgeprobe_capacity_binding',
+        'What limits the number of workers: 1 for the binding constraint',
+        { ...judged, constraint: binding },
+        cap.binding === binding ? 1 : 0,
+      );
     }
     // The measured (or stated) metrics themselves, once per subject.
     const info: Record<string, string> = { ...host };
@@ -107,7 +155,12 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
         continue;
       }
       const { name, scale } = prometheusName(spec.id);
-      add(name, `${spec.description}${scale !== 1 ? ` (converted to ${name.endsWith('_seconds') ? 'seconds' : 'hertz'})` : ''}; edgeprobe metric ${spec.id}`, host, typeof value === 'boolean' ? (value ? 1 : 0) : value * scale);
+      add(
+        name,
+        `${spec.description}${scale !== 1 ? ` (converted to ${name.endsWith('_seconds') ? 'seconds' : 'hertz'})` : ''}; edgeprobe metric ${spec.id}`,
+        host,
+        typeof value === 'boolean' ? (value ? 1 : 0) : value * scale,
+      );
     }
     add('edgeprobe_info', 'Text facts about the device (board, OS, kernel, architecture, Python ...) as labels; always 1', info, 1);
     if (measuredAt !== undefined) add('edgeprobe_report_timestamp_seconds', 'When the report was measured, as a Unix time', host, measuredAt);
@@ -119,7 +172,9 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     lines.push(`# TYPE ${family.name} gauge`);
     const seen = new Set<string>();
     for (const sample of family.samples) {
-      const labels = Object.entries(sample.labels).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+      const labels = Object.entries(sample.labels)
+        .map(([k, v]) => `${k}="${escapeLabelValue(v)}"`)
+        .join(',');
       if (seen.has(labels)) continue;
       seen.add(labels);
       lines.push(`${family.name}{${labels}} ${formatValue(sample.value)}`);

@@ -1,14 +1,18 @@
 // The report as a readable summary: grouped by probe, units for people, unknowns with their reason.
 import { formatMetric } from '../report/display.js';
 import { metricSpec } from '../report/metrics.js';
-import { unmeasuredReason, type Report } from '../report/types.js';
+import { type Report, unmeasuredReason } from '../report/types.js';
 import { plainStyle, type Style } from './style.js';
 
 export function renderReportText(report: Report, style: Style = plainStyle()): string {
   const lines: string[] = [];
   const title = report.host.label ? `${report.host.label} (${report.host.hostname})` : report.host.hostname;
   lines.push(style.bold(`edgeprobe report for ${title}`));
-  lines.push(style.dim(`${report.createdAt} · agent ${report.agent.version} (${report.agent.mode}${report.agent.node ? `, node ${report.agent.node}` : ''}) · id ${report.id}`));
+  lines.push(
+    style.dim(
+      `${report.createdAt} · agent ${report.agent.version} (${report.agent.mode}${report.agent.node ? `, node ${report.agent.node}` : ''}) · id ${report.id}`,
+    ),
+  );
   if (report.options['root'] && report.options['root'] !== '/') lines.push(style.dim(`recorded tree: ${String(report.options['root'])}`));
   for (const probe of report.probes) {
     lines.push('');
@@ -25,9 +29,7 @@ export function renderReportText(report: Report, style: Style = plainStyle()): s
     const width = Math.max(...ids.map((id) => id.length), 10);
     for (const id of ids) {
       const value = report.metrics[id] ?? probe.metrics[id] ?? null;
-      const shown = value === null
-        ? style.yellow(`unknown`) + style.dim(` (${unmeasuredReason(report, id) ?? 'not measured'})`)
-        : formatMetric(id, value);
+      const shown = value === null ? style.yellow(`unknown`) + style.dim(` (${unmeasuredReason(report, id) ?? 'not measured'})`) : formatMetric(id, value);
       lines.push(`  ${id.padEnd(width)}  ${shown}`);
     }
     const notes = probeNotes(probe.details);

@@ -1,7 +1,8 @@
 // A verdict for people at a terminal: the answer first, then every check with its working, the capacity
 // estimate and the assumptions behind it. Colour only through the Style given (src/render/style.ts).
-import { formatBytes, formatCount } from '../report/display.js';
+
 import type { CapacityEstimate, CheckResult, CheckStatus, OverallVerdict, Verdict } from '../judge/verdict.js';
+import { formatBytes, formatCount } from '../report/display.js';
 import { plainStyle, type Style } from './style.js';
 
 export function verdictWord(verdict: OverallVerdict): string {
@@ -15,24 +16,38 @@ export function verdictWordWithUnknowns(verdict: Pick<Verdict, 'verdict' | 'head
 
 export function colourVerdict(verdict: OverallVerdict, style: Style, text = verdictWord(verdict)): string {
   switch (verdict) {
-    case 'viable': return style.green(text);
-    case 'viable-with-warnings': return style.yellow(text);
-    case 'not-viable': return style.red(text);
-    case 'unknown': return style.cyan(text);
+    case 'viable':
+      return style.green(text);
+    case 'viable-with-warnings':
+      return style.yellow(text);
+    case 'not-viable':
+      return style.red(text);
+    case 'unknown':
+      return style.cyan(text);
   }
 }
 
 export function colourStatus(status: CheckStatus | 'allowed' | 'not judged', style: Style, text: string = status): string {
   switch (status) {
-    case 'pass': return style.green(text);
-    case 'warn': return style.yellow(text);
-    case 'fail': return style.red(text);
-    case 'unknown': return style.cyan(text);
-    default: return style.dim(text);
+    case 'pass':
+      return style.green(text);
+    case 'warn':
+      return style.yellow(text);
+    case 'fail':
+      return style.red(text);
+    case 'unknown':
+      return style.cyan(text);
+    default:
+      return style.dim(text);
   }
 }
 
-const BINDING: Record<CapacityEstimate['binding'], string> = { memory: 'memory', cpu: 'CPU', 'channel-layer': 'the in-memory channel layer', unknown: 'unknown' };
+const BINDING: Record<CapacityEstimate['binding'], string> = {
+  memory: 'memory',
+  cpu: 'CPU',
+  'channel-layer': 'the in-memory channel layer',
+  unknown: 'unknown',
+};
 
 /** "4 (memory allows 9, CPU allows 4; bound by CPU)". */
 export function describeWorkers(capacity: CapacityEstimate): string {
@@ -50,7 +65,8 @@ export function describeClients(capacity: CapacityEstimate): string {
     if (capacity.clientsMemoryBoundOnly && capacity.clientsByMemory !== null) {
       return `unknown: memory alone would hold at most ${formatCount(capacity.clientsByMemory)}, an upper bound only (no throughput measured)`;
     }
-    if (capacity.clientsByCpu !== null) return `unknown: the CPU alone would carry at most ${formatCount(capacity.clientsByCpu)}, an upper bound only (no memory figure)`;
+    if (capacity.clientsByCpu !== null)
+      return `unknown: the CPU alone would carry at most ${formatCount(capacity.clientsByCpu)}, an upper bound only (no memory figure)`;
     return 'unknown';
   }
   const parts: string[] = [];
@@ -63,7 +79,7 @@ export function describeClients(capacity: CapacityEstimate): string {
 const SCALING: Record<CapacityEstimate['scaling'], string> = {
   'measured-workers': 'scaled from several workers measured at once',
   'cpu-score-ratio': 'scaled by the measured multi- to single-thread CPU score ratio',
-  'one-worker': 'one worker\'s measured figure',
+  'one-worker': "one worker's measured figure",
   none: 'not measured',
 };
 
@@ -99,16 +115,28 @@ export function renderVerdictText(verdict: Verdict, style: Style = plainStyle(),
   const lines: string[] = [];
   const basis = verdict.basis === 'spec-sheet' ? ' (spec-sheet verdict)' : '';
   const { word, unknowns } = verdictWordWithUnknowns(verdict);
-  lines.push(style.bold(`Verdict for ${verdict.subject.label} under ${verdict.profile.name}: `) + colourVerdict(verdict.verdict, style, style.bold(word)) + style.cyan(unknowns) + style.dim(basis));
+  lines.push(
+    style.bold(`Verdict for ${verdict.subject.label} under ${verdict.profile.name}: `) +
+      colourVerdict(verdict.verdict, style, style.bold(word)) +
+      style.cyan(unknowns) +
+      style.dim(basis),
+  );
   lines.push(style.dim(`${verdict.profile.title}${verdict.profile.chain.length > 1 ? ` (extends ${verdict.profile.chain.slice(1).join(' → ')})` : ''}`));
   lines.push(verdict.summary);
   for (const problem of verdict.incomplete) lines.push(style.red(`incomplete: ${problem}`));
   lines.push('');
   const width = Math.max(10, ...verdict.checks.map((c) => c.id.length));
   const order: Record<string, number> = { fail: 0, unknown: 1, warn: 2, allowed: 3, pass: 4 };
-  const sorted = [...verdict.checks].sort((a, b) => (order[a.allowed !== undefined ? 'allowed' : a.status] ?? 9) - (order[b.allowed !== undefined ? 'allowed' : b.status] ?? 9));
+  const sorted = [...verdict.checks].sort(
+    (a, b) => (order[a.allowed !== undefined ? 'allowed' : a.status] ?? 9) - (order[b.allowed !== undefined ? 'allowed' : b.status] ?? 9),
+  );
   const c = verdict.counts;
-  lines.push(style.bold(`Checks`) + style.dim(`  ${c.pass} pass · ${c.warn} warn · ${c.fail} fail · ${c.unknown} unknown${c.allowed ? ` · ${c.allowed} allowed` : ''}${c.notJudged ? ` · ${c.notJudged} not judged` : ''}`));
+  lines.push(
+    style.bold(`Checks`) +
+      style.dim(
+        `  ${c.pass} pass · ${c.warn} warn · ${c.fail} fail · ${c.unknown} unknown${c.allowed ? ` · ${c.allowed} allowed` : ''}${c.notJudged ? ` · ${c.notJudged} not judged` : ''}`,
+      ),
+  );
   for (const check of sorted) lines.push(...checkLine(check, style, width, options.verbose === true));
   if (verdict.notJudged.length > 0) {
     lines.push('', style.bold('Not judged') + style.dim(' (a spec sheet cannot state these; measure the device with `edgeprobe run`)'));
@@ -118,7 +146,8 @@ export function renderVerdictText(verdict: Verdict, style: Style = plainStyle(),
   const cap = verdict.capacity;
   lines.push(`  ${cap.server.toUpperCase()} workers: ${describeWorkers(cap)}`);
   lines.push(`  HTTP requests: ${describeRequests(cap)}`);
-  if (cap.server === 'asgi') lines.push(`  WebSocket clients: ${verdict.verdict === 'not-viable' ? 'none given: the verdict is not viable' : describeClients(cap)}`);
+  if (cap.server === 'asgi')
+    lines.push(`  WebSocket clients: ${verdict.verdict === 'not-viable' ? 'none given: the verdict is not viable' : describeClients(cap)}`);
   if (cap.memoryBudgetBytes !== null) lines.push(`  memory for workers and connections: ${formatBytes(cap.memoryBudgetBytes)}`);
   if (cap.throughputMessagesPerSecond !== null) lines.push(`  messages per second the workers can carry: ${formatCount(cap.throughputMessagesPerSecond)}`);
   lines.push(style.dim('  working (measured, assumed with its source, derived):'));

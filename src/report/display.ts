@@ -24,17 +24,29 @@ export function formatCount(value: number): string {
 export function formatMetric(id: string, value: Exclude<MetricValue, null>): string {
   if (typeof value !== 'number') return String(value);
   switch (metricSpec(id)?.unit) {
-    case 'bytes': return formatBytes(value);
-    case 'bytes_per_second': return `${formatBytes(value)}/s`;
-    case 'bytes_per_hour': return `${formatBytes(value)}/h`;
-    case 'years': return `${value < 10 ? value.toFixed(1) : Math.round(value)} years`;
-    case 'mhz': return value >= 1000 ? `${(value / 1000).toFixed(2)} GHz` : `${value} MHz`;
-    case 'ms': return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
-    case 'seconds': return `${value.toFixed(2)} s`;
-    case 'celsius': return `${value.toFixed(1)} °C`;
-    case 'per_second': return `${formatCount(value)}/s`;
-    case 'cpus': return `${Number.isInteger(value) ? value : value.toFixed(2)} CPU${value === 1 ? '' : 's'}`;
-    case 'bits': return `${value}-bit`;
-    default: return formatCount(value);
+    case 'bytes':
+      return formatBytes(value);
+    case 'bytes_per_second':
+      return `${formatBytes(value)}/s`;
+    case 'bytes_per_hour':
+      return `${formatBytes(value)}/h`;
+    case 'years':
+      return `${value < 10 ? value.toFixed(1) : Math.round(value)} years`;
+    case 'mhz':
+      return value >= 1000 ? `${(value / 1000).toFixed(2)} GHz` : `${value} MHz`;
+    case 'ms':
+      return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
+    case 'seconds':
+      return `${value.toFixed(2)} s`;
+    case 'celsius':
+      return `${value.toFixed(1)} °C`;
+    case 'per_second':
+      return `${formatCount(value)}/s`;
+    case 'cpus':
+      return `${Number.isInteger(value) ? value : value.toFixed(2)} CPU${value === 1 ? '' : 's'}`;
+    case 'bits':
+      return `${value}-bit`;
+    default:
+      return formatCount(value);
   }
 }

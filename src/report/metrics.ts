@@ -18,8 +18,17 @@ import { SUPERVISION_METRICS } from './metrics/supervision.js';
 export type { MetricSpec, MetricType, MetricUnit } from './metrics/define.js';
 
 export const METRIC_CATALOGUE: readonly MetricSpec[] = [
-  ...HOST_METRICS, ...CPU_METRICS, ...MEMORY_METRICS, ...PYTHON_METRICS, ...SUPERVISION_METRICS, ...STACK_METRICS,
-  ...DISK_METRICS, ...STREAMING_METRICS, ...DJANGO_METRICS, ...STORAGE_METRICS, ...SOAK_METRICS,
+  ...HOST_METRICS,
+  ...CPU_METRICS,
+  ...MEMORY_METRICS,
+  ...PYTHON_METRICS,
+  ...SUPERVISION_METRICS,
+  ...STACK_METRICS,
+  ...DISK_METRICS,
+  ...STREAMING_METRICS,
+  ...DJANGO_METRICS,
+  ...STORAGE_METRICS,
+  ...SOAK_METRICS,
 ];
 
 const byId = new Map(METRIC_CATALOGUE.map((m) => [m.id, m]));

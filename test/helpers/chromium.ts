@@ -1,7 +1,7 @@
 // Debian's headless Chromium driven by playwright-core, for the dashboard's browser tests.
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { type BrowserContext, chromium } from 'playwright-core';
 import { executable, requireComponent } from './env.js';
 
 export const CHROMIUM = '/usr/bin/chromium';
@@ -18,7 +18,17 @@ export async function launchChromium(dir: string, extraArgs: readonly string[] =
   return chromium.launchPersistentContext(userDataDir, {
     executablePath: CHROMIUM,
     headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', ...extraArgs],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      ...extraArgs,
+    ],
     viewport: { width: 1280, height: 900 },
     timeout: 60_000,
   });

@@ -12,10 +12,21 @@ export interface ReportSpec {
 }
 
 export const PI3_METRICS: Metrics = {
-  'host.board': 'Raspberry Pi 3 Model B Rev 1.2', 'host.os': 'Raspbian GNU/Linux 12 (bookworm)', 'host.kernel': '6.1.21-v7+',
-  'cpu.arch': 'armv7l', 'cpu.cores': 4, 'cpu.effective_cpus': 4, 'cpu.single_thread_score': 41_000_000, 'cpu.multi_thread_score': 160_000_000,
-  'memory.total_bytes': 969_000_000, 'memory.available_bytes': 610_000_000, 'memory.effective_available_bytes': 610_000_000,
-  'python.found': true, 'python.version': '3.11.2', 'streaming.node_messages_per_second': 9000, 'streaming.python_messages_per_second': 4200,
+  'host.board': 'Raspberry Pi 3 Model B Rev 1.2',
+  'host.os': 'Raspbian GNU/Linux 12 (bookworm)',
+  'host.kernel': '6.1.21-v7+',
+  'cpu.arch': 'armv7l',
+  'cpu.cores': 4,
+  'cpu.effective_cpus': 4,
+  'cpu.single_thread_score': 41_000_000,
+  'cpu.multi_thread_score': 160_000_000,
+  'memory.total_bytes': 969_000_000,
+  'memory.available_bytes': 610_000_000,
+  'memory.effective_available_bytes': 610_000_000,
+  'python.found': true,
+  'python.version': '3.11.2',
+  'streaming.node_messages_per_second': 9000,
+  'streaming.python_messages_per_second': 4200,
   'streaming.channels_messages_per_second': null,
 };
 
@@ -26,7 +37,11 @@ export function makeReport(spec: ReportSpec = {}): Report {
     const probe = id.split('.')[0] ?? 'host';
     byProbe.set(probe, { ...byProbe.get(probe), [id]: value });
   }
-  const unmeasured = Object.fromEntries(Object.entries(metrics).filter(([, v]) => v === null).map(([id]) => [id, 'not installed on this device']));
+  const unmeasured = Object.fromEntries(
+    Object.entries(metrics)
+      .filter(([, v]) => v === null)
+      .map(([id]) => [id, 'not installed on this device']),
+  );
   return {
     schema: 'edgeprobe.report/v1',
     id: spec.id ?? randomUUID(),
@@ -35,8 +50,19 @@ export function makeReport(spec: ReportSpec = {}): Report {
     host: { hostname: spec.hostname ?? 'raspberrypi', ...(spec.label !== undefined ? { label: spec.label } : {}) },
     metrics,
     probes: [...byProbe.entries()].map(([id, m]) => ({
-      id, status: 'ok' as const, durationMs: 12, metrics: m,
-      details: Object.keys(m).some((k) => k in unmeasured) ? { unmeasured: Object.fromEntries(Object.keys(m).filter((k) => k in unmeasured).map((k) => [k, unmeasured[k]])) } : {},
+      id,
+      status: 'ok' as const,
+      durationMs: 12,
+      metrics: m,
+      details: Object.keys(m).some((k) => k in unmeasured)
+        ? {
+            unmeasured: Object.fromEntries(
+              Object.keys(m)
+                .filter((k) => k in unmeasured)
+                .map((k) => [k, unmeasured[k]]),
+            ),
+          }
+        : {},
     })),
     options: { quick: false, root: '/' },
   };
@@ -46,7 +72,13 @@ export function makeReport(spec: ReportSpec = {}): Report {
 export function historicReport(spec: ReportSpec & { daysAgo: number; factor: number }): Report {
   const base = spec.metrics ?? PI3_METRICS;
   const metrics: Metrics = { ...base };
-  for (const key of ['memory.available_bytes', 'memory.effective_available_bytes', 'cpu.single_thread_score', 'cpu.multi_thread_score', 'streaming.python_messages_per_second']) {
+  for (const key of [
+    'memory.available_bytes',
+    'memory.effective_available_bytes',
+    'cpu.single_thread_score',
+    'cpu.multi_thread_score',
+    'streaming.python_messages_per_second',
+  ]) {
     const value = base[key];
     if (typeof value === 'number') metrics[key] = Math.round(value * spec.factor);
   }

@@ -1,5 +1,5 @@
 // The real `edgeprobe serve` as a child process, for end-to-end tests.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { trackChild } from '../../src/platform/process.js';
 import { CLI, REPO_ROOT, runCli } from './cli.js';
 import { stopProcess } from './services.js';
@@ -14,12 +14,17 @@ export interface ServeProcess {
 /** Starts `edgeprobe serve --db DB --port PORT ...args` and waits for its "listening on URL" line. */
 export async function startServe(db: string, port: number, args: readonly string[] = []): Promise<ServeProcess> {
   const child = spawn(process.execPath, [CLI, 'serve', '--db', db, '--port', String(port), '--host', '127.0.0.1', ...args], {
-    cwd: REPO_ROOT, env: { ...process.env, NO_COLOR: '1' }, stdio: ['ignore', 'pipe', 'pipe'], detached: true,
+    cwd: REPO_ROOT,
+    env: { ...process.env, NO_COLOR: '1' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: true,
   });
   trackChild(child);
   let stdout = '';
   let stderr = '';
-  child.stderr?.on('data', (c: Buffer) => { stderr += c.toString(); });
+  child.stderr?.on('data', (c: Buffer) => {
+    stderr += c.toString();
+  });
   const url = await new Promise<string>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`serve did not start in 30 s; stderr:\n${stderr}`)), 30_000);
     child.stdout?.on('data', (c: Buffer) => {
@@ -46,4 +51,3 @@ export async function createTokenCli(db: string, scopes: string): Promise<string
   if (!/^ep_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/.test(token)) throw new Error(`unexpected token output: ${result.stdout}`);
   return token;
 }
-

@@ -12,7 +12,15 @@ export function keepAliveAgent(maxSockets = 16): Agent {
   return new Agent({ keepAlive: true, maxSockets });
 }
 
-export function send(agent: Agent | undefined, base: string, method: string, path: string, headers: Record<string, string>, body?: Buffer, timeoutMs = 30_000): Promise<RawAnswer> {
+export function send(
+  agent: Agent | undefined,
+  base: string,
+  method: string,
+  path: string,
+  headers: Record<string, string>,
+  body?: Buffer,
+  timeoutMs = 30_000,
+): Promise<RawAnswer> {
   return new Promise((resolve, reject) => {
     const req = request(`${base}${path}`, { method, headers, ...(agent ? { agent } : {}) }, (res) => {
       const chunks: Buffer[] = [];
@@ -29,7 +37,9 @@ export function send(agent: Agent | undefined, base: string, method: string, pat
 /** Runs `work(i)` for i in [0, count) with `concurrency` at a time. */
 export async function pool(count: number, concurrency: number, work: (i: number) => Promise<void>): Promise<void> {
   let next = 0;
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) await work(next++);
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) await work(next++);
+    }),
+  );
 }

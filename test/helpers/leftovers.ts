@@ -1,8 +1,9 @@
 // What a run may leave behind, listed so that tests can compare before and after:
 // processes (found by an environment marker every descendant inherits), listening ports, temp entries.
+
+import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { randomUUID } from 'node:crypto';
 
 export const MARKER_VARIABLE = 'EDGEPROBE_TEST_MARKER';
 

@@ -6,12 +6,14 @@ import { join } from 'node:path';
 import { after, before } from 'node:test';
 import pg from 'pg';
 import { executable } from './env.js';
-import { startPostgres, type Postgres } from './services.js';
+import { type Postgres, startPostgres } from './services.js';
 
 export const PG_BIN = '/usr/lib/postgresql/15/bin';
 
 export function postgresAvailable(): boolean {
-  const user = readFileSync('/etc/passwd', 'utf8').split('\n').some((line) => line.startsWith('postgres:'));
+  const user = readFileSync('/etc/passwd', 'utf8')
+    .split('\n')
+    .some((line) => line.startsWith('postgres:'));
   return user && executable(join(PG_BIN, 'initdb')) && executable(join(PG_BIN, 'postgres'));
 }
 

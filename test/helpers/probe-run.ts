@@ -1,8 +1,8 @@
 // Running probes the way the CLI does, for tests: real runner, real context, one probe or a few.
 import { readdirSync, readFileSync } from 'node:fs';
 import type { ProbeDefinition, RunOptions } from '../../src/engine/probe.js';
-import type { ProbeEnvelope, Report } from '../../src/report/types.js';
 import { runProbes } from '../../src/engine/runner.js';
+import type { ProbeEnvelope, Report } from '../../src/report/types.js';
 
 export async function runProbe(probe: ProbeDefinition, options: Partial<RunOptions> = {}): Promise<{ envelope: ProbeEnvelope; report: Report }> {
   const report = await runProbes([probe], { root: '/', quick: false, verbose: false, ...options });

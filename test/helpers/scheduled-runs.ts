@@ -10,7 +10,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { Agent, fetch } from 'undici';
-import { execCommand, type ExecResult } from '../../src/platform/process.js';
+import { type ExecResult, execCommand } from '../../src/platform/process.js';
 import { SCHEDULE_DIR, SCHEDULE_NAME, type TimerKind } from '../../src/remote/schedule.js';
 import { runCli } from './cli.js';
 
@@ -51,7 +51,9 @@ export function onDevice(device: ScheduledRunDevice, command: string, timeoutMs 
 }
 
 function sshCli(device: ScheduledRunDevice, args: string[]): Promise<import('./cli.js').CliResult> {
-  return runCli(['ssh', '--ssh-config', device.sshConfig, ...(device.sshOptions ?? []).flatMap((o) => ['--ssh-option', o]), device.host, ...args], { timeoutMs: 180_000 });
+  return runCli(['ssh', '--ssh-config', device.sshConfig, ...(device.sshOptions ?? []).flatMap((o) => ['--ssh-option', o]), device.host, ...args], {
+    timeoutMs: 180_000,
+  });
 }
 
 /** Runs the installed job exactly as its scheduler would: cron's command line under cron's bare environment, or the systemd service. */
@@ -61,7 +63,11 @@ export async function triggerScheduledRun(device: ScheduledRunDevice, kind: Time
     const crontab = await onDevice(device, 'crontab -l');
     const line = crontab.stdout.split('\n').find((l) => l.endsWith(`# ${SCHEDULE_NAME}`));
     assert.ok(line, `no ${SCHEDULE_NAME} line in the crontab:\n${crontab.stdout}`);
-    const job = line.split(/\s+/).slice(5).join(' ').replace(new RegExp(`\\s*# ${SCHEDULE_NAME}$`), '');
+    const job = line
+      .split(/\s+/)
+      .slice(5)
+      .join(' ')
+      .replace(new RegExp(`\\s*# ${SCHEDULE_NAME}$`), '');
     command = `env -i HOME="$HOME" LOGNAME="$(id -un)" SHELL=/bin/sh PATH=/usr/bin:/bin sh -c '${job.replace(/'/g, `'\\''`)}'`;
   } else {
     command = `systemctl ${kind === 'systemd-user' ? '--user ' : ''}start --wait ${SCHEDULE_NAME}.service`;
@@ -73,11 +79,12 @@ export async function triggerScheduledRun(device: ScheduledRunDevice, kind: Time
 async function storedReports(dashboard: ScheduledRunDashboard, label: string): Promise<string[]> {
   const dispatcher = new Agent({ connect: dashboard.caFile ? { ca: readFileSync(dashboard.caFile, 'utf8') } : {} });
   try {
-    const get = async (path: string): Promise<unknown> => (await fetch(`${dashboard.url}${path}`, { headers: { authorization: `Bearer ${dashboard.readToken}` }, dispatcher })).json();
-    const list = await get(`/api/v1/devices?q=${encodeURIComponent(label)}`) as { devices: { id: string; name: string }[] };
+    const get = async (path: string): Promise<unknown> =>
+      (await fetch(`${dashboard.url}${path}`, { headers: { authorization: `Bearer ${dashboard.readToken}` }, dispatcher })).json();
+    const list = (await get(`/api/v1/devices?q=${encodeURIComponent(label)}`)) as { devices: { id: string; name: string }[] };
     const device = list.devices.find((d) => d.name === label);
     if (!device) return [];
-    const history = await get(`/api/v1/devices/${device.id}`) as { reports: { id: string }[] };
+    const history = (await get(`/api/v1/devices/${device.id}`)) as { reports: { id: string }[] };
     return history.reports.map((r) => r.id);
   } finally {
     await dispatcher.close();
@@ -91,21 +98,32 @@ async function spooledOnDevice(device: ScheduledRunDevice): Promise<number> {
 
 async function checkInstalled(device: ScheduledRunDevice, kind: TimerKind, token: string): Promise<void> {
   const dir = `$HOME/${SCHEDULE_DIR}`;
-  const check = kind === 'cron'
-    ? `crontab -l | grep -c '# ${SCHEDULE_NAME}$'`
-    : `systemctl ${kind === 'systemd-user' ? '--user ' : ''}is-enabled ${SCHEDULE_NAME}.timer`;
+  const check =
+    kind === 'cron' ? `crontab -l | grep -c '# ${SCHEDULE_NAME}$'` : `systemctl ${kind === 'systemd-user' ? '--user ' : ''}is-enabled ${SCHEDULE_NAME}.timer`;
   const installed = await onDevice(device, check);
   assert.equal(installed.stdout.trim(), kind === 'cron' ? '1' : 'enabled', `${check}: ${installed.stdout}${installed.stderr}`);
   const mode = await onDevice(device, `stat -c %a "${dir}/upload.env" "${dir}/edgeprobe-agent.js"; cat "${dir}/node"`);
   assert.match(mode.stdout, /^600\n600\n\//, `the token file and the agent are the user's alone: ${mode.stdout}`);
   // The token is in the env file and nowhere else the scheduler shows: not the crontab, not the units, not run.sh.
-  const leaks = await onDevice(device, `(crontab -l 2>/dev/null; cat "${dir}/run.sh" "${dir}/${SCHEDULE_NAME}.service" "${dir}/${SCHEDULE_NAME}.timer") | grep -c '${token.split('_')[2] ?? token}' || true`);
+  const leaks = await onDevice(
+    device,
+    `(crontab -l 2>/dev/null; cat "${dir}/run.sh" "${dir}/${SCHEDULE_NAME}.service" "${dir}/${SCHEDULE_NAME}.timer") | grep -c '${token.split('_')[2] ?? token}' || true`,
+  );
   assert.equal(leaks.stdout.trim(), '0', 'the token appears outside upload.env');
 }
 
 export async function verifyScheduledRuns(options: VerifyOptions): Promise<void> {
   const { device, dashboard, expectKind } = options;
-  const install = ['--install-timer', 'DAILY', '--upload', dashboard.urlForDevice, '--token', dashboard.uploadToken, '--quick', ...(dashboard.caFile ? ['--ca', dashboard.caFile] : [])];
+  const install = [
+    '--install-timer',
+    'DAILY',
+    '--upload',
+    dashboard.urlForDevice,
+    '--token',
+    dashboard.uploadToken,
+    '--quick',
+    ...(dashboard.caFile ? ['--ca', dashboard.caFile] : []),
+  ];
   for (let attempt = 0; attempt < 2; attempt++) {
     const result = await sshCli(device, install);
     assert.equal(result.code, 0, `install (attempt ${attempt + 1}): ${result.stdout}${result.stderr}`);
@@ -126,6 +144,9 @@ export async function verifyScheduledRuns(options: VerifyOptions): Promise<void>
   const removed = await sshCli(device, ['--remove-timer']);
   assert.equal(removed.code, 0, removed.stdout + removed.stderr);
   assert.match(removed.stdout, new RegExp(`^${device.host}: scheduled runs removed$`, 'm'));
-  const gone = await onDevice(device, `test -e "$HOME/${SCHEDULE_DIR}" && echo left; crontab -l 2>/dev/null | grep -c '# ${SCHEDULE_NAME}$' || true; ls "\${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/${SCHEDULE_NAME}.timer" /etc/systemd/system/${SCHEDULE_NAME}.timer 2>/dev/null || true`);
+  const gone = await onDevice(
+    device,
+    `test -e "$HOME/${SCHEDULE_DIR}" && echo left; crontab -l 2>/dev/null | grep -c '# ${SCHEDULE_NAME}$' || true; ls "\${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/${SCHEDULE_NAME}.timer" /etc/systemd/system/${SCHEDULE_NAME}.timer 2>/dev/null || true`,
+  );
   assert.equal(gone.stdout.trim(), '0', `nothing of the scheduled runs is left: ${gone.stdout}`);
 }

@@ -1,10 +1,10 @@
 // Real servers for tests, each on private paths and spare ports, stopped and removed afterwards.
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { waitFor } from './leftovers.js';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { waitFor } from './leftovers.js';
 
 /** A TCP port that was free a moment ago (bound to 127.0.0.1 then released). */
 export function sparePort(): Promise<number> {
@@ -56,13 +56,28 @@ export async function startSupervisord(options: { include?: boolean } = {}): Pro
   mkdirSync(includeDir);
   const config = join(dir, 'supervisord.conf');
   const socket = join(dir, 'supervisor.sock');
-  writeFileSync(config, [
-    '[unix_http_server]', `file=${socket}`, 'chmod=0700', '',
-    '[supervisord]', `logfile=${join(dir, 'supervisord.log')}`, `pidfile=${join(dir, 'supervisord.pid')}`, `childlogdir=${dir}`, 'nodaemon=true', '',
-    '[rpcinterface:supervisor]', 'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface', '',
-    '[supervisorctl]', `serverurl=unix://${socket}`, '',
-    ...(options.include === false ? [] : ['[include]', 'files = conf.d/*.conf', '']),
-  ].join('\n'));
+  writeFileSync(
+    config,
+    [
+      '[unix_http_server]',
+      `file=${socket}`,
+      'chmod=0700',
+      '',
+      '[supervisord]',
+      `logfile=${join(dir, 'supervisord.log')}`,
+      `pidfile=${join(dir, 'supervisord.pid')}`,
+      `childlogdir=${dir}`,
+      'nodaemon=true',
+      '',
+      '[rpcinterface:supervisor]',
+      'supervisor.rpcinterface_factory = supervisor.rpcinterface:make_main_rpcinterface',
+      '',
+      '[supervisorctl]',
+      `serverurl=unix://${socket}`,
+      '',
+      ...(options.include === false ? [] : ['[include]', 'files = conf.d/*.conf', '']),
+    ].join('\n'),
+  );
   const child = spawn('supervisord', ['-c', config], { stdio: 'ignore' });
   const ctl = (args: string[]): { status: number | null; out: string } => {
     const r = spawnSync('supervisorctl', ['-c', config, ...args], { encoding: 'utf8', timeout: 10_000 });
@@ -93,13 +108,31 @@ export async function startRedis(extraArgs: string[] = []): Promise<RedisServer>
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-redis-'));
   for (let attempt = 0; ; attempt++) {
     const port = await sparePort();
-    const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extraArgs], { stdio: 'ignore' });
+    const child = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir, '--daemonize', 'no', ...extraArgs],
+      { stdio: 'ignore' },
+    );
     const stop = async (): Promise<void> => {
       await stopProcess(child);
       rmSync(dir, { recursive: true, force: true });
     };
     try {
-      await waitUntil(() => spawnSync('redis-cli', ['-p', String(port), ...(extraArgs.includes('--requirepass') ? ['--no-auth-warning', '-a', extraArgs[extraArgs.indexOf('--requirepass') + 1] ?? ''] : []), 'ping'], { encoding: 'utf8' }).stdout.trim() === 'PONG', 10_000, 'redis-server to answer');
+      await waitUntil(
+        () =>
+          spawnSync(
+            'redis-cli',
+            [
+              '-p',
+              String(port),
+              ...(extraArgs.includes('--requirepass') ? ['--no-auth-warning', '-a', extraArgs[extraArgs.indexOf('--requirepass') + 1] ?? ''] : []),
+              'ping',
+            ],
+            { encoding: 'utf8' },
+          ).stdout.trim() === 'PONG',
+        10_000,
+        'redis-server to answer',
+      );
       return { port, dir, child, stop };
     } catch (err) {
       await stopProcess(child);
@@ -123,7 +156,8 @@ export async function startPostgres(bin: string): Promise<Postgres> {
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-postgres-'));
   chmodSync(dir, 0o755);
   const data = join(dir, 'data');
-  const asPostgres = (args: string[]): ReturnType<typeof spawnSync> => spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8', timeout: 120_000 });
+  const asPostgres = (args: string[]): ReturnType<typeof spawnSync> =>
+    spawnSync('runuser', ['-u', 'postgres', '--', ...args], { encoding: 'utf8', timeout: 120_000 });
   mkdirSync(data, { mode: 0o700 });
   spawnSync('chown', ['-R', 'postgres:postgres', dir]);
   const init = asPostgres([join(bin, 'initdb'), '-D', data, '--auth=trust', '--no-sync', '-U', 'postgres']);
@@ -132,7 +166,11 @@ export async function startPostgres(bin: string): Promise<Postgres> {
     throw new Error(`initdb failed: ${String(init.stderr)}`);
   }
   const port = await sparePort();
-  const child = spawn('runuser', ['-u', 'postgres', '--', join(bin, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'], { stdio: 'ignore', detached: true });
+  const child = spawn(
+    'runuser',
+    ['-u', 'postgres', '--', join(bin, 'postgres'), '-D', data, '-p', String(port), '-k', dir, '-c', 'listen_addresses=127.0.0.1', '-c', 'fsync=off'],
+    { stdio: 'ignore', detached: true },
+  );
   const stop = async (): Promise<void> => {
     if (child.pid !== undefined) {
       try {

@@ -8,9 +8,9 @@
 //   sshd.alias('pi', user)                                        // -> Host pi in sshd.sshConfig
 //   ... ssh -F sshd.sshConfig pi true ...
 //   await sshd.stop();
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -98,10 +98,11 @@ export async function silentServer(): Promise<{ port: number; close(): Promise<v
   const port = typeof address === 'object' && address ? address.port : 0;
   return {
     port,
-    close: () => new Promise<void>((resolve) => {
-      for (const socket of sockets) socket.destroy();
-      server.close(() => resolve());
-    }),
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
   };
 }
 
@@ -252,7 +253,7 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
 
     if (options.netns) {
       netns = `${id}ns`;
-      const subnet = `10.${100 + (randomBytes(1)[0] ?? 0) % 100}.${randomBytes(1)[0] ?? 0}.${((randomBytes(1)[0] ?? 0) % 64) * 4}`;
+      const subnet = `10.${100 + ((randomBytes(1)[0] ?? 0) % 100)}.${randomBytes(1)[0] ?? 0}.${((randomBytes(1)[0] ?? 0) % 64) * 4}`;
       const base = subnet.split('.').map(Number);
       const hostSide = `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + 1}`;
       address = `${base[0]}.${base[1]}.${base[2]}.${(base[3] ?? 0) + 2}`;
@@ -269,28 +270,31 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
     for (let attempt = 0; attempt < 5 && child === undefined; attempt++) {
       port = netns ? 22 : await sparePort();
       const config = join(dir, 'sshd_config');
-      writeFileSync(config, [
-        `Port ${port}`,
-        `ListenAddress ${address}`,
-        `HostKey ${hostKey}`,
-        `PidFile ${join(dir, 'sshd.pid')}`,
-        'AuthorizedKeysFile .ssh/authorized_keys',
-        'PubkeyAuthentication yes',
-        'PasswordAuthentication no',
-        'KbdInteractiveAuthentication no',
-        'UsePAM no',
-        'StrictModes no',
-        'PermitRootLogin no',
-        'PermitUserEnvironment yes',
-        `AllowGroups ${group}`,
-        'MaxStartups 100:30:200',
-        'MaxSessions 50',
-        'LoginGraceTime 30',
-        'PrintMotd no',
-        'Subsystem sftp internal-sftp',
-        'LogLevel VERBOSE',
-        '',
-      ].join('\n'));
+      writeFileSync(
+        config,
+        [
+          `Port ${port}`,
+          `ListenAddress ${address}`,
+          `HostKey ${hostKey}`,
+          `PidFile ${join(dir, 'sshd.pid')}`,
+          'AuthorizedKeysFile .ssh/authorized_keys',
+          'PubkeyAuthentication yes',
+          'PasswordAuthentication no',
+          'KbdInteractiveAuthentication no',
+          'UsePAM no',
+          'StrictModes no',
+          'PermitRootLogin no',
+          'PermitUserEnvironment yes',
+          `AllowGroups ${group}`,
+          'MaxStartups 100:30:200',
+          'MaxSessions 50',
+          'LoginGraceTime 30',
+          'PrintMotd no',
+          'Subsystem sftp internal-sftp',
+          'LogLevel VERBOSE',
+          '',
+        ].join('\n'),
+      );
       // nsenter enters only the network namespace and execs sshd in place (the child's pid is sshd's);
       // `ip netns exec` would also remount /sys and hide the cgroup hierarchies from the sessions.
       const command = netns ? ['nsenter', `--net=/run/netns/${netns}`, '--', SSHD_BINARY] : [SSHD_BINARY];
@@ -350,19 +354,21 @@ export async function startSshd(options: SshdOptions = {}): Promise<Sshd> {
       },
       alias(name, user, aliasOptions = {}) {
         const userName = typeof user === 'string' ? user : user.name;
-        aliases.push([
-          `Host ${name}`,
-          `  HostName ${aliasOptions.hostName ?? address}`,
-          `  Port ${aliasOptions.port ?? port}`,
-          `  User ${userName}`,
-          `  IdentityFile ${clientKey}`,
-          '  IdentitiesOnly yes',
-          `  UserKnownHostsFile ${aliasOptions.knownHosts ?? knownHosts}`,
-          '  GlobalKnownHostsFile /dev/null',
-          '  StrictHostKeyChecking yes',
-          '  LogLevel ERROR',
-          '',
-        ].join('\n'));
+        aliases.push(
+          [
+            `Host ${name}`,
+            `  HostName ${aliasOptions.hostName ?? address}`,
+            `  Port ${aliasOptions.port ?? port}`,
+            `  User ${userName}`,
+            `  IdentityFile ${clientKey}`,
+            '  IdentitiesOnly yes',
+            `  UserKnownHostsFile ${aliasOptions.knownHosts ?? knownHosts}`,
+            '  GlobalKnownHostsFile /dev/null',
+            '  StrictHostKeyChecking yes',
+            '  LogLevel ERROR',
+            '',
+          ].join('\n'),
+        );
         writeFileSync(sshConfig, aliases.join('\n'));
       },
       pathWithout(programs) {

@@ -1,6 +1,6 @@
 // Helpers of the streaming probe's suites: Debian's Channels stack, and the CLI or agent kept running
 // while a test watches its progress on stderr (to act in the middle of a phase).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { AGENT_BUNDLE } from './cli.js';
 
@@ -9,7 +9,10 @@ export const DEBIAN_PYTHON = '/usr/bin/python3';
 export const DEBIAN_HINT = 'run scripts/install-test-deps.sh';
 
 export function channelsStackPresent(): boolean {
-  return existsSync(DEBIAN_PYTHON) && ['channels', 'daphne', 'uvicorn', 'channels_redis', 'django'].every((name) => existsSync(`/usr/lib/python3/dist-packages/${name}`));
+  return (
+    existsSync(DEBIAN_PYTHON) &&
+    ['channels', 'daphne', 'uvicorn', 'channels_redis', 'django'].every((name) => existsSync(`/usr/lib/python3/dist-packages/${name}`))
+  );
 }
 
 export interface Running {
@@ -23,11 +26,14 @@ export interface Running {
 /** Starts the CLI (a script path) or, with `agentOnStdin`, the one-file agent streamed as `node - ...`. */
 export function start(script: string, args: readonly string[], options: { env?: NodeJS.ProcessEnv; agentOnStdin?: boolean } = {}): Running {
   const child = spawn(process.execPath, [options.agentOnStdin ? '-' : script, ...args], {
-    env: options.env ?? process.env, stdio: [options.agentOnStdin ? 'pipe' : 'ignore', 'ignore', 'pipe'],
+    env: options.env ?? process.env,
+    stdio: [options.agentOnStdin ? 'pipe' : 'ignore', 'ignore', 'pipe'],
   });
   if (options.agentOnStdin) child.stdin?.end(readFileSync(AGENT_BUNDLE));
   let err = '';
-  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => { err += chunk; });
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    err += chunk;
+  });
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.once('close', (code, signal) => resolve({ code, signal }));
   });

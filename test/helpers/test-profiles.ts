@@ -8,10 +8,28 @@ export function writeTestProfiles(dir: string): { lenient: string; tight: string
   const inherited = loadProfile('django-channels').checks.map((c) => c.id);
   const write = (name: string, fail: string): string => {
     const file = join(dir, `${name}.json`);
-    writeFileSync(file, JSON.stringify({
-      name: `test-${name}`, title: `test profile (${name})`, description: 'One check on effective memory.', extends: 'django-channels', remove: inherited,
-      checks: [{ id: 'test.memory', title: 'Memory', metric: 'memory.effective_total_bytes', operator: '>=', fail, message: 'Memory is needed.', advice: 'Add memory.', sources: ['test'] }],
-    }));
+    writeFileSync(
+      file,
+      JSON.stringify({
+        name: `test-${name}`,
+        title: `test profile (${name})`,
+        description: 'One check on effective memory.',
+        extends: 'django-channels',
+        remove: inherited,
+        checks: [
+          {
+            id: 'test.memory',
+            title: 'Memory',
+            metric: 'memory.effective_total_bytes',
+            operator: '>=',
+            fail,
+            message: 'Memory is needed.',
+            advice: 'Add memory.',
+            sources: ['test'],
+          },
+        ],
+      }),
+    );
     return file;
   };
   return { lenient: write('lenient', '1 MiB'), tight: write('tight', '1024 GiB') };

@@ -1,14 +1,15 @@
 // Each probe in turn is made to throw, hang, return garbage and exhaust its budget. Every time the run
 // gives a complete, schema-valid report within the global timeout, the checks on that probe's metrics come
 // out unknown, exit code 3, and nothing is left behind.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { PROBE_IDS } from '../../probes/index.js';
-import { validateReport } from '../../src/report/validate.js';
 import type { Report } from '../../src/report/types.js';
+import { validateReport } from '../../src/report/validate.js';
 import { runCli } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
 import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from '../helpers/leftovers.js';
@@ -29,8 +30,12 @@ test('every probe, every fault mode: complete report, exit 3, nothing left behin
       try {
         const result = await runCli(['run', '--quick', '--format', 'json', '--timeout', String(GLOBAL_TIMEOUT_S)], {
           env: {
-            ...process.env, NO_COLOR: '1', TMPDIR: privateTmp, [MARKER_VARIABLE]: marker,
-            EDGEPROBE_FAULTS: where, EDGEPROBE_FAULT_BUDGET_MS: '1500',
+            ...process.env,
+            NO_COLOR: '1',
+            TMPDIR: privateTmp,
+            [MARKER_VARIABLE]: marker,
+            EDGEPROBE_FAULTS: where,
+            EDGEPROBE_FAULT_BUDGET_MS: '1500',
           },
           timeoutMs: (GLOBAL_TIMEOUT_S + 15) * 1000,
         });
@@ -54,10 +59,12 @@ test('every probe, every fault mode: complete report, exit 3, nothing left behin
           for (const [id, value] of Object.entries(faulted?.metrics ?? {})) {
             if (value !== null || report.metrics[id] !== null) problems.push(`${where}: ${id} should be null`);
           }
-          const verdict = (JSON.parse(result.stdout) as { verdict?: { incomplete: string[]; checks: Array<{ id: string; metric: string; status: string }> } }).verdict;
+          const verdict = (JSON.parse(result.stdout) as { verdict?: { incomplete: string[]; checks: Array<{ id: string; metric: string; status: string }> } })
+            .verdict;
           if (!verdict) problems.push(`${where}: no verdict in the JSON output`);
           for (const check of verdict?.checks ?? []) {
-            if (check.metric.startsWith(`${probe}.`) && check.status !== 'unknown') problems.push(`${where}: check ${check.id} is ${check.status}, expected unknown`);
+            if (check.metric.startsWith(`${probe}.`) && check.status !== 'unknown')
+              problems.push(`${where}: check ${check.id} is ${check.status}, expected unknown`);
           }
           if (verdict && !verdict.incomplete.some((line) => line.includes(`"${probe}"`))) problems.push(`${where}: the verdict does not say it is incomplete`);
           for (const other of report.probes.filter((p) => p.id !== probe)) {

@@ -12,10 +12,10 @@ import { allows } from '../../src/dashboard/http/auth.js';
 import { ROUTES } from '../../src/dashboard/http/server.js';
 import { TOKEN_SCOPES, type TokenScope } from '../../src/dashboard/store/store.js';
 import { runCli } from '../helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
-import { send, type RawAnswer } from '../helpers/http-client.js';
+import { type RawAnswer, send } from '../helpers/http-client.js';
 import { sparePort } from '../helpers/services.js';
 
 /** Routes that are public by design: liveness, the sign-in/out forms and static assets. */
@@ -33,7 +33,9 @@ function from(address: string, method: string, path: string, headers: Record<str
   return new Promise((resolve, reject) => {
     const req = request(`${serve.url}${path}`, { method, headers, localAddress: address }, (res) => {
       let text = '';
-      res.on('data', (c: Buffer) => { text += c.toString(); });
+      res.on('data', (c: Buffer) => {
+        text += c.toString();
+      });
       res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
     });
     req.on('error', reject);
@@ -61,7 +63,14 @@ before(async () => {
   assert.equal((await runCli(['serve', 'token', 'revoke', revokedId, '--db', db])).code, 0);
   serve = await startServe(db, await sparePort(), ['--quiet']);
   const report = makeReport({ hostname: 'auth-host' });
-  const up = await send(undefined, serve.url, 'POST', '/api/v1/reports', { authorization: `Bearer ${tokens.get('upload') ?? ''}`, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(report)));
+  const up = await send(
+    undefined,
+    serve.url,
+    'POST',
+    '/api/v1/reports',
+    { authorization: `Bearer ${tokens.get('upload') ?? ''}`, 'content-type': 'application/json' },
+    Buffer.from(JSON.stringify(report)),
+  );
   assert.equal(up.status, 201, up.body);
   const answer = JSON.parse(up.body) as { id: string; device: { id: string } };
   reportId = answer.id;
@@ -77,7 +86,13 @@ test('every route refuses no token, unknown and revoked tokens, and tokens witho
   const problems: string[] = [];
   let trials = 0;
   const guarded = ROUTES.filter((r) => r.scope !== null);
-  assert.deepEqual(ROUTES.filter((r) => r.scope === null).map((r) => `${r.method} ${r.path}`).sort(), [...PUBLIC].sort(), 'a route without a scope that is not known to be public');
+  assert.deepEqual(
+    ROUTES.filter((r) => r.scope === null)
+      .map((r) => `${r.method} ${r.path}`)
+      .sort(),
+    [...PUBLIC].sort(),
+    'a route without a scope that is not known to be public',
+  );
   assert.ok(guarded.length >= 10, `only ${guarded.length} guarded routes`);
   let n = 0;
   for (const route of guarded) {
@@ -101,14 +116,17 @@ test('every route refuses no token, unknown and revoked tokens, and tokens witho
       trials++;
       const answer = await from(address, route.method, path, headers, body);
       if (!refused(route.kind, answer, want)) problems.push(`${route.method} ${route.path} with ${what}: ${answer.status}, expected ${want}`);
-      if (route.kind === 'api' && want === 401 && answer.headers['www-authenticate'] === undefined) problems.push(`${route.method} ${route.path}: 401 without WWW-Authenticate`);
-      if (answer.body.includes('auth-host') || answer.body.includes(reportId)) problems.push(`${route.method} ${route.path} with ${what}: the refusal leaks data`);
+      if (route.kind === 'api' && want === 401 && answer.headers['www-authenticate'] === undefined)
+        problems.push(`${route.method} ${route.path}: 401 without WWW-Authenticate`);
+      if (answer.body.includes('auth-host') || answer.body.includes(reportId))
+        problems.push(`${route.method} ${route.path} with ${what}: the refusal leaks data`);
     }
     // And the right scope gets past auth (so the refusals above are about auth, not a broken route).
     if (route.method === 'GET') {
       const scope = route.scope as TokenScope;
       const answer = await from(address, 'GET', path, { authorization: `Bearer ${tokens.get(scope) ?? ''}` });
-      if ([401, 403, 429].includes(answer.status) || answer.status >= 500) problems.push(`${route.method} ${route.path} with a ${scope} token: ${answer.status}`);
+      if ([401, 403, 429].includes(answer.status) || answer.status >= 500)
+        problems.push(`${route.method} ${route.path} with a ${scope} token: ${answer.status}`);
     }
   }
   const devices = await send(undefined, serve.url, 'GET', '/api/v1/devices', { authorization: `Bearer ${tokens.get('read') ?? ''}` });
@@ -148,7 +166,10 @@ test('wrong tokens are rate-limited per address: 429 with Retry-After, other add
   const wrong = { authorization: `Bearer ep_000000000000_${'B'.repeat(43)}` };
   const statuses: number[] = [];
   for (let i = 0; i < 12; i++) statuses.push((await from(address, 'GET', '/api/v1/devices', wrong)).status);
-  assert.ok(statuses.slice(0, 10).every((s) => s === 401), `first ten: ${statuses.join(',')}`);
+  assert.ok(
+    statuses.slice(0, 10).every((s) => s === 401),
+    `first ten: ${statuses.join(',')}`,
+  );
   const limited = await from(address, 'GET', '/api/v1/devices', wrong);
   assert.equal(limited.status, 429, limited.body);
   const retryAfter = Number(limited.headers['retry-after']);
@@ -156,14 +177,23 @@ test('wrong tokens are rate-limited per address: 429 with Retry-After, other add
   assert.equal((JSON.parse(limited.body) as { error: string }).error, 'too_many_requests');
   // While blocked, even the right token waits (no oracle for guesses), and the sign-in form is blocked too.
   assert.equal((await from(address, 'GET', '/api/v1/devices', { authorization: `Bearer ${tokens.get('read') ?? ''}` })).status, 429);
-  const form = await from(address, 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from(`token=${encodeURIComponent(tokens.get('read') ?? '')}&next=%2F`));
+  const form = await from(
+    address,
+    'POST',
+    '/login',
+    { 'content-type': 'application/x-www-form-urlencoded' },
+    Buffer.from(`token=${encodeURIComponent(tokens.get('read') ?? '')}&next=%2F`),
+  );
   assert.equal(form.status, 429);
   assert.ok(form.headers['retry-after']);
   // The sign-in form counts failures as well.
   const formAddress = '127.0.3.2';
   const formStatuses: number[] = [];
   for (let i = 0; i < 11; i++) {
-    formStatuses.push((await from(formAddress, 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from('token=ep_000000000000_wrong&next=%2F'))).status);
+    formStatuses.push(
+      (await from(formAddress, 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, Buffer.from('token=ep_000000000000_wrong&next=%2F')))
+        .status,
+    );
   }
   assert.deepEqual(formStatuses, [...Array<number>(10).fill(401), 429]);
   // Another address is not affected.

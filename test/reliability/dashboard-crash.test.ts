@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { openStore } from '../../src/dashboard/store/store.js';
 import { runCli } from '../helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
 import { keepAliveAgent, send } from '../helpers/http-client.js';
@@ -49,7 +49,9 @@ function cliUpload(url: string, token: string, hostname: string): { id: string; 
   const report = makeReport({ hostname });
   const file = join(files, `${hostname}.json`);
   writeFileSync(file, JSON.stringify(report));
-  const done = runCli(['upload', file, '--to', url, '--token', token, '--spool', spool, '--retries', '0', '--timeout', '5'], { timeoutMs: 60_000 }).then((r) => r.code);
+  const done = runCli(['upload', file, '--to', url, '--token', token, '--spool', spool, '--retries', '0', '--timeout', '5'], { timeoutMs: 60_000 }).then(
+    (r) => r.code,
+  );
   return { id: report.id, done };
 }
 
@@ -104,7 +106,15 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
       const report = makeReport({ hostname: `crash-r${round}-${i}` });
       sentTotal++;
       try {
-        const answer = await send(agent, url, 'POST', '/api/v1/reports', { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(report)), 20_000);
+        const answer = await send(
+          agent,
+          url,
+          'POST',
+          '/api/v1/reports',
+          { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' },
+          Buffer.from(JSON.stringify(report)),
+          20_000,
+        );
         if (answer.status >= 500) fiveHundreds++;
         if (answer.status === 201 || answer.status === 200) acknowledged.add(report.id);
         else problems.push(`round ${round}: upload answered ${answer.status}: ${answer.body.slice(0, 200)}`);
@@ -169,7 +179,12 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
     await store.close();
   }
   recordFigures('dashboard crash consistency', {
-    trials: ROUNDS, faultsInjected: ROUNDS, bodiesSent: sentTotal + cliReports.length, fiveHundreds, reportsLost: lost, leftovers,
+    trials: ROUNDS,
+    faultsInjected: ROUNDS,
+    bodiesSent: sentTotal + cliReports.length,
+    fiveHundreds,
+    reportsLost: lost,
+    leftovers,
   });
   assert.deepEqual(problems, []);
   assert.ok(integrity.ok, `integrity: ${integrity.problems.join('; ')}`);

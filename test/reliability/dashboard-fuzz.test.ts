@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { openStore } from '../../src/dashboard/store/store.js';
-import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
 import { keepAliveAgent, pool, send } from '../helpers/http-client.js';
@@ -53,26 +53,57 @@ function setPath(target: Record<string, unknown>, path: string, value: unknown):
 }
 
 const WRONG_TYPES: [string, unknown][] = [
-  ['schema', 1], ['schema', null], ['id', {}], ['id', 42], ['id', ''], ['createdAt', 1_700_000_000], ['createdAt', 'yesterday'],
-  ['createdAt', '2026-13-45T99:99:99Z'], ['agent', 'x'], ['agent.version', []], ['host', []], ['host.hostname', 5], ['host.hostname', ''],
-  ['host.label', { a: 1 }], ['metrics', []], ['metrics', 'all good'], ['probes', {}], ['probes', [1, 2, 3]], ['options', 'quick'],
-  ['probes', [{ id: 'cpu' }]], ['metrics.cpu.cores', 'four'], ['metrics.Bad Key', 1],
+  ['schema', 1],
+  ['schema', null],
+  ['id', {}],
+  ['id', 42],
+  ['id', ''],
+  ['createdAt', 1_700_000_000],
+  ['createdAt', 'yesterday'],
+  ['createdAt', '2026-13-45T99:99:99Z'],
+  ['agent', 'x'],
+  ['agent.version', []],
+  ['host', []],
+  ['host.hostname', 5],
+  ['host.hostname', ''],
+  ['host.label', { a: 1 }],
+  ['metrics', []],
+  ['metrics', 'all good'],
+  ['probes', {}],
+  ['probes', [1, 2, 3]],
+  ['options', 'quick'],
+  ['probes', [{ id: 'cpu' }]],
+  ['metrics.cpu.cores', 'four'],
+  ['metrics.Bad Key', 1],
 ];
-const SCHEMAS = ['edgeprobe.report/v2', 'edgeprobe.report/v0', 'edgeprobe.report/v1 ', 'EDGEPROBE.REPORT/V1', 'edgeprobe.report', '', 'edgeprobe.report/v1\u0000'];
+const SCHEMAS = [
+  'edgeprobe.report/v2',
+  'edgeprobe.report/v0',
+  'edgeprobe.report/v1 ',
+  'EDGEPROBE.REPORT/V1',
+  'edgeprobe.report',
+  '',
+  'edgeprobe.report/v1\u0000',
+];
 const PROTO_PATHS = ['', 'host', 'metrics', 'agent', 'options', 'details'];
 
 function makeCase(i: number): Case {
   const r = rng(i + 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;
   switch (i % 10) {
-    case 0: return { kind: 'random bytes', body: randomBytes(Math.floor(r() * 4096)) };
+    case 0:
+      return { kind: 'random bytes', body: randomBytes(Math.floor(r() * 4096)) };
     case 1: {
       const text = JSON.stringify(validReport());
       return { kind: 'truncated JSON', body: Buffer.from(text.slice(0, Math.floor(r() * (text.length - 1)))) };
     }
     case 2: {
       const depth = pick([64, 1000, 10_000, 50_000, 100_000]);
-      const [open, close] = pick([['[', ']'], ['{"a":', '}'], ['{"metrics":', '}']] as const);
+      const [open, close] = pick([
+        ['[', ']'],
+        ['{"a":', '}'],
+        ['{"metrics":', '}'],
+      ] as const);
       const inner = r() < 0.5 ? '1' : '[]';
       return { kind: 'deep nesting', body: Buffer.from(`${open.repeat(depth)}${inner}${close.repeat(depth)}`) };
     }
@@ -100,9 +131,7 @@ function makeCase(i: number): Case {
       const payload = pick(['{"polluted":true,"isAdmin":true}', '{"prototype":{"polluted":true}}', '"x"', 'null']);
       const text = JSON.stringify(report);
       // Spliced in as text: JSON.stringify would drop an own __proto__ set through assignment.
-      const body = where === ''
-        ? `{"${key}":${payload},${text.slice(1)}`
-        : text.replace(`"${where}":{`, `"${where}":{"${key}":${payload},`);
+      const body = where === '' ? `{"${key}":${payload},${text.slice(1)}` : text.replace(`"${where}":{`, `"${where}":{"${key}":${payload},`);
       return { kind: '__proto__/constructor keys', body: Buffer.from(body) };
     }
     case 7: {
@@ -116,8 +145,12 @@ function makeCase(i: number): Case {
       const variant = pick(['empty', 'null', 'array', 'string', 'number', 'bom', 'nul', 'lone surrogate']);
       const text = JSON.stringify(validReport());
       const bodies: Record<string, Buffer> = {
-        empty: Buffer.alloc(0), null: Buffer.from('null'), array: Buffer.from(`[${text}]`), string: Buffer.from(JSON.stringify(text)),
-        number: Buffer.from('1e999'), bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+        empty: Buffer.alloc(0),
+        null: Buffer.from('null'),
+        array: Buffer.from(`[${text}]`),
+        string: Buffer.from(JSON.stringify(text)),
+        number: Buffer.from('1e999'),
+        bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(text)]),
         nul: Buffer.from(text.replace('"host":{', '"host":{"\u0000":1,')),
         'lone surrogate': Buffer.concat([Buffer.from(text.slice(0, 40)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(text.slice(40))]),
       };

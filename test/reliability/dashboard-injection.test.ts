@@ -10,9 +10,9 @@ import { after, before, test } from 'node:test';
 import type { BrowserContext, Page } from 'playwright-core';
 import { SESSION_COOKIE } from '../../src/dashboard/http/auth.js';
 import type { Report } from '../../src/report/types.js';
-import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
-import { makeReport, PI3_METRICS } from '../helpers/dashboard-reports.js';
 import { chromiumSkip, launchChromium } from '../helpers/chromium.js';
+import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashboard.js';
+import { makeReport, PI3_METRICS } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
 import { send } from '../helpers/http-client.js';
 
@@ -27,7 +27,7 @@ const PAYLOADS = [
   '</title></script><script>window.__pwned=1</script>',
   '<a href="javascript:alert(5)" id="pwn-link">x</a>',
   '<style>body{display:none}</style><b id="pwn-b">bold</b>',
-  '{{constructor.constructor(\'alert(6)\')()}}',
+  "{{constructor.constructor('alert(6)')()}}",
   '${alert(7)}`+alert(8)+`',
   "'; DROP TABLE reports; --",
   "\" OR 1=1; DELETE FROM devices WHERE '1'='1",
@@ -51,7 +51,14 @@ before(async () => {
   for (let i = 0; i < PAYLOADS.length; i++) {
     const pick = (k: number): string => PAYLOADS[(i + k) % PAYLOADS.length] ?? '';
     const report = makeReport({ hostname: `${pick(0)} #${i}`, label: pick(1), metrics: { ...PI3_METRICS, 'host.board': pick(2), 'host.os': pick(3) } });
-    const answer = await send(undefined, serve.url, 'POST', '/api/v1/reports', { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(report)));
+    const answer = await send(
+      undefined,
+      serve.url,
+      'POST',
+      '/api/v1/reports',
+      { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' },
+      Buffer.from(JSON.stringify(report)),
+    );
     assert.equal(answer.status, 201, `payload ${i}: ${answer.body}`);
     const body = JSON.parse(answer.body) as { id: string; device: { id: string } };
     uploaded.push({ report, id: body.id, deviceId: body.device.id });
@@ -72,8 +79,10 @@ test('payloads are stored verbatim: the API gives them back byte for byte', { ti
     assert.equal(answer.status, 200);
     const back = (JSON.parse(answer.body) as { report: Report }).report;
     for (const [what, sent, got] of [
-      ['hostname', report.host.hostname, back.host.hostname], ['label', report.host.label, back.host.label],
-      ['board', report.metrics['host.board'], back.metrics['host.board']], ['os', report.metrics['host.os'], back.metrics['host.os']],
+      ['hostname', report.host.hostname, back.host.hostname],
+      ['label', report.host.label, back.host.label],
+      ['board', report.metrics['host.board'], back.metrics['host.board']],
+      ['os', report.metrics['host.os'], back.metrics['host.os']],
     ] as const) {
       if (!Buffer.from(String(got)).equals(Buffer.from(String(sent)))) problems.push(`${id} ${what}: sent ${JSON.stringify(sent)}, got ${JSON.stringify(got)}`);
     }
@@ -82,7 +91,8 @@ test('payloads are stored verbatim: the API gives them back byte for byte', { ti
   const devices = await send(undefined, serve.url, 'GET', '/api/v1/devices', { authorization: `Bearer ${readToken}` });
   const list = (JSON.parse(devices.body) as { devices: unknown[] }).devices;
   assert.equal(list.length, PAYLOADS.length);
-  for (const payload of PAYLOADS) if (!devices.body.includes(JSON.stringify(payload).slice(1, -1))) problems.push(`device list lacks ${JSON.stringify(payload)}`);
+  for (const payload of PAYLOADS)
+    if (!devices.body.includes(JSON.stringify(payload).slice(1, -1))) problems.push(`device list lacks ${JSON.stringify(payload)}`);
   recordFigures('dashboard injection', { trials: uploaded.length, faultsInjected: uploaded.length * 4, reportsLost: PAYLOADS.length - list.length });
   assert.deepEqual(problems, []);
 });
@@ -93,7 +103,7 @@ test('payloads render inert in headless Chromium on every page', { skip, timeout
   context = await launchChromium(dir);
   const url = new URL(serve.url);
   await context.addCookies([{ name: SESSION_COOKIE, value: readToken, domain: url.hostname, path: '/', httpOnly: true, sameSite: 'Strict' }]);
-  const page: Page = context.pages()[0] ?? await context.newPage();
+  const page: Page = context.pages()[0] ?? (await context.newPage());
   page.setDefaultTimeout(20_000);
   let where = '';
   page.on('dialog', (dialog) => {
@@ -124,13 +134,13 @@ test('payloads render inert in headless Chromium on every page', { skip, timeout
     const response = await page.goto(`${serve.url}${path}`, { waitUntil: 'load' });
     if (response?.status() !== 200) problems.push(`${title}: HTTP ${String(response?.status())}`);
     await page.waitForTimeout(50);
-    const state = await page.evaluate(`({
+    const state = (await page.evaluate(`({
       pwned: window.__pwned === 1,
       injected: [...document.querySelectorAll('iframe, img[src="x"], svg[onload], [onerror], [onload], #pwn-link, #pwn-b, style:not([data-keep])')].map((e) => e.outerHTML.slice(0, 80)),
       inlineScripts: [...document.querySelectorAll('script')].filter((s) => !s.src).length,
       hidden: getComputedStyle(document.body).display === 'none',
       text: document.body.innerText,
-    })`) as { pwned: boolean; injected: string[]; inlineScripts: number; hidden: boolean; text: string };
+    })`)) as { pwned: boolean; injected: string[]; inlineScripts: number; hidden: boolean; text: string };
     if (state.pwned) problems.push(`${title}: a payload ran`);
     if (state.injected.length > 0) problems.push(`${title}: injected elements ${state.injected.join(' | ')}`);
     if (state.inlineScripts > 0) problems.push(`${title}: ${state.inlineScripts} inline script element(s)`);

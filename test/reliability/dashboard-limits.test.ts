@@ -9,10 +9,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { runCli } from '../helpers/cli.js';
-import { createTokenCli, startServe, type ServeProcess } from '../helpers/dashboard.js';
+import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
-import { send, type RawAnswer } from '../helpers/http-client.js';
+import { type RawAnswer, send } from '../helpers/http-client.js';
 import { REDIRECT_BYPASSES } from '../helpers/redirects.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-limits-'));
@@ -39,7 +39,14 @@ async function tokenCli(db: string, args: string[]): Promise<string> {
 function upload(serve: ServeProcess, token: string, label: string, padding = 0): Promise<RawAnswer> {
   const report = makeReport({ label });
   const body = padding > 0 ? { ...report, options: { padding: 'x'.repeat(padding) } } : report;
-  return send(undefined, serve.url, 'POST', '/api/v1/reports', { authorization: `Bearer ${token}`, 'content-type': 'application/json' }, Buffer.from(JSON.stringify(body)));
+  return send(
+    undefined,
+    serve.url,
+    'POST',
+    '/api/v1/reports',
+    { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+    Buffer.from(JSON.stringify(body)),
+  );
 }
 
 async function integrity(serve: ServeProcess, admin: string): Promise<{ ok: boolean; reports: number }> {
@@ -59,7 +66,9 @@ function refusal(answer: RawAnswer, status: number, error: string, reason: strin
   }
 }
 
-test('bound upload tokens: another token\'s device, a name outside the pattern, one device too many: 403 JSON, nothing stored', { timeout: 60_000 }, async () => {
+test("bound upload tokens: another token's device, a name outside the pattern, one device too many: 403 JSON, nothing stored", {
+  timeout: 60_000,
+}, async () => {
   const { serve, db } = await serveWith('bound', []);
   const admin = await createTokenCli(db, 'admin');
   const lab = await tokenCli(db, ['--devices', 'lab-pi-*', '--max-devices', '2', '--name', 'lab']);
@@ -74,8 +83,8 @@ test('bound upload tokens: another token\'s device, a name outside the pattern, 
   refusal(await upload(serve, lab, 'kiosk-1'), 403, 'forbidden', 'device_not_allowed', problems, 'kiosk by lab');
   assert.equal((await upload(serve, admin, 'lab-pi-1')).status, 201, 'admin may upload for any device');
   const list = await runCli(['serve', 'token', 'list', '--db', db]);
-  assert.match(list.stdout, /  lab  upload  devices: lab-pi-\* \(2 created, at most 2\)/);
-  assert.match(list.stdout, /  other  upload  devices: any new device, not those of other tokens \(1 created\)/);
+  assert.match(list.stdout, / {2}lab {2}upload {2}devices: lab-pi-\* \(2 created, at most 2\)/);
+  assert.match(list.stdout, / {2}other {2}upload {2}devices: any new device, not those of other tokens \(1 created\)/);
   const check = await integrity(serve, admin);
   recordFigures('dashboard limits', { trials: 8, faultsInjected: 5, reportsLost: check.reports === 4 ? 0 : 1 });
   assert.deepEqual(problems, []);
@@ -107,7 +116,8 @@ test('--max-devices and --max-db-size: 507 JSON when full, nothing partially wri
   }
   assert.ok(full, 'the database filled up within 40 reports of 200 kB');
   refusal(full, 507, 'insufficient_storage', 'max_db_size', problems, 'full database');
-  for (let i = 0; i < 3; i++) assert.equal((await upload(size.serve, sizeToken, 'big-0', 200_000)).status, 201, 'a device at its --keep still reports: each report replaces its oldest');
+  for (let i = 0; i < 3; i++)
+    assert.equal((await upload(size.serve, sizeToken, 'big-0', 200_000)).status, 201, 'a device at its --keep still reports: each report replaces its oldest');
   const afterSize = await integrity(size.serve, sizeAdmin);
   recordFigures('dashboard limits', { trials: 2, faultsInjected: 9, reportsLost: 0, leftovers: (afterDevices.ok ? 0 : 1) + (afterSize.ok ? 0 : 1) });
   assert.deepEqual(problems, []);
@@ -128,14 +138,24 @@ function from(serve: ServeProcess, address: string, path: string, headers: Recor
   });
 }
 
-test('--trust-proxy: each client behind the proxy has its own failed-sign-in limit; a forged X-Forwarded-For from elsewhere changes nothing', { timeout: 60_000 }, async () => {
+test('--trust-proxy: each client behind the proxy has its own failed-sign-in limit; a forged X-Forwarded-For from elsewhere changes nothing', {
+  timeout: 60_000,
+}, async () => {
   const { serve, db } = await serveWith('proxy', ['--trust-proxy', '127.0.4.1']);
   const read = await createTokenCli(db, 'read');
   const wrong = { authorization: `Bearer ep_000000000000_${'C'.repeat(43)}` };
   for (let i = 0; i < 11; i++) await from(serve, '127.0.4.1', '/api/v1/devices', { ...wrong, 'x-forwarded-for': '198.51.100.7' });
   assert.equal(await from(serve, '127.0.4.1', '/api/v1/devices', { ...wrong, 'x-forwarded-for': '198.51.100.7' }), 429, 'the guessing client is limited');
-  assert.equal(await from(serve, '127.0.4.1', '/api/v1/devices', { authorization: `Bearer ${read}`, 'x-forwarded-for': '198.51.100.8' }), 200, 'another client of the same proxy is not');
-  assert.equal(await from(serve, '127.0.4.1', '/api/v1/devices', { authorization: `Bearer ${read}`, 'x-forwarded-for': '198.51.100.8, 198.51.100.7' }), 429, 'the right-most hop is the client');
+  assert.equal(
+    await from(serve, '127.0.4.1', '/api/v1/devices', { authorization: `Bearer ${read}`, 'x-forwarded-for': '198.51.100.8' }),
+    200,
+    'another client of the same proxy is not',
+  );
+  assert.equal(
+    await from(serve, '127.0.4.1', '/api/v1/devices', { authorization: `Bearer ${read}`, 'x-forwarded-for': '198.51.100.8, 198.51.100.7' }),
+    429,
+    'the right-most hop is the client',
+  );
   // Not the proxy: its X-Forwarded-For is ignored, so rotating it does not escape the limit.
   const statuses: number[] = [];
   for (let i = 0; i < 12; i++) statuses.push(await from(serve, '127.0.4.2', '/api/v1/devices', { ...wrong, 'x-forwarded-for': `203.0.113.${i}` }));
@@ -155,7 +175,8 @@ test('sign-in redirect: every bypass form is answered with a Location on the das
   for (const next of REDIRECT_BYPASSES) {
     const body = Buffer.from(new URLSearchParams({ token: read, next }).toString());
     const answer = await send(undefined, serve.url, 'POST', '/login', { 'content-type': 'application/x-www-form-urlencoded' }, body);
-    if (answer.status !== 303 || !staysHome(answer.headers['location'], serve.url)) wrong.push(`${JSON.stringify(next)}: ${answer.status} ${String(answer.headers['location'])}`);
+    if (answer.status !== 303 || !staysHome(answer.headers['location'], serve.url))
+      wrong.push(`${JSON.stringify(next)}: ${answer.status} ${String(answer.headers['location'])}`);
     const form = await send(undefined, serve.url, 'GET', `/login?next=${encodeURIComponent(next)}`, {});
     const carried = /name="next" value="([^"]*)"/.exec(form.body)?.[1]?.replace(/&amp;/g, '&');
     if (form.status !== 200 || !staysHome(carried, serve.url)) wrong.push(`GET /login?next=${JSON.stringify(next)}: the form carries ${String(carried)}`);

@@ -1,16 +1,20 @@
 // Under a 128 MiB cgroup limit a full run completes without being OOM-killed; load tests scale down or skip,
 // and say why.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, readFileSync, rmdirSync, writeFileSync } from 'node:fs';
+import { test } from 'node:test';
 import { validateReport } from '../../src/report/validate.js';
 import { CLI, runScript } from '../helpers/cli.js';
 import { executable, requireComponent } from '../helpers/env.js';
 import { recordFigures } from '../helpers/figures.js';
 
 const GROUP = `/sys/fs/cgroup/memory/edgeprobe-memory-guard-${process.pid}`;
-const skip = requireComponent(process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/cgroup.procs') && executable('/usr/bin/cgexec'),
-  'a writable cgroup v1 memory controller and cgexec', 'run as root; cgroup-tools');
+const skip = requireComponent(
+  process.getuid?.() === 0 && existsSync('/sys/fs/cgroup/memory/cgroup.procs') && executable('/usr/bin/cgexec'),
+  'a writable cgroup v1 memory controller and cgexec',
+  'run as root; cgroup-tools',
+);
 
 function oomKills(): number {
   const control = readFileSync(`${GROUP}/memory.oom_control`, 'utf8');
@@ -22,7 +26,9 @@ test('a full run inside 128 MiB completes, is not OOM-killed, and scales its loa
   try {
     writeFileSync(`${GROUP}/memory.limit_in_bytes`, String(128 * 1024 * 1024));
     const result = await runScript(CLI, ['run', '--format', 'json', '--duration', '6'], {
-      command: '/usr/bin/cgexec', prefixArgs: ['-g', `memory:${GROUP.replace('/sys/fs/cgroup/memory/', '')}`, process.execPath], timeoutMs: 170_000,
+      command: '/usr/bin/cgexec',
+      prefixArgs: ['-g', `memory:${GROUP.replace('/sys/fs/cgroup/memory/', '')}`, process.execPath],
+      timeoutMs: 170_000,
     });
     const kills = oomKills();
     recordFigures('memory guard', { trials: 1, leftovers: kills });

@@ -1,11 +1,12 @@
 // SIGINT and SIGTERM at random moments of a full run: every trial ends in a clean exit (130 / 143), with no
 // process, listening port or temp file left behind.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { validateReport } from '../../src/report/validate.js';
 import { CLI, REPO_ROOT } from '../helpers/cli.js';
 import { recordFigures } from '../helpers/figures.js';
@@ -21,7 +22,13 @@ function safeJson(text: string): unknown {
   }
 }
 
-interface Trial { signal: NodeJS.Signals; delayMs: number; code: number | null; leftovers: string[]; finishedFirst: boolean }
+interface Trial {
+  signal: NodeJS.Signals;
+  delayMs: number;
+  code: number | null;
+  leftovers: string[];
+  finishedFirst: boolean;
+}
 
 const RUN_ARGS = ['run', '--format', 'json', '--verbose', '--duration', '3', '--django-duration', '4'];
 
@@ -35,7 +42,9 @@ async function trial(signal: NodeJS.Signals | null, delayMs: number): Promise<Tr
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
-  child.stdout.on('data', (chunk: Buffer) => { stdout += chunk.toString(); });
+  child.stdout.on('data', (chunk: Buffer) => {
+    stdout += chunk.toString();
+  });
   const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
   // Wait until the runner is under way (its first progress line), then at a random moment, signal.
   await new Promise<void>((resolve) => {
@@ -83,9 +92,12 @@ test(`${TRIALS} SIGINT/SIGTERM trials at random moments of a full run`, { timeou
   while (results.length < TRIALS && attempts < TRIALS * 3) {
     // Two trials at a time, one of each signal, each with its own marker and temp directory.
     attempts += 2;
-    const batch = await Promise.all((['SIGINT', 'SIGTERM'] as const).map((signal) =>
-      // Anywhere in the run: probes, benchmark, disk test, streaming phases.
-      trial(signal, Math.round(Math.random() * calibration.durationMs * 0.9))));
+    const batch = await Promise.all(
+      (['SIGINT', 'SIGTERM'] as const).map((signal) =>
+        // Anywhere in the run: probes, benchmark, disk test, streaming phases.
+        trial(signal, Math.round(Math.random() * calibration.durationMs * 0.9)),
+      ),
+    );
     // A run that finished before its signal was sent is no trial of the signal path.
     for (const result of batch) if (!result.finishedFirst && results.length < TRIALS) results.push(result);
   }
@@ -93,6 +105,13 @@ test(`${TRIALS} SIGINT/SIGTERM trials at random moments of a full run`, { timeou
   const unclean = results.filter((r) => r.code !== (r.signal === 'SIGINT' ? 130 : 143));
   const withLeftovers = results.filter((r) => r.leftovers.length > 0);
   recordFigures('signals', { trials: results.length, faultsInjected: results.length, leftovers: withLeftovers.length });
-  assert.deepEqual(unclean.map((r) => `${r.signal} at ${r.delayMs} ms -> exit ${String(r.code)}`), [], 'every trial exits 130 (SIGINT) or 143 (SIGTERM)');
-  assert.deepEqual(withLeftovers.map((r) => `${r.signal} at ${r.delayMs} ms: ${r.leftovers.join('; ')}`), []);
+  assert.deepEqual(
+    unclean.map((r) => `${r.signal} at ${r.delayMs} ms -> exit ${String(r.code)}`),
+    [],
+    'every trial exits 130 (SIGINT) or 143 (SIGTERM)',
+  );
+  assert.deepEqual(
+    withLeftovers.map((r) => `${r.signal} at ${r.delayMs} ms: ${r.leftovers.join('; ')}`),
+    [],
+  );
 });

@@ -13,7 +13,7 @@ import { jsonOf, runCli } from '../helpers/cli.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { requireComponent } from '../helpers/env.js';
 import { recordFigures } from '../helpers/figures.js';
-import { sshdAvailable, startSshd, type Sshd } from '../helpers/sshd.js';
+import { type Sshd, sshdAvailable, startSshd } from '../helpers/sshd.js';
 import { writeTestProfiles } from '../helpers/test-profiles.js';
 
 const skip = requireComponent(sshdAvailable(), "root and Debian's openssh-server", 'scripts/install-test-deps.sh as root');
@@ -54,7 +54,10 @@ before(async () => {
     const dir = join(sshd.dir, `fake-${name}`);
     mkdirSync(dir);
     // Answers the bootstrap's version check like a real node >= 18, then misbehaves when given the agent.
-    writeFileSync(join(dir, 'node'), `#!/bin/sh\ncase "$1" in -e|-v|--version) exec /usr/bin/node "$@" ;; esac\ncat >/dev/null\n${fault.send(full, half)}\n${dropSession(fault.drop)}\n`);
+    writeFileSync(
+      join(dir, 'node'),
+      `#!/bin/sh\ncase "$1" in -e|-v|--version) exec /usr/bin/node "$@" ;; esac\ncat >/dev/null\n${fault.send(full, half)}\n${dropSession(fault.drop)}\n`,
+    );
     chmodSync(join(dir, 'node'), 0o755);
     chmodSync(dir, 0o755);
     sshd.alias(name, sshd.addUser({ label: name.replace(/-/g, '').slice(0, 10), path: `${dir}:/usr/bin:/bin` }));
@@ -66,7 +69,10 @@ after(async () => {
   removeTemp(work);
 });
 
-test('hosts that drop the connection while sending their report: never taken as a report, classified, nothing saved, other hosts unaffected', { skip, timeout: 150_000 }, async () => {
+test('hosts that drop the connection while sending their report: never taken as a report, classified, nothing saved, other hosts unaffected', {
+  skip,
+  timeout: 150_000,
+}, async () => {
   const problems: string[] = [];
   let faults = 0;
   let lost = 0;
@@ -74,13 +80,32 @@ test('hosts that drop the connection while sending their report: never taken as 
   const faulty = Object.keys(FAULTS);
   for (const round of [1, 2]) {
     const out = join(work, `out-${round}`);
-    const result = await runCli([
-      'ssh', '--ssh-config', sshd.sshConfig, '--profile', profiles.lenient, ...HEALTHY, ...faulty,
-      '--quick', '--out', out, '--format', 'json', '--timeout', '60', '--connect-timeout', '5', '--concurrency', String(HEALTHY.length + faulty.length),
-    ], { timeoutMs: 120_000 });
+    const result = await runCli(
+      [
+        'ssh',
+        '--ssh-config',
+        sshd.sshConfig,
+        '--profile',
+        profiles.lenient,
+        ...HEALTHY,
+        ...faulty,
+        '--quick',
+        '--out',
+        out,
+        '--format',
+        'json',
+        '--timeout',
+        '60',
+        '--connect-timeout',
+        '5',
+        '--concurrency',
+        String(HEALTHY.length + faulty.length),
+      ],
+      { timeoutMs: 120_000 },
+    );
     faults += faulty.length;
     if (result.code !== 3) problems.push(`round ${round}: exit ${String(result.code)}, expected 3 (the worst host is unknown)`);
-    const hosts = (jsonOf(result)['hosts'] as Record<string, unknown>[]);
+    const hosts = jsonOf(result)['hosts'] as Record<string, unknown>[];
     const host = (name: string): Record<string, unknown> => hosts.find((h) => h['name'] === name) ?? {};
     const saved = readdirSync(out).sort();
     for (const name of HEALTHY) {
@@ -98,7 +123,8 @@ test('hosts that drop the connection while sending their report: never taken as 
     for (const name of faulty) {
       const h = host(name);
       if (h['status'] === 'ok' || h['failure'] !== 'killed') problems.push(`round ${round}: ${name}: ${JSON.stringify(h)}`);
-      if (!/partial output discarded/.test(String(h['message']))) problems.push(`round ${round}: ${name}: message does not say the partial output was discarded: ${String(h['message'])}`);
+      if (!/partial output discarded/.test(String(h['message'])))
+        problems.push(`round ${round}: ${name}: message does not say the partial output was discarded: ${String(h['message'])}`);
       if (h['exitCode'] !== 3) problems.push(`round ${round}: ${name}: exit code ${String(h['exitCode'])}`);
       if (JSON.stringify(h).includes('dropped-device')) problems.push(`round ${round}: ${name}: the partial report's content shows up in the summary`);
     }

@@ -69,7 +69,13 @@ export function deviceKind(facts: DeviceFacts): { kind: DeviceKind | null; reaso
   if (NETWORK_FS.has(facts.fsType)) return { kind: 'network', reason: null };
   const disk = facts.disk;
   if (!disk) {
-    return { kind: null, reason: facts.fsType === 'overlay' ? 'overlay filesystem (a container layer): the device underneath is not visible from inside' : `no block device behind this ${facts.fsType} filesystem` };
+    return {
+      kind: null,
+      reason:
+        facts.fsType === 'overlay'
+          ? 'overlay filesystem (a container layer): the device underneath is not visible from inside'
+          : `no block device behind this ${facts.fsType} filesystem`,
+    };
   }
   if (disk.startsWith('mmcblk')) return { kind: (facts.mmcType ?? '').trim().toUpperCase() === 'MMC' ? 'emmc' : 'sd', reason: null };
   if (disk.startsWith('nvme')) return { kind: 'nvme', reason: null };

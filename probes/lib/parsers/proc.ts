@@ -2,7 +2,10 @@
 
 /** NUL-separated argv of /proc/PID/cmdline. */
 export function parseCmdline(text: string): string[] {
-  return text.split('\0').filter((part, i, all) => part.length > 0 || i < all.length - 1).filter((p) => p.length > 0);
+  return text
+    .split('\0')
+    .filter((part, i, all) => part.length > 0 || i < all.length - 1)
+    .filter((p) => p.length > 0);
 }
 
 /** PPid and the real Uid from /proc/PID/status. */
@@ -22,7 +25,11 @@ export interface ListeningSocket {
 
 function ipv4(hex: string): string {
   // /proc/net/tcp prints the address as a host-order (little-endian on every board we probe) 32-bit hex word.
-  const bytes = hex.match(/../g)?.map((b) => parseInt(b, 16)).reverse() ?? [];
+  const bytes =
+    hex
+      .match(/../g)
+      ?.map((b) => parseInt(b, 16))
+      .reverse() ?? [];
   return bytes.join('.');
 }
 

@@ -62,7 +62,10 @@ function capability(value: unknown): Capability | null {
 
 /** Shortens what a broken interpreter printed, for a reason line. */
 export function excerpt(text: string, max = 160): string {
-  const oneLine = text.replace(/[^\x20-\x7e]+/g, ' ').replace(/\s+/g, ' ').trim();
+  const oneLine = text
+    .replace(/[^\x20-\x7e]+/g, ' ')
+    .replace(/\s+/g, ' ')
+    .trim();
   return oneLine.length > max ? `${oneLine.slice(0, max)}…` : oneLine;
 }
 

@@ -94,9 +94,12 @@ export function parseRespReply(buffer: string): { value: RespValue; rest: string
   const line = buffer.slice(1, end);
   const after = buffer.slice(end + 2);
   switch (head) {
-    case '+': return { value: { type: 'simple', text: line }, rest: after };
-    case '-': return { value: { type: 'error', text: line }, rest: after };
-    case ':': return { value: { type: 'integer', value: Number(line) }, rest: after };
+    case '+':
+      return { value: { type: 'simple', text: line }, rest: after };
+    case '-':
+      return { value: { type: 'error', text: line }, rest: after };
+    case ':':
+      return { value: { type: 'integer', value: Number(line) }, rest: after };
     case '$': {
       const length = Number(line);
       if (length < 0) return { value: { type: 'bulk', text: null }, rest: after };

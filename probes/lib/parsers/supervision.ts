@@ -16,7 +16,12 @@ export interface InitFacts {
 }
 
 function base(path: string | null | undefined): string {
-  return (path ?? '').replace(/ \(deleted\)$/, '').split('/').pop() ?? '';
+  return (
+    (path ?? '')
+      .replace(/ \(deleted\)$/, '')
+      .split('/')
+      .pop() ?? ''
+  );
 }
 
 /** The kind of pid 1, from its name, executable and command line. */
@@ -60,7 +65,7 @@ export function supervisordConfigArg(argv: readonly string[]): string | null {
       // a cluster of short flags ending in c, e.g. -nc FILE, or -cFILE
       const at = arg.indexOf('c');
       const rest = arg.slice(at + 1);
-      return rest.length > 0 ? rest : argv[i + 1] ?? null;
+      return rest.length > 0 ? rest : (argv[i + 1] ?? null);
     }
     if (/^-[a-z]*c$/.test(arg)) return argv[i + 1] ?? null;
   }
@@ -101,7 +106,10 @@ export function parseIni(text: string): Map<string, Map<string, string>> {
 /** The [include] files= patterns of a supervisord config, made absolute against the config's directory. */
 export function supervisordIncludes(configText: string, configDir: string): string[] {
   const files = parseIni(configText).get('include')?.get('files') ?? '';
-  return files.split(/\s+/).filter((f) => f.length > 0).map((f) => (f.startsWith('/') ? f : `${configDir.replace(/\/$/, '')}/${f}`));
+  return files
+    .split(/\s+/)
+    .filter((f) => f.length > 0)
+    .map((f) => (f.startsWith('/') ? f : `${configDir.replace(/\/$/, '')}/${f}`));
 }
 
 /** fnmatch-style glob (* ? [..]) of one path component as a RegExp. */

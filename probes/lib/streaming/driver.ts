@@ -3,7 +3,7 @@
 // closed before the phase returns, whatever happens.
 import { randomBytes } from 'node:crypto';
 import WebSocket from 'ws';
-import { percentile, roundTo, summariseSustained, type SustainedFrame, type SustainedSummary } from './stats.js';
+import { percentile, roundTo, type SustainedFrame, type SustainedSummary, summariseSustained } from './stats.js';
 
 export class PhaseError extends Error {}
 
@@ -23,10 +23,13 @@ function sleep(ms: number, signal: AbortSignal): Promise<void> {
       clearTimeout(timer);
       reject(abortError(signal));
     };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, Math.max(0, ms));
+    const timer = setTimeout(
+      () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve();
+      },
+      Math.max(0, ms),
+    );
     signal.addEventListener('abort', onAbort, { once: true });
   });
 }
@@ -78,7 +81,13 @@ class ClientPool {
 }
 
 /** Opens `count` clients, runs `body` with them and closes them all afterwards, whatever happens. */
-async function withClients<T>(url: string, count: number, connectTimeoutMs: number, signal: AbortSignal, body: (sockets: WebSocket[]) => Promise<T>): Promise<T> {
+async function withClients<T>(
+  url: string,
+  count: number,
+  connectTimeoutMs: number,
+  signal: AbortSignal,
+  body: (sockets: WebSocket[]) => Promise<T>,
+): Promise<T> {
   const pool = new ClientPool(signal);
   try {
     const sockets = await Promise.all(Array.from({ length: count }, () => pool.open(url, connectTimeoutMs)));
@@ -150,29 +159,32 @@ export async function latencyPhase(
     const end = start + options.durationMs;
     const samples: number[] = [];
     let echoes = 0;
-    const loops = sockets.map((socket) => new Promise<void>((resolve, reject) => {
-      let sentAt = 0;
-      const sendNext = (): void => {
-        if (performance.now() >= end || signal.aborted) {
-          resolve();
-          return;
-        }
-        sentAt = performance.now();
-        socket.send(payload);
-      };
-      socket.on('message', (data) => {
-        const now = performance.now();
-        if (asBuffer(data).length !== payload.length) {
-          reject(new PhaseError(`echo of ${asBuffer(data).length} bytes for a ${payload.length}-byte message`));
-          return;
-        }
-        echoes++;
-        if (sentAt >= warmEnd) samples.push(now - sentAt);
-        sendNext();
-      });
-      socket.once('close', () => reject(new PhaseError('server closed the connection during the latency phase')));
-      sendNext();
-    }));
+    const loops = sockets.map(
+      (socket) =>
+        new Promise<void>((resolve, reject) => {
+          let sentAt = 0;
+          const sendNext = (): void => {
+            if (performance.now() >= end || signal.aborted) {
+              resolve();
+              return;
+            }
+            sentAt = performance.now();
+            socket.send(payload);
+          };
+          socket.on('message', (data) => {
+            const now = performance.now();
+            if (asBuffer(data).length !== payload.length) {
+              reject(new PhaseError(`echo of ${asBuffer(data).length} bytes for a ${payload.length}-byte message`));
+              return;
+            }
+            echoes++;
+            if (sentAt >= warmEnd) samples.push(now - sentAt);
+            sendNext();
+          });
+          socket.once('close', () => reject(new PhaseError('server closed the connection during the latency phase')));
+          sendNext();
+        }),
+    );
     // A server that stops answering must not hold the phase past its deadline.
     const watchdog = sleep(options.durationMs + Math.max(2000, options.durationMs), signal).then(() => {
       throw new PhaseError('server stopped answering during the latency phase');
@@ -213,7 +225,11 @@ export interface ThroughputResult {
 export async function throughputPhase(
   url: string,
   options: {
-    clients: number; window: number; payloadBytes: number; durationMs: number; connectTimeoutMs: number;
+    clients: number;
+    window: number;
+    payloadBytes: number;
+    durationMs: number;
+    connectTimeoutMs: number;
     /** Called for every echo received (the soak counts them second by second). */
     onEcho?: () => void;
   },
@@ -254,7 +270,12 @@ export async function throughputPhase(
     await sleep(end - performance.now(), signal);
     // Let the echoes still in flight arrive (uncounted), so that their work does not spill into the next phase.
     if (echoes < sent && !failure) {
-      await Promise.race([new Promise<void>((resolve) => { drained = resolve; }), sleep(Math.max(1000, options.durationMs * 0.5), signal)]);
+      await Promise.race([
+        new Promise<void>((resolve) => {
+          drained = resolve;
+        }),
+        sleep(Math.max(1000, options.durationMs * 0.5), signal),
+      ]);
     }
     if (failure) throw failure;
     const measuredMs = end - warmEnd;
@@ -325,14 +346,19 @@ export async function idlePhase(
     const probe = Buffer.alloc(16, 0x2a);
     let echoes = 0;
     await Promise.race([
-      Promise.all(sockets.map((socket) => new Promise<void>((resolve) => {
-        socket.once('message', () => {
-          echoes++;
-          resolve();
-        });
-        socket.once('close', () => resolve());
-        socket.send(probe);
-      }))),
+      Promise.all(
+        sockets.map(
+          (socket) =>
+            new Promise<void>((resolve) => {
+              socket.once('message', () => {
+                echoes++;
+                resolve();
+              });
+              socket.once('close', () => resolve());
+              socket.send(probe);
+            }),
+        ),
+      ),
       sleep(Math.max(1000, options.durationMs * 0.3), signal),
     ]);
     await sleep(Math.min(250, Math.max(50, options.durationMs * 0.1)), signal);

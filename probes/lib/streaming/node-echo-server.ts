@@ -4,7 +4,7 @@
 // Listens on 127.0.0.1 on a free port and prints "LISTENING <port>". With --lifeline it exits when file
 // descriptor 3 (a pipe held by the agent) reaches end of file, so it never outlives the agent.
 import { createReadStream, fstatSync } from 'node:fs';
-import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import { type RawData, type WebSocket, WebSocketServer } from 'ws';
 
 const maxPayloadArg = process.argv.indexOf('--max-payload');
 const maxPayload = maxPayloadArg >= 0 ? Number(process.argv[maxPayloadArg + 1]) : 16 * 1024 * 1024;

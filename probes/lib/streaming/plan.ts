@@ -1,8 +1,8 @@
 // What the streaming probe may do on this device: tiers, how much load for how long, and whether the
 // result can be trusted. Pure functions over numbers, so the rules are tested without a device.
-import { describeRedisTarget, parseRedisTarget } from '../parsers/redis.js';
 
 import { STREAMING_TIERS, type StreamingTier } from '../../../src/report/metrics/streaming.js';
+import { describeRedisTarget, parseRedisTarget } from '../parsers/redis.js';
 
 export { STREAMING_TIERS, type StreamingTier };
 
@@ -83,7 +83,8 @@ export function planLoad(availableBytes: number | null, openFileLimit: number | 
   }
   const byMemory = Math.floor((available * 0.1) / CONNECTION_COST_BYTES);
   let connections = Math.max(MIN_IDLE_CONNECTIONS, Math.min(MAX_IDLE_CONNECTIONS, byMemory));
-  if (connections < MAX_IDLE_CONNECTIONS) scaledDown.push(`${connections} idle connections (a tenth of ${mib(available)} at ${CONNECTION_COST_BYTES / 1024} KiB each)`);
+  if (connections < MAX_IDLE_CONNECTIONS)
+    scaledDown.push(`${connections} idle connections (a tenth of ${mib(available)} at ${CONNECTION_COST_BYTES / 1024} KiB each)`);
   if (openFileLimit !== null && connections > openFileLimit - 64) {
     connections = Math.max(MIN_IDLE_CONNECTIONS, openFileLimit - 64);
     scaledDown.push(`${connections} idle connections (open-file limit ${openFileLimit})`);
@@ -146,8 +147,12 @@ export const HOT_CELSIUS = 80;
 export function judgeValidity(before: ValiditySnapshot, after: ValiditySnapshot, cpus: number): Validity {
   const reasons: string[] = [];
   if (before.throttled !== null && after.throttled !== null) {
-    if ((after.throttled & 0xf) !== 0 || (before.throttled & 0xf) !== 0) reasons.push(`the board was throttled or under-volted during the run (get_throttled 0x${before.throttled.toString(16)} -> 0x${after.throttled.toString(16)})`);
-    else if ((after.throttled & ~before.throttled & 0xf0000) !== 0) reasons.push(`the board throttled during the run (get_throttled 0x${before.throttled.toString(16)} -> 0x${after.throttled.toString(16)})`);
+    if ((after.throttled & 0xf) !== 0 || (before.throttled & 0xf) !== 0)
+      reasons.push(
+        `the board was throttled or under-volted during the run (get_throttled 0x${before.throttled.toString(16)} -> 0x${after.throttled.toString(16)})`,
+      );
+    else if ((after.throttled & ~before.throttled & 0xf0000) !== 0)
+      reasons.push(`the board throttled during the run (get_throttled 0x${before.throttled.toString(16)} -> 0x${after.throttled.toString(16)})`);
   }
   const hottest = Math.max(before.temperatureCelsius ?? -Infinity, after.temperatureCelsius ?? -Infinity);
   if (hottest >= HOT_CELSIUS) reasons.push(`the CPU reached ${hottest.toFixed(1)} °C (throttling starts around ${HOT_CELSIUS} °C)`);
@@ -157,8 +162,13 @@ export function judgeValidity(before: ValiditySnapshot, after: ValiditySnapshot,
   let otherCpuLoad: number | null = null;
   const elapsedS = (after.atMs - before.atMs) / 1000;
   if (
-    before.cpuBusyTicks !== null && after.cpuBusyTicks !== null && before.cpuTotalTicks !== null && after.cpuTotalTicks !== null &&
-    before.ownTicks !== null && after.ownTicks !== null && elapsedS > 0
+    before.cpuBusyTicks !== null &&
+    after.cpuBusyTicks !== null &&
+    before.cpuTotalTicks !== null &&
+    after.cpuTotalTicks !== null &&
+    before.ownTicks !== null &&
+    after.ownTicks !== null &&
+    elapsedS > 0
   ) {
     const totalTicks = after.cpuTotalTicks - before.cpuTotalTicks;
     const busyTicks = after.cpuBusyTicks - before.cpuBusyTicks;

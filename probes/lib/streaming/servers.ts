@@ -2,7 +2,7 @@
 // group, listening on 127.0.0.1 on a port the kernel chose, tracked so that it is killed on exit, on
 // SIGINT/SIGTERM and on error. Each also holds a "lifeline" pipe (fd 3): if the agent dies in a way no
 // handler sees (SIGKILL), the server reads end of file on it and exits by itself.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { stopChild, trackChild } from '../../../src/platform/process.js';
 

@@ -27,7 +27,7 @@ export function rfc3550Jitter(frames: ReadonlyArray<{ scheduledMs: number; recei
     if (frame.receivedMs === null) continue;
     const current = { scheduledMs: frame.scheduledMs, receivedMs: frame.receivedMs };
     if (previous) {
-      const d = (current.receivedMs - previous.receivedMs) - (current.scheduledMs - previous.scheduledMs);
+      const d = current.receivedMs - previous.receivedMs - (current.scheduledMs - previous.scheduledMs);
       jitter += (Math.abs(d) - jitter) / 16;
       pairs++;
     }

@@ -1,13 +1,13 @@
 // `edgeprobe check`: judge stored reports (or spec sheets) against a profile, without probing again.
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { parseList, UsageError, type CommandRegistration } from '../kit.js';
+import { verdictExitCode, worstExitCode } from '../../judge/exit-codes.js';
 import { loadHardware } from '../../judge/spec-sheets.js';
-import { renderJudged, writeOutput, type Judged } from '../../render/formats.js';
+import { judge } from '../../judge/verdict.js';
+import { type Judged, renderJudged, writeOutput } from '../../render/formats.js';
 import { styleFor } from '../../render/style.js';
 import { parseReport } from '../../report/validate.js';
-import { judge } from '../../judge/verdict.js';
-import { verdictExitCode, worstExitCode } from '../../judge/exit-codes.js';
+import { type CommandRegistration, parseList, UsageError } from '../kit.js';
 import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } from './verdict-options.js';
 
 export interface CheckCommandOptions extends VerdictCommandOptions {

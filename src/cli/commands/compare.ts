@@ -1,12 +1,11 @@
 // `edgeprobe compare A B ...`: reports and spec sheets side by side under one profile.
 import type { Command } from 'commander';
-import { choiceOption, UsageError, type CommandRegistration } from '../kit.js';
 import { compareSubjects, resolveSubject } from '../../judge/compare.js';
-import { EXIT } from '../kit.js';
+import { DEFAULT_PROFILE } from '../../judge/profiles.js';
 import { renderComparisonMarkdown, renderComparisonText } from '../../render/compare.js';
 import { writeOutput } from '../../render/formats.js';
 import { styleFor } from '../../render/style.js';
-import { DEFAULT_PROFILE } from '../../judge/profiles.js';
+import { type CommandRegistration, choiceOption, EXIT, UsageError } from '../kit.js';
 import { collect, profileAndAllowances } from './verdict-options.js';
 
 export const COMPARE_FORMATS = ['text', 'markdown', 'json'] as const;
@@ -23,11 +22,12 @@ export async function run(refs: readonly string[], opts: CompareCommandOptions):
   const { profile, allow } = profileAndAllowances(opts);
   const subjects = refs.map(resolveSubject);
   const comparison = compareSubjects(subjects, profile, { allow });
-  const text = opts.format === 'json'
-    ? `${JSON.stringify(comparison, null, 2)}\n`
-    : opts.format === 'markdown'
-      ? renderComparisonMarkdown(comparison)
-      : renderComparisonText(comparison, styleFor(opts.output ? {} : process.stdout));
+  const text =
+    opts.format === 'json'
+      ? `${JSON.stringify(comparison, null, 2)}\n`
+      : opts.format === 'markdown'
+        ? renderComparisonMarkdown(comparison)
+        : renderComparisonText(comparison, styleFor(opts.output ? {} : process.stdout));
   writeOutput(text, opts.output);
   return EXIT.ok;
 }

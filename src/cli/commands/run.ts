@@ -3,24 +3,23 @@ import { accessSync, constants, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../../probes/index.js';
-import { DEFAULT_PYTHON_TIMEOUT_S } from '../../../probes/python.js';
-import { choiceOption, EXIT, parseDuration, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
-import type { RunOptions } from '../../engine/probe.js';
-import type { Report } from '../../report/types.js';
-import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats.js';
-import { styleFor } from '../../render/style.js';
-import { runProbes } from '../../engine/runner.js';
-import { DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool, dashboardEndpoint } from '../../remote/upload.js';
-import { readCaFile } from '../../remote/ca-file.js';
-import { judge } from '../../judge/verdict.js';
-import { verdictExitCode } from '../../judge/exit-codes.js';
-import { parseRedisTarget } from '../../../probes/lib/parsers/redis.js';
-import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } from './verdict-options.js';
-import { ASGI_SERVERS, STREAMING_TIERS } from '../../../probes/lib/streaming/plan.js';
 import { resolveTargetGroup } from '../../../probes/lib/cgroup-target.js';
-import { createContext } from '../../engine/probe.js';
 import { DEFAULT_DJANGO_DURATION_S } from '../../../probes/lib/django/plan.js';
-
+import { parseRedisTarget } from '../../../probes/lib/parsers/redis.js';
+import { ASGI_SERVERS, STREAMING_TIERS } from '../../../probes/lib/streaming/plan.js';
+import { DEFAULT_PYTHON_TIMEOUT_S } from '../../../probes/python.js';
+import type { RunOptions } from '../../engine/probe.js';
+import { createContext } from '../../engine/probe.js';
+import { runProbes } from '../../engine/runner.js';
+import { verdictExitCode } from '../../judge/exit-codes.js';
+import { judge } from '../../judge/verdict.js';
+import { readCaFile } from '../../remote/ca-file.js';
+import { DEFAULT_UPLOAD_OPTIONS, dashboardEndpoint, defaultSpoolDir, describeFlush, describeOutcome, sendOrSpool } from '../../remote/upload.js';
+import { renderJudged, writeOutput } from '../../render/formats.js';
+import { styleFor } from '../../render/style.js';
+import type { Report } from '../../report/types.js';
+import { type CommandRegistration, choiceOption, EXIT, parseDuration, parseList, parsePositiveNumber, UsageError } from '../kit.js';
+import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } from './verdict-options.js';
 
 export interface RunCommandOptions extends VerdictCommandOptions {
   quick?: boolean;
@@ -128,11 +127,14 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
   if (opts.redisUrl) options.redisUrl = checkRedisUrl(opts.redisUrl);
   if (opts.duration !== undefined) options.duration = opts.duration;
   if (opts.duration !== undefined && !opts.quick && opts.duration + 15 > opts.timeout) {
-    throw new UsageError(`--duration ${opts.duration} leaves the streaming probe no room within --timeout ${opts.timeout}: raise --timeout to at least ${Math.ceil(opts.duration * 1.25 + 30)}`);
+    throw new UsageError(
+      `--duration ${opts.duration} leaves the streaming probe no room within --timeout ${opts.timeout}: raise --timeout to at least ${Math.ceil(opts.duration * 1.25 + 30)}`,
+    );
   }
   if (opts.asgiServer) options.asgiServer = opts.asgiServer;
   for (const tier of opts.streamingTiers ?? []) {
-    if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
+    if (!(STREAMING_TIERS as readonly string[]).includes(tier))
+      throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
   }
   if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
   if (opts.cardEnduranceTbw !== undefined) options.cardEnduranceTbw = opts.cardEnduranceTbw;
@@ -196,7 +198,10 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   writeOutput(renderJudged(opts.format, [{ report, verdict }], { style, strict: opts.strict === true, withReport: true }), opts.output);
   const code = verdictExitCode(verdict, opts.strict === true);
   if (target?.url) {
-    const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir(), { ...DEFAULT_UPLOAD_OPTIONS, ...(ca ? { ca } : {}) });
+    const sent = await sendOrSpool({ url: target.url, token: target.token }, report, opts.spool ?? defaultSpoolDir(), {
+      ...DEFAULT_UPLOAD_OPTIONS,
+      ...(ca ? { ca } : {}),
+    });
     const say = (line: string): void => {
       process.stderr.write(`edgeprobe: upload: ${line}\n`);
     };
@@ -220,26 +225,54 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 240)
     .option('--python <path>', 'also consider this Python interpreter')
     .option('--python-only', 'inspect only the --python interpreter (the one you deploy with)')
-    .option('--python-timeout <seconds>', `time one interpreter may take to answer (default ${DEFAULT_PYTHON_TIMEOUT_S})`, parsePositiveNumber('--python-timeout'))
+    .option(
+      '--python-timeout <seconds>',
+      `time one interpreter may take to answer (default ${DEFAULT_PYTHON_TIMEOUT_S})`,
+      parsePositiveNumber('--python-timeout'),
+    )
     .option('--path <dir>', 'deployment path for the disk probe (default: home directory)')
-    .option('--unit <name>', 'measure memory and CPU limits of this systemd unit\'s cgroup (e.g. myapp.service) instead of this process\'s')
+    .option('--unit <name>', "measure memory and CPU limits of this systemd unit's cgroup (e.g. myapp.service) instead of this process's")
     .option('--cgroup <path>', 'measure memory and CPU limits of this cgroup (path from the cgroup root, e.g. system.slice/myapp.service)')
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
     .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)')
-    .option('--redis-url <url>', 'also check this Redis, and use it for the streaming probe\'s RedisChannelLayer tier: redis://[:password@]host[:port][/db] or a unix socket path')
+    .option(
+      '--redis-url <url>',
+      "also check this Redis, and use it for the streaming probe's RedisChannelLayer tier: redis://[:password@]host[:port][/db] or a unix socket path",
+    )
     .option('--duration <seconds>', 'time the streaming phases may take together (default 20)', parsePositiveNumber('--duration'))
-    .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers and the django probe (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
+    .addOption(
+      choiceOption(
+        '--asgi-server <name>',
+        "ASGI server for the streaming probe's Channels tiers and the django probe (default: the one the python probe names, else daphne, else uvicorn)",
+        ASGI_SERVERS,
+      ),
+    )
     .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
-    .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
-    .option('--django-duration <seconds>', `time the django probe's load phases may take together (default ${DEFAULT_DJANGO_DURATION_S})`, parsePositiveNumber('--django-duration'))
-    .option('--latency-target <ms>', 'p95 latency target of the django probe\'s concurrency ladders (default: the profile\'s)', parsePositiveNumber('--latency-target'))
-    .option('--card-endurance-tbw <tb>', 'endurance of the card in terabytes written, for the storage probe\'s card-life projection (default: 256 writes of the whole card for SD, eMMC and USB flash; see docs/storage-and-heat.md)', parsePositiveNumber('--card-endurance-tbw'))
-    .option('--soak <duration>', 'also run the Django/Channels load this long (600, 90s, 15m, 2h) sampling temperature, clock and throttling every second; adds its duration to --timeout', parseDuration('--soak'))
+    .option('--stream-bitrate <mbit>', "bitrate of the streaming probe's sustained stream, in Mbit/s (default 2)", parsePositiveNumber('--stream-bitrate'))
+    .option(
+      '--django-duration <seconds>',
+      `time the django probe's load phases may take together (default ${DEFAULT_DJANGO_DURATION_S})`,
+      parsePositiveNumber('--django-duration'),
+    )
+    .option(
+      '--latency-target <ms>',
+      "p95 latency target of the django probe's concurrency ladders (default: the profile's)",
+      parsePositiveNumber('--latency-target'),
+    )
+    .option(
+      '--card-endurance-tbw <tb>',
+      "endurance of the card in terabytes written, for the storage probe's card-life projection (default: 256 writes of the whole card for SD, eMMC and USB flash; see docs/storage-and-heat.md)",
+      parsePositiveNumber('--card-endurance-tbw'),
+    )
+    .option(
+      '--soak <duration>',
+      'also run the Django/Channels load this long (600, 90s, 15m, 2h) sampling temperature, clock and throttling every second; adds its duration to --timeout',
+      parseDuration('--soak'),
+    )
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
     .option('--ca <file>', "for --upload: PEM certificate of the CA that signs the dashboard's certificate");
-  addVerdictOptions(command)
-    .action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
+  addVerdictOptions(command).action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
 };

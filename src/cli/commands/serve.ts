@@ -1,11 +1,11 @@
 // `edgeprobe serve`: the dashboard (HTTP API + web UI), and `edgeprobe serve token create|list|revoke`.
 import { isIP } from 'node:net';
 import type { Command } from 'commander';
-import { EXIT, parseList, UsageError, type CommandRegistration } from '../kit.js';
 import { createToken } from '../../dashboard/http/auth.js';
 import { normaliseAddress } from '../../dashboard/http/origin.js';
 import { defaultDatabase, parseByteSize, parseSize, serveDashboard } from '../../dashboard/launch.js';
-import { openStore, parseDevicePattern, parseScopes, StoreError, TOKEN_SCOPES, type Store, type TokenRecord } from '../../dashboard/store/store.js';
+import { openStore, parseDevicePattern, parseScopes, type Store, StoreError, TOKEN_SCOPES, type TokenRecord } from '../../dashboard/store/store.js';
+import { type CommandRegistration, EXIT, parseList, UsageError } from '../kit.js';
 
 export interface ServeCommandOptions {
   db?: string;
@@ -61,9 +61,19 @@ export async function run(opts: ServeCommandOptions): Promise<number> {
   // Below a few MiB the schema and one device's reports would not fit.
   const maxDbBytes = opts.maxDbSize === undefined ? null : parseSize('--max-db-size', opts.maxDbSize, 4 * 1024 ** 2, 64 * 1024 ** 4);
   await serveDashboard({
-    db: opts.db ?? defaultDatabase(), host: opts.host, port, publicRead: opts.publicRead === true, keepPerDevice: keep, maxBodyBytes: maxBody,
-    quiet: opts.quiet === true, insecureHttp: opts.insecureHttp === true, trustedProxies: trustedProxies(opts.trustProxy), maxDevices, maxDbBytes,
-    ...(opts.tlsCert !== undefined ? { tlsCert: opts.tlsCert } : {}), ...(opts.tlsKey !== undefined ? { tlsKey: opts.tlsKey } : {}),
+    db: opts.db ?? defaultDatabase(),
+    host: opts.host,
+    port,
+    publicRead: opts.publicRead === true,
+    keepPerDevice: keep,
+    maxBodyBytes: maxBody,
+    quiet: opts.quiet === true,
+    insecureHttp: opts.insecureHttp === true,
+    trustedProxies: trustedProxies(opts.trustProxy),
+    maxDevices,
+    maxDbBytes,
+    ...(opts.tlsCert !== undefined ? { tlsCert: opts.tlsCert } : {}),
+    ...(opts.tlsKey !== undefined ? { tlsKey: opts.tlsKey } : {}),
   });
   return EXIT.ok;
 }
@@ -101,7 +111,9 @@ export async function createTokenCommand(opts: TokenCreateOptions): Promise<numb
   }
   return withStore(opts.db, async (store) => {
     const created = await createToken(store, name, scopes, { devicePattern, maxDevices });
-    process.stderr.write(`created token ${created.record.id} "${name}" with scopes ${scopes.join(', ')}, ${describeBinding(created.record, 0)}, in ${store.location}; it is shown only once:\n`);
+    process.stderr.write(
+      `created token ${created.record.id} "${name}" with scopes ${scopes.join(', ')}, ${describeBinding(created.record, 0)}, in ${store.location}; it is shown only once:\n`,
+    );
     process.stdout.write(`${created.token}\n`);
     return EXIT.ok;
   });
@@ -113,7 +125,9 @@ export async function listTokensCommand(opts: { db?: string }): Promise<number> 
     const created = await store.devicesPerToken();
     for (const t of tokens) {
       const binding = t.scopes.includes('upload') || t.scopes.includes('admin') ? `  ${describeBinding(t, created[t.id] ?? 0)}` : '';
-      process.stdout.write(`${t.id}  ${t.name}  ${t.scopes.join(',')}${binding}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}${t.revokedAt ? `  REVOKED ${t.revokedAt}` : ''}\n`);
+      process.stdout.write(
+        `${t.id}  ${t.name}  ${t.scopes.join(',')}${binding}  created ${t.createdAt}  last used ${t.lastUsedAt ?? 'never'}${t.revokedAt ? `  REVOKED ${t.revokedAt}` : ''}\n`,
+      );
     }
     if (tokens.length === 0) process.stderr.write(`no tokens in ${store.location}\n`);
     return EXIT.ok;
@@ -130,7 +144,7 @@ export function describeBinding(token: TokenRecord, createdDevices: number): str
 
 export async function revokeTokenCommand(id: string, opts: { db?: string }): Promise<number> {
   return withStore(opts.db, async (store) => {
-    if (!await store.revokeToken(id, new Date().toISOString())) throw new UsageError(`no active token with id ${id} in ${store.location}`);
+    if (!(await store.revokeToken(id, new Date().toISOString()))) throw new UsageError(`no active token with id ${id} in ${store.location}`);
     process.stderr.write(`revoked token ${id}\n`);
     return EXIT.ok;
   });

@@ -3,18 +3,18 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statSync } 
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { PROBE_IDS } from '../../../probes/index.js';
-import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
-import { writeOutput } from '../../render/formats.js';
-import { defaultSpoolDir, dashboardEndpoint } from '../../remote/upload.js';
-import { readCaFile } from '../../remote/ca-file.js';
-import { styleFor } from '../../render/style.js';
-import { fleetSummary, renderFleetTable, runFleet } from '../../remote/fleet.js';
-import { InventoryError, parseInventory, selectDevices, type RemoteDevice } from '../../remote/inventory.js';
-import { agentBundle, type AgentModeChoice } from '../../remote/ssh.js';
-import { describeSchedule, installTimers, removeTimers, type ScheduleOptions, type ScheduleResult } from '../../remote/schedule-run.js';
-import { TIMER_INTERVALS, type TimerInterval } from '../../remote/schedule.js';
-import { addVerdictOptions, collect, profileAndAllowances } from './verdict-options.js';
 import { normaliseCgroupPath, normaliseUnitName } from '../../../probes/lib/cgroup-target.js';
+import { readCaFile } from '../../remote/ca-file.js';
+import { fleetSummary, renderFleetTable, runFleet } from '../../remote/fleet.js';
+import { InventoryError, parseInventory, type RemoteDevice, selectDevices } from '../../remote/inventory.js';
+import { TIMER_INTERVALS, type TimerInterval } from '../../remote/schedule.js';
+import { describeSchedule, installTimers, removeTimers, type ScheduleOptions, type ScheduleResult } from '../../remote/schedule-run.js';
+import { type AgentModeChoice, agentBundle } from '../../remote/ssh.js';
+import { dashboardEndpoint, defaultSpoolDir } from '../../remote/upload.js';
+import { writeOutput } from '../../render/formats.js';
+import { styleFor } from '../../render/style.js';
+import { type CommandRegistration, choiceOption, EXIT, parseList, parsePositiveNumber, UsageError } from '../kit.js';
+import { addVerdictOptions, collect, profileAndAllowances } from './verdict-options.js';
 
 export const SSH_FORMATS = ['text', 'json'] as const;
 export const SSH_MODES = ['auto', 'node', 'sh'] as const;
@@ -71,14 +71,17 @@ function checkOutDir(dir: string): void {
 }
 
 function onPath(program: string): boolean {
-  return (process.env['PATH'] ?? '').split(':').filter(Boolean).some((dir) => {
-    try {
-      accessSync(join(dir, program), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
+  return (process.env['PATH'] ?? '')
+    .split(':')
+    .filter(Boolean)
+    .some((dir) => {
+      try {
+        accessSync(join(dir, program), constants.X_OK);
+        return true;
+      } catch {
+        return false;
+      }
+    });
 }
 
 function loadDevices(args: readonly string[], inventories: readonly string[]): RemoteDevice[] {
@@ -135,15 +138,20 @@ async function schedule(deviceArgs: string[], opts: SshCommandOptions, runArgs: 
     throw new UsageError(`--install-timer ${opts.installTimer ?? ''}: DAILY or HOURLY`);
   }
   if (opts.out !== undefined || opts.output !== undefined) throw new UsageError('--out and -o are for probing now; scheduled runs upload to the dashboard');
-  if (interval !== undefined && opts.upload === undefined) throw new UsageError('--install-timer needs --upload URL (and --token T): scheduled runs upload their reports');
-  if (interval !== undefined && opts.mode === 'sh') throw new UsageError('--install-timer runs the agent, which needs node >= 18 on the device: not with --mode sh');
+  if (interval !== undefined && opts.upload === undefined)
+    throw new UsageError('--install-timer needs --upload URL (and --token T): scheduled runs upload their reports');
+  if (interval !== undefined && opts.mode === 'sh')
+    throw new UsageError('--install-timer runs the agent, which needs node >= 18 on the device: not with --mode sh');
   const uploadTo = interval !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
   const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
   if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
   const devices = loadDevices(deviceArgs, opts.inventory ?? []);
   const options: ScheduleOptions = {
-    timeoutMs: opts.timeout * 1000, concurrency: opts.concurrency, connectTimeoutS: Math.min(opts.connectTimeout, opts.timeout),
-    sshOptions: (opts.sshOption ?? []).map(checkSshOption), ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
+    timeoutMs: opts.timeout * 1000,
+    concurrency: opts.concurrency,
+    connectTimeoutS: Math.min(opts.connectTimeout, opts.timeout),
+    sshOptions: (opts.sshOption ?? []).map(checkSshOption),
+    ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
   };
   let results: ScheduleResult[];
   if (interval !== undefined && uploadTo?.url) {
@@ -153,13 +161,21 @@ async function schedule(deviceArgs: string[], opts: SshCommandOptions, runArgs: 
     } catch {
       throw new UsageError('dist/edgeprobe-agent.js is missing: run `npm run build` first');
     }
-    const spec = { interval: interval as TimerInterval, url: uploadTo.url, token: uploadTo.token, runArgs, timeoutS: Math.round(opts.timeout), ...(ca ? { ca } : {}) };
+    const spec = {
+      interval: interval as TimerInterval,
+      url: uploadTo.url,
+      token: uploadTo.token,
+      runArgs,
+      timeoutS: Math.round(opts.timeout),
+      ...(ca ? { ca } : {}),
+    };
     results = await installTimers(devices, spec, agent, options);
   } else {
     results = await removeTimers(devices, options);
   }
   const lines = results.map((r) => describeSchedule(r, (interval as TimerInterval | undefined) ?? null));
-  const text = opts.format === 'json' ? `${JSON.stringify({ hosts: results.map((r) => ({ name: r.device.name, ...r.answer })) }, null, 2)}\n` : `${lines.join('\n')}\n`;
+  const text =
+    opts.format === 'json' ? `${JSON.stringify({ hosts: results.map((r) => ({ name: r.device.name, ...r.answer })) }, null, 2)}\n` : `${lines.join('\n')}\n`;
   writeOutput(text, undefined);
   return results.every((r) => r.answer.ok) ? EXIT.ok : EXIT.unknown;
 }
@@ -201,9 +217,10 @@ export async function run(deviceArgs: string[], opts: SshCommandOptions): Promis
     judge: { profile, allow, strict: opts.strict === true },
     ...(uploadTo?.url ? { upload: { url: uploadTo.url, token: uploadTo.token, spoolDir: opts.spool ?? defaultSpoolDir(), ...(ca ? { ca } : {}) } } : {}),
   });
-  const text = opts.format === 'json'
-    ? `${JSON.stringify(fleetSummary(fleet, profile.name), null, 2)}\n`
-    : renderFleetTable(fleet, styleFor(opts.output ? {} : process.stdout), profile.name);
+  const text =
+    opts.format === 'json'
+      ? `${JSON.stringify(fleetSummary(fleet, profile.name), null, 2)}\n`
+      : renderFleetTable(fleet, styleFor(opts.output ? {} : process.stdout), profile.name);
   writeOutput(text, opts.output);
   return fleet.exitCode;
 }
@@ -215,7 +232,7 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .argument('[devices...]', 'user@host[:port], ssh config aliases, or group/host names of the inventory')
     .option('-i, --inventory <file>', 'hosts from a plain host list or an Ansible INI/YAML inventory (repeatable)', collect)
     .option('--concurrency <n>', 'hosts probed at once', parseConcurrency, 8)
-    .option('--out <dir>', 'save each host\'s report as DIR/<host>.json, and DIR/summary.json')
+    .option('--out <dir>', "save each host's report as DIR/<host>.json, and DIR/summary.json")
     .option('--ssh-option <key=value>', 'passed to ssh as -o KEY=VALUE (repeatable)', collect)
     .option('--ssh-config <file>', 'ssh client configuration file (ssh -F)')
     .option('--timeout <seconds>', 'each host may take at most this long, connection included', parsePositiveNumber('--timeout'), 180)
@@ -225,7 +242,10 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--only <probes>', 'run only these probes (node mode)', parseList)
     .option('--skip <probes>', 'skip these probes (node mode)', parseList)
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
-    .option('--unit <name>', 'on every host, measure memory and CPU limits of this systemd unit\'s cgroup (the service that runs Django), not the login session\'s')
+    .option(
+      '--unit <name>',
+      "on every host, measure memory and CPU limits of this systemd unit's cgroup (the service that runs Django), not the login session's",
+    )
     .option('--cgroup <path>', 'on every host, measure memory and CPU limits of this cgroup (path from the cgroup root)')
     .option('--active-supervision', 'opt in (node mode): start, kill and watch a throwaway process under the supervisor found on each host')
     .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
@@ -233,7 +253,10 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
     .option('--ca <file>', "for --upload: PEM certificate of the CA that signs the dashboard's certificate")
     .option('-v, --verbose', 'a line per finished host on stderr even when it is not a terminal')
-    .option('--install-timer <interval>', 'instead of probing now: install the agent and a DAILY or HOURLY systemd timer (cron where systemd is not running) that probes and uploads to --upload')
+    .option(
+      '--install-timer <interval>',
+      'instead of probing now: install the agent and a DAILY or HOURLY systemd timer (cron where systemd is not running) that probes and uploads to --upload',
+    )
     .option('--remove-timer', 'remove the scheduled runs (undelivered reports stay in their spool)');
   // --profile, --allow, --strict as for run; --format text (the table) or json (the fleet summary); -o FILE.
   addVerdictOptions(command, SSH_FORMATS).action(async (devices: string[], opts: SshCommandOptions) => setExitCode(await run(devices, opts)));

@@ -1,12 +1,12 @@
 // `edgeprobe targets`: the built-in profiles and the hardware spec sheets.
 import type { Command } from 'commander';
-import { choiceOption, EXIT, type CommandRegistration } from '../kit.js';
-import { formatBytes } from '../../report/display.js';
-import { expectedMemTotal, hardwareAliases, listHardware } from '../../judge/spec-sheets.js';
 import { DEFAULT_PROFILE, loadAllProfiles } from '../../judge/profiles.js';
+import { expectedMemTotal, hardwareAliases, listHardware } from '../../judge/spec-sheets.js';
+import { judge } from '../../judge/verdict.js';
 import { styleFor } from '../../render/style.js';
 import { colourVerdict } from '../../render/verdict-text.js';
-import { judge } from '../../judge/verdict.js';
+import { formatBytes } from '../../report/display.js';
+import { type CommandRegistration, choiceOption, EXIT } from '../kit.js';
 
 export interface TargetsCommandOptions {
   format: 'text' | 'json';
@@ -20,8 +20,27 @@ export async function run(opts: TargetsCommandOptions): Promise<number> {
   if (opts.format === 'json') {
     const value = {
       defaultProfile: DEFAULT_PROFILE,
-      profiles: profiles.map((p) => ({ name: p.name, title: p.title, description: p.description, extends: p.chain[1] ?? null, file: p.file, checks: p.checks.map((c) => c.id), assumes: p.assumes })),
-      hardware: hardware.map((h, i) => ({ id: h.id, name: h.name, family: h.family, soc: h.soc, released: h.released, linux: h.linux, cpu: h.cpu, ramBytes: h.ramBytes, expectedMemTotalBytes: expectedMemTotal(h), specSheetVerdicts: verdicts[i] })),
+      profiles: profiles.map((p) => ({
+        name: p.name,
+        title: p.title,
+        description: p.description,
+        extends: p.chain[1] ?? null,
+        file: p.file,
+        checks: p.checks.map((c) => c.id),
+        assumes: p.assumes,
+      })),
+      hardware: hardware.map((h, i) => ({
+        id: h.id,
+        name: h.name,
+        family: h.family,
+        soc: h.soc,
+        released: h.released,
+        linux: h.linux,
+        cpu: h.cpu,
+        ramBytes: h.ramBytes,
+        expectedMemTotalBytes: expectedMemTotal(h),
+        specSheetVerdicts: verdicts[i],
+      })),
       aliases,
     };
     process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
@@ -31,7 +50,9 @@ export async function run(opts: TargetsCommandOptions): Promise<number> {
   const lines: string[] = [style.bold('Profiles') + style.dim('  (--profile NAME, or a path to your own .json)')];
   const nameWidth = Math.max(...profiles.map((p) => p.name.length)) + 2;
   for (const p of profiles) {
-    const extra = [`${p.checks.length} checks`, p.chain[1] ? `extends ${p.chain[1]}` : null, p.name === DEFAULT_PROFILE ? 'default' : null].filter(Boolean).join(', ');
+    const extra = [`${p.checks.length} checks`, p.chain[1] ? `extends ${p.chain[1]}` : null, p.name === DEFAULT_PROFILE ? 'default' : null]
+      .filter(Boolean)
+      .join(', ');
     lines.push(`  ${p.name.padEnd(nameWidth)}${p.title} ${style.dim(`(${extra})`)}`);
   }
   lines.push('', style.bold('Hardware spec sheets') + style.dim('  (check --hardware ID, compare ID ...; spec-sheet verdicts per profile)'));
@@ -43,7 +64,14 @@ export async function run(opts: TargetsCommandOptions): Promise<number> {
     lines.push(`  ${''.padEnd(idWidth)}${style.dim(judged)}`);
   }
   if (Object.keys(aliases).length > 0) {
-    lines.push('', style.dim(`Family ids: ${Object.entries(aliases).map(([a, t]) => `${a} = ${t}`).join(', ')}`));
+    lines.push(
+      '',
+      style.dim(
+        `Family ids: ${Object.entries(aliases)
+          .map(([a, t]) => `${a} = ${t}`)
+          .join(', ')}`,
+      ),
+    );
   }
   process.stdout.write(`${lines.join('\n')}\n`);
   return EXIT.ok;

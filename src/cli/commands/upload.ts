@@ -2,12 +2,20 @@
 // spooling what cannot be delivered now (see src/remote/upload.ts).
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { EXIT, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
+import { readCaFile } from '../../remote/ca-file.js';
 import {
-  DEFAULT_UPLOAD_OPTIONS, defaultSpoolDir, describeFlush, describeOutcome, flushSpool, listSpool, sendOrSpool, dashboardEndpoint, type UploadOptions,
+  DEFAULT_UPLOAD_OPTIONS,
+  dashboardEndpoint,
+  defaultSpoolDir,
+  describeFlush,
+  describeOutcome,
+  flushSpool,
+  listSpool,
+  sendOrSpool,
+  type UploadOptions,
 } from '../../remote/upload.js';
 import { parseReport } from '../../report/validate.js';
-import { readCaFile } from '../../remote/ca-file.js';
+import { type CommandRegistration, EXIT, parsePositiveNumber, UsageError } from '../kit.js';
 
 export interface UploadCommandOptions {
   to?: string;
@@ -28,7 +36,10 @@ function parseRetries(value: string): number {
 
 function uploadOptions(opts: UploadCommandOptions): UploadOptions {
   return {
-    ...DEFAULT_UPLOAD_OPTIONS, timeoutMs: opts.timeout * 1000, retries: opts.retries, log: (line) => process.stderr.write(`${line}\n`),
+    ...DEFAULT_UPLOAD_OPTIONS,
+    timeoutMs: opts.timeout * 1000,
+    retries: opts.retries,
+    log: (line) => process.stderr.write(`${line}\n`),
     ...(opts.ca !== undefined ? { ca: readCaFile(opts.ca) } : {}),
   };
 }
@@ -41,7 +52,11 @@ export async function run(files: string[], opts: UploadCommandOptions): Promise<
   if (opts.list) {
     const spooled = listSpool(spoolDir);
     for (const file of spooled) {
-      out(file.entry ? `${file.entry.report.id}  for ${file.entry.to}  since ${file.entry.spooledAt}  (${file.entry.lastError})` : `${file.path}: ${file.problem ?? ''}`);
+      out(
+        file.entry
+          ? `${file.entry.report.id}  for ${file.entry.to}  since ${file.entry.spooledAt}  (${file.entry.lastError})`
+          : `${file.path}: ${file.problem ?? ''}`,
+      );
     }
     out(`${spooled.length} report(s) in ${spoolDir}`);
     return EXIT.ok;

@@ -1,8 +1,8 @@
 // Options shared by the commands that judge: --profile, --allow, --strict, --format, --output.
-import { Option, type Command } from 'commander';
-import { choiceOption } from '../kit.js';
-import { DEFAULT_PROFILE, loadProfile, parseAllowances, type Profile } from '../../judge/profiles.js';
+import { type Command, Option } from 'commander';
+import { DEFAULT_PROFILE, loadProfile, type Profile, parseAllowances } from '../../judge/profiles.js';
 import { VERDICT_FORMATS, type VerdictFormat } from '../../render/formats.js';
+import { choiceOption } from '../kit.js';
 
 export interface VerdictCommandOptions {
   profile: string;
@@ -20,7 +20,11 @@ export function collect(value: string, previous: string[] | undefined): string[]
 export function addVerdictOptions(command: Command, formats: readonly string[] = VERDICT_FORMATS): Command {
   return command
     .option('--profile <name|file>', `deployment profile: a built-in name (\`edgeprobe targets\`) or a path to a profile .json`, DEFAULT_PROFILE)
-    .addOption(new Option('--allow <check=reason>', 'accept one check whatever its status, with the reason on record (repeatable; no blanket override)').argParser(collect))
+    .addOption(
+      new Option('--allow <check=reason>', 'accept one check whatever its status, with the reason on record (repeatable; no blanket override)').argParser(
+        collect,
+      ),
+    )
     .option('--strict', 'warnings count: viable-with-warnings exits 1')
     .addOption(choiceOption('--format <format>', 'output format', formats, 'text'))
     .option('-o, --output <file>', 'write the output to FILE (atomically) instead of stdout');

@@ -28,8 +28,15 @@ export function generateToken(name: string, scopes: TokenScope[], now = new Date
   return {
     token: `ep_${id}_${secret}`,
     record: {
-      id, name, scopes, hash: hashSecret(secret).toString('hex'), createdAt: now.toISOString(), lastUsedAt: null, revokedAt: null,
-      devicePattern: binding.devicePattern ?? null, maxDevices: binding.maxDevices ?? null,
+      id,
+      name,
+      scopes,
+      hash: hashSecret(secret).toString('hex'),
+      createdAt: now.toISOString(),
+      lastUsedAt: null,
+      revokedAt: null,
+      devicePattern: binding.devicePattern ?? null,
+      maxDevices: binding.maxDevices ?? null,
     },
   };
 }
@@ -95,7 +102,11 @@ export function readCookie(header: string | undefined, name: string): string | n
 export class AuthLimiter {
   private readonly failures = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(readonly maxFailures = 10, readonly windowMs = 60_000, private readonly maxAddresses = 10_000) {}
+  constructor(
+    readonly maxFailures = 10,
+    readonly windowMs = 60_000,
+    private readonly maxAddresses = 10_000,
+  ) {}
 
   /** Seconds until `address` may try again, or 0 when it is not blocked. */
   retryAfter(address: string, now = Date.now()): number {

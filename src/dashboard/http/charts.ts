@@ -1,8 +1,8 @@
 // The device page's history charts: inline SVG drawn on the server, readable without JavaScript.
 import { formatBytes, formatMetric } from '../../report/display.js';
 import type { MetricValue } from '../../report/types.js';
-import { html, type Html } from './html.js';
-import { seriesOf, type ChartSpec } from '../model.js';
+import { type ChartSpec, seriesOf } from '../model.js';
+import { type Html, html } from './html.js';
 
 const MIB = 1024 * 1024;
 
@@ -55,14 +55,21 @@ export function renderChart(spec: ChartSpec, reports: readonly { id: string; cre
   const yMax = yTicks[yTicks.length - 1] ?? 1;
   const x = (t: number): number => (t1 === t0 ? left + (W - left - right) / 2 : left + ((t - t0) / (t1 - t0)) * (W - left - right));
   const y = (v: number): number => top + (1 - v / yMax) * (H - top - bottom);
-  const grid = yTicks.map((v) => html`<line class="grid" x1="${left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${left - 5}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${axisLabel(spec.unit, v)}</text>`);
+  const grid = yTicks.map(
+    (v) =>
+      html`<line class="grid" x1="${left}" x2="${W - right}" y1="${y(v).toFixed(1)}" y2="${y(v).toFixed(1)}"/><text class="axis" x="${left - 5}" y="${(y(v) + 4).toFixed(1)}" text-anchor="end">${axisLabel(spec.unit, v)}</text>`,
+  );
   const day = (t: number): string => new Date(t).toISOString().slice(0, 10);
-  const xLabels = t1 === t0
-    ? html`<text class="axis" x="${x(t0).toFixed(1)}" y="${H - 6}" text-anchor="middle">${day(t0)}</text>`
-    : html`<text class="axis" x="${left}" y="${H - 6}" text-anchor="start">${day(t0)}</text><text class="axis" x="${W - right}" y="${H - 6}" text-anchor="end">${day(t1)}</text>`;
+  const xLabels =
+    t1 === t0
+      ? html`<text class="axis" x="${x(t0).toFixed(1)}" y="${H - 6}" text-anchor="middle">${day(t0)}</text>`
+      : html`<text class="axis" x="${left}" y="${H - 6}" text-anchor="start">${day(t0)}</text><text class="axis" x="${W - right}" y="${H - 6}" text-anchor="end">${day(t1)}</text>`;
   const lines = series.map((s, i) => {
     const coords = s.points.map((p) => `${x(Date.parse(p.time)).toFixed(1)},${y(p.value).toFixed(1)}`).join(' ');
-    const dots = s.points.map((p) => html`<circle class="s${i}" cx="${x(Date.parse(p.time)).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3.5"><title>${s.label}, ${p.time.slice(0, 16).replace('T', ' ')} UTC: ${formatMetric(s.metric, p.value)}</title></circle>`);
+    const dots = s.points.map(
+      (p) =>
+        html`<circle class="s${i}" cx="${x(Date.parse(p.time)).toFixed(1)}" cy="${y(p.value).toFixed(1)}" r="3.5"><title>${s.label}, ${p.time.slice(0, 16).replace('T', ' ')} UTC: ${formatMetric(s.metric, p.value)}</title></circle>`,
+    );
     return html`<polyline class="s${i}" points="${coords}"/>${dots}`;
   });
   const legend = series.map((s, i) => html`<li><span class="swatch s${i}"></span>${s.label} <code>${s.metric}</code></li>`);

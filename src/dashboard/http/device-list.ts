@@ -1,7 +1,7 @@
 // The device list: a page of devices at a time, most recently seen first, searchable by name, hostname,
 // board or id. Each device shows its latest verdicts; ticked devices (and reference boards) go to compare.
-import { HttpError, type Dashboard, type DevicePage, type DeviceSummary } from '../service.js';
-import { html, raw, type Html } from './html.js';
+import { type Dashboard, type DevicePage, type DeviceSummary, HttpError } from '../service.js';
+import { type Html, html, raw } from './html.js';
 import { page, verdictBadge, when } from './layout.js';
 import type { RouteResult } from './route.js';
 
@@ -68,12 +68,18 @@ export function pager(action: string, found: DevicePage): Html {
 export async function deviceListPage(dashboard: Dashboard, url: URL, signedIn: boolean): Promise<RouteResult> {
   const found = await dashboard.devices(devicePageQuery(url));
   if (found.total === 0 && !found.search) {
-    return page(dashboard, 'Devices', html`<h1>Devices</h1><div class="empty"><p>No reports yet. Send one:</p><pre>edgeprobe run --upload URL --token TOKEN
-edgeprobe upload report.json --to URL --token TOKEN</pre></div>`, { signedIn });
+    return page(
+      dashboard,
+      'Devices',
+      html`<h1>Devices</h1><div class="empty"><p>No reports yet. Send one:</p><pre>edgeprobe run --upload URL --token TOKEN
+edgeprobe upload report.json --to URL --token TOKEN</pre></div>`,
+      { signedIn },
+    );
   }
-  const table = found.devices.length === 0
-    ? html`<p class="empty">No device matches “${found.search ?? ''}”.</p>`
-    : html`<div class="table-wrap"><table class="devices">
+  const table =
+    found.devices.length === 0
+      ? html`<p class="empty">No device matches “${found.search ?? ''}”.</p>`
+      : html`<div class="table-wrap"><table class="devices">
 <thead><tr><th class="pick"><span class="sr">compare</span></th><th>Device</th><th>Latest verdicts</th><th>Last seen</th><th>Reports</th></tr></thead>
 <tbody>${found.devices.map(deviceRow)}</tbody>
 </table></div>`;

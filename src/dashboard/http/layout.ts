@@ -1,18 +1,17 @@
 // The pages' frame and the small pieces every page draws: times, verdict and check badges, measured values.
-import { formatMetric } from '../../report/display.js';
-import { unmeasuredReason, type MetricValue, type Report } from '../../report/types.js';
+
 import { VERSION } from '../../platform/version.js';
-import { html, type Html } from './html.js';
-import type { CheckView } from '../verdicts.js';
-import type { RouteResult } from './route.js';
+import { formatMetric } from '../../report/display.js';
+import { type MetricValue, type Report, unmeasuredReason } from '../../report/types.js';
 import type { Dashboard, VerdictSummary } from '../service.js';
+import type { CheckView } from '../verdicts.js';
+import { type Html, html } from './html.js';
+import type { RouteResult } from './route.js';
 
 export const HTML_TYPE = 'text/html; charset=utf-8';
 
 export function page(dashboard: Dashboard, title: string, body: Html, options: { status?: number; signedIn?: boolean } = {}): RouteResult {
-  const signOut = options.signedIn
-    ? html`<form method="post" action="/logout" class="signout"><button type="submit">Sign out</button></form>`
-    : '';
+  const signOut = options.signedIn ? html`<form method="post" action="/logout" class="signout"><button type="submit">Sign out</button></form>` : '';
   const doc = html`<!doctype html>
 <html lang="en">
 <head>
@@ -87,4 +86,3 @@ export function statusCell(cell: string): Html {
   const cls = ['pass', 'warn', 'fail', 'unknown'].includes(status) ? `c-${status}` : verdictClass(status);
   return html`<span class="badge ${cls}">${word}</span>${match[2] ? html` <span class="actual">${match[2]}</span>` : ''}`;
 }
-

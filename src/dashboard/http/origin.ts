@@ -14,7 +14,10 @@ export function normaliseAddress(address: string): string {
 function headerValues(req: IncomingMessage, name: string): string[] {
   const raw = req.headers[name];
   const values = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
-  return values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+  return values
+    .flatMap((v) => v.split(','))
+    .map((v) => v.trim())
+    .filter(Boolean);
 }
 
 function fromTrustedProxy(req: IncomingMessage, trustedProxies: ReadonlySet<string>): boolean {

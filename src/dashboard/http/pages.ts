@@ -1,26 +1,30 @@
 // The web UI: server-rendered pages (charts are inline SVG, see charts.ts), a little JS for relative times,
 // auto-submitting the profile switch and hiding equal rows. Every asset is served by the dashboard itself.
 import { readFileSync } from 'node:fs';
-import { metricSpec } from '../../report/metrics.js';
 import { formatCount, formatMetric } from '../../report/display.js';
+import { metricSpec } from '../../report/metrics.js';
 import type { Report } from '../../report/types.js';
+import { CHARTS } from '../model.js';
+import { type Dashboard, HttpError } from '../service.js';
+import { type CheckView, defaultProfile, type VerdictView } from '../verdicts.js';
 import { historyLimit } from './api.js';
 import { renderChart } from './charts.js';
 import { comparePage } from './compare-page.js';
 import { deviceListPage } from './device-list.js';
-import { html, raw, type Html } from './html.js';
+import { type Html, html, raw } from './html.js';
 import { checkBadge, metricName, page, showValue, verdictBadge, when } from './layout.js';
 import { LOGIN_ROUTES } from './login.js';
-import { defaultProfile, type CheckView, type VerdictView } from '../verdicts.js';
-import { CHARTS } from '../model.js';
-import { renderSoakChart } from './soak-chart.js';
 import type { Route, RouteResult } from './route.js';
-import { HttpError, type Dashboard } from '../service.js';
+import { renderSoakChart } from './soak-chart.js';
 
-export { renderErrorPage } from './layout.js';
 export { renderChart } from './charts.js';
+export { renderErrorPage } from './layout.js';
 
-const STREAMING = [['streaming.channels_messages_per_second', 'Channels'], ['streaming.python_messages_per_second', 'Python'], ['streaming.node_messages_per_second', 'Node']] as const;
+const STREAMING = [
+  ['streaming.channels_messages_per_second', 'Channels'],
+  ['streaming.python_messages_per_second', 'Python'],
+  ['streaming.node_messages_per_second', 'Node'],
+] as const;
 
 /** The most telling streaming figure a report has: Channels, else plain Python, else Node. */
 function streamingCell(report: Report): Html {
@@ -54,14 +58,16 @@ async function devicePage(dashboard: Dashboard, id: string, url: URL, signedIn: 
 <form method="get" action="/compare">
 <div class="table-wrap"><table class="history">
 <thead><tr><th class="pick"><span class="sr">compare</span></th><th>Measured</th><th>Verdicts</th><th>Available memory</th><th>CPU (1 thread)</th><th>Streaming</th></tr></thead>
-<tbody>${reports.map((r) => html`<tr>
+<tbody>${reports.map(
+    (r) => html`<tr>
 <td class="pick"><input type="checkbox" name="ids" value="report:${r.stored.id}" aria-label="compare report ${r.stored.createdAt}"></td>
 <td><a href="/reports/${r.stored.id}">${when(r.stored.createdAt)}</a></td>
 <td class="verdicts">${r.verdicts.map((v) => verdictBadge(v))}</td>
 <td>${metricCell(r, 'memory.effective_available_bytes')}</td>
 <td>${metricCell(r, 'cpu.single_thread_score')}</td>
 <td>${streamingCell(r.report)}</td>
-</tr>`)}</tbody></table></div>
+</tr>`,
+  )}</tbody></table></div>
 <p><button type="submit">Compare selected reports</button></p>
 </form></section>`;
   return page(dashboard, device.name, body, { signedIn });
@@ -74,10 +80,12 @@ function capacityLine(verdict: VerdictView): Html {
   const c = verdict.capacity;
   if (c.workers === null) return html`<p class="capacity muted">Capacity: not estimable from this report.</p>`;
   const workers = html`<strong>${c.workers} ${c.server.toUpperCase()} worker${c.workers === 1 ? '' : 's'}</strong> (bound by ${c.binding})`;
-  const clients = c.server === 'asgi' && c.websocketClients !== null
-    ? html`, about <strong>${formatCount(c.websocketClients)} WebSocket clients</strong> at ${c.messagesPerClientPerSecond} msg/s each (bound by ${c.clientsBinding})`
-    : '';
-  const requests = c.requestsPerSecond !== null ? html`, <strong>${formatCount(c.requestsPerSecond)} req/s</strong> with p95 within ${c.latencyTargetMs} ms` : '';
+  const clients =
+    c.server === 'asgi' && c.websocketClients !== null
+      ? html`, about <strong>${formatCount(c.websocketClients)} WebSocket clients</strong> at ${c.messagesPerClientPerSecond} msg/s each (bound by ${c.clientsBinding})`
+      : '';
+  const requests =
+    c.requestsPerSecond !== null ? html`, <strong>${formatCount(c.requestsPerSecond)} req/s</strong> with p95 within ${c.latencyTargetMs} ms` : '';
   return html`<p class="capacity">Capacity: ${workers}${requests}${clients}.</p>`;
 }
 
@@ -102,9 +110,11 @@ async function reportPage(dashboard: Dashboard, id: string, signedIn: boolean): 
 <p class="muted">Report <code>${stored.id}</code> · agent ${report.agent.version} (${report.agent.mode}) · received ${when(stored.receivedAt)} · <a href="/api/v1/reports/${stored.id}">JSON</a></p>
 ${verdicts.map((v, i) => html`<details class="verdict" id="verdict-${v.profile}"${i === 0 ? raw(' open') : ''}><summary><h2>${v.title} ${verdictBadge(v)}</h2></summary><p>${v.summary}</p>${capacityLine(v)}${checksTable(v)}</details>`)}
 ${renderSoakChart(report)}
-<section><h2>Measurements</h2>${report.probes.map((probe) => html`<h3>${probe.id} <span class="badge p-${probe.status}">${probe.status}</span> <span class="muted">${probe.durationMs} ms</span></h3>
+<section><h2>Measurements</h2>${report.probes.map(
+    (probe) => html`<h3>${probe.id} <span class="badge p-${probe.status}">${probe.status}</span> <span class="muted">${probe.durationMs} ms</span></h3>
 ${probe.error ? html`<p class="error">${probe.error.code}: ${probe.error.message}</p>` : ''}
-${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report, true)}</td></tr>`)}</tbody></table></div>` : ''}`)}
+${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report, true)}</td></tr>`)}</tbody></table></div>` : ''}`,
+  )}
 </section>`;
   return page(dashboard, `${name} report`, body, { signedIn });
 }
@@ -116,7 +126,8 @@ interface Asset {
 
 const ASSET_TYPES: Record<string, string> = { css: 'text/css; charset=utf-8', js: 'text/javascript; charset=utf-8', svg: 'image/svg+xml' };
 // The icon lives here; the build copies only .css and .js assets beside the compiled code.
-const FAVICON = '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#18202b"/><path d="M6 22 L12 14 L17 18 L26 8" stroke="#4dabf7" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
+const FAVICON =
+  '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#18202b"/><path d="M6 22 L12 14 L17 18 L26 8" stroke="#4dabf7" stroke-width="3" fill="none" stroke-linecap="round" stroke-linejoin="round"/></svg>';
 const ASSETS = new Map<string, Asset>([['favicon.svg', { type: 'image/svg+xml', body: Buffer.from(FAVICON) }]]);
 
 function asset(name: string): Asset | null {
@@ -138,24 +149,44 @@ const signedIn = (token: { scopes: readonly string[] } | null): boolean => token
 
 export const PAGE_ROUTES: readonly Route[] = [
   {
-    method: 'GET', path: '/', scope: 'read', kind: 'page', summary: 'device list: latest verdict per profile, last seen; ?q= searches, ?offset= pages',
+    method: 'GET',
+    path: '/',
+    scope: 'read',
+    kind: 'page',
+    summary: 'device list: latest verdict per profile, last seen; ?q= searches, ?offset= pages',
     handler: async ({ dashboard, url, token }) => deviceListPage(dashboard, url, signedIn(token)),
   },
   {
-    method: 'GET', path: '/devices/:id', scope: 'read', kind: 'page', summary: 'one device: history charts and its reports',
+    method: 'GET',
+    path: '/devices/:id',
+    scope: 'read',
+    kind: 'page',
+    summary: 'one device: history charts and its reports',
     handler: async ({ dashboard, params, url, token }) => devicePage(dashboard, params['id'] ?? '', url, signedIn(token)),
   },
   {
-    method: 'GET', path: '/reports/:id', scope: 'read', kind: 'page', summary: 'one report: verdicts with their checks, every measurement',
+    method: 'GET',
+    path: '/reports/:id',
+    scope: 'read',
+    kind: 'page',
+    summary: 'one report: verdicts with their checks, every measurement',
     handler: async ({ dashboard, params, token }) => reportPage(dashboard, params['id'] ?? '', signedIn(token)),
   },
   {
-    method: 'GET', path: '/compare', scope: 'read', kind: 'page', summary: 'devices, reports and spec sheets side by side, with the profile switchable',
+    method: 'GET',
+    path: '/compare',
+    scope: 'read',
+    kind: 'page',
+    summary: 'devices, reports and spec sheets side by side, with the profile switchable',
     handler: async ({ dashboard, url, token }) => comparePage(dashboard, url, signedIn(token)),
   },
   ...LOGIN_ROUTES,
   {
-    method: 'GET', path: '/assets/:name', scope: null, kind: 'page', summary: 'the stylesheet, script and icon (no CDN)',
+    method: 'GET',
+    path: '/assets/:name',
+    scope: null,
+    kind: 'page',
+    summary: 'the stylesheet, script and icon (no CDN)',
     handler: async ({ params }) => {
       const found = asset(params['name'] ?? '');
       if (!found) throw new HttpError(404, 'not_found', `No asset ${params['name'] ?? ''}.`);
@@ -163,7 +194,11 @@ export const PAGE_ROUTES: readonly Route[] = [
     },
   },
   {
-    method: 'GET', path: '/favicon.ico', scope: null, kind: 'page', summary: 'the icon',
+    method: 'GET',
+    path: '/favicon.ico',
+    scope: null,
+    kind: 'page',
+    summary: 'the icon',
     handler: async () => {
       const found = asset('favicon.svg');
       if (!found) throw new HttpError(404, 'not_found', 'No icon.');

@@ -43,4 +43,3 @@ export interface Route {
 export function json(status: number, value: unknown, headers?: Record<string, string>): RouteResult {
   return { status, contentType: 'application/json; charset=utf-8', body: `${JSON.stringify(value, null, 2)}\n`, ...(headers ? { headers } : {}) };
 }
-

@@ -4,14 +4,14 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createTlsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
+import { Dashboard, type DashboardSettings, HttpError, tooManyFailures } from '../service.js';
+import type { TokenRecord } from '../store/store.js';
 import { API_ROUTES } from './api.js';
 import { allows, presentedToken, verifyToken } from './auth.js';
 import { readBody } from './body.js';
 import { clientAddress, isSecureRequest, requestOrigin } from './origin.js';
 import { PAGE_ROUTES, renderErrorPage } from './pages.js';
 import { json, type Route, type RouteContext, type RouteResult } from './route.js';
-import { Dashboard, HttpError, tooManyFailures, type DashboardSettings } from '../service.js';
-import type { TokenRecord } from '../store/store.js';
 
 export type { Route, RouteContext, RouteResult } from './route.js';
 
@@ -49,7 +49,8 @@ const SECURITY_HEADERS: Record<string, string> = {
 /** Sent on every answer over HTTPS: browsers then refuse plain HTTP to this host for 180 days. */
 export const HSTS = 'max-age=15552000';
 
-const PAGE_CSP = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+const PAGE_CSP =
+  "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 function send(res: ServerResponse, result: RouteResult, head: boolean, secure: boolean): void {
   if (res.headersSent) return;
@@ -93,7 +94,22 @@ async function authenticate(dashboard: Dashboard, req: IncomingMessage, address:
   return { token, presented: true };
 }
 
-const UNAVAILABLE_CODES = ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_LOCKED', 'SQLITE_IOERR', '57P01', '57P02', '57P03', '53300', '08006', '08001', '08003'];
+const UNAVAILABLE_CODES = [
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'SQLITE_BUSY',
+  'SQLITE_LOCKED',
+  'SQLITE_IOERR',
+  '57P01',
+  '57P02',
+  '57P03',
+  '53300',
+  '08006',
+  '08001',
+  '08003',
+];
 /** The disk under the database is full (SQLite, PostgreSQL's disk_full): 507, like the dashboard's own limits. */
 const DISK_FULL_CODES = ['SQLITE_FULL', '53100'];
 
@@ -104,15 +120,16 @@ function storageProblem(err: unknown): HttpError | null {
     return new HttpError(507, 'insufficient_storage', "the dashboard's disk is full; nothing was stored", { reason: 'disk_full' });
   }
   const message = err instanceof Error ? err.message : '';
-  if ((typeof code === 'string' && UNAVAILABLE_CODES.includes(code)) || /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)) {
+  if (
+    (typeof code === 'string' && UNAVAILABLE_CODES.includes(code)) ||
+    /Connection terminated|connection timeout|Client has encountered a connection error|timeout exceeded when trying to connect/i.test(message)
+  ) {
     return new HttpError(503, 'unavailable', 'the dashboard cannot reach its database right now; try again shortly', undefined, { 'retry-after': '5' });
   }
   return null;
 }
 
-export interface RequestLog {
-  (line: string): void;
-}
+export type RequestLog = (line: string) => void;
 
 /** The route for a method and path; throws 404, or 405 with the methods the path allows. */
 function findRoute(method: string, path: string): { route: Route; params: Record<string, string> } {
@@ -123,7 +140,8 @@ function findRoute(method: string, path: string): { route: Route; params: Record
     if (candidate.method === method) return { route: candidate, params: match };
     allowed.push(candidate.method);
   }
-  if (allowed.length > 0) throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here (allowed: ${allowed.join(', ')})`, undefined, { allow: allowed.join(', ') });
+  if (allowed.length > 0)
+    throw new HttpError(405, 'method_not_allowed', `${method} is not allowed here (allowed: ${allowed.join(', ')})`, undefined, { allow: allowed.join(', ') });
   throw new HttpError(404, 'not_found', `no such page or endpoint: ${path.slice(0, 200)}`);
 }
 
@@ -136,9 +154,20 @@ async function authorise(dashboard: Dashboard, req: IncomingMessage, route: Rout
   if (!auth.token) {
     if (route.kind === 'page') {
       const next = `${url.pathname}${url.search}`;
-      return { status: 303, contentType: 'text/plain; charset=utf-8', body: 'sign in first\n', headers: { location: `/login?next=${encodeURIComponent(next)}` } };
+      return {
+        status: 303,
+        contentType: 'text/plain; charset=utf-8',
+        body: 'sign in first\n',
+        headers: { location: `/login?next=${encodeURIComponent(next)}` },
+      };
     }
-    throw new HttpError(401, 'unauthorized', auth.presented ? 'the token is unknown, revoked or malformed' : `this endpoint needs a token with the "${needed}" scope: send Authorization: Bearer TOKEN`);
+    throw new HttpError(
+      401,
+      'unauthorized',
+      auth.presented
+        ? 'the token is unknown, revoked or malformed'
+        : `this endpoint needs a token with the "${needed}" scope: send Authorization: Bearer TOKEN`,
+    );
   }
   if (!allows(auth.token.scopes, needed)) {
     throw new HttpError(403, 'forbidden', `the token "${auth.token.name}" has the scopes ${auth.token.scopes.join(', ')}; this needs "${needed}"`);
@@ -161,7 +190,7 @@ function failure(err: unknown, req: IncomingMessage, log: RequestLog | undefined
     log?.(`storage problem on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.message : String(err)}`);
     return storage;
   }
-  log?.(`internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? err.stack ?? err.message : String(err)}`);
+  log?.(`internal error on ${req.method ?? ''} ${req.url ?? ''}: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
   return new HttpError(500, 'internal', 'the dashboard failed to answer; see its log');
 }
 
@@ -175,7 +204,7 @@ export function createRequestHandler(dashboard: Dashboard, log?: RequestLog) {
     const head = req.method === 'HEAD';
     try {
       const url = parseUrl(req);
-      const { route, params } = findRoute(head ? 'GET' : req.method ?? 'GET', url.pathname);
+      const { route, params } = findRoute(head ? 'GET' : (req.method ?? 'GET'), url.pathname);
       kind = route.kind;
       const token = await authorise(dashboard, req, route, url, address);
       if (token !== null && 'status' in token) {
@@ -183,7 +212,14 @@ export function createRequestHandler(dashboard: Dashboard, log?: RequestLog) {
         return;
       }
       const ctx: RouteContext = {
-        req, url, params, token, dashboard, clientAddress: address, secure, origin: requestOrigin(req, secure),
+        req,
+        url,
+        params,
+        token,
+        dashboard,
+        clientAddress: address,
+        secure,
+        origin: requestOrigin(req, secure),
         body: (accept) => readBody(req, dashboard.settings.maxBodyBytes, accept),
       };
       send(res, await route.handler(ctx), head, secure);
@@ -221,9 +257,14 @@ export async function startDashboard(settings: DashboardSettings, host: string, 
   const listener = (req: IncomingMessage, res: ServerResponse): void => {
     void handler(req, res);
   };
-  const server: Server = tls ? createTlsServer({ ...SERVER_TIMEOUTS, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, listener) : createServer(SERVER_TIMEOUTS, listener);
+  const server: Server = tls
+    ? createTlsServer({ ...SERVER_TIMEOUTS, cert: tls.cert, key: tls.key, minVersion: 'TLSv1.2' }, listener)
+    : createServer(SERVER_TIMEOUTS, listener);
   server.on('clientError', (_err, socket) => {
-    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"bad_request","message":"malformed HTTP request"}\n');
+    if (socket.writable)
+      socket.end(
+        'HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-type: application/json\r\n\r\n{"error":"bad_request","message":"malformed HTTP request"}\n',
+      );
     else socket.destroy();
   });
   // A TLS handshake that fails (a client that does not trust the certificate, a port scan) is the client's business.
@@ -238,10 +279,13 @@ export async function startDashboard(settings: DashboardSettings, host: string, 
   const address = server.address() as AddressInfo;
   const shownHost = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    server, dashboard, url: `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
-    close: () => new Promise<void>((resolve) => {
-      server.close(() => resolve());
-      server.closeAllConnections();
-    }),
+    server,
+    dashboard,
+    url: `${tls ? 'https' : 'http'}://${shownHost}:${address.port}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        server.closeAllConnections();
+      }),
   };
 }

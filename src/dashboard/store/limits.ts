@@ -99,7 +99,10 @@ const PATTERN_LIMIT = 200;
 
 /** Checks a `--devices` value: comma-separated glob patterns (`*` any run of characters, `?` one). */
 export function parseDevicePattern(value: string): string {
-  const patterns = value.split(',').map((p) => p.trim()).filter(Boolean);
+  const patterns = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean);
   if (patterns.length === 0) throw new Error('name at least one device pattern, e.g. lab-pi-*');
   if (patterns.join(',').length > PATTERN_LIMIT) throw new Error(`the device patterns may be at most ${PATTERN_LIMIT} characters`);
   for (const pattern of patterns) {
@@ -111,7 +114,10 @@ export function parseDevicePattern(value: string): string {
 /** Does a device name match one of the token's patterns? Case-sensitive, as device names are. */
 export function deviceAllowed(pattern: string, name: string): boolean {
   return pattern.split(',').some((glob) => {
-    const regex = glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.');
+    const regex = glob
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.');
     return new RegExp(`^${regex}$`, 's').test(name);
   });
 }

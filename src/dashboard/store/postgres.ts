@@ -3,12 +3,30 @@
 // so concurrent uploads from one device cannot break retention; migrations hold an advisory lock so that
 // instances starting together migrate once.
 import pg from 'pg';
+import { DEVICE_COLUMNS, type DeviceRow, pageOf, type ReportRow, rowToDevice, rowToReport, rowToToken, TOKEN_COLUMNS, type TokenRow } from './rows.js';
 import {
-  LATEST_SCHEMA_VERSION, MIGRATIONS, StoreError, factsNeeded, likePattern, migrationSql, ownerAfterUpload, redactUrl, toPolicy, uploadRefusal,
-  type DeviceFacts, type DeviceQuery, type DeviceRecord, type IntegrityResult, type NewReport, type PutReportResult, type Store,
-  type StoredReport, type TokenRecord, type UploadFacts, type UploadPolicy,
+  type DeviceFacts,
+  type DeviceQuery,
+  type DeviceRecord,
+  factsNeeded,
+  type IntegrityResult,
+  LATEST_SCHEMA_VERSION,
+  likePattern,
+  MIGRATIONS,
+  migrationSql,
+  type NewReport,
+  ownerAfterUpload,
+  type PutReportResult,
+  redactUrl,
+  type Store,
+  type StoredReport,
+  StoreError,
+  type TokenRecord,
+  toPolicy,
+  type UploadFacts,
+  type UploadPolicy,
+  uploadRefusal,
 } from './store.js';
-import { DEVICE_COLUMNS, TOKEN_COLUMNS, pageOf, rowToDevice, rowToReport, rowToToken, type DeviceRow, type ReportRow, type TokenRow } from './rows.js';
 
 type Queryable = pg.Pool | pg.PoolClient;
 
@@ -18,7 +36,7 @@ const MIGRATION_LOCK = 4_711_802_031;
 /** Held while a new device is created under a device limit, so that two instances cannot both take the last place. */
 const DEVICE_CREATION_LOCK = 4_711_802_032;
 
-const SEARCH = "(d.name ILIKE $1 OR d.hostname ILIKE $1 OR d.board ILIKE $1 OR d.id = $2)";
+const SEARCH = '(d.name ILIKE $1 OR d.hostname ILIKE $1 OR d.board ILIKE $1 OR d.id = $2)';
 
 interface LockedDevice {
   last_seen: string;
@@ -35,7 +53,10 @@ async function rows<T>(db: Queryable, sql: string, params: unknown[] = []): Prom
 
 class PostgresStore implements Store {
   readonly kind = 'postgres' as const;
-  constructor(private readonly pool: pg.Pool, readonly location: string) {}
+  constructor(
+    private readonly pool: pg.Pool,
+    readonly location: string,
+  ) {}
 
   private async transaction<T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
@@ -103,7 +124,9 @@ class PostgresStore implements Store {
   }
 
   async deviceReports(deviceId: string, limit: number): Promise<StoredReport[]> {
-    return (await rows<ReportRow>(this.pool, 'SELECT * FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [deviceId, limit])).map(rowToReport);
+    return (await rows<ReportRow>(this.pool, 'SELECT * FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT $2', [deviceId, limit])).map(
+      rowToReport,
+    );
   }
 
   async listDevices(query: DeviceQuery = {}): Promise<DeviceRecord[]> {
@@ -125,7 +148,10 @@ class PostgresStore implements Store {
   }
 
   async devicesPerToken(): Promise<Record<string, number>> {
-    const found = await rows<{ token: string; n: string }>(this.pool, 'SELECT created_by_token AS token, COUNT(*) AS n FROM devices WHERE created_by_token IS NOT NULL GROUP BY created_by_token');
+    const found = await rows<{ token: string; n: string }>(
+      this.pool,
+      'SELECT created_by_token AS token, COUNT(*) AS n FROM devices WHERE created_by_token IS NOT NULL GROUP BY created_by_token',
+    );
     return Object.fromEntries(found.map((r) => [r.token, Number(r.n)]));
   }
 
@@ -163,14 +189,23 @@ class PostgresStore implements Store {
     return this.transaction(async (client) => {
       const devices = await rows<{ id: string }>(client, 'SELECT id FROM devices ORDER BY id FOR UPDATE');
       const removed: string[] = [];
-      for (const device of devices) removed.push(...await pruneDevice(client, device.id, keepPerDevice));
+      for (const device of devices) removed.push(...(await pruneDevice(client, device.id, keepPerDevice)));
       return removed;
     });
   }
 
   async createToken(token: TokenRecord): Promise<void> {
-    await this.pool.query(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-      [token.id, token.name, token.scopes.join(','), token.hash, token.createdAt, token.lastUsedAt, token.revokedAt, token.devicePattern, token.maxDevices]);
+    await this.pool.query(`INSERT INTO tokens (${TOKEN_COLUMNS}) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, [
+      token.id,
+      token.name,
+      token.scopes.join(','),
+      token.hash,
+      token.createdAt,
+      token.lastUsedAt,
+      token.revokedAt,
+      token.devicePattern,
+      token.maxDevices,
+    ]);
   }
 
   async getToken(id: string): Promise<TokenRecord | null> {
@@ -208,15 +243,25 @@ class PostgresStore implements Store {
 }
 
 async function lockDevice(client: pg.PoolClient, id: string): Promise<LockedDevice | undefined> {
-  const [device] = await rows<LockedDevice>(client, `SELECT d.last_seen, d.latest_report_id, d.first_seen, d.created_by_token,
-    (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count FROM devices d WHERE d.id = $1 FOR UPDATE`, [id]);
+  const [device] = await rows<LockedDevice>(
+    client,
+    `SELECT d.last_seen, d.latest_report_id, d.first_seen, d.created_by_token,
+    (SELECT COUNT(*) FROM reports r WHERE r.device_id = d.id) AS report_count FROM devices d WHERE d.id = $1 FOR UPDATE`,
+    [id],
+  );
   return device;
 }
 
 async function updateDevice(client: pg.PoolClient, report: NewReport, device: LockedDevice, owner: string | null): Promise<void> {
   if (isNewer(report.createdAt, report.id, device.last_seen, device.latest_report_id)) {
-    await client.query('UPDATE devices SET name = $1, hostname = $2, board = $3, last_seen = $4, latest_report_id = $5 WHERE id = $6',
-      [report.deviceName, report.hostname, report.board, report.createdAt, report.id, report.deviceId]);
+    await client.query('UPDATE devices SET name = $1, hostname = $2, board = $3, last_seen = $4, latest_report_id = $5 WHERE id = $6', [
+      report.deviceName,
+      report.hostname,
+      report.board,
+      report.createdAt,
+      report.id,
+      report.deviceId,
+    ]);
   }
   if (report.createdAt < device.first_seen) await client.query('UPDATE devices SET first_seen = $1 WHERE id = $2', [report.createdAt, report.deviceId]);
   if (owner !== device.created_by_token) await client.query('UPDATE devices SET created_by_token = $1 WHERE id = $2', [owner, report.deviceId]);
@@ -228,7 +273,8 @@ async function uploadFacts(client: pg.PoolClient, policy: UploadPolicy, device: 
   const count = async (sql: string, params: string[] = []): Promise<number> => Number((await rows<{ n: string }>(client, sql, params))[0]?.n ?? 0);
   const facts: UploadFacts = { bodyBytes: Buffer.byteLength(report.body) };
   if (needed.deviceCount) facts.deviceCount = await count('SELECT COUNT(*) AS n FROM devices');
-  if (needed.tokenDeviceCount) facts.tokenDeviceCount = await count('SELECT COUNT(*) AS n FROM devices WHERE created_by_token = $1', [policy.uploader?.tokenId ?? '']);
+  if (needed.tokenDeviceCount)
+    facts.tokenDeviceCount = await count('SELECT COUNT(*) AS n FROM devices WHERE created_by_token = $1', [policy.uploader?.tokenId ?? '']);
   if (needed.databaseSize) facts.databaseSize = await databaseBytes(client);
   return facts;
 }
@@ -243,8 +289,10 @@ function isNewer(createdAt: string, id: string, lastSeen: string, latestId: stri
 }
 
 async function pruneDevice(client: pg.PoolClient, deviceId: string, keep: number): Promise<string[]> {
-  const doomed = await rows<{ id: string }>(client,
-    'SELECT id FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2', [deviceId, keep]);
+  const doomed = await rows<{ id: string }>(client, 'SELECT id FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC OFFSET $2', [
+    deviceId,
+    keep,
+  ]);
   if (doomed.length === 0) return [];
   const ids = doomed.map((row) => row.id);
   await client.query('DELETE FROM reports WHERE id = ANY($1::text[])', [ids]);
@@ -253,8 +301,11 @@ async function pruneDevice(client: pg.PoolClient, deviceId: string, keep: number
 }
 
 async function refreshDevice(client: pg.PoolClient, deviceId: string): Promise<void> {
-  const [newest] = await rows<{ id: string; created_at: string }>(client,
-    'SELECT id, created_at FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1', [deviceId]);
+  const [newest] = await rows<{ id: string; created_at: string }>(
+    client,
+    'SELECT id, created_at FROM reports WHERE device_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1',
+    [deviceId],
+  );
   if (!newest) {
     await client.query('DELETE FROM devices WHERE id = $1', [deviceId]);
     return;
@@ -280,7 +331,11 @@ async function migrate(pool: pg.Pool): Promise<void> {
     for (const migration of MIGRATIONS) {
       if (migration.version <= version) continue;
       await client.query(migrationSql(migration, 'postgres'));
-      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [migration.version, migration.name, new Date().toISOString()]);
+      await client.query('INSERT INTO schema_migrations (version, name, applied_at) VALUES ($1, $2, $3)', [
+        migration.version,
+        migration.name,
+        new Date().toISOString(),
+      ]);
     }
     await client.query('COMMIT');
   } catch (err) {

@@ -37,24 +37,41 @@ export interface TokenRow {
 
 export function rowToReport(row: ReportRow): StoredReport {
   return {
-    id: row.id, deviceId: row.device_id, createdAt: row.created_at, receivedAt: row.received_at,
-    digest: row.digest, sizeBytes: Number(row.size_bytes), body: row.body,
+    id: row.id,
+    deviceId: row.device_id,
+    createdAt: row.created_at,
+    receivedAt: row.received_at,
+    digest: row.digest,
+    sizeBytes: Number(row.size_bytes),
+    body: row.body,
   };
 }
 
 export function rowToDevice(row: DeviceRow): DeviceRecord {
   return {
-    id: row.id, name: row.name, hostname: row.hostname, board: row.board, firstSeen: row.first_seen,
-    lastSeen: row.last_seen, latestReportId: row.latest_report_id, reportCount: Number(row.report_count),
+    id: row.id,
+    name: row.name,
+    hostname: row.hostname,
+    board: row.board,
+    firstSeen: row.first_seen,
+    lastSeen: row.last_seen,
+    latestReportId: row.latest_report_id,
+    reportCount: Number(row.report_count),
     createdByToken: row.created_by_token,
   };
 }
 
 export function rowToToken(row: TokenRow): TokenRecord {
   return {
-    id: row.id, name: row.name, scopes: row.scopes.split(',').filter(Boolean) as TokenScope[], hash: row.hash,
-    createdAt: row.created_at, lastUsedAt: row.last_used_at, revokedAt: row.revoked_at,
-    devicePattern: row.device_pattern, maxDevices: row.max_devices === null ? null : Number(row.max_devices),
+    id: row.id,
+    name: row.name,
+    scopes: row.scopes.split(',').filter(Boolean) as TokenScope[],
+    hash: row.hash,
+    createdAt: row.created_at,
+    lastUsedAt: row.last_used_at,
+    revokedAt: row.revoked_at,
+    devicePattern: row.device_pattern,
+    maxDevices: row.max_devices === null ? null : Number(row.max_devices),
   };
 }
 

@@ -48,11 +48,7 @@ export interface NewReport {
   body: string;
 }
 
-export type PutReportResult =
-  | { status: 'created'; retained: boolean; pruned: string[] }
-  | { status: 'duplicate' }
-  | { status: 'conflict' }
-  | UploadRefusal;
+export type PutReportResult = { status: 'created'; retained: boolean; pruned: string[] } | { status: 'duplicate' } | { status: 'conflict' } | UploadRefusal;
 
 export * from './limits.js';
 
@@ -214,7 +210,10 @@ export function redactUrl(url: string): string {
 }
 
 export function parseScopes(value: string): TokenScope[] {
-  const scopes = value.split(',').map((s) => s.trim()).filter(Boolean);
+  const scopes = value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set<string>(TOKEN_SCOPES);
   const out: TokenScope[] = [];
   for (const scope of scopes) {

@@ -35,8 +35,14 @@ export interface MetricEntry {
 export function defineMetrics(probe: string, entries: readonly MetricEntry[]): readonly MetricSpec[] {
   return entries.map((entry) => {
     const spec: MetricSpec = {
-      id: `${probe}.${entry.name}`, probe, type: entry.type, nullable: true, description: entry.description,
-      judged: entry.judged ?? false, specSheet: entry.specSheet ?? false, load: entry.load ?? false,
+      id: `${probe}.${entry.name}`,
+      probe,
+      type: entry.type,
+      nullable: true,
+      description: entry.description,
+      judged: entry.judged ?? false,
+      specSheet: entry.specSheet ?? false,
+      load: entry.load ?? false,
     };
     if (entry.unit !== undefined) spec.unit = entry.unit;
     return spec;

@@ -8,5 +8,11 @@ export const DISK_METRICS = defineMetrics('disk', [
   { name: 'filesystem', type: 'string', description: 'Filesystem type of the deployment path: ext4, f2fs, btrfs, overlay ...' },
   { name: 'device_kind', type: 'string', judged: true, description: 'sd, emmc, nvme, ssd, rotational, ram or network' },
   { name: 'fsync_p50_ms', type: 'number', unit: 'ms', load: true, description: 'Small write + fsync latency, median' },
-  { name: 'sequential_write_bytes_per_second', type: 'number', unit: 'bytes_per_second', load: true, description: 'Sequential write rate, fsync included (bytes per second)' },
+  {
+    name: 'sequential_write_bytes_per_second',
+    type: 'number',
+    unit: 'bytes_per_second',
+    load: true,
+    description: 'Sequential write rate, fsync included (bytes per second)',
+  },
 ]);

@@ -23,22 +23,34 @@ interface PerKindFigure extends Omit<MetricEntry, 'name'> {
 export const PER_KIND_FIGURES = {
   server: { type: 'string', description: 'Server measured: gunicorn, uvicorn or daphne' },
   requests_per_second: {
-    type: 'number', load: true,
+    type: 'number',
+    load: true,
     unit: 'per_second',
     description: 'Requests per second with one worker, at the highest concurrency whose p95 stays within the latency target',
   },
   workers: { type: 'number', description: 'Workers of the multi-worker run: one per effective CPU (fewer when memory is short)' },
   workers_requests_per_second: {
-    type: 'number', load: true,
+    type: 'number',
+    load: true,
     unit: 'per_second',
     description: "Requests per second with the multi-worker run's workers, at the highest concurrency whose p95 stays within the latency target",
   },
   scaling_ratio: { type: 'number', load: true, description: 'Peak requests per second with N workers over peak with one worker (N = the workers figure)' },
-  concurrency: { type: 'number', load: true, description: 'Highest number of concurrent keep-alive clients whose p95 stayed within the latency target, N workers' },
+  concurrency: {
+    type: 'number',
+    load: true,
+    description: 'Highest number of concurrent keep-alive clients whose p95 stayed within the latency target, N workers',
+  },
   p50_ms: { type: 'number', load: true, unit: 'ms', description: 'Request latency p50 at that concurrency, N workers' },
   p95_ms: { type: 'number', load: true, unit: 'ms', description: 'Request latency p95 at that concurrency, N workers' },
   p99_ms: { type: 'number', load: true, unit: 'ms', description: 'Request latency p99 at that concurrency, N workers' },
-  modest_load_p95_ms: { type: 'number', load: true, unit: 'ms', judged: true, description: `Request latency p95 with ${MODEST_CONCURRENCY} concurrent clients, N workers` },
+  modest_load_p95_ms: {
+    type: 'number',
+    load: true,
+    unit: 'ms',
+    judged: true,
+    description: `Request latency p95 with ${MODEST_CONCURRENCY} concurrent clients, N workers`,
+  },
   errors: { type: 'number', description: 'Failed requests (not 200, reset, timed out) over every phase of both runs' },
   worker_rss_bytes: { type: 'number', unit: 'bytes', description: 'Resident set of the one worker after warm-up (smaps_rollup)' },
   worker_pss_bytes: {

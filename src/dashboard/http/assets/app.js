@@ -1,19 +1,18 @@
 // edgeprobe dashboard: small progressive enhancements; every page works without this file.
-(function () {
-  'use strict';
+(() => {
   function relative(iso) {
     var seconds = (Date.now() - Date.parse(iso)) / 1000;
-    if (!isFinite(seconds)) return null;
+    if (!Number.isFinite(seconds)) return null;
     var ahead = seconds < 0;
     var s = Math.abs(seconds);
     var text;
     if (s < 60) text = 'just now';
-    else if (s < 3600) text = Math.round(s / 60) + ' min';
-    else if (s < 86400) text = Math.round(s / 3600) + ' h';
-    else if (s < 86400 * 60) text = Math.round(s / 86400) === 1 ? '1 day' : Math.round(s / 86400) + ' days';
+    else if (s < 3600) text = `${Math.round(s / 60)} min`;
+    else if (s < 86400) text = `${Math.round(s / 3600)} h`;
+    else if (s < 86400 * 60) text = Math.round(s / 86400) === 1 ? '1 day' : `${Math.round(s / 86400)} days`;
     else return null;
     if (text === 'just now') return text;
-    return ahead ? 'in ' + text : text + ' ago';
+    return ahead ? `in ${text}` : `${text} ago`;
   }
   function init() {
     // Relative times next to the absolute ones (the absolute time stays in the tooltip).
@@ -23,7 +22,7 @@
       if (rel) times[i].textContent = rel;
     }
     // A link to one verdict opens it.
-    var openTarget = function () {
+    var openTarget = () => {
       var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
       if (target && target.tagName === 'DETAILS') target.open = true;
     };
@@ -32,18 +31,28 @@
     // Switching the profile reloads the comparison at once.
     var selects = document.querySelectorAll('select[data-autosubmit]');
     for (var j = 0; j < selects.length; j++) {
-      selects[j].addEventListener('change', function (event) { event.target.form.submit(); });
+      selects[j].addEventListener('change', (event) => {
+        event.target.form.submit();
+      });
     }
     // "Only differences" hides the rows where every entry agrees; remembered across pages.
     var toggle = document.getElementById('only-differences');
     var table = document.querySelector('table.compare');
     if (toggle && table) {
       toggle.closest('label').hidden = false;
-      var apply = function () {
+      var apply = () => {
         table.classList.toggle('only-differences', toggle.checked);
-        try { localStorage.setItem('edgeprobe.onlyDifferences', toggle.checked ? '1' : '0'); } catch (e) { /* private mode */ }
+        try {
+          localStorage.setItem('edgeprobe.onlyDifferences', toggle.checked ? '1' : '0');
+        } catch (_e) {
+          /* private mode */
+        }
       };
-      try { toggle.checked = localStorage.getItem('edgeprobe.onlyDifferences') === '1'; } catch (e) { /* private mode */ }
+      try {
+        toggle.checked = localStorage.getItem('edgeprobe.onlyDifferences') === '1';
+      } catch (_e) {
+        /* private mode */
+      }
       toggle.addEventListener('change', apply);
       apply();
     }
