@@ -4,10 +4,11 @@
 // get the same verdict and headline under every profile, the same status on every supervision and stack check,
 // and capacity figures within 25 % of each other. A Redis or PostgreSQL started by a test running beside this one
 // may be seen by one probe and not the other, so those figures are compared by type only.
-import { after, before, test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { after, before, test } from 'node:test';
 import { loadAllProfiles } from '../src/judge/profiles.js';
 import { judge, type Verdict } from '../src/judge/verdict.js';
 import { makeTempDir, removeTemp } from '../src/platform/process.js';
@@ -15,7 +16,7 @@ import type { Report } from '../src/report/types.js';
 import { parseReport } from '../src/report/validate.js';
 import { jsonOf, runCli } from './helpers/cli.js';
 import { requireComponent } from './helpers/env.js';
-import { sshdAvailable, startSshd, type Sshd } from './helpers/sshd.js';
+import { type Sshd, sshdAvailable, startSshd } from './helpers/sshd.js';
 
 const MiB = 1024 * 1024;
 // Services other suites on this machine start and stop while the two probes run one after the other.

@@ -2,10 +2,11 @@
 // assertion and is reported as passed; node:test's skip (the `skip` option, or t.skip(reason) before returning,
 // which test/helpers/env.ts skipWithout does) reports it as skipped with its reason, and in CI a missing
 // component throws. This reads every test file and finds the early returns that skip nothing.
-import { test } from 'node:test';
+
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import { test } from 'node:test';
 import { REPO_ROOT } from './helpers/cli.js';
 
 const TEST_DIR = join(REPO_ROOT, 'test');
