@@ -4,8 +4,9 @@ import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/p
 import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import { findCgroup, groupDetails } from './lib/cgroups.js';
-import { runCpuBenchmark } from './lib/cpu-benchmark.js';
+import { DEFAULT_PLAN, runCpuBenchmark } from './lib/cpu-benchmark.js';
 import { cfsQuota, effectiveCpuset, processAffinity } from './lib/cpu-limits.js';
+import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { minOrNull } from './lib/parsers/cgroup.js';
 import { type Cpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
 import { loadSystemInformation } from './lib/sysinfo.js';
@@ -78,9 +79,6 @@ export async function readTemperature(ctx: ProbeContext): Promise<{ celsius: num
   return null;
 }
 
-function benchmarkWindowMs(ctx: ProbeContext): number {
-  return ctx.options.quick ? 0 : 450;
-}
 
 async function archMetrics(ctx: ProbeContext, sink: MetricSink, cpuinfo: Cpuinfo): Promise<void> {
   const found = await findArch(ctx, cpuinfo);
@@ -160,19 +158,36 @@ async function healthMetrics(ctx: ProbeContext, sink: MetricSink): Promise<void>
   if (temperature) sink.details['temperatureSource'] = temperature.zone;
 }
 
+/** The single- and multi-thread scores (probes/lib/cpu-benchmark.ts says how they are measured). */
 async function benchmarkMetrics(ctx: ProbeContext, sink: MetricSink, effective: number | null): Promise<void> {
-  const windowMs = benchmarkWindowMs(ctx);
-  if (!ctx.live || windowMs === 0) {
+  if (!ctx.live || ctx.options.quick) {
     const why = !ctx.live ? 'needs the live system (--root points at a recorded tree)' : 'skipped by --quick';
     sink.putAllNull(['cpu.single_thread_score', 'cpu.multi_thread_score'], why);
     return;
   }
-  const single = await runCpuBenchmark(1, windowMs, ctx.signal);
+  const watch = await watchThrottling(ctx);
+  const single = await runCpuBenchmark(1, DEFAULT_PLAN, ctx.signal);
   const threads = Math.max(1, Math.ceil(effective ?? 1));
-  const multi = await runCpuBenchmark(threads, windowMs, ctx.signal);
+  const multi = await runCpuBenchmark(threads, DEFAULT_PLAN, ctx.signal);
+  const throttled = await watch.finish();
+  if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
   sink.put('cpu.single_thread_score', single.operationsPerSecond, '');
   sink.put('cpu.multi_thread_score', multi.operationsPerSecond, '');
-  sink.details['benchmark'] = { windowMs, threads, perThread: multi.perWorker };
+  sink.details['benchmark'] = {
+    windowMs: DEFAULT_PLAN.windowMs,
+    windows: DEFAULT_PLAN.windows,
+    threads,
+    perThread: multi.perWorker,
+    singlePerWindow: single.perWindow,
+    multiPerWindow: multi.perWindow,
+    cpuWaitShare: { single: single.cpuWaitShare, multi: multi.cpuWaitShare },
+  };
+  // Under a quota the threads also wait out the quota, which the score is meant to show.
+  const waited = Math.max(single.cpuWaitShare ?? 0, multi.cpuWaitShare ?? 0);
+  if (sink.metrics['cpu.quota_cpus'] == null && waited > 0.05) {
+    sink.details['benchmarkWarning'] =
+      `the benchmark threads waited ${Math.round(waited * 100)} % of the time for a CPU that other work held: the scores are lower than this CPU gives an idle system`;
+  }
 }
 
 export const cpuProbe: ProbeDefinition = {

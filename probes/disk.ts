@@ -4,16 +4,17 @@
 // measured); it is removed when the test ends, when the probe is stopped, and on SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
-import { access, open, realpath, rm } from 'node:fs/promises';
 import * as fsPromises from 'node:fs/promises';
+import { access, open, realpath, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { MetricSink } from '../src/engine/sink.js';
+import { metricIdsOf } from '../src/report/metrics.js';
 import { readLink } from './lib/executables.js';
+import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { parseMountinfo } from './lib/parsers/cgroup.js';
 import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from './lib/parsers/disk.js';
-import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
-import { metricIdsOf } from '../src/report/metrics.js';
-import type { Metrics } from '../src/report/types.js';
 
 /** Below this much free space the write test is skipped: it must never be what fills a disk. */
 export const MIN_FREE_FOR_TEST_BYTES = 512 * 1024 * 1024;
@@ -90,27 +91,102 @@ async function writeTest(ctx: ProbeContext, dir: string, sequentialLimit: number
 }
 
 const round2 = (n: number): number => Math.round(n * 100) / 100;
+const WRITE_TEST_IDS = ['disk.fsync_p50_ms', 'disk.fsync_p99_ms', 'disk.sequential_write_bytes_per_second'];
 
-function recordWriteTest(result: WriteTest, metrics: Metrics, unmeasured: Record<string, string>, details: Record<string, unknown>): void {
+function recordWriteTest(result: WriteTest, sink: MetricSink): void {
   const p50 = percentile(result.samplesMs, 50);
   const p99 = percentile(result.samplesMs, 99);
-  metrics['disk.fsync_p50_ms'] = p50 === null ? null : round2(p50);
-  metrics['disk.fsync_p99_ms'] = p99 === null ? null : round2(p99);
-  if (p50 === null) {
-    unmeasured['disk.fsync_p50_ms'] = 'no fsync completed';
-    unmeasured['disk.fsync_p99_ms'] = 'no fsync completed';
-  }
+  sink.put('disk.fsync_p50_ms', p50 === null ? null : round2(p50), 'no fsync completed');
+  sink.put('disk.fsync_p99_ms', p99 === null ? null : round2(p99), 'no fsync completed');
   const rate = result.sequentialSeconds > 0 && result.sequentialBytes > 0 ? Math.round(result.sequentialBytes / result.sequentialSeconds) : null;
-  metrics['disk.sequential_write_bytes_per_second'] = rate;
-  if (rate === null) unmeasured['disk.sequential_write_bytes_per_second'] = 'no sequential write completed';
-  details['writeTest'] = {
+  sink.put('disk.sequential_write_bytes_per_second', rate, 'no sequential write completed');
+  sink.details['writeTest'] = {
     fsyncSamples: result.samplesMs.length,
     writeBytes: SMALL_WRITE_BYTES,
     fsyncMaxMs: result.samplesMs.length > 0 ? round2(Math.max(...result.samplesMs)) : null,
     sequentialBytes: result.sequentialBytes,
     sequentialSeconds: round2(result.sequentialSeconds),
   };
-  if (p99 !== null && p99 > 50) details['fsyncWarning'] = `fsync p99 is ${round2(p99)} ms: every database commit waits this long (typical of SD cards; an SSD is far faster)`;
+  if (p99 !== null && p99 > 50)
+    sink.details['fsyncWarning'] = `fsync p99 is ${round2(p99)} ms: every database commit waits this long (typical of SD cards; an SSD is far faster)`;
+}
+
+async function putSpace(ctx: ProbeContext, sink: MetricSink, path: string): Promise<void> {
+  if (!ctx.live) {
+    sink.putAllNull(['disk.free_bytes', 'disk.total_bytes'], 'recorded tree: free space is a live measurement');
+    return;
+  }
+  const s = await space(ctx, path);
+  if ('error' in s) {
+    sink.putAllNull(['disk.free_bytes', 'disk.total_bytes'], s.error);
+    return;
+  }
+  sink.put('disk.free_bytes', s.freeBytes, '');
+  sink.put('disk.total_bytes', s.totalBytes, '');
+  sink.details['spaceSource'] = s.source;
+}
+
+async function putDevice(ctx: ProbeContext, sink: MetricSink, path: string): Promise<void> {
+  const mounts = parseMountinfo((await ctx.readText('/proc/self/mountinfo')) ?? (await ctx.readText('/proc/1/mountinfo')) ?? '');
+  const mount = mountFor(mounts, path);
+  if (!mount) {
+    sink.put('disk.filesystem', null, 'no mount table (/proc/self/mountinfo) under the root');
+    sink.put('disk.device_kind', null, 'no mount table under the root');
+    return;
+  }
+  sink.put('disk.filesystem', mount.fsType, '');
+  const link = mount.majorMinor ? await readLink(ctx, `/sys/dev/block/${mount.majorMinor}`) : null;
+  const names = link ? blockNamesFromSysLink(link) : null;
+  const disk = names?.disk ?? diskFromDevice(mount.source) ?? diskFromMajorMinor(mount.majorMinor);
+  const rotational = disk ? await ctx.readText(`/sys/block/${disk}/queue/rotational`) : null;
+  const mmcType = disk?.startsWith('mmcblk') ? await ctx.readText(`/sys/block/${disk}/device/type`) : null;
+  const kind = deviceKind({ fsType: mount.fsType, disk, rotational, mmcType });
+  sink.put('disk.device_kind', kind.kind, kind.reason ?? 'unknown device');
+  sink.details['mount'] = {
+    mountPoint: mount.mountPoint,
+    source: mount.source,
+    device: mount.majorMinor,
+    disk,
+    partition: names?.name ?? null,
+    bus: link?.includes('/usb') ? 'usb' : link?.includes('/virtio') ? 'virtio' : null,
+  };
+  if (link?.includes('/virtio')) sink.details['deviceNote'] = 'a virtual disk: its rotational flag and latency are what the hypervisor presents';
+}
+
+async function whyNoWriteTest(ctx: ProbeContext, path: string, free: unknown): Promise<string | null> {
+  if (!ctx.live) return 'recorded tree: the write test needs the live disk';
+  if (ctx.options.quick) return 'skipped under --quick';
+  if (typeof free !== 'number') return 'free space unknown, so the write test was not risked';
+  if (free < MIN_FREE_FOR_TEST_BYTES) return `only ${Math.round(free / 1048576)} MiB free (the write test needs ${MIN_FREE_FOR_TEST_BYTES / 1048576} MiB)`;
+  try {
+    await access(path, constants.W_OK);
+  } catch {
+    return `${path} is not writable by this user`;
+  }
+  return null;
+}
+
+async function putWriteTest(ctx: ProbeContext, sink: MetricSink, path: string): Promise<void> {
+  const free = sink.metrics['disk.free_bytes'];
+  const skip = await whyNoWriteTest(ctx, path, free);
+  if (skip !== null || typeof free !== 'number') {
+    sink.putAllNull(WRITE_TEST_IDS, skip ?? 'free space unknown');
+    return;
+  }
+  let dir: string | null = null;
+  try {
+    dir = ctx.tempDir('disk', path);
+    const sequentialLimit = Math.min(SEQUENTIAL_MAX_BYTES, Math.floor(free / 20 / SEQUENTIAL_CHUNK_BYTES) * SEQUENTIAL_CHUNK_BYTES);
+    const watch = await watchThrottling(ctx);
+    const result = await writeTest(ctx, dir, sequentialLimit);
+    const throttled = await watch.finish();
+    if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
+    recordWriteTest(result, sink);
+  } catch (err) {
+    sink.putAllNull(WRITE_TEST_IDS, `write test failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+  } finally {
+    if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+  }
 }
 
 export const diskProbe: ProbeDefinition = {
@@ -121,9 +197,7 @@ export const diskProbe: ProbeDefinition = {
   // The write test is load: it runs alone so it neither disturbs nor is disturbed by the other probes.
   exclusive: true,
   async run(ctx): Promise<ProbeOutput> {
-    const metrics: Metrics = {};
-    const unmeasured: Record<string, string> = {};
-    const details: Record<string, unknown> = {};
+    const sink = new MetricSink();
     const devicePath = ctx.options.path ?? homedir();
     let path = devicePath;
     try {
@@ -132,75 +206,10 @@ export const diskProbe: ProbeDefinition = {
     } catch {
       // a recorded tree may not hold the path; the mount table still says where it would live
     }
-    details['path'] = path;
-
-    if (ctx.live) {
-      const s = await space(ctx, path);
-      if ('error' in s) {
-        unmeasured['disk.free_bytes'] = s.error;
-        unmeasured['disk.total_bytes'] = s.error;
-        metrics['disk.free_bytes'] = null;
-        metrics['disk.total_bytes'] = null;
-      } else {
-        metrics['disk.free_bytes'] = s.freeBytes;
-        metrics['disk.total_bytes'] = s.totalBytes;
-        details['spaceSource'] = s.source;
-      }
-    } else {
-      for (const id of ['disk.free_bytes', 'disk.total_bytes']) unmeasured[id] = 'recorded tree: free space is a live measurement';
-    }
-
-    const mounts = parseMountinfo((await ctx.readText('/proc/self/mountinfo')) ?? (await ctx.readText('/proc/1/mountinfo')) ?? '');
-    const mount = mountFor(mounts, path);
-    metrics['disk.filesystem'] = mount?.fsType ?? null;
-    if (!mount) unmeasured['disk.filesystem'] = 'no mount table (/proc/self/mountinfo) under the root';
-    if (mount) {
-      const link = mount.majorMinor ? await readLink(ctx, `/sys/dev/block/${mount.majorMinor}`) : null;
-      const names = link ? blockNamesFromSysLink(link) : null;
-      const disk = names?.disk ?? diskFromDevice(mount.source) ?? diskFromMajorMinor(mount.majorMinor);
-      const rotational = disk ? await ctx.readText(`/sys/block/${disk}/queue/rotational`) : null;
-      const mmcType = disk?.startsWith('mmcblk') ? await ctx.readText(`/sys/block/${disk}/device/type`) : null;
-      const kind = deviceKind({ fsType: mount.fsType, disk, rotational, mmcType });
-      metrics['disk.device_kind'] = kind.kind;
-      if (kind.kind === null) unmeasured['disk.device_kind'] = kind.reason ?? 'unknown device';
-      details['mount'] = { mountPoint: mount.mountPoint, source: mount.source, device: mount.majorMinor, disk, partition: names?.name ?? null, bus: link?.includes('/usb') ? 'usb' : link?.includes('/virtio') ? 'virtio' : null };
-      if (link?.includes('/virtio')) details['deviceNote'] = 'a virtual disk: its rotational flag and latency are what the hypervisor presents';
-    } else {
-      metrics['disk.device_kind'] = null;
-      unmeasured['disk.device_kind'] = 'no mount table under the root';
-    }
-
-    const testIds = ['disk.fsync_p50_ms', 'disk.fsync_p99_ms', 'disk.sequential_write_bytes_per_second'];
-    const skip = (reason: string): void => {
-      for (const id of testIds) {
-        metrics[id] = null;
-        unmeasured[id] = reason;
-      }
-    };
-    const free = metrics['disk.free_bytes'];
-    if (!ctx.live) skip('recorded tree: the write test needs the live disk');
-    else if (ctx.options.quick) skip('skipped under --quick');
-    else if (typeof free !== 'number') skip('free space unknown, so the write test was not risked');
-    else if (free < MIN_FREE_FOR_TEST_BYTES) skip(`only ${Math.round(free / 1048576)} MiB free (the write test needs ${MIN_FREE_FOR_TEST_BYTES / 1048576} MiB)`);
-    else {
-      try {
-        await access(path, constants.W_OK);
-      } catch {
-        skip(`${path} is not writable by this user`);
-        return { metrics, details, unmeasured };
-      }
-      let dir: string | null = null;
-      try {
-        dir = ctx.tempDir('disk', path);
-        const sequentialLimit = Math.min(SEQUENTIAL_MAX_BYTES, Math.floor(free / 20 / SEQUENTIAL_CHUNK_BYTES) * SEQUENTIAL_CHUNK_BYTES);
-        const result = await writeTest(ctx, dir, sequentialLimit);
-        recordWriteTest(result, metrics, unmeasured, details);
-      } catch (err) {
-        skip(`write test failed: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
-      } finally {
-        if (dir) await rm(dir, { recursive: true, force: true }).catch(() => undefined);
-      }
-    }
-    return { metrics, details, unmeasured };
+    sink.details['path'] = path;
+    await putSpace(ctx, sink, path);
+    await putDevice(ctx, sink, path);
+    await putWriteTest(ctx, sink, path);
+    return sink.output();
   },
 };

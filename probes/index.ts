@@ -2,10 +2,13 @@
 import type { ProbeDefinition } from '../src/engine/probe.js';
 import { cpuProbe } from './cpu.js';
 import { diskProbe } from './disk.js';
+import { djangoProbe } from './django.js';
 import { hostProbe } from './host.js';
 import { memoryProbe } from './memory.js';
 import { pythonProbe } from './python.js';
+import { soakProbe } from './soak.js';
 import { stackProbe } from './stack.js';
+import { storageProbe } from './storage.js';
 import { supervisionProbe } from './supervision.js';
 import { streamingProbe } from './streaming.js';
 
@@ -18,6 +21,9 @@ export const ALL_PROBES: readonly ProbeDefinition[] = [
   stackProbe,
   diskProbe,
   streamingProbe,
+  djangoProbe,
+  storageProbe,
+  soakProbe,
 ];
 
 export const PROBE_IDS: readonly string[] = ALL_PROBES.map((p) => p.id);

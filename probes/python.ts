@@ -4,17 +4,22 @@
 //   metrics['python.path']      the best interpreter (string | null); metrics['python.version'] likewise
 //   details.best                same path as python.path, or null
 //   details.interpreters        PythonInterpreterDetail[], best first, one entry per distinct interpreter:
-//     { path, aliases: string[], sources: string[], ok: true, version, implementation, executable, bits,
-//       machine, platformTag, libc, inVirtualenv, prefix, maxDjango, maxDjangoLts, maxDjangoReason,
-//       venv: {available, version, reason}, pip: {available, version, reason}, ssl: {available, version, reason},
-//       sqliteVersion, headers: {available, path, reason}, missingModules: string[],
+//     { path, aliases: string[], sources: string[], ok: true, inspection: 'full' | 'identity', version,
+//       implementation, executable, bits, machine, platformTag, libc, inVirtualenv, prefix, maxDjango,
+//       maxDjangoLts, maxDjangoReason, venv: {available, version, reason}, pip: {available, version, reason},
+//       ssl: {available, version, reason}, sqliteVersion, headers: {available, path, reason},
+//       missingModules: string[] | null,
 //       packages: {django, channels, daphne, uvicorn, channels_redis, gunicorn, redis, twisted, cryptography}
 //                 (installed version string or null), asgiServer: 'daphne' | 'uvicorn' | null }
 //     or, for an interpreter that could not be inspected: { path, aliases, sources, ok: false, error }
 //   details.compiler            { path, version } | null
 //   details.traps               [{ id, applies, note }]: armv6l wheels, cryptography on 32-bit ARM
-// Each interpreter runs once, as one process, with probes/assets/inspect_python.py on stdin, bounded by
-// --python-timeout; a hanging or broken interpreter gives an entry with ok: false and never stops the run.
+//     An 'identity' entry (--quick, an interpreter that cannot rank best) was not asked about venv, pip, ssl,
+//     sqlite, headers or missing modules: their available fields are null with the reason, never false.
+// Each interpreter runs as one process with probes/assets/inspect_python.py on stdin (under --quick: once
+// with --identity, and once more in full if it can rank best), bounded by --python-timeout; a hanging or
+// broken interpreter gives an entry with ok: false and never stops the run.
+import * as os from 'node:os';
 import { basename } from 'node:path';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
@@ -22,10 +27,11 @@ import { compareVersions, DJANGO_SUPPORT_SOURCE, maxDjangoFor, pythonMinor } fro
 import { readPackageFile } from '../src/platform/package-files.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import { findExecutable, NO_PROGRAM_DIRS, programsVisible } from './lib/executables.js';
+import { parseMeminfo } from './lib/parsers/meminfo.js';
 import type { InspectedPackage } from './lib/parsers/python-inspect.js';
 import {
-  BUDGET_MS, compareRank, CONCURRENCY, discover, findCompiler, inspectOne, PYTHON_NAME, pythonTimeoutMs, rank, resolveReal, traps,
-  type Candidate, type PythonInterpreterDetail, type PythonInterpreterFailed, type PythonInterpreterOk,
+  BUDGET_MS, compareRank, discover, findCompiler, inspectionConcurrency, inspectOne, PYTHON_NAME, pythonTimeoutMs, rank, resolveReal, traps,
+  NOT_INSPECTED_REASON, type Candidate, type InspectionRequest, type PythonInterpreterDetail, type PythonInterpreterFailed, type PythonInterpreterOk,
 } from './lib/python-interpreters.js';
 
 export { DEFAULT_PYTHON_TIMEOUT_S, type PythonInterpreterDetail, type PythonInterpreterOk } from './lib/python-interpreters.js';
@@ -50,10 +56,15 @@ async function recordedTree(ctx: ProbeContext): Promise<ProbeOutput> {
   return sink.output();
 }
 
+/** CPUs this process may run on (os.availableParallelism() is Node 18.14+; os.cpus() lists them all). */
+function cpuCount(): number {
+  return typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+}
+
 /** Inspects the candidates a few at a time; those the deadline leaves no time for are reported as such. */
-async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, debian: boolean): Promise<PythonInterpreterDetail[]> {
-  const timeoutMs = pythonTimeoutMs(ctx.options);
-  const script = readPackageFile('probes/assets/inspect_python.py');
+async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, request: InspectionRequest): Promise<PythonInterpreterDetail[]> {
+  const meminfo = await ctx.readText('/proc/meminfo');
+  const concurrency = inspectionConcurrency(cpuCount(), meminfo === null ? null : (parseMeminfo(meminfo)['MemAvailable'] ?? null));
   const results: PythonInterpreterDetail[] = new Array<PythonInterpreterDetail>(candidates.length);
   let next = 0;
   const worker = async (): Promise<void> => {
@@ -61,13 +72,43 @@ async function inspectAll(ctx: ProbeContext, candidates: readonly Candidate[], d
       const index = next++;
       const candidate = candidates[index] as Candidate;
       const left = deadline - performance.now();
-      results[index] = left < 1_000
-        ? { path: candidate.path, aliases: candidate.aliases, sources: candidate.sources, ok: false, error: 'not inspected: the probe\'s time budget was spent on other interpreters' }
-        : await inspectOne(ctx, candidate, script, Math.min(timeoutMs, left), debian);
+      results[index] =
+        left < 1_000
+          ? { path: candidate.path, aliases: candidate.aliases, sources: candidate.sources, ok: false, error: "not inspected: the probe's time budget was spent on other interpreters" }
+          : await inspectOne(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) });
     }
   };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, candidates.length) }, worker));
+  await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, worker));
   return results;
+}
+
+/**
+ * --quick: every interpreter first says only what it is and which packages it has (a few milliseconds of
+ * imports instead of tens); then, in the order of the highest rank each could reach, interpreters are
+ * inspected in full until none left could outrank the best one found. The best one, and so every metric,
+ * is the one a full inspection of all would give; the others keep their identity-only entries.
+ */
+async function inspectBestInFull(ctx: ProbeContext, identities: readonly PythonInterpreterDetail[], deadline: number, request: InspectionRequest): Promise<PythonInterpreterDetail[]> {
+  const results = [...identities];
+  const order = identities.flatMap((d, index) => (d.ok ? [{ d, index }] : [])).sort((a, b) => compareRank(rank(b.d), rank(a.d)) || a.index - b.index);
+  let best: number[] | null = null;
+  for (const { d, index } of order) {
+    if (best !== null && compareRank(best, rank(d)) > 0) break;
+    const left = deadline - performance.now();
+    if (left < 1_000) break;
+    const candidate: Candidate = { path: d.path, aliases: d.aliases, sources: d.sources, real: d.executable, shim: false };
+    const full = await inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: Math.min(request.timeoutMs, left) });
+    results[index] = full;
+    if (full.ok && (best === null || compareRank(rank(full), best) > 0)) best = rank(full);
+  }
+  return results;
+}
+
+async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, debian: boolean): Promise<PythonInterpreterDetail[]> {
+  const request: InspectionRequest = { script: readPackageFile('probes/assets/inspect_python.py'), timeoutMs: pythonTimeoutMs(ctx.options), debian, depth: 'full' };
+  if (!ctx.options.quick || candidates.length < 2) return mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, request));
+  const identities = await mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }));
+  return inspectBestInFull(ctx, identities, deadline, request);
 }
 
 /** The same interpreter reached through a shim whose target was not known up front: merged by executable. */
@@ -105,7 +146,7 @@ function putBest(sink: MetricSink, best: PythonInterpreterOk, compilerFound: boo
   sink.put('python.ssl_available', best.ssl.available, 'not inspected');
   sink.put('python.sqlite_version', best.sqliteVersion, 'the sqlite3 module does not load');
   sink.put('python.headers_available', best.headers.available, 'not inspected');
-  sink.put('python.build_tools_available', best.headers.available && compilerFound, 'not inspected');
+  sink.put('python.build_tools_available', best.headers.available === null ? null : best.headers.available && compilerFound, 'not inspected');
   sink.put('python.max_django', best.maxDjango, best.maxDjangoReason ?? 'no Django release supports this Python');
   for (const [id, pkg] of INSTALLED_PACKAGES) sink.put(id, best.packages[pkg], `${pkg} is not installed for ${best.path}`);
   sink.put('python.asgi_server', best.asgiServer, `neither daphne nor uvicorn is installed for ${best.path}`);
@@ -119,14 +160,16 @@ export const pythonProbe: ProbeDefinition = {
   async run(ctx): Promise<ProbeOutput> {
     if (!ctx.live) return recordedTree(ctx);
     const deadline = performance.now() + Math.max(BUDGET_MS, pythonTimeoutMs(ctx.options) + 10_000) - 5_000;
+    // The toolchain does not depend on the interpreters: it is looked for while they are inspected.
+    const toolchain = Promise.all([findCompiler(ctx), findExecutable(ctx, ['rustc'])]);
     const debian = await ctx.exists('/etc/debian_version');
     const { candidates, notes } = await discover(ctx);
-    const interpreters = await mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, debian));
+    const interpreters = await inspectInterpreters(ctx, candidates, deadline, debian);
     const working = interpreters.filter((i): i is PythonInterpreterOk => i.ok).sort((a, b) => compareRank(rank(b), rank(a)));
     const failedOnes = interpreters.filter((i): i is PythonInterpreterFailed => !i.ok);
     const best = working[0] ?? null;
-    const compiler = await findCompiler(ctx);
-    const rustc = (await findExecutable(ctx, ['rustc'])) !== null;
+    const [compiler, rustcPath] = await toolchain;
+    const rustc = rustcPath !== null;
     const trapInfo = await traps(ctx, best, rustc);
 
     const sink = new MetricSink();
@@ -148,7 +191,9 @@ export const pythonProbe: ProbeDefinition = {
     });
     if (notes.length > 0) details['discoveryNote'] = notes.join('; ');
     if (failedOnes.length > 0) details['brokenInterpretersWarning'] = `${failedOnes.length} interpreter(s) could not be inspected: ${failedOnes.map((f) => `${f.path} (${f.error})`).join('; ')}`;
-    if (best && !best.venv.available && best.venv.reason) details['venvWarning'] = best.venv.reason;
+    if (best && best.venv.available === false && best.venv.reason) details['venvWarning'] = best.venv.reason;
+    const identityOnly = working.filter((i) => i.inspection === 'identity').length;
+    if (identityOnly > 0) details['inspectionNote'] = `${identityOnly} of ${working.length} interpreters were asked only what they are and which packages they have: ${NOT_INSPECTED_REASON}`;
     if (best && sink.metrics['python.build_tools_available'] !== true) {
       details['buildToolsNote'] = `wheels cannot be built from source here: ${[compiler ? null : 'no C compiler (cc/gcc/clang)', best.headers.available ? null : best.headers.reason].filter(Boolean).join(', ')}`;
     }

@@ -13,16 +13,17 @@ import { MetricSink } from '../src/engine/sink.js';
 import { PER_TIER_FIGURES, tierMetricId, type PerTierFigure } from '../src/report/metrics/streaming.js';
 import type { Metrics, ProbeEnvelope } from '../src/report/types.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
-import {
-  identify, idlePhase, latencyPhase, sustainedPhase, throughputPhase,
-  type IdleResult, type Identity, type LatencyResult, type SustainedResult, type ThroughputResult,
-} from './lib/streaming/driver.js';
+import type { IdleResult, Identity, LatencyResult, SustainedResult, ThroughputResult } from './lib/streaming/driver.js';
 import {
   ASGI_SERVERS, DEFAULT_DURATION_S, DEFAULT_STREAM_MBIT, STREAMING_TIERS, judgeValidity, parseProcStatCpu, phaseSchedule, planLoad,
   redisForChannels, type AsgiServer, type LoadPlan, type PhaseSchedule, type StreamingTier, type ValiditySnapshot,
 } from './lib/streaming/plan.js';
 import { processCpuTicks, processRss, startServer, type RunningServer, type ServerSpec } from './lib/streaming/servers.js';
 import { readTemperature, readThrottled } from './cpu.js';
+import { askRedis } from './lib/redis-client.js';
+import { parseRedisTarget } from './lib/parsers/redis.js';
+import { startWriteCounter } from './lib/block-writes.js';
+import { THROTTLED_DURING_LOAD, throttledBetween } from './lib/load-conditions.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
 
@@ -56,6 +57,8 @@ interface TierResult {
   sustained?: SustainedResult;
   identity?: Identity;
   echoesReceived: number;
+  /** channels_redis tier: CPU seconds Redis used per second of the 64 B throughput phase. */
+  redisCpuShare?: number;
 }
 
 function numberMetric(envelope: ProbeEnvelope | undefined, id: string): number | null {
@@ -68,7 +71,7 @@ function stringMetric(envelope: ProbeEnvelope | undefined, id: string): string |
   return typeof value === 'string' ? value : null;
 }
 
-async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
+export async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | null; source: string }> {
   const memory = ctx.results.get('memory');
   const fromProbe = numberMetric(memory, 'memory.effective_available_bytes');
   // With --unit / --cgroup the figure is the named group's, but the load runs in this process's group.
@@ -82,7 +85,7 @@ async function effectiveAvailable(ctx: ProbeContext): Promise<{ bytes: number | 
   return { bytes: available, source: available === null ? 'unknown' : '/proc/meminfo MemAvailable (memory probe not run)' };
 }
 
-async function openFileLimit(ctx: ProbeContext): Promise<number | null> {
+export async function openFileLimit(ctx: ProbeContext): Promise<number | null> {
   const limits = await ctx.readText('/proc/self/limits');
   const match = limits ? /^Max open files\s+(\S+)/m.exec(limits) : null;
   if (!match?.[1] || match[1] === 'unlimited') return null;
@@ -243,7 +246,7 @@ function writeChannelsProject(dir: string): void {
 }
 
 /** How to start the server of a tier; the channels tiers share one generated project. */
-function serverSpec(
+export function serverSpec(
   tier: StreamingTier,
   setup: { choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string; startTimeoutMs: number; projectDir: () => string },
 ): ServerSpec {
@@ -272,13 +275,27 @@ function serverSpec(
   };
 }
 
+/** The Redis tier: how much of its one core Redis spent carrying a phase's rate (it bounds every worker together). */
+async function redisShareDuring<T>(redisCpuSeconds: (() => Promise<number | null>) | undefined, phase: () => Promise<T>): Promise<{ value: T; share: number | null }> {
+  const before = await redisCpuSeconds?.();
+  const started = performance.now();
+  const value = await phase();
+  const after = await redisCpuSeconds?.();
+  const seconds = (performance.now() - started) / 1000;
+  const share = typeof before === 'number' && typeof after === 'number' && seconds > 0 ? Math.round(((after - before) / seconds) * 1000) / 1000 : null;
+  return { value, share };
+}
+
 async function measureTier(
   ctx: ProbeContext,
   tier: StreamingTier,
   server: RunningServer,
   plan: LoadPlan,
   schedule: PhaseSchedule,
+  redisCpuSeconds?: () => Promise<number | null>,
 ): Promise<TierResult> {
+  // The load driver brings ws, and with it http, https, tls and zlib: loaded by the runs that measure a tier.
+  const { identify, idlePhase, latencyPhase, sustainedPhase, throughputPhase } = await import('./lib/streaming/driver.js');
   const connectTimeoutMs = 10_000;
   const result: TierResult = {
     server: { pid: server.pid, port: server.port, startMs: server.startMs, rssAfterBytes: null, cpuSeconds: null },
@@ -297,10 +314,12 @@ async function measureTier(
   }, ctx.signal);
   result.echoesReceived += result.idle.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.smallPayloadBytes} B (${seconds(schedule.throughputSmallMs)})`);
-  result.throughputSmall = await throughputPhase(server.url, {
+  const small = await redisShareDuring(redisCpuSeconds, () => throughputPhase(server.url, {
     clients: plan.throughputClients, window: plan.smallWindow, payloadBytes: plan.smallPayloadBytes,
     durationMs: schedule.throughputSmallMs, connectTimeoutMs,
-  }, ctx.signal);
+  }, ctx.signal));
+  result.throughputSmall = small.value;
+  if (small.share !== null) result.redisCpuShare = small.share;
   result.echoesReceived += result.throughputSmall.echoes;
   ctx.log(`${tier}: throughput phase, ${plan.largePayloadBytes / 1024} KiB (${seconds(schedule.throughputLargeMs)})`);
   result.throughputLarge = await throughputPhase(server.url, {
@@ -357,7 +376,7 @@ function leaveOut(skipped: Map<StreamingTier, string>, tiers: readonly Streaming
 }
 
 /** Which tiers can run here, with the interpreter and ASGI server they use; the others get their reason. */
-async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
+export async function resolveTiers(ctx: ProbeContext, plan: LoadPlan, details: Record<string, unknown>): Promise<{
   skipped: Map<StreamingTier, string>; choice: PythonChoice | null; asgi: AsgiServer | null; redisUrl: string;
 }> {
   const wanted = new Set<StreamingTier>(ctx.options.streamingTiers?.filter((t): t is StreamingTier => (STREAMING_TIERS as readonly string[]).includes(t)) ?? STREAMING_TIERS);
@@ -411,6 +430,7 @@ export const streamingProbe: ProbeDefinition = {
   title: 'WebSocket streaming',
   metrics: metricIdsOf('streaming'),
   exclusive: true,
+  suspectMetric: 'streaming.suspect',
   after: ['memory', 'cpu', 'python'],
   // The phases take --duration together; each server start (Django imports on a slow board) gets more.
   budgetMs: (options) => Math.round((options.duration ?? DEFAULT_DURATION_S) * 1250) + 90_000,
@@ -436,6 +456,8 @@ export const streamingProbe: ProbeDefinition = {
     const schedule = phaseSchedule(durationS * 1000, tiers.length);
     sink.details['schedule'] = schedule;
     const before = await snapshot(ctx);
+    // The disk's write counter around the whole load: the storage probe projects the card's life from it.
+    const writes = await startWriteCounter(ctx);
     const project = channelsProject(ctx);
     const results = new Map<StreamingTier, TierResult>();
     const tierDetails: Record<string, unknown> = {};
@@ -450,6 +472,8 @@ export const streamingProbe: ProbeDefinition = {
       tierDetails[tier] = await runTier(ctx, tier, { sink, results, remainingMs, tierMs: (durationS * 1000) / tiers.length, plan, schedule, choice, asgi, redisUrl, project });
     }
     sink.details['tiers'] = tierDetails;
+    const echoed = [...results.values()].reduce((sum, r) => sum + r.echoesReceived, 0);
+    sink.details['writeVolume'] = await writes.finish(echoed, 'messages');
     await putValidity(ctx, sink, before);
     putCrossTier(sink, results, tiers.length > 0 ? Math.round(plan.streamBitsPerSecond / 8) : null);
     return sink.output();
@@ -457,7 +481,7 @@ export const streamingProbe: ProbeDefinition = {
 };
 
 /** The Channels project is written once, into one temp dir, the first time a Channels tier needs it. */
-function channelsProject(ctx: ProbeContext): () => string {
+export function channelsProject(ctx: ProbeContext): () => string {
   let projectDir: string | null = null;
   return () => {
     if (projectDir === null) {
@@ -496,7 +520,9 @@ async function runTier(ctx: ProbeContext, tier: StreamingTier, run: TierRun): Pr
     ctx.log(`${tier}: starting the server`);
     server = await startServer(spec, ctx.signal);
     ctx.log(`${tier}: listening on 127.0.0.1:${server.port} (pid ${server.pid})`);
-    const result = await measureTier(ctx, tier, server, run.plan, run.schedule);
+    const redisTarget = tier === 'channels_redis' ? parseRedisTarget(run.redisUrl) : null;
+    const redisCpu = redisTarget ? async (): Promise<number | null> => (await askRedis(redisTarget, 2_000, ctx.signal, { cpu: true })).cpuSeconds : undefined;
+    const result = await measureTier(ctx, tier, server, run.plan, run.schedule, redisCpu);
     run.results.set(tier, result);
     putTier(sink, tier, result);
     return { ...result, ...(tier.startsWith('channels') ? { asgiServer: run.asgi } : {}) };
@@ -523,6 +549,8 @@ async function putValidity(ctx: ProbeContext, sink: MetricSink, before: Awaited<
   sink.details['suspect'] = validity.suspect;
   if (validity.suspect) sink.details['resultSuspect'] = `results are suspect: ${validity.reasons.join('; ')}`;
   sink.put('streaming.suspect', validity.suspect, 'no validity snapshot');
+  const throttled = throttledBetween(before.throttled, after.throttled);
+  if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
 }
 
 function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, TierResult>, targetBytesPerSecond: number | null): void {
@@ -533,4 +561,6 @@ function putCrossTier(sink: MetricSink, results: ReadonlyMap<StreamingTier, Tier
   const opened = [...results.values()].map((r) => r.idle?.opened ?? 0);
   sink.put('streaming.idle_connections', opened.length > 0 ? Math.max(...opened) : null, 'no tier was measured');
   sink.put('streaming.sustained_target_bytes_per_second', targetBytesPerSecond, 'no tier was measured');
+  const redis = results.get('channels_redis');
+  sink.put('streaming.redis_cpu_share', redis?.redisCpuShare, redis ? 'Redis did not answer INFO cpu' : 'the channels_redis tier was not measured');
 }

@@ -7,12 +7,15 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 import { cleanupAll } from '../src/platform/process.js';
-import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, quickProbeFigures, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
+import { bundleSizeFigure, cpuQuotaFigures, haveStreamingProbe, notMeasured, shProbePath, type BenchOptions, type Figure } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
+import { djangoFigures, haveDjangoProbe } from './bench/django.js';
+import { fullRunFigures } from './bench/full-run.js';
 import { haveGnuTime } from './bench/measure.js';
 import { dashboardFigures } from './bench/dashboard.js';
+import { quickProbeFigures } from './bench/quick.js';
 
-const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'dashboard'] as const;
+const SECTIONS = ['bundle', 'quick', 'sh', 'fleet', 'cpu', 'cpu-kernel', 'streaming', 'django', 'dashboard', 'full'] as const;
 type Section = (typeof SECTIONS)[number];
 
 interface Args {
@@ -53,8 +56,13 @@ function formatValue(value: number | null, unit: Figure['unit']): string {
   if (value === null || !Number.isFinite(value)) return '—';
   if (unit === 'ms') return `${value.toFixed(0)} ms`;
   if (unit === 'bytes') return value >= 1024 * 1024 ? `${(value / 1024 / 1024).toFixed(1)} MiB` : `${(value / 1024).toFixed(0)} KiB`;
-  if (unit === 'ops/s' || unit === 'msg/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
+  if (unit === 'ops/s' || unit === 'msg/s' || unit === 'req/s') return `${Math.round(value).toLocaleString('en-US')} ${unit}`;
   return value.toFixed(3);
+}
+
+/** The 1-minute load average when the figure's section started and when it ended. */
+function formatLoad(figure: Figure): string {
+  return figure.load ? `${figure.load.start.toFixed(1)}→${figure.load.end.toFixed(1)}` : '—';
 }
 
 function formatRatio(figure: Figure): string {
@@ -66,9 +74,9 @@ function formatRatio(figure: Figure): string {
 export function renderTable(figures: readonly Figure[]): string {
   const rows = figures.map((f) => [
     f.title, formatValue(f.value, f.unit), f.referenceValue === null ? f.reference : `${formatValue(f.referenceValue, f.unit)} (${f.reference})`,
-    formatRatio(f), f.target, f.met === null ? 'n/a' : f.met ? 'met' : 'MISSED',
+    formatRatio(f), f.target, f.met === null ? 'n/a' : f.met ? 'met' : 'MISSED', formatLoad(f),
   ]);
-  const header = ['figure', 'value', 'reference', 'ratio', 'target', 'result'];
+  const header = ['figure', 'value', 'reference', 'ratio', 'target', 'result', 'load (1 min)'];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const notes = figures.filter((f) => f.note).map((f) => `- ${f.title}: ${f.note}`);
@@ -96,21 +104,32 @@ async function main(): Promise<number> {
   const startedAt = new Date();
   const loadAtStart = loadavg();
   const figures: Figure[] = [];
-  if (args.only.has('bundle')) figures.push(bundleSizeFigure());
-  if (args.only.has('quick') || (args.only.has('sh') && shProbePath() !== null)) figures.push(...(await quickProbeFigures(options)));
+  // Every figure carries the load average of its section: the machine is shared.
+  const section = async (measureSection: () => Promise<Figure[]> | Figure[]): Promise<void> => {
+    const start = loadavg()[0] ?? Number.NaN;
+    const measured = await measureSection();
+    const end = loadavg()[0] ?? Number.NaN;
+    for (const figure of measured) figures.push({ ...figure, load: { start, end } });
+  };
+  if (args.only.has('bundle')) await section(() => [bundleSizeFigure()]);
+  if (args.only.has('quick') || (args.only.has('sh') && shProbePath() !== null)) await section(() => quickProbeFigures(options));
   if (args.only.has('sh') && shProbePath() === null) figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
   if (args.only.has('fleet')) {
-    figures.push(haveSshCommand() ? await fleetFigure(options) : notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.3×', '`edgeprobe ssh` is not in this tree yet'));
+    if (haveSshCommand()) await section(async () => [await fleetFigure(options)]);
+    else figures.push(notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.4×', '`edgeprobe ssh` is not in this tree yet'));
   }
-  if (args.only.has('cpu')) figures.push(...(await cpuQuotaFigures(options, { kind: 'agent' })));
-  if (args.only.has('cpu-kernel')) figures.push(...(await cpuQuotaFigures(options, { kind: 'kernel', windowMs: 3_000 })));
+  if (args.only.has('cpu')) await section(() => cpuQuotaFigures(options, { kind: 'agent' }));
+  if (args.only.has('cpu-kernel')) await section(() => cpuQuotaFigures(options, { kind: 'kernel', windows: 30 }));
   if (args.only.has('streaming')) {
-    figures.push(...(haveStreamingProbe()
-      ? await cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 })
-      : [notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet')]));
+    if (haveStreamingProbe()) await section(() => cpuQuotaFigures(options, { kind: 'streaming', durationS: 6 }));
+    else figures.push(notMeasured('streaming_linearity', 'streaming throughput under CPU quotas', 'CV ≤ 3%, 1.0× ±10%', 'the streaming probe is not in this tree yet'));
   }
 
-  if (args.only.has('dashboard')) figures.push(...(await dashboardFigures(options)));
+  if (args.only.has('dashboard')) await section(() => dashboardFigures(options));
+  if (args.only.has('django')) {
+    await section(async () => (haveDjangoProbe() ? djangoFigures(options) : [notMeasured('django_probe_wall', 'django probe wall time and peak RSS', '≤ 1.0×', 'the django probe is not in this tree yet')]));
+  }
+  if (args.only.has('full')) await section(() => fullRunFigures(options));
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? null, memoryBytes: totalmem(), node: process.version, loadAverageAtStart: loadAtStart, loadAverageAtEnd: loadavg() };

@@ -5,6 +5,9 @@ import { copyFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSyn
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
+import { Ajv, _ } from 'ajv';
+import addFormats from 'ajv-formats';
+import standaloneCode from 'ajv/dist/standalone/index.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const pkg = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
@@ -14,6 +17,45 @@ try {
 } catch {
   process.stderr.write('build: TypeScript reported errors (above)\n');
   process.exit(1);
+}
+
+// The validators of the shipped JSON Schemas (profiles, hardware spec sheets, reports), generated here by
+// ajv's standalone code generation instead of compiled by ajv at run time: compiling a schema costs a run
+// more CPU time and memory than reading what it checks, and neither the agent nor the CLI then loads a
+// schema compiler. Same options, same generated code and errors as a runtime ajv.compile(). Each module is
+// imported as src/report/<name>.js (declared in <name>.d.ts): written beside tsc's output, and resolved
+// there for the agent bundle. The report's is its own module: the agent never validates a report, and the
+// formats it needs (uuid, date-time, from ajv-formats) would otherwise come along.
+const SHIPPED_VALIDATORS = {
+  'shipped-validators': { profile: 'targets/schemas/profile.schema.json', hardware: 'targets/schemas/hardware.schema.json' },
+  'report-validator': { report: 'src/report/report.v1.schema.json' },
+};
+const generatedPath = (name) => join(root, 'dist', 'src', 'report', `${name}.js`);
+// ajv's ucs2length (minLength/maxLength count code points) walks a string a character at a time, so checking
+// one profile's prose makes it hot enough for V8's optimising compiler, whose code alone then adds 3.5 MiB to
+// the agent's resident memory. The replacement counts the same (UTF-16 length less one per surrogate pair;
+// a lone surrogate counts one) with one regular expression.
+const UCS2LENGTH = 'exports.default = (s) => s.length - (s.match(/[\\uD800-\\uDBFF][\\uDC00-\\uDFFF]/g)?.length ?? 0);';
+for (const [name, schemas] of Object.entries(SHIPPED_VALIDATORS)) {
+  const formats = _`require("ajv-formats/dist/formats").fullFormats`;
+  const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true, code: { source: true, esm: true, formats } });
+  addFormats(ajv);
+  for (const [key, file] of Object.entries(schemas)) ajv.addSchema(JSON.parse(readFileSync(join(root, file), 'utf8')), key);
+  const exports = Object.fromEntries(Object.keys(schemas).map((key) => [key, key]));
+  // The generated module requires ajv's small runtime helpers (and, for formats, ajv-formats'): esbuild inlines them.
+  const generated = await build({
+    stdin: { contents: standaloneCode(ajv, exports), resolveDir: root, sourcefile: `${name}.mjs`, loader: 'js' },
+    bundle: true, platform: 'node', format: 'esm', target: 'node18', minify: true, legalComments: 'none', write: false, logLevel: 'warning',
+    plugins: [{
+      name: 'ucs2length',
+      setup(b) {
+        b.onResolve({ filter: /^ajv\/dist\/runtime\/ucs2length$/ }, (args) => ({ path: args.path, namespace: 'edgeprobe-runtime' }));
+        b.onLoad({ filter: /.*/, namespace: 'edgeprobe-runtime' }, () => ({ contents: UCS2LENGTH, loader: 'js' }));
+      },
+    }],
+  });
+  mkdirSync(dirname(generatedPath(name)), { recursive: true });
+  writeFileSync(generatedPath(name), generated.outputFiles[0].text);
 }
 
 // Non-TypeScript files the compiled code reads at run time.
@@ -83,6 +125,12 @@ await build({
   alias: { undici: join(root, 'src', 'remote', 'undici-agent-shim.ts') },
   // Only needed off Linux (probes/lib/sysinfo.ts); devices read /proc and /sys directly.
   external: ['systeminformation'],
+  plugins: [{
+    name: 'shipped-validators',
+    setup(b) {
+      b.onResolve({ filter: /\/(shipped-validators|report-validator)\.js$/ }, (args) => ({ path: generatedPath(args.path.replace(/^.*\/|\.js$/g, '')) }));
+    },
+  }],
   logOverride: { 'empty-import-meta': 'silent' },
   logLevel: 'warning',
 });

@@ -1,21 +1,23 @@
 #!/usr/bin/env bash
 # Installs the real components the test suites run against, all from Debian's packages:
-# OpenSSH, Python with Django/Channels/daphne/uvicorn/channels_redis, Redis, PostgreSQL, supervisor,
+# OpenSSH, Python with Django/Channels/daphne/uvicorn/channels_redis and gunicorn, Redis, PostgreSQL, supervisor,
 # headless Chromium, promtool, ansible-core, busybox, cron (scheduled runs), openssl (a test CA for HTTPS),
-# systemd's systemd-analyze (to verify the timer units), and the emulation lab's debootstrap + qemu-user.
+# systemd's systemd-analyze (to verify the timer units), the emulation lab's debootstrap + qemu-user, and for its
+# bootable boards qemu-system-aarch64, e2fsprogs (mkfs.ext4 -d), kmod (depmod) and cpio (the initramfs).
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 
 PACKAGES=(
   openssh-server openssh-client
   python3 python3-venv python3-pip python3-dev gcc
-  python3-django python3-django-channels python3-daphne python3-uvicorn python3-channels-redis
+  python3-django python3-django-channels python3-daphne python3-uvicorn python3-channels-redis gunicorn
   redis-server postgresql supervisor
   chromium
   prometheus
   ansible-core
   busybox dash
   debootstrap qemu-user-static binfmt-support
+  qemu-system-arm e2fsprogs kmod cpio
   iproute2 procps psmisc cgroup-tools
   dpkg-repack
   time util-linux

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { validateReport } from '../src/report/validate.js';
 import { AGENT_BUNDLE, jsonOf, runScript } from './helpers/cli.js';
+import { djangoServersPresent } from './helpers/django.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { assertExitFromVerdict } from './helpers/verdict-exit.js';
 
@@ -22,7 +23,7 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
   try {
     const agent = join(dir, 'edgeprobe-agent.js');
     copyFileSync(AGENT_BUNDLE, agent);
-    const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3'], { command: NODE18, cwd: dir, timeoutMs: 90_000 });
+    const result = await runScript(agent, ['run', '--format', 'json', '--duration', '3', '--django-duration', '4'], { command: NODE18, cwd: dir, timeoutMs: 150_000 });
     const report = jsonOf(result);
     assertExitFromVerdict(result, report);
     const check = validateReport(report);
@@ -31,6 +32,7 @@ test('under Node 18, from an empty directory, the bundle produces a schema-valid
     const metrics = report['metrics'] as Record<string, unknown>;
     assert.equal(typeof metrics['memory.effective_total_bytes'], 'number');
     assert.ok((metrics['cpu.single_thread_score'] as number) > 0, 'the benchmark ran in worker threads under Node 18');
+    if (djangoServersPresent()) assert.equal(typeof metrics['django.wsgi_requests_per_second'], 'number', 'the django probe drove gunicorn with node:http under Node 18');
     assert.deepEqual(readdirSync(dir), ['edgeprobe-agent.js'], 'nothing written beside the agent');
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -40,7 +40,8 @@ function fakeInterpreter(dir: string, name: string, body: string): string {
 test('the machine\'s python3 is found and inspected; its version and bitness are what it says itself', async (t) => {
   const onPath = spawnSync('sh', ['-c', 'command -v python3'], { encoding: 'utf8' }).stdout.trim();
   if (skipWithout(t, onPath !== '', 'python3', 'apt install python3')) return;
-  const { envelope } = await runProbe(pythonProbe, { quick: true });
+  // A full run: --quick asks in full only the interpreters that can rank best (test/python-quick.test.ts).
+  const { envelope } = await runProbe(pythonProbe, { quick: false });
   assert.equal(envelope.status, 'ok', envelope.error?.message);
   assert.equal(envelope.metrics['python.found'], true);
   const entry = entryFor(envelope.details, onPath);

@@ -61,6 +61,9 @@ for (const asgi of ['daphne', 'uvicorn'] as const) {
       assert.ok((report.metrics['streaming.idle_connections'] as number) >= 8);
       assert.equal(report.metrics['streaming.sustained_target_bytes_per_second'], 250_000);
       assert.equal(typeof report.metrics['streaming.suspect'], 'boolean');
+      // Redis's own CPU while it carried the channels_redis tier: a share of one core, so the capacity model can bound by it.
+      const redisShare = report.metrics['streaming.redis_cpu_share'] as number;
+      assert.ok(redisShare > 0 && redisShare <= 1.5, `streaming.redis_cpu_share = ${String(redisShare)}`);
 
       // The proof: the echo server of each channels tier is the generated consumer, on the expected layer
       // and server, and it echoed at least every message the driver got back.
@@ -125,7 +128,7 @@ test('--quick and --root leave every streaming metric null with the reason; bad 
   } finally {
     rmSync(tree, { recursive: true, force: true });
   }
-  for (const bad of [['--duration', '200'], ['--redis-url', 'http://x'], ['--streaming-tiers', 'node,rust'], ['--asgi-server', 'gunicorn'], ['--stream-bitrate', '0']]) {
+  for (const bad of [['--duration', '300'], ['--redis-url', 'http://x'], ['--streaming-tiers', 'node,rust'], ['--asgi-server', 'gunicorn'], ['--stream-bitrate', '0']]) {
     const result = await runCli(['run', '--only', 'streaming', ...bad]);
     assert.equal(result.code, 2, `${bad.join(' ')}: ${result.stderr}`);
     assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');

@@ -187,8 +187,8 @@ test('text and markdown: the answer, every check, the capacity and its assumptio
     const text = await runCli(['check', warned?.file ?? '']);
     assert.match(text.stdout, /under django-channels: VIABLE WITH WARNINGS/);
     assert.match(text.stdout, /WARN {4}cpu\.throttled_since_boot +Throttled since boot: true, expected false/);
-    assert.match(text.stdout, /ASGI workers: 4 \(memory allows \d+, CPU allows 4; bound by CPU\)/);
-    assert.match(text.stdout, /assumptions:\n {4}- memory: starts from the measured available memory/);
+    assert.match(text.stdout, /ASGI workers: 1 \(memory allows \d+, CPU allows 4, the in-memory channel layer allows 1; bound by the in-memory channel layer\)/);
+    assert.match(text.stdout, /working \(measured, assumed with its source, derived\):\n {4}- measured: memory: [\d.]+ MiB available \(memory\.effective_available_bytes\)/);
     assert.doesNotMatch(text.stdout, /\u001b\[/, 'no colour when stdout is not a terminal');
     const md = await runCli(['check', warned?.file ?? '', '--format', 'markdown']);
     assert.match(md.stdout, /^## kitchen "pi"\\\\ 3 B \(raspberrypi\): \*\*viable-with-warnings\*\* under `django-channels`/m);

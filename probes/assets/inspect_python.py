@@ -1,12 +1,14 @@
 # edgeprobe: what a Django deployment needs from this Python interpreter.
 # Run once per interpreter by probes/python.ts (python -E -B - < this file). Prints one line,
-# "EDGEPROBE_PYTHON <json>", and nothing else on stdout. Written so that any Python from 2.7 on can
+# "EDGEPROBE_PYTHON <json>", and nothing else on stdout. With the argument --identity (python -E -B -
+# --identity) it reports only what the interpreter is and which packages it has, the rest as not inspected,
+# and says so in "inspection". Written so that any Python from 2.7 on can
 # run it: an old interpreter still reports its version, so the report can say why it is too old.
-# It imports nothing it reports on except the stdlib modules it checks; package versions come from
-# installed metadata, so Django is never imported (that would be slow on small boards).
-import json
+# A device may hold a dozen interpreters and each runs this, so it imports the modules whose loading it
+# reports on and, where a cheaper source gives the same answer, nothing more: not `platform` (before
+# Python 3.9 its uname() forks `uname -p` through a shell), not importlib.metadata (email, zipfile, csv
+# and pathlib, to read one header per package), and never Django (slow on small boards).
 import os
-import platform
 import struct
 import sys
 
@@ -34,10 +36,35 @@ def normalise(name):
     return ''.join(out)
 
 
-def scan_metadata(wanted):
-    """Versions from *.dist-info / *.egg-info folders on sys.path (works without importlib.metadata)."""
-    found = {}
+def metadata_version(path):
+    """The Version header of a dist-info/egg-info folder, or of an egg-info file, as importlib.metadata reads it."""
+    files = (os.path.join(path, 'METADATA'), os.path.join(path, 'PKG-INFO')) if os.path.isdir(path) else (path,)
+    for name in files:
+        try:
+            handle = open(name, 'rb')
+        except (IOError, OSError):
+            continue
+        try:
+            for raw in handle:
+                line = raw.decode('utf-8', 'replace').rstrip('\r\n')
+                if not line:
+                    break  # the headers end at the first blank line
+                if line.lower().startswith('version:'):
+                    return line[len('version:'):].strip()
+        finally:
+            handle.close()
+        return None
+    return None
+
+
+def package_versions():
+    """The first *.dist-info / *.egg-info of each package along sys.path, and its Version header: the search
+    importlib.metadata.version() makes (which needs Python 3.8; this runs on any)."""
+    wanted = dict((normalise(p), p) for p in PACKAGES)
+    result = dict((p, None) for p in PACKAGES)
     for entry in sys.path:
+        if len(wanted) == 0:
+            break
         if not entry or not os.path.isdir(entry):
             continue
         try:
@@ -48,36 +75,40 @@ def scan_metadata(wanted):
             for suffix in ('.dist-info', '.egg-info'):
                 if not name.endswith(suffix):
                     continue
-                stem = name[:-len(suffix)]
-                # "Django-3.2.19" or "channels_redis-4.0.0" or "Django-3.2.19.egg-info" (Debian, no -pyX.Y)
-                parts = stem.split('-')
-                if len(parts) < 2:
-                    continue
+                # "Django-3.2.19", "channels_redis-4.0.0", "Django-3.2.19.egg-info" (Debian, no -pyX.Y), or
+                # "mysite.egg-info" (a development install): the name is what comes before the first "-".
+                parts = name[:-len(suffix)].split('-')
                 key = normalise(parts[0])
-                if key in wanted and key not in found:
-                    found[key] = parts[1]
-    return found
-
-
-def package_versions():
-    wanted = set(normalise(p) for p in PACKAGES)
-    result = dict((p, None) for p in PACKAGES)
-    try:
-        from importlib import metadata  # Python 3.8+
-        for p in PACKAGES:
-            try:
-                result[p] = metadata.version(p)
-            except Exception:
-                pass
-        missing = set(normalise(p) for p in PACKAGES if result[p] is None)
-    except Exception:
-        missing = wanted
-    if missing:
-        scanned = scan_metadata(missing)
-        for p in PACKAGES:
-            if result[p] is None and normalise(p) in scanned:
-                result[p] = scanned[normalise(p)]
+                if key not in wanted:
+                    continue
+                version = metadata_version(os.path.join(entry, name))
+                if version is None and len(parts) >= 2:
+                    version = parts[1]
+                if version is not None:
+                    result[wanted.pop(key)] = version
     return result
+
+
+def implementation():
+    impl = getattr(sys, 'implementation', None)  # 3.3+
+    if impl is not None:
+        return impl.name
+    import platform
+    return platform.python_implementation().lower()
+
+
+def libc():
+    """The C library the interpreter runs on, as platform.libc_ver() gives it from 3.8 on: glibc answers
+    confstr; otherwise (musl, or no glibc) platform scans the executable."""
+    try:
+        parts = os.confstr('CS_GNU_LIBC_VERSION').split(None, 1)
+        if len(parts) == 2:
+            return '%s %s' % (parts[0], parts[1])
+    except (AttributeError, ValueError, OSError):
+        pass
+    import platform
+    value = platform.libc_ver()
+    return ('%s %s' % value).strip() if value and value[0] else None
 
 
 def platform_tag():
@@ -121,23 +152,23 @@ def headers():
     return path
 
 
-def main():
-    info = sys.version_info
-    out = {
-        'schema': 1,
-        'version': '%d.%d.%d' % (info[0], info[1], info[2]),
-        'releaseLevel': info[3],
-        'implementation': platform.python_implementation().lower(),
-        'executable': sys.executable,
-        'prefix': sys.prefix,
-        'inVirtualenv': getattr(sys, 'base_prefix', sys.prefix) != sys.prefix or hasattr(sys, 'real_prefix'),
-        'bits': struct.calcsize('P') * 8,
-        'machine': platform.machine(),
-    }
+NOT_INSPECTED = {'ok': False, 'value': None, 'error': 'not inspected'}
+
+
+def capabilities(out, identity_only):
+    """The checks that import what they check. --identity leaves them out: each costs an interpreter
+    milliseconds of imports (pip alone brings typing), and a probe with many interpreters asks them all
+    only of those that can turn out best."""
+    out['inspection'] = 'identity' if identity_only else 'full'
+    if identity_only:
+        out['platformTag'] = None
+        out['soabi'] = None
+        for key in ('venv', 'pip', 'ssl', 'sqlite', 'headers'):
+            out[key] = NOT_INSPECTED
+        out['missingModules'] = []
+        return
     ok, value = check(platform_tag)
     out['platformTag'] = value if ok else None
-    ok, value = check(platform.libc_ver)
-    out['libc'] = ('%s %s' % value).strip() if ok and value and value[0] else None
     try:
         import sysconfig
         out['soabi'] = sysconfig.get_config_var('SOABI')
@@ -153,8 +184,28 @@ def main():
         if not ok:
             missing.append(module)
     out['missingModules'] = missing
+
+
+def main():
+    info = sys.version_info
+    out = {
+        'schema': 1,
+        'version': '%d.%d.%d' % (info[0], info[1], info[2]),
+        'releaseLevel': info[3],
+        'implementation': implementation(),
+        'executable': sys.executable,
+        'prefix': sys.prefix,
+        'inVirtualenv': getattr(sys, 'base_prefix', sys.prefix) != sys.prefix or hasattr(sys, 'real_prefix'),
+        'bits': struct.calcsize('P') * 8,
+        # platform.machine() is this field of uname(2); platform would also fork `uname -p` for it.
+        'machine': os.uname()[4],
+    }
+    ok, value = check(libc)
+    out['libc'] = value if ok else None
+    capabilities(out, sys.argv[1:2] == ['--identity'])
     ok, value = check(package_versions)
     out['packages'] = value if ok else {}
+    import json
     sys.stdout.write('EDGEPROBE_PYTHON ' + json.dumps(out) + '\n')
 
 

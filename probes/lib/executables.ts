@@ -1,8 +1,8 @@
 // Finding programs and processes on the probed system: through the probe context's root, so a recorded
 // device tree answers the same questions as the live system (as far as it was recorded).
-import { constants } from 'node:fs';
-import { access, readlink } from 'node:fs/promises';
-import type { ProbeContext } from '../../src/engine/probe.js';
+import { accessSync, constants, readlinkSync } from 'node:fs';
+import { readlink } from 'node:fs/promises';
+import { isKernelFile, type ProbeContext, type RunOptions } from '../../src/engine/probe.js';
 import { parseCmdline, parseProcStatus } from './parsers/proc.js';
 
 /** Where programs live on the Linux systems we probe, in PATH order. */
@@ -16,7 +16,9 @@ export function searchDirs(ctx: ProbeContext): string[] {
 
 export async function isExecutable(ctx: ProbeContext, devicePath: string): Promise<boolean> {
   try {
-    await access(ctx.rootPath(devicePath), ctx.live ? constants.X_OK : constants.F_OK);
+    // access(2) answers from the kernel's directory cache in microseconds; the probes ask it hundreds of
+    // times (each program name in each PATH directory), which through the thread pool cost tens of ms.
+    accessSync(ctx.rootPath(devicePath), ctx.live ? constants.X_OK : constants.F_OK);
     return true;
   } catch {
     return false;
@@ -43,8 +45,24 @@ export interface ProcessInfo {
   uid: number | null;
 }
 
-/** Every process visible under the root's /proc (a recorded tree usually has none). */
-export async function listProcesses(ctx: ProbeContext): Promise<ProcessInfo[]> {
+const processLists = new WeakMap<RunOptions, Promise<ProcessInfo[]>>();
+
+/**
+ * Every process visible under the root's /proc (a recorded tree usually has none), read once per run: the
+ * probes that look at processes (stack, supervision) start together and would each read the same three
+ * files of every process. A run's probes share its options object, which keys the list. Callers must not
+ * change the list.
+ */
+export function listProcesses(ctx: ProbeContext): Promise<ProcessInfo[]> {
+  let list = processLists.get(ctx.options);
+  if (!list) {
+    list = readProcesses(ctx);
+    processLists.set(ctx.options, list);
+  }
+  return list;
+}
+
+async function readProcesses(ctx: ProbeContext): Promise<ProcessInfo[]> {
   const entries = (await ctx.listDir('/proc')) ?? [];
   const out: ProcessInfo[] = [];
   for (const entry of entries) {
@@ -69,7 +87,7 @@ export async function socketInodes(ctx: ProbeContext, pid: number): Promise<Set<
   const fds = (await ctx.listDir(`/proc/${pid}/fd`)) ?? [];
   for (const fd of fds) {
     try {
-      const target = await readlink(ctx.rootPath(`/proc/${pid}/fd/${fd}`));
+      const target = readlinkSync(ctx.rootPath(`/proc/${pid}/fd/${fd}`));
       const match = /^socket:\[(\d+)\]$/.exec(target);
       if (match?.[1]) inodes.add(Number(match[1]));
     } catch {
@@ -82,7 +100,7 @@ export async function socketInodes(ctx: ProbeContext, pid: number): Promise<Set<
 /** Where a symlink under the root points, or null. */
 export async function readLink(ctx: ProbeContext, devicePath: string): Promise<string | null> {
   try {
-    return await readlink(ctx.rootPath(devicePath));
+    return isKernelFile(devicePath) ? readlinkSync(ctx.rootPath(devicePath)) : await readlink(ctx.rootPath(devicePath));
   } catch {
     return null;
   }

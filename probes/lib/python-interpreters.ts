@@ -10,9 +10,20 @@ import { excerpt, parseInspection, type InspectedPackage, type PythonInspection 
 import type { ProbeContext, ProbeDefinition, ProbeOutput, RunOptions } from '../../src/engine/probe.js';
 
 export const DEFAULT_PYTHON_TIMEOUT_S = 15;
-/** Interpreters inspected at the same time (each is one short process). */
-export const CONCURRENCY = 2;
 export const BUDGET_MS = 60_000;
+/** Peak RSS of one inspection, rounded up: 20 to 25 MiB measured on CPython 3.6 to 3.13 (x86-64). */
+export const INSPECTION_BYTES = 32 * 1024 * 1024;
+
+/**
+ * Interpreters inspected at the same time. An inspection is one short process whose start-up waits on
+ * storage (exec, shared libraries, a few hundred module files) about as much as it computes, so two per
+ * CPU keep the CPUs busy through those waits; and no more at once than half of MemAvailable holds, so that
+ * a small board with many interpreters does not swap.
+ */
+export function inspectionConcurrency(cpus: number, memAvailableBytes: number | null): number {
+  const byMemory = memAvailableBytes === null ? Infinity : Math.floor(memAvailableBytes / 2 / INSPECTION_BYTES);
+  return Math.max(1, Math.min(2 * Math.max(1, cpus), byMemory));
+}
 
 export interface Candidate {
   path: string;
@@ -23,17 +34,27 @@ export interface Candidate {
   shim: boolean;
 }
 
+/** available is null when the interpreter was not asked (an identity-only inspection). */
 interface Capable {
-  available: boolean;
+  available: boolean | null;
   version: string | null;
   reason: string | null;
 }
+
+/**
+ * How far an interpreter was inspected: everything, or (--quick, an interpreter that cannot rank best) only
+ * what it is and which packages it has: probes/assets/inspect_python.py --identity.
+ */
+export type InspectionDepth = 'full' | 'identity';
+
+export const NOT_INSPECTED_REASON = 'not inspected: --quick asks in full only the interpreters that can rank best (run without --quick for all)';
 
 export interface PythonInterpreterOk {
   path: string;
   aliases: string[];
   sources: string[];
   ok: true;
+  inspection: InspectionDepth;
   version: string;
   implementation: string;
   executable: string;
@@ -50,8 +71,9 @@ export interface PythonInterpreterOk {
   pip: Capable;
   ssl: Capable;
   sqliteVersion: string | null;
-  headers: { available: boolean; path: string | null; reason: string | null };
-  missingModules: string[];
+  headers: { available: boolean | null; path: string | null; reason: string | null };
+  /** null when not inspected. */
+  missingModules: string[] | null;
   packages: Record<InspectedPackage, string | null>;
   asgiServer: 'daphne' | 'uvicorn' | null;
 }
@@ -151,6 +173,16 @@ function capable(cap: { ok: boolean; value: string | null; error: string | null 
   return cap.ok ? { available: true, version: cap.value, reason: null } : { available: false, version: null, reason: reasonIfMissing(cap.error ?? 'failed') };
 }
 
+const NOT_INSPECTED: Capable = { available: null, version: null, reason: NOT_INSPECTED_REASON };
+
+/** What an identity-only inspection did not ask is shown as such, never as missing. */
+function identityOnly(full: PythonInterpreterOk): PythonInterpreterOk {
+  return {
+    ...full, inspection: 'identity', platformTag: null, venv: NOT_INSPECTED, pip: NOT_INSPECTED, ssl: NOT_INSPECTED, sqliteVersion: null,
+    headers: { available: null, path: null, reason: NOT_INSPECTED_REASON }, missingModules: null,
+  };
+}
+
 function evaluate(candidate: Candidate, inspection: PythonInspection, debian: boolean): PythonInterpreterOk {
   const minor = pythonMinor(inspection.version) ?? inspection.version;
   const systemPython = debian && (inspection.executable.startsWith('/usr/bin/') || candidate.path.startsWith('/usr/bin/'));
@@ -171,6 +203,7 @@ function evaluate(candidate: Candidate, inspection: PythonInspection, debian: bo
     aliases: candidate.aliases,
     sources: candidate.sources,
     ok: true,
+    inspection: 'full',
     version: inspection.version,
     implementation: inspection.implementation,
     executable: inspection.executable,
@@ -196,16 +229,20 @@ function evaluate(candidate: Candidate, inspection: PythonInspection, debian: bo
   };
 }
 
-/** Higher is better: fit for current Django first, then what a deployment needs, then what is installed. */
+/**
+ * Higher is better: fit for current Django first, then what a deployment needs, then what is installed.
+ * What was not inspected counts as present, so the rank of an identity-only inspection is the highest the
+ * full one could give.
+ */
 export function rank(i: PythonInterpreterOk): number[] {
   const maxDjango = i.maxDjango ? i.maxDjango.split('.').map(Number) : [0, 0];
   const version = i.version.split('.').map(Number);
   return [
     i.maxDjango !== null && compareVersions(i.maxDjango, CURRENT_DJANGO_LTS) >= 0 ? 1 : 0,
-    i.venv.available ? 1 : 0,
+    i.venv.available !== false ? 1 : 0,
     (i.packages.django ? 1 : 0) + (i.packages.channels ? 1 : 0) + (i.asgiServer ? 1 : 0),
-    i.pip.available ? 1 : 0,
-    i.ssl.available ? 1 : 0,
+    i.pip.available !== false ? 1 : 0,
+    i.ssl.available !== false ? 1 : 0,
     maxDjango[0] ?? 0, maxDjango[1] ?? 0,
     version[0] ?? 0, version[1] ?? 0, version[2] ?? 0,
     i.sources.includes('--python') ? 1 : 0,
@@ -220,10 +257,19 @@ export function compareRank(a: number[], b: number[]): number {
   return 0;
 }
 
-export async function inspectOne(ctx: ProbeContext, candidate: Candidate, script: string, timeoutMs: number, debian: boolean): Promise<PythonInterpreterDetail> {
+export interface InspectionRequest {
+  script: string;
+  timeoutMs: number;
+  debian: boolean;
+  depth: InspectionDepth;
+}
+
+export async function inspectOne(ctx: ProbeContext, candidate: Candidate, request: InspectionRequest): Promise<PythonInterpreterDetail> {
+  const { script, timeoutMs, debian, depth } = request;
   const failed = (error: string): PythonInterpreterFailed => ({ path: candidate.path, aliases: candidate.aliases, sources: candidate.sources, ok: false, error });
   // -E: ignore PYTHONPATH/PYTHONHOME of the agent's environment; -B: write no .pyc files on the device.
-  const result = await ctx.exec(candidate.path, ['-E', '-B', '-'], { timeoutMs, input: script, maxBytes: 256 * 1024 });
+  const args = ['-E', '-B', '-', ...(depth === 'identity' ? ['--identity'] : [])];
+  const result = await ctx.exec(candidate.path, args, { timeoutMs, input: script, maxBytes: 256 * 1024 });
   if (result.spawnError) return failed(result.aborted ? 'not inspected: the probe was stopped' : `could not be started (${result.spawnError})`);
   if (result.timedOut) return failed(`did not finish the inspection within ${(timeoutMs / 1000).toFixed(1)} s and was killed`);
   if (result.aborted) return failed('not inspected: the probe was stopped');
@@ -232,7 +278,8 @@ export async function inspectOne(ctx: ProbeContext, candidate: Candidate, script
     const status = result.code === 0 ? '' : ` (exit ${result.code ?? result.signal ?? '?'}${result.stderr.trim() ? `: ${excerpt(result.stderr, 200)}` : ''})`;
     return failed(`${parsed.reason}${status}`);
   }
-  return evaluate(candidate, parsed.inspection, debian);
+  const evaluated = evaluate(candidate, parsed.inspection, debian);
+  return depth === 'identity' ? identityOnly(evaluated) : evaluated;
 }
 
 export async function findCompiler(ctx: ProbeContext): Promise<{ path: string; version: string | null } | null> {

@@ -11,11 +11,13 @@ export interface RedisAnswer {
   authRequired: boolean;
   version: string | null;
   mode: string | null;
+  /** CPU seconds (user + system) the server has used since it started; asked for with `cpu`. */
+  cpuSeconds: number | null;
   error: string | null;
 }
 
-export async function askRedis(target: RedisTarget, timeoutMs: number, signal?: AbortSignal): Promise<RedisAnswer> {
-  const answer: RedisAnswer = { reachable: false, answers: false, authRequired: false, version: null, mode: null, error: null };
+export async function askRedis(target: RedisTarget, timeoutMs: number, signal?: AbortSignal, wanted: { cpu?: boolean } = {}): Promise<RedisAnswer> {
+  const answer: RedisAnswer = { reachable: false, answers: false, authRequired: false, version: null, mode: null, cpuSeconds: null, error: null };
   let socket: Socket | null = null;
   let timer: NodeJS.Timeout | undefined;
   try {
@@ -67,6 +69,12 @@ export async function askRedis(target: RedisTarget, timeoutMs: number, signal?: 
       const fields = parseRedisInfo(info.text);
       answer.version = fields['redis_version'] ?? null;
       answer.mode = fields['redis_mode'] ?? null;
+    }
+    if (wanted.cpu) {
+      const cpu = await ask(['INFO', 'cpu']);
+      const fields = cpu.type === 'bulk' && cpu.text ? parseRedisInfo(cpu.text) : {};
+      const used = Number(fields['used_cpu_user']) + Number(fields['used_cpu_sys']);
+      answer.cpuSeconds = Number.isFinite(used) ? used : null;
     }
     return answer;
   } catch (err) {

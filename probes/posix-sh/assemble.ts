@@ -11,6 +11,7 @@ import { readPackageFile } from '../../src/platform/package-files.js';
 import { shellQuote } from '../../src/platform/shell-quote.js';
 import { VERSION } from '../../src/platform/version.js';
 import { METRIC_CATALOGUE } from '../../src/report/metrics.js';
+import { djangoProjectFiles } from '../lib/django/project.js';
 import { SYSTEM_BIN_DIRS } from '../lib/executables.js';
 
 /** The probe's parts under probes/posix-sh/parts/, in the order the assembled script runs them. */
@@ -26,11 +27,13 @@ export const SH_PROBE_PARTS = [
   'memory',
   'cpu',
   'disk',
+  'storage',
   'python',
   'programs',
   'supervision',
   'stack',
   'streaming',
+  'django',
   'run',
 ] as const;
 
@@ -45,7 +48,7 @@ export function shProbePayload(): string {
   const python =
     shellAssignFile('EDGEPROBE_SH_PYTHON_SRC', readPackageFile('probes/posix-sh/sh_python.py')) +
     shellAssignFile('EDGEPROBE_INSPECT_PY', readPackageFile('probes/assets/inspect_python.py'));
-  return `${shProbeVariables()}${python}${shStreamingHelpers()}${SH_PROBE_PARTS.map(shProbePart).join('')}`;
+  return `${shProbeVariables()}${python}${shStreamingHelpers()}${shDjangoHelpers()}${SH_PROBE_PARTS.map(shProbePart).join('')}`;
 }
 
 /** One part's source, e.g. "facts" -> probes/posix-sh/parts/facts.sh. */
@@ -138,4 +141,13 @@ function shStreamingHelpers(): string {
     return '';
   }
   return shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) + shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET));
+}
+
+/** The django probe's Python helper, the project it serves (JSON: path -> text) and the CPython benchmark. */
+function shDjangoHelpers(): string {
+  return (
+    shellAssignFile('EDGEPROBE_DJANGO_SRC', readPackageFile('probes/posix-sh/sh_django.py')) +
+    shellAssignFile('EDGEPROBE_DJANGO_PROJECT', JSON.stringify(djangoProjectFiles())) +
+    shellAssignFile('EDGEPROBE_CPYTHON_BENCH_SRC', readPackageFile('probes/assets/cpython_bench.py'))
+  );
 }

@@ -12,6 +12,8 @@ export interface Sample {
   wallMs: number;
   /** ru_maxrss of the command, in bytes. */
   peakRssBytes: number;
+  /** User plus system CPU time of the command and the children it waited for (GNU time's %U + %S). */
+  cpuMs: number;
   result: ExecResult;
 }
 
@@ -34,7 +36,7 @@ export async function measure(label: string, file: string, args: readonly string
   try {
     const timeFile = join(dir, 'time');
     const started = performance.now();
-    const result = await execCommand(GNU_TIME, ['-f', '%M', '-o', timeFile, '--', file, ...args], {
+    const result = await execCommand(GNU_TIME, ['-f', '%M %U %S', '-o', timeFile, '--', file, ...args], {
       timeoutMs: options.timeoutMs,
       ...(options.input !== undefined ? { input: options.input } : {}),
       ...(options.env !== undefined ? { env: options.env } : {}),
@@ -45,9 +47,9 @@ export async function measure(label: string, file: string, args: readonly string
       const why = result.spawnError ?? (result.timedOut ? 'timed out' : `exit code ${String(result.code)}`);
       throw new Error(`${label}: ${why}\n${result.stderr.trim().split('\n').slice(-8).join('\n')}`);
     }
-    const kib = Number(readFileSync(timeFile, 'utf8').trim().split('\n').pop());
-    if (!Number.isFinite(kib)) throw new Error(`${label}: GNU time wrote no peak RSS`);
-    return { wallMs, peakRssBytes: kib * 1024, result };
+    const [kib, user, system] = (readFileSync(timeFile, 'utf8').trim().split('\n').pop() ?? '').split(' ').map(Number);
+    if (kib === undefined || !Number.isFinite(kib)) throw new Error(`${label}: GNU time wrote no peak RSS`);
+    return { wallMs, peakRssBytes: kib * 1024, cpuMs: ((user ?? Number.NaN) + (system ?? Number.NaN)) * 1000, result };
   } finally {
     removeTemp(dir);
   }

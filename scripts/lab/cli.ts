@@ -4,9 +4,15 @@
 //   npm run lab -- run ARCH [limits] -- CMD [ARGS...]  run a command inside a userland (paths are the userland's)
 //   npm run lab -- agent ARCH [limits] [-- RUN ARGS]   stream dist/edgeprobe-agent.js to the userland's node
 //   npm run lab -- device ARCH [limits]                an SSH device until Ctrl-C; prints how to reach it
+//   npm run lab -- boards [BOARD...]                   build (or find in the cache) the bootable board images
+//   npm run lab -- boot BOARD                          boot a board under qemu-system-aarch64; it runs until `stop`
+//   npm run lab -- stop BOARD                          stop it and remove its run directory
+//   npm run lab -- calibrate [BOARD...]                RSS/PSS of Django workers, redis and nginx inside the boards
 //
 // limits: --profile pi-zero-w|pi-3, or --cpus N (quota, may be fractional), --cpuset LIST, --memory MIB.
 import { PI_PROFILES, type Limits } from './cgroup-limits.js';
+import { BOARD_NAMES, bootBoard, ensureBoardImages, isBoardName, stopInstance, type BoardName } from './boards.js';
+import { writeCalibration } from './calibrate.js';
 import { startSshDevice } from './ssh-device.js';
 import { ensureUserlands, LAB_ARCHES, runAgentInUserland, runInUserland, type LabArch, type RunResult } from './userland.js';
 import { cleanupAll } from '../../src/platform/process.js';
@@ -60,8 +66,52 @@ function relay(result: RunResult): number {
   return result.code ?? 1;
 }
 
+function boardOf(value: string | undefined): BoardName {
+  if (!isBoardName(value)) throw new LabUsageError(`give a board: ${BOARD_NAMES.join(', ')}`);
+  return value;
+}
+
+async function boardCommand(command: string, args: string[]): Promise<number> {
+  if (command === 'boards') {
+    const images = await ensureBoardImages(args.length === 0 ? BOARD_NAMES : args.map(boardOf));
+    for (const image of images.values()) {
+      const m = image.manifest;
+      process.stdout.write(`${m.board.padEnd(12)} ${image.dir}\n             ${m.arch} userland, kernel ${m.kernel}, node ${m.node}, python ${m.python}, Django ${m.django}, built in ${m.buildSeconds} s\n`);
+    }
+    return 0;
+  }
+  if (command === 'calibrate') {
+    const file = await writeCalibration(args.length === 0 ? BOARD_NAMES : args.map(boardOf));
+    process.stdout.write(`wrote ${file}\n`);
+    return 0;
+  }
+  const name = boardOf(args[0]);
+  if (args.length > 1) throw new LabUsageError(`${command} takes one board name`);
+  if (command === 'stop') {
+    const stopped = await stopInstance(name);
+    process.stdout.write(stopped ? `${name} stopped\n` : `${name} was not running\n`);
+    return 0;
+  }
+  const image = (await ensureBoardImages([name])).get(name);
+  if (!image) throw new Error(`no ${name} image`);
+  process.stderr.write(`booting ${name} (${image.spec.cpus} CPUs, ${image.spec.memoryMiB} MiB)...\n`);
+  // Until the VM is up, Ctrl-C (or any failure) ends it: the exit handler in boards.ts kills what it owns.
+  const stopOnSignal = (): void => process.exit(130);
+  process.once('SIGINT', stopOnSignal);
+  process.once('SIGTERM', stopOnSignal);
+  const vm = await bootBoard(image, { detach: true });
+  process.off('SIGINT', stopOnSignal);
+  process.off('SIGTERM', stopOnSignal);
+  process.stdout.write(`${name} is up after ${vm.bootSeconds} s: pid ${vm.pid}, SSH on 127.0.0.1:${vm.port}\n`
+    + `  ssh -F ${vm.sshConfig} ${vm.hostAlias}\n`
+    + `  edgeprobe ssh --ssh-config ${vm.sshConfig} ${vm.hostAlias}\n`
+    + `  npm run lab -- stop ${name}\n`);
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
   const [command, ...args] = argv;
+  if (command === 'boards' || command === 'boot' || command === 'stop' || command === 'calibrate') return boardCommand(command, args);
   if (command === 'build') {
     const arches = args.length === 0 ? LAB_ARCHES : args.map(archOf);
     const found = await ensureUserlands(arches);
@@ -95,7 +145,8 @@ async function main(argv: string[]): Promise<number> {
     return 0;
   }
   process.stderr.write('usage: npm run lab -- build [ARCH...] | run ARCH [limits] -- CMD... | agent ARCH [limits] [-- RUN ARGS] | device ARCH [limits]\n'
-    + '  limits: --profile pi-zero-w|pi-3 | --cpus N --cpuset LIST --memory MIB\n');
+    + '  limits: --profile pi-zero-w|pi-3 | --cpus N --cpuset LIST --memory MIB\n'
+    + `       npm run lab -- boards [BOARD...] | boot BOARD | stop BOARD | calibrate [BOARD...]   (boards: ${BOARD_NAMES.join(', ')})\n`);
   return command === undefined || command === '--help' || command === '-h' ? 0 : 2;
 }
 

@@ -22,6 +22,17 @@ export function parsePositiveNumber(name: string) {
   };
 }
 
+/** "90", "90s", "15m", "2h" -> seconds; at most 24 h. */
+export function parseDuration(name: string) {
+  return (value: string): number => {
+    const match = /^\s*(\d+(?:\.\d+)?)\s*(s|m|h)?\s*$/.exec(value);
+    const seconds = match?.[1] ? Number(match[1]) * ({ s: 1, m: 60, h: 3600 }[match[2] as 's' | 'm' | 'h' | undefined ?? 's'] ?? 1) : Number.NaN;
+    if (!Number.isFinite(seconds) || seconds <= 0) throw new InvalidArgumentError(`${name} must be a duration such as 600, 90s, 15m or 2h`);
+    if (seconds > 86_400) throw new InvalidArgumentError(`${name} may be at most 24h`);
+    return Math.round(seconds);
+  };
+}
+
 export function parseList(value: string, previous: string[] | undefined): string[] {
   const items = value.split(',').map((s) => s.trim()).filter(Boolean);
   return [...(previous ?? []), ...items];

@@ -1,4 +1,5 @@
 // What a probe is, and what it may use while it runs. Probes live one per file in probes/.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { open, readFile, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp, type ExecOptions, type ExecResult } from '../platform/process.js';
@@ -28,10 +29,18 @@ export interface RunOptions {
   activeSupervision?: boolean;
   /** Seconds the streaming phases may take together. */
   duration?: number;
-  /** Streaming probe: ASGI server, tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
+  /** Streaming and django probes: ASGI server; streaming probe: tiers to measure, stream bitrate in Mbit/s (it also uses redisUrl). */
   asgiServer?: 'daphne' | 'uvicorn';
   streamingTiers?: string[];
   streamBitrate?: number;
+  /** Seconds the django probe's load phases may take together. */
+  djangoDuration?: number;
+  /** p95 latency target of the django probe's concurrency ladders, in ms (default: the profile's). */
+  latencyTargetMs?: number;
+  /** Storage probe: the card's endurance in terabytes written, for the card-life projection. */
+  cardEnduranceTbw?: number;
+  /** Seconds of sustained Django/Channels load for the soak probe; without it the soak does not run. */
+  soak?: number;
   /** Seconds the whole run may take. */
   timeout?: number;
   label?: string;
@@ -91,7 +100,20 @@ export interface ProbeDefinition {
   exclusive?: boolean;
   /** Probes whose results this one reads through ctx.results. */
   after?: readonly string[];
+  /** A boolean metric the runner sets true when the run's load figures are suspect (src/engine/suspect.ts). */
+  suspectMetric?: string;
   run(ctx: ProbeContext): Promise<ProbeOutput>;
+}
+
+export { LOAD_SUSPECT, THROTTLED_DURING_LOAD } from '../report/types.js';
+
+/**
+ * Files the kernel makes up when they are read (/proc, /sys), without touching storage: reading them in
+ * place costs less than a round trip through libuv's thread pool, and the probes read hundreds of them
+ * (three per process). A recorded tree's copies are small files, read the same way.
+ */
+export function isKernelFile(devicePath: string): boolean {
+  return devicePath.startsWith('/proc/') || devicePath.startsWith('/sys/');
 }
 
 export function createContext(
@@ -112,6 +134,8 @@ export function createContext(
     rootPath,
     async readText(devicePath) {
       try {
+        // Besides: they report a size of 0, for which fs.promises.readFile allocates 64 KiB chunks.
+        if (isKernelFile(devicePath)) return readFileSync(rootPath(devicePath), 'utf8');
         return await readFile(rootPath(devicePath), 'utf8');
       } catch {
         return null;
@@ -135,6 +159,7 @@ export function createContext(
     },
     async listDir(devicePath) {
       try {
+        if (isKernelFile(devicePath)) return readdirSync(rootPath(devicePath));
         return await readdir(rootPath(devicePath));
       } catch {
         return null;
@@ -142,7 +167,8 @@ export function createContext(
     },
     async exists(devicePath) {
       try {
-        await stat(rootPath(devicePath));
+        if (isKernelFile(devicePath)) statSync(rootPath(devicePath));
+        else await stat(rootPath(devicePath));
         return true;
       } catch {
         return false;

@@ -4,6 +4,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { metricValueProblem } from '../report/metrics.js';
+import { markSuspectLoads } from './suspect.js';
 import { createContext, type ProbeContext, type ProbeDefinition, type ProbeOutput, type RunOptions } from './probe.js';
 import { REPORT_SCHEMA, type Metrics, type ProbeEnvelope, type Report } from '../report/types.js';
 import { VERSION } from '../platform/version.js';
@@ -137,9 +138,12 @@ async function runOne(
   });
   const abortFailure = (): ProbeFailure =>
     new ProbeFailure('aborted', typeof outer?.reason === 'string' ? outer.reason : 'run was interrupted');
+  // Removed in `finally`: one listener per probe left on the run's signal would pile up past Node's warning line.
+  let onAbortedRun: () => void = () => undefined;
   const aborted = new Promise<never>((_resolve, reject) => {
     if (outer?.aborted) reject(abortFailure());
-    outer?.addEventListener('abort', () => reject(abortFailure()), { once: true });
+    onAbortedRun = () => reject(abortFailure());
+    outer?.addEventListener('abort', onAbortedRun, { once: true });
   });
   // Only the first outcome counts; late rejections of the losers are expected.
   deadline.catch(() => undefined);
@@ -167,6 +171,7 @@ async function runOne(
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
+    outer?.removeEventListener('abort', onAbortedRun);
     controller.abort();
     dispose();
   }
@@ -215,6 +220,7 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
   for (const probe of exclusive) await start(probe);
 
   const envelopes = probes.map((p) => results.get(p.id)).filter((e): e is ProbeEnvelope => e !== undefined);
+  markSuspectLoads(probes, envelopes);
   const metrics: Metrics = {};
   for (const envelope of envelopes) Object.assign(metrics, envelope.metrics);
 
@@ -222,7 +228,7 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     root: options.root,
     quick: options.quick,
   };
-  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'timeout', 'unit', 'cgroup'] as const) {
+  for (const key of ['only', 'skip', 'python', 'pythonOnly', 'pythonTimeout', 'path', 'activeSupervision', 'supervisordConf', 'duration', 'djangoDuration', 'latencyTargetMs', 'cardEnduranceTbw', 'soak', 'timeout', 'unit', 'cgroup'] as const) {
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
   if (options.targetGroup) reportOptions['measuredGroup'] = { ...options.targetGroup };

@@ -51,6 +51,8 @@ export const KEY_METRICS: readonly string[] = [
   'disk.free_bytes', 'disk.fsync_p99_ms',
   'streaming.python_messages_per_second', 'streaming.channels_messages_per_second', 'streaming.channels_p99_ms',
   'streaming.bytes_per_connection',
+  'django.cpython_score', 'django.wsgi_requests_per_second', 'django.wsgi_worker_pss_bytes', 'django.wsgi_cold_start_ms',
+  'django.asgi_requests_per_second', 'django.asgi_worker_pss_bytes',
 ];
 
 /** Each argument is a report file or a hardware id; anything else is a ConfigError (exit 2). */
@@ -120,6 +122,7 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
     rows: [
       row('capacity.workers', `${profile.capacity.server.toUpperCase()} workers`, verdicts.map((v) => count(v.capacity.workers)), verdicts.map((v) => v.capacity.workers)),
       row('capacity.binding', 'workers bound by', verdicts.map((v) => v.capacity.binding), verdicts.map((v) => v.capacity.binding)),
+      row('capacity.requests_per_second', `HTTP req/s, p95 within ${profile.capacity.latencyTargetMs} ms`, verdicts.map((v) => count(v.capacity.requestsPerSecond)), verdicts.map((v) => v.capacity.requestsPerSecond)),
       row('capacity.websocket_clients', `WebSocket clients at ${profile.capacity.messagesPerClientPerSecond} msg/s`, verdicts.map((v) => (v.capacity.server === 'wsgi' ? 'n/a (WSGI)' : count(v.capacity.websocketClients))), verdicts.map((v) => v.capacity.websocketClients)),
       row('capacity.clients_binding', 'clients bound by', verdicts.map((v) => v.capacity.clientsBinding), verdicts.map((v) => v.capacity.clientsBinding)),
       row('capacity.memory_budget', 'memory for workers + connections', verdicts.map((v) => (v.capacity.memoryBudgetBytes === null ? 'unknown' : formatMetric('memory.total_bytes', v.capacity.memoryBudgetBytes))), verdicts.map((v) => v.capacity.memoryBudgetBytes)),

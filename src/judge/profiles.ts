@@ -4,12 +4,13 @@
 // catalogue. Every problem is a ConfigError (exit code 2) naming the file and the key.
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject } from 'ajv';
 import { METRIC_CATALOGUE, metricSpec, type MetricSpec } from '../report/metrics.js';
 import { ConfigError } from './errors.js';
 import { listPackageFiles, readPackageFile } from '../platform/package-files.js';
 import { PLATFORM_GATE_ID } from './platform.js';
 import { datedFactFor, isFactRef, type DatedFactName } from './dated-facts.js';
+import { hardware, profile, type ShippedValidator } from '../report/shipped-validators.js';
 
 export const DEFAULT_PROFILE = 'django-channels';
 export const OPERATORS = ['>=', '<=', '==', 'in', 'version>='] as const;
@@ -61,6 +62,8 @@ export interface CapacityParams {
   channelsToPythonRatio: number;
   channelsToPythonRatioSource: string;
   channelLayer: 'memory' | 'redis';
+  latencyTargetMs: number;
+  latencyTargetSource: string;
 }
 
 export interface Profile {
@@ -116,17 +119,9 @@ export function compareVersions(a: string, b: string): number | null {
 // ---------------------------------------------------------------------------------------------------
 // JSON Schema validation, shared with src/judge/spec-sheets.ts.
 
-const compiled = new Map<string, ValidateFunction>();
-
-/** Compiles (once) a schema shipped under targets/schemas/. */
-export function shippedSchemaValidator(relativePath: string): ValidateFunction {
-  let validate = compiled.get(relativePath);
-  if (!validate) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    validate = ajv.compile(JSON.parse(readPackageFile(relativePath)) as Record<string, unknown>);
-    compiled.set(relativePath, validate);
-  }
-  return validate;
+/** The validator of a schema shipped under targets/schemas/, generated at build time (scripts/build.mjs). */
+export function shippedSchemaValidator(schema: 'profile' | 'hardware'): ShippedValidator {
+  return schema === 'profile' ? profile : hardware;
 }
 
 /** Turns ajv's instancePath (/checks/3/metric) into the key people read (checks[3].metric). */
@@ -202,6 +197,8 @@ interface RawCapacity {
   channelsToPythonRatio?: number;
   channelsToPythonRatioSource?: string;
   channelLayer?: 'memory' | 'redis';
+  latencyTargetMs?: number;
+  latencyTargetSource?: string;
 }
 
 interface RawProfile {
@@ -254,7 +251,7 @@ function parseProfileJson(text: string, file: string): RawProfile {
   } catch (err) {
     throw new ConfigError(`profile ${file}: not valid JSON (${(err as Error).message})`);
   }
-  const validate = shippedSchemaValidator('targets/schemas/profile.schema.json');
+  const validate = shippedSchemaValidator('profile');
   if (!validate(value)) {
     const lines = describeSchemaErrors(validate.errors ?? []);
     throw new ConfigError(`profile ${file}: ${lines.join('; ')}`);
@@ -465,6 +462,8 @@ function finishCapacity(raw: RawCapacity, from: Record<string, string>, file: st
     channelsToPythonRatio: need('channelsToPythonRatio'),
     channelsToPythonRatioSource: need('channelsToPythonRatioSource'),
     channelLayer: raw.channelLayer ?? 'memory',
+    latencyTargetMs: need('latencyTargetMs'),
+    latencyTargetSource: need('latencyTargetSource'),
   };
 }
 

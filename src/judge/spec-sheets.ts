@@ -62,7 +62,7 @@ function loadCatalogue(): { entries: HardwareEntry[]; aliases: Map<string, strin
   if (cache) return cache;
   const entries: HardwareEntry[] = [];
   const aliases = new Map<string, string>();
-  const validate = shippedSchemaValidator('targets/schemas/hardware.schema.json');
+  const validate = shippedSchemaValidator('hardware');
   for (const name of listPackageFiles(HARDWARE_DIR).filter((f) => f.endsWith('.json'))) {
     const file = `${HARDWARE_DIR}/${name}`;
     let value: unknown;

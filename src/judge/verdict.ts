@@ -21,14 +21,19 @@
 // allowed with --allow keeps its status for the record but no longer counts. A spec-sheet verdict
 // judges only the checks whose metric a spec sheet states and lists the others as not judged.
 import { formatMetric } from '../report/display.js';
+import { loadSuspectReason, suspectNotes } from './load-suspect.js';
 import { findHardware, isHardwareMetric, specSheetMemoryNote, specSheetMetrics, type HardwareEntry } from './spec-sheets.js';
-import { compareVersions, type CapacityParams, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
+import { compareVersions, type Profile, type ProfileCheck, type ScalarThreshold, type Threshold } from './profiles.js';
+import { estimateCapacity, type CapacityEstimate } from './capacity.js';
 import { REPORT_SCHEMA, unmeasuredReason, type MetricValue, type Metrics, type Report } from '../report/types.js';
 import { platformGate } from './platform.js';
 import { resolveDated } from './dated-facts.js';
 import { countUnknownWarnLevel, summarise, verdictHeadline } from './headline.js';
 
 export const VERDICT_SCHEMA = 'edgeprobe.verdict/v1';
+
+export type { CapacityEstimate, CapacityLine } from './capacity.js';
+export { estimateCapacity } from './capacity.js';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'unknown';
 export type OverallVerdict = 'viable' | 'viable-with-warnings' | 'not-viable' | 'unknown';
@@ -58,6 +63,8 @@ export interface CheckResult {
   unknownReason?: string;
   /** Overridden with --allow: the reason given. The check then no longer counts. */
   allowed?: string;
+  /** The figure was measured under load in a run where the board throttled or was under-volted. */
+  suspect?: string;
 }
 
 export interface NotJudged {
@@ -65,27 +72,6 @@ export interface NotJudged {
   title: string;
   metric: string;
   reason: string;
-}
-
-export interface CapacityEstimate {
-  server: 'asgi' | 'wsgi';
-  /** Recommended ASGI (or WSGI) worker processes; 0 when not even one fits. Null when not estimable. */
-  workers: number | null;
-  workersByMemory: number | null;
-  workersByCpu: number | null;
-  /** What limits the number of workers. */
-  binding: 'memory' | 'cpu' | 'unknown';
-  /** Concurrent WebSocket clients at messagesPerClientPerSecond each (ASGI only). */
-  websocketClients: number | null;
-  clientsByMemory: number | null;
-  clientsByCpu: number | null;
-  clientsBinding: 'memory' | 'cpu' | 'unknown';
-  messagesPerClientPerSecond: number;
-  /** Memory left for workers and connections after the OS, the services and the headroom. */
-  memoryBudgetBytes: number | null;
-  /** Messages per second the workers together may carry at the target CPU utilisation. */
-  throughputMessagesPerSecond: number | null;
-  assumptions: string[];
 }
 
 export interface Verdict {
@@ -116,6 +102,8 @@ export interface JudgeSubject {
   /** Spec sheets: the metrics stated; checks on others are not judged. Reports: undefined (all judged). */
   stated?: readonly string[];
   unmeasured(metric: string): string | null;
+  /** Why a load figure of this subject cannot be trusted (the board throttled during the run), or null. */
+  suspect?(metric: string): string | null;
   incomplete: string[];
   notes: string[];
   /** When it was measured (ISO); dated thresholds are resolved on this day. Spec sheets: judged today. */
@@ -135,8 +123,9 @@ export function subjectFromReport(report: Report): JudgeSubject {
     label: host,
     metrics: report.metrics,
     unmeasured: (metric) => unmeasuredReason(report, metric),
+    suspect: (metric) => loadSuspectReason(report, metric),
     incomplete: report.probes.filter((p) => p.status === 'error').map((p) => `probe "${p.id}" failed: ${p.error?.message ?? 'unknown error'}`),
-    notes: [],
+    notes: suspectNotes(report),
     date: report.createdAt,
   };
 }
@@ -227,16 +216,19 @@ export function evaluateCheck(check: ProfileCheck, subject: JudgeSubject, allowR
     return result;
   }
   const shown = show(check.metric, actual);
+  const suspect = subject.suspect?.(check.metric) ?? null;
+  if (suspect !== null) result.suspect = suspect;
+  const flag = suspect === null ? '' : ' (suspect: measured while the board throttled or was under-volted)';
   if (!failOk) {
     result.status = 'fail';
-    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.fail as Threshold)}${flag}`;
   } else if (!warnOk) {
     result.status = 'warn';
-    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${NEGATION[check.operator]} ${showThreshold(check.metric, check.warn as Threshold)}${flag}`;
   } else {
     result.status = 'pass';
     const threshold = check.warn ?? check.fail;
-    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}`;
+    result.message = `${check.title}: ${shown}, ${PHRASE[check.operator]} ${showThreshold(check.metric, threshold as Threshold)}${flag}`;
   }
   return result;
 }
@@ -293,7 +285,7 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     if (c.allowed !== undefined) counts.allowed++;
     else counts[c.status]++;
   }
-  const capacity = estimateCapacity(subject, profile.capacity);
+  const capacity = estimateCapacity(subject, profile.capacity, { notViable: verdict === 'not-viable' });
   return {
     schema: VERDICT_SCHEMA,
     profile: { name: profile.name, title: profile.title, file: profile.file, chain: profile.chain },
@@ -310,133 +302,3 @@ export function judge(source: Report | HardwareEntry | JudgeSubject, profile: Pr
     notes: subject.notes,
   };
 }
-
-// ---------------------------------------------------------------------------------------------------
-// Capacity estimate.
-
-function num(metrics: Metrics, id: string): number | null {
-  const value = metrics[id];
-  return typeof value === 'number' && Number.isFinite(value) ? value : null;
-}
-
-function present(metrics: Metrics, id: string): boolean {
-  const value = metrics[id];
-  return value === true || (typeof value === 'string' && value !== '');
-}
-
-const mib = (bytes: number): string => formatMetric('memory.total_bytes', bytes);
-
-export function estimateCapacity(subject: JudgeSubject, params: CapacityParams): CapacityEstimate {
-  const m = subject.metrics;
-  const assumptions: string[] = [];
-  const total = num(m, 'memory.effective_total_bytes') ?? num(m, 'memory.total_bytes');
-  const available = num(m, 'memory.effective_available_bytes');
-  const cpus = num(m, 'cpu.effective_cpus') ?? num(m, 'cpu.cores');
-
-  // Memory budget: what is free now (or total less an idle OS), less the services still to start and a headroom.
-  let budget: number | null = null;
-  if (available !== null || total !== null) {
-    let base: number;
-    if (available !== null) {
-      base = available;
-      assumptions.push(`memory: starts from the measured available memory, ${mib(available)} (memory.effective_available_bytes)`);
-    } else {
-      base = (total as number) - params.osBaselineBytes;
-      assumptions.push(`memory: ${mib(total as number)} total less ${mib(params.osBaselineBytes)} for an idle OS (${params.osBaselineSource})`);
-    }
-    for (const service of params.services) {
-      if (available !== null && service.presentWhen !== undefined && present(m, service.presentWhen)) {
-        assumptions.push(`${service.name}: already running (${service.presentWhen}), so already outside the available memory`);
-        continue;
-      }
-      base -= service.bytes;
-      assumptions.push(`${service.name}: reserves ${mib(service.bytes)} (${service.source})`);
-    }
-    const headroom = Math.round((total ?? available ?? 0) * params.headroomFraction);
-    base -= headroom;
-    assumptions.push(`headroom: ${Math.round(params.headroomFraction * 100)} % of memory (${mib(headroom)}) stays free for page cache and peaks`);
-    budget = Math.max(0, base);
-  } else {
-    assumptions.push('memory: no memory figure, so no memory bound');
-  }
-
-  // ASGI: the connections of the clients the profile assumes get their memory before workers are counted.
-  const measuredConnection = num(m, 'streaming.bytes_per_connection');
-  const connectionBytes = measuredConnection ?? params.connectionBytes;
-  const reservedForClients = params.server === 'asgi' ? params.minClients * connectionBytes : 0;
-  const workersByMemory = budget === null ? null : Math.max(0, Math.floor((budget - reservedForClients) / params.workerBytes));
-  if (budget !== null) {
-    assumptions.push(`${params.server.toUpperCase()} worker: ${mib(params.workerBytes)} each (${params.workerMemorySource})`);
-    if (reservedForClients > 0) assumptions.push(`clients: memory for at least ${params.minClients} connections is set aside before counting workers`);
-  }
-  const workersByCpu = cpus === null ? null : Math.max(1, Math.floor(cpus * params.workersPerCpu) + params.extraWorkers);
-  if (cpus !== null) {
-    assumptions.push(`workers by CPU: ${params.workersPerCpu} per CPU${params.extraWorkers ? ` + ${params.extraWorkers}` : ''} over ${cpus} CPU${cpus === 1 ? '' : 's'} (${params.workersSource})`);
-  }
-  let workers: number | null = null;
-  let binding: CapacityEstimate['binding'] = 'unknown';
-  if (workersByMemory !== null && workersByCpu !== null) {
-    workers = Math.min(workersByMemory, workersByCpu);
-    binding = workersByMemory < workersByCpu ? 'memory' : 'cpu';
-  } else if (workersByMemory !== null) {
-    workers = workersByMemory;
-    binding = 'memory';
-  } else if (workersByCpu !== null) {
-    workers = workersByCpu;
-    binding = 'cpu';
-  }
-
-  const estimate: CapacityEstimate = {
-    server: params.server, workers, workersByMemory, workersByCpu, binding,
-    websocketClients: null, clientsByMemory: null, clientsByCpu: null, clientsBinding: 'unknown',
-    messagesPerClientPerSecond: params.messagesPerClientPerSecond,
-    memoryBudgetBytes: budget, throughputMessagesPerSecond: null, assumptions,
-  };
-  if (params.server === 'wsgi') {
-    assumptions.push('WSGI serves no WebSockets: no client estimate');
-    return estimate;
-  }
-
-  // WebSocket clients: memory left after the workers, and messages per second the workers can carry.
-  assumptions.push(measuredConnection !== null
-    ? `connection: ${formatMetric('streaming.bytes_per_connection', connectionBytes)} each, measured (streaming.bytes_per_connection)`
-    : `connection: ${formatMetric('streaming.bytes_per_connection', connectionBytes)} each, assumed (${params.connectionMemorySource})`);
-  if (budget !== null && workers !== null) {
-    estimate.clientsByMemory = workers === 0 ? 0 : Math.max(0, Math.floor((budget - workers * params.workerBytes) / connectionBytes));
-  }
-  const redisLayer = params.channelLayer === 'redis' ? num(m, 'streaming.channels_redis_messages_per_second') : null;
-  const channels = num(m, 'streaming.channels_messages_per_second');
-  const python = num(m, 'streaming.python_messages_per_second');
-  let perWorker: number | null = null;
-  if (redisLayer !== null) {
-    perWorker = redisLayer;
-    assumptions.push(`throughput: ${formatMetric('streaming.channels_redis_messages_per_second', redisLayer)} per worker, measured with a Django Channels consumer on the Redis channel layer`);
-  } else if (channels !== null) {
-    perWorker = channels;
-    assumptions.push(`throughput: ${formatMetric('streaming.channels_messages_per_second', channels)} per worker, measured with a Django Channels consumer${params.channelLayer === 'redis' ? ' on the in-memory layer (the Redis tier was not measured, so this is optimistic)' : ''}`);
-  } else if (python !== null) {
-    perWorker = python * params.channelsToPythonRatio;
-    assumptions.push(`throughput: ${Math.round(params.channelsToPythonRatio * 100)} % of the measured plain-asyncio ${formatMetric('streaming.python_messages_per_second', python)} (${params.channelsToPythonRatioSource})`);
-  } else {
-    assumptions.push('throughput: not measured (no streaming figures), so no CPU bound on clients: run `edgeprobe run` without --quick on the device');
-  }
-  if (perWorker !== null && workers !== null && cpus !== null) {
-    const parallel = Math.max(0, Math.min(workers, Math.max(1, Math.floor(cpus))));
-    const throughput = perWorker * parallel * params.cpuUtilisationTarget;
-    estimate.throughputMessagesPerSecond = Math.round(throughput);
-    estimate.clientsByCpu = Math.floor(throughput / params.messagesPerClientPerSecond);
-    assumptions.push(`CPU: ${parallel} worker${parallel === 1 ? '' : 's'} in parallel at ${Math.round(params.cpuUtilisationTarget * 100)} % utilisation, ${params.messagesPerClientPerSecond} message${params.messagesPerClientPerSecond === 1 ? '' : 's'}/s per client`);
-  }
-  const { clientsByMemory, clientsByCpu } = estimate;
-  if (clientsByMemory !== null && clientsByCpu !== null) {
-    estimate.websocketClients = Math.min(clientsByMemory, clientsByCpu);
-    estimate.clientsBinding = clientsByMemory < clientsByCpu ? 'memory' : 'cpu';
-  } else if (clientsByMemory !== null) {
-    estimate.websocketClients = clientsByMemory;
-    estimate.clientsBinding = workers === 0 ? 'memory' : 'unknown';
-    if (workers !== 0) assumptions.push(`clients: ${clientsByMemory} is the memory bound only; the CPU bound is unknown`);
-  }
-  return estimate;
-}
-
-

@@ -1,7 +1,15 @@
 // Where `edgeprobe ssh` finds its hosts: command-line devices, a plain host-list file, or an Ansible
 // inventory (INI or YAML) with groups, children, group vars and the ansible_host / ansible_port /
 // ansible_user connection variables. Pure functions over text; the command reads the files.
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+
+// The yaml package is loaded when a YAML inventory is read: it is most of what loading the CLI costs, and
+// most commands never read one. require() keeps parsing synchronous.
+const requireLater = createRequire(import.meta.url);
+
+function parseYaml(text: string, options: import('yaml').ParseOptions & import('yaml').DocumentOptions): unknown {
+  return (requireLater('yaml') as typeof import('yaml')).parse(text, options);
+}
 
 export interface RemoteDevice {
   /** Name shown in the table and used for the report file: the inventory name or the argument as given. */

@@ -70,21 +70,28 @@ const MAX_OUTPUT = 16 * 1024 * 1024;
 const MAX_STDERR = 64 * 1024;
 
 /**
- * Runs on the device under `sh -c`, with $1 = auto|node|sh and the run options after it. Prints which mode
- * it chose, runs the agent from stdin, and ends with the exit status, so that a run cut short (killed,
- * connection lost) is told apart from a finished one.
+ * Runs on the device under `sh -c`, with $1 = auto|node|sh, $2 = node's own options (words, may be empty)
+ * and the run options after them. Prints which mode it chose, runs the agent from stdin, and ends with the
+ * exit status, so that a run cut short (killed, connection lost) is told apart from a finished one.
+ * Node's version comes from `node -v`, matched by the shell against 18 and later: starting node once more
+ * only to compare versions would cost a Pi Zero a second. A node that rejects one of node's own options
+ * (exit 9, "bad option", before it reads anything) is started again without them, the agent still unread
+ * on stdin: a later Node may drop a V8 flag.
  */
 export const BOOTSTRAP = [
-  'pref=$1; shift',
-  'nodebin=',
+  'pref=$1; nodeflags=$2; shift 2',
+  'nodebin=; nodever=',
   'if [ "$pref" != sh ]; then',
   '  for n in node nodejs; do',
-  '    if command -v "$n" >/dev/null 2>&1 && "$n" -e "process.exit(parseInt(process.versions.node)>=18?0:1)" </dev/null >/dev/null 2>&1; then nodebin=$n; break; fi',
+  '    command -v "$n" >/dev/null 2>&1 || continue',
+  '    v=$("$n" -v </dev/null 2>/dev/null) || continue',
+  '    case $v in v1[89].*|v[2-9][0-9].*|v[1-9][0-9][0-9]*) nodebin=$n; nodever=$v; break ;; esac',
   '  done',
   'fi',
   'if [ -n "$nodebin" ]; then',
-  '  printf "EDGEPROBE-MODE node %s\\n" "$("$nodebin" -v </dev/null 2>/dev/null)"',
-  '  "$nodebin" - "$@"; rc=$?',
+  '  printf "EDGEPROBE-MODE node %s\\n" "$nodever"',
+  '  "$nodebin" $nodeflags - "$@"; rc=$?',
+  '  if [ "$rc" = 9 ] && [ -n "$nodeflags" ]; then "$nodebin" - "$@"; rc=$?; fi',
   'elif [ "$pref" = node ]; then',
   '  printf "EDGEPROBE-MODE none\\n"; exit 0',
   'else',
@@ -97,8 +104,21 @@ export const BOOTSTRAP = [
 ].join('\n');
 
 
+/**
+ * V8 options for an agent run that measures no speed (--quick): a 1 MiB young generation instead of up to
+ * 16 MiB, and neither the optimising compiler nor the baseline one (their code alone is 3.5 and 1.2 MiB of
+ * a run's resident memory, and nothing in a quick run is hot enough to gain from them; its CPU time does
+ * not change). A full run keeps V8's defaults: its CPU benchmark and streaming load test measure optimised
+ * code. docs/bench.md gives the quick agent's peak RSS with and without them.
+ */
+export const QUICK_NODE_FLAGS = ['--max-semi-space-size=1', '--no-opt', '--no-sparkplug'] as const;
+
+export function nodeFlagsFor(runArgs: readonly string[]): readonly string[] {
+  return runArgs.includes('--quick') ? QUICK_NODE_FLAGS : [];
+}
+
 export function remoteCommand(mode: AgentModeChoice, runArgs: readonly string[]): string {
-  return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, ...runArgs].map(shellQuote).join(' ');
+  return ['sh', '-c', BOOTSTRAP, 'edgeprobe', mode, nodeFlagsFor(runArgs).join(' '), ...runArgs].map(shellQuote).join(' ');
 }
 
 /** ssh's argument array for one device. */

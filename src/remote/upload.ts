@@ -6,7 +6,6 @@
 import { mkdirSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Agent, request } from 'undici';
 import { UsageError } from '../platform/errors.js';
 import { writeFileAtomic } from '../platform/fs-atomic.js';
 import type { Report } from '../report/types.js';
@@ -121,6 +120,8 @@ function networkProblem(endpoint: string, err: unknown): { problem: string; fina
 /** POSTs one report (its JSON text) and retries what may succeed later. Never throws for network trouble. */
 export async function postReport(target: DashboardEndpoint, id: string, body: string, options: UploadOptions = DEFAULT_UPLOAD_OPTIONS): Promise<UploadOutcome> {
   const endpoint = `${target.url}/api/v1/reports`;
+  // undici is a large package: loaded by the runs that upload, not by every command that can.
+  const { Agent, request } = await import('undici');
   const dispatcher = new Agent({ connect: { timeout: options.timeoutMs, ...(options.ca ? { ca: options.ca } : {}) }, headersTimeout: options.timeoutMs, bodyTimeout: options.timeoutMs });
   let lastProblem = 'no attempt made';
   try {

@@ -1,7 +1,7 @@
 // A verdict as Markdown: for a pull request comment, a wiki page or a CI job summary.
 import { formatBytes, formatCount } from '../report/display.js';
 import type { Verdict } from '../judge/verdict.js';
-import { describeClients, describeWorkers } from './verdict-text.js';
+import { describeClients, describeRequests, describeWorkers } from './verdict-text.js';
 
 const ICON: Record<string, string> = { pass: '✅', warn: '⚠️', fail: '❌', unknown: '❔', allowed: '➖' };
 
@@ -43,10 +43,11 @@ export function renderVerdictMarkdown(verdict: Verdict): string {
   const cap = verdict.capacity;
   out.push('', '### Capacity estimate', '');
   out.push(`- ${cap.server.toUpperCase()} workers: ${mdCell(describeWorkers(cap))}`);
-  out.push(`- WebSocket clients: ${mdCell(describeClients(cap))}`);
+  out.push(`- HTTP requests: ${mdCell(describeRequests(cap))}`);
+  if (cap.server === 'asgi') out.push(`- WebSocket clients: ${mdCell(verdict.verdict === 'not-viable' ? 'none given: the verdict is not viable' : describeClients(cap))}`);
   if (cap.memoryBudgetBytes !== null) out.push(`- Memory for workers and connections: ${formatBytes(cap.memoryBudgetBytes)}`);
   if (cap.throughputMessagesPerSecond !== null) out.push(`- Messages per second the workers can carry: ${formatCount(cap.throughputMessagesPerSecond)}`);
-  out.push('', '<details><summary>Assumptions</summary>', '');
+  out.push('', '<details><summary>Working: measured, assumed, derived</summary>', '');
   for (const assumption of cap.assumptions) out.push(`- ${mdCell(assumption)}`);
   out.push('', '</details>');
   if (verdict.notes.length > 0) {

@@ -89,8 +89,11 @@ export function renderPrometheus(items: readonly PrometheusItem[]): string {
     if (cap.websocketClients !== null) {
       add('edgeprobe_capacity_websocket_clients', 'Estimated concurrent WebSocket clients at the profile\'s message rate per client', { ...judged, messages_per_client_per_second: String(cap.messagesPerClientPerSecond) }, cap.websocketClients);
     }
+    if (cap.requestsPerSecond !== null) {
+      add('edgeprobe_capacity_requests_per_second', 'Estimated HTTP requests per second the workers serve with p95 within the latency target', { ...judged, latency_target_ms: String(cap.latencyTargetMs) }, cap.requestsPerSecond);
+    }
     if (cap.memoryBudgetBytes !== null) add('edgeprobe_capacity_memory_budget_bytes', 'Memory left for workers and connections after the OS, services and headroom', judged, cap.memoryBudgetBytes);
-    for (const binding of ['memory', 'cpu', 'unknown'] as const) {
+    for (const binding of ['memory', 'cpu', 'channel-layer', 'unknown'] as const) {
       add('edgeprobe_capacity_binding', 'What limits the number of workers: 1 for the binding constraint', { ...judged, constraint: binding }, cap.binding === binding ? 1 : 0);
     }
     // The measured (or stated) metrics themselves, once per subject.

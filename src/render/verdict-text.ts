@@ -32,23 +32,46 @@ export function colourStatus(status: CheckStatus | 'allowed' | 'not judged', sty
   }
 }
 
+const BINDING: Record<CapacityEstimate['binding'], string> = { memory: 'memory', cpu: 'CPU', 'channel-layer': 'the in-memory channel layer', unknown: 'unknown' };
+
 /** "4 (memory allows 9, CPU allows 4; bound by CPU)". */
 export function describeWorkers(capacity: CapacityEstimate): string {
   if (capacity.workers === null) return 'unknown (no memory or CPU figures)';
   const parts: string[] = [];
   if (capacity.workersByMemory !== null) parts.push(`memory allows ${capacity.workersByMemory}`);
   if (capacity.workersByCpu !== null) parts.push(`CPU allows ${capacity.workersByCpu}`);
-  return `${capacity.workers} (${parts.join(', ')}; bound by ${capacity.binding === 'cpu' ? 'CPU' : capacity.binding})`;
+  if (capacity.workersByChannelLayer !== null) parts.push(`the in-memory channel layer allows ${capacity.workersByChannelLayer}`);
+  return `${capacity.workers} (${parts.join(', ')}; bound by ${BINDING[capacity.binding]})`;
 }
 
 export function describeClients(capacity: CapacityEstimate): string {
   if (capacity.server === 'wsgi') return 'none (WSGI serves no WebSockets)';
-  if (capacity.websocketClients === null) return 'unknown';
+  if (capacity.websocketClients === null) {
+    if (capacity.clientsMemoryBoundOnly && capacity.clientsByMemory !== null) {
+      return `unknown: memory alone would hold at most ${formatCount(capacity.clientsByMemory)}, an upper bound only (no throughput measured)`;
+    }
+    if (capacity.clientsByCpu !== null) return `unknown: the CPU alone would carry at most ${formatCount(capacity.clientsByCpu)}, an upper bound only (no memory figure)`;
+    return 'unknown';
+  }
   const parts: string[] = [];
   if (capacity.clientsByMemory !== null) parts.push(`memory allows ${formatCount(capacity.clientsByMemory)}`);
   parts.push(capacity.clientsByCpu !== null ? `CPU allows ${formatCount(capacity.clientsByCpu)}` : 'CPU bound not measured');
   const bound = capacity.clientsBinding === 'unknown' ? '' : `; bound by ${capacity.clientsBinding === 'cpu' ? 'CPU' : 'memory'}`;
   return `${formatCount(capacity.websocketClients)} at ${capacity.messagesPerClientPerSecond} msg/s each (${parts.join(', ')}${bound})`;
+}
+
+const SCALING: Record<CapacityEstimate['scaling'], string> = {
+  'measured-workers': 'scaled from several workers measured at once',
+  'cpu-score-ratio': 'scaled by the measured multi- to single-thread CPU score ratio',
+  'one-worker': 'one worker\'s measured figure',
+  none: 'not measured',
+};
+
+/** "61 req/s with p95 within 100 ms (scaled from several workers measured at once)". */
+export function describeRequests(capacity: CapacityEstimate): string {
+  if (capacity.requestsPerSecond === null) return `unknown (${SCALING.none})`;
+  const rps = capacity.requestsPerSecond >= 100 ? formatCount(Math.round(capacity.requestsPerSecond)) : capacity.requestsPerSecond.toFixed(1);
+  return `${rps} req/s with p95 within ${capacity.latencyTargetMs} ms (${SCALING[capacity.scaling]})`;
 }
 
 function checkLine(check: CheckResult, style: Style, width: number, verbose: boolean): string[] {
@@ -94,11 +117,12 @@ export function renderVerdictText(verdict: Verdict, style: Style = plainStyle(),
   lines.push('', style.bold('Capacity estimate'));
   const cap = verdict.capacity;
   lines.push(`  ${cap.server.toUpperCase()} workers: ${describeWorkers(cap)}`);
-  lines.push(`  WebSocket clients: ${describeClients(cap)}`);
+  lines.push(`  HTTP requests: ${describeRequests(cap)}`);
+  if (cap.server === 'asgi') lines.push(`  WebSocket clients: ${verdict.verdict === 'not-viable' ? 'none given: the verdict is not viable' : describeClients(cap)}`);
   if (cap.memoryBudgetBytes !== null) lines.push(`  memory for workers and connections: ${formatBytes(cap.memoryBudgetBytes)}`);
   if (cap.throughputMessagesPerSecond !== null) lines.push(`  messages per second the workers can carry: ${formatCount(cap.throughputMessagesPerSecond)}`);
-  lines.push(style.dim('  assumptions:'));
-  for (const assumption of cap.assumptions) lines.push(style.dim(`    - ${assumption}`));
+  lines.push(style.dim('  working (measured, assumed with its source, derived):'));
+  for (const line of cap.working) lines.push(style.dim(`    - ${line.basis}: ${line.text}`));
   if (verdict.notes.length > 0) {
     lines.push('', style.bold('Notes'));
     for (const note of verdict.notes) lines.push(`  - ${note}`);

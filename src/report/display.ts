@@ -26,6 +26,8 @@ export function formatMetric(id: string, value: Exclude<MetricValue, null>): str
   switch (metricSpec(id)?.unit) {
     case 'bytes': return formatBytes(value);
     case 'bytes_per_second': return `${formatBytes(value)}/s`;
+    case 'bytes_per_hour': return `${formatBytes(value)}/h`;
+    case 'years': return `${value < 10 ? value.toFixed(1) : Math.round(value)} years`;
     case 'mhz': return value >= 1000 ? `${(value / 1000).toFixed(2)} GHz` : `${value} MHz`;
     case 'ms': return `${value < 10 ? value.toFixed(2) : value.toFixed(1)} ms`;
     case 'seconds': return `${value.toFixed(2)} s`;

@@ -5,10 +5,13 @@
 import { CPU_METRICS } from './metrics/cpu.js';
 import type { MetricSpec } from './metrics/define.js';
 import { DISK_METRICS } from './metrics/disk.js';
+import { DJANGO_METRICS } from './metrics/django.js';
 import { HOST_METRICS } from './metrics/host.js';
 import { MEMORY_METRICS } from './metrics/memory.js';
 import { PYTHON_METRICS } from './metrics/python.js';
+import { SOAK_METRICS } from './metrics/soak.js';
 import { STACK_METRICS } from './metrics/stack.js';
+import { STORAGE_METRICS } from './metrics/storage.js';
 import { STREAMING_METRICS } from './metrics/streaming.js';
 import { SUPERVISION_METRICS } from './metrics/supervision.js';
 
@@ -16,7 +19,7 @@ export type { MetricSpec, MetricType, MetricUnit } from './metrics/define.js';
 
 export const METRIC_CATALOGUE: readonly MetricSpec[] = [
   ...HOST_METRICS, ...CPU_METRICS, ...MEMORY_METRICS, ...PYTHON_METRICS, ...SUPERVISION_METRICS, ...STACK_METRICS,
-  ...DISK_METRICS, ...STREAMING_METRICS,
+  ...DISK_METRICS, ...STREAMING_METRICS, ...DJANGO_METRICS, ...STORAGE_METRICS, ...SOAK_METRICS,
 ];
 
 const byId = new Map(METRIC_CATALOGUE.map((m) => [m.id, m]));

@@ -51,6 +51,14 @@ export interface Report {
   options: Record<string, unknown>;
 }
 
+/**
+ * The details key under which a load probe records why its load ran on a throttled or under-volted board
+ * (probes/lib/load-conditions.ts). Any such reason makes every load figure of the run suspect.
+ */
+export const THROTTLED_DURING_LOAD = 'throttledDuringLoad';
+/** The details key the runner sets on every probe with load figures when the run is suspect (src/engine/suspect.ts). */
+export const LOAD_SUSPECT = 'loadSuspect';
+
 /** Why a metric is null, looked up across all probes of a report. */
 export function unmeasuredReason(report: Pick<Report, 'probes'>, metricId: string): string | null {
   const probeId = metricId.split('.')[0];

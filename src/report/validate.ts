@@ -1,26 +1,12 @@
 // Everything that reads a report reads it through here: JSON Schema first, then the catalogue's types.
 import { readFileSync } from 'node:fs';
-import { Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
-import addFormatsModule from 'ajv-formats';
+import type { ErrorObject } from 'ajv';
 import { metricValueProblem } from './metrics.js';
+import { report as validator } from './report-validator.js';
 import { REPORT_SCHEMA, type Report } from './types.js';
-
-// ajv-formats ships CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv) => Ajv;
-
-let compiled: ValidateFunction | undefined;
 
 export function reportSchema(): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL('./report.v1.schema.json', import.meta.url), 'utf8')) as Record<string, unknown>;
-}
-
-function validator(): ValidateFunction {
-  if (!compiled) {
-    const ajv = new Ajv({ allErrors: true, strict: true, allowUnionTypes: true });
-    addFormats(ajv);
-    compiled = ajv.compile(reportSchema());
-  }
-  return compiled;
 }
 
 export type ReportCheck = { ok: true; report: Report } | { ok: false; errors: string[] };
@@ -44,9 +30,8 @@ export function validateReport(value: unknown): ReportCheck {
       return { ok: false, errors: [`unsupported report schema "${schema.slice(0, 64)}"; this edgeprobe reads ${REPORT_SCHEMA}`] };
     }
   }
-  const validate = validator();
-  if (!validate(value)) {
-    const errors = (validate.errors ?? []).slice(0, 20).map(describe);
+  if (!validator(value)) {
+    const errors = (validator.errors ?? []).slice(0, 20).map(describe);
     return { ok: false, errors: errors.length > 0 ? errors : ['not a valid report'] };
   }
   const report = value as Report;

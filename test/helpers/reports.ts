@@ -40,6 +40,16 @@ export const HEALTHY_SOFTWARE: Metrics = {
   'streaming.channels_redis_messages_per_second': 600, 'streaming.channels_redis_p99_ms': 38,
   'streaming.channels_redis_sustained_late_frames': 0, 'streaming.channels_redis_sustained_jitter_ms': 3.5,
   'streaming.bytes_per_connection': 48 * 1024, 'streaming.suspect': false,
+  'django.wsgi_server': 'gunicorn', 'django.wsgi_requests_per_second': 38, 'django.wsgi_workers': 4, 'django.wsgi_workers_requests_per_second': 120,
+  'django.wsgi_scaling_ratio': 3.1, 'django.wsgi_modest_load_p95_ms': 45, 'django.wsgi_worker_rss_bytes': 44 * 1024 ** 2,
+  'django.wsgi_worker_pss_bytes': 38 * 1024 ** 2, 'django.wsgi_cold_start_ms': 3500, 'django.wsgi_workers_fit': 18,
+  'django.asgi_server': 'daphne', 'django.asgi_requests_per_second': 30, 'django.asgi_workers': 4, 'django.asgi_workers_requests_per_second': 95,
+  'django.asgi_scaling_ratio': 3.0, 'django.asgi_modest_load_p95_ms': 60, 'django.asgi_worker_rss_bytes': 62 * 1024 ** 2,
+  'django.asgi_worker_pss_bytes': 56 * 1024 ** 2, 'django.asgi_cold_start_ms': 4800, 'django.asgi_workers_fit': 12,
+  'django.cpython_score': 180_000, 'django.latency_target_ms': 100,
+  // An A1 card that keeps up, and a soak that stayed cool: made-up figures of a healthy board.
+  'storage.kind': 'sd', 'storage.app_performance_class': 1, 'storage.random_write_iops': 900, 'storage.random_write_fsync_p99_ms': 45,
+  'storage.card_life_years': 12, 'soak.throttled': false, 'soak.undervoltage': false,
 };
 
 /** A temp dir for files a test writes; remove it with the returned function. */

@@ -23,7 +23,7 @@ function safeJson(text: string): unknown {
 
 interface Trial { signal: NodeJS.Signals; delayMs: number; code: number | null; leftovers: string[]; finishedFirst: boolean }
 
-const RUN_ARGS = ['run', '--format', 'json', '--verbose', '--duration', '3'];
+const RUN_ARGS = ['run', '--format', 'json', '--verbose', '--duration', '3', '--django-duration', '4'];
 
 async function trial(signal: NodeJS.Signals | null, delayMs: number): Promise<Trial & { durationMs: number }> {
   const started = performance.now();

@@ -15,6 +15,8 @@ export interface MountInfo {
   mountPoint: string;
   fsType: string;
   superOptions: string[];
+  /** Per-mount options: rw, noatime, relatime ... */
+  options: string[];
   /** "179:2": the device, as in /sys/dev/block/. */
   majorMinor: string;
   /** Mount source, e.g. /dev/mmcblk0p2, overlay, tmpfs. */
@@ -60,6 +62,7 @@ export function parseMountinfo(text: string): MountInfo[] {
       mountPoint: unescapeMountField(mountPoint),
       fsType,
       superOptions: (right[2] ?? '').split(','),
+      options: (left[5] ?? '').split(','),
       majorMinor: left[2] ?? '',
       source: unescapeMountField(right[1] ?? ''),
     });

@@ -212,7 +212,11 @@ export interface ThroughputResult {
  */
 export async function throughputPhase(
   url: string,
-  options: { clients: number; window: number; payloadBytes: number; durationMs: number; connectTimeoutMs: number },
+  options: {
+    clients: number; window: number; payloadBytes: number; durationMs: number; connectTimeoutMs: number;
+    /** Called for every echo received (the soak counts them second by second). */
+    onEcho?: () => void;
+  },
   signal: AbortSignal,
 ): Promise<ThroughputResult> {
   return withClients(url, options.clients, options.connectTimeoutMs, signal, async (sockets) => {
@@ -229,6 +233,7 @@ export async function throughputPhase(
       socket.on('message', (data) => {
         const now = performance.now();
         echoes++;
+        options.onEcho?.();
         if (now >= end && echoes >= sent) drained();
         if (asBuffer(data).length !== payload.length) {
           failure ??= new PhaseError(`echo of ${asBuffer(data).length} bytes for a ${payload.length}-byte message`);

@@ -75,7 +75,8 @@ probe_cpu() {
   [ -n "$_cpuset" ] && { min2 "$_eff" $((_cpuset * 100)); _eff=$M; }
   [ -n "$AFF_N" ] && { min2 "$_eff" $((AFF_N * 100)); _eff=$M; }
   [ -n "$QUOTA" ] && { min2 "$_eff" "$QUOTA"; _eff=$M; }
-  if [ -n "$_eff" ]; then hundredths "$_eff"; put_raw cpu.effective_cpus "$H"; else put_null cpu.effective_cpus 'core count unknown'; fi
+  EFF_CPUS=
+  if [ -n "$_eff" ]; then hundredths "$_eff"; put_raw cpu.effective_cpus "$H"; EFF_CPUS=$H; else put_null cpu.effective_cpus 'core count unknown'; fi
 
   _model=
   ci_get 'CPU implementer'; _impl=$V

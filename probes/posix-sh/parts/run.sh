@@ -24,6 +24,8 @@ probe_supervision
 probe_stack
 probe_disk
 probe_streaming
+probe_django
+probe_storage
 # Probes of the catalogue this script does not know at all.
 for _p in ${EDGEPROBE_PROBES:-}; do
   case $DONE_PROBES in *" $_p "*) ;; *) p_skipped "$_p" 'not measured by the POSIX-sh probe; run the Node agent (node >= 18) for it' ;; esac

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ALL_PROBES, PROBE_IDS } from '../../../probes/index.js';
 import { DEFAULT_PYTHON_TIMEOUT_S } from '../../../probes/python.js';
-import { choiceOption, EXIT, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
+import { choiceOption, EXIT, parseDuration, parseList, parsePositiveNumber, UsageError, type CommandRegistration } from '../kit.js';
 import type { RunOptions } from '../../engine/probe.js';
 import type { Report } from '../../report/types.js';
 import { renderJudged, VERDICT_FORMATS, writeOutput } from '../../render/formats.js';
@@ -19,6 +19,7 @@ import { addVerdictOptions, profileAndAllowances, type VerdictCommandOptions } f
 import { ASGI_SERVERS, STREAMING_TIERS } from '../../../probes/lib/streaming/plan.js';
 import { resolveTargetGroup } from '../../../probes/lib/cgroup-target.js';
 import { createContext } from '../../engine/probe.js';
+import { DEFAULT_DJANGO_DURATION_S } from '../../../probes/lib/django/plan.js';
 
 
 export interface RunCommandOptions extends VerdictCommandOptions {
@@ -40,6 +41,10 @@ export interface RunCommandOptions extends VerdictCommandOptions {
   asgiServer?: (typeof ASGI_SERVERS)[number];
   streamingTiers?: string[];
   streamBitrate?: number;
+  djangoDuration?: number;
+  latencyTarget?: number;
+  cardEnduranceTbw?: number;
+  soak?: number;
   upload?: string;
   token?: string;
   spool?: string;
@@ -130,12 +135,21 @@ export function toRunOptions(opts: RunCommandOptions): RunOptions {
     if (!(STREAMING_TIERS as readonly string[]).includes(tier)) throw new UsageError(`--streaming-tiers: unknown tier "${tier}" (known: ${STREAMING_TIERS.join(', ')})`);
   }
   if (opts.streamingTiers) options.streamingTiers = opts.streamingTiers;
+  if (opts.cardEnduranceTbw !== undefined) options.cardEnduranceTbw = opts.cardEnduranceTbw;
+  if (opts.soak !== undefined) {
+    if (opts.quick) throw new UsageError('--soak is a load test: it cannot run under --quick');
+    options.soak = opts.soak;
+    // The soak's duration comes on top of --timeout, which bounds everything else.
+    options.timeout = (options.timeout ?? 120) + opts.soak + 120;
+  }
   if (opts.unit !== undefined) options.unit = opts.unit;
   if (opts.cgroup !== undefined) options.cgroup = opts.cgroup;
   if (opts.streamBitrate !== undefined) {
     if (opts.streamBitrate > 1000) throw new UsageError('--stream-bitrate: at most 1000 Mbit/s');
     options.streamBitrate = opts.streamBitrate;
   }
+  if (opts.djangoDuration !== undefined) options.djangoDuration = opts.djangoDuration;
+  if (opts.latencyTarget !== undefined) options.latencyTargetMs = opts.latencyTarget;
   return options;
 }
 
@@ -158,7 +172,7 @@ export async function withTargetGroup(options: RunOptions): Promise<RunOptions> 
 export async function collectReport(options: RunOptions): Promise<Report> {
   const progress = options.verbose || process.stderr.isTTY ? (line: string) => process.stderr.write(`${line}\n`) : undefined;
   const controller = new AbortController();
-  const timer = setTimeout(() => controller.abort(`run exceeded its --timeout of ${options.timeout ?? 0} s`), (options.timeout ?? 120) * 1000);
+  const timer = setTimeout(() => controller.abort(`run exceeded its --timeout of ${options.timeout ?? 0} s`), (options.timeout ?? 240) * 1000);
   try {
     return await runProbes(ALL_PROBES, options, progress ? { progress, signal: controller.signal } : { signal: controller.signal });
   } finally {
@@ -171,6 +185,8 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   const options = await withTargetGroup(toRunOptions(opts));
   // A broken profile or --allow is a usage error before anything is probed; so is a missing upload token.
   const { profile, allow } = profileAndAllowances(opts);
+  // The django probe's ladders hold p95 against the latency target of the profile the report is judged by.
+  options.latencyTargetMs ??= profile.capacity.latencyTargetMs;
   const target = opts.upload !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
   if (opts.ca !== undefined && target === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
   const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
@@ -201,7 +217,7 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--only <probes>', `run only these probes (comma-separated: ${PROBE_IDS.join(', ')})`, parseList)
     .option('--skip <probes>', 'skip these probes (comma-separated)', parseList)
     .option('--label <name>', 'a name for this device in reports and the dashboard')
-    .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 120)
+    .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 240)
     .option('--python <path>', 'also consider this Python interpreter')
     .option('--python-only', 'inspect only the --python interpreter (the one you deploy with)')
     .option('--python-timeout <seconds>', `time one interpreter may take to answer (default ${DEFAULT_PYTHON_TIMEOUT_S})`, parsePositiveNumber('--python-timeout'))
@@ -212,9 +228,13 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)')
     .option('--redis-url <url>', 'also check this Redis, and use it for the streaming probe\'s RedisChannelLayer tier: redis://[:password@]host[:port][/db] or a unix socket path')
     .option('--duration <seconds>', 'time the streaming phases may take together (default 20)', parsePositiveNumber('--duration'))
-    .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
+    .addOption(choiceOption('--asgi-server <name>', 'ASGI server for the streaming probe\'s Channels tiers and the django probe (default: the one the python probe names, else daphne, else uvicorn)', ASGI_SERVERS))
     .option('--streaming-tiers <tiers>', `streaming tiers to measure (comma-separated: ${STREAMING_TIERS.join(', ')})`, parseList)
     .option('--stream-bitrate <mbit>', 'bitrate of the streaming probe\'s sustained stream, in Mbit/s (default 2)', parsePositiveNumber('--stream-bitrate'))
+    .option('--django-duration <seconds>', `time the django probe's load phases may take together (default ${DEFAULT_DJANGO_DURATION_S})`, parsePositiveNumber('--django-duration'))
+    .option('--latency-target <ms>', 'p95 latency target of the django probe\'s concurrency ladders (default: the profile\'s)', parsePositiveNumber('--latency-target'))
+    .option('--card-endurance-tbw <tb>', 'endurance of the card in terabytes written, for the storage probe\'s card-life projection (default: 256 writes of the whole card for SD, eMMC and USB flash; see docs/storage-and-heat.md)', parsePositiveNumber('--card-endurance-tbw'))
+    .option('--soak <duration>', 'also run the Django/Channels load this long (600, 90s, 15m, 2h) sampling temperature, clock and throttling every second; adds its duration to --timeout', parseDuration('--soak'))
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')

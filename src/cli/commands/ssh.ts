@@ -41,6 +41,7 @@ export interface SshCommandOptions {
   only?: string[];
   skip?: string[];
   duration?: number;
+  activeSupervision?: boolean;
   verbose?: boolean;
   installTimer?: string;
   removeTimer?: boolean;
@@ -118,6 +119,7 @@ function probeRunArgs(opts: SshCommandOptions): string[] {
   if (opts.only && opts.only.length > 0) runArgs.push('--only', opts.only.join(','));
   if (opts.skip && opts.skip.length > 0) runArgs.push('--skip', opts.skip.join(','));
   if (opts.duration !== undefined) runArgs.push('--duration', String(opts.duration));
+  if (opts.activeSupervision) runArgs.push('--active-supervision');
   // Checked here for their form; whether the group exists is for each device to say (its outcome then tells).
   if (opts.unit !== undefined && opts.cgroup !== undefined) throw new UsageError('--unit and --cgroup both name the group to measure: give one of them');
   if (opts.unit !== undefined) runArgs.push('--unit', normaliseUnitName(opts.unit));
@@ -225,6 +227,7 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--duration <seconds>', 'time the streaming phases may take together', parsePositiveNumber('--duration'))
     .option('--unit <name>', 'on every host, measure memory and CPU limits of this systemd unit\'s cgroup (the service that runs Django), not the login session\'s')
     .option('--cgroup <path>', 'on every host, measure memory and CPU limits of this cgroup (path from the cgroup root)')
+    .option('--active-supervision', 'opt in (node mode): start, kill and watch a throwaway process under the supervisor found on each host')
     .option('--upload <url>', 'also send each report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')

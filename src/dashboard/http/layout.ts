@@ -54,7 +54,6 @@ export function verdictClass(verdict: string): string {
 }
 
 export function verdictBadge(v: VerdictSummary, href?: string): Html {
-  // The verdict with its unknowns ("viable, 4 checks unknown"); the unknowns may wrap on a phone.
   const unknowns = v.headline.slice(v.verdict.length);
   const label = html`<span class="badge ${verdictClass(v.verdict)}" title="${v.title}: ${v.headline}"><span class="profile">${v.profile}</span> ${v.verdict}${unknowns ? html`<span class="unknowns">${unknowns}</span>` : ''}</span>`;
   return href ? html`<a class="badge-link" href="${href}">${label}</a>` : label;

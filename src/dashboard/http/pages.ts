@@ -13,6 +13,7 @@ import { checkBadge, metricName, page, showValue, verdictBadge, when } from './l
 import { LOGIN_ROUTES } from './login.js';
 import { defaultProfile, type CheckView, type VerdictView } from '../verdicts.js';
 import { CHARTS } from '../model.js';
+import { renderSoakChart } from './soak-chart.js';
 import type { Route, RouteResult } from './route.js';
 import { HttpError, type Dashboard } from '../service.js';
 
@@ -76,7 +77,8 @@ function capacityLine(verdict: VerdictView): Html {
   const clients = c.server === 'asgi' && c.websocketClients !== null
     ? html`, about <strong>${formatCount(c.websocketClients)} WebSocket clients</strong> at ${c.messagesPerClientPerSecond} msg/s each (bound by ${c.clientsBinding})`
     : '';
-  return html`<p class="capacity">Capacity: ${workers}${clients}.</p>`;
+  const requests = c.requestsPerSecond !== null ? html`, <strong>${formatCount(c.requestsPerSecond)} req/s</strong> with p95 within ${c.latencyTargetMs} ms` : '';
+  return html`<p class="capacity">Capacity: ${workers}${requests}${clients}.</p>`;
 }
 
 function checksTable(verdict: VerdictView): Html {
@@ -99,6 +101,7 @@ async function reportPage(dashboard: Dashboard, id: string, signedIn: boolean): 
 <h1>${name} <span class="muted">${when(stored.createdAt)}</span></h1>
 <p class="muted">Report <code>${stored.id}</code> · agent ${report.agent.version} (${report.agent.mode}) · received ${when(stored.receivedAt)} · <a href="/api/v1/reports/${stored.id}">JSON</a></p>
 ${verdicts.map((v, i) => html`<details class="verdict" id="verdict-${v.profile}"${i === 0 ? raw(' open') : ''}><summary><h2>${v.title} ${verdictBadge(v)}</h2></summary><p>${v.summary}</p>${capacityLine(v)}${checksTable(v)}</details>`)}
+${renderSoakChart(report)}
 <section><h2>Measurements</h2>${report.probes.map((probe) => html`<h3>${probe.id} <span class="badge p-${probe.status}">${probe.status}</span> <span class="muted">${probe.durationMs} ms</span></h3>
 ${probe.error ? html`<p class="error">${probe.error.code}: ${probe.error.message}</p>` : ''}
 ${Object.keys(probe.metrics).length > 0 ? html`<div class="table-wrap"><table class="metrics"><tbody>${Object.keys(probe.metrics).map((mid) => html`<tr><th><code>${mid}</code><div class="muted">${metricSpec(mid)?.description ?? ''}</div></th><td>${showValue(mid, report.metrics[mid] ?? probe.metrics[mid], report, true)}</td></tr>`)}</tbody></table></div>` : ''}`)}

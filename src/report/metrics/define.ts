@@ -2,7 +2,7 @@
 // docs/architecture.md, "Adding a metric", says what each field decides.
 
 export type MetricType = 'number' | 'string' | 'boolean';
-export type MetricUnit = 'bytes' | 'bytes_per_second' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits';
+export type MetricUnit = 'bytes' | 'bytes_per_second' | 'seconds' | 'ms' | 'per_second' | 'celsius' | 'mhz' | 'cpus' | 'bits' | 'bytes_per_hour' | 'years';
 
 export interface MetricSpec {
   /** `<probe>.<name>`: snake_case, with a Prometheus-style unit suffix. */
@@ -18,6 +18,8 @@ export interface MetricSpec {
   judged: boolean;
   /** A hardware spec sheet may state it, so a board can be rated before anyone buys it. */
   specSheet: boolean;
+  /** Measured under load: suspect when the board throttled or was under-volted during the run. */
+  load: boolean;
 }
 
 export interface MetricEntry {
@@ -27,13 +29,14 @@ export interface MetricEntry {
   description: string;
   judged?: boolean;
   specSheet?: boolean;
+  load?: boolean;
 }
 
 export function defineMetrics(probe: string, entries: readonly MetricEntry[]): readonly MetricSpec[] {
   return entries.map((entry) => {
     const spec: MetricSpec = {
       id: `${probe}.${entry.name}`, probe, type: entry.type, nullable: true, description: entry.description,
-      judged: entry.judged ?? false, specSheet: entry.specSheet ?? false,
+      judged: entry.judged ?? false, specSheet: entry.specSheet ?? false, load: entry.load ?? false,
     };
     if (entry.unit !== undefined) spec.unit = entry.unit;
     return spec;

@@ -3,10 +3,10 @@ import { defineMetrics } from './define.js';
 
 export const DISK_METRICS = defineMetrics('disk', [
   { name: 'free_bytes', type: 'number', unit: 'bytes', judged: true, description: 'Free space on the deployment path' },
-  { name: 'fsync_p99_ms', type: 'number', unit: 'ms', judged: true, description: 'Small write + fsync latency, 99th percentile' },
+  { name: 'fsync_p99_ms', type: 'number', unit: 'ms', judged: true, load: true, description: 'Small write + fsync latency, 99th percentile' },
   { name: 'total_bytes', type: 'number', unit: 'bytes', description: 'Size of the filesystem holding the deployment path' },
   { name: 'filesystem', type: 'string', description: 'Filesystem type of the deployment path: ext4, f2fs, btrfs, overlay ...' },
   { name: 'device_kind', type: 'string', judged: true, description: 'sd, emmc, nvme, ssd, rotational, ram or network' },
-  { name: 'fsync_p50_ms', type: 'number', unit: 'ms', description: 'Small write + fsync latency, median' },
-  { name: 'sequential_write_bytes_per_second', type: 'number', unit: 'bytes_per_second', description: 'Sequential write rate, fsync included (bytes per second)' },
+  { name: 'fsync_p50_ms', type: 'number', unit: 'ms', load: true, description: 'Small write + fsync latency, median' },
+  { name: 'sequential_write_bytes_per_second', type: 'number', unit: 'bytes_per_second', load: true, description: 'Sequential write rate, fsync included (bytes per second)' },
 ]);

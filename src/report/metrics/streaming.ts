@@ -34,7 +34,7 @@ const tierRows: MetricEntry[] = STREAMING_TIERS.flatMap((tier) =>
   Object.entries(PER_TIER_FIGURES).map(([figure, row]) => {
     const entry: MetricEntry = {
       name: `${tier}_${figure}`, type: row.type, description: `${row.description}, ${SERVED_AS[tier]}`,
-      judged: (row.judgedFor as readonly StreamingTier[]).includes(tier),
+      judged: (row.judgedFor as readonly StreamingTier[]).includes(tier), load: true,
     };
     if ('unit' in row) entry.unit = row.unit;
     return entry;
@@ -42,8 +42,9 @@ const tierRows: MetricEntry[] = STREAMING_TIERS.flatMap((tier) =>
 
 export const STREAMING_METRICS = defineMetrics('streaming', [
   ...tierRows,
-  { name: 'bytes_per_connection', type: 'number', unit: 'bytes', judged: true, description: 'Memory cost of one idle WebSocket connection on the Python side: the channels tier\'s, else the python tier\'s' },
+  { name: 'bytes_per_connection', type: 'number', unit: 'bytes', judged: true, load: true, description: 'Memory cost of one idle WebSocket connection on the Python side: the channels tier\'s, else the python tier\'s' },
   { name: 'idle_connections', type: 'number', description: 'Idle connections opened per tier for the bytes_per_connection figures (scaled to memory)' },
   { name: 'sustained_target_bytes_per_second', type: 'number', unit: 'bytes_per_second', description: 'Payload rate the fixed-bitrate stream asked for (--stream-bitrate, default 2 Mbit/s)' },
-  { name: 'suspect', type: 'boolean', judged: true, description: 'The device throttled, ran hot or was busy during the streaming probe: figures may be low' },
+  { name: 'redis_cpu_share', type: 'number', load: true, description: 'Share of one core Redis used while the channels_redis tier ran its 64 B throughput phase (INFO cpu before and after): with the tier\'s rate it gives the rate at which Redis saturates' },
+  { name: 'suspect', type: 'boolean', judged: true, description: 'The device throttled, ran hot or was busy during the streaming probe (or throttled during any load of the run): figures may be low' },
 ]);

@@ -1,0 +1,143 @@
+// soak: `edgeprobe run --soak DURATION` holds the Django Channels load (the streaming probe's echo consumer,
+// pipelined clients) for the whole duration and samples temperature, clock and throttling every second:
+// the ratio of sustained to initial throughput, the peak temperature, the time to the first throttle, and
+// whether the clock fell. The series goes into the report (at most 600 points) for the dashboard's chart.
+//
+// Hook for the Django HTTP load: a second `SoakLoad` (the Django probe's request driver) runs beside the
+// Channels one, with its own counter; see docs/storage-and-heat.md.
+import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
+import { MetricSink } from '../src/engine/sink.js';
+import { metricIdsOf } from '../src/report/metrics.js';
+import { THROTTLED_DURING_LOAD } from '../src/report/types.js';
+import { downsample, type SoakSample, summariseSoak } from './lib/parsers/soak.js';
+import { operationCounter, startSoakSampler } from './lib/soak-sampler.js';
+import { throughputPhase } from './lib/streaming/driver.js';
+import { DEFAULT_STREAM_MBIT, planLoad, type StreamingTier } from './lib/streaming/plan.js';
+import { type RunningServer, startServer } from './lib/streaming/servers.js';
+import { channelsProject, effectiveAvailable, openFileLimit, resolveTiers, serverSpec } from './streaming.js';
+
+export const SOAK_METRIC_IDS = metricIdsOf('soak');
+/** The loads the soak prefers, best first: the Django Channels consumer is what a deployment runs. */
+const SOAK_TIERS: readonly StreamingTier[] = ['channels', 'python', 'node'];
+const LOAD_NAMES: Record<string, string> = {
+  channels: 'Django Channels echo consumer',
+  python: 'plain Python asyncio echo server',
+  node: 'Node ws echo server',
+};
+/** Points of the series kept in the report: a chart needs no more, and a day's soak would be 86,400. */
+export const SERIES_POINTS = 600;
+/** Time to start the server and open the clients, on top of the soak itself. */
+const SETUP_MS = 120_000;
+
+function notRun(sink: MetricSink, reason: string): ProbeOutput {
+  sink.putAllNull(SOAK_METRIC_IDS, reason);
+  sink.details['skipped'] = reason;
+  return sink.output();
+}
+
+/** The best load this device can run, started; null with the reason when none can. */
+async function startLoadServer(
+  ctx: ProbeContext,
+  sink: MetricSink,
+): Promise<{ server: RunningServer; tier: StreamingTier; plan: ReturnType<typeof planLoad> } | { reason: string }> {
+  const memory = await effectiveAvailable(ctx);
+  const plan = planLoad(memory.bytes, await openFileLimit(ctx), DEFAULT_STREAM_MBIT);
+  if (plan.refuse) return { reason: plan.refuse };
+  const { skipped, choice, asgi, redisUrl } = await resolveTiers(ctx, plan, sink.details);
+  const tier = SOAK_TIERS.find((t) => !skipped.has(t));
+  if (!tier) return { reason: `no load can run: ${SOAK_TIERS.map((t) => `${t}: ${skipped.get(t)}`).join('; ')}` };
+  if (tier !== 'channels')
+    sink.details['loadNote'] = `the Django Channels load cannot run here (${skipped.get('channels')}): the soak holds the ${LOAD_NAMES[tier]} instead`;
+  const project = channelsProject(ctx);
+  const spec = serverSpec(tier, { choice, asgi, redisUrl, startTimeoutMs: 60_000, projectDir: project });
+  ctx.log(`starting the ${LOAD_NAMES[tier]}`);
+  return { server: await startServer(spec, ctx.signal), tier, plan };
+}
+
+function putSummary(sink: MetricSink, samples: readonly SoakSample[], tier: StreamingTier): void {
+  const summary = summariseSoak(samples);
+  const noThrottleBits = 'no get_throttled on this board (not a Raspberry Pi, or no firmware interface)';
+  sink.put('soak.duration_seconds', summary.seconds, 'no sample');
+  sink.put('soak.load', LOAD_NAMES[tier] ?? tier, '');
+  sink.put('soak.initial_messages_per_second', summary.initialRate, 'no sample after the warm-up');
+  sink.put('soak.sustained_messages_per_second', summary.sustainedRate, 'no sample after the warm-up');
+  sink.put('soak.throughput_ratio', summary.ratio, 'no initial throughput to compare with');
+  sink.put('soak.peak_temperature_celsius', summary.peakCelsius, 'no thermal zone in sysfs');
+  sink.put(
+    'soak.seconds_to_first_throttle',
+    summary.firstThrottleSeconds,
+    summary.throttled === false ? `the board did not throttle in ${summary.seconds} s` : noThrottleBits,
+  );
+  sink.put('soak.throttled', summary.throttled, noThrottleBits);
+  sink.put('soak.undervoltage', summary.underVoltage, noThrottleBits);
+  sink.put('soak.clock_fell', summary.clockFell, 'no cpufreq scaling_cur_freq for cpu0');
+  sink.put('soak.min_clock_mhz', summary.minMhz, 'no cpufreq scaling_cur_freq for cpu0');
+  sink.put('soak.max_clock_mhz', summary.maxMhz, 'no cpufreq scaling_cur_freq for cpu0');
+  sink.details['summary'] = summary;
+  sink.details['series'] = downsample(samples, SERIES_POINTS);
+  if (summary.throttled || summary.underVoltage) {
+    sink.details[THROTTLED_DURING_LOAD] =
+      `the board ${summary.underVoltage ? 'under-volted' : 'throttled'} ${summary.firstThrottleSeconds ?? '?'} s into the ${summary.seconds} s soak`;
+  }
+  if (summary.ratio !== null && summary.ratio < 0.9) {
+    sink.details['soakWarning'] = `throughput fell to ${Math.round(summary.ratio * 100)} % of its initial rate under sustained load`;
+  }
+}
+
+async function soak(ctx: ProbeContext, sink: MetricSink, seconds: number): Promise<ProbeOutput> {
+  const started = await startLoadServer(ctx, sink);
+  if ('reason' in started) return notRun(sink, started.reason);
+  const { server, tier, plan } = started;
+  const counter = operationCounter();
+  try {
+    const sampler = await startSoakSampler(ctx, counter);
+    let samples: SoakSample[] = [];
+    try {
+      ctx.log(`${seconds} s of load on 127.0.0.1:${server.port}, sampling every second`);
+      const result = await throughputPhase(
+        server.url,
+        {
+          clients: plan.throughputClients,
+          window: plan.smallWindow,
+          payloadBytes: plan.smallPayloadBytes,
+          durationMs: seconds * 1000,
+          connectTimeoutMs: 10_000,
+          onEcho: () => counter.add(),
+        },
+        ctx.signal,
+      );
+      sink.details['load'] = {
+        tier,
+        clients: result.clients,
+        window: result.window,
+        payloadBytes: result.payloadBytes,
+        messagesPerSecond: result.messagesPerSecond,
+      };
+    } finally {
+      samples = sampler.stop();
+    }
+    putSummary(sink, samples, tier);
+    return sink.output();
+  } finally {
+    await server.stop();
+  }
+}
+
+export const soakProbe: ProbeDefinition = {
+  id: 'soak',
+  title: 'Sustained load and heat',
+  metrics: SOAK_METRIC_IDS,
+  exclusive: true,
+  // Last: it heats the board, and nothing measured after it would be fair.
+  after: ['memory', 'cpu', 'python', 'streaming', 'storage'],
+  budgetMs: (options) => (options.soak ?? 0) * 1000 + SETUP_MS,
+  async run(ctx): Promise<ProbeOutput> {
+    const sink = new MetricSink();
+    const seconds = ctx.options.soak;
+    if (seconds === undefined) return notRun(sink, 'not requested: `edgeprobe run --soak DURATION` holds the load and samples the heat');
+    if (!ctx.live) return notRun(sink, 'needs the live system (--root points at a recorded tree)');
+    if (process.platform !== 'linux') return notRun(sink, 'the soak samples /sys and runs on Linux only');
+    sink.details['requestedSeconds'] = seconds;
+    return soak(ctx, sink, seconds);
+  },
+};

@@ -1,0 +1,70 @@
+// Helpers for the lab-board suites: confining SSH logins in a systemd scope, and what a run left in the VM.
+import assert from 'node:assert/strict';
+import type { RunningBoard } from '../../scripts/lab/boards.js';
+
+/**
+ * Makes the VM's sshd also listen on the board's spare guest port (2222), where every login runs inside
+ * `systemd-run --scope -p PROPERTY...`: the device a process inside a scope with limits sees. Port 22 is
+ * unchanged. Rewritten on each call, so the last properties given win.
+ */
+export async function configureScopedSshd(board: RunningBoard, properties: readonly string[]): Promise<void> {
+  for (const p of properties) assert.match(p, /^[A-Za-z]+=[0-9A-Za-z%.]+$/, `scope property ${p}`);
+  const scope = `/usr/bin/systemd-run --scope --quiet --collect ${properties.map((p) => `-p ${p}`).join(' ')} -- /bin/sh -c "$SSH_ORIGINAL_COMMAND"`;
+  // The ports go in sshd_config.d; the Match block at the end of sshd_config itself, since a Match in an included
+  // file (included at the top) would swallow the main file's global settings.
+  const script = [
+    `printf 'Port 22\\nPort ${board.spare.guestPort}\\n' > /etc/ssh/sshd_config.d/zz-edgeprobe-ports.conf`,
+    "sed -i '/^# edgeprobe-lab scoped logins/,$d' /etc/ssh/sshd_config",
+    `printf '%s\\n' '# edgeprobe-lab scoped logins' 'Match LocalPort ${board.spare.guestPort}' "  ForceCommand $(cat)" >> /etc/ssh/sshd_config`,
+    'sshd -t && systemctl reload ssh.service',
+  ].join('\n');
+  const result = await board.ssh(script, { input: scope, timeoutMs: 60_000 });
+  assert.equal(result.code, 0, `configuring the scoped sshd: ${result.stderr}`);
+  // reload is asynchronous: wait until the new port answers.
+  for (let i = 0; i < 50; i++) {
+    const listening = await board.ssh(`ss -Htln 'sport = :${board.spare.guestPort}' | grep -c LISTEN || true`, { timeoutMs: 30_000 });
+    if (listening.stdout.trim() !== '0') return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.fail(`sshd does not listen on ${board.spare.guestPort} after the reload`);
+}
+
+export interface VmSnapshot {
+  /** "pid comm" of every user-space process outside the snapshotting session. */
+  processes: Set<string>;
+  tmp: Set<string>;
+  units: Set<string>;
+}
+
+// Lists processes other than kernel threads (children of kthreadd, pid 2) and this session's own.
+const SNAPSHOT = [
+  'own=$(ps -o sid= -p $$ | tr -d " ")',
+  'ps -e -o pid=,ppid=,sid=,comm= | awk -v own="$own" \'$1 != 2 && $2 != 2 && $3 != own { print "P " $1 " " $4 }\'',
+  'for d in /tmp /var/tmp /dev/shm; do ls -A "$d" | sed "s|^|T $d/|"; done',
+  'systemctl list-units --all --no-legend --plain | awk \'{ print "U " $1 }\'',
+].join('\n');
+
+export async function snapshotVm(board: RunningBoard): Promise<VmSnapshot> {
+  const result = await board.ssh(SNAPSHOT, { timeoutMs: 60_000 });
+  assert.equal(result.code, 0, result.stderr);
+  const lines = result.stdout.split('\n');
+  const pick = (tag: string): Set<string> => new Set(lines.filter((l) => l.startsWith(`${tag} `)).map((l) => l.slice(2)));
+  return { processes: pick('P'), tmp: pick('T'), units: pick('U') };
+}
+
+// Started on demand by systemd or the kernel and gone again on their own after an idle timeout; they are not
+// the run's.
+const ON_DEMAND = /^\d+ (systemd-userwor|systemd-hostnam|systemd-localed|systemd-timedat|kworker\/.*)$/;
+
+/** Processes, temp files and units present now that were not in `before` (after giving stragglers 5 s). */
+export async function leftoversSince(board: RunningBoard, before: VmSnapshot): Promise<{ processes: string[]; tmp: string[]; units: string[] }> {
+  await new Promise((resolve) => setTimeout(resolve, 5_000));
+  const now = await snapshotVm(board);
+  const added = (a: Set<string>, b: Set<string>): string[] => [...a].filter((x) => !b.has(x)).sort();
+  return {
+    processes: added(now.processes, before.processes).filter((p) => !ON_DEMAND.test(p)),
+    tmp: added(now.tmp, before.tmp),
+    // Each SSH login is a session scope; a run's stray process would show under processes.
+    units: added(now.units, before.units).filter((u) => !/^session-\d+\.scope$/.test(u)),
+  };
+}
