@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type PythonInterpreterDetail, type PythonInterpreterOk, pythonProbe } from '../probes/python.js';
-import { executable, requireComponent } from './helpers/env.js';
+import { executable, skipWithout } from './helpers/env.js';
 import { runProbe } from './helpers/probe-run.js';
 
 const DEBIAN_PYTHON = '/usr/bin/python3';
@@ -16,10 +16,10 @@ function interpreters(details: Record<string, unknown>): PythonInterpreterOk[] {
   return (details['interpreters'] as PythonInterpreterDetail[]).filter((i): i is PythonInterpreterOk => i.ok);
 }
 
-test('--quick reports the same python metrics as inspecting every interpreter in full, and says which were not asked', async () => {
+test('--quick reports the same python metrics as inspecting every interpreter in full, and says which were not asked', async (t) => {
   const debianStack =
     executable(DEBIAN_PYTHON) && spawnSync(DEBIAN_PYTHON, ['-c', 'import django, channels, daphne, venv, ensurepip'], { timeout: 20_000 }).status === 0;
-  if (requireComponent(debianStack, 'Debian python3 with python3-venv and python3-django-channels, python3-daphne', 'scripts/install-test-deps.sh')) return;
+  if (skipWithout(t, debianStack, 'Debian python3 with python3-venv and python3-django-channels, python3-daphne', 'scripts/install-test-deps.sh')) return;
   const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-quick-python-'));
   try {
     // A second interpreter that cannot rank best: a virtualenv without pip, which sees none of Debian's Django.

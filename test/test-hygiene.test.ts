@@ -69,7 +69,7 @@ function madeUpUnsaid(text: string): string[] {
   const starts = lines.flatMap((line, i) => (/^test\(/.test(line) ? [i] : []));
   return starts.flatMap((start, k) => {
     const block = lines.slice(start, starts[k + 1] ?? lines.length).join('\n');
-    const name = /^test\((['`])(.*?)\1/.exec(lines[start] ?? '')?.[2] ?? '';
+    const name = /^test\((['"`])(.*?)\1/.exec(lines[start] ?? '')?.[2] ?? '';
     const uses = [...users].some((u) => new RegExp(`\\b${u}\\b`).test(block));
     return uses && !/made-up/.test(name) ? [`line ${start + 1}: "${name}" judges made-up figures without saying so`] : [];
   });
