@@ -25,20 +25,32 @@ export const PER_KIND_FIGURES = {
   requests_per_second: {
     type: 'number',
     unit: 'per_second',
+    load: true,
     description: 'Requests per second with one worker, at the highest concurrency whose p95 stays within the latency target',
   },
   workers: { type: 'number', description: 'Workers of the multi-worker run: one per effective CPU (fewer when memory is short)' },
   workers_requests_per_second: {
     type: 'number',
     unit: 'per_second',
+    load: true,
     description: "Requests per second with the multi-worker run's workers, at the highest concurrency whose p95 stays within the latency target",
   },
-  scaling_ratio: { type: 'number', description: 'Peak requests per second with N workers over peak with one worker (N = the workers figure)' },
-  concurrency: { type: 'number', description: 'Highest number of concurrent keep-alive clients whose p95 stayed within the latency target, N workers' },
-  p50_ms: { type: 'number', unit: 'ms', description: 'Request latency p50 at that concurrency, N workers' },
-  p95_ms: { type: 'number', unit: 'ms', description: 'Request latency p95 at that concurrency, N workers' },
-  p99_ms: { type: 'number', unit: 'ms', description: 'Request latency p99 at that concurrency, N workers' },
-  modest_load_p95_ms: { type: 'number', unit: 'ms', judged: true, description: `Request latency p95 with ${MODEST_CONCURRENCY} concurrent clients, N workers` },
+  scaling_ratio: { type: 'number', load: true, description: 'Peak requests per second with N workers over peak with one worker (N = the workers figure)' },
+  concurrency: {
+    type: 'number',
+    load: true,
+    description: 'Highest number of concurrent keep-alive clients whose p95 stayed within the latency target, N workers',
+  },
+  p50_ms: { type: 'number', unit: 'ms', load: true, description: 'Request latency p50 at that concurrency, N workers' },
+  p95_ms: { type: 'number', unit: 'ms', load: true, description: 'Request latency p95 at that concurrency, N workers' },
+  p99_ms: { type: 'number', unit: 'ms', load: true, description: 'Request latency p99 at that concurrency, N workers' },
+  modest_load_p95_ms: {
+    type: 'number',
+    unit: 'ms',
+    judged: true,
+    load: true,
+    description: `Request latency p95 with ${MODEST_CONCURRENCY} concurrent clients, N workers`,
+  },
   errors: { type: 'number', description: 'Failed requests (not 200, reset, timed out) over every phase of both runs' },
   worker_rss_bytes: { type: 'number', unit: 'bytes', description: 'Resident set of the one worker after warm-up (smaps_rollup)' },
   worker_pss_bytes: {
@@ -70,6 +82,7 @@ const perKindRows: MetricEntry[] = DJANGO_SERVER_KINDS.flatMap((kind) =>
     const entry: MetricEntry = { name: `${kind}_${figure}`, type: row.type, description: `${row.description}; ${SERVED_BY[kind]}` };
     if ('unit' in row) entry.unit = row.unit;
     if ('judged' in row) entry.judged = row.judged;
+    if ('load' in row) entry.load = row.load;
     return entry;
   }),
 );
@@ -81,6 +94,7 @@ export const DJANGO_METRICS = defineMetrics('django', [
     type: 'number',
     unit: 'per_second',
     judged: true,
+    load: true,
     description: 'Fixed-work pure-Python benchmark run by the interpreter being judged, operations per second (cpu.single_thread_score is the Node one)',
   },
   {
