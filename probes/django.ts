@@ -54,7 +54,7 @@ function installHint(python: string, debian: boolean, pipName: string, debName: 
   return debian && python.startsWith('/usr/bin/') ? `sudo apt install ${debName}` : `${python} -m pip install ${pipName}`;
 }
 
-function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
+export function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONDONTWRITEBYTECODE: '1',
@@ -67,14 +67,14 @@ function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function writeProject(dir: string): void {
+export function writeProject(dir: string): void {
   for (const [file, text] of Object.entries(djangoProjectFiles())) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), text);
   }
 }
 
-async function runPython(
+export async function runPython(
   ctx: ProbeContext,
   python: string,
   args: readonly string[],
