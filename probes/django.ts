@@ -12,12 +12,14 @@ import { readPackageFile } from '../src/platform/package-files.js';
 import { DJANGO_SERVER_KINDS, type DjangoServerKind } from '../src/report/metrics/django.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import type { ProbeEnvelope } from '../src/report/types.js';
+import { startWriteCounter } from './lib/block-writes.js';
 import { type KindOutcome, recordKind } from './lib/django/figures.js';
 import { ASSUMED_WORKER_BYTES, DEFAULT_DJANGO_DURATION_S, DEFAULT_LATENCY_TARGET_MS, planWorkers, stepDurationMs, type WorkerPlan } from './lib/django/plan.js';
 import { djangoProjectFiles } from './lib/django/project.js';
 import { DjangoServerError, type DjangoServerName } from './lib/django/server.js';
 import { runServer, ServerCrashed, type ServerRunResult } from './lib/django/server-run.js';
 import { findExecutable } from './lib/executables.js';
+import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
 
 const IDS = metricIdsOf('django');
@@ -52,7 +54,7 @@ function installHint(python: string, debian: boolean, pipName: string, debName: 
   return debian && python.startsWith('/usr/bin/') ? `sudo apt install ${debName}` : `${python} -m pip install ${pipName}`;
 }
 
-function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
+export function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {
     ...process.env,
     PYTHONDONTWRITEBYTECODE: '1',
@@ -65,14 +67,14 @@ function pythonEnv(projectDir: string): NodeJS.ProcessEnv {
   return env;
 }
 
-function writeProject(dir: string): void {
+export function writeProject(dir: string): void {
   for (const [file, text] of Object.entries(djangoProjectFiles())) {
     mkdirSync(dirname(join(dir, file)), { recursive: true });
     writeFileSync(join(dir, file), text);
   }
 }
 
-async function runPython(
+export async function runPython(
   ctx: ProbeContext,
   python: string,
   args: readonly string[],
@@ -233,6 +235,7 @@ export const djangoProbe: ProbeDefinition = {
     if (!python) return skipAll(sink, 'no Python 3 interpreter found (sudo apt install python3)');
     const started = performance.now();
     const debian = await ctx.exists('/etc/debian_version');
+    const watch = await watchThrottling(ctx);
     await cpythonScore(ctx, sink, python);
     const projectDir = ctx.tempDir('django');
     writeProject(projectDir);
@@ -267,6 +270,10 @@ export const djangoProbe: ProbeDefinition = {
     };
     sink.details['setup'] = { targetMs, stepMs: run.stepMs, cpus, availableBytes: available, durationMs };
     const servers = pickServers(ctx, inspection, python, debian);
+    // The disk's write counter around the load, from which the storage probe projects the card's life, and
+    // get_throttled since the benchmark, which makes the run's load figures suspect (docs/storage-and-heat.md).
+    const writes = await startWriteCounter(ctx);
+    let served = 0;
     for (const [index, kind] of DJANGO_SERVER_KINDS.entries()) {
       // Each run still to come gets an equal share of the time left: two runs per server kind.
       run.runsLeft = 2 * (DJANGO_SERVER_KINDS.length - index);
@@ -277,10 +284,24 @@ export const djangoProbe: ProbeDefinition = {
           : await measureKind(run, kind, chosen.server, sink.details);
       recordKind(sink, outcome, targetMs, available);
       sink.details[kind] = { why: chosen.reason, ...outcome };
+      served += requestsServed(outcome);
     }
+    sink.details['writeVolume'] = await writes.finish(served, 'requests');
+    const throttled = await watch.finish();
+    if (throttled) sink.details[THROTTLED_DURING_LOAD] = throttled;
     return sink.output();
   },
 };
+
+/** Requests the servers answered in every phase of both runs of one kind. */
+function requestsServed(outcome: KindOutcome): number {
+  let served = 0;
+  for (const result of [outcome.one, outcome.many]) {
+    if (!result) continue;
+    served += result.warmup.ok + result.ladder.reduce((sum, step) => sum + step.ok, 0) + (result.growth?.requests ?? 0);
+  }
+  return served;
+}
 
 function skipAll(sink: MetricSink, reason: string, keepScore = false): ProbeOutput {
   for (const id of IDS) if (!(keepScore && id === 'django.cpython_score')) sink.put(id, null, reason);

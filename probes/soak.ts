@@ -3,14 +3,15 @@
 // the ratio of sustained to initial throughput, the peak temperature, the time to the first throttle, and
 // whether the clock fell. The series goes into the report (at most 600 points) for the dashboard's chart.
 //
-// Hook for the Django HTTP load: a second `SoakLoad` (the Django probe's request driver) runs beside the
-// Channels one, with its own counter; see docs/storage-and-heat.md.
+// Beside it, the Django HTTP load the django probe measured in this run (probes/lib/soak-django.ts): the same
+// server, workers and clients, counted second by second on their own.
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import { THROTTLED_DURING_LOAD } from '../src/report/types.js';
 import { downsample, type SoakSample, summariseSoak } from './lib/parsers/soak.js';
-import { operationCounter, startSoakSampler } from './lib/soak-sampler.js';
+import { type DjangoSoakLoad, startDjangoSoakLoad } from './lib/soak-django.js';
+import { type OperationCounter, operationCounter, startSoakSampler } from './lib/soak-sampler.js';
 import { throughputPhase } from './lib/streaming/driver.js';
 import { DEFAULT_STREAM_MBIT, planLoad, type StreamingTier } from './lib/streaming/plan.js';
 import { type RunningServer, startServer } from './lib/streaming/servers.js';
@@ -35,11 +36,14 @@ function notRun(sink: MetricSink, reason: string): ProbeOutput {
   return sink.output();
 }
 
+interface Started {
+  server: RunningServer;
+  tier: StreamingTier;
+  plan: ReturnType<typeof planLoad>;
+}
+
 /** The best load this device can run, started; null with the reason when none can. */
-async function startLoadServer(
-  ctx: ProbeContext,
-  sink: MetricSink,
-): Promise<{ server: RunningServer; tier: StreamingTier; plan: ReturnType<typeof planLoad> } | { reason: string }> {
+async function startLoadServer(ctx: ProbeContext, sink: MetricSink): Promise<Started | { reason: string }> {
   const memory = await effectiveAvailable(ctx);
   const plan = planLoad(memory.bytes, await openFileLimit(ctx), DEFAULT_STREAM_MBIT);
   if (plan.refuse) return { reason: plan.refuse };
@@ -54,14 +58,18 @@ async function startLoadServer(
   return { server: await startServer(spec, ctx.signal), tier, plan };
 }
 
-function putSummary(sink: MetricSink, samples: readonly SoakSample[], tier: StreamingTier): void {
+function putSummary(sink: MetricSink, samples: readonly SoakSample[], loads: string): void {
   const summary = summariseSoak(samples);
   const noThrottleBits = 'no get_throttled on this board (not a Raspberry Pi, or no firmware interface)';
   sink.put('soak.duration_seconds', summary.seconds, 'no sample');
-  sink.put('soak.load', LOAD_NAMES[tier] ?? tier, '');
+  sink.put('soak.load', loads, '');
   sink.put('soak.initial_messages_per_second', summary.initialRate, 'no sample after the warm-up');
   sink.put('soak.sustained_messages_per_second', summary.sustainedRate, 'no sample after the warm-up');
   sink.put('soak.throughput_ratio', summary.ratio, 'no initial throughput to compare with');
+  const noDjango = typeof sink.details['djangoLoad'] === 'string' ? (sink.details['djangoLoad'] as string) : 'no Django request answered';
+  sink.put('soak.initial_requests_per_second', summary.initialRequestRate, noDjango);
+  sink.put('soak.sustained_requests_per_second', summary.sustainedRequestRate, noDjango);
+  sink.put('soak.requests_ratio', summary.requestRatio, noDjango);
   sink.put('soak.peak_temperature_celsius', summary.peakCelsius, 'no thermal zone in sysfs');
   sink.put(
     'soak.seconds_to_first_throttle',
@@ -84,42 +92,62 @@ function putSummary(sink: MetricSink, samples: readonly SoakSample[], tier: Stre
   }
 }
 
+/** The Channels load for the whole soak, with the sampler counting its echoes. */
+async function channelsLoad(
+  ctx: ProbeContext,
+  sink: MetricSink,
+  started: Started,
+  seconds: number,
+  counter: OperationCounter & { add(): void },
+): Promise<void> {
+  const { server, tier, plan } = started;
+  const result = await throughputPhase(
+    server.url,
+    {
+      clients: plan.throughputClients,
+      window: plan.smallWindow,
+      payloadBytes: plan.smallPayloadBytes,
+      durationMs: seconds * 1000,
+      connectTimeoutMs: 10_000,
+      onEcho: () => counter.add(),
+    },
+    ctx.signal,
+  );
+  sink.details['load'] = {
+    tier,
+    clients: result.clients,
+    window: result.window,
+    payloadBytes: result.payloadBytes,
+    messagesPerSecond: result.messagesPerSecond,
+  };
+}
+
 async function soak(ctx: ProbeContext, sink: MetricSink, seconds: number): Promise<ProbeOutput> {
   const started = await startLoadServer(ctx, sink);
   if ('reason' in started) return notRun(sink, started.reason);
-  const { server, tier, plan } = started;
-  const counter = operationCounter();
+  let django: DjangoSoakLoad | null = null;
   try {
-    const sampler = await startSoakSampler(ctx, counter);
+    const djangoLoad = await startDjangoSoakLoad(ctx);
+    if ('reason' in djangoLoad) sink.details['djangoLoad'] = `no Django HTTP load: ${djangoLoad.reason}`;
+    else django = djangoLoad;
+    const messages = operationCounter();
+    const requests = django ? operationCounter() : null;
+    const sampler = await startSoakSampler(ctx, messages, 1000, requests);
     let samples: SoakSample[] = [];
     try {
-      ctx.log(`${seconds} s of load on 127.0.0.1:${server.port}, sampling every second`);
-      const result = await throughputPhase(
-        server.url,
-        {
-          clients: plan.throughputClients,
-          window: plan.smallWindow,
-          payloadBytes: plan.smallPayloadBytes,
-          durationMs: seconds * 1000,
-          connectTimeoutMs: 10_000,
-          onEcho: () => counter.add(),
-        },
-        ctx.signal,
-      );
-      sink.details['load'] = {
-        tier,
-        clients: result.clients,
-        window: result.window,
-        payloadBytes: result.payloadBytes,
-        messagesPerSecond: result.messagesPerSecond,
-      };
+      ctx.log(`${seconds} s of load on 127.0.0.1:${started.server.port}${django ? ` and Django (${django.describe})` : ''}, sampling every second`);
+      const http = django && requests ? django.run(seconds, () => requests.add()) : Promise.resolve(null);
+      const [, answered] = await Promise.all([channelsLoad(ctx, sink, started, seconds, messages), http]);
+      if (answered) sink.details['djangoLoad'] = { server: django?.describe, ...answered };
     } finally {
       samples = sampler.stop();
     }
-    putSummary(sink, samples, tier);
+    const loads = [LOAD_NAMES[started.tier] ?? started.tier, ...(django ? [`Django over HTTP (${django.describe})`] : [])].join(' + ');
+    putSummary(sink, samples, loads);
     return sink.output();
   } finally {
-    await server.stop();
+    await django?.stop();
+    await started.server.stop();
   }
 }
 
@@ -129,7 +157,7 @@ export const soakProbe: ProbeDefinition = {
   metrics: SOAK_METRIC_IDS,
   exclusive: true,
   // Last: it heats the board, and nothing measured after it would be fair.
-  after: ['memory', 'cpu', 'python', 'streaming', 'storage'],
+  after: ['memory', 'cpu', 'python', 'streaming', 'django', 'storage'],
   budgetMs: (options) => (options.soak ?? 0) * 1000 + SETUP_MS,
   async run(ctx): Promise<ProbeOutput> {
     const sink = new MetricSink();

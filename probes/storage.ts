@@ -41,11 +41,14 @@ const WRITE_TEST_IDS = [
   'storage.random_write_fsync_p99_ms',
 ] as const;
 
-/**
- * The Django probe's load: its envelope carries `details.writeVolume` (unit "requests") and this metric,
- * the requests per second it served. Until that probe is part of the agent, the storage probe says so.
- */
-export const DJANGO_LOAD = { probe: 'django', rateMetric: 'django.requests_per_second' } as const;
+/** The Django probe's load: its envelope carries `details.writeVolume` (unit "requests"), and these rates. */
+export const DJANGO_LOAD = { probe: 'django' } as const;
+const DJANGO_RATES = [
+  ['django.wsgi_workers_requests_per_second', "the WSGI server's measured rate with one worker per CPU, at the latency target"],
+  ['django.wsgi_requests_per_second', "the WSGI server's measured rate with one worker (no multi-worker run)"],
+  ['django.asgi_workers_requests_per_second', "the ASGI server's measured rate with one worker per CPU (no WSGI server measured)"],
+  ['django.asgi_requests_per_second', "the ASGI server's measured rate with one worker (no WSGI server measured)"],
+] as const;
 const STREAMING_RATES = [
   ['streaming.channels_messages_per_second', "the Channels tier's measured echo rate"],
   ['streaming.python_messages_per_second', "the Python asyncio tier's measured echo rate (Channels not measured)"],
@@ -205,13 +208,13 @@ function measuredLoads(ctx: ProbeContext, sink: MetricSink): LoadWrites[] {
   const djangoWrites = writeVolumeOf(django);
   if (djangoWrites && !('unmeasured' in djangoWrites) && djangoWrites.bytesPer1000 !== null) {
     sink.put('storage.bytes_written_per_1000_requests', djangoWrites.bytesPer1000, '');
-    const rate = numberOf(django, DJANGO_LOAD.rateMetric);
+    const rate = DJANGO_RATES.map(([id, source]) => ({ value: numberOf(django, id), source: `${id}: ${source}` })).find((r) => r.value !== null);
     loads.push({
       name: 'Django HTTP load',
       unit: 'requests',
       bytesPer1000: djangoWrites.bytesPer1000,
-      ratePerSecond: rate,
-      rateSource: `${DJANGO_LOAD.rateMetric}, measured`,
+      ratePerSecond: rate?.value ?? null,
+      rateSource: rate?.source ?? 'none',
     });
   } else {
     sink.put(

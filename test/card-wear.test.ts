@@ -122,3 +122,42 @@ test("made-up load figures: the storage probe projects the card's life from a lo
   assert.match(String(storage?.details['wearAdviceNote']), /^to make the card last longer: .*session/);
   assert.doesNotMatch(String(storage?.details['wearAdviceNote']), /noatime/, 'the tree mounts its root noatime already');
 });
+
+test('made-up load figures: the Django load projects with the multi-worker WSGI rate, the heavier load wins', async () => {
+  const django: ProbeDefinition = {
+    id: 'django',
+    title: 'made-up Django load',
+    metrics: metricIdsOf('django'),
+    budgetMs: () => 5_000,
+    async run() {
+      return {
+        metrics: { 'django.wsgi_requests_per_second': 40, 'django.wsgi_workers_requests_per_second': 120 },
+        details: {
+          writeVolume: {
+            disks: ['mmcblk0'],
+            bytesWritten: 3_000_000,
+            seconds: 20,
+            operations: 1000,
+            unit: 'requests',
+            bytesPer1000: 3_000_000,
+            source: 'made up',
+          },
+        },
+      };
+    },
+  };
+  const report = await runProbes([fakeLoad(1000, 3000), django, storageProbe], {
+    root: fixtureRoot('constructed-pi-4b-sd-card'),
+    quick: false,
+    verbose: false,
+  });
+  const m = report.metrics;
+  assert.equal(m['storage.bytes_written_per_1000_requests'], 3_000_000);
+  assert.equal(
+    m['storage.bytes_written_per_hour'],
+    3000 * 120 * 3600,
+    'Django: 3 kB a request at 120 requests/s outweighs streaming: 1 B a message at 3,000/s',
+  );
+  const storage = report.probes.find((p) => p.id === 'storage');
+  assert.match(String(storage?.details['cardLifeEstimated']), /django\.wsgi_workers_requests_per_second/);
+});

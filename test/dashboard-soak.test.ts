@@ -70,3 +70,11 @@ test('uploaded series are checked point by point: junk is dropped and text is es
   assert.equal(points?.[1]?.mhz, null);
   assert.doesNotMatch(renderSoakChart(withSeries(hostile)).value, /<script>/);
 });
+
+test('a soak that ran the Django load too gets a fourth panel for its requests', () => {
+  const series = [1, 2, 3, 4].map((t) => ({ t, celsius: 50 + t, mhz: 1500, throttled: 0, operations: 3000, requests: 100 + t }));
+  const svg = renderSoakChart(withSeries(series)).value;
+  assert.equal((svg.match(/<polyline /g) ?? []).length, 4);
+  assert.match(svg, /throughput \(Django HTTP requests\)/);
+  assert.equal(soakSeries(withSeries(series))?.[3]?.requests, 104);
+});

@@ -2,16 +2,23 @@
 // Pi's documented throttling, not a recording), the same series replayed through sysfs files and the real
 // sampler, and a short soak on this machine with the real Django Channels load.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { downsample, type SoakSample, summariseSoak } from '../probes/lib/parsers/soak.js';
+import { djangoSoakPlan } from '../probes/lib/soak-django.js';
 import { operationCounter, readBoard, startSoakSampler } from '../probes/lib/soak-sampler.js';
 import { soakProbe } from '../probes/soak.js';
+import type { ProbeDefinition } from '../src/engine/probe.js';
 import { createContext } from '../src/engine/probe.js';
+import { runProbes } from '../src/engine/runner.js';
+import { metricIdsOf } from '../src/report/metrics.js';
+import type { ProbeEnvelope } from '../src/report/types.js';
 import { fixtureRoot, REPO_ROOT, runCli } from './helpers/cli.js';
-import { MARKER_VARIABLE, newMarker, processesWithMarker } from './helpers/leftovers.js';
+import { requireComponent } from './helpers/env.js';
+import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
 import { runProbe, unmeasured } from './helpers/probe-run.js';
 
 function series(name: string): SoakSample[] {
@@ -164,7 +171,84 @@ test('a 6 s soak on this machine with the real Channels load: throughput figures
     const series = envelope.details['series'] as SoakSample[];
     assert.ok(series.length >= 5, `${series.length} samples`);
     assert.equal(m['soak.peak_temperature_celsius'] === null, unmeasured(envelope, 'soak.peak_temperature_celsius') === 'no thermal zone in sysfs');
+    assert.match(unmeasured(envelope, 'soak.initial_requests_per_second') ?? '', /^no Django HTTP load: the django probe did not run in this run/);
     assert.deepEqual(processesWithMarker(marker), [], 'the load server is gone');
+  } finally {
+    if (previous === undefined) delete process.env[MARKER_VARIABLE];
+    else process.env[MARKER_VARIABLE] = previous;
+  }
+});
+
+const djangoEnvelope = (metrics: Record<string, number | string | null>, python = '/usr/bin/python3'): ProbeEnvelope => ({
+  id: 'django',
+  status: 'ok',
+  durationMs: 1,
+  metrics,
+  details: { python: { path: python } },
+});
+
+test('made-up django figures: the soak holds the server, workers and clients the django probe measured, WSGI first', () => {
+  assert.deepEqual(
+    djangoSoakPlan(
+      djangoEnvelope({
+        'django.wsgi_server': 'gunicorn',
+        'django.wsgi_requests_per_second': 80,
+        'django.wsgi_workers': 4,
+        'django.wsgi_concurrency': 8,
+        'django.asgi_server': 'daphne',
+        'django.asgi_requests_per_second': 60,
+      }),
+    ),
+    { server: 'gunicorn', workers: 4, clients: 8, python: '/usr/bin/python3' },
+  );
+  assert.deepEqual(djangoSoakPlan(djangoEnvelope({ 'django.wsgi_server': null, 'django.asgi_server': 'uvicorn', 'django.asgi_requests_per_second': 50 })), {
+    server: 'uvicorn',
+    workers: 1,
+    clients: 4,
+    python: '/usr/bin/python3',
+  });
+  assert.match(String((djangoSoakPlan(undefined) as { reason: string }).reason), /the django probe did not run/);
+  assert.match(
+    String((djangoSoakPlan(djangoEnvelope({ 'django.wsgi_server': 'gunicorn', 'django.wsgi_requests_per_second': null })) as { reason: string }).reason),
+    /measured no server/,
+  );
+});
+
+const debianDjango = spawnSync('/usr/bin/python3', ['-c', 'import django, gunicorn, channels'], { encoding: 'utf8' }).status === 0;
+
+test("an 8 s soak with Debian's gunicorn beside the Channels load: both rates sampled, the series carries requests, nothing left running", {
+  skip: requireComponent(debianDjango, "Debian's python3-django, gunicorn and python3-channels", 'scripts/install-test-deps.sh'),
+}, async () => {
+  const marker = newMarker();
+  const previous = process.env[MARKER_VARIABLE];
+  process.env[MARKER_VARIABLE] = marker;
+  try {
+    // What the django probe would have found: made-up figures for the plan, the real server and interpreter.
+    const django: ProbeDefinition = {
+      id: 'django',
+      title: 'made-up django figures',
+      metrics: metricIdsOf('django'),
+      budgetMs: () => 5_000,
+      exclusive: true,
+      run: async () => ({
+        metrics: { 'django.wsgi_server': 'gunicorn', 'django.wsgi_requests_per_second': 50, 'django.wsgi_workers': 2, 'django.wsgi_concurrency': 4 },
+        details: { python: { path: '/usr/bin/python3' } },
+      }),
+    };
+    const report = await runProbes([django, soakProbe], { root: '/', quick: false, verbose: false, soak: 8 });
+    const envelope = report.probes.find((p) => p.id === 'soak');
+    assert.equal(envelope?.status, 'ok', envelope?.error?.message);
+    const m = report.metrics;
+    assert.match(String(m['soak.load']), /\+ Django over HTTP \(gunicorn, 2 workers, 4 clients\)$/);
+    for (const id of ['soak.initial_requests_per_second', 'soak.sustained_requests_per_second', 'soak.initial_messages_per_second']) {
+      assert.ok(typeof m[id] === 'number' && m[id] > 0, `${id} = ${String(m[id])}`);
+    }
+    const series = envelope?.details['series'] as SoakSample[];
+    assert.ok(
+      series.some((s) => (s.requests ?? 0) > 0),
+      'the series carries the request rate',
+    );
+    assert.ok(await waitFor(() => processesWithMarker(marker).length === 0, 10_000), `left running: ${processesWithMarker(marker).join(', ')}`);
   } finally {
     if (previous === undefined) delete process.env[MARKER_VARIABLE];
     else process.env[MARKER_VARIABLE] = previous;

@@ -41,7 +41,12 @@ export async function readBoard(ctx: ProbeContext, withThrottled: boolean): Prom
 }
 
 /** Samples every `intervalMs` until stopped or the probe is aborted. */
-export async function startSoakSampler(ctx: ProbeContext, counter: OperationCounter, intervalMs = 1000): Promise<SoakSampler> {
+export async function startSoakSampler(
+  ctx: ProbeContext,
+  counter: OperationCounter,
+  intervalMs = 1000,
+  requests: OperationCounter | null = null,
+): Promise<SoakSampler> {
   const samples: SoakSample[] = [];
   // Boards without get_throttled in sysfs would otherwise start vcgencmd every second, to learn nothing.
   const throttleSource = await readThrottled(ctx);
@@ -49,15 +54,18 @@ export async function startSoakSampler(ctx: ProbeContext, counter: OperationCoun
   let last = t0;
   let busy = false;
   counter.take();
+  requests?.take();
   const tick = async (): Promise<void> => {
     if (busy || ctx.signal.aborted) return;
     busy = true;
     try {
       const now = performance.now();
-      const operations = counter.take() / Math.max(0.001, (now - last) / 1000);
+      const seconds = Math.max(0.001, (now - last) / 1000);
+      const operations = counter.take() / seconds;
+      const answered = requests ? { requests: Math.round((requests.take() / seconds) * 10) / 10 } : {};
       last = now;
       const board = await readBoard(ctx, throttleSource !== null);
-      samples.push({ t: Math.round((now - t0) / 100) / 10, ...board, operations: Math.round(operations * 10) / 10 });
+      samples.push({ t: Math.round((now - t0) / 100) / 10, ...board, operations: Math.round(operations * 10) / 10, ...answered });
     } finally {
       busy = false;
     }

@@ -7,8 +7,10 @@ export interface SoakPoint {
   t: number;
   celsius: number | null;
   mhz: number | null;
-  /** Operations (messages) per second. */
+  /** Messages per second (the Channels load). */
   rate: number | null;
+  /** Django HTTP requests per second, when the soak ran them. */
+  requests: number | null;
   /** A get_throttled bit was set: now, or newly since boot. */
   throttled: boolean;
 }
@@ -32,7 +34,14 @@ export function soakSeries(report: Pick<Report, 'probes'>): SoakPoint[] | null {
     const bits = finite(record['throttled']);
     if (bits !== null) firstBits ??= bits;
     const throttled = bits !== null && ((bits & 0xf) !== 0 || (bits & ~(firstBits ?? 0) & 0xf0000) !== 0);
-    points.push({ t, celsius: finite(record['celsius']), mhz: finite(record['mhz']), rate: finite(record['operations']), throttled });
+    points.push({
+      t,
+      celsius: finite(record['celsius']),
+      mhz: finite(record['mhz']),
+      rate: finite(record['operations']),
+      requests: finite(record['requests']),
+      throttled,
+    });
   }
   points.sort((a, b) => a.t - b.t);
   return points.length >= 2 ? points : null;

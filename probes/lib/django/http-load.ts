@@ -14,6 +14,8 @@ export interface StepOptions {
   /** Stop after this many requests in all (the growth and warm-up phases), or when the time is up. */
   maxRequests?: number;
   requestTimeoutMs: number;
+  /** Called for every 200 answer (the soak counts them second by second). */
+  onResponse?: () => void;
 }
 
 export interface StepResult {
@@ -80,6 +82,7 @@ export async function runStep(options: StepOptions, signal: AbortSignal): Promis
         const answer = await getOnce(agent, options.port, path, options.requestTimeoutMs);
         if (answer.status === 200) {
           latencies.push(performance.now() - t0);
+          options.onResponse?.();
           if (answer.worker) workers[answer.worker] = (workers[answer.worker] ?? 0) + 1;
           continue;
         }

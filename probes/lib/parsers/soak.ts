@@ -12,8 +12,10 @@ export interface SoakSample {
   mhz: number | null;
   /** get_throttled; null on boards without it. */
   throttled: number | null;
-  /** Messages echoed (or requests served) during the second that ends at t. */
+  /** Messages echoed during the second that ends at t. */
   operations: number;
+  /** Django HTTP requests answered during that second, when the soak ran the Django load too. */
+  requests?: number;
 }
 
 export interface SoakSummary {
@@ -23,6 +25,10 @@ export interface SoakSummary {
   sustainedRate: number | null;
   /** sustainedRate / initialRate. */
   ratio: number | null;
+  /** The same for the Django HTTP requests, when they ran; null otherwise. */
+  initialRequestRate: number | null;
+  sustainedRequestRate: number | null;
+  requestRatio: number | null;
   windowSeconds: number;
   peakCelsius: number | null;
   /** Seconds from the start to the first sample that shows throttling; null when it never did. */
@@ -42,9 +48,13 @@ const WARM_UP_SECONDS = 1;
 
 const round = (n: number, digits: number): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-function meanRate(samples: readonly SoakSample[]): number | null {
-  return samples.length === 0 ? null : round(samples.reduce((sum, s) => sum + s.operations, 0) / samples.length, 1);
+function meanRate(samples: readonly SoakSample[], of: (s: SoakSample) => number | undefined = (s) => s.operations): number | null {
+  const values = samples.map(of).filter((v): v is number => v !== undefined);
+  return values.length === 0 ? null : round(values.reduce((sum, v) => sum + v, 0) / values.length, 1);
 }
+
+const ratioOf = (initial: number | null, sustained: number | null): number | null =>
+  initial !== null && sustained !== null && initial > 0 ? round(sustained / initial, 2) : null;
 
 function throttleOf(samples: readonly SoakSample[]): Pick<SoakSummary, 'firstThrottleSeconds' | 'throttled' | 'underVoltage'> {
   const readings = samples.filter((s): s is SoakSample & { throttled: number } => s.throttled !== null);
@@ -72,14 +82,21 @@ export function summariseSoak(samples: readonly SoakSample[]): SoakSummary {
   const loaded = samples.filter((s) => s.t > WARM_UP_SECONDS);
   const seconds = samples.length === 0 ? 0 : Math.max(...samples.map((s) => s.t));
   const windowSeconds = Math.max(5, Math.round(seconds / 10));
-  const initial = meanRate(loaded.filter((s) => s.t <= WARM_UP_SECONDS + windowSeconds));
-  const sustained = meanRate(loaded.filter((s) => s.t > seconds - windowSeconds));
+  const first = loaded.filter((s) => s.t <= WARM_UP_SECONDS + windowSeconds);
+  const last = loaded.filter((s) => s.t > seconds - windowSeconds);
+  const initial = meanRate(first);
+  const sustained = meanRate(last);
+  const initialRequests = meanRate(first, (s) => s.requests);
+  const sustainedRequests = meanRate(last, (s) => s.requests);
   const temperatures = samples.map((s) => s.celsius).filter((c): c is number => c !== null);
   return {
     seconds,
     initialRate: initial,
     sustainedRate: sustained,
-    ratio: initial !== null && sustained !== null && initial > 0 ? round(sustained / initial, 2) : null,
+    ratio: ratioOf(initial, sustained),
+    initialRequestRate: initialRequests,
+    sustainedRequestRate: sustainedRequests,
+    requestRatio: ratioOf(initialRequests, sustainedRequests),
     windowSeconds,
     peakCelsius: temperatures.length > 0 ? Math.max(...temperatures) : null,
     ...throttleOf(samples),
@@ -98,7 +115,9 @@ export function downsample(samples: readonly SoakSample[], points: number): Soak
     const temps = bucket.map((s) => s.celsius).filter((c): c is number => c !== null);
     const clocks = bucket.map((s) => s.mhz).filter((m): m is number => m !== null);
     const bits = bucket.map((s) => s.throttled).filter((b): b is number => b !== null);
+    const requests = bucket.map((s) => s.requests).filter((r): r is number => r !== undefined);
     out.push({
+      ...(requests.length > 0 ? { requests: round(requests.reduce((sum, r) => sum + r, 0) / requests.length, 1) } : {}),
       t: last.t,
       celsius: temps.length > 0 ? Math.max(...temps) : null,
       mhz: clocks.length > 0 ? Math.min(...clocks) : null,

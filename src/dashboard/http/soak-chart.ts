@@ -18,11 +18,15 @@ interface Panel {
   label(value: number): string;
 }
 
+const perSecond = (v: number): string => (v >= 1000 ? `${(v / 1000).toFixed(1)}k/s` : `${Math.round(v)}/s`);
+
 const PANELS: readonly Panel[] = [
   { title: 'SoC temperature', value: (p) => p.celsius, label: (v) => `${Math.round(v)} °C` },
   { title: 'cpu0 clock', value: (p) => p.mhz, label: (v) => `${Math.round(v)} MHz` },
-  { title: 'throughput', value: (p) => p.rate, label: (v) => (v >= 1000 ? `${(v / 1000).toFixed(1)}k/s` : `${Math.round(v)}/s`) },
+  { title: 'throughput (WebSocket messages)', value: (p) => p.rate, label: perSecond },
 ];
+/** Drawn only when the soak ran the Django HTTP load too. */
+const REQUESTS_PANEL: Panel = { title: 'throughput (Django HTTP requests)', value: (p) => p.requests, label: perSecond };
 
 function minutes(seconds: number): string {
   return seconds >= 120 ? `${Math.round(seconds / 60)} min` : `${Math.round(seconds)} s`;
@@ -48,7 +52,7 @@ function panel(spec: Panel, index: number, points: readonly SoakPoint[], x: (t: 
 <text class="axis" x="${LEFT - 5}" y="${(y(max) + 4).toFixed(1)}" text-anchor="end">${spec.label(max)}</text>
 <text class="axis" x="${LEFT - 5}" y="${(y(min) + 4).toFixed(1)}" text-anchor="end">${spec.label(min)}</text>
 <text class="axis" x="${LEFT}" y="${top - 6}">${spec.title}</text>
-<polyline class="s${index}" points="${coords.join(' ')}"/>`;
+<polyline class="s${index % 3}" points="${coords.join(' ')}"/>`;
 }
 
 /** The soak chart of a report, or nothing when the report holds no soak. */
@@ -58,7 +62,8 @@ export function renderSoakChart(report: Pick<Report, 'probes'>): Html {
   const t0 = points[0]?.t ?? 0;
   const t1 = points[points.length - 1]?.t ?? 1;
   const x = (t: number): number => LEFT + ((t - t0) / Math.max(1e-9, t1 - t0)) * (W - LEFT - RIGHT);
-  const height = TOP + PANELS.length * (PANEL_H + GAP) - GAP + BOTTOM;
+  const panels = points.some((p) => p.requests !== null) ? [...PANELS, REQUESTS_PANEL] : PANELS;
+  const height = TOP + panels.length * (PANEL_H + GAP) - GAP + BOTTOM;
   const shades = throttledSpans(points).map(
     ([from, to]) =>
       html`<rect x="${x(from).toFixed(1)}" y="${TOP}" width="${Math.max(1, x(to) - x(from)).toFixed(1)}" height="${height - TOP - BOTTOM}" fill="#d9480f" fill-opacity="0.12"><title>throttled ${minutes(from)} to ${minutes(to)}</title></rect>`,
@@ -67,7 +72,7 @@ export function renderSoakChart(report: Pick<Report, 'probes'>): Html {
   const note = shades.length > 0 ? html` The shaded stretches are where the board throttled.` : html``;
   return html`<section><h2>Soak</h2><figure class="chart" id="chart-soak">
 <figcaption>Temperature, clock and throughput under the sustained load</figcaption>
-<svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Soak: temperature, clock and throughput over time" preserveAspectRatio="xMidYMid meet">${shades}${PANELS.map((spec, i) => panel(spec, i, points, x))}${axis}</svg>
+<svg viewBox="0 0 ${W} ${height}" role="img" aria-label="Soak: temperature, clock and throughput over time" preserveAspectRatio="xMidYMid meet">${shades}${panels.map((spec, i) => panel(spec, i, points, x))}${axis}</svg>
 <p class="muted">One sample a second, at most 600 points (each keeps the hottest temperature, the lowest clock and the mean throughput of its stretch).${note}</p>
 </figure></section>`;
 }

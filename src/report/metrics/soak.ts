@@ -4,7 +4,12 @@ import { defineMetrics } from './define.js';
 
 export const SOAK_METRICS = defineMetrics('soak', [
   { name: 'duration_seconds', type: 'number', unit: 'seconds', description: 'How long the sustained load ran' },
-  { name: 'load', type: 'string', description: 'The load held: the Django Channels echo consumer (else the plain Python, else the Node echo server)' },
+  {
+    name: 'load',
+    type: 'string',
+    description:
+      'The loads held: the Django Channels echo consumer (else the plain Python, else the Node echo server) and the Django HTTP server the django probe measured',
+  },
   {
     name: 'initial_messages_per_second',
     type: 'number',
@@ -18,6 +23,14 @@ export const SOAK_METRICS = defineMetrics('soak', [
     description: 'Messages per second over the last tenth of the soak (at least 5 s)',
   },
   { name: 'throughput_ratio', type: 'number', description: 'Sustained over initial throughput: below 1 the board slowed down under the heat' },
+  {
+    name: 'initial_requests_per_second',
+    type: 'number',
+    unit: 'per_second',
+    description: "Django HTTP requests per second over the first tenth of the soak (the django probe's server, workers and clients)",
+  },
+  { name: 'sustained_requests_per_second', type: 'number', unit: 'per_second', description: 'Django HTTP requests per second over the last tenth of the soak' },
+  { name: 'requests_ratio', type: 'number', description: 'Sustained over initial Django request rate' },
   { name: 'peak_temperature_celsius', type: 'number', unit: 'celsius', description: 'Highest SoC temperature sampled during the soak' },
   {
     name: 'seconds_to_first_throttle',
