@@ -48,6 +48,21 @@ async function redisShareDuring<T>(
   return { value, share };
 }
 
+/** What every phase of one tier needs: the load driver, the server it loads, and the plan and schedule it follows. */
+interface TierPhases {
+  ctx: ProbeContext;
+  tier: StreamingTier;
+  server: RunningServer;
+  plan: LoadPlan;
+  schedule: PhaseSchedule;
+  driver: typeof import('./driver.js');
+  connectTimeoutMs: number;
+}
+
+function secondsText(ms: number): string {
+  return `${(ms / 1000).toFixed(1)} s`;
+}
+
 async function measureTier(
   ctx: ProbeContext,
   tier: StreamingTier,
@@ -57,16 +72,28 @@ async function measureTier(
   redisCpuSeconds?: () => Promise<number | null>,
 ): Promise<TierResult> {
   // The load driver brings ws, and with it http, https, tls and zlib: loaded by the runs that measure a tier.
-  const { identify, idlePhase, latencyPhase, sustainedPhase, throughputPhase } = await import('./driver.js');
-  const connectTimeoutMs = 10_000;
+  const driver = await import('./driver.js');
+  const phases: TierPhases = { ctx, tier, server, plan, schedule, driver, connectTimeoutMs: 10_000 };
   const result: TierResult = {
     server: { pid: server.pid, port: server.port, startMs: server.startMs, rssAfterBytes: null, cpuSeconds: null },
     echoesReceived: 0,
   };
   const cpuBefore = processCpuTicks(server.pid);
-  const seconds = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
-  ctx.log(`${tier}: latency phase (${seconds(schedule.latencyMs)})`);
-  result.latency = await latencyPhase(
+  await measureLatencyAndIdle(phases, result);
+  await measureThroughput(phases, result, redisCpuSeconds);
+  await measureSustained(phases, result);
+  result.identity = await driver.identify(server.url, phases.connectTimeoutMs, ctx.signal);
+  result.server.rssAfterBytes = processRss(server.pid);
+  const cpuAfter = processCpuTicks(server.pid);
+  if (cpuBefore !== null && cpuAfter !== null) result.server.cpuSeconds = (cpuAfter - cpuBefore) / 100;
+  checkAnsweringServer(tier, result);
+  return result;
+}
+
+async function measureLatencyAndIdle(phases: TierPhases, result: TierResult): Promise<void> {
+  const { ctx, tier, server, plan, schedule, connectTimeoutMs } = phases;
+  ctx.log(`${tier}: latency phase (${secondsText(schedule.latencyMs)})`);
+  result.latency = await phases.driver.latencyPhase(
     server.url,
     {
       clients: plan.latencyClients,
@@ -77,8 +104,8 @@ async function measureTier(
     ctx.signal,
   );
   result.echoesReceived += result.latency.echoes;
-  ctx.log(`${tier}: idle connections phase (${plan.idleConnections} connections, ${seconds(schedule.idleMs)})`);
-  result.idle = await idlePhase(
+  ctx.log(`${tier}: idle connections phase (${plan.idleConnections} connections, ${secondsText(schedule.idleMs)})`);
+  result.idle = await phases.driver.idlePhase(
     server.url,
     {
       connections: plan.idleConnections,
@@ -89,9 +116,13 @@ async function measureTier(
     ctx.signal,
   );
   result.echoesReceived += result.idle.echoes;
-  ctx.log(`${tier}: throughput phase, ${plan.smallPayloadBytes} B (${seconds(schedule.throughputSmallMs)})`);
+}
+
+async function measureThroughput(phases: TierPhases, result: TierResult, redisCpuSeconds?: () => Promise<number | null>): Promise<void> {
+  const { ctx, tier, server, plan, schedule, connectTimeoutMs } = phases;
+  ctx.log(`${tier}: throughput phase, ${plan.smallPayloadBytes} B (${secondsText(schedule.throughputSmallMs)})`);
   const small = await redisShareDuring(redisCpuSeconds, () =>
-    throughputPhase(
+    phases.driver.throughputPhase(
       server.url,
       {
         clients: plan.throughputClients,
@@ -106,8 +137,8 @@ async function measureTier(
   result.throughputSmall = small.value;
   if (small.share !== null) result.redisCpuShare = small.share;
   result.echoesReceived += result.throughputSmall.echoes;
-  ctx.log(`${tier}: throughput phase, ${plan.largePayloadBytes / 1024} KiB (${seconds(schedule.throughputLargeMs)})`);
-  result.throughputLarge = await throughputPhase(
+  ctx.log(`${tier}: throughput phase, ${plan.largePayloadBytes / 1024} KiB (${secondsText(schedule.throughputLargeMs)})`);
+  result.throughputLarge = await phases.driver.throughputPhase(
     server.url,
     {
       clients: plan.throughputClients,
@@ -119,8 +150,12 @@ async function measureTier(
     ctx.signal,
   );
   result.echoesReceived += result.throughputLarge.echoes;
-  ctx.log(`${tier}: sustained stream phase (${(plan.streamBitsPerSecond / 1e6).toFixed(2)} Mbit/s, ${seconds(schedule.sustainedMs)})`);
-  result.sustained = await sustainedPhase(
+}
+
+async function measureSustained(phases: TierPhases, result: TierResult): Promise<void> {
+  const { ctx, tier, server, plan, schedule, connectTimeoutMs } = phases;
+  ctx.log(`${tier}: sustained stream phase (${(plan.streamBitsPerSecond / 1e6).toFixed(2)} Mbit/s, ${secondsText(schedule.sustainedMs)})`);
+  result.sustained = await phases.driver.sustainedPhase(
     server.url,
     {
       bitsPerSecond: plan.streamBitsPerSecond,
@@ -131,17 +166,16 @@ async function measureTier(
     ctx.signal,
   );
   result.echoesReceived += result.sustained.framesEchoed;
-  result.identity = await identify(server.url, connectTimeoutMs, ctx.signal);
-  result.server.rssAfterBytes = processRss(server.pid);
-  const cpuAfter = processCpuTicks(server.pid);
-  if (cpuBefore !== null && cpuAfter !== null) result.server.cpuSeconds = (cpuAfter - cpuBefore) / 100;
-  const servedBy = result.identity.served_by;
+}
+
+/** The server that answered must be the tier's own and must have echoed every message the driver received. */
+function checkAnsweringServer(tier: StreamingTier, result: TierResult): void {
+  const servedBy = result.identity?.served_by;
   if (servedBy !== SERVED_BY[tier]) throw new Error(`the server that answered says it is "${String(servedBy)}", not ${SERVED_BY[tier]}`);
-  const echoed = result.identity.echoed;
+  const echoed = result.identity?.echoed;
   if (typeof echoed !== 'number' || echoed < result.echoesReceived) {
     throw new Error(`the server echoed ${String(echoed)} messages but the driver received ${result.echoesReceived}: something else answered`);
   }
-  return result;
 }
 
 const NO_SAMPLE = 'the phase produced no sample';
