@@ -15,7 +15,8 @@ import { type OperationCounter, operationCounter, startSoakSampler } from './lib
 import { throughputPhase } from './lib/streaming/driver.js';
 import { DEFAULT_STREAM_MBIT, planLoad, type StreamingTier } from './lib/streaming/plan.js';
 import { type RunningServer, startServer } from './lib/streaming/servers.js';
-import { channelsProject, effectiveAvailable, openFileLimit, resolveTiers, serverSpec } from './streaming.js';
+import { channelsProject, resolveTiers, serverSpec } from './lib/streaming/setup.js';
+import { effectiveAvailable, openFileLimit } from './streaming.js';
 
 export const SOAK_METRIC_IDS = metricIdsOf('soak');
 /** The loads the soak prefers, best first: the Django Channels consumer is what a deployment runs. */

@@ -96,6 +96,31 @@ function loopbackTarget(socket: ListeningSocket): RedisTarget {
   return { kind: 'tcp', host, port: socket.port, username: null, password: null };
 }
 
+/** Where the Redis configuration files say Redis listens, as targets reachable from loopback. */
+async function redisConfTargets(ctx: ProbeContext): Promise<Array<{ target: RedisTarget; source: string }>> {
+  const found: Array<{ target: RedisTarget; source: string }> = [];
+  for (const path of ['/etc/redis/redis.conf', '/etc/redis.conf']) {
+    const text = await ctx.readText(path);
+    if (text === null) continue;
+    const conf = parseRedisConf(text);
+    if (conf.port !== null && conf.port > 0) {
+      const bound = conf.bind.find((b) => reachableFromLoopback(b)) ?? conf.bind[0] ?? '127.0.0.1';
+      found.push({
+        target: {
+          kind: 'tcp',
+          host: bound === '*' || bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' || bound === '::*' ? '::1' : bound,
+          port: conf.port,
+          username: null,
+          password: null,
+        },
+        source: path,
+      });
+    }
+    if (conf.unixsocket) found.push({ target: { kind: 'unix', path: conf.unixsocket, username: null, password: null }, source: path });
+  }
+  return found;
+}
+
 async function checkRedis(
   ctx: ProbeContext,
   sink: MetricSink,
@@ -122,25 +147,7 @@ async function checkRedis(
     processPorts.push({ pid: p.pid, ports: listening.map((s) => s.port) });
     for (const s of listening) addTarget(loopbackTarget(s), `redis-server pid ${p.pid}`);
   }
-  for (const path of ['/etc/redis/redis.conf', '/etc/redis.conf']) {
-    const text = await ctx.readText(path);
-    if (text === null) continue;
-    const conf = parseRedisConf(text);
-    if (conf.port !== null && conf.port > 0) {
-      const bound = conf.bind.find((b) => reachableFromLoopback(b)) ?? conf.bind[0] ?? '127.0.0.1';
-      addTarget(
-        {
-          kind: 'tcp',
-          host: bound === '*' || bound === '0.0.0.0' ? '127.0.0.1' : bound === '::' || bound === '::*' ? '::1' : bound,
-          port: conf.port,
-          username: null,
-          password: null,
-        },
-        path,
-      );
-    }
-    if (conf.unixsocket) addTarget({ kind: 'unix', path: conf.unixsocket, username: null, password: null }, path);
-  }
+  for (const { target, source } of await redisConfTargets(ctx)) addTarget(target, source);
   addTarget({ kind: 'tcp', host: '127.0.0.1', port: 6379, username: null, password: null }, 'default port');
 
   const checked: Array<{ target: string; source: string } & RedisAnswer> = [];

@@ -91,26 +91,18 @@ export function renderTable(figures: readonly Figure[]): string {
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line), '', ...notes].join('\n');
 }
 
-async function main(): Promise<number> {
-  let args: Args;
-  try {
-    args = parseArgs(process.argv.slice(2));
-  } catch (err) {
-    process.stderr.write(`bench: ${(err as Error).message}\n`);
-    return 2;
-  }
-  if (!haveGnuTime()) {
-    process.stderr.write('bench: /usr/bin/time (Debian package "time") is needed to measure peak RSS\n');
-    return 2;
-  }
+/** Why this machine or user cannot run the chosen sections, or null. */
+function usageProblem(args: Args): string | null {
+  if (!haveGnuTime()) return '/usr/bin/time (Debian package "time") is needed to measure peak RSS';
   const needsRoot = ['cpu', 'cpu-kernel', 'fleet', 'streaming', 'dashboard'].filter((section) => args.only.has(section as Section));
   if (needsRoot.length > 0 && process.getuid?.() !== 0) {
-    process.stderr.write(`bench: ${needsRoot.join(', ')} need root (cgroups, network namespaces); run as root or pick others with --only\n`);
-    return 2;
+    return `${needsRoot.join(', ')} need root (cgroups, network namespaces); run as root or pick others with --only`;
   }
-  const options: BenchOptions = { runs: args.runs, log: (line) => process.stderr.write(`bench: ${line}\n`) };
-  const startedAt = new Date();
-  const loadAtStart = loadavg();
+  return null;
+}
+
+/** Runs the chosen sections in order; every figure carries the load average of its section. */
+async function measureSections(args: Args, options: BenchOptions): Promise<Figure[]> {
   const figures: Figure[] = [];
   // Every figure carries the load average of its section: the machine is shared.
   const section = async (measureSection: () => Promise<Figure[]> | Figure[]): Promise<void> => {
@@ -146,6 +138,26 @@ async function main(): Promise<number> {
     );
   }
   if (args.only.has('full')) await section(() => fullRunFigures(options));
+  return figures;
+}
+
+async function main(): Promise<number> {
+  let args: Args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (err) {
+    process.stderr.write(`bench: ${(err as Error).message}\n`);
+    return 2;
+  }
+  const problem = usageProblem(args);
+  if (problem) {
+    process.stderr.write(`bench: ${problem}\n`);
+    return 2;
+  }
+  const options: BenchOptions = { runs: args.runs, log: (line) => process.stderr.write(`bench: ${line}\n`) };
+  const startedAt = new Date();
+  const loadAtStart = loadavg();
+  const figures = await measureSections(args, options);
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const machine = {

@@ -116,6 +116,25 @@ function includeTarget(includes: string[], name: string): string | null {
   return null;
 }
 
+/** The test program: a sleep that supervisord restarts whenever it dies, killed with its group when stopped. */
+function testProgramConfig(name: string, sleepBin: string): string {
+  return [
+    `; written by edgeprobe --active-supervision; removed when the test ends`,
+    `[program:${name}]`,
+    `command=${sleepBin} 600`,
+    'autostart=true',
+    'autorestart=true',
+    'startsecs=0',
+    'startretries=5',
+    'stopsignal=KILL',
+    'stopasgroup=true',
+    'killasgroup=true',
+    'stdout_logfile=NONE',
+    'stderr_logfile=NONE',
+    '',
+  ].join('\n');
+}
+
 export async function activeSupervisord(ctx: ProbeContext, instance: SupervisordInstance, supervisorctl: string, sleepBin: string): Promise<ActiveResult> {
   const config = instance.config as string;
   const name = `edgeprobe-restart-${randomBytes(4).toString('hex')}`;
@@ -140,25 +159,7 @@ export async function activeSupervisord(ctx: ProbeContext, instance: Supervisord
   const unregister = registerCleanup(undo);
   const pids: number[] = [];
   try {
-    writeFileSync(
-      file,
-      [
-        `; written by edgeprobe --active-supervision; removed when the test ends`,
-        `[program:${name}]`,
-        `command=${sleepBin} 600`,
-        'autostart=true',
-        'autorestart=true',
-        'startsecs=0',
-        'startretries=5',
-        'stopsignal=KILL',
-        'stopasgroup=true',
-        'killasgroup=true',
-        'stdout_logfile=NONE',
-        'stderr_logfile=NONE',
-        '',
-      ].join('\n'),
-      { flag: 'wx', mode: 0o644 },
-    );
+    writeFileSync(file, testProgramConfig(name, sleepBin), { flag: 'wx', mode: 0o644 });
     const reread = await ctl(['reread']);
     const added = await ctl(['add', name]);
     if (!/added process group/i.test(added.out)) {

@@ -200,6 +200,22 @@ function timingFigures(t: Timings, runs: number): Figure[] {
   });
 }
 
+/** The PostgreSQL database's size beside the report bodies it holds. */
+function pgSizeFigure(size: number, bodies: number, loadSeconds: number): Figure {
+  return {
+    id: 'dashboard_pg_size',
+    title: `dashboard: PostgreSQL size at ${FLEET_DEVICES} × ${REPORTS_PER_DEVICE}`,
+    value: size,
+    unit: 'bytes',
+    reference: 'report bodies as uploaded',
+    referenceValue: bodies,
+    ratio: size / bodies,
+    target: '—',
+    met: null,
+    note: `pg_database_size after loading and ANALYZE; the load took ${Math.round(loadSeconds)} s`,
+  };
+}
+
 export async function dashboardFigures(options: BenchOptions): Promise<Figure[]> {
   const report = await agentReport();
   const bodyBytes = Buffer.byteLength(JSON.stringify(report));
@@ -247,18 +263,7 @@ export async function dashboardFigures(options: BenchOptions): Promise<Figure[]>
     figures.push(...timingFigures(await timeFleet(running.url, ids, options.runs), options.runs));
     const size = await store.databaseSize();
     const bodies = bodyBytes * FLEET_DEVICES * REPORTS_PER_DEVICE;
-    figures.push({
-      id: 'dashboard_pg_size',
-      title: `dashboard: PostgreSQL size at ${FLEET_DEVICES} × ${REPORTS_PER_DEVICE}`,
-      value: size,
-      unit: 'bytes',
-      reference: 'report bodies as uploaded',
-      referenceValue: bodies,
-      ratio: size / bodies,
-      target: '—',
-      met: null,
-      note: `pg_database_size after loading and ANALYZE; the load took ${Math.round(loadSeconds)} s`,
-    });
+    figures.push(pgSizeFigure(size, bodies, loadSeconds));
     await running.close();
     running = undefined;
     await store.close();

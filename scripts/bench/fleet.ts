@@ -17,6 +17,57 @@ export function haveSshCommand(): boolean {
   return existsSync(join(repoRoot(), 'dist', 'src', 'cli', 'commands', 'ssh.js'));
 }
 
+/** An Ansible inventory of the devices, trusting exactly their host keys. */
+function writeInventory(dir: string, devices: readonly SshDevice[]): { knownHosts: string; inventory: string } {
+  const knownHosts = join(dir, 'known_hosts');
+  writeFileSync(knownHosts, devices.map((d) => readFileSync(d.knownHostsFile, 'utf8')).join(''));
+  const inventory = join(dir, 'inventory.ini');
+  writeFileSync(
+    inventory,
+    [
+      '[devices]',
+      ...devices.map((d, i) => `device${i} ansible_host=${d.host} ansible_user=${d.user} ansible_ssh_private_key_file=${d.identityFile}`),
+      '',
+      '[devices:vars]',
+      'ansible_python_interpreter=/usr/bin/python3',
+      `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
+      '',
+    ].join('\n'),
+  );
+  return { knownHosts, inventory };
+}
+
+function runEdgeprobeSsh(inventory: string, knownHosts: string): Promise<Sample> {
+  return measure(
+    'edgeprobe ssh',
+    process.execPath,
+    [
+      join(repoRoot(), 'bin', 'edgeprobe.js'),
+      'ssh',
+      '-i',
+      inventory,
+      '--concurrency',
+      String(FLEET_CONCURRENCY),
+      '--quick',
+      '--format',
+      'json',
+      '--ssh-option',
+      `UserKnownHostsFile=${knownHosts}`,
+      '--ssh-option',
+      'StrictHostKeyChecking=yes',
+    ],
+    { timeoutMs: 300_000, okCodes: [0, 1, 3] },
+  );
+}
+
+/** A timing counts only if edgeprobe ssh reached every host. */
+function checkAllHostsOk(sample: Sample): void {
+  const summary = JSON.parse(sample.result.stdout) as { hosts: Array<{ status: string; name: string; message?: string }> };
+  const failed = summary.hosts.filter((h) => h.status !== 'ok');
+  if (summary.hosts.length !== FLEET_HOSTS || failed.length > 0)
+    throw new Error(`edgeprobe ssh: ${failed.map((h) => `${h.name}: ${h.message ?? 'failed'}`).join('; ')}`);
+}
+
 export async function fleetFigure(options: BenchOptions): Promise<Figure> {
   const dir = makeTempDir('bench-fleet');
   const devices: SshDevice[] = [];
@@ -24,21 +75,7 @@ export async function fleetFigure(options: BenchOptions): Promise<Figure> {
     options.log(`fleet: starting ${FLEET_HOSTS} SSH devices`);
     for (let i = 0; i < FLEET_HOSTS; i++)
       devices.push(await startSshDevice({ limits: { cpus: 1, memoryBytes: 1024 * 1024 * 1024 }, name: `fleet-${process.pid}-${i}` }));
-    const knownHosts = join(dir, 'known_hosts');
-    writeFileSync(knownHosts, devices.map((d) => readFileSync(d.knownHostsFile, 'utf8')).join(''));
-    const inventory = join(dir, 'inventory.ini');
-    writeFileSync(
-      inventory,
-      [
-        '[devices]',
-        ...devices.map((d, i) => `device${i} ansible_host=${d.host} ansible_user=${d.user} ansible_ssh_private_key_file=${d.identityFile}`),
-        '',
-        '[devices:vars]',
-        'ansible_python_interpreter=/usr/bin/python3',
-        `ansible_ssh_common_args='-o UserKnownHostsFile=${knownHosts} -o StrictHostKeyChecking=yes -o IdentitiesOnly=yes'`,
-        '',
-      ].join('\n'),
-    );
+    const { knownHosts, inventory } = writeInventory(dir, devices);
     // Ansible's SSH connection sharing (ControlPersist) stays on, as fleets run it; its masters live in our dir.
     const env = {
       ...process.env,
@@ -47,43 +84,17 @@ export async function fleetFigure(options: BenchOptions): Promise<Figure> {
       ANSIBLE_LOCALHOST_WARNING: 'False',
       ANSIBLE_SSH_CONTROL_PATH_DIR: join(dir, 'cp'),
     };
-    const edgeprobe = (): Promise<Sample> =>
-      measure(
-        'edgeprobe ssh',
-        process.execPath,
-        [
-          join(repoRoot(), 'bin', 'edgeprobe.js'),
-          'ssh',
-          '-i',
-          inventory,
-          '--concurrency',
-          String(FLEET_CONCURRENCY),
-          '--quick',
-          '--format',
-          'json',
-          '--ssh-option',
-          `UserKnownHostsFile=${knownHosts}`,
-          '--ssh-option',
-          'StrictHostKeyChecking=yes',
-        ],
-        { timeoutMs: 300_000, okCodes: [0, 1, 3] },
-      );
+    const edgeprobe = (): Promise<Sample> => runEdgeprobeSsh(inventory, knownHosts);
     const ansible = (): Promise<Sample> =>
       measure('ansible setup', 'ansible', ['all', '-i', inventory, '-m', 'setup', '-f', String(FLEET_CONCURRENCY)], { timeoutMs: 300_000, env, cwd: dir });
-    const check = (sample: Sample): void => {
-      const summary = JSON.parse(sample.result.stdout) as { hosts: Array<{ status: string; name: string; message?: string }> };
-      const failed = summary.hosts.filter((h) => h.status !== 'ok');
-      if (summary.hosts.length !== FLEET_HOSTS || failed.length > 0)
-        throw new Error(`edgeprobe ssh: ${failed.map((h) => `${h.name}: ${h.message ?? 'failed'}`).join('; ')}`);
-    };
-    check(await edgeprobe());
+    checkAllHostsOk(await edgeprobe());
     await ansible();
     const ours: number[] = [];
     const theirs: number[] = [];
     for (let i = 0; i < options.runs; i++) {
       options.log(`fleet: run ${i + 1}/${options.runs}`);
       const sample = await edgeprobe();
-      check(sample);
+      checkAllHostsOk(sample);
       ours.push(sample.wallMs);
       theirs.push((await ansible()).wallMs);
     }

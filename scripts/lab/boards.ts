@@ -192,9 +192,8 @@ export interface BootOptions {
   timeoutMs?: number;
 }
 
-/** Boots the image and waits until SSH answers and systemd has finished starting up. */
-export async function bootBoard(image: BoardImage, options: BootOptions = {}): Promise<RunningBoard> {
-  const instance = options.instance ?? image.spec.name;
+/** An empty run directory for the instance, refused while a VM of that name runs. */
+function freshRunDir(instance: string): string {
   if (!/^[a-z0-9][a-z0-9-]{0,40}$/.test(instance)) throw new Error(`bad instance name "${instance}"`);
   const runDir = join(runRoot(), instance);
   if (existsSync(join(runDir, 'qemu.pid')) && runningPid(runDir) !== null) {
@@ -202,6 +201,22 @@ export async function bootBoard(image: BoardImage, options: BootOptions = {}): P
   }
   rmSync(runDir, { recursive: true, force: true });
   mkdirSync(runDir, { recursive: true, mode: 0o700 });
+  return runDir;
+}
+
+/** What `npm run lab` and ssh -F need to find the VM again; returns the ssh_config's path. */
+function writeRunFiles(runDir: string, image: BoardImage, port: number, hostAlias: string, sshOptions: readonly string[]): string {
+  const sshConfig = join(runDir, 'ssh_config');
+  writeFileSync(sshConfig, [`Host ${hostAlias}`, '  HostName 127.0.0.1', '  User root', ...sshOptions.map((o) => `  ${o.replace('=', ' ')}`), ''].join('\n'));
+  writeFileSync(join(runDir, 'port'), `${port}\n`);
+  writeFileSync(join(runDir, 'image'), `${image.dir}\n`);
+  return sshConfig;
+}
+
+/** Boots the image and waits until SSH answers and systemd has finished starting up. */
+export async function bootBoard(image: BoardImage, options: BootOptions = {}): Promise<RunningBoard> {
+  const instance = options.instance ?? image.spec.name;
+  const runDir = freshRunDir(instance);
   const port = await sparePort();
   let sparePortOnHost = await sparePort();
   while (sparePortOnHost === port) sparePortOnHost = await sparePort();
@@ -223,10 +238,7 @@ export async function bootBoard(image: BoardImage, options: BootOptions = {}): P
   });
   const hostAlias = `edgeprobe-lab-${instance}`;
   const sshOptions = sshOptionsFor(image, port);
-  const sshConfig = join(runDir, 'ssh_config');
-  writeFileSync(sshConfig, [`Host ${hostAlias}`, '  HostName 127.0.0.1', '  User root', ...sshOptions.map((o) => `  ${o.replace('=', ' ')}`), ''].join('\n'));
-  writeFileSync(join(runDir, 'port'), `${port}\n`);
-  writeFileSync(join(runDir, 'image'), `${image.dir}\n`);
+  const sshConfig = writeRunFiles(runDir, image, port, hostAlias, sshOptions);
   const consoleLog = (): string => {
     try {
       return readFileSync(join(runDir, 'console.log'), 'utf8');

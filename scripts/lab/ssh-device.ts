@@ -92,8 +92,112 @@ function waitForPort(host: string, port: number, timeoutMs: number, sshd: ChildP
   });
 }
 
+/** The device's host key and the lab's client key, fresh for every device. */
+async function makeKeys(dir: string): Promise<void> {
+  for (const [file, comment] of [
+    ['host_key', 'device host key'],
+    ['client_key', 'lab client'],
+  ] as const) {
+    const made = await execCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(dir, file)], { timeoutMs: 20_000 });
+    if (made.code !== 0) throw new Error(`ssh-keygen: ${made.stderr.trim()}`);
+  }
+}
+
+/** The device's network namespace, joined to this machine by a veth pair on a free /30. */
+async function createNetwork(netns: string, vethHost: string, vethDevice: string): Promise<{ hostAddress: string; deviceAddress: string }> {
+  const { hostAddress, deviceAddress } = await freeSubnet();
+  await ip(['netns', 'add', netns]);
+  liveNamespaces.add(netns);
+  await ip(['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethDevice, 'netns', netns]);
+  await ip(['addr', 'add', `${hostAddress}/30`, 'dev', vethHost]);
+  await ip(['link', 'set', vethHost, 'up']);
+  await ip(['-n', netns, 'addr', 'add', `${deviceAddress}/30`, 'dev', vethDevice]);
+  await ip(['-n', netns, 'link', 'set', vethDevice, 'up']);
+  await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
+  return { hostAddress, deviceAddress };
+}
+
+/** sshd's config, keys and known_hosts: key authentication only, root allowed, sessions chrooted into the userland. */
+function writeSshdConfig(dir: string, deviceAddress: string, userland: Userland | undefined): void {
+  writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
+  const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
+  writeFileSync(join(dir, 'known_hosts'), `${deviceAddress} ${hostPub}\n`);
+  const config = [
+    'Port 22',
+    `ListenAddress ${deviceAddress}`,
+    `HostKey ${join(dir, 'host_key')}`,
+    `PidFile ${join(dir, 'sshd.pid')}`,
+    `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
+    'PermitRootLogin prohibit-password',
+    'PubkeyAuthentication yes',
+    'PasswordAuthentication no',
+    'KbdInteractiveAuthentication no',
+    'UsePAM no',
+    'StrictModes no',
+    'PrintMotd no',
+    'LogLevel INFO',
+    'MaxStartups 100:30:200',
+    'MaxSessions 100',
+    ...(userland ? [`ChrootDirectory ${userland.dir}`] : []),
+    ...(userland?.arch === 'armel' ? ['SetEnv QEMU_CPU=arm1176'] : []),
+  ];
+  writeFileSync(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
+  chmodSync(join(dir, 'sshd_config'), 0o600);
+  // sshd's privilege-separation directory (Debian creates it in the ssh service's start-up).
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+}
+
 // Started under nsenter (network namespace only: `ip netns exec` would remount /sys and hide the cgroup
 // hierarchies) and unshare (a private mount namespace for the userland's /proc, /sys, /dev and /tmp).
+function spawnSshd(dir: string, netns: string, userland: Userland | undefined, group: LimitGroup): ChildProcess {
+  return spawn(
+    'nsenter',
+    [
+      `--net=/run/netns/${netns}`,
+      '--',
+      'unshare',
+      '--mount',
+      '--propagation',
+      'private',
+      '--',
+      '/bin/sh',
+      '-c',
+      LAB_ENTER_SCRIPT,
+      'lab-device',
+      userland?.dir ?? '',
+      'exec',
+      '/usr/sbin/sshd',
+      '-D',
+      '-e',
+      '-f',
+      join(dir, 'sshd_config'),
+    ],
+    {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EDGEPROBE_LAB_PROCS: group.procsFiles.join(':') },
+    },
+  );
+}
+
+function deviceSshOptions(identityFile: string, knownHostsFile: string): string[] {
+  return [
+    '-i',
+    identityFile,
+    '-o',
+    `UserKnownHostsFile=${knownHostsFile}`,
+    '-o',
+    'StrictHostKeyChecking=yes',
+    '-o',
+    'IdentitiesOnly=yes',
+    '-o',
+    'BatchMode=yes',
+    '-o',
+    'ConnectTimeout=10',
+    '-F',
+    'none',
+  ];
+}
 
 /** Starts the device and waits until sshd accepts connections. */
 export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevice> {
@@ -126,79 +230,12 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
   };
 
   try {
-    for (const [file, comment] of [
-      ['host_key', 'device host key'],
-      ['client_key', 'lab client'],
-    ] as const) {
-      const made = await execCommand('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', comment, '-f', join(dir, file)], { timeoutMs: 20_000 });
-      if (made.code !== 0) throw new Error(`ssh-keygen: ${made.stderr.trim()}`);
-    }
-    const { hostAddress, deviceAddress } = await freeSubnet();
-    await ip(['netns', 'add', netns]);
-    liveNamespaces.add(netns);
-    await ip(['link', 'add', vethHost, 'type', 'veth', 'peer', 'name', vethDevice, 'netns', netns]);
-    await ip(['addr', 'add', `${hostAddress}/30`, 'dev', vethHost]);
-    await ip(['link', 'set', vethHost, 'up']);
-    await ip(['-n', netns, 'addr', 'add', `${deviceAddress}/30`, 'dev', vethDevice]);
-    await ip(['-n', netns, 'link', 'set', vethDevice, 'up']);
-    await ip(['-n', netns, 'link', 'set', 'lo', 'up']);
-
-    writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
-    const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
-    writeFileSync(join(dir, 'known_hosts'), `${deviceAddress} ${hostPub}\n`);
-    const config = [
-      'Port 22',
-      `ListenAddress ${deviceAddress}`,
-      `HostKey ${join(dir, 'host_key')}`,
-      `PidFile ${join(dir, 'sshd.pid')}`,
-      `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
-      'PermitRootLogin prohibit-password',
-      'PubkeyAuthentication yes',
-      'PasswordAuthentication no',
-      'KbdInteractiveAuthentication no',
-      'UsePAM no',
-      'StrictModes no',
-      'PrintMotd no',
-      'LogLevel INFO',
-      'MaxStartups 100:30:200',
-      'MaxSessions 100',
-      ...(options.userland ? [`ChrootDirectory ${options.userland.dir}`] : []),
-      ...(options.userland?.arch === 'armel' ? ['SetEnv QEMU_CPU=arm1176'] : []),
-    ];
-    writeFileSync(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
-    chmodSync(join(dir, 'sshd_config'), 0o600);
-    // sshd's privilege-separation directory (Debian creates it in the ssh service's start-up).
-    mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+    await makeKeys(dir);
+    const { deviceAddress } = await createNetwork(netns, vethHost, vethDevice);
+    writeSshdConfig(dir, deviceAddress, options.userland);
 
     group = LimitGroup.create(`edgeprobe-lab-${name}`, options.limits);
-    const child = spawn(
-      'nsenter',
-      [
-        `--net=/run/netns/${netns}`,
-        '--',
-        'unshare',
-        '--mount',
-        '--propagation',
-        'private',
-        '--',
-        '/bin/sh',
-        '-c',
-        LAB_ENTER_SCRIPT,
-        'lab-device',
-        options.userland?.dir ?? '',
-        'exec',
-        '/usr/sbin/sshd',
-        '-D',
-        '-e',
-        '-f',
-        join(dir, 'sshd_config'),
-      ],
-      {
-        detached: true,
-        stdio: ['ignore', 'ignore', 'pipe'],
-        env: { PATH: '/usr/sbin:/usr/bin:/sbin:/bin', EDGEPROBE_LAB_PROCS: group.procsFiles.join(':') },
-      },
-    );
+    const child = spawnSshd(dir, netns, options.userland, group);
     sshd = child;
     trackChild(child);
     child.stderr?.on('data', (chunk: Buffer) => {
@@ -217,22 +254,7 @@ export async function startSshDevice(options: SshDeviceOptions): Promise<SshDevi
       user: 'root',
       identityFile,
       knownHostsFile,
-      sshOptions: [
-        '-i',
-        identityFile,
-        '-o',
-        `UserKnownHostsFile=${knownHostsFile}`,
-        '-o',
-        'StrictHostKeyChecking=yes',
-        '-o',
-        'IdentitiesOnly=yes',
-        '-o',
-        'BatchMode=yes',
-        '-o',
-        'ConnectTimeout=10',
-        '-F',
-        'none',
-      ],
+      sshOptions: deviceSshOptions(identityFile, knownHostsFile),
       netns,
       hostInterface: vethHost,
       limits: options.limits,

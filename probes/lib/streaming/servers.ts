@@ -34,6 +34,23 @@ const TAIL_BYTES = 8192;
 
 export class ServerStartError extends Error {}
 
+/** Spawns a server in its own process group (stdio 3 is its lifeline), tracked so that it dies with the agent. */
+function spawnServer(spec: ServerSpec): ChildProcess {
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.file, [...spec.args], {
+      cwd: spec.cwd,
+      env: spec.env ?? process.env,
+      detached: true,
+      stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
+    });
+  } catch (err) {
+    throw new ServerStartError(`${spec.name} server: cannot start ${spec.file}: ${(err as Error).message}`);
+  }
+  trackChild(child);
+  return child;
+}
+
 /** Starts a server and waits for its "LISTENING <port>" line; kills it again if that does not come. */
 export function startServer(spec: ServerSpec, signal: AbortSignal): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
@@ -44,17 +61,11 @@ export function startServer(spec: ServerSpec, signal: AbortSignal): Promise<Runn
     const started = performance.now();
     let child: ChildProcess;
     try {
-      child = spawn(spec.file, [...spec.args], {
-        cwd: spec.cwd,
-        env: spec.env ?? process.env,
-        detached: true,
-        stdio: [spec.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe', 'pipe'],
-      });
+      child = spawnServer(spec);
     } catch (err) {
-      reject(new ServerStartError(`${spec.name} server: cannot start ${spec.file}: ${(err as Error).message}`));
+      reject(err);
       return;
     }
-    trackChild(child);
     let stderr = '';
     let stdout = '';
     let settled = false;
