@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import { UsageError } from '../platform/errors.js';
 import { type RunningDashboard, startDashboard, type TlsFiles } from './http/server.js';
-import { openStore, redactUrl, StoreError } from './store/store.js';
+import { openStore, redactUrl, type Store, StoreError } from './store/store.js';
 
 export interface ServeOptions {
   db: string;
@@ -125,7 +125,7 @@ export async function serveDashboard(options: ServeOptions): Promise<void> {
   };
   const tls = loadTls(options.tlsCert, options.tlsKey);
   await checkListenPolicy(options, tls, warn);
-  let store;
+  let store: Store;
   try {
     store = await openStore(options.db);
   } catch (err) {

@@ -1,23 +1,15 @@
 // The dashboard's behaviour, independent of HTTP: accepting reports, and what the API and pages show
 // (device summaries with verdicts, a device's history, comparisons).
 
-import type { Metrics, MetricValue, Report } from '../report/types.js';
+import type { Report } from '../report/types.js';
 import { parseReport } from '../report/validate.js';
 import { AuthLimiter } from './http/auth.js';
 import { deviceIdFor, deviceName, normaliseTime, orderMetricIds, reportDigest, valuesDiffer } from './model.js';
+import { refusalError, uploaderFor } from './service-access.js';
+import { HttpError, prototypeKeyPath } from './service-errors.js';
+import type { CompareEntry, Comparison, DashboardSettings, DevicePage, DeviceSummary, IngestResult, LoadedReport, VerdictSummary } from './service-types.js';
+import type { DeviceQuery, Store, StoredReport, TokenRecord } from './store/store.js';
 import {
-  type DeviceQuery,
-  type DeviceRecord,
-  deviceAllowed,
-  type Store,
-  type StoredReport,
-  type TokenRecord,
-  type Uploader,
-  type UploadRefusal,
-} from './store/store.js';
-import {
-  type CompareSection,
-  type CompareSubjectInput,
   compareSections,
   defaultProfile,
   findHardware,
@@ -31,181 +23,19 @@ import {
   type VerdictView,
 } from './verdicts.js';
 
-/** An error the client caused (or may know about): becomes `{error, message}` with this status. */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    readonly details?: unknown,
-    readonly headers?: Record<string, string>,
-  ) {
-    super(message);
-  }
-}
-
-const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
-
-/**
- * The path of the first __proto__, constructor or prototype key anywhere in a parsed value, or null.
- * Such keys are harmless to JSON.parse but a trap for any code that later merges or indexes the object,
- * so they are refused at the door. Iterative, so a deeply nested value cannot overflow the stack.
- */
-export function prototypeKeyPath(value: unknown): string | null {
-  const stack: [unknown, string][] = [[value, '']];
-  while (stack.length > 0) {
-    const [node, path] = stack.pop() as [unknown, string];
-    if (node === null || typeof node !== 'object') continue;
-    if (Array.isArray(node)) {
-      node.forEach((item, i) => stack.push([item, `${path}/${i}`]));
-      continue;
-    }
-    for (const key of Object.keys(node)) {
-      const at = `${path}/${key}`;
-      if (PROTOTYPE_KEYS.has(key)) return at;
-      stack.push([(node as Record<string, unknown>)[key], at]);
-    }
-  }
-  return null;
-}
-
-/** 429 for an address that sent too many wrong tokens. */
-export function tooManyFailures(retryAfter: number): HttpError {
-  return new HttpError(429, 'too_many_requests', `too many failed sign-ins from this address; try again in ${retryAfter} s`, undefined, {
-    'retry-after': String(retryAfter),
-  });
-}
-
-export interface DashboardSettings {
-  store: Store;
-  /** Reports kept per device (the oldest beyond this are removed). */
-  keepPerDevice: number;
-  /** Largest request body accepted, in bytes. */
-  maxBodyBytes: number;
-  /** Reads (API GETs and pages) need no token. */
-  publicRead: boolean;
-  /** Devices the dashboard may hold (--max-devices); a new one beyond is refused with 507. */
-  maxDevices?: number | null;
-  /** Bytes the database may grow to (--max-db-size); an upload that would grow it beyond is refused with 507. */
-  maxDbBytes?: number | null;
-  /** Proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (--trust-proxy). */
-  trustedProxies?: ReadonlySet<string>;
-}
-
-export interface DevicePage {
-  devices: DeviceSummary[];
-  total: number;
-  limit: number;
-  offset: number;
-  search: string | null;
-}
-
-export interface LoadedReport {
-  stored: StoredReport;
-  report: Report;
-}
-
-export interface VerdictSummary {
-  profile: string;
-  title: string;
-  verdict: VerdictView['verdict'];
-  /** "viable, 4 checks unknown" (src/judge/headline.ts). */
-  headline: string;
-}
-
-export interface DeviceSummary extends DeviceRecord {
-  verdicts: VerdictSummary[];
-}
-
-export interface IngestResult {
-  status: 'created' | 'duplicate';
-  id: string;
-  retained: boolean;
-  device: { id: string; name: string };
-  verdicts: VerdictView[];
-}
-
-export interface CompareEntry {
-  kind: 'device' | 'report' | 'hardware';
-  /** The id as asked for. */
-  id: string;
-  name: string;
-  subtitle: string;
-  reportId: string | null;
-  deviceId: string | null;
-  createdAt: string | null;
-  metrics: Metrics;
-  verdict: VerdictView | null;
-  /** For judging; left out of API answers. */
-  subject: CompareSubjectInput;
-}
-
-export interface CompareRow {
-  metric: string;
-  values: MetricValue[];
-  differs: boolean;
-}
-
-export interface Comparison {
-  profile: ProfileView | null;
-  profiles: ProfileView[];
-  entries: CompareEntry[];
-  /** Judged under the profile: verdict, key metrics, checks, capacity (empty without profiles). */
-  sections: CompareSection[];
-  /** Every measurement any entry has. */
-  metrics: CompareRow[];
-}
-
-/** Who may upload what: an admin token anything; a bound token the devices its patterns name. */
-export function uploaderFor(token: TokenRecord | null, deviceName: string): Uploader | null {
-  if (!token) return null;
-  const admin = token.scopes.includes('admin');
-  if (!admin && token.devicePattern !== null && !deviceAllowed(token.devicePattern, deviceName)) {
-    throw new HttpError(
-      403,
-      'forbidden',
-      `the token "${token.name}" may upload only for devices named ${token.devicePattern.split(',').join(' or ')}, not "${deviceName.slice(0, 200)}"`,
-      { reason: 'device_not_allowed' },
-    );
-  }
-  return { tokenId: token.id, admin, allowedByPattern: token.devicePattern !== null, maxDevices: token.maxDevices };
-}
-
-const MIB = 1024 * 1024;
-
-function refusalError(refusal: UploadRefusal, name: string, token: TokenRecord | null): HttpError {
-  const tokenName = token ? `the token "${token.name}"` : 'this upload';
-  switch (refusal.reason) {
-    case 'device_owned':
-      return new HttpError(
-        403,
-        'forbidden',
-        `the device "${name.slice(0, 200)}" was created by another token; ${tokenName} may upload for it only if it is bound to it (serve token create --devices)`,
-        { reason: refusal.reason },
-      );
-    case 'token_device_limit':
-      return new HttpError(
-        403,
-        'forbidden',
-        `${tokenName} has created its ${refusal.limit} devices (its --max-devices); "${name.slice(0, 200)}" would be one more`,
-        { reason: refusal.reason, limit: refusal.limit },
-      );
-    case 'max_devices':
-      return new HttpError(
-        507,
-        'insufficient_storage',
-        `the dashboard is full: it holds ${refusal.limit} devices, its --max-devices; nothing was stored. Delete devices or raise the limit`,
-        { reason: refusal.reason, limit: refusal.limit },
-      );
-    case 'max_db_size':
-      return new HttpError(
-        507,
-        'insufficient_storage',
-        `the dashboard is full: its database holds ${(refusal.bytes / MIB).toFixed(1)} MiB of its --max-db-size ${(refusal.limit / MIB).toFixed(1)} MiB; nothing was stored. Devices already at their --keep reports still report; delete devices or raise the limit`,
-        { reason: refusal.reason, limit: refusal.limit, bytes: refusal.bytes },
-      );
-  }
-}
+export { uploaderFor } from './service-access.js';
+export { HttpError, prototypeKeyPath, tooManyFailures } from './service-errors.js';
+export type {
+  CompareEntry,
+  CompareRow,
+  Comparison,
+  DashboardSettings,
+  DevicePage,
+  DeviceSummary,
+  IngestResult,
+  LoadedReport,
+  VerdictSummary,
+} from './service-types.js';
 
 export const MAX_COMPARE = 16;
 const CACHE_SIZE = 512;

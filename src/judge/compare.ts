@@ -111,27 +111,25 @@ function row(key: string, label: string, cells: string[], values: (MetricValue |
   return { key, label, cells, values, differs: new Set(cells).size > 1 };
 }
 
-export function compareSubjects(subjects: readonly CompareSubject[], profile: Profile, options: JudgeOptions = {}): Comparison {
-  const verdicts = subjects.map((s) => judge(s.report ?? (s.hardware as HardwareEntry), profile, options));
-  const sections: CompareSection[] = [];
-  sections.push({
-    title: 'Verdict',
-    rows: [
-      row(
-        'verdict',
-        'verdict',
-        verdicts.map((v) => v.headline),
-        verdicts.map((v) => v.verdict),
-      ),
-      row(
-        'counts',
-        'pass / warn / fail / unknown',
-        verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`),
-        verdicts.map(() => undefined),
-      ),
-    ],
-  });
-  const metricRows = KEY_METRICS.filter((id) => subjects.some((s) => s.metrics[id] !== undefined)).map((id) =>
+function verdictRows(verdicts: readonly Verdict[]): CompareRow[] {
+  return [
+    row(
+      'verdict',
+      'verdict',
+      verdicts.map((v) => v.headline),
+      verdicts.map((v) => v.verdict),
+    ),
+    row(
+      'counts',
+      'pass / warn / fail / unknown',
+      verdicts.map((v) => `${v.counts.pass} / ${v.counts.warn} / ${v.counts.fail} / ${v.counts.unknown}`),
+      verdicts.map(() => undefined),
+    ),
+  ];
+}
+
+function keyMetricRows(subjects: readonly CompareSubject[]): CompareRow[] {
+  return KEY_METRICS.filter((id) => subjects.some((s) => s.metrics[id] !== undefined)).map((id) =>
     row(
       id,
       id,
@@ -139,70 +137,80 @@ export function compareSubjects(subjects: readonly CompareSubject[], profile: Pr
       subjects.map((s) => s.metrics[id]),
     ),
   );
-  sections.push({ title: 'Key metrics', rows: metricRows });
+}
+
+/** One row per check; a check a column could not judge reads "not judged" there. */
+function checkRows(checkIds: readonly string[], verdicts: readonly Verdict[]): CompareRow[] {
+  return checkIds.map((id) => {
+    const results = verdicts.map((v) => v.checks.find((c) => c.id === id));
+    const cells = results.map((r) => {
+      if (!r) return 'not judged';
+      const status = r.allowed !== undefined ? `allowed (${r.status})` : r.status;
+      return r.status === 'unknown' || r.actual === null ? status : `${status}: ${cellOf(r.metric, r.actual)}`;
+    });
+    return row(
+      `check.${id}`,
+      id,
+      cells,
+      results.map((r) => r?.status),
+    );
+  });
+}
+
+function capacityRows(verdicts: readonly Verdict[], profile: Profile): CompareRow[] {
+  const count = (n: number | null): string => (n === null ? 'unknown' : formatCount(n));
+  return [
+    row(
+      'capacity.workers',
+      `${profile.capacity.server.toUpperCase()} workers`,
+      verdicts.map((v) => count(v.capacity.workers)),
+      verdicts.map((v) => v.capacity.workers),
+    ),
+    row(
+      'capacity.binding',
+      'workers bound by',
+      verdicts.map((v) => v.capacity.binding),
+      verdicts.map((v) => v.capacity.binding),
+    ),
+    row(
+      'capacity.requests_per_second',
+      `HTTP req/s, p95 within ${profile.capacity.latencyTargetMs} ms`,
+      verdicts.map((v) => count(v.capacity.requestsPerSecond)),
+      verdicts.map((v) => v.capacity.requestsPerSecond),
+    ),
+    row(
+      'capacity.websocket_clients',
+      `WebSocket clients at ${profile.capacity.messagesPerClientPerSecond} msg/s`,
+      verdicts.map((v) => (v.capacity.server === 'wsgi' ? 'n/a (WSGI)' : count(v.capacity.websocketClients))),
+      verdicts.map((v) => v.capacity.websocketClients),
+    ),
+    row(
+      'capacity.clients_binding',
+      'clients bound by',
+      verdicts.map((v) => v.capacity.clientsBinding),
+      verdicts.map((v) => v.capacity.clientsBinding),
+    ),
+    row(
+      'capacity.memory_budget',
+      'memory for workers + connections',
+      verdicts.map((v) => (v.capacity.memoryBudgetBytes === null ? 'unknown' : formatMetric('memory.total_bytes', v.capacity.memoryBudgetBytes))),
+      verdicts.map((v) => v.capacity.memoryBudgetBytes),
+    ),
+  ];
+}
+
+export function compareSubjects(subjects: readonly CompareSubject[], profile: Profile, options: JudgeOptions = {}): Comparison {
+  const verdicts = subjects.map((s) => judge(s.report ?? (s.hardware as HardwareEntry), profile, options));
   // Checks no column could judge (all spec sheets) are left out of the table and listed in `notJudgedAnywhere`.
   const checkIds = [PLATFORM_GATE_ID, ...profile.checks.map((c) => c.id)];
   const judgedSomewhere = checkIds.filter((id) => verdicts.some((v) => v.checks.some((c) => c.id === id)));
   const notJudgedAnywhere = checkIds.filter((id) => !judgedSomewhere.includes(id));
-  sections.push({
-    title: 'Checks',
-    rows: judgedSomewhere.map((id) => {
-      const results = verdicts.map((v) => v.checks.find((c) => c.id === id));
-      const cells = results.map((r) => {
-        if (!r) return 'not judged';
-        const status = r.allowed !== undefined ? `allowed (${r.status})` : r.status;
-        return r.status === 'unknown' || r.actual === null ? status : `${status}: ${cellOf(r.metric, r.actual)}`;
-      });
-      return row(
-        `check.${id}`,
-        id,
-        cells,
-        results.map((r) => r?.status),
-      );
-    }),
-  });
-  const count = (n: number | null): string => (n === null ? 'unknown' : formatCount(n));
-  sections.push({
-    title: 'Capacity',
-    rows: [
-      row(
-        'capacity.workers',
-        `${profile.capacity.server.toUpperCase()} workers`,
-        verdicts.map((v) => count(v.capacity.workers)),
-        verdicts.map((v) => v.capacity.workers),
-      ),
-      row(
-        'capacity.binding',
-        'workers bound by',
-        verdicts.map((v) => v.capacity.binding),
-        verdicts.map((v) => v.capacity.binding),
-      ),
-      row(
-        'capacity.requests_per_second',
-        `HTTP req/s, p95 within ${profile.capacity.latencyTargetMs} ms`,
-        verdicts.map((v) => count(v.capacity.requestsPerSecond)),
-        verdicts.map((v) => v.capacity.requestsPerSecond),
-      ),
-      row(
-        'capacity.websocket_clients',
-        `WebSocket clients at ${profile.capacity.messagesPerClientPerSecond} msg/s`,
-        verdicts.map((v) => (v.capacity.server === 'wsgi' ? 'n/a (WSGI)' : count(v.capacity.websocketClients))),
-        verdicts.map((v) => v.capacity.websocketClients),
-      ),
-      row(
-        'capacity.clients_binding',
-        'clients bound by',
-        verdicts.map((v) => v.capacity.clientsBinding),
-        verdicts.map((v) => v.capacity.clientsBinding),
-      ),
-      row(
-        'capacity.memory_budget',
-        'memory for workers + connections',
-        verdicts.map((v) => (v.capacity.memoryBudgetBytes === null ? 'unknown' : formatMetric('memory.total_bytes', v.capacity.memoryBudgetBytes))),
-        verdicts.map((v) => v.capacity.memoryBudgetBytes),
-      ),
-    ],
-  });
+  const sections: CompareSection[] = [
+    { title: 'Verdict', rows: verdictRows(verdicts) },
+    { title: 'Key metrics', rows: keyMetricRows(subjects) },
+    { title: 'Checks', rows: checkRows(judgedSomewhere, verdicts) },
+    { title: 'Capacity', rows: capacityRows(verdicts, profile) },
+  ];
   return {
     schema: 'edgeprobe.comparison/v1',
     profile: { name: profile.name, title: profile.title },

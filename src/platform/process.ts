@@ -4,6 +4,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 
 const liveChildren = new Set<ChildProcess>();
 const tempPaths = new Set<string>();
@@ -67,6 +68,22 @@ export async function stopChild(child: ChildProcess, graceMs = 1000): Promise<vo
   liveChildren.delete(child);
 }
 
+function emptyResult(): ExecResult {
+  return { code: null, signal: null, stdout: '', stderr: '', timedOut: false, aborted: false, truncated: false, spawnError: null };
+}
+
+/** Keeps the first maxBytes of a stream (marking the result truncated past that); the returned function reads them. */
+function collectBounded(stream: Readable | null, maxBytes: number, result: ExecResult): () => string {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  stream?.on('data', (chunk: Buffer) => {
+    if (bytes + chunk.length > maxBytes) result.truncated = true;
+    else chunks.push(chunk);
+    bytes += chunk.length;
+  });
+  return () => Buffer.concat(chunks).toString('utf8');
+}
+
 /**
  * Runs a program with an argument array (never a shell string), bounded in time and output.
  * Never rejects: failures to start come back as `spawnError`.
@@ -74,16 +91,7 @@ export async function stopChild(child: ChildProcess, graceMs = 1000): Promise<vo
 export function execCommand(file: string, args: readonly string[], options: ExecOptions): Promise<ExecResult> {
   const maxBytes = options.maxBytes ?? 4 * 1024 * 1024;
   return new Promise((resolve) => {
-    const result: ExecResult = {
-      code: null,
-      signal: null,
-      stdout: '',
-      stderr: '',
-      timedOut: false,
-      aborted: false,
-      truncated: false,
-      spawnError: null,
-    };
+    const result = emptyResult();
     if (options.signal?.aborted) {
       result.aborted = true;
       result.spawnError = 'aborted';
@@ -104,20 +112,8 @@ export function execCommand(file: string, args: readonly string[], options: Exec
       return;
     }
     trackChild(child);
-    const out: Buffer[] = [];
-    const errOut: Buffer[] = [];
-    let outBytes = 0;
-    let errBytes = 0;
-    child.stdout?.on('data', (chunk: Buffer) => {
-      if (outBytes + chunk.length > maxBytes) result.truncated = true;
-      else out.push(chunk);
-      outBytes += chunk.length;
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (errBytes + chunk.length > maxBytes) result.truncated = true;
-      else errOut.push(chunk);
-      errBytes += chunk.length;
-    });
+    const stdoutText = collectBounded(child.stdout, maxBytes, result);
+    const stderrText = collectBounded(child.stderr, maxBytes, result);
     if (options.input !== undefined && child.stdin) {
       child.stdin.on('error', () => undefined);
       child.stdin.end(options.input);
@@ -139,8 +135,8 @@ export function execCommand(file: string, args: readonly string[], options: Exec
       options.signal?.removeEventListener('abort', onAbort);
       // The group may still hold grandchildren that ignored the leader's exit.
       killGroup(child, 'SIGKILL');
-      result.stdout = Buffer.concat(out).toString('utf8');
-      result.stderr = Buffer.concat(errOut).toString('utf8');
+      result.stdout = stdoutText();
+      result.stderr = stderrText();
       resolve(result);
     };
     child.once('error', (err: NodeJS.ErrnoException) => {

@@ -114,6 +114,45 @@ function withLabel(runArgs: readonly string[], device: RemoteDevice): string[] {
   return runArgs.includes('--label') ? [...runArgs] : [...runArgs, '--label', device.name];
 }
 
+function remoteOptionsFor(device: RemoteDevice, options: FleetOptions, onPhase: (phase: string) => void): RemoteOptions {
+  const remote: RemoteOptions = {
+    runArgs: withLabel(options.runArgs, device),
+    timeoutMs: options.timeoutMs,
+    connectTimeoutS: options.connectTimeoutS,
+    sshOptions: options.sshOptions,
+    mode: options.mode,
+    onPhase,
+  };
+  if (options.sshConfig) remote.sshConfig = options.sshConfig;
+  if (options.ssh) remote.ssh = options.ssh;
+  if (options.signal) remote.signal = options.signal;
+  return remote;
+}
+
+/** Uploads go one at a time: each may also flush the spool, which must not run twice at once. */
+class UploadQueue {
+  private tail: Promise<void> = Promise.resolve();
+
+  async deliver(upload: NonNullable<FleetOptions['upload']>, report: Report): Promise<HostUpload> {
+    const sending = this.tail.then(() =>
+      sendOrSpool({ url: upload.url, token: upload.token }, report, upload.spoolDir, {
+        ...DEFAULT_UPLOAD_OPTIONS,
+        ...(upload.ca ? { ca: upload.ca } : {}),
+      }),
+    );
+    this.tail = sending.then(
+      () => undefined,
+      () => undefined,
+    );
+    try {
+      const sent = await sending;
+      return { status: sent.outcome.kind, message: describeOutcome(sent.outcome), spooledTo: sent.spooledTo };
+    } catch (err) {
+      return { status: 'unreachable', message: `not delivered: ${(err as Error).message}`, spooledTo: null };
+    }
+  }
+}
+
 /** Probes every device, at most `concurrency` at a time. */
 export async function runFleet(devices: readonly RemoteDevice[], options: FleetOptions): Promise<FleetResult> {
   const started = performance.now();
@@ -127,8 +166,7 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
   const log = !board && options.verbose && options.progress ? options.progress : undefined;
   const results: HostResult[] = new Array<HostResult>(devices.length);
   let next = 0;
-  // Uploads go one at a time: each may also flush the spool, which must not run twice at once.
-  let uploads: Promise<void> = Promise.resolve();
+  const uploads = new UploadQueue();
 
   const work = async (): Promise<void> => {
     for (;;) {
@@ -136,38 +174,14 @@ export async function runFleet(devices: readonly RemoteDevice[], options: FleetO
       const device = devices[index];
       if (device === undefined) return;
       board?.set(index, 'connecting', true);
-      const remote: RemoteOptions = {
-        runArgs: withLabel(options.runArgs, device),
-        timeoutMs: options.timeoutMs,
-        connectTimeoutS: options.connectTimeoutS,
-        sshOptions: options.sshOptions,
-        mode: options.mode,
-        onPhase: (phase) => board?.set(index, phase),
-      };
-      if (options.sshConfig) remote.sshConfig = options.sshConfig;
-      if (options.ssh) remote.ssh = options.ssh;
-      if (options.signal) remote.signal = options.signal;
-      const outcome = await runRemote(device, remote);
+      const outcome = await runRemote(
+        device,
+        remoteOptionsFor(device, options, (phase) => board?.set(index, phase)),
+      );
       const result = settle(device, outcome, options);
       if (options.upload && outcome.ok) {
         board?.set(index, 'uploading');
-        const upload = options.upload;
-        const sending = uploads.then(() =>
-          sendOrSpool({ url: upload.url, token: upload.token }, outcome.report, upload.spoolDir, {
-            ...DEFAULT_UPLOAD_OPTIONS,
-            ...(upload.ca ? { ca: upload.ca } : {}),
-          }),
-        );
-        uploads = sending.then(
-          () => undefined,
-          () => undefined,
-        );
-        try {
-          const sent = await sending;
-          result.upload = { status: sent.outcome.kind, message: describeOutcome(sent.outcome), spooledTo: sent.spooledTo };
-        } catch (err) {
-          result.upload = { status: 'unreachable', message: `not delivered: ${(err as Error).message}`, spooledTo: null };
-        }
+        result.upload = await uploads.deliver(options.upload, outcome.report);
         // As for `run`: a report the dashboard will never take makes the run incomplete.
         if (result.upload.status === 'rejected' && result.exitCode === EXIT.ok) result.exitCode = EXIT.unknown;
       }

@@ -202,6 +202,22 @@ export function splitOutput(stdout: string): { mode: string | null; body: string
   return { mode, body: rest.slice(0, exitAt), exit };
 }
 
+/** What the ssh session left behind once it ended: the input to classifyOutcome. */
+interface SessionEnd {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  spawnError?: string;
+  stdout: string;
+  stderr: string;
+  durationMs: number;
+  timedOut: boolean;
+  aborted: boolean;
+  overflow: boolean;
+  timeoutMs: number;
+}
+
+type FailWith = (failure: FailureClass, message: string) => HostOutcome;
+
 /** Probes one host. Never rejects: every failure comes back classified. */
 export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise<HostOutcome> {
   const started = performance.now();
@@ -220,129 +236,136 @@ export function runRemote(device: RemoteDevice, options: RemoteOptions): Promise
       resolve({ ok: false, failure: 'ssh-error', message: `cannot start ssh: ${(err as Error).message}`, durationMs: elapsed(), stderr: '' });
       return;
     }
-    trackChild(child);
-    options.onPhase?.('connecting');
-    const out: Buffer[] = [];
-    let outBytes = 0;
-    let stderr = '';
-    let chosen: string | null = null;
-    let timedOut = false;
-    let aborted = false;
-    let overflow = false;
-    let settled = false;
-
-    child.stdin?.on('error', () => undefined);
-    const sendPayload = (mode: string): void => {
-      if (!child.stdin) return;
-      if (mode.startsWith('node')) {
-        options.onPhase?.(`probing (node ${mode.slice(4).trim()})`);
-        child.stdin.end(agentBundle());
-      } else if (mode === 'sh') {
-        options.onPhase?.('probing (posix-sh)');
-        child.stdin.end(shProbePayload());
-      } else {
-        child.stdin.end();
-      }
-    };
-    child.stdout?.on('data', (chunk: Buffer) => {
-      outBytes += chunk.length;
-      if (outBytes > MAX_OUTPUT) {
-        overflow = true;
-        void stopChild(child, 500);
-        return;
-      }
-      out.push(chunk);
-      if (chosen === null) {
-        const text = Buffer.concat(out).toString('utf8');
-        const { mode } = splitOutput(text);
-        if (mode !== null && text.indexOf('\n', text.indexOf(MODE_MARKER)) >= 0) {
-          chosen = mode;
-          sendPayload(mode);
-        }
-      }
-    });
-    child.stderr?.on('data', (chunk: Buffer) => {
-      if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
-    });
-    const timer = setTimeout(() => {
-      timedOut = true;
-      void stopChild(child, 500);
-    }, options.timeoutMs);
-    const onAbort = (): void => {
-      aborted = true;
-      void stopChild(child, 500);
-    };
-    options.signal?.addEventListener('abort', onAbort, { once: true });
-
-    const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      options.signal?.removeEventListener('abort', onAbort);
-      const durationMs = elapsed();
-      const stdout = Buffer.concat(out).toString('utf8');
-      const { mode, body, exit } = splitOutput(stdout);
-      const agentMode = mode === null ? undefined : mode.startsWith('node') ? ('node' as const) : mode === 'sh' ? ('posix-sh' as const) : undefined;
-      const fail = (failure: FailureClass, message: string): HostOutcome => ({
-        ok: false,
-        failure,
-        message,
-        durationMs,
-        stderr,
-        ...(agentMode ? { mode: agentMode } : {}),
-      });
-      if (spawnError) return resolve(fail('ssh-error', `cannot start ssh: ${spawnError}`));
-      if (overflow) return resolve(fail('invalid-report', `the device sent more than ${MAX_OUTPUT} bytes; not a report`));
-      if (mode === null) {
-        if (timedOut) return resolve(fail('timeout', `no answer within ${Math.round(options.timeoutMs / 1000)} s (${lastLine(stderr) || 'still connecting'})`));
-        if (aborted) return resolve(fail('killed', 'interrupted before the device answered'));
-        if (code === 255 || signal !== null) return resolve({ ...fail('unreachable', ''), ...classifySshFailure(stderr, code) });
-        // Authenticated, but our `sh -c` bootstrap never ran: no POSIX shell on the device (or a nologin shell).
-        return resolve(fail('no-shell', `the login shell could not run "sh -c" (exit ${String(code)}${lastLine(stderr) ? `: ${lastLine(stderr)}` : ''})`));
-      }
-      if (mode === 'none') return resolve(fail('no-node', 'no node >= 18 on the device and --mode node forbids the sh probe'));
-      if (timedOut)
-        return resolve(
-          fail(
-            'timeout',
-            `the ${agentMode === 'node' ? 'agent' : 'sh probe'} did not finish within ${Math.round(options.timeoutMs / 1000)} s; partial output discarded`,
-          ),
-        );
-      if (aborted) return resolve(fail('killed', 'interrupted; partial output discarded'));
-      if (exit === null) {
-        const why = code === 255 ? lastLine(stderr) || 'connection lost' : `ssh ended (${signal ?? `exit ${String(code)}`}) before the agent finished`;
-        return resolve(fail('killed', `${why}; partial output discarded`));
-      }
-      if (exit > 128) {
-        return resolve(
-          fail(
-            'killed',
-            `the ${agentMode === 'node' ? 'agent' : 'sh probe'} was killed by signal ${exit - 128}${exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : ''}; partial output discarded`,
-          ),
-        );
-      }
-      const check = parseReport(body.trim());
-      // Exit 2 is a usage error on the device: e.g. --unit names a unit this host does not have.
-      if (!check.ok && exit === 2) return resolve(fail('options-refused', lastLine(stderr) || 'the device exited with 2 (usage error) and gave no reason'));
-      if (!check.ok) {
-        const detail =
-          exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(stderr) || check.errors[0] || ''}`;
-        return resolve(fail('invalid-report', detail));
-      }
-      const nodeVersion = agentMode === 'node' ? mode.slice(4).trim() : '';
-      return resolve({
-        ok: true,
-        report: check.report,
-        mode: check.report.agent.mode,
-        agentExit: exit,
-        durationMs,
-        stderr,
-        ...(nodeVersion ? { nodeVersion } : {}),
-      });
-    };
-    child.once('error', (err: NodeJS.ErrnoException) => finish(null, null, err.code ?? err.message));
-    child.once('close', (code, signal) => finish(code, signal));
+    superviseSession(child, options, (end) => resolve(classifyOutcome({ ...end, durationMs: elapsed() })));
   });
+}
+
+/** Watches one started ssh child: sends the payload once the device chose a mode, bounds output and time. */
+function superviseSession(child: ChildProcess, options: RemoteOptions, onEnd: (end: Omit<SessionEnd, 'durationMs'>) => void): void {
+  trackChild(child);
+  options.onPhase?.('connecting');
+  const out: Buffer[] = [];
+  let outBytes = 0;
+  let stderr = '';
+  let chosen: string | null = null;
+  let timedOut = false;
+  let aborted = false;
+  let overflow = false;
+  let settled = false;
+
+  child.stdin?.on('error', () => undefined);
+  child.stdout?.on('data', (chunk: Buffer) => {
+    outBytes += chunk.length;
+    if (outBytes > MAX_OUTPUT) {
+      overflow = true;
+      void stopChild(child, 500);
+      return;
+    }
+    out.push(chunk);
+    if (chosen === null) {
+      const text = Buffer.concat(out).toString('utf8');
+      const { mode } = splitOutput(text);
+      if (mode !== null && text.indexOf('\n', text.indexOf(MODE_MARKER)) >= 0) {
+        chosen = mode;
+        sendPayload(child, mode, options);
+      }
+    }
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    if (stderr.length < MAX_STDERR) stderr += chunk.toString('utf8');
+  });
+  const timer = setTimeout(() => {
+    timedOut = true;
+    void stopChild(child, 500);
+  }, options.timeoutMs);
+  const onAbort = (): void => {
+    aborted = true;
+    void stopChild(child, 500);
+  };
+  options.signal?.addEventListener('abort', onAbort, { once: true });
+
+  const finish = (code: number | null, signal: NodeJS.Signals | null, spawnError?: string): void => {
+    if (settled) return;
+    settled = true;
+    clearTimeout(timer);
+    options.signal?.removeEventListener('abort', onAbort);
+    const stdout = Buffer.concat(out).toString('utf8');
+    onEnd({ code, signal, stdout, stderr, timedOut, aborted, overflow, timeoutMs: options.timeoutMs, ...(spawnError ? { spawnError } : {}) });
+  };
+  child.once('error', (err: NodeJS.ErrnoException) => finish(null, null, err.code ?? err.message));
+  child.once('close', (code, signal) => finish(code, signal));
+}
+
+/** Streams what the device's chosen mode runs: the agent bundle to node, the POSIX-sh probe to sh, else nothing. */
+function sendPayload(child: ChildProcess, mode: string, options: RemoteOptions): void {
+  if (!child.stdin) return;
+  if (mode.startsWith('node')) {
+    options.onPhase?.(`probing (node ${mode.slice(4).trim()})`);
+    child.stdin.end(agentBundle());
+  } else if (mode === 'sh') {
+    options.onPhase?.('probing (posix-sh)');
+    child.stdin.end(shProbePayload());
+  } else {
+    child.stdin.end();
+  }
+}
+
+/** Turns an ended session into a report or a classified failure; partial output is never a report. */
+function classifyOutcome(end: SessionEnd): HostOutcome {
+  const { mode, body, exit } = splitOutput(end.stdout);
+  const agentMode = mode === null ? undefined : mode.startsWith('node') ? ('node' as const) : mode === 'sh' ? ('posix-sh' as const) : undefined;
+  const fail: FailWith = (failure, message) => ({
+    ok: false,
+    failure,
+    message,
+    durationMs: end.durationMs,
+    stderr: end.stderr,
+    ...(agentMode ? { mode: agentMode } : {}),
+  });
+  if (end.spawnError) return fail('ssh-error', `cannot start ssh: ${end.spawnError}`);
+  if (end.overflow) return fail('invalid-report', `the device sent more than ${MAX_OUTPUT} bytes; not a report`);
+  if (mode === null) return classifyBeforeMode(end, fail);
+  if (mode === 'none') return fail('no-node', 'no node >= 18 on the device and --mode node forbids the sh probe');
+  const runner = agentMode === 'node' ? 'agent' : 'sh probe';
+  if (end.timedOut) return fail('timeout', `the ${runner} did not finish within ${Math.round(end.timeoutMs / 1000)} s; partial output discarded`);
+  if (end.aborted) return fail('killed', 'interrupted; partial output discarded');
+  if (exit === null) {
+    const why =
+      end.code === 255 ? lastLine(end.stderr) || 'connection lost' : `ssh ended (${end.signal ?? `exit ${String(end.code)}`}) before the agent finished`;
+    return fail('killed', `${why}; partial output discarded`);
+  }
+  if (exit > 128) {
+    const sigkill = exit - 128 === 9 ? ' (SIGKILL: out of memory?)' : '';
+    return fail('killed', `the ${runner} was killed by signal ${exit - 128}${sigkill}; partial output discarded`);
+  }
+  const check = parseReport(body.trim());
+  // Exit 2 is a usage error on the device: e.g. --unit names a unit this host does not have.
+  if (!check.ok && exit === 2) return fail('options-refused', lastLine(end.stderr) || 'the device exited with 2 (usage error) and gave no reason');
+  if (!check.ok) {
+    const detail =
+      exit === 0 || exit === 3 ? check.errors.slice(0, 3).join('; ') : `agent exited with ${exit}: ${lastLine(end.stderr) || check.errors[0] || ''}`;
+    return fail('invalid-report', detail);
+  }
+  const nodeVersion = agentMode === 'node' ? mode.slice(4).trim() : '';
+  return {
+    ok: true,
+    report: check.report,
+    mode: check.report.agent.mode,
+    agentExit: exit,
+    durationMs: end.durationMs,
+    stderr: end.stderr,
+    ...(nodeVersion ? { nodeVersion } : {}),
+  };
+}
+
+/** The device never said which mode it chose: ssh itself failed, or the bootstrap never ran. */
+function classifyBeforeMode(end: SessionEnd, fail: FailWith): HostOutcome {
+  if (end.timedOut) return fail('timeout', `no answer within ${Math.round(end.timeoutMs / 1000)} s (${lastLine(end.stderr) || 'still connecting'})`);
+  if (end.aborted) return fail('killed', 'interrupted before the device answered');
+  if (end.code === 255 || end.signal !== null) return { ...fail('unreachable', ''), ...classifySshFailure(end.stderr, end.code) };
+  // Authenticated, but our `sh -c` bootstrap never ran: no POSIX shell on the device (or a nologin shell).
+  const reason = lastLine(end.stderr) ? `: ${lastLine(end.stderr)}` : '';
+  return fail('no-shell', `the login shell could not run "sh -c" (exit ${String(end.code)}${reason})`);
 }
 
 function lastLine(text: string): string {

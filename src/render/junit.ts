@@ -35,79 +35,80 @@ function detail(check: CheckResult): string {
   return [check.message, `expected: ${check.expected}`, `why: ${check.why}`, `advice: ${check.advice}`, `sources: ${check.sources.join(' | ')}`].join('\n');
 }
 
+type Counts = { tests: number; failures: number; errors: number; skipped: number };
+
+/** One check as a <testcase>; counts what it was. */
+function checkCase(check: CheckResult, classname: string, strict: boolean, counts: Counts): string {
+  counts.tests++;
+  const name = xmlEscape(`${check.id}: ${check.title}`);
+  const open = `    <testcase classname="${classname}" name="${name}" time="0">`;
+  switch (junitOutcome(check, strict)) {
+    case 'passed':
+      return check.status === 'warn' ? `${open}\n      <system-out>${xmlEscape(`WARN ${detail(check)}`)}</system-out>\n    </testcase>` : `${open}</testcase>`;
+    case 'failure':
+      counts.failures++;
+      return `${open}\n      <failure type="${check.status}" message="${xmlEscape(check.message)}">${xmlEscape(detail(check))}</failure>\n    </testcase>`;
+    case 'error':
+      counts.errors++;
+      return `${open}\n      <error type="unknown" message="${xmlEscape(check.message)}">${xmlEscape(detail(check))}</error>\n    </testcase>`;
+    case 'skipped': {
+      counts.skipped++;
+      const why = check.allowed !== undefined ? `allowed (was ${check.status}): ${check.allowed}` : check.message;
+      return `${open}\n      <skipped message="${xmlEscape(why)}"/>\n    </testcase>`;
+    }
+  }
+}
+
+function suiteProperties(verdict: Verdict): string[] {
+  return [
+    ['verdict', verdict.verdict],
+    ['headline', verdict.headline],
+    ['unknown_checks', String(verdict.counts.unknown)],
+    ['unknown_warn_level_checks', String(verdict.counts.unknownWarnLevel)],
+    ['profile', verdict.profile.name],
+    ['basis', verdict.basis],
+    ['subject', verdict.subject.id],
+    ['capacity.workers', String(verdict.capacity.workers ?? 'unknown')],
+    ['capacity.websocket_clients', String(verdict.capacity.websocketClients ?? 'unknown')],
+    ['capacity.binding', verdict.capacity.binding],
+    ...verdict.incomplete.map((p, i) => [`incomplete.${i}`, p] as [string, string]),
+  ].map(([k, v]) => `      <property name="${xmlEscape(k ?? '')}" value="${xmlEscape(v ?? '')}"/>`);
+}
+
+/** One verdict as a <testsuite>: its checks, then what it could not judge as skipped cases. */
+function renderSuite(verdict: Verdict, strict: boolean, timestamp: string, counts: Counts): string {
+  const classname = xmlEscape(`edgeprobe.${verdict.profile.name}`);
+  const cases = verdict.checks.map((check) => checkCase(check, classname, strict, counts));
+  for (const item of verdict.notJudged) {
+    counts.tests++;
+    counts.skipped++;
+    cases.push(
+      `    <testcase classname="${classname}" name="${xmlEscape(`${item.id}: ${item.title}`)}" time="0">\n      <skipped message="${xmlEscape(`not judged: ${item.reason}`)}"/>\n    </testcase>`,
+    );
+  }
+  return [
+    `  <testsuite name="${xmlEscape(`${verdict.subject.label} / ${verdict.profile.name}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${timestamp}">`,
+    '    <properties>',
+    ...suiteProperties(verdict),
+    '    </properties>',
+    ...cases,
+    `    <system-out>${xmlEscape(`${verdict.headline}: ${verdict.summary}`)}</system-out>`,
+    '  </testsuite>',
+  ].join('\n');
+}
+
 export function renderJunit(verdicts: readonly Verdict[], options: { strict?: boolean; timestamp?: string } = {}): string {
   const strict = options.strict === true;
   const timestamp = options.timestamp ?? new Date().toISOString().replace(/\.\d+Z$/, '');
   const suites: string[] = [];
-  const total = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+  const total: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
   for (const verdict of verdicts) {
-    const counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
-    const cases: string[] = [];
-    const classname = xmlEscape(`edgeprobe.${verdict.profile.name}`);
-    for (const check of verdict.checks) {
-      const outcome = junitOutcome(check, strict);
-      counts.tests++;
-      const name = xmlEscape(`${check.id}: ${check.title}`);
-      const open = `    <testcase classname="${classname}" name="${name}" time="0">`;
-      switch (outcome) {
-        case 'passed':
-          cases.push(
-            check.status === 'warn' ? `${open}\n      <system-out>${xmlEscape(`WARN ${detail(check)}`)}</system-out>\n    </testcase>` : `${open}</testcase>`,
-          );
-          break;
-        case 'failure':
-          counts.failures++;
-          cases.push(
-            `${open}\n      <failure type="${check.status}" message="${xmlEscape(check.message)}">${xmlEscape(detail(check))}</failure>\n    </testcase>`,
-          );
-          break;
-        case 'error':
-          counts.errors++;
-          cases.push(`${open}\n      <error type="unknown" message="${xmlEscape(check.message)}">${xmlEscape(detail(check))}</error>\n    </testcase>`);
-          break;
-        case 'skipped': {
-          counts.skipped++;
-          const why = check.allowed !== undefined ? `allowed (was ${check.status}): ${check.allowed}` : check.message;
-          cases.push(`${open}\n      <skipped message="${xmlEscape(why)}"/>\n    </testcase>`);
-          break;
-        }
-      }
-    }
-    for (const item of verdict.notJudged) {
-      counts.tests++;
-      counts.skipped++;
-      cases.push(
-        `    <testcase classname="${classname}" name="${xmlEscape(`${item.id}: ${item.title}`)}" time="0">\n      <skipped message="${xmlEscape(`not judged: ${item.reason}`)}"/>\n    </testcase>`,
-      );
-    }
+    const counts: Counts = { tests: 0, failures: 0, errors: 0, skipped: 0 };
+    suites.push(renderSuite(verdict, strict, timestamp, counts));
     total.tests += counts.tests;
     total.failures += counts.failures;
     total.errors += counts.errors;
     total.skipped += counts.skipped;
-    const properties = [
-      ['verdict', verdict.verdict],
-      ['headline', verdict.headline],
-      ['unknown_checks', String(verdict.counts.unknown)],
-      ['unknown_warn_level_checks', String(verdict.counts.unknownWarnLevel)],
-      ['profile', verdict.profile.name],
-      ['basis', verdict.basis],
-      ['subject', verdict.subject.id],
-      ['capacity.workers', String(verdict.capacity.workers ?? 'unknown')],
-      ['capacity.websocket_clients', String(verdict.capacity.websocketClients ?? 'unknown')],
-      ['capacity.binding', verdict.capacity.binding],
-      ...verdict.incomplete.map((p, i) => [`incomplete.${i}`, p] as [string, string]),
-    ].map(([k, v]) => `      <property name="${xmlEscape(k ?? '')}" value="${xmlEscape(v ?? '')}"/>`);
-    suites.push(
-      [
-        `  <testsuite name="${xmlEscape(`${verdict.subject.label} / ${verdict.profile.name}`)}" tests="${counts.tests}" failures="${counts.failures}" errors="${counts.errors}" skipped="${counts.skipped}" time="0" timestamp="${timestamp}">`,
-        '    <properties>',
-        ...properties,
-        '    </properties>',
-        ...cases,
-        `    <system-out>${xmlEscape(`${verdict.headline}: ${verdict.summary}`)}</system-out>`,
-        '  </testsuite>',
-      ].join('\n'),
-    );
   }
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',

@@ -213,16 +213,9 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   return code;
 }
 
-export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
-  const command = program
-    .command('run')
-    .description('probe this device (or a recorded tree) and report what a Django deployment would find')
-    .option('--quick', 'skip benchmarks and load tests (a few seconds in all)')
-    .option('--root <dir>', 'read /proc, /sys and /etc under DIR, e.g. a recorded device tree', '/')
-    .option('--only <probes>', `run only these probes (comma-separated: ${PROBE_IDS.join(', ')})`, parseList)
-    .option('--skip <probes>', 'skip these probes (comma-separated)', parseList)
-    .option('--label <name>', 'a name for this device in reports and the dashboard')
-    .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 240)
+/** Which interpreter, deployment path, cgroup and supervisor the probes look at. */
+function addPythonAndServiceOptions(command: Command): Command {
+  return command
     .option('--python <path>', 'also consider this Python interpreter')
     .option('--python-only', 'inspect only the --python interpreter (the one you deploy with)')
     .option(
@@ -234,7 +227,12 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
     .option('--unit <name>', "measure memory and CPU limits of this systemd unit's cgroup (e.g. myapp.service) instead of this process's")
     .option('--cgroup <path>', 'measure memory and CPU limits of this cgroup (path from the cgroup root, e.g. system.slice/myapp.service)')
     .option('--active-supervision', 'opt in: start, kill and watch a throwaway process under the supervisor found')
-    .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)')
+    .option('--supervisord-conf <file>', 'use the supervisord running with this config (default: every supervisord found)');
+}
+
+/** Redis, streaming, Django load, storage and soak settings of the load probes. */
+function addLoadOptions(command: Command): Command {
+  return command
     .option(
       '--redis-url <url>',
       "also check this Redis, and use it for the streaming probe's RedisChannelLayer tier: redis://[:password@]host[:port][/db] or a unix socket path",
@@ -268,11 +266,30 @@ export const registerRun: CommandRegistration = (program: Command, setExitCode) 
       '--soak <duration>',
       'also run the Django/Channels load this long (600, 90s, 15m, 2h) sampling temperature, clock and throttling every second; adds its duration to --timeout',
       parseDuration('--soak'),
-    )
+    );
+}
+
+/** Progress, and sending the report to a dashboard. */
+function addUploadOptions(command: Command): Command {
+  return command
     .option('-v, --verbose', 'progress on stderr even when it is not a terminal')
     .option('--upload <url>', 'also send the report to this dashboard (spooled if it cannot be reached)')
     .option('--token <token>', 'upload token for --upload (default: $EDGEPROBE_TOKEN)')
     .option('--spool <dir>', 'where undeliverable uploads wait (default: ~/.local/state/edgeprobe/spool)')
     .option('--ca <file>', "for --upload: PEM certificate of the CA that signs the dashboard's certificate");
-  addVerdictOptions(command).action(async (opts: RunCommandOptions) => setExitCode(await run(opts)));
+}
+
+export const registerRun: CommandRegistration = (program: Command, setExitCode) => {
+  const command = program
+    .command('run')
+    .description('probe this device (or a recorded tree) and report what a Django deployment would find')
+    .option('--quick', 'skip benchmarks and load tests (a few seconds in all)')
+    .option('--root <dir>', 'read /proc, /sys and /etc under DIR, e.g. a recorded device tree', '/')
+    .option('--only <probes>', `run only these probes (comma-separated: ${PROBE_IDS.join(', ')})`, parseList)
+    .option('--skip <probes>', 'skip these probes (comma-separated)', parseList)
+    .option('--label <name>', 'a name for this device in reports and the dashboard')
+    .option('--timeout <seconds>', 'the whole run may take at most this long', parsePositiveNumber('--timeout'), 240);
+  addVerdictOptions(addUploadOptions(addLoadOptions(addPythonAndServiceOptions(command)))).action(async (opts: RunCommandOptions) =>
+    setExitCode(await run(opts)),
+  );
 };

@@ -4,7 +4,16 @@ import type { Command } from 'commander';
 import { createToken } from '../../dashboard/http/auth.js';
 import { normaliseAddress } from '../../dashboard/http/origin.js';
 import { defaultDatabase, parseByteSize, parseSize, serveDashboard } from '../../dashboard/launch.js';
-import { openStore, parseDevicePattern, parseScopes, type Store, StoreError, TOKEN_SCOPES, type TokenRecord } from '../../dashboard/store/store.js';
+import {
+  openStore,
+  parseDevicePattern,
+  parseScopes,
+  type Store,
+  StoreError,
+  TOKEN_SCOPES,
+  type TokenRecord,
+  type TokenScope,
+} from '../../dashboard/store/store.js';
 import { type CommandRegistration, EXIT, parseList, UsageError } from '../kit.js';
 
 export interface ServeCommandOptions {
@@ -88,7 +97,7 @@ interface TokenCreateOptions {
 
 export async function createTokenCommand(opts: TokenCreateOptions): Promise<number> {
   if (!opts.scope || opts.scope.length === 0) throw new UsageError(`--scope is required: one or more of ${TOKEN_SCOPES.join(', ')}`);
-  let scopes;
+  let scopes: TokenScope[];
   try {
     scopes = parseScopes(opts.scope.join(','));
   } catch (err) {

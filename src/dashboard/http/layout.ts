@@ -19,6 +19,7 @@ export function page(dashboard: Dashboard, title: string, body: Html, options: {
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${title} · edgeprobe</title>
 <link rel="stylesheet" href="/assets/app.css">
+<link rel="stylesheet" href="/assets/views.css">
 <link rel="icon" href="/assets/favicon.svg" type="image/svg+xml">
 <script src="/assets/app.js" defer></script>
 </head>
@@ -37,7 +38,7 @@ ${body}
 export function renderErrorPage(status: number, message: string): string {
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>${status} · edgeprobe</title><link rel="stylesheet" href="/assets/app.css"></head>
+<title>${status} · edgeprobe</title><link rel="stylesheet" href="/assets/app.css"><link rel="stylesheet" href="/assets/views.css"></head>
 <body><header class="top"><a class="brand" href="/">edgeprobe</a><nav><a href="/">Devices</a><a href="/compare">Compare</a></nav></header>
 <main><h1>${status === 404 ? 'Not found' : 'Cannot show this page'}</h1><p class="error">${message}</p><p><a href="/">Back to the devices</a></p></main></body></html>
 `.value;

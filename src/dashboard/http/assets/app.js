@@ -1,11 +1,11 @@
 // edgeprobe dashboard: small progressive enhancements; every page works without this file.
 (() => {
   function relative(iso) {
-    var seconds = (Date.now() - Date.parse(iso)) / 1000;
+    const seconds = (Date.now() - Date.parse(iso)) / 1000;
     if (!Number.isFinite(seconds)) return null;
-    var ahead = seconds < 0;
-    var s = Math.abs(seconds);
-    var text;
+    const ahead = seconds < 0;
+    const s = Math.abs(seconds);
+    let text;
     if (s < 60) text = 'just now';
     else if (s < 3600) text = `${Math.round(s / 60)} min`;
     else if (s < 86400) text = `${Math.round(s / 3600)} h`;
@@ -16,31 +16,31 @@
   }
   function init() {
     // Relative times next to the absolute ones (the absolute time stays in the tooltip).
-    var times = document.querySelectorAll('td.seen time, dd time');
-    for (var i = 0; i < times.length; i++) {
-      var rel = relative(times[i].getAttribute('datetime'));
+    const times = document.querySelectorAll('td.seen time, dd time');
+    for (let i = 0; i < times.length; i++) {
+      const rel = relative(times[i].getAttribute('datetime'));
       if (rel) times[i].textContent = rel;
     }
     // A link to one verdict opens it.
-    var openTarget = () => {
-      var target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
+    const openTarget = () => {
+      const target = location.hash ? document.getElementById(location.hash.slice(1)) : null;
       if (target && target.tagName === 'DETAILS') target.open = true;
     };
     openTarget();
     window.addEventListener('hashchange', openTarget);
     // Switching the profile reloads the comparison at once.
-    var selects = document.querySelectorAll('select[data-autosubmit]');
-    for (var j = 0; j < selects.length; j++) {
+    const selects = document.querySelectorAll('select[data-autosubmit]');
+    for (let j = 0; j < selects.length; j++) {
       selects[j].addEventListener('change', (event) => {
         event.target.form.submit();
       });
     }
     // "Only differences" hides the rows where every entry agrees; remembered across pages.
-    var toggle = document.getElementById('only-differences');
-    var table = document.querySelector('table.compare');
+    const toggle = document.getElementById('only-differences');
+    const table = document.querySelector('table.compare');
     if (toggle && table) {
       toggle.closest('label').hidden = false;
-      var apply = () => {
+      const apply = () => {
         table.classList.toggle('only-differences', toggle.checked);
         try {
           localStorage.setItem('edgeprobe.onlyDifferences', toggle.checked ? '1' : '0');
