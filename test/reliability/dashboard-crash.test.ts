@@ -170,7 +170,7 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
   await serve.stop();
   serve = null;
   const store = await openStore(db);
-  let integrity;
+  let integrity: Awaited<ReturnType<typeof store.integrityCheck>> | undefined;
   let rows = 0;
   try {
     integrity = await store.integrityCheck();
@@ -187,7 +187,7 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
     leftovers,
   });
   assert.deepEqual(problems, []);
-  assert.ok(integrity.ok, `integrity: ${integrity.problems.join('; ')}`);
+  assert.ok(integrity?.ok, `integrity: ${integrity?.problems.join('; ')}`);
   assert.ok(spooledBefore >= ROUNDS * CLI_WHILE_DOWN, `only ${spooledBefore} spooled before the flush`);
   assert.equal(leftovers, 0, 'spool entries left after the flush');
   // Exactly once: one stored report per CLI report, and the store holds no more rows than distinct reports.
