@@ -36,7 +36,7 @@ test('memory limit and fractional CPU quota are what the agent reports', { skip 
     assert.equal(metrics['cpu.effective_cpus'], 1.5);
     assert.ok((metrics['cpu.multi_thread_score'] as number) > 0, 'the benchmark ran on ⌈1.5⌉ threads inside the quota');
   } finally {
-    removers.forEach((remove) => remove());
+    for (const remove of removers) remove();
   }
 });
 

@@ -99,19 +99,18 @@ async function shoot(page: Page, name: string): Promise<void> {
   await page.setViewportSize({ width: 1280, height: 900 });
 }
 
-test('sign in, device list, device page with charts, compare: names shown as text, no script from data runs', { skip, timeout: 90_000 }, async () => {
-  assert.ok(context && serve);
-  const page = context.pages()[0] ?? (await context.newPage());
-
+async function signIn(page: Page, url: string): Promise<void> {
   // Reads need a token: the browser is sent to the sign-in page, and back after it.
-  await page.goto(`${serve.url}/`);
+  await page.goto(`${url}/`);
   assert.match(page.url(), /\/login\?next=%2F$/);
   await shoot(page, 'login');
   await page.fill('input[name=token]', readToken);
   await page.click('form.login button[type=submit]');
   await page.waitForSelector('table.devices');
   assert.equal(new URL(page.url()).pathname, '/');
+}
 
+async function checkDeviceList(page: Page): Promise<void> {
   // The device list: both devices, the odd name as literal text, no <img> element anywhere.
   const names = await page.locator('table.devices td.name a').allTextContents();
   assert.deepEqual([...names].sort(), [XSS, 'zero-w-lab'].sort());
@@ -127,7 +126,9 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   const seen = await page.locator('td.seen time').first().innerText();
   assert.match(seen, /ago|just now/, 'relative time from app.js');
   await shoot(page, 'devices');
+}
 
+async function checkDevicePage(page: Page): Promise<void> {
   // The device page: title and heading carry the name as text; the memory chart has both reports.
   await page.locator('table.devices td.name a', { hasText: XSS }).click();
   await page.waitForSelector('#chart-memory svg');
@@ -140,7 +141,9 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   assert.equal(await page.locator('table.history tbody tr').count(), 2);
   assert.equal(await page.locator('img').count(), 0);
   await shoot(page, 'device');
+}
 
+async function checkReportPage(page: Page): Promise<void> {
   // One report: each profile's verdict with its checks, every measurement, unknowns with their reason.
   await page.locator('table.history tbody tr a').first().click();
   await page.waitForSelector('table.metrics');
@@ -150,9 +153,11 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   assert.match(await page.locator('#verdict-django-wsgi').innerText(), /Capacity: [\s\S]*Why: /);
   assert.match(await page.locator('body').innerText(), /cpu\.single_thread_score[\s\S]*unknown/);
   await shoot(page, 'report');
+}
 
+async function checkCompare(page: Page, url: string): Promise<void> {
   // Compare: pick both devices and a reference board on the list.
-  await page.goto(`${serve.url}/`);
+  await page.goto(`${url}/`);
   await page.locator('table.devices input[type=checkbox]').first().check();
   await page.locator('table.devices input[type=checkbox]').nth(1).check();
   await page.locator('fieldset.hardware input[value="hw:pi-3b"]').check();
@@ -192,10 +197,34 @@ test('sign in, device list, device page with charts, compare: names shown as tex
   );
   assert.equal(await page.locator('table.compare th.entry').count(), 3, 'the same entries');
   assert.equal(await page.locator('img').count(), 0);
+}
+
+test('sign in, device list, device page with charts, compare: names shown as text, no script from data runs', { skip, timeout: 90_000 }, async () => {
+  assert.ok(context && serve);
+  const page = context.pages()[0] ?? (await context.newPage());
+  await signIn(page, serve.url);
+  await checkDeviceList(page);
+  await checkDevicePage(page);
+  await checkReportPage(page);
+  await checkCompare(page, serve.url);
 
   assert.deepEqual(dialogs, [], 'no dialog was opened: no script from the data ran');
   assert.deepEqual(problems, [], 'no console errors, CSP violations or failed requests');
 });
+
+/** Uploads one report each of 60 devices, a minute apart, over TLS to the dashboard at url. */
+async function uploadFleet(url: string, token: string, caCert: string): Promise<void> {
+  const files = Array.from({ length: 60 }, (_, i) => {
+    const path = join(dir, `fleet-${i}.json`);
+    writeFileSync(
+      path,
+      JSON.stringify(makeReport({ label: `fleet-pi-${String(i).padStart(2, '0')}`, createdAt: new Date(Date.now() - (60 - i) * 60_000).toISOString() })),
+    );
+    return path;
+  });
+  const sent = await runCli(['upload', ...files, '--to', url, '--token', token, '--ca', caCert, '--spool', join(dir, 'fleet-spool'), '--retries', '0']);
+  assert.equal(sent.code, 0, sent.stdout + sent.stderr);
+}
 
 test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard, the cookie is Secure; 60 devices page by 50 and search', {
   skip: skip || requireComponent(opensslAvailable(), 'openssl', 'apt-get install openssl'),
@@ -209,29 +238,7 @@ test('over HTTPS: the tab bypass of the sign-in redirect stays on the dashboard,
   // Chromium trusts exactly this server key, as a browser would trust a certificate from the private CA.
   const browser = await launchChromium(dir, [`--ignore-certificate-errors-spki-list=${pki.serverSpki}`], 'chromium-tls');
   try {
-    const files = Array.from({ length: 60 }, (_, i) => {
-      const path = join(dir, `fleet-${i}.json`);
-      writeFileSync(
-        path,
-        JSON.stringify(makeReport({ label: `fleet-pi-${String(i).padStart(2, '0')}`, createdAt: new Date(Date.now() - (60 - i) * 60_000).toISOString() })),
-      );
-      return path;
-    });
-    const sent = await runCli([
-      'upload',
-      ...files,
-      '--to',
-      tls.url,
-      '--token',
-      upload,
-      '--ca',
-      pki.caCert,
-      '--spool',
-      join(dir, 'fleet-spool'),
-      '--retries',
-      '0',
-    ]);
-    assert.equal(sent.code, 0, sent.stdout + sent.stderr);
+    await uploadFleet(tls.url, upload, pki.caCert);
     const page = browser.pages()[0] ?? (await browser.newPage());
     watch(page);
     await page.goto(`${tls.url}/login?next=${encodeURIComponent('/\t/evil.example/x')}`);

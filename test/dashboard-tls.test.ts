@@ -101,75 +101,44 @@ test('upload --ca delivers to the HTTPS dashboard; without it the report is spoo
   }
 });
 
-test('run --upload --ca, and the one-file agent under Node 18 with --ca, deliver to the HTTPS dashboard', { skip, timeout: 120_000 }, async () => {
-  assert.ok(serve);
-  const run = await runCli([
+/** `run --quick` on a recorded tree, uploading over HTTPS to url with the CA ca and a spool of its own. */
+function uploadingRunArgs(url: string, tree: string, label: string, ca: string, spool: string, only: string[] = []): string[] {
+  return [
     'run',
     '--quick',
+    ...only,
     '--root',
-    fixtureRoot('pi-3b-bullseye-armhf'),
+    fixtureRoot(tree),
     '--label',
-    'tls-run',
+    label,
     '--format',
     'json',
     '--upload',
-    serve.url,
+    url,
     '--token',
     uploadToken,
     '--ca',
-    pki.caCert,
+    ca,
     '--spool',
-    join(dir, 'run-spool'),
-  ]);
+    join(dir, spool),
+  ];
+}
+
+test('run --upload --ca, and the one-file agent under Node 18 with --ca, deliver to the HTTPS dashboard', { skip, timeout: 120_000 }, async () => {
+  assert.ok(serve);
+  const run = await runCli(uploadingRunArgs(serve.url, 'pi-3b-bullseye-armhf', 'tls-run', pki.caCert, 'run-spool'));
   assert.match(run.stderr, /upload: delivered .* \(stored\) for device "tls-run"/, run.stderr);
   assert.equal(await devicesNamed('tls-run'), 1);
   const node18 = requireComponent(executable(NODE18), 'Node 18', 'scripts/install-test-deps.sh');
   const node = node18 === false ? NODE18 : process.execPath;
-  const agent = await runScript(
-    AGENT_BUNDLE,
-    [
-      'run',
-      '--quick',
-      '--root',
-      fixtureRoot('pi-zero-w-revision-only'),
-      '--label',
-      'tls-agent',
-      '--format',
-      'json',
-      '--upload',
-      serve.url,
-      '--token',
-      uploadToken,
-      '--ca',
-      pki.caCert,
-      '--spool',
-      join(dir, 'agent-spool'),
-    ],
-    { command: node, timeoutMs: 90_000 },
-  );
+  const agent = await runScript(AGENT_BUNDLE, uploadingRunArgs(serve.url, 'pi-zero-w-revision-only', 'tls-agent', pki.caCert, 'agent-spool'), {
+    command: node,
+    timeoutMs: 90_000,
+  });
   assert.match(agent.stderr, /upload: delivered .* \(stored\) for device "tls-agent"/, agent.stderr);
   const refused = await runScript(
     AGENT_BUNDLE,
-    [
-      'run',
-      '--quick',
-      '--only',
-      'memory',
-      '--root',
-      fixtureRoot('pi-zero-w-revision-only'),
-      '--label',
-      'tls-agent',
-      '--format',
-      'json',
-      '--upload',
-      serve.url,
-      '--token',
-      uploadToken,
-      '--ca',
-      pki.otherCaCert,
-      '--spool',
-      join(dir, 'agent-spool'),
-    ],
+    uploadingRunArgs(serve.url, 'pi-zero-w-revision-only', 'tls-agent', pki.otherCaCert, 'agent-spool', ['--only', 'memory']),
     { command: node, timeoutMs: 90_000 },
   );
   assert.match(refused.stderr, /certificate is not trusted/, refused.stderr);

@@ -120,7 +120,8 @@ async function systemState(board: RunningBoard): Promise<string> {
   return state.stdout.trim();
 }
 
-function boardTests(name: BoardName): void {
+/** The agent and the POSIX-sh probe on the board: what they see of its machine. */
+function probeModeTests(name: BoardName): void {
   const board = (): RunningBoard => vm(name);
 
   test(`${name}: the agent streamed over ssh to Debian's node reports 4 cores, the VM's memory and systemd`, { skip }, async (t: TestContext) => {
@@ -152,6 +153,11 @@ function boardTests(name: BoardName): void {
       assert.deepEqual(failing, [], 'no check fails on the architecture of a 32-bit userland on a 64-bit kernel');
     }
   });
+}
+
+/** systemd supervision and the cgroup limits of scopes and units, as the board's own systemd sets them. */
+function supervisionAndLimitTests(name: BoardName): void {
+  const board = (): RunningBoard => vm(name);
 
   test(`${name}: --active-supervision restarts a transient systemd unit, reports it verified and removes it`, { skip }, async () => {
     const { report } = await edgeprobeSsh(board(), `${name}-active`, ['--mode', 'node', '--only', 'supervision', '--active-supervision']);
@@ -198,6 +204,10 @@ function boardTests(name: BoardName): void {
       await board().ssh(`systemctl stop ${unit}; systemctl reset-failed ${unit} 2>/dev/null || true`, { timeoutMs: 60_000 });
     }
   });
+}
+
+function fullRunTest(name: BoardName): void {
+  const board = (): RunningBoard => vm(name);
 
   test(`${name}: a full run (streaming included) finishes within its time budget and leaves nothing running`, { skip }, async (t: TestContext) => {
     const before: VmSnapshot = await snapshotVm(board());
@@ -220,5 +230,11 @@ function boardTests(name: BoardName): void {
 }
 
 describe('lab boards under qemu-system-aarch64', { concurrency: 2 }, () => {
-  for (const name of BOARD_NAMES) describe(name, () => boardTests(name));
+  for (const name of BOARD_NAMES) {
+    describe(name, () => {
+      probeModeTests(name);
+      supervisionAndLimitTests(name);
+      fullRunTest(name);
+    });
+  }
 });

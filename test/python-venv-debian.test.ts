@@ -117,7 +117,9 @@ test("Debian's python3 with python3-venv removed: venv unusable with the apt adv
   } finally {
     run('apt-get', ['install', '-y', '-qq', ...LOCK, ...debs]);
   }
-  packages.forEach((pkg, i) => assert.equal(installedVersion(pkg), versions[i], `${pkg} is back at the same version`));
+  packages.forEach((pkg, i) => {
+    assert.equal(installedVersion(pkg), versions[i], `${pkg} is back at the same version`);
+  });
   const present = await runProbe(pythonProbe, { python: PYTHON, pythonOnly: true });
   const withVenv = venvEntry(present.envelope.details);
   assert.equal(withVenv.venv.available, true, withVenv.venv.reason ?? '');

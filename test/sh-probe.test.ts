@@ -159,7 +159,9 @@ test('metric ids and probes the sh probe does not know (added to the catalogue l
   assert.ok(check.ok, check.ok ? '' : check.errors.join('; '));
   const report = check.report;
   assert.equal(report.metrics['host.added_later'], null);
-  assert.match(String((report.probes.find((p) => p.id === 'host')?.details['unmeasured'] as Record<string, string>)['host.added_later']), /POSIX-sh probe/);
+  const hostProbe = report.probes.find((p) => p.id === 'host');
+  assert.ok(hostProbe, 'the report carries the host probe');
+  assert.match(String((hostProbe.details['unmeasured'] as Record<string, string>)['host.added_later']), /POSIX-sh probe/);
   const later = report.probes.find((p) => p.id === 'later');
   assert.equal(later?.status, 'skipped');
   assert.deepEqual(later?.metrics, { 'later.a': null, 'later.b': null });
@@ -192,5 +194,7 @@ test('the python streaming tier: the stdlib echo server driven by asyncio client
   assert.match(String(fittedStreaming?.details['durationNote']), /shortened to fit --timeout/);
   assert.equal(typeof fitted.metrics['streaming.python_messages_per_second'], 'number');
   const quick = await shReport(['/usr/bin/dash'], ['--quick'], true);
-  assert.match(String((quick.probes.find((p) => p.id === 'streaming')?.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /--quick/);
+  const quickStreaming = quick.probes.find((p) => p.id === 'streaming');
+  assert.ok(quickStreaming, 'the quick report carries the streaming probe');
+  assert.match(String((quickStreaming.details['unmeasured'] as Record<string, string>)['streaming.python_p99_ms']), /--quick/);
 });

@@ -34,6 +34,63 @@ function tierDetails(probe: Report['probes'][number], tier: string): Record<stri
   return details;
 }
 
+/** Every figure of every tier is a number with ordered percentiles; the probe's overall figures (idle connections, Redis CPU share...) too. */
+function assertEveryTierMeasured(report: Report, probe: Report['probes'][number]): void {
+  for (const tier of TIERS) {
+    for (const name of [
+      'messages_per_second',
+      'bytes_per_second',
+      'p50_ms',
+      'p95_ms',
+      'p99_ms',
+      'bytes_per_connection',
+      'sustained_bytes_per_second',
+      'sustained_jitter_ms',
+    ]) {
+      const value = report.metrics[`streaming.${tier}_${name}`];
+      assert.equal(
+        typeof value,
+        'number',
+        `streaming.${tier}_${name} = ${String(value)} (${JSON.stringify((probe.details['unmeasured'] as Record<string, string> | undefined)?.[`streaming.${tier}_${name}`])})`,
+      );
+    }
+    assert.ok((report.metrics[`streaming.${tier}_messages_per_second`] as number) > 0);
+    const p50 = report.metrics[`streaming.${tier}_p50_ms`] as number;
+    const p99 = report.metrics[`streaming.${tier}_p99_ms`] as number;
+    assert.ok(p50 > 0 && p50 <= p99, `${tier}: p50 ${p50} <= p99 ${p99}`);
+    assert.equal(typeof report.metrics[`streaming.${tier}_sustained_late_frames`], 'number');
+  }
+  assert.equal(report.metrics['streaming.bytes_per_connection'], report.metrics['streaming.channels_bytes_per_connection']);
+  assert.ok((report.metrics['streaming.idle_connections'] as number) >= 8);
+  assert.equal(report.metrics['streaming.sustained_target_bytes_per_second'], 250_000);
+  assert.equal(typeof report.metrics['streaming.suspect'], 'boolean');
+  // Redis's own CPU while it carried the channels_redis tier: a share of one core, so the capacity model can bound by it.
+  const redisShare = report.metrics['streaming.redis_cpu_share'] as number;
+  assert.ok(redisShare > 0 && redisShare <= 1.5, `streaming.redis_cpu_share = ${String(redisShare)}`);
+}
+
+/** The echo server of each channels tier is the generated consumer, on the expected layer and server. */
+function assertChannelsConsumerServed(probe: Report['probes'][number], asgi: string): void {
+  for (const [tier, layer] of [
+    ['channels', 'channels.layers.InMemoryChannelLayer'],
+    ['channels_redis', 'channels_redis.core.RedisChannelLayer'],
+  ] as const) {
+    const details = tierDetails(probe, tier);
+    const identity = details['identity'] as Record<string, unknown>;
+    assert.equal(identity['served_by'], 'django-channels');
+    assert.equal(identity['consumer'], 'edgeprobe_echo.consumers.EchoConsumer');
+    assert.equal(identity['layer'], layer);
+    assert.equal(identity['asgi_server'], asgi);
+    assert.match(String(identity['channel_name']), /^specific\..*!/);
+    assert.match(String(identity['django']), /^\d+\.\d+/);
+    assert.ok((identity['echoed'] as number) >= (details['echoesReceived'] as number));
+    assert.ok((details['echoesReceived'] as number) > 100);
+    assert.equal(details['asgiServer'], asgi);
+  }
+  assert.equal((tierDetails(probe, 'python')['identity'] as Record<string, unknown>)['served_by'], 'python-asyncio');
+  assert.equal((tierDetails(probe, 'node')['identity'] as Record<string, unknown>)['served_by'], 'node-ws');
+}
+
 for (const asgi of ['daphne', 'uvicorn'] as const) {
   test(`all four tiers measure, under ${asgi}, and a Channels consumer served the channels tiers`, { timeout: 90_000, skip: skipChannels }, async () => {
     const redis = await startRedis();
@@ -61,58 +118,10 @@ for (const asgi of ['daphne', 'uvicorn'] as const) {
       assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>); // run exits with its verdict's code
       const { report, probe } = streamingOf(result.stdout);
       assert.equal(probe.status, 'ok', JSON.stringify(probe.error));
-      for (const tier of TIERS) {
-        for (const name of [
-          'messages_per_second',
-          'bytes_per_second',
-          'p50_ms',
-          'p95_ms',
-          'p99_ms',
-          'bytes_per_connection',
-          'sustained_bytes_per_second',
-          'sustained_jitter_ms',
-        ]) {
-          const value = report.metrics[`streaming.${tier}_${name}`];
-          assert.equal(
-            typeof value,
-            'number',
-            `streaming.${tier}_${name} = ${String(value)} (${JSON.stringify((probe.details['unmeasured'] as Record<string, string> | undefined)?.[`streaming.${tier}_${name}`])})`,
-          );
-        }
-        assert.ok((report.metrics[`streaming.${tier}_messages_per_second`] as number) > 0);
-        const p50 = report.metrics[`streaming.${tier}_p50_ms`] as number;
-        const p99 = report.metrics[`streaming.${tier}_p99_ms`] as number;
-        assert.ok(p50 > 0 && p50 <= p99, `${tier}: p50 ${p50} <= p99 ${p99}`);
-        assert.equal(typeof report.metrics[`streaming.${tier}_sustained_late_frames`], 'number');
-      }
-      assert.equal(report.metrics['streaming.bytes_per_connection'], report.metrics['streaming.channels_bytes_per_connection']);
-      assert.ok((report.metrics['streaming.idle_connections'] as number) >= 8);
-      assert.equal(report.metrics['streaming.sustained_target_bytes_per_second'], 250_000);
-      assert.equal(typeof report.metrics['streaming.suspect'], 'boolean');
-      // Redis's own CPU while it carried the channels_redis tier: a share of one core, so the capacity model can bound by it.
-      const redisShare = report.metrics['streaming.redis_cpu_share'] as number;
-      assert.ok(redisShare > 0 && redisShare <= 1.5, `streaming.redis_cpu_share = ${String(redisShare)}`);
-
+      assertEveryTierMeasured(report, probe);
       // The proof: the echo server of each channels tier is the generated consumer, on the expected layer
       // and server, and it echoed at least every message the driver got back.
-      for (const [tier, layer] of [
-        ['channels', 'channels.layers.InMemoryChannelLayer'],
-        ['channels_redis', 'channels_redis.core.RedisChannelLayer'],
-      ] as const) {
-        const details = tierDetails(probe, tier);
-        const identity = details['identity'] as Record<string, unknown>;
-        assert.equal(identity['served_by'], 'django-channels');
-        assert.equal(identity['consumer'], 'edgeprobe_echo.consumers.EchoConsumer');
-        assert.equal(identity['layer'], layer);
-        assert.equal(identity['asgi_server'], asgi);
-        assert.match(String(identity['channel_name']), /^specific\..*!/);
-        assert.match(String(identity['django']), /^\d+\.\d+/);
-        assert.ok((identity['echoed'] as number) >= (details['echoesReceived'] as number));
-        assert.ok((details['echoesReceived'] as number) > 100);
-        assert.equal(details['asgiServer'], asgi);
-      }
-      assert.equal((tierDetails(probe, 'python')['identity'] as Record<string, unknown>)['served_by'], 'python-asyncio');
-      assert.equal((tierDetails(probe, 'node')['identity'] as Record<string, unknown>)['served_by'], 'node-ws');
+      assertChannelsConsumerServed(probe, asgi);
       assert.equal((probe.details['redis'] as Record<string, unknown>)['url'], `redis://127.0.0.1:${redis.port}`);
     } finally {
       await redis.stop();

@@ -150,8 +150,10 @@ test('json: one report comes back with its verdict and stays a valid report; sev
     const many = await runCli(['check', ...items.map((i) => i.file), '--hardware', 'pi-3b', '--format', 'json']);
     const list = JSON.parse(many.stdout) as Array<Record<string, unknown>>;
     assert.equal(list.length, 4);
-    assert.equal((list[3]?.['hardware'] as { id: string }).id, 'pi-3b');
-    assert.equal((list[3]?.['verdict'] as Verdict).basis, 'spec-sheet');
+    const fourth = list[3];
+    assert.ok(fourth, 'a fourth verdict is in the list');
+    assert.equal((fourth['hardware'] as { id: string }).id, 'pi-3b');
+    assert.equal((fourth['verdict'] as Verdict).basis, 'spec-sheet');
   } finally {
     tmp.remove();
   }

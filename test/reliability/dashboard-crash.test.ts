@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { openStore } from '../../src/dashboard/store/store.js';
+import { openStore, type Store } from '../../src/dashboard/store/store.js';
 import { runCli } from '../helpers/cli.js';
 import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashboard.js';
 import { makeReport } from '../helpers/dashboard-reports.js';
@@ -55,96 +55,136 @@ function cliUpload(url: string, token: string, hostname: string): { id: string; 
   return { id: report.id, done };
 }
 
+/** What the rounds share and the final checks report. */
+interface CrashTally {
+  uploadToken: string;
+  adminToken: string;
+  acknowledged: Set<string>;
+  cliReports: { id: string; hostname: string }[];
+  problems: string[];
+  fiveHundreds: number;
+  sentTotal: number;
+  lost: number;
+}
+
+/** Every acknowledged report still answers 200 after a restart, and the integrity check passes. */
+async function checkAcknowledged(tally: CrashTally, url: string, when: string): Promise<void> {
+  const agent = keepAliveAgent(8);
+  try {
+    for (const id of tally.acknowledged) {
+      const answer = await send(agent, url, 'GET', `/api/v1/reports/${id}`, { authorization: `Bearer ${tally.adminToken}` });
+      if (answer.status !== 200) {
+        tally.lost++;
+        tally.problems.push(`${when}: acknowledged report ${id} answers ${answer.status}`);
+      }
+    }
+    const integrity = await send(agent, url, 'GET', '/api/v1/admin/integrity', { authorization: `Bearer ${tally.adminToken}` });
+    const result = JSON.parse(integrity.body) as { ok: boolean; problems: string[] };
+    if (integrity.status !== 200 || !result.ok) tally.problems.push(`${when}: integrity check: ${integrity.body}`);
+  } finally {
+    agent.destroy();
+  }
+}
+
+function cliUploads(tally: CrashTally, url: string, count: number, prefix: string): Promise<number | null>[] {
+  return Array.from({ length: count }, (_, i) => {
+    const hostname = `${prefix}${i}`;
+    const upload = cliUpload(url, tally.uploadToken, hostname);
+    tally.cliReports.push({ id: upload.id, hostname });
+    return upload.done;
+  });
+}
+
+/** One round: the server is killed with -9 once KILL_AFTER_ANSWERS uploads are answered, the rest cut off. */
+async function crashRound(tally: CrashTally, round: number, port: number): Promise<void> {
+  const current = await startServe(db, port, ['--quiet']);
+  serve = current;
+  const url = current.url;
+  await checkAcknowledged(tally, url, `restart ${round}`);
+  // A socket per upload, so every upload not yet answered at the kill is on the wire, not queued here.
+  const agent = keepAliveAgent(UPLOADS_PER_ROUND);
+  let answered = 0;
+  let cutOff = 0;
+  let inFlightAtKill = -1;
+  let killed: Promise<void> | null = null;
+  const during = cliUploads(tally, url, CLI_DURING, `crash-cli-r${round}-d`);
+  const uploads = Array.from({ length: UPLOADS_PER_ROUND }, async (_, i) => {
+    const report = makeReport({ hostname: `crash-r${round}-${i}` });
+    tally.sentTotal++;
+    try {
+      const headers = { authorization: `Bearer ${tally.uploadToken}`, 'content-type': 'application/json' };
+      const answer = await send(agent, url, 'POST', '/api/v1/reports', headers, Buffer.from(JSON.stringify(report)), 20_000);
+      if (answer.status >= 500) tally.fiveHundreds++;
+      if (answer.status === 201 || answer.status === 200) tally.acknowledged.add(report.id);
+      else tally.problems.push(`round ${round}: upload answered ${answer.status}: ${answer.body.slice(0, 200)}`);
+    } catch {
+      // Cut off by the kill: not acknowledged, so the client would retry; nothing is promised for it.
+      cutOff++;
+    }
+    answered++;
+    if (answered >= KILL_AFTER_ANSWERS && killed === null) {
+      inFlightAtKill = UPLOADS_PER_ROUND - answered;
+      killed = killHard(current);
+    }
+  });
+  await Promise.all(uploads);
+  await killed;
+  agent.destroy();
+  if (inFlightAtKill < MIN_IN_FLIGHT) tally.problems.push(`round ${round}: only ${inFlightAtKill} uploads in flight at the kill`);
+  if (cutOff < MIN_IN_FLIGHT / 2) tally.problems.push(`round ${round}: only ${cutOff} uploads were cut off by the kill`);
+  // While it is down: these can only spool.
+  const whileDown = cliUploads(tally, url, CLI_WHILE_DOWN, `crash-cli-r${round}-w`);
+  await Promise.all([...during, ...whileDown]);
+}
+
+/** After the flush: every CLI report is stored, each on a device of its own holding exactly that one report. */
+async function checkCliReports(tally: CrashTally, url: string): Promise<{ id: string }[]> {
+  const auth = { authorization: `Bearer ${tally.adminToken}` };
+  for (const { id, hostname } of tally.cliReports) {
+    const devices = await send(undefined, url, 'GET', `/api/v1/reports/${id}`, auth);
+    if (devices.status !== 200) {
+      tally.lost++;
+      tally.problems.push(`spooled/CLI report ${hostname} (${id}) missing after flush: ${devices.status}`);
+    }
+  }
+  const list = await send(undefined, url, 'GET', '/api/v1/devices?q=crash-cli-&limit=500', auth);
+  const devices = (JSON.parse(list.body) as { devices: { id: string }[] }).devices;
+  const cliDevices = devices.filter((d) => JSON.stringify(d).includes('crash-cli-'));
+  for (const device of cliDevices) {
+    const history = await send(undefined, url, 'GET', `/api/v1/devices/${encodeURIComponent(device.id)}`, auth);
+    const reports = (JSON.parse(history.body) as { reports: unknown[] }).reports;
+    if (reports.length !== 1) tally.problems.push(`device ${device.id} holds ${reports.length} reports, expected exactly 1`);
+  }
+  return cliDevices;
+}
+
+async function storeState(): Promise<{ integrity: Awaited<ReturnType<Store['integrityCheck']>>; rows: number }> {
+  const store = await openStore(db);
+  try {
+    return { integrity: await store.integrityCheck(), rows: await store.countReports() };
+  } finally {
+    await store.close();
+  }
+}
+
 test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integrity holds, spooled uploads land once`, { timeout: 180_000 }, async () => {
   mkdirSync(files, { recursive: true });
-  const uploadToken = await createTokenCli(db, 'upload');
-  const adminToken = await createTokenCli(db, 'read,admin');
-  const port = await sparePort();
-  const acknowledged = new Set<string>();
-  const cliReports: { id: string; hostname: string }[] = [];
-  const problems: string[] = [];
-  let fiveHundreds = 0;
-  let sentTotal = 0;
-  let lost = 0;
-
-  const checkAcknowledged = async (url: string, when: string): Promise<void> => {
-    const agent = keepAliveAgent(8);
-    try {
-      for (const id of acknowledged) {
-        const answer = await send(agent, url, 'GET', `/api/v1/reports/${id}`, { authorization: `Bearer ${adminToken}` });
-        if (answer.status !== 200) {
-          lost++;
-          problems.push(`${when}: acknowledged report ${id} answers ${answer.status}`);
-        }
-      }
-      const integrity = await send(agent, url, 'GET', '/api/v1/admin/integrity', { authorization: `Bearer ${adminToken}` });
-      const result = JSON.parse(integrity.body) as { ok: boolean; problems: string[] };
-      if (integrity.status !== 200 || !result.ok) problems.push(`${when}: integrity check: ${integrity.body}`);
-    } finally {
-      agent.destroy();
-    }
+  const tally: CrashTally = {
+    uploadToken: await createTokenCli(db, 'upload'),
+    adminToken: await createTokenCli(db, 'read,admin'),
+    acknowledged: new Set<string>(),
+    cliReports: [],
+    problems: [],
+    fiveHundreds: 0,
+    sentTotal: 0,
+    lost: 0,
   };
-
-  for (let round = 1; round <= ROUNDS; round++) {
-    serve = await startServe(db, port, ['--quiet']);
-    const url = serve.url;
-    await checkAcknowledged(url, `restart ${round}`);
-    // A socket per upload, so every upload not yet answered at the kill is on the wire, not queued here.
-    const agent = keepAliveAgent(UPLOADS_PER_ROUND);
-    let answered = 0;
-    let cutOff = 0;
-    let inFlightAtKill = -1;
-    let killed: Promise<void> | null = null;
-    const current = serve;
-    const during = Array.from({ length: CLI_DURING }, (_, i) => {
-      const hostname = `crash-cli-r${round}-d${i}`;
-      const upload = cliUpload(url, uploadToken, hostname);
-      cliReports.push({ id: upload.id, hostname });
-      return upload.done;
-    });
-    const uploads = Array.from({ length: UPLOADS_PER_ROUND }, async (_, i) => {
-      const report = makeReport({ hostname: `crash-r${round}-${i}` });
-      sentTotal++;
-      try {
-        const answer = await send(
-          agent,
-          url,
-          'POST',
-          '/api/v1/reports',
-          { authorization: `Bearer ${uploadToken}`, 'content-type': 'application/json' },
-          Buffer.from(JSON.stringify(report)),
-          20_000,
-        );
-        if (answer.status >= 500) fiveHundreds++;
-        if (answer.status === 201 || answer.status === 200) acknowledged.add(report.id);
-        else problems.push(`round ${round}: upload answered ${answer.status}: ${answer.body.slice(0, 200)}`);
-      } catch {
-        // Cut off by the kill: not acknowledged, so the client would retry; nothing is promised for it.
-        cutOff++;
-      }
-      answered++;
-      if (answered >= KILL_AFTER_ANSWERS && killed === null) {
-        inFlightAtKill = UPLOADS_PER_ROUND - answered;
-        killed = killHard(current);
-      }
-    });
-    await Promise.all(uploads);
-    await killed;
-    agent.destroy();
-    if (inFlightAtKill < MIN_IN_FLIGHT) problems.push(`round ${round}: only ${inFlightAtKill} uploads in flight at the kill`);
-    if (cutOff < MIN_IN_FLIGHT / 2) problems.push(`round ${round}: only ${cutOff} uploads were cut off by the kill`);
-    // While it is down: these can only spool.
-    const whileDown = Array.from({ length: CLI_WHILE_DOWN }, (_, i) => {
-      const hostname = `crash-cli-r${round}-w${i}`;
-      const upload = cliUpload(url, uploadToken, hostname);
-      cliReports.push({ id: upload.id, hostname });
-      return upload.done;
-    });
-    await Promise.all([...during, ...whileDown]);
-  }
+  const { uploadToken, acknowledged, cliReports, problems } = tally;
+  const port = await sparePort();
+  for (let round = 1; round <= ROUNDS; round++) await crashRound(tally, round, port);
 
   serve = await startServe(db, port, ['--quiet']);
-  await checkAcknowledged(serve.url, 'final restart');
+  await checkAcknowledged(tally, serve.url, 'final restart');
   const spooledBefore = readdirSync(spool).filter((f) => f.endsWith('.json')).length;
   const flush = await runCli(['upload', '--flush', '--spool', spool, '--to', serve.url, '--token', uploadToken], { timeoutMs: 60_000 });
   if (flush.code !== 0) problems.push(`upload --flush exit ${String(flush.code)}: ${flush.stderr}${flush.stdout}`);
@@ -152,38 +192,16 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
   const again = await runCli(['upload', '--flush', '--spool', spool, '--to', serve.url, '--token', uploadToken], { timeoutMs: 60_000 });
   if (!/0 delivered/.test(again.stdout)) problems.push(`second flush sent something: ${again.stdout}`);
   const leftovers = readdirSync(spool, { recursive: true }).filter((f) => String(f).endsWith('.json')).length;
-  for (const { id, hostname } of cliReports) {
-    const devices = await send(undefined, serve.url, 'GET', `/api/v1/reports/${id}`, { authorization: `Bearer ${adminToken}` });
-    if (devices.status !== 200) {
-      lost++;
-      problems.push(`spooled/CLI report ${hostname} (${id}) missing after flush: ${devices.status}`);
-    }
-  }
-  const list = await send(undefined, serve.url, 'GET', '/api/v1/devices?q=crash-cli-&limit=500', { authorization: `Bearer ${adminToken}` });
-  const devices = (JSON.parse(list.body) as { devices: { id: string }[] }).devices;
-  const cliDevices = devices.filter((d) => JSON.stringify(d).includes('crash-cli-'));
-  for (const device of cliDevices) {
-    const history = await send(undefined, serve.url, 'GET', `/api/v1/devices/${encodeURIComponent(device.id)}`, { authorization: `Bearer ${adminToken}` });
-    const reports = (JSON.parse(history.body) as { reports: unknown[] }).reports;
-    if (reports.length !== 1) problems.push(`device ${device.id} holds ${reports.length} reports, expected exactly 1`);
-  }
+  const cliDevices = await checkCliReports(tally, serve.url);
   await serve.stop();
   serve = null;
-  const store = await openStore(db);
-  let integrity;
-  let rows = 0;
-  try {
-    integrity = await store.integrityCheck();
-    rows = await store.countReports();
-  } finally {
-    await store.close();
-  }
+  const { integrity, rows } = await storeState();
   recordFigures('dashboard crash consistency', {
     trials: ROUNDS,
     faultsInjected: ROUNDS,
-    bodiesSent: sentTotal + cliReports.length,
-    fiveHundreds,
-    reportsLost: lost,
+    bodiesSent: tally.sentTotal + cliReports.length,
+    fiveHundreds: tally.fiveHundreds,
+    reportsLost: tally.lost,
     leftovers,
   });
   assert.deepEqual(problems, []);
@@ -192,5 +210,5 @@ test(`kill -9 during uploads, ${ROUNDS} rounds: every 2xx upload survives, integ
   assert.equal(leftovers, 0, 'spool entries left after the flush');
   // Exactly once: one stored report per CLI report, and the store holds no more rows than distinct reports.
   assert.equal(cliDevices.length, cliReports.length, 'each CLI report is its own device');
-  assert.ok(rows >= acknowledged.size + cliReports.length && rows <= sentTotal + cliReports.length, `rows ${rows}`);
+  assert.ok(rows >= acknowledged.size + cliReports.length && rows <= tally.sentTotal + cliReports.length, `rows ${rows}`);
 });

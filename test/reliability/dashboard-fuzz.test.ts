@@ -87,6 +87,35 @@ const SCHEMAS = [
 ];
 const PROTO_PATHS = ['', 'host', 'metrics', 'agent', 'options', 'details'];
 
+/** A valid report with __proto__, constructor or prototype keys spliced in at the top or inside an object. */
+function protoKeysCase(pick: <T>(items: readonly T[]) => T): Case {
+  const report = validReport();
+  const where = pick(PROTO_PATHS);
+  const key = pick(['__proto__', 'constructor', 'prototype']);
+  const payload = pick(['{"polluted":true,"isAdmin":true}', '{"prototype":{"polluted":true}}', '"x"', 'null']);
+  const text = JSON.stringify(report);
+  // Spliced in as text: JSON.stringify would drop an own __proto__ set through assignment.
+  const body = where === '' ? `{"${key}":${payload},${text.slice(1)}` : text.replace(`"${where}":{`, `"${where}":{"${key}":${payload},`);
+  return { kind: '__proto__/constructor keys', body: Buffer.from(body) };
+}
+
+/** Bodies that parse to no report at all, or do not parse: empty, null, an array, a BOM, a NUL key, a lone surrogate. */
+function degenerateJsonCase(pick: <T>(items: readonly T[]) => T): Case {
+  const variant = pick(['empty', 'null', 'array', 'string', 'number', 'bom', 'nul', 'lone surrogate']);
+  const text = JSON.stringify(validReport());
+  const bodies: Record<string, Buffer> = {
+    empty: Buffer.alloc(0),
+    null: Buffer.from('null'),
+    array: Buffer.from(`[${text}]`),
+    string: Buffer.from(JSON.stringify(text)),
+    number: Buffer.from('1e999'),
+    bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(text)]),
+    nul: Buffer.from(text.replace('"host":{', '"host":{"\u0000":1,')),
+    'lone surrogate': Buffer.concat([Buffer.from(text.slice(0, 40)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(text.slice(40))]),
+  };
+  return { kind: 'degenerate JSON', body: bodies[variant] ?? Buffer.alloc(0) };
+}
+
 function makeCase(i: number): Case {
   const r = rng(i + 1);
   const pick = <T>(items: readonly T[]): T => items[Math.floor(r() * items.length)] as T;
@@ -124,16 +153,8 @@ function makeCase(i: number): Case {
       report['schema'] = pick(SCHEMAS);
       return { kind: 'schema mismatch', body: Buffer.from(JSON.stringify(report)) };
     }
-    case 6: {
-      const report = validReport();
-      const where = pick(PROTO_PATHS);
-      const key = pick(['__proto__', 'constructor', 'prototype']);
-      const payload = pick(['{"polluted":true,"isAdmin":true}', '{"prototype":{"polluted":true}}', '"x"', 'null']);
-      const text = JSON.stringify(report);
-      // Spliced in as text: JSON.stringify would drop an own __proto__ set through assignment.
-      const body = where === '' ? `{"${key}":${payload},${text.slice(1)}` : text.replace(`"${where}":{`, `"${where}":{"${key}":${payload},`);
-      return { kind: '__proto__/constructor keys', body: Buffer.from(body) };
-    }
+    case 6:
+      return protoKeysCase(pick);
     case 7: {
       // A valid report under the wrong media type or encoding: refused before it is read.
       const report = Buffer.from(JSON.stringify(validReport()));
@@ -141,21 +162,8 @@ function makeCase(i: number): Case {
       if (variant === 'gzip') return { kind: 'wrong content type', body: report, headers: { 'content-encoding': 'gzip' } };
       return { kind: 'wrong content type', body: report, contentType: variant };
     }
-    case 8: {
-      const variant = pick(['empty', 'null', 'array', 'string', 'number', 'bom', 'nul', 'lone surrogate']);
-      const text = JSON.stringify(validReport());
-      const bodies: Record<string, Buffer> = {
-        empty: Buffer.alloc(0),
-        null: Buffer.from('null'),
-        array: Buffer.from(`[${text}]`),
-        string: Buffer.from(JSON.stringify(text)),
-        number: Buffer.from('1e999'),
-        bom: Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf, 0xef, 0xbb, 0xbf]), Buffer.from(text)]),
-        nul: Buffer.from(text.replace('"host":{', '"host":{"\u0000":1,')),
-        'lone surrogate': Buffer.concat([Buffer.from(text.slice(0, 40)), Buffer.from([0xed, 0xa0, 0x80]), Buffer.from(text.slice(40))]),
-      };
-      return { kind: 'degenerate JSON', body: bodies[variant] ?? Buffer.alloc(0) };
-    }
+    case 8:
+      return degenerateJsonCase(pick);
     default: {
       // Byte-level mutations of a report that keep it unparseable: a flipped structural character.
       const text = Buffer.from(JSON.stringify(validReport()));

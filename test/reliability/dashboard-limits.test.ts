@@ -100,7 +100,9 @@ test('--max-devices and --max-db-size: 507 JSON when full, nothing partially wri
   for (const name of ['d-1', 'd-2', 'd-3']) assert.equal((await upload(devices.serve, token, name)).status, 201);
   // Eight new devices at once against a full dashboard: every one refused.
   const racing = await Promise.all(Array.from({ length: 8 }, (_, i) => upload(devices.serve, token, `d-new-${i}`)));
-  racing.forEach((answer, i) => refusal(answer, 507, 'insufficient_storage', 'max_devices', problems, `new device ${i}`));
+  racing.forEach((answer, i) => {
+    refusal(answer, 507, 'insufficient_storage', 'max_devices', problems, `new device ${i}`);
+  });
   assert.equal((await upload(devices.serve, token, 'd-2')).status, 201, 'a known device still reports');
   const afterDevices = await integrity(devices.serve, admin);
 
