@@ -9,7 +9,7 @@ import { describeExit, repoRoot } from './userland.js';
 
 export const CALIBRATION_FILE = (): string => join(repoRoot(), 'docs', 'arm-memory-calibration.json');
 
-const METHOD = [
+export const METHOD = [
   "Measured inside the lab boards (scripts/lab/build-boards.sh): Debian bookworm userlands booted by Debian's arm64 kernel under qemu-system-aarch64 (-M virt, Cortex-A53, 4 vCPUs); pi3-arm64 has 1 GiB and an arm64 userland, pi-compat32 512 MiB and an armhf userland.",
   "scripts/lab/memory-calibration.py runs there with Debian's python3: a small Django + Channels project (six contrib apps and channels, three views, a WebSocket echo consumer, an in-memory channel layer, sqlite in memory) is served by one process of each server on 127.0.0.1: gunicorn (one sync worker, WSGI), uvicorn and daphne (ASGI).",
   'idle = after the first request to /health; warmed = after a further 300 requests spread over a JSON view (10 and 200 rows), a template view and /health. For gunicorn the measured process is the worker; the master is given apart.',

@@ -1,6 +1,7 @@
 // Helpers for the lab-board suites: confining SSH logins in a systemd scope, and what a run left in the VM.
 import assert from 'node:assert/strict';
 import type { RunningBoard } from '../../scripts/lab/boards.js';
+import { execCommand } from '../../src/platform/process.js';
 
 /**
  * Makes the VM's sshd also listen on the board's spare guest port (2222), where every login runs inside
@@ -20,13 +21,18 @@ export async function configureScopedSshd(board: RunningBoard, properties: reado
   ].join('\n');
   const result = await board.ssh(script, { input: scope, timeoutMs: 60_000 });
   assert.equal(result.code, 0, `configuring the scoped sshd: ${result.stderr}`);
-  // reload is asynchronous: wait until the new port answers.
-  for (let i = 0; i < 50; i++) {
-    const listening = await board.ssh(`ss -Htln 'sport = :${board.spare.guestPort}' | grep -c LISTEN || true`, { timeoutMs: 30_000 });
-    if (listening.stdout.trim() !== '0') return;
-    await new Promise((resolve) => setTimeout(resolve, 200));
+  // sshd restarts on the reload and refuses connections meanwhile: wait until a login on the spare port works.
+  const sshOptions = board.sshOptions.filter((o) => !o.startsWith('Port=')).flatMap((o) => ['-o', o]);
+  for (let i = 0; i < 60; i++) {
+    const login = await execCommand(
+      'ssh',
+      ['-F', 'none', ...sshOptions, '-o', 'ConnectTimeout=20', '-p', String(board.spare.hostPort), 'root@127.0.0.1', 'true'],
+      { timeoutMs: 60_000 },
+    );
+    if (login.code === 0) return;
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
   }
-  assert.fail(`sshd does not listen on ${board.spare.guestPort} after the reload`);
+  assert.fail(`no login on the spare port ${board.spare.guestPort} after the reload`);
 }
 
 export interface VmSnapshot {
