@@ -9,7 +9,8 @@ import { fileURLToPath } from 'node:url';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const folder = process.argv[2] ?? 'test';
 const base = join(root, 'dist', folder);
-const skipFolders = folder === 'test' ? new Set([join(root, 'dist', 'test', 'reliability'), join(root, 'dist', 'test', 'fixtures')]) : new Set();
+// test/reliability and test/boards are suites of their own (npm run test:reliability, npm run test:boards).
+const skipFolders = folder === 'test' ? new Set(['reliability', 'boards', 'fixtures'].map((name) => join(root, 'dist', 'test', name))) : new Set();
 
 function find(dir) {
   if (!existsSync(dir) || skipFolders.has(dir)) return [];

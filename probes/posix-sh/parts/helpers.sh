@@ -45,7 +45,9 @@ repl() {
 }
 # J <- $1 as a JSON string
 json_s() {
-  repl "$1" '\' '\\'; repl "$R_" '"' '\"'; repl "$R_" "$TAB" ' '; repl "$R_" "$CR" ' '
+  repl "$1" '\' '\\'; repl "$R_" '"' '\"'; repl "$R_" "$TAB" ' '; repl "$R_" "$CR" ' '; repl "$R_" "$NL" '\n'
+  # Any other control byte (a program's colour codes, say) would make the report invalid JSON: drop it.
+  case $R_ in *[[:cntrl:]]*) R_=$(printf '%s' "$R_" | tr -d '\001-\037\177') ;; esac
   J="\"$R_\""
 }
 is_num() {

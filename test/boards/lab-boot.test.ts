@@ -7,13 +7,13 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, type TestContext, test } from 'node:test';
-import { BOARD_NAMES, type BoardName, bootBoard, ensureBoardImages, type RunningBoard } from '../scripts/lab/boards.js';
-import { makeTempDir, removeTemp } from '../src/platform/process.js';
-import { type Report, unmeasuredReason } from '../src/report/types.js';
-import { parseReport } from '../src/report/validate.js';
-import { runCli } from './helpers/cli.js';
-import { executable, requireComponent } from './helpers/env.js';
-import { configureScopedSshd, leftoversSince, snapshotVm, type VmSnapshot } from './helpers/lab-boards.js';
+import { BOARD_NAMES, type BoardName, bootBoard, ensureBoardImages, type RunningBoard } from '../../scripts/lab/boards.js';
+import { makeTempDir, removeTemp } from '../../src/platform/process.js';
+import { type Report, unmeasuredReason } from '../../src/report/types.js';
+import { parseReport } from '../../src/report/validate.js';
+import { runCli } from '../helpers/cli.js';
+import { executable, requireComponent } from '../helpers/env.js';
+import { configureScopedSshd, leftoversSince, snapshotVm, type VmSnapshot } from '../helpers/lab-boards.js';
 
 const ready =
   process.getuid?.() === 0 &&
