@@ -21,7 +21,7 @@ const SOURCES = [
 
 export const PLATFORM_GATE_TITLE = 'Runs Linux (CPython and Django need it)';
 
-/** The gate for one subject: fail only where the subject says it runs no Linux. */
+/** The gate for one subject: fail where the subject says it runs no Linux, unknown where it does not say. */
 export function platformGate(subject: JudgeSubject): CheckResult {
   const raw = subject.metrics[METRIC];
   const actual: MetricValue = raw === undefined ? null : raw;
@@ -50,9 +50,10 @@ export function platformGate(subject: JudgeSubject): CheckResult {
   } else if (actual === true) {
     result.message = `${PLATFORM_GATE_TITLE}: yes${subject.basis === 'spec-sheet' ? ', as the spec sheet states' : ', measured'}`;
   } else {
-    // A report exists only because a probe ran on the device's own operating system, so a report cannot fail
-    // the gate for want of the figure; a spec sheet always states it (schema: `linux` is required).
-    result.message = `${PLATFORM_GATE_TITLE}: the report does not say, but it was measured by a probe running on the device's own operating system`;
+    // Missing data never improves a verdict: a report whose host probe failed cannot vouch for its platform.
+    result.status = 'unknown';
+    result.unknownReason = subject.unmeasured(METRIC) ?? (raw === undefined ? 'not in the report' : 'could not be measured');
+    result.message = `${PLATFORM_GATE_TITLE}: unknown (${result.unknownReason})`;
   }
   return result;
 }
