@@ -29,11 +29,36 @@ def announce(line):
     sys.stdout.flush()
 
 
+def others_in_my_group():
+    """Pids of the other processes of this process group (Linux /proc: field 5 of stat is the group)."""
+    me, group, pids = os.getpid(), os.getpgrp(), []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit() or int(entry) == me:
+            continue
+        try:
+            with open("/proc/%s/stat" % entry) as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if len(fields) > 2 and int(fields[2]) == group:
+            pids.append(int(entry))
+    return pids
+
+
 def end_everything():
+    # Only a group leader (the agent starts it so) may take its group down; anyone else just leaves.
+    leader = os.getpgrp() == os.getpid()
+    if leader:
+        # The workers go first, so that none of them writes into the project (a database journal, a .pyc)
+        # while it is being removed: a file written then would leave the directory behind.
+        for pid in others_in_my_group():
+            try:
+                os.kill(pid, signal.SIGKILL)
+            except OSError:
+                pass
     if os.path.basename(PROJECT_DIR).startswith("edgeprobe-"):
         shutil.rmtree(PROJECT_DIR, ignore_errors=True)
-    # Only a group leader (the agent starts it so) may take its group down; anyone else just leaves.
-    if os.getpgrp() == os.getpid():
+    if leader:
         os.killpg(os.getpgrp(), signal.SIGKILL)
     os._exit(0)
 
