@@ -16,8 +16,8 @@ import { startWriteCounter } from './lib/block-writes.js';
 import { type KindOutcome, recordKind } from './lib/django/figures.js';
 import { ASSUMED_WORKER_BYTES, DEFAULT_DJANGO_DURATION_S, DEFAULT_LATENCY_TARGET_MS, planWorkers, stepDurationMs, type WorkerPlan } from './lib/django/plan.js';
 import { djangoProjectFiles } from './lib/django/project.js';
-import { DjangoServerError, type DjangoServerName } from './lib/django/server.js';
-import { runServer, ServerCrashed, type ServerRunResult } from './lib/django/server-run.js';
+import type { DjangoServerName } from './lib/django/server.js';
+import type { ServerRunResult } from './lib/django/server-run.js';
 import { findExecutable } from './lib/executables.js';
 import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { parseMeminfo } from './lib/parsers/meminfo.js';
@@ -153,6 +153,9 @@ async function attempt(
 ): Promise<{ result: ServerRunResult | null; error: string | null }> {
   const share = (run.deadline - performance.now()) / Math.max(1, run.runsLeft);
   run.runsLeft--;
+  // The servers and the HTTP load generator (node:http) are loaded by the runs that measure Django:
+  // a quick run, which skips this probe, does not load them.
+  const [{ runServer, ServerCrashed }, { DjangoServerError }] = await Promise.all([import('./lib/django/server-run.js'), import('./lib/django/server.js')]);
   try {
     const result = await runServer(
       {

@@ -10,9 +10,8 @@ import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import { THROTTLED_DURING_LOAD } from '../src/report/types.js';
 import { downsample, type SoakSample, summariseSoak } from './lib/parsers/soak.js';
-import { type DjangoSoakLoad, startDjangoSoakLoad } from './lib/soak-django.js';
+import type { DjangoSoakLoad } from './lib/soak-django.js';
 import { type OperationCounter, operationCounter, startSoakSampler } from './lib/soak-sampler.js';
-import { throughputPhase } from './lib/streaming/driver.js';
 import { DEFAULT_STREAM_MBIT, planLoad, type StreamingTier } from './lib/streaming/plan.js';
 import { type RunningServer, startServer } from './lib/streaming/servers.js';
 import { channelsProject, resolveTiers, serverSpec } from './lib/streaming/setup.js';
@@ -102,6 +101,8 @@ async function channelsLoad(
   counter: OperationCounter & { add(): void },
 ): Promise<void> {
   const { server, tier, plan } = started;
+  // The load driver brings ws, and with it http, https, tls and zlib: loaded by the runs that soak.
+  const { throughputPhase } = await import('./lib/streaming/driver.js');
   const result = await throughputPhase(
     server.url,
     {
@@ -128,6 +129,8 @@ async function soak(ctx: ProbeContext, sink: MetricSink, seconds: number): Promi
   if ('reason' in started) return notRun(sink, started.reason);
   let django: DjangoSoakLoad | null = null;
   try {
+    // The Django servers and the HTTP load generator (node:http) are loaded by the soaks that use them.
+    const { startDjangoSoakLoad } = await import('./lib/soak-django.js');
     const djangoLoad = await startDjangoSoakLoad(ctx);
     if ('reason' in djangoLoad) sink.details['djangoLoad'] = `no Django HTTP load: ${djangoLoad.reason}`;
     else django = djangoLoad;

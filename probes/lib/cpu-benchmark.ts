@@ -11,15 +11,19 @@
 //
 // How many windows. Each window is scored on its own and the score is their median, summed over workers
 // window by window: a burst of other work (a cron job, the shell of the person running the probe) spoils
-// one window, not the figure. Five 100 ms windows tolerate two spoiled ones and keep the benchmark as long
-// as the single 450 ms window was; a longer window would not help against bursts, and more windows
-// lengthen every full run.
+// a window, not the figure. Ten 100 ms windows: the median tolerates four spoiled ones, and it also evens
+// out the kernel handing a quota out in 5 ms slices (one 100 ms window under a quarter CPU holds 25 ms of
+// running, give or take a slice). Measured on a 2-CPU VM under quotas of 0.25 and 0.5 CPU (CV over 5 to
+// 10 runs): five 100 ms windows 6-13 % and 4-8 %, twenty 100 ms windows 3.9-4.3 % and 2.7 %, ten of 200 ms
+// 3.4 % and 4.2 %, five of 400 ms 4.0 % and 4.7 %: past about a second of windows the VM's own noise
+// dominates. One second per benchmark (single- and multi-thread: two seconds of a full run, which takes
+// about a minute) is where more stops paying.
 import type { Worker } from 'node:worker_threads';
 
 export const CHUNK_OPERATIONS = 20_000;
 /** The kernel's default CFS period (cpu.cfs_period_us, cpu.max): a window holds whole periods. */
 export const WINDOW_MS = 100;
-export const WINDOWS = 5;
+export const WINDOWS = 10;
 
 export interface BenchmarkPlan {
   windowMs: number;

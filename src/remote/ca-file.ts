@@ -1,10 +1,13 @@
 // --ca FILE for uploads: the PEM certificates of a private CA that signs the dashboard's certificate.
 import { readFileSync } from 'node:fs';
-import { createSecureContext } from 'node:tls';
 import { UsageError } from '../platform/errors.js';
 
-/** Reads and checks a --ca file: readable, and PEM that Node's TLS accepts as CA certificates. */
-export function readCaFile(path: string): string {
+/**
+ * Reads and checks a --ca file: readable, and PEM that Node's TLS accepts as CA certificates. node:tls is
+ * loaded here, by the runs given --ca: every run of the agent would otherwise load it.
+ */
+export async function readCaFile(path: string): Promise<string> {
+  const { createSecureContext } = await import('node:tls');
   let text: string;
   try {
     text = readFileSync(path, 'utf8');

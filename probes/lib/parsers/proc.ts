@@ -46,9 +46,14 @@ function ipv6(hex: string): string {
 }
 
 /** TCP sockets in LISTEN state (st 0A) from /proc/net/tcp or /proc/net/tcp6. */
+const LISTEN_TOKEN = /\s0A\s/;
+
 export function parseProcNetTcp(text: string, family: 4 | 6): ListeningSocket[] {
   const out: ListeningSocket[] = [];
   for (const line of text.split('\n').slice(1)) {
+    // Only listening sockets (state 0A) count, and a busy machine lists thousands of others: a line without a
+    // whitespace-delimited 0A cannot hold one, and is not split into its seventeen fields.
+    if (!LISTEN_TOKEN.test(line)) continue;
     const fields = line.trim().split(/\s+/);
     if (fields.length < 10) continue;
     const [local, , state] = [fields[1], fields[2], fields[3]];

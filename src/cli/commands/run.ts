@@ -191,7 +191,7 @@ export async function run(opts: RunCommandOptions): Promise<number> {
   options.latencyTargetMs ??= profile.capacity.latencyTargetMs;
   const target = opts.upload !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
   if (opts.ca !== undefined && target === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
-  const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
+  const ca = opts.ca !== undefined ? await readCaFile(opts.ca) : undefined;
   const report = await collectReport(options);
   const verdict = judge(report, profile, { allow });
   const style = styleFor(opts.output ? {} : process.stdout);

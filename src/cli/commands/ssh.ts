@@ -143,7 +143,7 @@ async function schedule(deviceArgs: string[], opts: SshCommandOptions, runArgs: 
   if (interval !== undefined && opts.mode === 'sh')
     throw new UsageError('--install-timer runs the agent, which needs node >= 18 on the device: not with --mode sh');
   const uploadTo = interval !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
-  const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
+  const ca = opts.ca !== undefined ? await readCaFile(opts.ca) : undefined;
   if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
   const devices = loadDevices(deviceArgs, opts.inventory ?? []);
   const options: ScheduleOptions = {
@@ -185,7 +185,7 @@ export async function run(deviceArgs: string[], opts: SshCommandOptions): Promis
   const { profile, allow } = profileAndAllowances(opts);
   const uploadTo = opts.upload !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
   if (opts.ca !== undefined && uploadTo === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
-  const ca = opts.ca !== undefined ? readCaFile(opts.ca) : undefined;
+  const ca = opts.ca !== undefined ? await readCaFile(opts.ca) : undefined;
   const sshOptions = (opts.sshOption ?? []).map(checkSshOption);
   if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
   if (opts.out !== undefined) checkOutDir(opts.out);

@@ -34,13 +34,13 @@ function parseRetries(value: string): number {
   return n;
 }
 
-function uploadOptions(opts: UploadCommandOptions): UploadOptions {
+async function uploadOptions(opts: UploadCommandOptions): Promise<UploadOptions> {
   return {
     ...DEFAULT_UPLOAD_OPTIONS,
     timeoutMs: opts.timeout * 1000,
     retries: opts.retries,
     log: (line) => process.stderr.write(`${line}\n`),
-    ...(opts.ca !== undefined ? { ca: readCaFile(opts.ca) } : {}),
+    ...(opts.ca !== undefined ? { ca: await readCaFile(opts.ca) } : {}),
   };
 }
 
@@ -63,7 +63,7 @@ export async function run(files: string[], opts: UploadCommandOptions): Promise<
   }
   if (files.length === 0 && !opts.flush) throw new UsageError('name the report files to upload (or - for stdin), or pass --flush to send the spooled ones');
   const target = dashboardEndpoint(opts.to, opts.token, { url: files.length > 0 });
-  const options = uploadOptions(opts);
+  const options = await uploadOptions(opts);
   let rejected = 0;
   let pending = 0;
   for (const file of files) {
