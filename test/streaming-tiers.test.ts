@@ -129,6 +129,30 @@ for (const asgi of ['daphne', 'uvicorn'] as const) {
   });
 }
 
+test('a Redis reached through its unix socket carries the channels_redis tier', { timeout: 90_000, skip: skipChannels }, async () => {
+  const socketDir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-redis-socket-'));
+  const socket = join(socketDir, 'redis.sock');
+  const redis = await startRedis(['--unixsocket', socket, '--unixsocketperm', '700']);
+  try {
+    const args = ['run', '--only', 'memory,cpu,streaming', '--duration', '4', '--python', DEBIAN_PYTHON, '--redis-url', socket, '--format', 'json'];
+    const result = await runCli(args, { timeoutMs: 80_000 });
+    assertExitFromVerdict(result, JSON.parse(result.stdout) as Record<string, unknown>);
+    const { report, probe } = streamingOf(result.stdout);
+    const unmeasured = probe.details['unmeasured'] as Record<string, string> | undefined;
+    assert.equal(
+      typeof report.metrics['streaming.channels_redis_messages_per_second'],
+      'number',
+      JSON.stringify(unmeasured?.['streaming.channels_redis_messages_per_second']),
+    );
+    const identity = tierDetails(probe, 'channels_redis')['identity'] as Record<string, unknown>;
+    assert.equal(identity['layer'], 'channels_redis.core.RedisChannelLayer');
+    assert.equal((probe.details['redis'] as Record<string, unknown>)['url'], `unix:${socket}`);
+  } finally {
+    await redis.stop();
+    rmSync(socketDir, { recursive: true, force: true });
+  }
+});
+
 test('without any Python the python and channels tiers are null with reasons and the node tier still measures', { timeout: 60_000 }, async () => {
   const bin = mkdtempSync(join(tmpdir(), 'edgeprobe-test-nopython-'));
   try {

@@ -26,7 +26,12 @@ if "--redis" in sys.argv:
     try:
         import redis
 
-        client = redis.Redis.from_url(url, socket_connect_timeout=2, socket_timeout=2)
+        # redis-py's unix-socket connection takes no socket_connect_timeout (a TypeError in 4.x), and a local
+        # socket connects at once or not at all, so only TCP gets the connect timeout.
+        timeouts = {"socket_timeout": 2}
+        if not url.startswith("unix:"):
+            timeouts["socket_connect_timeout"] = 2
+        client = redis.Redis.from_url(url, **timeouts)
         client.ping()
         out["redis"] = {"reachable": True, "version": client.info("server").get("redis_version")}
         client.close()
