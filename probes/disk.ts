@@ -3,9 +3,8 @@
 // write rate. The test file lives in a hidden temp folder on the deployment path itself (the disk being
 // measured); it is removed when the test ends, when the probe is stopped, and on SIGINT/SIGTERM.
 import { randomBytes } from 'node:crypto';
-import { constants } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
-import { access, open, realpath, rm } from 'node:fs/promises';
+import { open, realpath, rm } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
@@ -15,9 +14,8 @@ import { readLink } from './lib/executables.js';
 import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { parseMountinfo } from './lib/parsers/cgroup.js';
 import { blockNamesFromSysLink, deviceKind, diskFromDevice, diskFromMajorMinor, mountFor, parseDfPosix, percentile } from './lib/parsers/disk.js';
+import { whyNoWriteTest } from './lib/write-test-gate.js';
 
-/** Below this much free space the write test is skipped: it must never be what fills a disk. */
-export const MIN_FREE_FOR_TEST_BYTES = 512 * 1024 * 1024;
 const SMALL_WRITE_BYTES = 4096;
 const FSYNC_PHASE_MS = 2_000;
 const FSYNC_MAX_SAMPLES = 2_000;
@@ -151,19 +149,6 @@ async function putDevice(ctx: ProbeContext, sink: MetricSink, path: string): Pro
     bus: link?.includes('/usb') ? 'usb' : link?.includes('/virtio') ? 'virtio' : null,
   };
   if (link?.includes('/virtio')) sink.details['deviceNote'] = 'a virtual disk: its rotational flag and latency are what the hypervisor presents';
-}
-
-async function whyNoWriteTest(ctx: ProbeContext, path: string, free: unknown): Promise<string | null> {
-  if (!ctx.live) return 'recorded tree: the write test needs the live disk';
-  if (ctx.options.quick) return 'skipped under --quick';
-  if (typeof free !== 'number') return 'free space unknown, so the write test was not risked';
-  if (free < MIN_FREE_FOR_TEST_BYTES) return `only ${Math.round(free / 1048576)} MiB free (the write test needs ${MIN_FREE_FOR_TEST_BYTES / 1048576} MiB)`;
-  try {
-    await access(path, constants.W_OK);
-  } catch {
-    return `${path} is not writable by this user`;
-  }
-  return null;
 }
 
 async function putWriteTest(ctx: ProbeContext, sink: MetricSink, path: string): Promise<void> {

@@ -1,21 +1,16 @@
-// storage: the disk behind the deployment path and what it is (SD card, eMMC, USB, NVMe, virtio ...), the
-// identity and classes an SD/eMMC card declares, 4 KiB random-write IOPS and latency with and without fsync,
-// and the card's projected life under the load the streaming (and Django) probes measured.
-// It runs after the load probes, whose write counters it reads (probes/lib/block-writes.ts).
-import { constants } from 'node:fs';
 import * as fsPromises from 'node:fs/promises';
-import { access, realpath, rm } from 'node:fs/promises';
+import { realpath, rm } from 'node:fs/promises';
 import type { ProbeContext, ProbeDefinition, ProbeOutput } from '../src/engine/probe.js';
 import { MetricSink } from '../src/engine/sink.js';
 import { metricIdsOf } from '../src/report/metrics.js';
 import type { ProbeEnvelope } from '../src/report/types.js';
-import { MIN_FREE_FOR_TEST_BYTES } from './disk.js';
 import { type DiskFacts, deploymentPath, diskFacts, readMounts, resolveBlockDevice } from './lib/block-device.js';
 import { writeVolumeOf } from './lib/block-writes.js';
 import { type LoadWrites, projectCardLife, wearAdvice } from './lib/card-wear.js';
 import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import type { StorageKind } from './lib/parsers/storage.js';
 import { randomWriteTest } from './lib/random-write.js';
+import { whyNoWriteTest } from './lib/write-test-gate.js';
 
 const TEST_FILE_BYTES = 32 * 1024 * 1024;
 const PHASE_MS = 3_000;
@@ -145,19 +140,6 @@ async function identify(ctx: ProbeContext, sink: MetricSink, path: string): Prom
   if (facts.kind === 'sd' && !facts.card?.type) notes.push(`no /sys/class/block/${facts.disk}/device/type: taken for an SD card (an eMMC says MMC there)`);
   if (notes.length > 0) sink.details['identityNote'] = notes.join('; ');
   return { kind: facts.kind, sizeBytes: facts.sizeBytes };
-}
-
-async function whyNoWriteTest(ctx: ProbeContext, path: string, free: number | null): Promise<string | null> {
-  if (!ctx.live) return 'recorded tree: the write test needs the live disk';
-  if (ctx.options.quick) return 'skipped under --quick';
-  if (free === null) return 'free space unknown, so the write test was not risked';
-  if (free < MIN_FREE_FOR_TEST_BYTES) return `only ${Math.round(free / 1048576)} MiB free (the write test needs ${MIN_FREE_FOR_TEST_BYTES / 1048576} MiB)`;
-  try {
-    await access(path, constants.W_OK);
-  } catch {
-    return `${path} is not writable by this user`;
-  }
-  return null;
 }
 
 async function randomWrites(ctx: ProbeContext, sink: MetricSink, path: string): Promise<void> {
