@@ -207,6 +207,28 @@ function mountinfo(root, rootLine, others) {
 
 const STAT_IDLE = '   41236     9817  3384914    22170    96745   118201  6145064   497102        0   140512   519273';
 
+/** An MMC card (SD or eMMC) at `card` holding the boot and root partitions, as Raspberry Pi OS lays them out. */
+function mmcRootDisk(root, card, files, { sectors, rootSectors }) {
+  for (const [file, value] of Object.entries(files)) write(root, `${card}/${file}`, value);
+  blockDevice(root, {
+    devicePath: card,
+    disk: 'mmcblk0',
+    major: 179,
+    minorBase: 0,
+    sectors,
+    rotational: 0,
+    stat: STAT_IDLE,
+    partitions: [
+      [1, 'mmcblk0p1', 8192, 1048576],
+      [2, 'mmcblk0p2', 1056768, rootSectors],
+    ],
+    deviceLink: card,
+  });
+  mountinfo(root, '23 1 179:2 / / rw,noatime shared:1 - ext4 /dev/mmcblk0p2 rw', [
+    `36 23 179:1 / /boot/firmware rw,relatime shared:15 - vfat /dev/mmcblk0p1 ${BOOT_OPTIONS}`,
+  ]);
+}
+
 function sdCardTree() {
   const root = freshTree('constructed-pi-4b-sd-card', 'pi4-sd');
   const card = 'sys/devices/platform/emmc2bus/fe340000.mmc/mmc_host/mmc0/mmc0:aaaa';
@@ -226,24 +248,7 @@ function sdCardTree() {
     erase_size: '512',
     preferred_erase_size: '4194304',
   };
-  for (const [file, value] of Object.entries(files)) write(root, `${card}/${file}`, value);
-  blockDevice(root, {
-    devicePath: card,
-    disk: 'mmcblk0',
-    major: 179,
-    minorBase: 0,
-    sectors: 62333952,
-    rotational: 0,
-    stat: STAT_IDLE,
-    partitions: [
-      [1, 'mmcblk0p1', 8192, 1048576],
-      [2, 'mmcblk0p2', 1056768, 61277184],
-    ],
-    deviceLink: card,
-  });
-  mountinfo(root, '23 1 179:2 / / rw,noatime shared:1 - ext4 /dev/mmcblk0p2 rw', [
-    `36 23 179:1 / /boot/firmware rw,relatime shared:15 - vfat /dev/mmcblk0p1 ${BOOT_OPTIONS}`,
-  ]);
+  mmcRootDisk(root, card, files, { sectors: 62333952, rootSectors: 61277184 });
 }
 
 function emmcTree() {
@@ -271,24 +276,7 @@ function emmcTree() {
     enhanced_area_offset: '18446744073709551594',
     enhanced_area_size: '4294967274',
   };
-  for (const [file, value] of Object.entries(files)) write(root, `${card}/${file}`, value);
-  blockDevice(root, {
-    devicePath: card,
-    disk: 'mmcblk0',
-    major: 179,
-    minorBase: 0,
-    sectors: 61071360,
-    rotational: 0,
-    stat: STAT_IDLE,
-    partitions: [
-      [1, 'mmcblk0p1', 8192, 1048576],
-      [2, 'mmcblk0p2', 1056768, 60014592],
-    ],
-    deviceLink: card,
-  });
-  mountinfo(root, '23 1 179:2 / / rw,noatime shared:1 - ext4 /dev/mmcblk0p2 rw', [
-    `36 23 179:1 / /boot/firmware rw,relatime shared:15 - vfat /dev/mmcblk0p1 ${BOOT_OPTIONS}`,
-  ]);
+  mmcRootDisk(root, card, files, { sectors: 61071360, rootSectors: 60014592 });
 }
 
 function usbStickTree() {
