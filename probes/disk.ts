@@ -138,7 +138,7 @@ async function putDevice(ctx: ProbeContext, sink: MetricSink, path: string): Pro
   const disk = names?.disk ?? diskFromDevice(mount.source) ?? diskFromMajorMinor(mount.majorMinor);
   const rotational = disk ? await ctx.readText(`/sys/block/${disk}/queue/rotational`) : null;
   const mmcType = disk?.startsWith('mmcblk') ? await ctx.readText(`/sys/block/${disk}/device/type`) : null;
-  const kind = deviceKind({ fsType: mount.fsType, disk, rotational, mmcType });
+  const kind = deviceKind({ fsType: mount.fsType, disk, rotational, mmcType, onUsb: link?.includes('/usb') ?? false });
   sink.put('disk.device_kind', kind.kind, kind.reason ?? 'unknown device');
   sink.details['mount'] = {
     mountPoint: mount.mountPoint,

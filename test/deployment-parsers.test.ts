@@ -216,16 +216,19 @@ test('disk: mount of a path, block devices, device kinds, percentiles, df', () =
   assert.equal(diskFromMajorMinor('179:10'), 'mmcblk1');
   assert.equal(diskFromMajorMinor('8:17'), 'sdb');
   assert.equal(diskFromMajorMinor('0:25'), null);
-  const kind = (fsType: string, disk: string | null, rotational: string | null = null, mmcType: string | null = null) =>
-    deviceKind({ fsType, disk, rotational, mmcType }).kind;
+  const kind = (fsType: string, disk: string | null, rotational: string | null = null, mmcType: string | null = null, onUsb = false) =>
+    deviceKind({ fsType, disk, rotational, mmcType, onUsb }).kind;
   assert.equal(kind('ext4', 'mmcblk0', null, 'SD\n'), 'sd');
   assert.equal(kind('ext4', 'mmcblk1', null, 'MMC\n'), 'emmc');
   assert.equal(kind('ext4', 'nvme0n1', '0\n'), 'nvme');
   assert.equal(kind('ext4', 'sda', '0\n'), 'ssd');
   assert.equal(kind('ext4', 'sda', '1\n'), 'rotational');
+  // Over USB the kernel's rotational flag is 1 for flash sticks too; a 0 is the device's own VPD answer.
+  assert.equal(kind('ext4', 'sda', '1\n', null, true), 'usb');
+  assert.equal(kind('ext4', 'sda', '0\n', null, true), 'ssd');
   assert.equal(kind('tmpfs', null), 'ram');
   assert.equal(kind('nfs4', null), 'network');
-  assert.match(deviceKind({ fsType: 'overlay', disk: null, rotational: null, mmcType: null }).reason ?? '', /overlay/);
+  assert.match(deviceKind({ fsType: 'overlay', disk: null, rotational: null, mmcType: null, onUsb: false }).reason ?? '', /overlay/);
   assert.equal(percentile([5, 1, 4, 2, 3], 50), 3);
   assert.equal(percentile([1, 2, 3, 4, 5, 6, 7, 8, 9, 100], 99), 100);
   assert.equal(percentile([], 50), null);

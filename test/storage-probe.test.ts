@@ -231,3 +231,13 @@ test('--card-endurance-tbw sets the endurance; a bad value is a usage error', as
     assert.match(result.stderr, /--card-endurance-tbw must be a positive number/);
   }
 });
+
+test('a USB stick is USB storage of unknown medium, not a rotating disk, and the Redis profile warns about it', async () => {
+  const root = fixtureRoot('constructed-pi-4b-usb-stick');
+  const report = jsonOf(await runCli(['run', '--root', root, '--only', 'disk', '--profile', 'django-channels-redis', '--format', 'json']));
+  assert.equal((report['metrics'] as Record<string, unknown>)['disk.device_kind'], 'usb');
+  const checks = (report['verdict'] as { checks: { id: string; status: string; why: string }[] }).checks;
+  const storage = checks.find((c) => c.id === 'disk.device_kind');
+  assert.equal(storage?.status, 'warn');
+  assert.match(storage?.why ?? '', /USB flash sticks/);
+});

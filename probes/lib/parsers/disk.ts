@@ -49,7 +49,7 @@ export function diskFromMajorMinor(majorMinor: string): string | null {
   return null;
 }
 
-export type DeviceKind = 'sd' | 'emmc' | 'nvme' | 'ssd' | 'rotational' | 'ram' | 'network';
+export type DeviceKind = 'sd' | 'emmc' | 'nvme' | 'ssd' | 'rotational' | 'usb' | 'ram' | 'network';
 
 export interface DeviceFacts {
   fsType: string;
@@ -58,6 +58,8 @@ export interface DeviceFacts {
   rotational: string | null;
   /** /sys/block/mmcblkN/device/type: "SD", "MMC", "SDIO" */
   mmcType: string | null;
+  /** True when the disk's sysfs path runs through a USB device. */
+  onUsb: boolean;
 }
 
 const NETWORK_FS = new Set(['nfs', 'nfs4', 'cifs', 'smb3', 'smbfs', 'sshfs', 'fuse.sshfs', '9p', 'virtiofs', 'ceph', 'glusterfs']);
@@ -82,6 +84,9 @@ export function deviceKind(facts: DeviceFacts): { kind: DeviceKind | null; reaso
   if (disk.startsWith('zram') || disk.startsWith('ram')) return { kind: 'ram', reason: null };
   const rotational = facts.rotational?.trim();
   if (rotational === '0') return { kind: 'ssd', reason: null };
+  // The SCSI disk driver marks a disk non-rotating only when the device reports a medium rotation rate of 1
+  // (VPD page B1); USB sticks do not, so over USB a 1 says nothing: the medium may be flash or a platter.
+  if (facts.onUsb) return { kind: 'usb', reason: null };
   if (rotational === '1') return { kind: 'rotational', reason: null };
   return { kind: null, reason: `no /sys/block/${disk}/queue/rotational` };
 }

@@ -53,7 +53,8 @@ disk_mount() {
           zram*|ram*) _kind=ram ;;
           *)
             _rot=; rd1 "/sys/block/$_disk/queue/rotational" && _rot=$F
-            case $_rot in 0) _kind=ssd ;; 1) _kind=rotational ;; *) _why="no /sys/block/$_disk/queue/rotational" ;; esac ;;
+            # Over USB a 1 says nothing (sticks report no rotation rate); a 0 is the device's own answer.
+            case $_rot:$_link in 0:*) _kind=ssd ;; *:*/usb*) _kind=usb ;; 1:*) _kind=rotational ;; *) _why="no /sys/block/$_disk/queue/rotational" ;; esac ;;
         esac
       fi ;;
   esac
