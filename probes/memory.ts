@@ -8,6 +8,7 @@ import { findCgroup, groupDetails, type MeasuredGroup, readUpwards } from './lib
 import { minOrNull, parseFlatKeyed, parseMemoryLimit } from './lib/parsers/cgroup.js';
 import { type CgroupMemoryFindings, cgroupMemoryHeadroom, type MemoryLevel } from './lib/parsers/cgroup-memory.js';
 import { estimateMemAvailable, parseMeminfo, parseZoneinfoLowWatermarkPages } from './lib/parsers/meminfo.js';
+import { memoryControllerOff } from './lib/parsers/memory-controller.js';
 
 const PAGE_SIZE = 4096;
 
@@ -91,6 +92,24 @@ async function ownGroupHeadroom(ctx: ProbeContext, hostAvailable: number | null)
   return { path: own.path, availableBytes: minOrNull([hostAvailable, findings.headroom]) };
 }
 
+/** Why no memory limit can exist on this kernel, or null. Only the true v2 root (no cgroup.type) lists what the kernel offers. */
+async function controllerOffReason(ctx: ProbeContext, group: MeasuredGroup | null): Promise<string | null> {
+  const atTrueRoot = group?.version === 2 && !(await ctx.exists(`${group.mountPoint}/cgroup.type`));
+  return memoryControllerOff({
+    procCgroups: await ctx.readText('/proc/cgroups'),
+    cmdline: await ctx.readText('/proc/cmdline'),
+    v2RootControllers: atTrueRoot ? await ctx.readText(`${group.mountPoint}/cgroup.controllers`) : null,
+  });
+}
+
+/** No group, or no controller to limit it: the host's figures are the effective ones. */
+function putHostOnly(sink: MetricSink, host: { total: number | null; available: number | null }, why: string, groupPath: string | null): void {
+  sink.put('memory.cgroup_path', groupPath, why);
+  sink.putAllNull(['memory.cgroup_usage_bytes', 'memory.cgroup_limit_bytes', 'memory.cgroup_high_bytes'], why);
+  sink.put('memory.effective_total_bytes', host.total, 'no MemTotal in /proc/meminfo');
+  sink.put('memory.effective_available_bytes', host.available, 'no MemAvailable and no MemFree in /proc/meminfo');
+}
+
 export const memoryProbe: ProbeDefinition = {
   id: 'memory',
   title: 'Memory',
@@ -100,11 +119,12 @@ export const memoryProbe: ProbeDefinition = {
     const sink = new MetricSink();
     const { total, available } = await hostMemory(ctx, sink);
     const group = await findCgroup(ctx, 'memory');
-    if (!group) {
-      const why = 'no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo';
-      sink.putAllNull(['memory.cgroup_path', 'memory.cgroup_usage_bytes', 'memory.cgroup_limit_bytes', 'memory.cgroup_high_bytes'], why);
-      sink.put('memory.effective_total_bytes', total, 'no MemTotal in /proc/meminfo');
-      sink.put('memory.effective_available_bytes', available, 'no MemAvailable and no MemFree in /proc/meminfo');
+    const controllerOff = await controllerOffReason(ctx, group);
+    if (controllerOff) sink.details['memoryController'] = controllerOff;
+    if (!group || controllerOff) {
+      if (group) sink.details['cgroup'] = groupDetails(ctx, group);
+      putHostOnly(sink, { total, available }, controllerOff ?? 'no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo', group?.path ?? null);
+      sink.details['availableBoundBy'] = 'MemAvailable';
       return sink.output();
     }
     const { findings, levels } = await cgroupFindings(ctx, group);

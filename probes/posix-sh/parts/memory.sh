@@ -48,7 +48,10 @@ probe_memory() {
   fi
 
   LIMIT=; LIMIT_AT=; HIGH=; HIGH_AT=; HEADROOM=; HEADROOM_AT=; BELOW_WS=; BELOW_AT=; _usage=; _first=1
-  if cg_locate memory; then
+  _found=; cg_locate memory && _found=1
+  mem_controller_off "$_found"
+  [ -n "$MEM_OFF" ] && det_str memoryController "$MEM_OFF"
+  if [ -n "$_found" ] && [ -z "$MEM_OFF" ]; then
     json_s "$CG_DIR"; _jd=$J; json_s "$CG_PATH"; _jp=$J; json_s "${TARGET_SOURCE:-this process's own group (/proc/self/cgroup)}"
     det_raw cgroup "{\"version\":$CG_VER,\"dir\":$_jd,\"path\":$_jp,\"source\":$J}"
     put_str memory.cgroup_path "$CG_PATH" 'no memory cgroup'
@@ -69,8 +72,15 @@ probe_memory() {
     if [ "$CG_VER" = 1 ]; then _why='cgroup v1 has no memory.high'; else _why='no memory.high set'; fi
     put_num memory.cgroup_high_bytes "$HIGH" "$_why"
   else
-    _why='no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo'
-    put_null memory.cgroup_path "$_why"; put_null memory.cgroup_usage_bytes "$_why"
+    _why=${MEM_OFF:-'no memory cgroup found in /proc/self/cgroup and /proc/self/mountinfo'}
+    if [ -n "$_found" ]; then
+      json_s "$CG_DIR"; _jd=$J; json_s "$CG_PATH"; _jp=$J; json_s "${TARGET_SOURCE:-this process's own group (/proc/self/cgroup)}"
+      det_raw cgroup "{\"version\":$CG_VER,\"dir\":$_jd,\"path\":$_jp,\"source\":$J}"
+      put_str memory.cgroup_path "$CG_PATH" "$_why"
+    else
+      put_null memory.cgroup_path "$_why"
+    fi
+    put_null memory.cgroup_usage_bytes "$_why"
     put_null memory.cgroup_limit_bytes "$_why"; put_null memory.cgroup_high_bytes "$_why"
   fi
   min2 "$_total" "$LIMIT"; min2 "$M" "$HIGH"
@@ -79,7 +89,7 @@ probe_memory() {
   MEM_EFF_AVAIL=$M
   if [ -n "$HEADROOM" ] && [ "$M" = "$HEADROOM" ]; then det_str availableBoundBy "$HEADROOM_AT"; else det_str availableBoundBy MemAvailable; fi
   put_num memory.effective_available_bytes "$M" 'neither MemAvailable nor a cgroup limit is known'
-  _own_group_headroom
+  [ -n "$_found" ] && [ -z "$MEM_OFF" ] && _own_group_headroom
   p_end
 }
 # V <- the value of key $2 in DIR $1's memory.stat, empty when absent
@@ -129,4 +139,37 @@ _own_group_headroom() {
   json_s "$CG_PATH"
   det_raw ownGroup "{\"path\":$J${_own:+,\"availableBytes\":$_own}}"
   min2 "$_saved_avail" "$_own"; MEM_EFF_AVAIL=$M
+}
+# MEM_OFF <- why no memory limit can be enforced on this kernel, empty when the controller is on or nothing
+# says (probes/lib/parsers/memory-controller.ts). $1 is set when cg_locate found the group (CG_VER, CG_MNT).
+mem_controller_off() {
+  MEM_OFF=; _cmd=; _enabled=; _rootc=; _signs=
+  if rd /proc/cmdline; then
+    for _w in $F; do
+      case $_w in
+        cgroup_disable=*) case ",${_w#*=}," in *,memory,*) _cmd=off ;; esac ;;
+        cgroup_enable=*) case ",${_w#*=}," in *,memory,*) _cmd=on ;; esac ;;
+      esac
+    done
+  fi
+  if [ -r "$R/proc/cgroups" ]; then
+    while read -r _n _h _c _e; do
+      [ "$_n" = memory ] && case $_e in 0|1) _enabled=$_e ;; esac
+    done <"$R/proc/cgroups"
+  fi
+  # Only the true v2 root (it has no cgroup.type) lists what the kernel offers; a namespace's root does not.
+  _haveroot=
+  if [ -n "$1" ] && [ "$CG_VER" = 2 ] && [ ! -e "$R$CG_MNT/cgroup.type" ] && rd "$CG_MNT/cgroup.controllers"; then
+    # shellcheck disable=SC2086
+    set -- $F; _rootc="$*"; _haveroot=1
+  fi
+  [ "$_cmd" = off ] && _signs='cgroup_disable=memory on the kernel command line'
+  [ "$_enabled" = 0 ] && _signs="${_signs:+$_signs; }/proc/cgroups lists it disabled"
+  if [ -n "$_haveroot" ]; then
+    case " $_rootc " in *" memory "*) return 0 ;; esac
+    _signs="${_signs:+$_signs; }the cgroup v2 root offers only: ${_rootc:-none}"
+  fi
+  [ -n "$_signs" ] && [ "$_enabled" != 1 ] || return 0
+  _hint=; [ "$_cmd" = off ] && _hint='; on a Raspberry Pi, cgroup_enable=memory at the end of cmdline.txt turns it on'
+  MEM_OFF="the kernel's memory controller is off ($_signs): no memory limit is enforced and MemoryMax=/MemoryHigh= are ignored$_hint"
 }
