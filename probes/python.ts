@@ -90,14 +90,16 @@ async function inspectAll(
   candidates: readonly Candidate[],
   deadline: number,
   request: InspectionRequest,
+  onQueueEmpty?: (done: readonly (PythonInterpreterDetail | undefined)[], concurrency: number) => void,
 ): Promise<PythonInterpreterDetail[]> {
   const meminfo = await ctx.readText('/proc/meminfo');
   const concurrency = inspectionConcurrency(cpuCount(), meminfo === null ? null : (parseMeminfo(meminfo)['MemAvailable'] ?? null));
   const results: PythonInterpreterDetail[] = new Array<PythonInterpreterDetail>(candidates.length);
   let next = 0;
+  const order = executionOrder(candidates);
   const worker = async (): Promise<void> => {
     while (next < candidates.length) {
-      const index = next++;
+      const index = order[next++] as number;
       const candidate = candidates[index] as Candidate;
       const left = deadline - performance.now();
       results[index] =
@@ -111,9 +113,23 @@ async function inspectAll(
             }
           : await inspectOne(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) });
     }
+    // This worker's slot is free for good: nothing is left to start.
+    onQueueEmpty?.(results, concurrency);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, worker));
   return results;
+}
+
+/**
+ * The order in which the candidates are started (the results keep the candidates' order): the one named
+ * with --python, then the distribution's (where apt installs Django), then the one on PATH, then pyenv's
+ * from the newest. Under --quick an interpreter that is likely to rank best is then known early, while
+ * others are still being asked (see inspectBestInFull); the order changes no result.
+ */
+function executionOrder(candidates: readonly Candidate[]): number[] {
+  const weight = (c: Candidate): number =>
+    c.sources.includes('--python') ? 0 : c.sources.some((s) => s === '/usr/bin' || s === '/usr/local/bin') ? 1 : c.sources.includes('PATH') ? 2 : 3;
+  return candidates.map((_c, index) => index).sort((a, b) => weight(candidates[a] as Candidate) - weight(candidates[b] as Candidate) || b - a);
 }
 
 /**
@@ -127,6 +143,7 @@ async function inspectBestInFull(
   identities: readonly PythonInterpreterDetail[],
   deadline: number,
   request: InspectionRequest,
+  early: EarlyInspection,
 ): Promise<PythonInterpreterDetail[]> {
   const results = [...identities];
   const order = identities.flatMap((d, index) => (d.ok ? [{ d, index }] : [])).sort((a, b) => compareRank(rank(b.d), rank(a.d)) || a.index - b.index);
@@ -135,12 +152,56 @@ async function inspectBestInFull(
     if (best !== null && compareRank(best, rank(d)) > 0) break;
     const left = deadline - performance.now();
     if (left < 1_000) break;
-    const candidate: Candidate = { path: d.path, aliases: d.aliases, sources: d.sources, real: d.executable, shim: false };
-    const full = await inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: Math.min(request.timeoutMs, left) });
-    results[index] = full;
+    const full = await (early.take(d.path) ?? inspectFully(ctx, d, request, left));
+    // The entry as merged (aliases and sources of the same interpreter found under other names).
+    results[index] = { ...full, path: d.path, aliases: d.aliases, sources: d.sources };
     if (full.ok && (best === null || compareRank(rank(full), best) > 0)) best = rank(full);
   }
+  await early.settle();
   return results;
+}
+
+function inspectFully(ctx: ProbeContext, d: PythonInterpreterOk, request: InspectionRequest, leftMs: number): Promise<PythonInterpreterDetail> {
+  const candidate: Candidate = { path: d.path, aliases: d.aliases, sources: d.sources, real: d.executable, shim: false };
+  return inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: Math.min(request.timeoutMs, leftMs) });
+}
+
+interface EarlyInspection {
+  /** Called as each identity worker finds nothing left to start. */
+  start(answered: readonly (PythonInterpreterDetail | undefined)[], concurrency: number): void;
+  /** The early full inspection of this path, once, if there is one. */
+  take(path: string): Promise<PythonInterpreterDetail> | null;
+  /** Waits for an early inspection nobody took, so that no interpreter outlives the probe. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Under --quick, with a CPU to spare: once the identity pass has nothing left to start, the interpreter
+ * ranking highest among those that have answered is inspected in full at once, in the slot just freed,
+ * instead of after the last answer, when the other CPUs would idle. inspectBestInFull takes it only where
+ * it would have made that inspection itself, so the report is the same as without it; a guess that a later
+ * answer outranks costs one inspection's CPU time and no wall time. With one CPU there is nothing to gain.
+ */
+function earlyInspection(ctx: ProbeContext, deadline: number, request: InspectionRequest): EarlyInspection {
+  let early: { path: string; result: Promise<PythonInterpreterDetail>; taken: boolean } | null = null;
+  return {
+    start(answered, concurrency) {
+      if (early !== null || concurrency < 2 || cpuCount() < 2) return;
+      const ok = answered.filter((d): d is PythonInterpreterOk => d?.ok === true);
+      const top = ok.sort((a, b) => compareRank(rank(b), rank(a)))[0];
+      const left = deadline - performance.now();
+      if (top === undefined || left < 1_000) return;
+      early = { path: top.path, result: inspectFully(ctx, top, request, left), taken: false };
+    },
+    take(path) {
+      if (early === null || early.taken || early.path !== path) return null;
+      early.taken = true;
+      return early.result;
+    },
+    async settle() {
+      if (early !== null && !early.taken) await early.result;
+    },
+  };
 }
 
 async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, debian: boolean): Promise<PythonInterpreterDetail[]> {
@@ -151,8 +212,11 @@ async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candi
     depth: 'full',
   };
   if (!ctx.options.quick || candidates.length < 2) return mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, request));
-  const identities = await mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }));
-  return inspectBestInFull(ctx, identities, deadline, request);
+  const early = earlyInspection(ctx, deadline, request);
+  const identities = await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }, (answered, concurrency) =>
+    early.start(answered, concurrency),
+  );
+  return inspectBestInFull(ctx, await mergeSameInterpreter(ctx, identities), deadline, request, early);
 }
 
 /** The same interpreter reached through a shim whose target was not known up front: merged by executable. */
