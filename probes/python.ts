@@ -36,6 +36,7 @@ import {
   discover,
   findCompiler,
   type InspectionRequest,
+  identityOnly,
   inspectionConcurrency,
   inspectOne,
   NOT_INSPECTED_REASON,
@@ -90,7 +91,7 @@ async function inspectAll(
   candidates: readonly Candidate[],
   deadline: number,
   request: InspectionRequest,
-  onQueueEmpty?: (done: readonly (PythonInterpreterDetail | undefined)[], concurrency: number) => void,
+  early?: EarlyInspection,
 ): Promise<PythonInterpreterDetail[]> {
   const meminfo = await ctx.readText('/proc/meminfo');
   const concurrency = inspectionConcurrency(cpuCount(), meminfo === null ? null : (parseMeminfo(meminfo)['MemAvailable'] ?? null));
@@ -111,20 +112,25 @@ async function inspectAll(
               ok: false,
               error: "not inspected: the probe's time budget was spent on other interpreters",
             }
-          : await inspectOne(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) });
+          : await inspectCandidate(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) }, early);
     }
     // This worker's slot is free for good: nothing is left to start.
-    onQueueEmpty?.(results, concurrency);
+    early?.start(results, concurrency);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, worker));
   return results;
+}
+
+/** One inspection of a pass, as the request asks; under --quick, the identity pass goes through the early inspections. */
+function inspectCandidate(ctx: ProbeContext, candidate: Candidate, request: InspectionRequest, early?: EarlyInspection): Promise<PythonInterpreterDetail> {
+  return early ? early.identity(candidate, request) : inspectOne(ctx, candidate, request);
 }
 
 /**
  * The order in which the candidates are started (the results keep the candidates' order): the one named
  * with --python, then the distribution's (where apt installs Django), then the one on PATH, then pyenv's
  * from the newest. Under --quick an interpreter that is likely to rank best is then known early, while
- * others are still being asked (see inspectBestInFull); the order changes no result.
+ * others are still being asked (see earlyInspection); the order changes no result.
  */
 function executionOrder(candidates: readonly Candidate[]): number[] {
   const weight = (c: Candidate): number =>
@@ -167,39 +173,60 @@ function inspectFully(ctx: ProbeContext, d: PythonInterpreterOk, request: Inspec
 }
 
 interface EarlyInspection {
+  /** The identity inspection of a candidate, as inspectOne gives it. */
+  identity(candidate: Candidate, identityRequest: InspectionRequest): Promise<PythonInterpreterDetail>;
   /** Called as each identity worker finds nothing left to start. */
   start(answered: readonly (PythonInterpreterDetail | undefined)[], concurrency: number): void;
   /** The early full inspection of this path, once, if there is one. */
   take(path: string): Promise<PythonInterpreterDetail> | null;
-  /** Waits for an early inspection nobody took, so that no interpreter outlives the probe. */
+  /** Waits for the early inspections nobody took, so that no interpreter outlives the probe. */
   settle(): Promise<void>;
 }
 
 /**
- * Under --quick, with a CPU to spare: once the identity pass has nothing left to start, the interpreter
- * ranking highest among those that have answered is inspected in full at once, in the slot just freed,
- * instead of after the last answer, when the other CPUs would idle. inspectBestInFull takes it only where
- * it would have made that inspection itself, so the report is the same as without it; a guess that a later
- * answer outranks costs one inspection's CPU time and no wall time. With one CPU there is nothing to gain.
+ * Under --quick, with a CPU to spare, two interpreters may be inspected in full before the ranked pass asks:
+ * the first to start (see executionOrder), whose full answer also gives its identity entry (the same fields
+ * an identity-only run reports, with the rest marked not inspected) so that it starts once instead of twice;
+ * and, once the identity pass has nothing left to start, the one ranking highest among those that have
+ * answered, in the slot just freed, instead of after the last answer while the other CPUs idle.
+ * inspectBestInFull takes an early inspection only where it would have made that inspection itself, so the
+ * report is the same as without them; a guess that another interpreter outranks costs the CPU time of one
+ * inspection. With one CPU there is no wall time to gain, so none is made.
  */
 function earlyInspection(ctx: ProbeContext, deadline: number, request: InspectionRequest): EarlyInspection {
-  let early: { path: string; result: Promise<PythonInterpreterDetail>; taken: boolean } | null = null;
+  const spare = cpuCount() >= 2;
+  const early = new Map<string, Promise<PythonInterpreterDetail>>();
+  let first = true;
+  let guessed = false;
   return {
+    async identity(candidate, identityRequest) {
+      if (!spare || !first) return inspectOne(ctx, candidate, identityRequest);
+      first = false;
+      const full = inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: identityRequest.timeoutMs });
+      early.set(candidate.path, full);
+      const answer = await full;
+      if (answer.ok) return identityOnly(answer);
+      // A failed full inspection says nothing of what an identity-only one would: that one is asked.
+      early.delete(candidate.path);
+      return inspectOne(ctx, candidate, identityRequest);
+    },
     start(answered, concurrency) {
-      if (early !== null || concurrency < 2 || cpuCount() < 2) return;
+      if (!spare || guessed || concurrency < 2) return;
+      guessed = true;
       const ok = answered.filter((d): d is PythonInterpreterOk => d?.ok === true);
       const top = ok.sort((a, b) => compareRank(rank(b), rank(a)))[0];
       const left = deadline - performance.now();
-      if (top === undefined || left < 1_000) return;
-      early = { path: top.path, result: inspectFully(ctx, top, request, left), taken: false };
+      if (top === undefined || left < 1_000 || early.has(top.path)) return;
+      early.set(top.path, inspectFully(ctx, top, request, left));
     },
     take(path) {
-      if (early === null || early.taken || early.path !== path) return null;
-      early.taken = true;
-      return early.result;
+      const result = early.get(path) ?? null;
+      early.delete(path);
+      return result;
     },
     async settle() {
-      if (early !== null && !early.taken) await early.result;
+      await Promise.all(early.values());
+      early.clear();
     },
   };
 }
@@ -213,9 +240,7 @@ async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candi
   };
   if (!ctx.options.quick || candidates.length < 2) return mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, request));
   const early = earlyInspection(ctx, deadline, request);
-  const identities = await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }, (answered, concurrency) =>
-    early.start(answered, concurrency),
-  );
+  const identities = await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }, early);
   return inspectBestInFull(ctx, await mergeSameInterpreter(ctx, identities), deadline, request, early);
 }
 

@@ -180,7 +180,7 @@ function capable(cap: { ok: boolean; value: string | null; error: string | null 
 const NOT_INSPECTED: Capable = { available: null, version: null, reason: NOT_INSPECTED_REASON };
 
 /** What an identity-only inspection did not ask is shown as such, never as missing. */
-function identityOnly(full: PythonInterpreterOk): PythonInterpreterOk {
+export function identityOnly(full: PythonInterpreterOk): PythonInterpreterOk {
   return {
     ...full,
     inspection: 'identity',
