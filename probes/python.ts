@@ -187,8 +187,9 @@ interface EarlyInspection {
  * Under --quick, with a CPU to spare, two interpreters may be inspected in full before the ranked pass asks:
  * the first to start (see executionOrder), whose full answer also gives its identity entry (the same fields
  * an identity-only run reports, with the rest marked not inspected) so that it starts once instead of twice;
- * and, once the identity pass has nothing left to start, the one ranking highest among those that have
- * answered, in the slot just freed, instead of after the last answer while the other CPUs idle.
+ * and, once the identity pass has nothing left to start and the first has answered, the one ranking highest
+ * among those that have answered, in a slot just freed, instead of after the last answer while the other
+ * CPUs idle.
  * inspectBestInFull takes an early inspection only where it would have made that inspection itself, so the
  * report is the same as without them; a guess that another interpreter outranks costs the CPU time of one
  * inspection. With one CPU there is no wall time to gain, so none is made.
@@ -197,6 +198,7 @@ function earlyInspection(ctx: ProbeContext, deadline: number, request: Inspectio
   const spare = cpuCount() >= 2;
   const early = new Map<string, Promise<PythonInterpreterDetail>>();
   let first = true;
+  let firstPending = false;
   let guessed = false;
   return {
     async identity(candidate, identityRequest) {
@@ -204,14 +206,17 @@ function earlyInspection(ctx: ProbeContext, deadline: number, request: Inspectio
       first = false;
       const full = inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: identityRequest.timeoutMs });
       early.set(candidate.path, full);
+      firstPending = true;
       const answer = await full;
+      firstPending = false;
       if (answer.ok) return identityOnly(answer);
       // A failed full inspection says nothing of what an identity-only one would: that one is asked.
       early.delete(candidate.path);
       return inspectOne(ctx, candidate, identityRequest);
     },
     start(answered, concurrency) {
-      if (!spare || guessed || concurrency < 2) return;
+      // While the first answer is pending, the best of the others is no guess at all.
+      if (!spare || guessed || concurrency < 2 || firstPending) return;
       guessed = true;
       const ok = answered.filter((d): d is PythonInterpreterOk => d?.ok === true);
       const top = ok.sort((a, b) => compareRank(rank(b), rank(a)))[0];
