@@ -303,8 +303,9 @@ export const pythonProbe: ProbeDefinition = {
     const deadline = performance.now() + Math.max(BUDGET_MS, pythonTimeoutMs(ctx.options) + 10_000) - 5_000;
     // The toolchain does not depend on the interpreters: it is looked for while they are inspected.
     const toolchain = Promise.all([findCompiler(ctx), findExecutable(ctx, ['rustc'])]);
-    const debian = await ctx.exists('/etc/debian_version');
+    const debianCheck = ctx.exists('/etc/debian_version');
     const { candidates, notes } = await discover(ctx);
+    const debian = await debianCheck;
     const interpreters = await inspectInterpreters(ctx, candidates, deadline, debian);
     const working = interpreters.filter((i): i is PythonInterpreterOk => i.ok).sort((a, b) => compareRank(rank(b), rank(a)));
     const failedOnes = interpreters.filter((i): i is PythonInterpreterFailed => !i.ok);
