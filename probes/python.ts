@@ -36,6 +36,7 @@ import {
   discover,
   findCompiler,
   type InspectionRequest,
+  identityOnly,
   inspectionConcurrency,
   inspectOne,
   NOT_INSPECTED_REASON,
@@ -90,14 +91,16 @@ async function inspectAll(
   candidates: readonly Candidate[],
   deadline: number,
   request: InspectionRequest,
+  early?: EarlyInspection,
 ): Promise<PythonInterpreterDetail[]> {
   const meminfo = await ctx.readText('/proc/meminfo');
   const concurrency = inspectionConcurrency(cpuCount(), meminfo === null ? null : (parseMeminfo(meminfo)['MemAvailable'] ?? null));
   const results: PythonInterpreterDetail[] = new Array<PythonInterpreterDetail>(candidates.length);
   let next = 0;
+  const order = executionOrder(candidates);
   const worker = async (): Promise<void> => {
     while (next < candidates.length) {
-      const index = next++;
+      const index = order[next++] as number;
       const candidate = candidates[index] as Candidate;
       const left = deadline - performance.now();
       results[index] =
@@ -109,11 +112,30 @@ async function inspectAll(
               ok: false,
               error: "not inspected: the probe's time budget was spent on other interpreters",
             }
-          : await inspectOne(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) });
+          : await inspectCandidate(ctx, candidate, { ...request, timeoutMs: Math.min(request.timeoutMs, left) }, early);
     }
+    // This worker's slot is free for good: nothing is left to start.
+    early?.start(results, concurrency);
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, candidates.length) }, worker));
   return results;
+}
+
+/** One inspection of a pass, as the request asks; under --quick, the identity pass goes through the early inspections. */
+function inspectCandidate(ctx: ProbeContext, candidate: Candidate, request: InspectionRequest, early?: EarlyInspection): Promise<PythonInterpreterDetail> {
+  return early ? early.identity(candidate, request) : inspectOne(ctx, candidate, request);
+}
+
+/**
+ * The order in which the candidates are started (the results keep the candidates' order): the one named
+ * with --python, then the distribution's (where apt installs Django), then the one on PATH, then pyenv's
+ * from the newest. Under --quick an interpreter that is likely to rank best is then known early, while
+ * others are still being asked (see earlyInspection); the order changes no result.
+ */
+function executionOrder(candidates: readonly Candidate[]): number[] {
+  const weight = (c: Candidate): number =>
+    c.sources.includes('--python') ? 0 : c.sources.some((s) => s === '/usr/bin' || s === '/usr/local/bin') ? 1 : c.sources.includes('PATH') ? 2 : 3;
+  return candidates.map((_c, index) => index).sort((a, b) => weight(candidates[a] as Candidate) - weight(candidates[b] as Candidate) || b - a);
 }
 
 /**
@@ -127,6 +149,7 @@ async function inspectBestInFull(
   identities: readonly PythonInterpreterDetail[],
   deadline: number,
   request: InspectionRequest,
+  early: EarlyInspection,
 ): Promise<PythonInterpreterDetail[]> {
   const results = [...identities];
   const order = identities.flatMap((d, index) => (d.ok ? [{ d, index }] : [])).sort((a, b) => compareRank(rank(b.d), rank(a.d)) || a.index - b.index);
@@ -135,12 +158,82 @@ async function inspectBestInFull(
     if (best !== null && compareRank(best, rank(d)) > 0) break;
     const left = deadline - performance.now();
     if (left < 1_000) break;
-    const candidate: Candidate = { path: d.path, aliases: d.aliases, sources: d.sources, real: d.executable, shim: false };
-    const full = await inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: Math.min(request.timeoutMs, left) });
-    results[index] = full;
+    const full = await (early.take(d.path) ?? inspectFully(ctx, d, request, left));
+    // The entry as merged (aliases and sources of the same interpreter found under other names).
+    results[index] = { ...full, path: d.path, aliases: d.aliases, sources: d.sources };
     if (full.ok && (best === null || compareRank(rank(full), best) > 0)) best = rank(full);
   }
+  await early.settle();
   return results;
+}
+
+function inspectFully(ctx: ProbeContext, d: PythonInterpreterOk, request: InspectionRequest, leftMs: number): Promise<PythonInterpreterDetail> {
+  const candidate: Candidate = { path: d.path, aliases: d.aliases, sources: d.sources, real: d.executable, shim: false };
+  return inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: Math.min(request.timeoutMs, leftMs) });
+}
+
+interface EarlyInspection {
+  /** The identity inspection of a candidate, as inspectOne gives it. */
+  identity(candidate: Candidate, identityRequest: InspectionRequest): Promise<PythonInterpreterDetail>;
+  /** Called as each identity worker finds nothing left to start. */
+  start(answered: readonly (PythonInterpreterDetail | undefined)[], concurrency: number): void;
+  /** The early full inspection of this path, once, if there is one. */
+  take(path: string): Promise<PythonInterpreterDetail> | null;
+  /** Waits for the early inspections nobody took, so that no interpreter outlives the probe. */
+  settle(): Promise<void>;
+}
+
+/**
+ * Under --quick, with a CPU to spare, two interpreters may be inspected in full before the ranked pass asks:
+ * the first to start (see executionOrder), whose full answer also gives its identity entry (the same fields
+ * an identity-only run reports, with the rest marked not inspected) so that it starts once instead of twice;
+ * and, once the identity pass has nothing left to start and the first has answered, the one ranking highest
+ * among those that have answered, in a slot just freed, instead of after the last answer while the other
+ * CPUs idle.
+ * inspectBestInFull takes an early inspection only where it would have made that inspection itself, so the
+ * report is the same as without them; a guess that another interpreter outranks costs the CPU time of one
+ * inspection. With one CPU there is no wall time to gain, so none is made.
+ */
+function earlyInspection(ctx: ProbeContext, deadline: number, request: InspectionRequest): EarlyInspection {
+  const spare = cpuCount() >= 2;
+  const early = new Map<string, Promise<PythonInterpreterDetail>>();
+  let first = true;
+  let firstPending = false;
+  let guessed = false;
+  return {
+    async identity(candidate, identityRequest) {
+      if (!spare || !first) return inspectOne(ctx, candidate, identityRequest);
+      first = false;
+      const full = inspectOne(ctx, candidate, { ...request, depth: 'full', timeoutMs: identityRequest.timeoutMs });
+      early.set(candidate.path, full);
+      firstPending = true;
+      const answer = await full;
+      firstPending = false;
+      if (answer.ok) return identityOnly(answer);
+      // A failed full inspection says nothing of what an identity-only one would: that one is asked.
+      early.delete(candidate.path);
+      return inspectOne(ctx, candidate, identityRequest);
+    },
+    start(answered, concurrency) {
+      // While the first answer is pending, the best of the others is no guess at all.
+      if (!spare || guessed || concurrency < 2 || firstPending) return;
+      guessed = true;
+      const ok = answered.filter((d): d is PythonInterpreterOk => d?.ok === true);
+      const top = ok.sort((a, b) => compareRank(rank(b), rank(a)))[0];
+      const left = deadline - performance.now();
+      if (top === undefined || left < 1_000 || early.has(top.path)) return;
+      early.set(top.path, inspectFully(ctx, top, request, left));
+    },
+    take(path) {
+      const result = early.get(path) ?? null;
+      early.delete(path);
+      return result;
+    },
+    async settle() {
+      await Promise.all(early.values());
+      early.clear();
+    },
+  };
 }
 
 async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candidate[], deadline: number, debian: boolean): Promise<PythonInterpreterDetail[]> {
@@ -151,8 +244,9 @@ async function inspectInterpreters(ctx: ProbeContext, candidates: readonly Candi
     depth: 'full',
   };
   if (!ctx.options.quick || candidates.length < 2) return mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, request));
-  const identities = await mergeSameInterpreter(ctx, await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }));
-  return inspectBestInFull(ctx, identities, deadline, request);
+  const early = earlyInspection(ctx, deadline, request);
+  const identities = await inspectAll(ctx, candidates, deadline, { ...request, depth: 'identity' }, early);
+  return inspectBestInFull(ctx, await mergeSameInterpreter(ctx, identities), deadline, request, early);
 }
 
 /** The same interpreter reached through a shim whose target was not known up front: merged by executable. */
@@ -209,8 +303,9 @@ export const pythonProbe: ProbeDefinition = {
     const deadline = performance.now() + Math.max(BUDGET_MS, pythonTimeoutMs(ctx.options) + 10_000) - 5_000;
     // The toolchain does not depend on the interpreters: it is looked for while they are inspected.
     const toolchain = Promise.all([findCompiler(ctx), findExecutable(ctx, ['rustc'])]);
-    const debian = await ctx.exists('/etc/debian_version');
+    const debianCheck = ctx.exists('/etc/debian_version');
     const { candidates, notes } = await discover(ctx);
+    const debian = await debianCheck;
     const interpreters = await inspectInterpreters(ctx, candidates, deadline, debian);
     const working = interpreters.filter((i): i is PythonInterpreterOk => i.ok).sort((a, b) => compareRank(rank(b), rank(a)));
     const failedOnes = interpreters.filter((i): i is PythonInterpreterFailed => !i.ok);

@@ -2,8 +2,8 @@
 // those that can rank best are inspected in full; the metrics are the ones a full inspection of all gives.
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { type PythonInterpreterDetail, type PythonInterpreterOk, pythonProbe } from '../probes/python.js';
@@ -50,6 +50,33 @@ test('--quick reports the same python metrics as inspecting every interpreter in
     // Without --quick every interpreter is inspected in full.
     assert.ok(interpreters(full.envelope.details).every((i) => i.inspection === 'full'));
     assert.equal(full.envelope.details['inspectionNote'], undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('--quick with two CPUs or more starts the first interpreter it asks once, in full, and keeps the metrics of a full inspection', async (t) => {
+  if (!executable(DEBIAN_PYTHON)) {
+    t.skip(`no ${DEBIAN_PYTHON}`);
+    return;
+  }
+  if (availableParallelism() < 2) {
+    t.skip('one CPU: --quick makes no early full inspection there');
+    return;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'edgeprobe-test-quick-first-'));
+  try {
+    // The interpreter named with --python is asked first: a wrapper that logs each start, then runs Debian's.
+    const log = join(dir, 'starts.log');
+    const wrapper = join(dir, 'python3');
+    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${log}'\nexec ${DEBIAN_PYTHON} "$@"\n`, { mode: 0o755 });
+    const quick = await runProbe(pythonProbe, { python: wrapper, quick: true });
+    const full = await runProbe(pythonProbe, { python: wrapper, quick: false });
+    assert.equal(quick.envelope.status, 'ok', quick.envelope.error?.message);
+    assert.deepEqual(quick.envelope.metrics, full.envelope.metrics);
+    const starts = readFileSync(log, 'utf8').trim().split('\n');
+    // One start for the quick run (in full, no --identity), one for the full run.
+    assert.deepEqual(starts, ['-E -B -', '-E -B -']);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

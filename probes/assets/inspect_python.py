@@ -186,6 +186,51 @@ def capabilities(out, identity_only):
     out['missingModules'] = missing
 
 
+def to_json(value):
+    """json.dumps(value) for what this script prints (dicts, lists, text, integers, booleans, None), without
+    importing json: its decoder brings re and enum, which most Python 3 interpreters otherwise never load
+    here, and those imports were a fifth of an identity-only inspection. Anything else raises TypeError."""
+    if value is None:
+        return 'null'
+    if value is True:
+        return 'true'
+    if value is False:
+        return 'false'
+    if type(value) is int:
+        return str(value)
+    if type(value) is str:
+        out = ['"']
+        for ch in value:
+            code = ord(ch)
+            if ch == '"' or ch == '\\':
+                out.append('\\' + ch)
+            elif 0x20 <= code < 0x7f:
+                out.append(ch)
+            elif code < 0x10000:
+                out.append('\\u%04x' % code)
+            else:  # a UTF-16 surrogate pair, as json.dumps writes it
+                code -= 0x10000
+                out.append('\\u%04x\\u%04x' % (0xd800 | (code >> 10), 0xdc00 | (code & 0x3ff)))
+        out.append('"')
+        return ''.join(out)
+    if type(value) is dict:
+        return '{' + ', '.join(to_json(k) + ': ' + to_json(v) for k, v in value.items()) + '}'
+    if type(value) in (list, tuple):
+        return '[' + ', '.join(to_json(v) for v in value) + ']'
+    raise TypeError('not encoded by hand: %s' % type(value).__name__)
+
+
+def report_text(out):
+    """Python 2 keeps text as bytes (json decodes them as UTF-8), and an unexpected type goes to json too."""
+    if sys.version_info[0] >= 3:
+        try:
+            return to_json(out)
+        except TypeError:
+            pass
+    import json
+    return json.dumps(out)
+
+
 def main():
     info = sys.version_info
     out = {
@@ -205,8 +250,7 @@ def main():
     capabilities(out, sys.argv[1:2] == ['--identity'])
     ok, value = check(package_versions)
     out['packages'] = value if ok else {}
-    import json
-    sys.stdout.write('EDGEPROBE_PYTHON ' + json.dumps(out) + '\n')
+    sys.stdout.write('EDGEPROBE_PYTHON ' + report_text(out) + '\n')
 
 
 main()

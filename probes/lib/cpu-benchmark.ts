@@ -9,11 +9,12 @@
 // inside the window count, divided by the window itself, so a chunk that straddles the end (and the wait
 // that may come with it) cannot stretch the measurement.
 //
-// How many windows. Each window is scored on its own and the score is their median, summed over workers
-// window by window: a burst of other work (a cron job, the shell of the person running the probe) spoils
-// a window, not the figure. Ten 100 ms windows: the median tolerates four spoiled ones, and it also evens
-// out the kernel handing a quota out in 5 ms slices (one 100 ms window under a quarter CPU holds 25 ms of
-// running, give or take a slice). Measured on a 2-CPU VM under quotas of 0.25 and 0.5 CPU (CV over 5 to
+// How many windows. Each window is scored on its own, each worker's score is the median of its windows, and
+// the workers' scores add up (scoreWindows says why per worker rather than window by window): a burst of
+// other work (a cron job, the shell of the person running the probe) spoils a window, not the figure. Ten
+// 100 ms windows: the median tolerates four spoiled ones per worker, and it also evens out the kernel
+// handing a quota out in 5 ms slices (one 100 ms window under a quarter CPU holds 25 ms of running, give or
+// take a slice). Measured on a 2-CPU VM under quotas of 0.25 and 0.5 CPU (CV over 5 to
 // 10 runs): five 100 ms windows 6-13 % and 4-8 %, twenty 100 ms windows 3.9-4.3 % and 2.7 %, ten of 200 ms
 // 3.4 % and 4.2 %, five of 400 ms 4.0 % and 4.7 %: past about a second of windows the VM's own noise
 // dominates. One second per benchmark (single- and multi-thread: two seconds of a full run, which takes
@@ -109,7 +110,7 @@ const WORKER_SOURCE = `(${benchmarkWorker.toString()})()`;
 
 export interface BenchmarkResult {
   workers: number;
-  /** Median over the windows of the operations per second of all workers together. */
+  /** Operations per second of all workers together: the sum of each worker's median window. */
   operationsPerSecond: number;
   /** Each worker's median over the windows, operations per second. */
   perWorker: number[];
@@ -126,7 +127,13 @@ function median(values: readonly number[]): number {
   return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
 }
 
-/** Scores what the workers reported: window by window, then the median. */
+/**
+ * Scores what the workers reported: each worker's median window, added up. Each worker is scored on its
+ * own because other work on the machine takes its CPU time from one thread at a time: with two workers, a
+ * burst that hits worker 1 in window 3 and worker 2 in window 7 spoils two of the windows summed across
+ * workers, but only one of each worker's. A worker's median is its rate when undisturbed, and the workers
+ * run at once, so the total is their sum (one worker: its median, as before).
+ */
 export function scoreWindows(
   reports: ReadonlyArray<{ opsPerWindow: readonly number[] }>,
   windowMs: number,
@@ -134,7 +141,8 @@ export function scoreWindows(
   const windows = Math.max(0, ...reports.map((r) => r.opsPerWindow.length));
   const rate = (ops: number): number => (ops / windowMs) * 1000;
   const perWindow = Array.from({ length: windows }, (_, w) => rate(reports.reduce((sum, r) => sum + (r.opsPerWindow[w] ?? 0), 0)));
-  return { total: median(perWindow), perWorker: reports.map((r) => median(r.opsPerWindow.map(rate))), perWindow };
+  const perWorker = reports.map((r) => median(r.opsPerWindow.map(rate)));
+  return { total: perWorker.reduce((sum, value) => sum + value, 0), perWorker, perWindow };
 }
 
 /** Runs `workers` threads through the plan's windows, started together; terminates them on abort. */

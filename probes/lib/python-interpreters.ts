@@ -1,7 +1,7 @@
 // Finding and inspecting Python interpreters for the python probe: discovery (PATH, /usr/bin, pyenv),
 // one inspection process each, ranking, and the known traps of small ARM boards.
 
-import { realpath } from 'node:fs/promises';
+import { readdirSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { dirname } from 'node:path';
 import type { ProbeContext, RunOptions } from '../../src/engine/probe.js';
@@ -94,11 +94,45 @@ export function pythonTimeoutMs(options: RunOptions): number {
 
 export const PYTHON_NAME = /^python3(\.\d+)?$/;
 
+// Discovery asks the file system a few questions per interpreter name and lists three directories,
+// synchronously, as isExecutable does: each answer comes from the kernel's caches in microseconds, while a
+// round trip through the thread pool waits for the event loop, which the probes running beside this one keep
+// busy. Those few dozen round trips were most of the python probe's time before its first interpreter started.
+
+/** The path with every symlink resolved (realpath(3), as fs.promises.realpath gives it), or the path itself. */
 export async function resolveReal(ctx: ProbeContext, path: string): Promise<string> {
   try {
-    return await realpath(ctx.rootPath(path));
+    return realpathSync.native(ctx.rootPath(path));
   } catch {
     return path;
+  }
+}
+
+/** Whether the path exists (stat(2) follows it), as ctx.exists answers. */
+function existsNow(ctx: ProbeContext, path: string): boolean {
+  try {
+    statSync(ctx.rootPath(path));
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** A directory's entries, or null, as ctx.listDir answers. */
+function listNow(ctx: ProbeContext, path: string): string[] | null {
+  try {
+    return readdirSync(ctx.rootPath(path));
+  } catch {
+    return null;
+  }
+}
+
+/** A file's text, or null, as ctx.readText answers. */
+function readNow(ctx: ProbeContext, path: string): string | null {
+  try {
+    return readFileSync(ctx.rootPath(path), 'utf8');
+  } catch {
+    return null;
   }
 }
 
@@ -107,9 +141,9 @@ function pyenvRoot(): string {
 }
 
 /** The pyenv version a shim would run right now, when it is unambiguous; null otherwise. */
-async function activePyenvVersion(ctx: ProbeContext, root: string): Promise<string | null> {
+function activePyenvVersion(ctx: ProbeContext, root: string): string | null {
   const fromEnv = process.env['PYENV_VERSION'];
-  const text = fromEnv ?? (await ctx.readText(`${root}/version`));
+  const text = fromEnv ?? readNow(ctx, `${root}/version`);
   const first = text?.split(/[\s:]+/).find((v) => v.length > 0) ?? null;
   if (!first || first === 'system') return null;
   return first;
@@ -122,7 +156,7 @@ export async function discover(ctx: ProbeContext): Promise<{ candidates: Candida
     if (!(await isExecutable(ctx, path))) return;
     const shim = path.includes('/shims/');
     // A virtualenv's python is a symlink to its base interpreter but has its own packages: keep it apart.
-    const venv = await ctx.exists(`${dirname(dirname(path))}/pyvenv.cfg`);
+    const venv = existsNow(ctx, `${dirname(dirname(path))}/pyvenv.cfg`);
     const real = aliasOf ?? (venv ? path : await resolveReal(ctx, path));
     const existing = byReal.get(real);
     if (existing) {
@@ -148,8 +182,8 @@ export async function discover(ctx: ProbeContext): Promise<{ candidates: Candida
   if (ctx.options.pythonOnly) return { candidates: [...byReal.values()], notes };
 
   const root = pyenvRoot();
-  const pyenvVersion = await activePyenvVersion(ctx, root);
-  const pyenvVersions = ((await ctx.listDir(`${root}/versions`)) ?? []).sort((a, b) => compareVersions(a, b));
+  const pyenvVersion = activePyenvVersion(ctx, root);
+  const pyenvVersions = (listNow(ctx, `${root}/versions`) ?? []).sort((a, b) => compareVersions(a, b));
   // Real pyenv interpreters first, so a shim that runs one of them is recognised as the same interpreter.
   for (const version of pyenvVersions) await add(`${root}/versions/${version}/bin/python3`, 'pyenv');
   const shimTarget = async (): Promise<string | undefined> =>
@@ -164,7 +198,7 @@ export async function discover(ctx: ProbeContext): Promise<{ candidates: Candida
     if (onPath) await add(onPath, 'PATH', onPath.includes('/shims/') ? await shimTarget() : undefined);
   }
   for (const dir of ['/usr/bin', '/usr/local/bin']) {
-    const names = ((await ctx.listDir(dir)) ?? []).filter((n) => PYTHON_NAME.test(n));
+    const names = (listNow(ctx, dir) ?? []).filter((n) => PYTHON_NAME.test(n));
     // "python3" before "python3.11", so the generic name is the one shown.
     names.sort((a, b) => a.length - b.length || compareVersions(a.slice(6), b.slice(6)));
     for (const name of names) await add(`${dir}/${name}`, dir);
@@ -180,7 +214,7 @@ function capable(cap: { ok: boolean; value: string | null; error: string | null 
 const NOT_INSPECTED: Capable = { available: null, version: null, reason: NOT_INSPECTED_REASON };
 
 /** What an identity-only inspection did not ask is shown as such, never as missing. */
-function identityOnly(full: PythonInterpreterOk): PythonInterpreterOk {
+export function identityOnly(full: PythonInterpreterOk): PythonInterpreterOk {
   return {
     ...full,
     inspection: 'identity',
