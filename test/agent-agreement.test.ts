@@ -1,15 +1,16 @@
 // One host, two probes: `edgeprobe ssh` against a real OpenSSH server on loopback whose sessions live in a
 // cgroup with Pi-like limits (512 MiB, 1.5 CPUs), once as a user with node (the Node agent) and once as a user
-// without it (the POSIX-sh probe). The probe that measures less must not give the rosier answer: both reports
-// get the same verdict and headline under every profile, the same status on every supervision and stack check,
-// and capacity figures within 25 % of each other. A Redis or PostgreSQL started by a test running beside this one
-// may be seen by one probe and not the other, so those figures are compared by type only.
+// without it (the POSIX-sh probe). Both reports get the same verdict under every profile and capacity figures
+// within 25 % of each other: with --quick (same headline, same status on every supervision and stack check), and
+// in full mode, where both measure the python and channels streaming tiers and the django probe (checks on what
+// only the Node agent measures are allowed for both). A Redis or PostgreSQL started by a test running beside
+// this one may be seen by one probe and not the other, so those figures are compared by type only.
 
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, type TestContext, test } from 'node:test';
-import { loadAllProfiles } from '../src/judge/profiles.js';
+import { after, before, test } from 'node:test';
+import { loadAllProfiles, type Profile } from '../src/judge/profiles.js';
 import { judge, type Verdict } from '../src/judge/verdict.js';
 import { makeTempDir, removeTemp } from '../src/platform/process.js';
 import type { Report } from '../src/report/types.js';
@@ -102,23 +103,41 @@ test('the Node agent and the POSIX-sh probe on one host (real sshd, Pi-like cgro
   for (const profile of loadAllProfiles()) sameJudgement(judge(node, profile), judge(sh, profile));
 });
 
-/** Checks only the Node agent can judge: the node tier (a Node server) and Redis figures the sh probe leaves to it. */
-const NODE_ONLY = /^streaming\.(node_|channels_redis_|redis_cpu_share)/;
+/**
+ * Metrics the sh report says only the Node agent measures (the node tier, the Redis tier, timed fsync and random
+ * writes), with its reason: a check on one of them is allowed for both reports, so that the verdicts compare what
+ * both probes measure.
+ */
+function nodeOnlyMetrics(sh: Report): Map<string, string> {
+  const reasons = new Map<string, string>();
+  for (const probe of sh.probes) {
+    for (const [id, why] of Object.entries((probe.details['unmeasured'] ?? {}) as Record<string, string>)) if (/Node agent/.test(why)) reasons.set(id, why);
+  }
+  return reasons;
+}
 
-function fullModeJudgement(t: TestContext, node: Verdict, sh: Verdict): void {
+function judgedAlike(node: Report, sh: Report, profile: Profile): [Verdict, Verdict] {
+  const nodeOnly = nodeOnlyMetrics(sh);
+  const allow = Object.fromEntries(profile.checks.filter((c) => nodeOnly.has(c.metric)).map((c) => [c.id, `POSIX-sh probe: ${nodeOnly.get(c.metric)}`]));
+  const [a, b] = [judge(node, profile, { allow }), judge(sh, profile, { allow })];
+  // The sh probe judges every streaming and django check the agent judges but those on Node-only figures.
+  for (const check of a.checks.filter((c) => /^(streaming|django)\./.test(c.metric) && !nodeOnly.has(c.metric) && c.status !== 'unknown')) {
+    const other = b.checks.find((c) => c.id === check.id);
+    assert.notEqual(other?.status ?? 'unknown', 'unknown', `${profile.name}/${check.id}: node "${check.message}", sh "${other?.message}"`);
+  }
+  return [a, b];
+}
+
+function figures(node: Verdict, sh: Verdict): string {
+  const of = (v: Verdict): string => `${v.verdict}, ${v.capacity.websocketClients} clients, ${v.capacity.throughputMessagesPerSecond} msg/s`;
+  return `${node.profile.name}: node ${of(node)}; sh ${of(sh)}`;
+}
+
+function fullModeJudgement(node: Verdict, sh: Verdict): void {
   const where = node.profile.name;
+  assert.equal(sh.verdict, node.verdict, `${where}: node says "${node.summary}", sh says "${sh.summary}"`);
   const a = node.capacity;
   const b = sh.capacity;
-  t.diagnostic(
-    `${where}: node ${node.verdict}, ${a.websocketClients} clients, ${a.throughputMessagesPerSecond} msg/s; sh ${sh.verdict}, ${b.websocketClients} clients, ${b.throughputMessagesPerSecond} msg/s`,
-  );
-  assert.equal(sh.verdict, node.verdict, `${where}: node says "${node.summary}", sh says "${sh.summary}"`);
-  const unknownIn = (v: Verdict): string[] => v.checks.filter((c) => c.status === 'unknown' && !NODE_ONLY.test(c.metric)).map((c) => c.id);
-  assert.deepEqual(unknownIn(sh), unknownIn(node), `${where}: the same checks are unknown, but for the Node-only tiers`);
-  for (const check of node.checks.filter((c) => /^(streaming|django)\./.test(c.metric) && !NODE_ONLY.test(c.metric))) {
-    const other = sh.checks.find((c) => c.id === check.id);
-    assert.equal(other?.status, check.status, `${where}/${check.id}: node "${check.message}", sh "${other?.message}"`);
-  }
   near(a.workers, b.workers, `${where} workers`);
   near(a.memoryBudgetBytes, b.memoryBudgetBytes, `${where} memory budget`);
   near(a.websocketClients, b.websocketClients, `${where} WebSocket clients`);
@@ -132,7 +151,7 @@ test('with the streaming tiers and the django probe measured (full mode), the No
 }, async (t) => {
   const out = join(work, 'streaming');
   const result = await runCli(
-    ['ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'pi-sh', '--duration', '8', '--concurrency', '1', '--out', out, '--format', 'json'],
+    ['ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'pi-sh', '--duration', '20', '--concurrency', '1', '--out', out, '--format', 'json'],
     { timeoutMs: 540_000 },
   );
   assert.ok([0, 1, 3].includes(result.code ?? -1), result.stderr + result.stdout);
@@ -141,10 +160,22 @@ test('with the streaming tiers and the django probe measured (full mode), the No
   const sh = reportOf(summary, 'pi-sh');
   for (const report of [node, sh]) {
     const where = report.agent.mode;
+    const m = (figure: string): unknown => report.metrics[`streaming.${figure}`];
+    t.diagnostic(
+      `${where}: channels ${m('channels_messages_per_second')} msg/s, ${m('channels_messages_per_cpu_second')} per CPU second, ${m('channels_bytes_per_connection')} B/connection; python ${m('python_messages_per_second')} msg/s, ${m('python_messages_per_cpu_second')} per CPU second`,
+    );
     const streaming = report.probes.find((p) => p.id === 'streaming');
     const why = JSON.stringify(streaming?.details['unmeasured'] ?? streaming?.error ?? null).slice(0, 600);
     assert.equal(typeof report.metrics['streaming.channels_messages_per_second'], 'number', `${where} measured a Channels consumer: ${why}`);
     assert.equal(typeof report.metrics['streaming.python_messages_per_second'], 'number', `${where} measured the asyncio server`);
   }
-  for (const profile of loadAllProfiles()) fullModeJudgement(t, judge(node, profile), judge(sh, profile));
+  // A Redis on the default port (another suite's) lets the Node agent measure its channels_redis tier, which the sh
+  // probe leaves to it: the Redis profiles' estimates then rest on different tiers and are not compared.
+  const redisTier = typeof node.metrics['streaming.channels_redis_messages_per_second'] === 'number';
+  const verdicts = loadAllProfiles()
+    .filter((profile) => !(redisTier && profile.capacity.channelLayer === 'redis'))
+    .map((profile) => judgedAlike(node, sh, profile));
+  if (redisTier) t.diagnostic('a Redis answered the Node agent on the default port: the channels_redis profiles are not compared');
+  for (const [a, b] of verdicts) t.diagnostic(figures(a, b));
+  for (const [a, b] of verdicts) fullModeJudgement(a, b);
 });

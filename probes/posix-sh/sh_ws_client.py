@@ -205,11 +205,12 @@ def driver_note(result):
             "driver's limit, a lower bound of the server's" % (driver * 100, "not measured" if server is None else "%.0f %%" % (server * 100)))
 
 
-def put_tier(tier, result, ids, m):
+def put_tier(tier, result, ids, m, u):
     """Each figure under the catalogue's id for this tier (the agent's putTier)."""
     small, large, latency, idle, sustained = (result[p] for p in ("throughputSmall", "throughputLarge", "latency", "idle", "sustained"))
     figures = {
-        "messages_per_second": small["messagesPerSecond"], "bytes_per_second": large["bytesPerSecond"],
+        "messages_per_second": small["messagesPerSecond"], "messages_per_cpu_second": small["messagesPerCpuSecond"],
+        "bytes_per_second": large["bytesPerSecond"],
         "p50_ms": latency["p50Ms"], "p95_ms": latency["p95Ms"], "p99_ms": latency["p99Ms"],
         "bytes_per_connection": idle["bytesPerConnection"], "sustained_bytes_per_second": sustained["achievedBytesPerSecond"],
         "sustained_late_frames": sustained["lateFrames"], "sustained_jitter_ms": sustained["jitterMs"],
@@ -218,6 +219,9 @@ def put_tier(tier, result, ids, m):
         metric = "streaming.%s_%s" % (tier, figure)
         if metric in ids:
             m[metric] = value
+            if value is None:
+                u[metric] = ("the server's CPU time was not readable from /proc, or the phase was too short" if figure == "messages_per_cpu_second"
+                             else "the phase produced no sample")
 
 
 def tier_ids(tier, ids):
@@ -286,7 +290,7 @@ def run_tiers(opts, ids, project, running, m, u, d):
         note = driver_note(result)
         if note:
             d.setdefault("driverBound", {})[tier] = note
-        put_tier(tier, result, ids, m)
+        put_tier(tier, result, ids, m, u)
     put_cross_tier(results, m, u)
     # After every server has stopped and been reaped, so that their CPU time counts as this probe's own.
     judged = validity.judge(before, validity.snapshot(), opts["cpus"])

@@ -158,6 +158,13 @@ class CpuMeter:
 
 
 def cpu_seconds(pid):
+    """CPU seconds of a process, every thread together: the nanoseconds of /proc/<pid>/task/<tid>/schedstat (a
+    10 ms tick is too coarse for a phase of a second that gets a fraction of a core), else /proc/<pid>/stat's ticks;
+    processCpuSeconds in servers.ts."""
+    try:
+        return sum(int(open("/proc/%d/task/%s/schedstat" % (pid, tid)).read().split()[0]) for tid in os.listdir("/proc/%d/task" % pid)) / 1e9
+    except (OSError, ValueError, IndexError):
+        pass
     try:
         with open("/proc/%d/stat" % pid) as f:
             fields = f.read().rsplit(")", 1)[1].split()
@@ -216,6 +223,10 @@ async def throughput_phase(port, clients, size, window, seconds, timeout, server
     drained, state = loop.create_future(), {"counted": 0, "echoes": 0, "sent": 0, "failure": None}
     meter, start = CpuMeter(server_pid), time.perf_counter()
     warm_end, end = start + min(0.3, seconds * 0.15), start + seconds
+    # The server's CPU time over the counted window (serverCpuWindow in driver.ts): other load on the device takes
+    # the server's core away, not its CPU time per message, so echoes per CPU second hold wherever it runs.
+    cpu_at_warm_end = []
+    warm_timer = loop.call_later(warm_end - start, lambda: cpu_at_warm_end.append(cpu_seconds(server_pid)))
     try:
         for conn in conns:
             def on_frames(frames, conn=conn):
@@ -235,7 +246,8 @@ async def throughput_phase(port, clients, size, window, seconds, timeout, server
             conn.transport.write(frame * window)
             state["sent"] += window
         await asyncio.sleep(max(0.0, end - time.perf_counter()))
-        shares = meter.shares()
+        warm_timer.cancel()
+        cpu_at_end, shares = cpu_seconds(server_pid), meter.shares()
         if state["echoes"] < state["sent"]:
             await asyncio.wait([drained] + [c.lost for c in conns], timeout=max(1.0, seconds * 0.5), return_when=asyncio.FIRST_COMPLETED)
     finally:
@@ -245,8 +257,12 @@ async def throughput_phase(port, clients, size, window, seconds, timeout, server
     if state["failure"] or lost:
         raise PhaseError(state["failure"] or "the server closed a connection during the throughput phase")
     rate = state["counted"] / max(1e-6, end - warm_end)
+    warm_cpu = cpu_at_warm_end[0] if cpu_at_warm_end else None
+    used = None if warm_cpu is None or cpu_at_end is None else cpu_at_end - warm_cpu
     result = {"clients": clients, "window": window, "payloadBytes": size, "measuredMs": round((end - warm_end) * 1000),
-              "messagesPerSecond": round(rate, 1), "bytesPerSecond": round(rate * size), "echoes": state["echoes"]}
+              "messagesPerSecond": round(rate, 1), "bytesPerSecond": round(rate * size), "echoes": state["echoes"],
+              "serverCpuSeconds": None if used is None else round(used, 3),
+              "messagesPerCpuSecond": round(state["counted"] / used, 1) if used else None}
     result.update(shares)
     return result
 

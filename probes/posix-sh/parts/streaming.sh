@@ -39,7 +39,7 @@ probe_streaming() {
           [ -n "$_dl" ] && P_D="${P_D:+$P_D,}$_dl"
           for _id in $(printf '%s\n' "$_ml" | tr ',' '\n' | cut -d'"' -f2); do P_SEEN="$P_SEEN$_id "; done
         else
-          _why='the Python streaming client did not answer'
+          _why='the Python streaming helper did not answer (killed by --timeout?)'
         fi
         ;;
     esac
