@@ -284,7 +284,8 @@ def run_tiers(opts, ids, project, running, m, u, d):
             continue
         finally:
             while running:
-                running.pop().stop()
+                running[-1].stop()
+                running.pop()
         results[tier] = result
         d["tiers"][tier] = dict(result, **({"asgiServer": asgi} if asgi else {}))
         note = driver_note(result)
@@ -314,6 +315,14 @@ def put_cross_tier(results, m, u):
             u[metric] = "no tier was measured"
 
 
+def leave(*_):
+    """timeout(1) ends this helper with SIGTERM: leave through the finally blocks, which stop the server's group and
+    remove the project. timeout sends a second SIGTERM to its process group; ignored, so that it cannot cut that
+    clean-up short."""
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    sys.exit(143)
+
+
 def main():
     args, opts = sys.argv[1:], {"available": None, "duration": 20.0, "tiers": ["python", "channels"], "asgi": "", "seconds": 120.0,
                          "cpus": float(os.cpu_count() or 1)}
@@ -334,15 +343,15 @@ def main():
     m, u, d = {}, {}, {"python": sys.executable, "driver": "asyncio clients of this interpreter (the sh probe); the Node agent's use ws in Node"}
     project = tempfile.mkdtemp(prefix="edgeprobe-streaming-")
     running = []
-    # timeout(1) ends this helper with SIGTERM: leave through the finally below, which stops the server's group.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    signal.signal(signal.SIGTERM, leave)
     try:
         why = run_tiers(opts, ids, project, running, m, u, d)
     except Exception as exc:
         why = "the streaming helper failed: %s" % exc
     finally:
         while running:
-            running.pop().stop()
+            running[-1].stop()
+            running.pop()
         shutil.rmtree(project, ignore_errors=True)
     if why:
         cross = ("streaming.bytes_per_connection", "streaming.idle_connections", "streaming.sustained_target_bytes_per_second")
