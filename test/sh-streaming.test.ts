@@ -109,12 +109,21 @@ test('dash: the streaming helper ended by SIGTERM (as timeout(1) ends it) while 
     const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
     const serving = await waitFor(() => processesWithMarker(mark).some((pid) => cmdlineOf(pid).includes('serve.py\0daphne')), 150_000, 100);
     assert.ok(serving, 'daphne started under the helper');
-    assert.equal(readdirSync(temp).length, 1, 'the Channels project is in TMPDIR');
+    assert.deepEqual(
+      readdirSync(temp).map((entry) => entry.replace(/-[^-]+$/, '')),
+      ['edgeprobe-streaming'],
+      'the Channels project is in TMPDIR',
+    );
     const helper = processesWithMarker(mark).find((pid) => cmdlineOf(pid).includes('the streaming tiers where the device has no Node'));
     assert.ok(helper, 'the helper is running');
     process.kill(helper, 'SIGTERM');
-    assert.ok(await waitFor(() => !processesWithMarker(mark).some((pid) => cmdlineOf(pid).includes('serve.py')), 10_000), 'daphne is gone');
-    assert.deepEqual(readdirSync(temp), [], 'the project is removed');
+    // The sh probe goes on to its django probe, which starts a serve.py of its own in TMPDIR: look at daphne's only.
+    assert.ok(await waitFor(() => !processesWithMarker(mark).some((pid) => cmdlineOf(pid).includes('serve.py\0daphne')), 10_000), 'daphne is gone');
+    assert.deepEqual(
+      readdirSync(temp).filter((entry) => entry.startsWith('edgeprobe-streaming-')),
+      [],
+      'the Channels project is removed',
+    );
     assert.equal(await exited, 0, 'the sh probe still writes its report');
     const unmeasured = streamingOf(JSON.parse(stdout) as Report).details['unmeasured'] as Record<string, string>;
     assert.match(unmeasured['streaming.channels_messages_per_second'] ?? '', /did not answer/);
