@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, before, test } from 'node:test';
+import { after, before, type TestContext, test } from 'node:test';
 import { loadAllProfiles, type Profile } from '../src/judge/profiles.js';
 import { judge, type Verdict } from '../src/judge/verdict.js';
 import { makeTempDir, removeTemp } from '../src/platform/process.js';
@@ -145,30 +145,46 @@ function fullModeJudgement(node: Verdict, sh: Verdict): void {
   near(a.throughputMessagesPerSecond, b.throughputMessagesPerSecond, `${where} throughput`);
 }
 
-test('with the streaming tiers and the django probe measured (full mode), the Node agent and the POSIX-sh probe agree on every verdict; capacity within 25 %', {
-  skip,
-  timeout: 600_000,
-}, async (t) => {
-  const out = join(work, 'streaming');
+/** One full run of both probes, one host after the other (so that neither measures while the other loads the CPUs). */
+async function fullRun(t: TestContext, round: number, hosts: readonly string[]): Promise<{ node: Report; sh: Report }> {
   const result = await runCli(
-    ['ssh', '--ssh-config', sshd.sshConfig, 'pi-node', 'pi-sh', '--duration', '20', '--concurrency', '1', '--out', out, '--format', 'json'],
-    { timeoutMs: 540_000 },
+    ['ssh', '--ssh-config', sshd.sshConfig, ...hosts, '--duration', '20', '--concurrency', '1', '--out', join(work, `full-${round}`), '--format', 'json'],
+    { timeoutMs: 400_000 },
   );
   assert.ok([0, 1, 3].includes(result.code ?? -1), result.stderr + result.stdout);
   const summary = jsonOf(result);
-  const node = reportOf(summary, 'pi-node');
-  const sh = reportOf(summary, 'pi-sh');
-  for (const report of [node, sh]) {
+  const pair = { node: reportOf(summary, 'pi-node'), sh: reportOf(summary, 'pi-sh') };
+  for (const report of [pair.node, pair.sh]) {
     const where = report.agent.mode;
     const m = (figure: string): unknown => report.metrics[`streaming.${figure}`];
     t.diagnostic(
-      `${where}: channels ${m('channels_messages_per_second')} msg/s, ${m('channels_messages_per_cpu_second')} per CPU second, ${m('channels_bytes_per_connection')} B/connection; python ${m('python_messages_per_second')} msg/s, ${m('python_messages_per_cpu_second')} per CPU second`,
+      `round ${round}, ${where}: channels ${m('channels_messages_per_second')} msg/s, ${m('channels_messages_per_cpu_second')} per CPU second, ${m('channels_bytes_per_connection')} B/connection; python ${m('python_messages_per_second')} msg/s, ${m('python_messages_per_cpu_second')} per CPU second`,
     );
     const streaming = report.probes.find((p) => p.id === 'streaming');
     const why = JSON.stringify(streaming?.details['unmeasured'] ?? streaming?.error ?? null).slice(0, 600);
-    assert.equal(typeof report.metrics['streaming.channels_messages_per_second'], 'number', `${where} measured a Channels consumer: ${why}`);
+    assert.equal(typeof report.metrics['streaming.channels_messages_per_cpu_second'], 'number', `${where} measured a Channels consumer: ${why}`);
     assert.equal(typeof report.metrics['streaming.python_messages_per_second'], 'number', `${where} measured the asyncio server`);
   }
+  return pair;
+}
+
+/** The report whose Channels consumer ran fastest per CPU second: work of others on a shared machine only slows it. */
+function leastDisturbed(reports: readonly Report[]): Report {
+  const rate = (r: Report): number => Number(r.metrics['streaming.channels_messages_per_cpu_second']);
+  return reports.reduce((best, r) => (rate(r) > rate(best) ? r : best));
+}
+
+test('with the streaming tiers and the django probe measured (full mode), the Node agent and the POSIX-sh probe agree on every verdict; capacity within 25 %', {
+  skip,
+  timeout: 900_000,
+}, async (t) => {
+  // Even per CPU second, a Channels consumer's rate moves by up to half while other work on this shared machine
+  // contends for the core's caches and its hyperthread sibling. Each probe therefore measures twice, in
+  // alternating order, and its least disturbed run is compared.
+  const first = await fullRun(t, 1, ['pi-node', 'pi-sh']);
+  const second = await fullRun(t, 2, ['pi-sh', 'pi-node']);
+  const node = leastDisturbed([first.node, second.node]);
+  const sh = leastDisturbed([first.sh, second.sh]);
   // A Redis on the default port (another suite's) lets the Node agent measure its channels_redis tier, which the sh
   // probe leaves to it: the Redis profiles' estimates then rest on different tiers and are not compared.
   const redisTier = typeof node.metrics['streaming.channels_redis_messages_per_second'] === 'number';
