@@ -58,6 +58,21 @@ test('made-up Pi 3 figures on the in-memory channel layer: one ASGI worker, sinc
   );
 });
 
+test("made-up Pi 3 figures with the Channels server's CPU time measured: a worker's rate is its echoes per CPU second, which other load taking the core away does not lower", async () => {
+  // Measured while other processes took most of the core: 900 echoes per second of wall time, 2,400 per second of
+  // the server's own CPU time.
+  const report = await pi3({ 'streaming.channels_messages_per_cpu_second': 2400 });
+  const capacity = judge(report, loadProfile('django-channels')).capacity;
+  assert.equal(capacity.clientsByCpu, Math.floor(2400 * 0.7), 'one worker with a core of its own: 2,400 msg/s at 70 %');
+  assert.ok(
+    capacity.assumptions.some((a) => /^measured: messages: .*per second of the server's CPU time.*streaming\.channels_messages_per_cpu_second/.test(a)),
+    capacity.assumptions.join('\n'),
+  );
+  // The Redis tier keeps its wall rate: that server also waits on Redis, which its CPU time does not show.
+  const redis = judge(await pi3({ 'streaming.channels_redis_messages_per_cpu_second': 5000 }), loadProfile('django-channels-redis')).capacity;
+  assert.equal(redis.throughputMessagesPerSecond, judge(await pi3(), loadProfile('django-channels-redis')).capacity.throughputMessagesPerSecond);
+});
+
 test('made-up Pi 3 figures on the Redis layer: Redis keeps a core of its own and its measured CPU share bounds every worker', async () => {
   const perfect = { ...NO_DJANGO_RUN, 'cpu.single_thread_score': 24_000_000, 'cpu.multi_thread_score': 96_000_000 };
   const cores = judge(await pi3(perfect), loadProfile('django-channels-redis')).capacity;

@@ -167,7 +167,7 @@ test('metric ids and probes the sh probe does not know (added to the catalogue l
   assert.deepEqual(later?.metrics, { 'later.a': null, 'later.b': null });
 });
 
-test('the python streaming tier: the stdlib echo server driven by asyncio clients where python3 exists; --quick skips it', async () => {
+test('the python streaming tier: the stdlib echo server driven by asyncio clients where python3 exists (channels: test/sh-streaming.test.ts); --quick skips it', async () => {
   const sh = await shReport(['/usr/bin/dash'], ['--duration', '4'], true);
   const streaming = sh.probes.find((p) => p.id === 'streaming');
   assert.equal(streaming?.status, 'ok');
@@ -186,7 +186,7 @@ test('the python streaming tier: the stdlib echo server driven by asyncio client
   assert.ok((sh.metrics['streaming.python_p50_ms'] as number) <= (sh.metrics['streaming.python_p99_ms'] as number));
   const reasons = streaming?.details['unmeasured'] as Record<string, string>;
   assert.match(reasons['streaming.node_messages_per_second'] ?? '', /Node agent/);
-  assert.match(reasons['streaming.channels_messages_per_second'] ?? '', /Node agent/);
+  assert.match(reasons['streaming.channels_redis_messages_per_second'] ?? '', /Node agent/);
   // A --timeout shorter than the phases would need shortens them instead of losing the figures (12 s: the python
   // inspection, supervision and stack probes run first and take several seconds on a loaded machine).
   const fitted = await shReport(['/usr/bin/dash'], ['--timeout', '12', '--duration', '120'], true);

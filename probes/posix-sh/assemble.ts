@@ -13,6 +13,7 @@ import { VERSION } from '../../src/platform/version.js';
 import { METRIC_CATALOGUE } from '../../src/report/metrics.js';
 import { djangoProjectFiles } from '../lib/django/project.js';
 import { SYSTEM_BIN_DIRS } from '../lib/executables.js';
+import { channelsProjectFiles } from '../lib/streaming/setup.js';
 
 /** The probe's parts under probes/posix-sh/parts/, in the order the assembled script runs them. */
 export const SH_PROBE_PARTS = [
@@ -124,6 +125,8 @@ function singleCharacter(char: string): string {
 
 const SERVER_ASSET = 'probes/assets/streaming/ws_echo_server.py';
 const CLIENT_ASSET = 'probes/posix-sh/sh_ws_client.py';
+const DRIVER_ASSET = 'probes/posix-sh/sh_ws_driver.py';
+const VALIDITY_ASSET = 'probes/posix-sh/sh_ws_validity.py';
 
 /** A shell assignment of a file's text through a quoted here-document (no expansion inside). */
 function shellAssignFile(variable: string, text: string): string {
@@ -132,7 +135,10 @@ function shellAssignFile(variable: string, text: string): string {
   return `${variable}=$(cat <<'${terminator}'\n${text}\n${terminator}\n)\n`;
 }
 
-/** The Python streaming tier's server and client, as variables for the sh probe, when this build has them. */
+/**
+ * The streaming tiers' servers (the asyncio echo server, and the Channels project the Node agent serves, as JSON
+ * path -> text), the tier runner and its load driver, as variables for the sh probe, when this build has them.
+ */
 function shStreamingHelpers(): string {
   let server: string;
   try {
@@ -140,7 +146,13 @@ function shStreamingHelpers(): string {
   } catch {
     return '';
   }
-  return shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) + shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET));
+  return (
+    shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) +
+    shellAssignFile('EDGEPROBE_CHANNELS_PROJECT', JSON.stringify(channelsProjectFiles())) +
+    shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET)) +
+    shellAssignFile('EDGEPROBE_WS_DRIVER_SRC', readPackageFile(DRIVER_ASSET)) +
+    shellAssignFile('EDGEPROBE_WS_VALIDITY_SRC', readPackageFile(VALIDITY_ASSET))
+  );
 }
 
 /** The django probe's Python helper, the project it serves (JSON: path -> text) and the CPython benchmark. */

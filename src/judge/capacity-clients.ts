@@ -18,13 +18,7 @@ function messagesPerWorker(m: Metrics, params: CapacityParams, w: Working): numb
     );
     return redisLayer;
   }
-  if (channels !== null) {
-    w.add(
-      'measured',
-      `messages: ${formatMetric('streaming.channels_messages_per_second', channels)} per worker, a Django Channels consumer (streaming.channels_messages_per_second)${params.channelLayer === 'redis' ? ' on the in-memory layer: the Redis tier was not measured, so this is optimistic' : ''}`,
-    );
-    return channels;
-  }
+  if (channels !== null) return channelsPerWorker(m, channels, params, w);
   if (python !== null) {
     w.add(
       'measured',
@@ -38,6 +32,28 @@ function messagesPerWorker(m: Metrics, params: CapacityParams, w: Working): numb
   }
   w.add('not estimated', 'messages: not measured (no streaming figures), so no CPU bound on clients: run `edgeprobe run` without --quick on the device');
   return null;
+}
+
+/**
+ * One worker with a core of its own: the Channels consumer's echoes per second of its own CPU time where measured
+ * (other load on the device takes the core away, not the CPU time per message), else per second of wall time. The
+ * Redis tier keeps its wall rate: its server also waits on Redis, which its CPU time does not show.
+ */
+function channelsPerWorker(m: Metrics, wall: number, params: CapacityParams, w: Working): number {
+  const perCpu = num(m, 'streaming.channels_messages_per_cpu_second');
+  const optimistic = params.channelLayer === 'redis' ? ' on the in-memory layer: the Redis tier was not measured, so this is optimistic' : '';
+  if (perCpu === null) {
+    w.add(
+      'measured',
+      `messages: ${formatMetric('streaming.channels_messages_per_second', wall)} per worker, a Django Channels consumer (streaming.channels_messages_per_second)${optimistic}`,
+    );
+    return wall;
+  }
+  w.add(
+    'measured',
+    `messages: ${formatMetric('streaming.channels_messages_per_cpu_second', perCpu)} per second of the server's CPU time, a Django Channels consumer (streaming.channels_messages_per_cpu_second; ${formatMetric('streaming.channels_messages_per_second', wall)} of wall time, streaming.channels_messages_per_second): one worker with a core of its own${optimistic}`,
+  );
+  return perCpu;
 }
 
 /** Workers that run in parallel: with Redis, one core stays Redis's, as it was while the Redis tier was measured. */

@@ -120,6 +120,9 @@ export interface ThroughputResult {
   messages: number;
   messagesPerSecond: number;
   bytesPerSecond: number;
+  /** CPU seconds the server process used between the warm-up and the deadline, and the echoes per such second. */
+  serverCpuSeconds: number | null;
+  messagesPerCpuSecond: number | null;
   echoes: number;
 }
 
@@ -137,6 +140,8 @@ export async function throughputPhase(
     connectTimeoutMs: number;
     /** Called for every echo received (the soak counts them second by second). */
     onEcho?: () => void;
+    /** CPU seconds the server has used so far, read at the end of the warm-up and at the deadline. */
+    serverCpuSeconds?: () => number | null;
   },
   signal: AbortSignal,
 ): Promise<ThroughputResult> {
@@ -150,6 +155,7 @@ export async function throughputPhase(
     let sent = 0;
     let failure: PhaseError | null = null;
     let drained: () => void = () => undefined;
+    const cpu = serverCpuWindow(options.serverCpuSeconds, warmEnd - start, options.durationMs);
     for (const socket of sockets) {
       socket.on('message', (data) => {
         const now = performance.now();
@@ -173,6 +179,7 @@ export async function throughputPhase(
       sent += options.window;
     }
     await sleep(end - performance.now(), signal);
+    const serverCpuSeconds = cpu.used();
     // Let the echoes still in flight arrive (uncounted), so that their work does not spill into the next phase.
     if (echoes < sent && !failure) {
       await Promise.race([
@@ -193,9 +200,31 @@ export async function throughputPhase(
       messages: counted,
       messagesPerSecond: roundTo(perSecond, 1),
       bytesPerSecond: Math.round(perSecond * options.payloadBytes),
+      serverCpuSeconds: serverCpuSeconds === null ? null : roundTo(serverCpuSeconds, 3),
+      messagesPerCpuSecond: serverCpuSeconds !== null && serverCpuSeconds > 0 ? roundTo(counted / serverCpuSeconds, 1) : null,
       echoes,
     };
   });
+}
+
+/**
+ * The server's CPU time over the counted window: a figure other processes on the device cannot lower, since
+ * they take the server's core away but not its CPU time per message.
+ */
+function serverCpuWindow(read: (() => number | null) | undefined, warmUpMs: number, durationMs: number): { used: () => number | null } {
+  if (!read) return { used: () => null };
+  let atWarmEnd: number | null = null;
+  const timer = setTimeout(() => {
+    atWarmEnd = read();
+  }, warmUpMs);
+  return {
+    used: () => {
+      clearTimeout(timer);
+      const now = read();
+      // A deadline that came before the warm-up timer ran (a very short phase) leaves no window.
+      return atWarmEnd === null || now === null || durationMs <= warmUpMs ? null : now - atWarmEnd;
+    },
+  };
 }
 
 export interface IdleResult {

@@ -3,7 +3,7 @@
 // SIGINT/SIGTERM and on error. Each also holds a "lifeline" pipe (fd 3): if the agent dies in a way no
 // handler sees (SIGKILL), the server reads end of file on it and exits by itself.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { stopChild, trackChild } from '../../../src/platform/process.js';
 
 export interface ServerSpec {
@@ -145,5 +145,25 @@ export function processCpuTicks(pid: number | 'self', includeChildren = false): 
     return values.every(Number.isFinite) ? values.reduce((a, b) => a + b, 0) : null;
   } catch {
     return null;
+  }
+}
+
+/**
+ * CPU seconds a live process has used, every thread together: the nanoseconds of /proc/<pid>/task/<tid>/schedstat
+ * (a 10 ms clock tick is too coarse for a phase of a second that gets a fraction of a core), else the ticks of
+ * /proc/<pid>/stat. Null when neither is readable.
+ */
+export function processCpuSeconds(pid: number): number | null {
+  try {
+    let nanoseconds = 0;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const onCpu = Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'utf8').split(' ')[0]);
+      if (!Number.isFinite(onCpu)) throw new Error('schedstat');
+      nanoseconds += onCpu;
+    }
+    return nanoseconds / 1e9;
+  } catch {
+    const ticks = processCpuTicks(pid);
+    return ticks === null ? null : ticks / 100;
   }
 }

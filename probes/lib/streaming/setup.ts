@@ -12,12 +12,17 @@ export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379/0';
 const NODE_ECHO_SERVER = 'dist/streaming/node-echo-server.cjs';
 const PROJECT_FILES = ['settings.py', 'urls.py', 'asgi.py', 'consumers.py'];
 
+/** The throwaway Channels project, path in the project directory -> text; the POSIX-sh probe gets the same map. */
+export function channelsProjectFiles(): Record<string, string> {
+  const files: Record<string, string> = { 'edgeprobe_echo/__init__.py': '' };
+  for (const file of PROJECT_FILES) files[`edgeprobe_echo/${file}`] = readPackageFile(`${ASSETS}/channels_project/${file}`);
+  files['serve.py'] = readPackageFile(`${ASSETS}/channels_project/serve.py`);
+  return files;
+}
+
 function writeChannelsProject(dir: string): void {
-  const pkg = join(dir, 'edgeprobe_echo');
-  mkdirSync(pkg, { recursive: true });
-  writeFileSync(join(pkg, '__init__.py'), '');
-  for (const file of PROJECT_FILES) writeFileSync(join(pkg, file), readPackageFile(`${ASSETS}/channels_project/${file}`));
-  writeFileSync(join(dir, 'serve.py'), readPackageFile(`${ASSETS}/channels_project/serve.py`));
+  mkdirSync(join(dir, 'edgeprobe_echo'), { recursive: true });
+  for (const [path, text] of Object.entries(channelsProjectFiles())) writeFileSync(join(dir, path), text);
 }
 
 /** How to start the server of a tier; the channels tiers share one generated project. */

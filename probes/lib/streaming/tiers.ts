@@ -9,7 +9,7 @@ import { askRedis } from '../redis-client.js';
 import type { Identity, IdleResult, LatencyResult, SustainedResult, ThroughputResult } from './driver.js';
 import type { PythonChoice } from './interpreters.js';
 import type { AsgiServer, LoadPlan, PhaseSchedule, StreamingTier } from './plan.js';
-import { processCpuTicks, processRss, type RunningServer, startServer } from './servers.js';
+import { processCpuSeconds, processCpuTicks, processRss, type RunningServer, startServer } from './servers.js';
 import { serverSpec } from './setup.js';
 
 const PER_TIER_FIGURE_NAMES = Object.keys(PER_TIER_FIGURES) as PerTierFigure[];
@@ -130,6 +130,7 @@ async function measureThroughput(phases: TierPhases, result: TierResult, redisCp
         payloadBytes: plan.smallPayloadBytes,
         durationMs: schedule.throughputSmallMs,
         connectTimeoutMs,
+        serverCpuSeconds: () => processCpuSeconds(server.pid),
       },
       ctx.signal,
     ),
@@ -186,6 +187,11 @@ export function tierMetricIds(tier: StreamingTier): string[] {
 
 function putTier(sink: MetricSink, tier: StreamingTier, result: TierResult): void {
   sink.put(tierMetricId(tier, 'messages_per_second'), result.throughputSmall?.messagesPerSecond, NO_SAMPLE);
+  sink.put(
+    tierMetricId(tier, 'messages_per_cpu_second'),
+    result.throughputSmall?.messagesPerCpuSecond,
+    result.throughputSmall ? "the server's CPU time was not readable from /proc, or the phase was too short" : NO_SAMPLE,
+  );
   sink.put(tierMetricId(tier, 'bytes_per_second'), result.throughputLarge?.bytesPerSecond, NO_SAMPLE);
   sink.put(tierMetricId(tier, 'p50_ms'), result.latency?.p50Ms, NO_SAMPLE);
   sink.put(tierMetricId(tier, 'p95_ms'), result.latency?.p95Ms, NO_SAMPLE);

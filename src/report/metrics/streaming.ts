@@ -15,6 +15,13 @@ const SERVED_AS: Record<StreamingTier, string> = {
 /** Each figure every tier reports; `judgedFor` lists the tiers whose figure a profile may judge. */
 export const PER_TIER_FIGURES = {
   messages_per_second: { type: 'number', unit: 'per_second', judgedFor: STREAMING_TIERS, description: 'Pipelined 64 B echoes per second' },
+  messages_per_cpu_second: {
+    type: 'number',
+    unit: 'per_second',
+    judgedFor: [],
+    description:
+      "Pipelined 64 B echoes per second of the server process's own CPU time (/proc/<pid>/task/*/schedstat, else /proc/<pid>/stat) over the same window: what the server carries with a core of its own, whatever else ran",
+  },
   bytes_per_second: { type: 'number', unit: 'bytes_per_second', judgedFor: [], description: 'Pipelined 16 KiB echoes, payload bytes per second' },
   p50_ms: { type: 'number', unit: 'ms', judgedFor: [], description: 'Echo latency p50, one message in flight per client' },
   p95_ms: { type: 'number', unit: 'ms', judgedFor: [], description: 'Echo latency p95, one message in flight per client' },
