@@ -49,9 +49,10 @@ function channelsPerWorker(m: Metrics, wall: number, params: CapacityParams, w: 
     );
     return wall;
   }
+  // Derived, not measured: the per-CPU cost is measured, the whole core the worker gets for it is assumed.
   w.add(
-    'measured',
-    `messages: ${formatMetric('streaming.channels_messages_per_cpu_second', perCpu)} per second of the server's CPU time, a Django Channels consumer (streaming.channels_messages_per_cpu_second; ${formatMetric('streaming.channels_messages_per_second', wall)} of wall time, streaming.channels_messages_per_second): one worker with a core of its own${optimistic}`,
+    'derived',
+    `messages: ${formatMetric('streaming.channels_messages_per_cpu_second', perCpu)} per second of the server's CPU time, a Django Channels consumer (streaming.channels_messages_per_cpu_second, measured; ${formatMetric('streaming.channels_messages_per_second', wall)} of wall time, streaming.channels_messages_per_second): assumes one worker with a core of its own${optimistic}`,
   );
   return perCpu;
 }
