@@ -65,7 +65,11 @@ test("made-up Pi 3 figures with the Channels server's CPU time measured: a worke
   const capacity = judge(report, loadProfile('django-channels')).capacity;
   assert.equal(capacity.clientsByCpu, Math.floor(2400 * 0.7), 'one worker with a core of its own: 2,400 msg/s at 70 %');
   assert.ok(
-    capacity.assumptions.some((a) => /^derived: messages: .*per second of the server's CPU time.*streaming\.channels_messages_per_cpu_second, measured.*assumes one worker with a core of its own/.test(a)),
+    capacity.assumptions.some((a) =>
+      /^derived: messages: .*per second of the server's CPU time.*streaming\.channels_messages_per_cpu_second, measured.*assumes one worker with a core of its own/.test(
+        a,
+      ),
+    ),
     capacity.assumptions.join('\n'),
   );
   // The Redis tier keeps its wall rate: that server also waits on Redis, which its CPU time does not show.
