@@ -12,9 +12,9 @@ import { makeTempDir, removeTemp } from '../../src/platform/process.js';
 import { type Report, unmeasuredReason } from '../../src/report/types.js';
 import { parseReport } from '../../src/report/validate.js';
 import { startTunnelledDashboard } from '../helpers/board-dashboard.js';
-import { runCli } from '../helpers/cli.js';
+import { REPO_ROOT, runCli } from '../helpers/cli.js';
 import { executable, requireComponent } from '../helpers/env.js';
-import { configureScopedSshd, leftoversSince, snapshotVm, type VmSnapshot } from '../helpers/lab-boards.js';
+import { boardImagesObtainable, configureScopedSshd, leftoversSince, snapshotVm, type VmSnapshot } from '../helpers/lab-boards.js';
 import { verifyScheduledRuns } from '../helpers/scheduled-runs.js';
 
 const ready =
@@ -26,10 +26,11 @@ const ready =
   executable('/usr/sbin/mkfs.ext4') &&
   executable('/usr/sbin/depmod') &&
   executable('/usr/bin/cpio') &&
-  executable('/usr/bin/ssh');
+  executable('/usr/bin/ssh') &&
+  boardImagesObtainable(REPO_ROOT, BOARD_NAMES);
 const skip = requireComponent(
   ready,
-  'root, qemu-system-arm, debootstrap, qemu-user-static, e2fsprogs, kmod, cpio and OpenSSH',
+  'root, qemu-system-arm, debootstrap, qemu-user-static, e2fsprogs, kmod, cpio, OpenSSH, and the board images (cached, or a Debian mirror in the apt sources or EDGEPROBE_LAB_MIRROR to build them)',
   'scripts/install-test-deps.sh, run as root',
 );
 
