@@ -207,70 +207,73 @@ function boardTests(name: BoardName): void {
     assert.deepEqual(left, { processes: [], tmp: [], units: [] }, 'nothing of the run is left in the VM');
   });
 
-  test(`${name}: the POSIX-sh probe reports 4 cores, the VM's memory and the userland's bitness`, { skip }, async (t: TestContext) => {
-    const { report, host, durationMs } = await edgeprobeSsh(board(), `${name}-sh`, ['--quick', '--mode', 'sh']);
-    t.diagnostic(`sh --quick: ${Math.round(durationMs / 1000)} s`);
-    assert.equal(host['mode'], 'posix-sh');
-    assert.equal(report.agent.mode, 'posix-sh');
-    assertMachine(report, board());
-    if (board().image.spec.userlandBits === 32) {
-      const failing = (await architectureChecks(String(host['reportFile']))).filter((c) => c['status'] === 'fail');
-      assert.deepEqual(failing, [], 'no check fails on the architecture of a 32-bit userland on a 64-bit kernel');
-    }
-  });
-
-  for (const mode of ['node', 'sh'] as const) {
-    test(`${name}: cgroup v2 limits of a systemd-run scope (MemoryMax=256M, CPUQuota=50%) are reported exactly (${mode})`, { skip }, async () => {
-      // Logins on the spare port run in `systemd-run --scope -p MemoryMax=256M -p CPUQuota=50%`.
-      scoped ??= configureScopedSshd(board(), ['MemoryMax=256M', 'CPUQuota=50%']);
-      await scoped;
-      const { report } = await edgeprobeSsh(board(), `${name}-scope-${mode}`, ['--quick', '--mode', mode], { port: board().spare.hostPort });
-      const m = report.metrics;
-      assert.equal(m['memory.cgroup_limit_bytes'], 256 * MiB);
-      assert.equal(m['memory.effective_total_bytes'], 256 * MiB);
-      assert.equal(m['cpu.quota_cpus'], 0.5);
-      assert.equal(m['cpu.effective_cpus'], 0.5);
-      assert.equal(m['cpu.cores'], 4);
-    });
-  }
-
-  test(`${name}: the limits of a named unit are reported with --unit`, { skip }, async () => {
-    const unit = `edgeprobe-lab-app-${process.pid}.service`;
-    const started = await board().ssh(`systemd-run --unit=${unit} -p MemoryMax=192M -p CPUQuota=25% --quiet /bin/sleep 900`, { timeoutMs: 60_000 });
-    assert.equal(started.code, 0, started.stderr);
-    try {
-      const { report } = await edgeprobeSsh(board(), `${name}-unit`, ['--quick', '--mode', 'node', '--unit', unit]);
-      assert.equal(report.metrics['memory.cgroup_limit_bytes'], 192 * MiB);
-      assert.equal(report.metrics['cpu.quota_cpus'], 0.25);
-    } finally {
-      await board().ssh(`systemctl stop ${unit}; systemctl reset-failed ${unit} 2>/dev/null || true`, { timeoutMs: 60_000 });
-    }
-  });
-
-  // One board is enough for the scheduler: the timer and its service are the same units on both.
-  if (name === 'pi3-arm64') {
-    test(`${name}: --install-timer as root installs a systemd timer whose run uploads through the spool (dashboard down, then up), and --remove-timer leaves nothing`, {
-      skip,
-    }, async () => {
-      const dir = join(work, `${name}-dashboard`);
-      mkdirSync(dir);
-      const dashboard = await startTunnelledDashboard(board(), dir);
-      try {
-        await verifyScheduledRuns({ device: { sshConfig: board().sshConfig, host: board().hostAlias }, dashboard, expectKind: 'systemd', runTimeoutS: 600 });
-        const units = await board().ssh(
-          'systemctl list-unit-files --no-legend --plain "edgeprobe-scheduled*"; ls /etc/systemd/system | grep edgeprobe || true',
-          {
-            timeoutMs: 60_000,
-          },
-        );
-        assert.equal(units.stdout.trim(), '', 'no edgeprobe-scheduled unit file is left');
-      } finally {
-        await dashboard.close();
+  // The full run's check that nothing is left needs the VM to itself: the other tests start units and logins.
+  describe(`${name}: after the full run`, { concurrency: 2 }, () => {
+    test(`${name}: the POSIX-sh probe reports 4 cores, the VM's memory and the userland's bitness`, { skip }, async (t: TestContext) => {
+      const { report, host, durationMs } = await edgeprobeSsh(board(), `${name}-sh`, ['--quick', '--mode', 'sh']);
+      t.diagnostic(`sh --quick: ${Math.round(durationMs / 1000)} s`);
+      assert.equal(host['mode'], 'posix-sh');
+      assert.equal(report.agent.mode, 'posix-sh');
+      assertMachine(report, board());
+      if (board().image.spec.userlandBits === 32) {
+        const failing = (await architectureChecks(String(host['reportFile']))).filter((c) => c['status'] === 'fail');
+        assert.deepEqual(failing, [], 'no check fails on the architecture of a 32-bit userland on a 64-bit kernel');
       }
     });
-  }
+
+    for (const mode of ['node', 'sh'] as const) {
+      test(`${name}: cgroup v2 limits of a systemd-run scope (MemoryMax=256M, CPUQuota=50%) are reported exactly (${mode})`, { skip }, async () => {
+        // Logins on the spare port run in `systemd-run --scope -p MemoryMax=256M -p CPUQuota=50%`.
+        scoped ??= configureScopedSshd(board(), ['MemoryMax=256M', 'CPUQuota=50%']);
+        await scoped;
+        const { report } = await edgeprobeSsh(board(), `${name}-scope-${mode}`, ['--quick', '--mode', mode], { port: board().spare.hostPort });
+        const m = report.metrics;
+        assert.equal(m['memory.cgroup_limit_bytes'], 256 * MiB);
+        assert.equal(m['memory.effective_total_bytes'], 256 * MiB);
+        assert.equal(m['cpu.quota_cpus'], 0.5);
+        assert.equal(m['cpu.effective_cpus'], 0.5);
+        assert.equal(m['cpu.cores'], 4);
+      });
+    }
+
+    test(`${name}: the limits of a named unit are reported with --unit`, { skip }, async () => {
+      const unit = `edgeprobe-lab-app-${process.pid}.service`;
+      const started = await board().ssh(`systemd-run --unit=${unit} -p MemoryMax=192M -p CPUQuota=25% --quiet /bin/sleep 900`, { timeoutMs: 60_000 });
+      assert.equal(started.code, 0, started.stderr);
+      try {
+        const { report } = await edgeprobeSsh(board(), `${name}-unit`, ['--quick', '--mode', 'node', '--unit', unit]);
+        assert.equal(report.metrics['memory.cgroup_limit_bytes'], 192 * MiB);
+        assert.equal(report.metrics['cpu.quota_cpus'], 0.25);
+      } finally {
+        await board().ssh(`systemctl stop ${unit}; systemctl reset-failed ${unit} 2>/dev/null || true`, { timeoutMs: 60_000 });
+      }
+    });
+
+    // One board is enough for the scheduler: the timer and its service are the same units on both.
+    if (name === 'pi3-arm64') {
+      test(`${name}: --install-timer as root installs a systemd timer whose run uploads through the spool (dashboard down, then up), and --remove-timer leaves nothing`, {
+        skip,
+      }, async () => {
+        const dir = join(work, `${name}-dashboard`);
+        mkdirSync(dir);
+        const dashboard = await startTunnelledDashboard(board(), dir);
+        try {
+          await verifyScheduledRuns({ device: { sshConfig: board().sshConfig, host: board().hostAlias }, dashboard, expectKind: 'systemd', runTimeoutS: 600 });
+          const units = await board().ssh(
+            'systemctl list-unit-files --no-legend --plain "edgeprobe-scheduled*"; ls /etc/systemd/system | grep edgeprobe || true',
+            {
+              timeoutMs: 60_000,
+            },
+          );
+          assert.equal(units.stdout.trim(), '', 'no edgeprobe-scheduled unit file is left');
+        } finally {
+          await dashboard.close();
+        }
+      });
+    }
+  });
 }
 
 describe('lab boards under qemu-system-aarch64', { concurrency: 2 }, () => {
-  for (const name of BOARD_NAMES) describe(name, () => boardTests(name));
+  for (const name of BOARD_NAMES) describe(name, { concurrency: 1 }, () => boardTests(name));
 });
