@@ -45,10 +45,11 @@ export interface VmSnapshot {
   units: Set<string>;
 }
 
-// Lists processes other than kernel threads (children of kthreadd, pid 2) and this session's own.
+// Lists processes other than kernel threads (children of kthreadd, pid 2), this session's own, and the sshd
+// process serving this very login (its parent: a new one on every snapshot, in a session of its own).
 const SNAPSHOT = [
   'own=$(ps -o sid= -p $$ | tr -d " ")',
-  'ps -e -o pid=,ppid=,sid=,comm= | awk -v own="$own" \'$1 != 2 && $2 != 2 && $3 != own { print "P " $1 " " $4 }\'',
+  'ps -e -o pid=,ppid=,sid=,comm= | awk -v own="$own" -v login="$PPID" \'$1 != 2 && $2 != 2 && $3 != own && $1 != login { print "P " $1 " " $4 }\'',
   'for d in /tmp /var/tmp /dev/shm; do ls -A "$d" | sed "s|^|T $d/|"; done',
   'systemctl list-units --all --no-legend --plain | awk \'{ print "U " $1 }\'',
 ].join('\n');
