@@ -228,6 +228,7 @@ export const djangoProbe: ProbeDefinition = {
   // The load phases take --django-duration together; four server starts (Django imports on a slow board),
   // the migrations and the Python benchmark get the rest.
   budgetMs: (options) => Math.round((options.djangoDuration ?? DEFAULT_DJANGO_DURATION_S) * 1250) + 120_000,
+  fixedBudgetMs: (options) => (options.djangoDuration ?? DEFAULT_DJANGO_DURATION_S) * 1000,
   async run(ctx): Promise<ProbeOutput> {
     const sink = new MetricSink();
     if (!ctx.live) return skipAll(sink, 'needs the live system (--root points at a recorded tree)');
@@ -259,7 +260,7 @@ export const djangoProbe: ProbeDefinition = {
     const durationMs = (ctx.options.djangoDuration ?? DEFAULT_DJANGO_DURATION_S) * 1000;
     const cpus = Number(metricOf(ctx.results.get('cpu'), 'cpu.effective_cpus') ?? Math.max(1, osCpus().length)); // os.availableParallelism is Node >= 18.14
     const available = await availableMemory(ctx);
-    const budgetLeft = djangoProbe.budgetMs(ctx.options) - (performance.now() - started) - 15_000;
+    const budgetLeft = ctx.budgetMs - (performance.now() - started) - 15_000;
     const run: RunContext = {
       ctx,
       python,

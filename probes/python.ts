@@ -300,7 +300,7 @@ export const pythonProbe: ProbeDefinition = {
   budgetMs: (options) => Math.max(BUDGET_MS, pythonTimeoutMs(options) + 10_000),
   async run(ctx): Promise<ProbeOutput> {
     if (!ctx.live) return recordedTree(ctx);
-    const deadline = performance.now() + Math.max(BUDGET_MS, pythonTimeoutMs(ctx.options) + 10_000) - 5_000;
+    const deadline = performance.now() + ctx.budgetMs - 5_000;
     // The toolchain does not depend on the interpreters: it is looked for while they are inspected.
     const toolchain = Promise.all([findCompiler(ctx), findExecutable(ctx, ['rustc'])]);
     const debianCheck = ctx.exists('/etc/debian_version');

@@ -163,6 +163,7 @@ export const soakProbe: ProbeDefinition = {
   // Last: it heats the board, and nothing measured after it would be fair.
   after: ['memory', 'cpu', 'python', 'streaming', 'django', 'storage'],
   budgetMs: (options) => (options.soak ?? 0) * 1000 + SETUP_MS,
+  fixedBudgetMs: (options) => (options.soak ?? 0) * 1000,
   async run(ctx): Promise<ProbeOutput> {
     const sink = new MetricSink();
     const seconds = ctx.options.soak;

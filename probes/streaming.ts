@@ -92,9 +92,10 @@ export const streamingProbe: ProbeDefinition = {
   after: ['memory', 'cpu', 'python'],
   // The phases take --duration together; each server start (Django imports on a slow board) gets more.
   budgetMs: (options) => Math.round((options.duration ?? DEFAULT_DURATION_S) * 1250) + 90_000,
+  fixedBudgetMs: (options) => (options.duration ?? DEFAULT_DURATION_S) * 1000,
   async run(ctx): Promise<ProbeOutput> {
     const started = performance.now();
-    const budgetMs = streamingProbe.budgetMs(ctx.options);
+    const budgetMs = ctx.budgetMs;
     const durationS = ctx.options.duration ?? DEFAULT_DURATION_S;
     const details: Record<string, unknown> = { durationSeconds: durationS };
     if (!ctx.live) return allNull('needs the live system (--root points at a recorded tree)', details);

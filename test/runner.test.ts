@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { ALL_PROBES } from '../probes/index.js';
+import { fixedBudgetScale } from '../src/engine/budget-scale.js';
 import type { ProbeDefinition } from '../src/engine/probe.js';
 import { runProbes } from '../src/engine/runner.js';
 import { validateReport } from '../src/report/validate.js';
@@ -11,6 +12,8 @@ import { jsonOf, runCli } from './helpers/cli.js';
 import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
 
 const quickOptions = { root: '/', quick: true, verbose: false };
+// In-process runs pin the budget scale so their time bounds hold on a loaded machine; scaling has its own tests.
+const pinned = { budgetScale: fixedBudgetScale(1, 'pinned by the test') };
 
 test('a probe that throws and one that hangs: report complete, both in error, within budget, no child left', async () => {
   const marker = newMarker();
@@ -33,7 +36,7 @@ test('a probe that throws and one that hangs: report complete, both in error, wi
     },
   };
   const started = performance.now();
-  const report = await runProbes([...ALL_PROBES, throwing, hanging], quickOptions);
+  const report = await runProbes([...ALL_PROBES, throwing, hanging], quickOptions, pinned);
   const elapsed = performance.now() - started;
 
   const check = validateReport(report);
@@ -60,7 +63,7 @@ test('a probe returning garbage is an error with a reason, not a broken report',
     budgetMs: () => 1_000,
     run: async () => ({ metrics: { 'garbage.value': { nested: true }, 'memory.total_bytes': 1 } }) as never,
   };
-  const report = await runProbes([garbage], quickOptions);
+  const report = await runProbes([garbage], quickOptions, pinned);
   assert.ok(validateReport(report).ok);
   const envelope = report.probes[0];
   assert.equal(envelope?.status, 'error');
@@ -70,7 +73,7 @@ test('a probe returning garbage is an error with a reason, not a broken report',
 });
 
 test('--only and --skip leave the other probes out with the reason', async () => {
-  const report = await runProbes(ALL_PROBES, { ...quickOptions, only: ['memory'] });
+  const report = await runProbes(ALL_PROBES, { ...quickOptions, only: ['memory'] }, pinned);
   const cpu = report.probes.find((p) => p.id === 'cpu');
   assert.equal(cpu?.status, 'skipped');
   assert.equal(cpu?.details['skipReason'], 'not selected by --only');

@@ -42,9 +42,28 @@ export async function calibrate(names: readonly BoardName[] = BOARD_NAMES): Prom
   return { schema: 'edgeprobe-arm-memory-calibration/1', measuredAt: new Date().toISOString(), method: METHOD, boards };
 }
 
+// Calibrating one board keeps the figures of the others already in the file (each board keeps its own
+// measuredAt), so `calibrate pi-compat32` adds armhf without redoing arm64.
 export async function writeCalibration(names: readonly BoardName[] = BOARD_NAMES): Promise<string> {
   const data = await calibrate(names);
   const file = CALIBRATION_FILE();
-  writeFileSync(file, `${JSON.stringify(data, null, 2)}\n`);
+  const previous = readPreviousBoards(file, String(data.measuredAt));
+  const boards = { ...previous, ...stampBoards(data.boards as Record<string, Record<string, unknown>>, String(data.measuredAt)) };
+  writeFileSync(file, `${JSON.stringify({ ...data, boards }, null, 2)}\n`);
   return file;
+}
+
+function stampBoards(boards: Record<string, Record<string, unknown>>, measuredAt: string): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, board] of Object.entries(boards)) out[name] = { measuredAt: board.measuredAt ?? measuredAt, ...board };
+  return out;
+}
+
+function readPreviousBoards(file: string, fallbackAt: string): Record<string, unknown> {
+  try {
+    const old = JSON.parse(readFileSync(file, 'utf8')) as { measuredAt?: string; boards?: Record<string, Record<string, unknown>> };
+    return stampBoards(old.boards ?? {}, old.measuredAt ?? fallbackAt);
+  } catch {
+    return {};
+  }
 }

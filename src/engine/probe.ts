@@ -72,6 +72,10 @@ export interface ProbeContext {
   /** True when probing the running system (root "/"), false for a recorded tree. */
   readonly live: boolean;
   readonly signal: AbortSignal;
+  /** The budget this probe runs under, scaled to the device's speed. */
+  readonly budgetMs: number;
+  /** The factor the run's budgets were scaled by (1 on a fast machine); exec timeouts are scaled by it too. */
+  readonly budgetScale: number;
   /** Envelopes of probes that finished before this one (see ProbeDefinition.after). */
   readonly results: ReadonlyMap<string, ProbeEnvelope>;
   /** Path of an absolute device path under the root: rootPath('/proc/meminfo'). */
@@ -82,7 +86,10 @@ export interface ProbeContext {
   readHead(devicePath: string, maxBytes: number): Promise<Buffer | null>;
   listDir(devicePath: string): Promise<string[] | null>;
   exists(devicePath: string): Promise<boolean>;
-  /** Runs a program, killed when the probe is aborted or runs out of budget. */
+  /**
+   * Runs a program, killed when the probe is aborted or runs out of budget. Its timeoutMs is scaled like the
+   * budgets (a step's time bound is set for a fast machine too), but never past what is left of the probe's.
+   */
   exec(file: string, args: readonly string[], options: Omit<ExecOptions, 'signal'>): Promise<ExecResult>;
   /** A temp directory removed when the probe ends, whatever the outcome (also on SIGINT/SIGTERM); under `parent` if given. */
   tempDir(prefix: string, parent?: string): string;
@@ -94,8 +101,13 @@ export interface ProbeDefinition {
   title: string;
   /** Metric ids this probe owns; each appears in the report, null with a reason if not measured. */
   metrics: readonly string[];
-  /** Time budget; past it the probe is reported as an error and its children are killed. */
+  /**
+   * Time budget on a fast machine; past it the probe is reported as an error and its children are killed.
+   * The runner scales it to the device's speed (src/engine/budget-scale.ts): ctx.budgetMs is what applies.
+   */
   budgetMs(options: RunOptions): number;
+  /** The part of budgetMs that is wall-clock load the user chose (--duration): it does not scale. */
+  fixedBudgetMs?(options: RunOptions): number;
   /** Load tests run alone, after the concurrent probes, so they do not disturb each other. */
   exclusive?: boolean;
   /** Probes whose results this one reads through ctx.results. */
@@ -121,8 +133,12 @@ export function createContext(
   signal: AbortSignal,
   results: ReadonlyMap<string, ProbeEnvelope>,
   log: (message: string) => void,
+  budget: { budgetMs: number; scale: number } = { budgetMs: Number.POSITIVE_INFINITY, scale: 1 },
 ): { ctx: ProbeContext; dispose: () => void } {
   const root = options.root;
+  const started = performance.now();
+  const stepTimeout = (timeoutMs: number): number =>
+    Math.max(1, Math.min(Math.round(timeoutMs * budget.scale), Math.round(budget.budgetMs - (performance.now() - started))));
   const temps: string[] = [];
   const rootPath = (devicePath: string): string => (root === '/' ? devicePath : join(root, devicePath));
   const ctx: ProbeContext = {
@@ -130,6 +146,8 @@ export function createContext(
     root,
     live: root === '/',
     signal,
+    budgetMs: budget.budgetMs,
+    budgetScale: budget.scale,
     results,
     rootPath,
     async readText(devicePath) {
@@ -175,7 +193,7 @@ export function createContext(
       }
     },
     exec(file, args, execOptions) {
-      return execCommand(file, args, { ...execOptions, signal });
+      return execCommand(file, args, { ...execOptions, timeoutMs: stepTimeout(execOptions.timeoutMs), signal });
     },
     tempDir(prefix, parent) {
       const dir = makeTempDir(prefix, parent);

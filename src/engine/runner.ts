@@ -6,6 +6,7 @@ import { hostname } from 'node:os';
 import { VERSION } from '../platform/version.js';
 import { metricValueProblem } from '../report/metrics.js';
 import { type Metrics, type ProbeEnvelope, REPORT_SCHEMA, type Report } from '../report/types.js';
+import { type BudgetScale, runBudgetScale, scaledBudgetMs } from './budget-scale.js';
 import { createContext, type ProbeContext, type ProbeDefinition, type ProbeOutput, type RunOptions } from './probe.js';
 import { markSuspectLoads } from './suspect.js';
 
@@ -14,6 +15,8 @@ export interface RunnerHooks {
   progress?: (line: string) => void;
   /** Aborted from outside, e.g. by SIGINT: running probes are stopped and the report is finished. */
   signal?: AbortSignal;
+  /** The budget scale to use instead of measuring the device (tests pin it). */
+  budgetScale?: BudgetScale;
 }
 
 class ProbeFailure extends Error {
@@ -110,12 +113,20 @@ function errorEnvelope(probe: ProbeDefinition, started: number, code: string, me
   };
 }
 
+/** The budget a probe runs under: its own, scaled to the device's speed; a faulted probe's may be capped. */
+export function effectiveBudgetMs(probe: ProbeDefinition, options: RunOptions, scale: BudgetScale, faulted: boolean): number {
+  const scaled = scaledBudgetMs(probe.budgetMs(options), probe.fixedBudgetMs?.(options) ?? 0, scale.factor);
+  // A faulted probe may be given a shorter budget so that fault trials do not wait out real budgets.
+  const faultBudget = Number(process.env['EDGEPROBE_FAULT_BUDGET_MS']);
+  return faulted && faultBudget > 0 ? Math.min(scaled, faultBudget) : scaled;
+}
+
 async function runOne(
   probe: ProbeDefinition,
   options: RunOptions,
   results: Map<string, ProbeEnvelope>,
   faults: Map<string, FaultMode>,
-  hooks: RunnerHooks,
+  hooks: RunnerHooks & { budgetScale: BudgetScale },
 ): Promise<ProbeEnvelope> {
   const started = performance.now();
   const notSelected = selected(probe, options);
@@ -128,14 +139,15 @@ async function runOne(
       details: { skipReason: notSelected },
     };
   }
-  // A faulted probe may be given a shorter budget so that fault trials do not wait out real budgets.
-  const faultBudget = Number(process.env['EDGEPROBE_FAULT_BUDGET_MS']);
-  const budgetMs = faults.has(probe.id) && faultBudget > 0 ? Math.min(probe.budgetMs(options), faultBudget) : probe.budgetMs(options);
+  const budgetMs = effectiveBudgetMs(probe, options, hooks.budgetScale, faults.has(probe.id));
   const controller = new AbortController();
   const outer = hooks.signal;
   const onOuterAbort = (): void => controller.abort();
   outer?.addEventListener('abort', onOuterAbort, { once: true });
-  const { ctx, dispose } = createContext(options, controller.signal, results, (message) => hooks.progress?.(`  ${probe.id}: ${message}`));
+  const { ctx, dispose } = createContext(options, controller.signal, results, (message) => hooks.progress?.(`  ${probe.id}: ${message}`), {
+    budgetMs,
+    scale: hooks.budgetScale.factor,
+  });
   hooks.progress?.(`› ${probe.title} …`);
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
@@ -167,11 +179,11 @@ async function runOne(
     }
     const details = plainDetails(output.details ?? {});
     if (Object.keys(unmeasured).length > 0) details['unmeasured'] = unmeasured;
-    envelope = { id: probe.id, status: 'ok', durationMs: Math.round(performance.now() - started), metrics, details };
+    envelope = { id: probe.id, status: 'ok', durationMs: Math.round(performance.now() - started), budgetMs, metrics, details };
   } catch (err) {
     const code = err instanceof ProbeFailure ? err.code : 'exception';
     const message = err instanceof Error ? err.message : String(err);
-    envelope = errorEnvelope(probe, started, code, message);
+    envelope = { ...errorEnvelope(probe, started, code, message), budgetMs };
   } finally {
     clearTimeout(timer);
     outer?.removeEventListener('abort', onOuterAbort);
@@ -198,38 +210,8 @@ export async function readHostname(options: RunOptions): Promise<string> {
   return hostname().slice(0, 255) || 'unknown';
 }
 
-/** Runs the probes and returns a complete report. Never rejects because of a probe. */
-export async function runProbes(probes: readonly ProbeDefinition[], options: RunOptions, hooks: RunnerHooks = {}): Promise<Report> {
-  const faults = parseFaults(process.env['EDGEPROBE_FAULTS']);
-  const results = new Map<string, ProbeEnvelope>();
-  const pending = new Map<string, Promise<ProbeEnvelope>>();
-
-  const start = (probe: ProbeDefinition): Promise<ProbeEnvelope> => {
-    const existing = pending.get(probe.id);
-    if (existing) return existing;
-    const promise = (async () => {
-      for (const dep of probe.after ?? []) {
-        const depPromise = pending.get(dep);
-        if (depPromise) await depPromise;
-      }
-      const envelope = await runOne(probe, options, results, faults, hooks);
-      results.set(probe.id, envelope);
-      return envelope;
-    })();
-    pending.set(probe.id, promise);
-    return promise;
-  };
-
-  const concurrent = probes.filter((p) => !p.exclusive);
-  const exclusive = probes.filter((p) => p.exclusive);
-  await Promise.all(concurrent.map(start));
-  for (const probe of exclusive) await start(probe);
-
-  const envelopes = probes.map((p) => results.get(p.id)).filter((e): e is ProbeEnvelope => e !== undefined);
-  markSuspectLoads(probes, envelopes);
-  const metrics: Metrics = {};
-  for (const envelope of envelopes) Object.assign(metrics, envelope.metrics);
-
+/** The run's options as the report records them, with the budget scale its probes ran under. */
+function optionsForReport(options: RunOptions, budgetScale: BudgetScale): Record<string, unknown> {
   const reportOptions: Record<string, unknown> = {
     root: options.root,
     quick: options.quick,
@@ -255,6 +237,46 @@ export async function runProbes(probes: readonly ProbeDefinition[], options: Run
     if (options[key] !== undefined) reportOptions[key] = options[key];
   }
   if (options.targetGroup) reportOptions['measuredGroup'] = { ...options.targetGroup };
+  reportOptions['budgetScale'] = { ...budgetScale };
+  return reportOptions;
+}
+
+/** Runs the probes and returns a complete report. Never rejects because of a probe. */
+export async function runProbes(probes: readonly ProbeDefinition[], options: RunOptions, hooks: RunnerHooks = {}): Promise<Report> {
+  const faults = parseFaults(process.env['EDGEPROBE_FAULTS']);
+  const budgetScale = hooks.budgetScale ?? (await runBudgetScale(options.root === '/'));
+  hooks.progress?.(`budgets ×${budgetScale.factor}: ${budgetScale.reason}`);
+  const runHooks = { ...hooks, budgetScale };
+  const results = new Map<string, ProbeEnvelope>();
+  const pending = new Map<string, Promise<ProbeEnvelope>>();
+
+  const start = (probe: ProbeDefinition): Promise<ProbeEnvelope> => {
+    const existing = pending.get(probe.id);
+    if (existing) return existing;
+    const promise = (async () => {
+      for (const dep of probe.after ?? []) {
+        const depPromise = pending.get(dep);
+        if (depPromise) await depPromise;
+      }
+      const envelope = await runOne(probe, options, results, faults, runHooks);
+      results.set(probe.id, envelope);
+      return envelope;
+    })();
+    pending.set(probe.id, promise);
+    return promise;
+  };
+
+  const concurrent = probes.filter((p) => !p.exclusive);
+  const exclusive = probes.filter((p) => p.exclusive);
+  await Promise.all(concurrent.map(start));
+  for (const probe of exclusive) await start(probe);
+
+  const envelopes = probes.map((p) => results.get(p.id)).filter((e): e is ProbeEnvelope => e !== undefined);
+  markSuspectLoads(probes, envelopes);
+  const metrics: Metrics = {};
+  for (const envelope of envelopes) Object.assign(metrics, envelope.metrics);
+
+  const reportOptions = optionsForReport(options, budgetScale);
   const host: Report['host'] = { hostname: await readHostname(options) };
   if (options.label) host.label = options.label;
   return {

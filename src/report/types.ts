@@ -21,6 +21,8 @@ export interface ProbeEnvelope {
   id: string;
   status: ProbeStatus;
   durationMs: number;
+  /** The time budget the probe ran under (scaled to the device's speed; see options.budgetScale). */
+  budgetMs?: number;
   metrics: Metrics;
   details: Record<string, unknown>;
   error?: ProbeError;

@@ -1,5 +1,8 @@
 // Helpers for the lab-board suites: confining SSH logins in a systemd scope, and what a run left in the VM.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { RunningBoard } from '../../scripts/lab/boards.js';
 import { execCommand } from '../../src/platform/process.js';
 
@@ -42,10 +45,11 @@ export interface VmSnapshot {
   units: Set<string>;
 }
 
-// Lists processes other than kernel threads (children of kthreadd, pid 2) and this session's own.
+// Lists processes other than kernel threads (children of kthreadd, pid 2), this session's own, and the sshd
+// process serving this very login (its parent: a new one on every snapshot, in a session of its own).
 const SNAPSHOT = [
   'own=$(ps -o sid= -p $$ | tr -d " ")',
-  'ps -e -o pid=,ppid=,sid=,comm= | awk -v own="$own" \'$1 != 2 && $2 != 2 && $3 != own { print "P " $1 " " $4 }\'',
+  'ps -e -o pid=,ppid=,sid=,comm= | awk -v own="$own" -v login="$PPID" \'$1 != 2 && $2 != 2 && $3 != own && $1 != login { print "P " $1 " " $4 }\'',
   'for d in /tmp /var/tmp /dev/shm; do ls -A "$d" | sed "s|^|T $d/|"; done',
   'systemctl list-units --all --no-legend --plain | awk \'{ print "U " $1 }\'',
 ].join('\n');
@@ -73,4 +77,33 @@ export async function leftoversSince(board: RunningBoard, before: VmSnapshot): P
     // Each SSH login is a session scope; a run's stray process would show under processes.
     units: added(now.units, before.units).filter((u) => !/^session-\d+\.scope$/.test(u)),
   };
+}
+
+/**
+ * Whether the board images can be had: built for this recipe in the cache already, or buildable from a Debian
+ * mirror (EDGEPROBE_LAB_MIRROR, or a URI ending in /debian in this machine's apt sources, as build-boards.sh
+ * looks for it). Without either the suite skips outside CI (and fails in CI).
+ */
+export function boardImagesObtainable(repoRoot: string, boards: readonly string[]): boolean {
+  if (process.env['EDGEPROBE_LAB_MIRROR']) return true;
+  try {
+    const hash = execFileSync('bash', [join(repoRoot, 'scripts', 'lab', 'build-boards.sh'), '--hash'], { encoding: 'utf8', timeout: 10_000 }).trim();
+    const cache = join(process.env['EDGEPROBE_LAB_CACHE'] ?? '/var/cache/edgeprobe-lab', 'boards');
+    if (boards.every((b) => existsSync(join(cache, `${b}-${hash}`, 'manifest.json')))) return true;
+  } catch {
+    // no bash or no script: fall through to the mirror
+  }
+  const files = ['/etc/apt/sources.list'];
+  try {
+    for (const f of readdirSync('/etc/apt/sources.list.d')) files.push(join('/etc/apt/sources.list.d', f));
+  } catch {
+    // no sources.list.d
+  }
+  return files.some((f) => {
+    try {
+      return /https?:\/\/\S*\/debian\/?(\s|$)/m.test(readFileSync(f, 'utf8'));
+    } catch {
+      return false;
+    }
+  });
 }

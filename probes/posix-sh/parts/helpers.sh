@@ -7,13 +7,44 @@ NL='
 # ---------------------------------------------------------------- small helpers
 have() { command -v "$1" >/dev/null 2>&1; }
 
-# Runs a command with a time bound when `timeout` exists (coreutils and busybox both have it).
+# Runs a command with a time bound when `timeout` exists (coreutils and busybox both have it). The bound is
+# set for a fast machine: it is stretched by the device's budget scale (BUDGET_SCALE10, tenths), never past
+# what is left of --timeout.
 bounded() {
-  _secs=$1; shift
+  cap_secs $(( ($1 * ${BUDGET_SCALE10:-10} + 9) / 10 )); _secs=$S; shift
   if [ -n "$HAVE_TIMEOUT" ]; then timeout "$_secs" "$@"; else "$@"; fi
 }
 HAVE_TIMEOUT=
 if have timeout && timeout 5 true </dev/null >/dev/null 2>&1; then HAVE_TIMEOUT=1; fi
+
+# The device's slowness against the reference machine, as the Node runner measures it (src/engine/budget-scale.ts)
+# with what a shell has: the lower of two rounds of 20 starts of `true` from the file system, timed with
+# /proc/uptime (10 ms steps), over the same on the reference (an x86-64 server core under dash: 10 ms).
+# Bounded to 1..10; a recorded tree, or no clock, keeps 1. Sets BUDGET_SCALE10 and BUDGET_SCALE_JSON.
+BUDGET_REF_MS=10
+measure_budget_scale() {
+  BUDGET_SCALE10=10
+  _true=; for _t in /bin/true /usr/bin/true; do [ -x "$_t" ] && { _true=$_t; break; }; done
+  if [ "$LIVE" = false ] || [ -z "$_true" ] || [ ! -r /proc/uptime ]; then
+    _why='not measured: a recorded tree, or no /bin/true or /proc/uptime; budgets unchanged'
+    BUDGET_SCALE_JSON="{\"factor\":1,\"reason\":\"$_why\",\"floor\":1,\"ceiling\":10}"
+    return 0
+  fi
+  _best=
+  for _round in 1 2; do
+    now_ms; _t0=$NOW; _i=0
+    while [ $_i -lt 20 ]; do "$_true"; _i=$((_i + 1)); done
+    now_ms; _ms=$((NOW - _t0))
+    if [ -z "$_best" ] || [ "$_ms" -lt "$_best" ]; then _best=$_ms; fi
+  done
+  _s10=$(( _best * 10 / BUDGET_REF_MS ))
+  _bound=
+  [ "$_s10" -lt 10 ] && { _s10=10; _bound=' (as fast as the reference or faster: budgets unchanged)'; }
+  [ "$_s10" -gt 100 ] && { _s10=100; _bound=' (capped at 10)'; }
+  BUDGET_SCALE10=$_s10
+  _f="$((_s10 / 10)).$((_s10 % 10))"
+  BUDGET_SCALE_JSON="{\"factor\":$_f,\"reason\":\"measured: 20 starts of true took ${_best} ms, ${BUDGET_REF_MS} ms on the reference$_bound\",\"measured\":{\"trueStarts20Ms\":$_best},\"reference\":{\"trueStarts20Ms\":$BUDGET_REF_MS},\"floor\":1,\"ceiling\":10}"
+}
 
 # S <- $1 seconds, but no more than what is left of --timeout (whole seconds, at least 1).
 cap_secs() {

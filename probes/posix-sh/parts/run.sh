@@ -1,5 +1,6 @@
 # ---------------------------------------------------------------- run
 now_ms; T_START=$NOW
+measure_budget_scale
 # A unit or cgroup that does not exist stops the run here, before anything is probed (exit 2).
 cg_target_resolve
 CREATED=$(date -u '+%Y-%m-%dT%H:%M:%SZ' </dev/null 2>/dev/null)
@@ -40,6 +41,7 @@ is_num "$OPT_DURATION" && _opts="$_opts,\"duration\":$OPT_DURATION"
 if [ -n "$HAVE_UNIT" ]; then json_s "$OPT_UNIT"; _opts="$_opts,\"unit\":$J"; fi
 if [ -n "$HAVE_CGROUP" ]; then json_s "$OPT_CGROUP"; _opts="$_opts,\"cgroup\":$J"; fi
 if [ -n "$TARGET_PATH" ]; then json_s "$TARGET_PATH"; _jp=$J; json_s "$TARGET_SOURCE"; _opts="$_opts,\"measuredGroup\":{\"path\":$_jp,\"source\":$J}"; fi
+_opts="$_opts,\"budgetScale\":$BUDGET_SCALE_JSON"
 json_s "$EDGEPROBE_VERSION"; _ver=$J
 now_ms
 printf '{"schema":"edgeprobe.report/v1","id":"%s","createdAt":"%s","agent":{"version":%s,"node":null,"mode":"posix-sh"},"host":{%s},"metrics":{%s},"probes":[%s],"options":{%s}}\n' \
