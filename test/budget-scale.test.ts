@@ -6,8 +6,9 @@ import { test } from 'node:test';
 import { ALL_PROBES } from '../probes/index.js';
 import { BUDGET_SCALE_CEILING, budgetScaleFor, fixedBudgetScale, measureDeviceSpeed, runBudgetScale, scaledBudgetMs } from '../src/engine/budget-scale.js';
 import { effectiveBudgetMs } from '../src/engine/runner.js';
+import { QUICK_NODE_FLAGS } from '../src/remote/ssh.js';
 import { validateReport } from '../src/report/validate.js';
-import { jsonOf, runCli } from './helpers/cli.js';
+import { AGENT_BUNDLE, jsonOf, runCli, runScript } from './helpers/cli.js';
 import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
 
 const reference = { loopMs: 4, spawnMs: 2 };
@@ -54,7 +55,7 @@ test('EDGEPROBE_BUDGET_SCALE overrides the measurement; a recorded tree is not m
 
 test('the calibration workloads give positive timings on this machine', async () => {
   const speed = await measureDeviceSpeed();
-  assert.ok(speed.loopMs > 0, `loop ${speed.loopMs} ms`);
+  assert.ok(speed.loopMs !== null && speed.loopMs > 0, `loop ${String(speed.loopMs)} ms`);
   assert.ok(speed.spawnMs !== null && speed.spawnMs > 0, `spawn ${String(speed.spawnMs)} ms`);
   const scale = budgetScaleFor(speed);
   assert.ok(scale.factor >= 1 && scale.factor <= BUDGET_SCALE_CEILING);
@@ -79,4 +80,21 @@ test('a hanging probe is still killed at its scaled budget, and the report shows
   assert.match(host?.error?.message ?? '', /7000 ms budget/);
   assert.ok((host?.durationMs ?? 0) >= 7_000 && (host?.durationMs ?? 0) < 12_000, `cut off after ${String(host?.durationMs)} ms`);
   assert.ok(await waitFor(() => processesWithMarker(marker).length === 0, 3_000), "the hung probe's child was killed");
+});
+
+test('with V8 compilers off (a quick run over SSH) the loop is not timed, so a fast machine keeps factor 1 (made-up reference)', async () => {
+  const speed = await measureDeviceSpeed(['--max-semi-space-size=1', '--no-opt', '--no-sparkplug']);
+  assert.equal(speed.loopMs, null);
+  assert.ok(speed.spawnMs !== null && speed.spawnMs > 0);
+  const scale = budgetScaleFor({ loopMs: null, spawnMs: 2 }, reference);
+  assert.equal(scale.factor, 1);
+  assert.match(scale.reason, /loop not timed \(V8 compilers off\)/);
+});
+
+test('a quick agent run under the flags edgeprobe ssh uses reports the loop untimed in its budget scale', async () => {
+  const result = await runScript(AGENT_BUNDLE, ['run', '--quick', '--only', 'host', '--format', 'json'], { prefixArgs: [...QUICK_NODE_FLAGS] });
+  const budgetScale = (jsonOf(result)['options'] as Record<string, Record<string, unknown>>)['budgetScale'];
+  assert.ok(budgetScale, 'options.budgetScale');
+  assert.equal((budgetScale['measured'] as Record<string, unknown>)['loopMs'], null);
+  assert.match(String(budgetScale['reason']), /loop not timed/);
 });

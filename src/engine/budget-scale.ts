@@ -15,9 +15,13 @@ export const BUDGET_SCALE_CEILING = 10;
  */
 export const REFERENCE_SPEED: DeviceSpeed = { loopMs: 3.3, spawnMs: 1.9 };
 
-/** The workloads' timings on this device; spawnMs is null where no /bin/sh could be started. */
+/**
+ * The workloads' timings on this device. loopMs is null where V8's compilers are off (a quick run over SSH:
+ * the loop would time V8's interpreter, 20 times slower than the reference's compiled loop on the same
+ * machine, not the device); spawnMs is null where no /bin/sh could be started.
+ */
 export interface DeviceSpeed {
-  loopMs: number;
+  loopMs: number | null;
   spawnMs: number | null;
 }
 
@@ -36,12 +40,16 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 
 /** The factor for a device whose calibration took `measured`; pure. */
 export function budgetScaleFor(measured: DeviceSpeed, reference: DeviceSpeed = REFERENCE_SPEED, ceiling = BUDGET_SCALE_CEILING): BudgetScale {
-  const loopRatio = measured.loopMs / reference.loopMs;
+  const loopRatio = measured.loopMs === null || reference.loopMs === null ? null : measured.loopMs / reference.loopMs;
   const spawnRatio = measured.spawnMs === null || reference.spawnMs === null ? null : measured.spawnMs / reference.spawnMs;
   // Probes both compute and start programs (python, systemctl, servers): the slower of the two sets the pace.
-  const slowdown = Math.max(loopRatio, spawnRatio ?? 0);
+  const slowdown = Math.max(loopRatio ?? 0, spawnRatio ?? 0);
   const factor = Number.isFinite(slowdown) ? round2(Math.min(ceiling, Math.max(1, slowdown))) : 1;
-  const ratios = `loop ${round2(loopRatio)}x${spawnRatio === null ? '' : `, process start ${round2(spawnRatio)}x`} the reference`;
+  const parts = [
+    loopRatio === null ? 'loop not timed (V8 compilers off)' : `loop ${round2(loopRatio)}x`,
+    ...(spawnRatio === null ? [] : [`process start ${round2(spawnRatio)}x`]),
+  ];
+  const ratios = `${parts.join(', ')} the reference`;
   const bound = slowdown >= ceiling ? ` (capped at ${ceiling})` : slowdown <= 1 ? ' (as fast as the reference or faster: budgets unchanged)' : '';
   return { factor, reason: `measured: ${ratios}${bound}`, measured, reference, floor: 1, ceiling };
 }
@@ -84,10 +92,16 @@ async function timedSpawn(): Promise<number | null> {
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 
+/** V8 flags under which the loop would run interpreted (QUICK_NODE_FLAGS in src/remote/ssh.ts, or --jitless). */
+const COMPILERS_OFF = ['--no-opt', '--jitless'];
+
 /** Times the workloads: one warm-up, then the median of three (a few ms here, about a second under TCG). */
-export async function measureDeviceSpeed(): Promise<DeviceSpeed> {
-  timedLoop();
-  const loops = [timedLoop(), timedLoop(), timedLoop()];
+export async function measureDeviceSpeed(execArgv: readonly string[] = process.execArgv): Promise<DeviceSpeed> {
+  let loopMs: number | null = null;
+  if (!execArgv.some((flag) => COMPILERS_OFF.includes(flag))) {
+    timedLoop();
+    loopMs = round2(median([timedLoop(), timedLoop(), timedLoop()]));
+  }
   await timedSpawn();
   const spawns: number[] = [];
   for (let i = 0; i < 3; i++) {
@@ -95,7 +109,7 @@ export async function measureDeviceSpeed(): Promise<DeviceSpeed> {
     if (ms === null) break;
     spawns.push(ms);
   }
-  return { loopMs: round2(median(loops)), spawnMs: spawns.length === 3 ? round2(median(spawns)) : null };
+  return { loopMs, spawnMs: spawns.length === 3 ? round2(median(spawns)) : null };
 }
 
 /**
