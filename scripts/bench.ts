@@ -4,11 +4,14 @@
 //   npm run bench                         all figures, 5 runs each
 //   npm run bench -- --runs 3 --only quick,cpu
 //   npm run bench -- --write docs/bench.md    also write the table, the JSON and the command to a file
+//   npm run bench -- --only quick --update docs/bench.md    re-measure some sections, keep the file's other figures
+import { existsSync, readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileAtomic } from '../src/platform/fs-atomic.js';
 import { cleanupAll } from '../src/platform/process.js';
 import { dashboardFigures } from './bench/dashboard.js';
 import { djangoFigures, haveDjangoProbe } from './bench/django.js';
+import { type DatedFigure, earlierRun, mergeFigures } from './bench/earlier-run.js';
 import { type BenchOptions, bundleSizeFigure, cpuQuotaFigures, type Figure, haveStreamingProbe, notMeasured, shProbePath } from './bench/figures.js';
 import { fleetFigure, haveSshCommand } from './bench/fleet.js';
 import { fullRunFigures } from './bench/full-run.js';
@@ -22,10 +25,12 @@ interface Args {
   runs: number;
   only: Set<Section>;
   write: string | null;
+  /** With --update: keep the figures of the file's run that this run does not measure. */
+  update: boolean;
 }
 
 function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { runs: 5, only: new Set(SECTIONS), write: null };
+  const args: Args = { runs: 5, only: new Set(SECTIONS), write: null, update: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i];
     const value = argv[i + 1];
@@ -42,11 +47,12 @@ function parseArgs(argv: readonly string[]): Args {
       if (unknown.length > 0) throw new Error(`--only: unknown section ${unknown.join(', ')} (sections: ${SECTIONS.join(', ')})`);
       args.only = new Set(wanted as Section[]);
       i++;
-    } else if (arg === '--write' && value !== undefined) {
+    } else if ((arg === '--write' || arg === '--update') && value !== undefined) {
       args.write = value;
+      args.update = arg === '--update';
       i++;
     } else if (arg === '--help' || arg === '-h') {
-      process.stdout.write(`usage: npm run bench -- [--runs N] [--only ${SECTIONS.join(',')}] [--write FILE]\n`);
+      process.stdout.write(`usage: npm run bench -- [--runs N] [--only ${SECTIONS.join(',')}] [--write FILE | --update FILE]\n`);
       process.exit(0);
     } else {
       throw new Error(`unknown argument "${String(arg)}" (try --help)`);
@@ -74,7 +80,9 @@ function formatRatio(figure: Figure): string {
   return `${figure.ratio.toFixed(2)}×`;
 }
 
-export function renderTable(figures: readonly Figure[]): string {
+export function renderTable(figures: readonly DatedFigure[]): string {
+  // A file that --update kept figures in names each figure's run; a single run needs no such column.
+  const dated = new Set(figures.map((f) => f.measuredAt)).size > 1;
   const rows = figures.map((f) => [
     f.title,
     formatValue(f.value, f.unit),
@@ -83,8 +91,9 @@ export function renderTable(figures: readonly Figure[]): string {
     f.target,
     f.met === null ? 'n/a' : f.met ? 'met' : 'MISSED',
     formatLoad(f),
+    ...(dated ? [(f.measuredAt ?? '').replace('T', ' ').slice(0, 16)] : []),
   ]);
-  const header = ['figure', 'value', 'reference', 'ratio', 'target', 'result', 'load (1 min)'];
+  const header = ['figure', 'value', 'reference', 'ratio', 'target', 'result', 'load (1 min)', ...(dated ? ['run (UTC)'] : [])];
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const line = (cells: readonly string[]): string => `| ${cells.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
   const notes = figures.filter((f) => f.note).map((f) => `- ${f.title}: ${f.note}`);
@@ -157,7 +166,12 @@ async function main(): Promise<number> {
   const options: BenchOptions = { runs: args.runs, log: (line) => process.stderr.write(`bench: ${line}\n`) };
   const startedAt = new Date();
   const loadAtStart = loadavg();
-  const figures = await measureSections(args, options);
+  const earlier = args.update && args.write !== null && existsSync(args.write) ? earlierRun(readFileSync(args.write, 'utf8')) : null;
+  if (args.update && args.write !== null && existsSync(args.write) && earlier === null) {
+    process.stderr.write(`bench: ${args.write} holds no bench run to update (no JSON block from --write); use --write\n`);
+    return 2;
+  }
+  const figures = mergeFigures(earlier, await measureSections(args, options), startedAt.toISOString());
 
   const command = `npm run bench${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`;
   const machine = {
@@ -183,7 +197,7 @@ async function main(): Promise<number> {
     const doc = [
       '# edgeprobe bench: a real run',
       '',
-      `Produced by \`${command}\` on ${startedAt.toISOString()} (${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end: the machine is shared).`,
+      `Produced by \`${command}\` on ${startedAt.toISOString()}${earlier ? `, keeping the figures it did not re-measure from the earlier runs the file held (the last column dates each figure's run)` : ''} (${machine.cpus} × ${machine.cpuModel ?? 'unknown CPU'}, ${(machine.memoryBytes / 2 ** 30).toFixed(0)} GiB, Node ${machine.node}; load average ${loadAtStart.map((l) => l.toFixed(2)).join(' ')} at the start, ${machine.loadAverageAtEnd.map((l) => l.toFixed(2)).join(' ')} at the end: the machine is shared).`,
       'What each figure means: see "Benchmarks" in README.md.',
       '',
       table,
