@@ -3,12 +3,13 @@
 // and limits, not this host's; stopping the device removes its namespace, veth pair and cgroups.
 
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { after, before, test } from 'node:test';
 import { PI_PROFILES } from '../scripts/lab/cgroup-limits.js';
-import { type SshDevice, startSshDevice } from '../scripts/lab/ssh-device.js';
+import { chrootRefusal, type SshDevice, startSshDevice } from '../scripts/lab/ssh-device.js';
 import { ensureUserlands, type LabArch, repoRoot, type Userland } from '../scripts/lab/userland.js';
-import { execCommand } from '../src/platform/process.js';
+import { execCommand, makeTempDir, removeTemp } from '../src/platform/process.js';
 import { validateReport } from '../src/report/validate.js';
 import { executable, requireComponent } from './helpers/env.js';
 
@@ -85,4 +86,17 @@ test('the device has its own address: unreachable once stopped, and nothing of i
   assert.ok(!links.stdout.includes(`${pi3.hostInterface}@`), 'veth pair removed');
   const again = await execCommand('ssh', ['-o', 'ConnectTimeout=2', ...pi3.sshOptions, `${pi3.user}@${pi3.host}`, 'true'], { timeoutMs: 20_000 });
   assert.notEqual(again.code, 0, 'the address is gone with the namespace');
+});
+
+test('a userland under a directory others may write to is refused before sshd starts, with the reason (sshd would drop every login)', () => {
+  const dir = makeTempDir('chroot-check');
+  try {
+    const userland = join(dir, 'arm64');
+    mkdirSync(userland);
+    chmodSync(dir, 0o777);
+    assert.match(chrootRefusal(userland) ?? '', new RegExp(`${dir} is writable by others \\(mode 777\\).*EDGEPROBE_LAB_CACHE`));
+    assert.equal(chrootRefusal('/usr/bin'), null);
+  } finally {
+    removeTemp(dir);
+  }
 });

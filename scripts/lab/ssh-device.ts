@@ -3,9 +3,9 @@
 // userland, so `node` on the device is Debian's ARM node under qemu-user.
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomInt } from 'node:crypto';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { execCommand, makeTempDir, removeTemp, stopChild, trackChild } from '../../src/platform/process.js';
 import { LimitGroup, type Limits } from './cgroup-limits.js';
 import { LAB_ENTER_SCRIPT, type Userland } from './userland.js';
@@ -117,8 +117,25 @@ async function createNetwork(netns: string, vethHost: string, vethDevice: string
   return { hostAddress, deviceAddress };
 }
 
+/**
+ * Why sshd would refuse `dir` as a ChrootDirectory, or null: sshd requires every component of the path to be
+ * owned by root and writable by no one else, and otherwise drops each login with only "bad ownership or modes
+ * for chroot directory component" in its own log (a cache under /tmp, mode 1777, is the usual case).
+ */
+export function chrootRefusal(dir: string): string | null {
+  for (let path = dir; ; path = dirname(path)) {
+    const { uid, mode } = statSync(path);
+    if (uid !== 0 || (mode & 0o022) !== 0) {
+      return `sshd chroots the device's logins into ${dir} and refuses it: ${path} is ${uid !== 0 ? `owned by uid ${uid}` : `writable by others (mode ${(mode & 0o7777).toString(8)})`}; keep EDGEPROBE_LAB_CACHE where every directory is root's and writable by no one else (the default /var/cache/edgeprobe-lab is)`;
+    }
+    if (path === dirname(path)) return null;
+  }
+}
+
 /** sshd's config, keys and known_hosts: key authentication only, root allowed, sessions chrooted into the userland. */
 function writeSshdConfig(dir: string, deviceAddress: string, userland: Userland | undefined): void {
+  const refusal = userland ? chrootRefusal(userland.dir) : null;
+  if (refusal) throw new Error(refusal);
   writeFileSync(join(dir, 'authorized_keys'), readFileSync(join(dir, 'client_key.pub')));
   const hostPub = readFileSync(join(dir, 'host_key.pub'), 'utf8').trim().split(' ').slice(0, 2).join(' ');
   writeFileSync(join(dir, 'known_hosts'), `${deviceAddress} ${hostPub}\n`);
