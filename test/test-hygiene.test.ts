@@ -92,14 +92,15 @@ test('no test returns early because a component is missing: each skips through n
 });
 
 test('the check itself finds the patterns it forbids, and lets the allowed ones be', () => {
-  const bad = [
-    "test('x', async () => {\n  if (requireComponent(present, 'redis', 'apt install redis')) return;\n  assert.ok(true);\n});",
-    "const skip = requireComponent(ok, 'sshd', 'hint');\ntest('y', async () => {\n  if (skip) return;\n});",
-  ];
+  const samples = join(TEST_DIR, 'fixtures', 'test-hygiene');
+  const read = (prefix: string): string[] =>
+    readdirSync(samples)
+      .filter((name) => name.startsWith(prefix))
+      .map((name) => readFileSync(join(samples, name), 'utf8'));
+  const bad = read('early-return-');
+  assert.equal(bad.length, 2, 'the flagged samples');
   for (const text of bad) assert.equal(earlyReturns(text).length, 1, text);
-  const good = [
-    "const skip = requireComponent(ok, 'sshd', 'hint');\nbefore(async () => {\n  if (skip) return;\n  start();\n});\ntest('y', { skip }, async () => {});",
-    "test('z', async (t) => {\n  if (skipWithout(t, present, 'redis', 'apt install redis')) return;\n});",
-  ];
+  const good = read('allowed-');
+  assert.equal(good.length, 2, 'the allowed samples');
   for (const text of good) assert.deepEqual(earlyReturns(text), [], text);
 });
