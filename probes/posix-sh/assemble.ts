@@ -128,6 +128,13 @@ const CLIENT_ASSET = 'probes/posix-sh/sh_ws_client.py';
 const DRIVER_ASSET = 'probes/posix-sh/sh_ws_driver.py';
 const VALIDITY_ASSET = 'probes/posix-sh/sh_ws_validity.py';
 
+const SERVER_GROUP_ASSET = 'probes/posix-sh/sh_server_group.py';
+
+/** A Python helper that starts servers, after the LifelineServer class they share (sh_server_group.py). */
+function withServerGroup(path: string): string {
+  return `${readPackageFile(SERVER_GROUP_ASSET)}\n\n${readPackageFile(path)}`;
+}
+
 /** A shell assignment of a file's text through a quoted here-document (no expansion inside). */
 function shellAssignFile(variable: string, text: string): string {
   const terminator = `__EDGEPROBE_${variable}_END__`;
@@ -149,7 +156,7 @@ function shStreamingHelpers(): string {
   return (
     shellAssignFile('EDGEPROBE_WS_SERVER_SRC', server) +
     shellAssignFile('EDGEPROBE_CHANNELS_PROJECT', JSON.stringify(channelsProjectFiles())) +
-    shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', readPackageFile(CLIENT_ASSET)) +
+    shellAssignFile('EDGEPROBE_WS_CLIENT_SRC', withServerGroup(CLIENT_ASSET)) +
     shellAssignFile('EDGEPROBE_WS_DRIVER_SRC', readPackageFile(DRIVER_ASSET)) +
     shellAssignFile('EDGEPROBE_WS_VALIDITY_SRC', readPackageFile(VALIDITY_ASSET))
   );
@@ -158,7 +165,7 @@ function shStreamingHelpers(): string {
 /** The django probe's Python helper, the project it serves (JSON: path -> text) and the CPython benchmark. */
 function shDjangoHelpers(): string {
   return (
-    shellAssignFile('EDGEPROBE_DJANGO_SRC', readPackageFile('probes/posix-sh/sh_django.py')) +
+    shellAssignFile('EDGEPROBE_DJANGO_SRC', withServerGroup('probes/posix-sh/sh_django.py')) +
     shellAssignFile('EDGEPROBE_DJANGO_PROJECT', JSON.stringify(djangoProjectFiles())) +
     shellAssignFile('EDGEPROBE_CPYTHON_BENCH_SRC', readPackageFile('probes/assets/cpython_bench.py'))
   );

@@ -4,7 +4,8 @@ The Node agent's django probe (probes/django.ts, probes/lib/django/) in Python: 
 arrive as JSON in EDGEPROBE_DJANGO_PROJECT) and serve.py, servers, plan, ladder rules and figures, driven by
 threads of this interpreter; the metric ids from EDGEPROBE_METRICS_django; the benchmark from
 EDGEPROBE_CPYTHON_BENCH_SRC. Servers die with this process (lifeline pipe, process group); the project is
-removed on the way out, SIGTERM included; every phase is bounded in time.
+removed on the way out, SIGTERM included; every phase is bounded in time. LifelineServer comes from
+sh_server_group.py, which the assembler puts before this text.
 
 Usage: python3 -c "$SRC" --available BYTES --cpus N --duration S --target MS --seconds S [--asgi NAME]
 Prints three lines, the bodies of three JSON objects: metrics, unmeasured reasons, details.
@@ -126,16 +127,13 @@ class Crashed(Exception):
     """A server exited, lost a worker or did not start: an error for its kind, never a low figure."""
 
 
-class Server:
-    """serve.py in its own session, holding the read end of a pipe as fd 3: it dies when this process does."""
+class Server(LifelineServer):
+    """serve.py, dying when this process does (LifelineServer: sh_server_group.py)."""
 
     def __init__(self, project, env, name, workers, start_seconds):
         self.name, self.workers, self.port, self.pids, self.exit = name, workers, None, [], None
-        self.lifeline_r, self.lifeline_w = os.pipe()
         spawned = time.monotonic()
-        self.proc = subprocess.Popen([sys.executable, "-B", "serve.py", name, str(workers), "--lifeline"], cwd=project, env=env,
-                                     stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, pass_fds=(3,),
-                                     close_fds=True, start_new_session=True, preexec_fn=lambda: os.dup2(self.lifeline_r, 3))
+        self.spawn([sys.executable, "-B", "serve.py", name, str(workers), "--lifeline"], project, env, subprocess.DEVNULL, subprocess.DEVNULL)
         threading.Thread(target=self.read_lines, daemon=True).start()
         deadline = spawned + start_seconds
         label = "%s (%d worker%s)" % (name, workers, "" if workers == 1 else "s")
@@ -180,20 +178,6 @@ class Server:
         for pid in self.pids:
             if not alive(pid):
                 raise Crashed("%s worker %d died during the %s" % (self.name, pid, phase))
-
-    def stop(self):
-        for sig, wait in ((signal.SIGTERM, 1.5), (signal.SIGKILL, 2)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except OSError:
-                pass
-            try:
-                self.proc.wait(wait)
-            except subprocess.TimeoutExpired:
-                continue
-        for fd in (self.lifeline_r, self.lifeline_w):
-            os.close(fd) if fd >= 0 else None
-        self.lifeline_r = self.lifeline_w = -1
 
 
 def run_server(ctx, name, workers, plan, growth, seconds):

@@ -9,6 +9,7 @@ started by its serve.py under daphne (or uvicorn), as the Node agent starts it. 
 trusted; the metric ids come from EDGEPROBE_METRICS_streaming. Each server runs in a
 session of its own holding a lifeline pipe (fd 3), and is killed with its group when its tier ends, when
 this helper ends (SIGTERM included) or, through the lifeline, when it dies; the project is removed.
+LifelineServer comes from sh_server_group.py, which the assembler puts before this text.
 
 Usage: python3 -c "$SRC" --available BYTES|unknown --cpus N --duration S --seconds S [--tiers python,channels] [--asgi NAME]
 Prints three lines, the bodies of three JSON objects: metrics, unmeasured reasons, details.
@@ -80,17 +81,13 @@ def rss_bytes(pid):
     return None
 
 
-class Server:
-    """A tier's server in a session of its own, holding the read end of a pipe as fd 3: it exits by itself when
-    this process dies, however it dies. Started the way probes/lib/streaming/servers.ts starts it."""
+class Server(LifelineServer):
+    """A tier's server, started the way probes/lib/streaming/servers.ts starts it (LifelineServer: sh_server_group.py)."""
 
     def __init__(self, name, argv, cwd, env, stdin_text, start_seconds):
         self.name, self.port, self.lines = name, None, []
-        self.lifeline_r, self.lifeline_w = os.pipe()
         started = time.monotonic()
-        self.proc = subprocess.Popen(argv, cwd=cwd, env=env, stdin=subprocess.PIPE if stdin_text else subprocess.DEVNULL,
-                                     stdout=subprocess.PIPE, stderr=subprocess.PIPE, pass_fds=(3,), close_fds=True,
-                                     start_new_session=True, preexec_fn=lambda: os.dup2(self.lifeline_r, 3))
+        self.spawn(argv, cwd, env, subprocess.PIPE if stdin_text else subprocess.DEVNULL, subprocess.PIPE)
         if stdin_text:
             self.proc.stdin.write(stdin_text.encode())
             self.proc.stdin.close()
@@ -114,22 +111,6 @@ class Server:
     def read_stderr(self):
         for raw in self.proc.stderr:
             self.stderr = (self.stderr + [raw.decode(errors="replace").strip()])[-6:]
-
-    def stop(self):
-        for sig, wait in ((signal.SIGTERM, 1.5), (signal.SIGKILL, 2)):
-            try:
-                os.killpg(self.proc.pid, sig)
-            except OSError:
-                pass
-            try:
-                self.proc.wait(wait)
-                break
-            except subprocess.TimeoutExpired:
-                continue
-        for fd in (self.lifeline_r, self.lifeline_w):
-            if fd >= 0:
-                os.close(fd)
-        self.lifeline_r = self.lifeline_w = -1
 
 
 def python_server(start_seconds):
