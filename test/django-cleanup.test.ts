@@ -11,53 +11,39 @@ import type { ProbeEnvelope } from '../src/report/types.js';
 import { CLI } from './helpers/cli.js';
 import { DEBIAN_PYTHON, djangoServersPresent, INSTALL_HINT } from './helpers/django.js';
 import { requireComponent } from './helpers/env.js';
-import { listeningPorts, MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
+import { listeningPorts, processesWithMarker, waitFor, withIsolatedRun } from './helpers/leftovers.js';
 import { start } from './helpers/streaming.js';
 
 const skip = requireComponent(djangoServersPresent(), 'Debian python3-django, gunicorn, python3-uvicorn and python3-daphne', INSTALL_HINT);
 
 const ARGS = ['run', '--only', 'django', '--python', DEBIAN_PYTHON, '--django-duration', '10', '--latency-target', '1000', '-v'];
 
-function killAll(mark: string): void {
-  for (const pid of processesWithMarker(mark)) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {
-      // already gone
-    }
-  }
-}
-
 test('a server killed during a load step is an error for its kind, cleaned up, and the other kind is still measured', { skip, timeout: 240_000 }, async () => {
-  const mark = newMarker();
-  const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-crash-'));
-  const out = mkdtempSync(join(tmpdir(), 'edgeprobe-test-crash-report-'));
-  try {
-    const reportFile = join(out, 'report.json');
-    const agent = start(CLI, [...ARGS, '--asgi-server', 'uvicorn', '--format', 'json', '--output', reportFile], {
-      env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
-    });
-    const listening = await agent.waitForStderr(/gunicorn ×1: listening on 127\.0\.0\.1:(\d+) \(pid (\d+)\)/, 60_000);
-    const port = Number(listening[1]);
-    const pid = Number(listening[2]);
-    await agent.waitForStderr(/gunicorn ×1: 1 clients: /, 60_000);
-    process.kill(pid, 'SIGKILL');
-    await agent.exited;
-    const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { metrics: Record<string, unknown>; probes: ProbeEnvelope[] };
-    const envelope = report.probes.find((p) => p.id === 'django') as ProbeEnvelope;
-    const reasons = envelope.details['unmeasured'] as Record<string, string>;
-    assert.equal(report.metrics['django.wsgi_requests_per_second'], null);
-    assert.match(reasons['django.wsgi_requests_per_second'] ?? '', /^failed: gunicorn exited during the load step at \d+ clients \(SIGKILL\)/);
-    assert.match(agent.stderr(), /gunicorn ×1: failed: gunicorn exited during/);
-    assert.equal(typeof report.metrics['django.asgi_requests_per_second'], 'number', 'uvicorn was measured after the crash');
-    assert.ok(!listeningPorts().has(port), `the killed server's port ${port} is closed`);
-    assert.deepEqual(processesWithMarker(mark), [], 'its orphaned workers were killed with its process group');
-    assert.deepEqual(readdirSync(temp), []);
-  } finally {
-    killAll(mark);
-    rmSync(temp, { recursive: true, force: true });
-    rmSync(out, { recursive: true, force: true });
-  }
+  await withIsolatedRun('crash', async ({ mark, temp, env }) => {
+    const out = mkdtempSync(join(tmpdir(), 'edgeprobe-test-crash-report-'));
+    try {
+      const reportFile = join(out, 'report.json');
+      const agent = start(CLI, [...ARGS, '--asgi-server', 'uvicorn', '--format', 'json', '--output', reportFile], { env });
+      const listening = await agent.waitForStderr(/gunicorn ×1: listening on 127\.0\.0\.1:(\d+) \(pid (\d+)\)/, 60_000);
+      const port = Number(listening[1]);
+      const pid = Number(listening[2]);
+      await agent.waitForStderr(/gunicorn ×1: 1 clients: /, 60_000);
+      process.kill(pid, 'SIGKILL');
+      await agent.exited;
+      const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { metrics: Record<string, unknown>; probes: ProbeEnvelope[] };
+      const envelope = report.probes.find((p) => p.id === 'django') as ProbeEnvelope;
+      const reasons = envelope.details['unmeasured'] as Record<string, string>;
+      assert.equal(report.metrics['django.wsgi_requests_per_second'], null);
+      assert.match(reasons['django.wsgi_requests_per_second'] ?? '', /^failed: gunicorn exited during the load step at \d+ clients \(SIGKILL\)/);
+      assert.match(agent.stderr(), /gunicorn ×1: failed: gunicorn exited during/);
+      assert.equal(typeof report.metrics['django.asgi_requests_per_second'], 'number', 'uvicorn was measured after the crash');
+      assert.ok(!listeningPorts().has(port), `the killed server's port ${port} is closed`);
+      assert.deepEqual(processesWithMarker(mark), [], 'its orphaned workers were killed with its process group');
+      assert.deepEqual(readdirSync(temp), []);
+    } finally {
+      rmSync(out, { recursive: true, force: true });
+    }
+  });
 });
 
 interface KillCase {
@@ -78,12 +64,10 @@ for (const kill of CASES) {
     skip,
     timeout: 240_000,
   }, async () => {
-    const mark = newMarker();
-    const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-kill-'));
-    try {
+    await withIsolatedRun('kill', async ({ mark, temp, env }) => {
       const asgi = kill.server === 'gunicorn' ? [] : ['--asgi-server', kill.server];
       const agent = start(CLI, [...ARGS, ...asgi], {
-        env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
+        env,
         agentOnStdin: kill.via === 'agent on stdin',
       });
       const label = `${kill.server} ×${kill.workers}`;
@@ -102,9 +86,6 @@ for (const kill of CASES) {
       assert.ok(await waitFor(() => processesWithMarker(mark).length === 0, 10_000), `processes left: ${processesWithMarker(mark).join(',')}`);
       assert.ok(await waitFor(() => !listeningPorts().has(port), 5_000), `port ${port} still listens`);
       assert.ok(await waitFor(() => readdirSync(temp).length === 0, 5_000), `left in TMPDIR: ${readdirSync(temp).join(', ')}`);
-    } finally {
-      killAll(mark);
-      rmSync(temp, { recursive: true, force: true });
-    }
+    });
   });
 }

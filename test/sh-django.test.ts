@@ -2,9 +2,7 @@
 // uvicorn under dash: the same metrics as the Node agent's, positive and consistent, nothing left behind; cut
 // short by --timeout it leaves nothing behind either and says why.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execCommand } from '../src/platform/process.js';
@@ -13,28 +11,21 @@ import type { ProbeEnvelope, Report } from '../src/report/types.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { djangoServersPresent, INSTALL_HINT } from './helpers/django.js';
 import { executable, requireComponent } from './helpers/env.js';
-import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
+import { assertNothingLeft, cmdlineOf, processesWithMarker, startCollecting, waitFor, withIsolatedRun } from './helpers/leftovers.js';
 
 const PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
 const skip = requireComponent(djangoServersPresent() && executable('/usr/bin/dash'), 'dash and Debian python3-django, gunicorn, python3-uvicorn', INSTALL_HINT);
 
 async function shRun(args: string[]): Promise<{ report: Report; django: ProbeEnvelope; leftProcesses: number[]; leftFiles: string[] }> {
-  const mark = newMarker();
-  const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-sh-django-'));
-  try {
-    const result = await execCommand('/usr/bin/dash', [PROBE, '--duration', '3', ...args], {
-      timeoutMs: 300_000,
-      env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
-    });
+  return withIsolatedRun('sh-django', async (run) => {
+    const result = await execCommand('/usr/bin/dash', [PROBE, '--duration', '3', ...args], { timeoutMs: 300_000, env: run.env });
     assert.equal(result.code, 0, result.stderr.slice(-2000));
     const report = JSON.parse(result.stdout) as Report;
     const django = report.probes.find((p) => p.id === 'django');
     assert.ok(django, 'the sh report has the django probe');
-    await waitFor(() => processesWithMarker(mark).length === 0, 5_000);
-    return { report, django, leftProcesses: processesWithMarker(mark), leftFiles: readdirSync(temp) };
-  } finally {
-    rmSync(temp, { recursive: true, force: true });
-  }
+    await waitFor(() => processesWithMarker(run.mark).length === 0, 5_000);
+    return { report, django, leftProcesses: processesWithMarker(run.mark), leftFiles: readdirSync(run.temp) };
+  });
 }
 
 test('dash: the django figures through the Python helper, the same ids as the Node agent, consistent; nothing left behind', {
@@ -65,43 +56,22 @@ test('dash: the django figures through the Python helper, the same ids as the No
   assert.deepEqual(leftFiles, []);
 });
 
-function cmdlineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-  } catch {
-    return '';
-  }
-}
-
 test('dash: the django helper ended by SIGTERM (as timeout(1) ends it) mid-run leaves no process or file, and the figures say why', {
   skip,
   timeout: 300_000,
 }, async () => {
-  const mark = newMarker();
-  const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-sh-django-kill-'));
-  try {
-    const child = spawn('/usr/bin/dash', [PROBE, '--duration', '3', '--django-duration', '10'], {
-      env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  await withIsolatedRun('sh-django-kill', async (run) => {
+    const { mark, temp } = run;
+    const probe = startCollecting('/usr/bin/dash', [PROBE, '--duration', '3', '--django-duration', '10'], run.env);
     const serving = await waitFor(() => processesWithMarker(mark).some((pid) => cmdlineOf(pid).includes('serve.py\0gunicorn')), 150_000, 100);
     assert.ok(serving, 'gunicorn started under the helper');
     assert.equal(readdirSync(temp).length, 1, 'the project is in TMPDIR');
     const helper = processesWithMarker(mark).find((pid) => cmdlineOf(pid).includes('the django probe where the device has no Node'));
     assert.ok(helper, 'the helper is running');
     process.kill(helper, 'SIGTERM');
-    assert.equal(await exited, 0, 'the sh probe still writes its report');
-    const django = (JSON.parse(stdout) as Report).probes.find((p) => p.id === 'django') as ProbeEnvelope;
+    assert.equal(await probe.exited, 0, 'the sh probe still writes its report');
+    const django = (JSON.parse(probe.stdout()) as Report).probes.find((p) => p.id === 'django') as ProbeEnvelope;
     assert.match((django.details['unmeasured'] as Record<string, string>)['django.wsgi_requests_per_second'] ?? '', /did not answer/);
-    assert.ok(await waitFor(() => processesWithMarker(mark).length === 0, 10_000), `left: ${processesWithMarker(mark).map(cmdlineOf).join(' | ')}`);
-    assert.deepEqual(readdirSync(temp), []);
-  } finally {
-    for (const pid of processesWithMarker(mark)) process.kill(pid, 'SIGKILL');
-    rmSync(temp, { recursive: true, force: true });
-  }
+    await assertNothingLeft(run, 10_000);
+  });
 });

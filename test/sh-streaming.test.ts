@@ -4,9 +4,7 @@
 // checked), nothing left behind; ended by SIGTERM while daphne serves, it leaves no process or file either and the
 // report says why.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { execCommand } from '../src/platform/process.js';
@@ -16,7 +14,7 @@ import type { ProbeEnvelope, Report } from '../src/report/types.js';
 import { REPO_ROOT } from './helpers/cli.js';
 import { DEBIAN_PYTHON, DIST_PACKAGES, djangoServersPresent, INSTALL_HINT } from './helpers/django.js';
 import { executable, requireComponent } from './helpers/env.js';
-import { MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
+import { assertNothingLeft, cmdlineOf, processesWithMarker, startCollecting, waitFor, withIsolatedRun } from './helpers/leftovers.js';
 
 const PROBE = join(REPO_ROOT, 'dist', 'edgeprobe-probe.sh');
 const SHELLS: Array<[name: string, file: string, args: string[]]> = [
@@ -35,14 +33,6 @@ function streamingOf(report: Report): ProbeEnvelope {
   const streaming = report.probes.find((p) => p.id === 'streaming');
   assert.ok(streaming, 'the sh report has the streaming probe');
   return streaming;
-}
-
-function cmdlineOf(pid: number): string {
-  try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
-  } catch {
-    return '';
-  }
 }
 
 function checkTiers(report: Report, streaming: ProbeEnvelope): void {
@@ -76,18 +66,13 @@ for (const [name, file, args] of SHELLS) {
     skip,
     timeout: 300_000,
   }, async () => {
-    const mark = newMarker();
-    const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-sh-streaming-'));
-    try {
-      const result = await execCommand(file, [...args, PROBE, ...ARGS], { timeoutMs: 280_000, env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark } });
+    await withIsolatedRun('sh-streaming', async (run) => {
+      const result = await execCommand(file, [...args, PROBE, ...ARGS], { timeoutMs: 280_000, env: run.env });
       assert.equal(result.code, 0, result.stderr.slice(-2000));
       const report = JSON.parse(result.stdout) as Report;
       checkTiers(report, streamingOf(report));
-      assert.ok(await waitFor(() => processesWithMarker(mark).length === 0, 5_000), `left: ${processesWithMarker(mark).map(cmdlineOf).join(' | ')}`);
-      assert.deepEqual(readdirSync(temp), []);
-    } finally {
-      rmSync(temp, { recursive: true, force: true });
-    }
+      await assertNothingLeft(run, 5_000);
+    });
   });
 }
 
@@ -95,18 +80,9 @@ test('dash: the streaming helper ended by SIGTERM (as timeout(1) ends it) while 
   skip,
   timeout: 300_000,
 }, async () => {
-  const mark = newMarker();
-  const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-sh-streaming-kill-'));
-  try {
-    const child = spawn('/usr/bin/dash', [PROBE, ...ARGS.slice(0, 2), '--duration', '30', '--django-duration', '2'], {
-      env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark },
-      stdio: ['ignore', 'pipe', 'ignore'],
-    });
-    let stdout = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('close', (code) => resolve(code)));
+  await withIsolatedRun('sh-streaming-kill', async (run) => {
+    const { mark, temp } = run;
+    const probe = startCollecting('/usr/bin/dash', [PROBE, ...ARGS.slice(0, 2), '--duration', '30', '--django-duration', '2'], run.env);
     const serving = await waitFor(() => processesWithMarker(mark).some((pid) => cmdlineOf(pid).includes('serve.py\0daphne')), 150_000, 100);
     assert.ok(serving, 'daphne started under the helper');
     assert.deepEqual(
@@ -124,13 +100,9 @@ test('dash: the streaming helper ended by SIGTERM (as timeout(1) ends it) while 
       [],
       'the Channels project is removed',
     );
-    assert.equal(await exited, 0, 'the sh probe still writes its report');
-    const unmeasured = streamingOf(JSON.parse(stdout) as Report).details['unmeasured'] as Record<string, string>;
+    assert.equal(await probe.exited, 0, 'the sh probe still writes its report');
+    const unmeasured = streamingOf(JSON.parse(probe.stdout()) as Report).details['unmeasured'] as Record<string, string>;
     assert.match(unmeasured['streaming.channels_messages_per_second'] ?? '', /did not answer/);
-    assert.ok(await waitFor(() => processesWithMarker(mark).length === 0, 10_000), `left: ${processesWithMarker(mark).map(cmdlineOf).join(' | ')}`);
-    assert.deepEqual(readdirSync(temp), []);
-  } finally {
-    for (const pid of processesWithMarker(mark)) process.kill(pid, 'SIGKILL');
-    rmSync(temp, { recursive: true, force: true });
-  }
+    await assertNothingLeft(run, 10_000);
+  });
 });

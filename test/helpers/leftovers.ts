@@ -1,9 +1,12 @@
 // What a run may leave behind, listed so that tests can compare before and after:
 // processes (found by an environment marker every descendant inherits), listening ports, temp entries.
 
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 export const MARKER_VARIABLE = 'EDGEPROBE_TEST_MARKER';
 
@@ -100,4 +103,62 @@ export function listeningPortsOf(pids: number[]): number[] {
     }
   }
   return ports;
+}
+
+/** A process's command line (arguments joined by NUL), or "" once it is gone. */
+export function cmdlineOf(pid: number): string {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'latin1');
+  } catch {
+    return '';
+  }
+}
+
+/** A run whose every process carries `mark` and whose every temp file goes to `temp`: pass `env` to it. */
+export interface IsolatedRun {
+  mark: string;
+  temp: string;
+  env: NodeJS.ProcessEnv;
+}
+
+/**
+ * Runs `body` with a fresh marker and TMPDIR; afterwards kills whatever still carries the marker and removes the
+ * TMPDIR, so that a failed test leaves nothing for the next one.
+ */
+export async function withIsolatedRun<T>(name: string, body: (run: IsolatedRun) => Promise<T>): Promise<T> {
+  const mark = newMarker();
+  const temp = mkdtempSync(join(tmpdir(), `edgeprobe-test-${name}-`));
+  try {
+    return await body({ mark, temp, env: { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark } });
+  } finally {
+    for (const pid of processesWithMarker(mark)) {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // ended meanwhile
+      }
+    }
+    rmSync(temp, { recursive: true, force: true });
+  }
+}
+
+/** Asserts that every process of the run ends within `waitMs` and that it left its TMPDIR empty. */
+export async function assertNothingLeft(run: IsolatedRun, waitMs: number): Promise<void> {
+  assert.ok(await waitFor(() => processesWithMarker(run.mark).length === 0, waitMs), `left: ${processesWithMarker(run.mark).map(cmdlineOf).join(' | ')}`);
+  assert.deepEqual(readdirSync(run.temp), []);
+}
+
+/** A child kept running while the test acts on it; its stdout is collected. */
+export interface Collecting {
+  stdout(): string;
+  exited: Promise<number | null>;
+}
+
+export function startCollecting(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Collecting {
+  const child = spawn(command, args, { env, stdio: ['ignore', 'pipe', 'ignore'] });
+  let stdout = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  return { stdout: () => stdout, exited: new Promise((resolve) => child.once('close', (code) => resolve(code))) };
 }
