@@ -2,13 +2,11 @@
 // no temp directory. SIGINT and SIGTERM go through the agent's handlers; SIGKILL cannot be caught, so the
 // servers' lifeline pipes must do the work. What exists is listed before, during and after the kill.
 import assert from 'node:assert/strict';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync } from 'node:fs';
 import { test } from 'node:test';
 import { CLI } from './helpers/cli.js';
 import { requireComponent } from './helpers/env.js';
-import { listeningPorts, MARKER_VARIABLE, newMarker, processesWithMarker, waitFor } from './helpers/leftovers.js';
+import { listeningPorts, processesWithMarker, waitFor, withIsolatedRun } from './helpers/leftovers.js';
 import { channelsStackPresent, DEBIAN_HINT, DEBIAN_PYTHON, start } from './helpers/streaming.js';
 
 const skip = requireComponent(channelsStackPresent(), 'Debian python3-django-channels and python3-daphne', DEBIAN_HINT);
@@ -30,10 +28,7 @@ const CASES: KillCase[] = [
 
 for (const kill of CASES) {
   test(`${kill.signal} to the ${kill.via} during the ${kill.tier} tier leaves no process, port or temp dir`, { timeout: 60_000, skip }, async () => {
-    const mark = newMarker();
-    const temp = mkdtempSync(join(tmpdir(), 'edgeprobe-test-kill-'));
-    const env = { ...process.env, TMPDIR: temp, [MARKER_VARIABLE]: mark };
-    try {
+    await withIsolatedRun('streaming-kill', async ({ mark, temp, env }) => {
       assert.deepEqual(processesWithMarker(mark), [], 'nothing carries the marker before');
       const args = [
         'run',
@@ -73,15 +68,6 @@ for (const kill of CASES) {
       assert.ok(gone, `processes left: ${processesWithMarker(mark).join(',')}`);
       assert.ok(await waitFor(() => !listeningPorts().has(port), 5_000), `port ${port} still listens`);
       assert.ok(await waitFor(() => readdirSync(temp).length === 0, 5_000), `left in TMPDIR: ${readdirSync(temp).join(', ')}`);
-    } finally {
-      for (const pid of processesWithMarker(mark)) {
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // already gone
-        }
-      }
-      rmSync(temp, { recursive: true, force: true });
-    }
+    });
   });
 }
