@@ -98,3 +98,11 @@ test('a quick agent run under the flags edgeprobe ssh uses reports the loop unti
   assert.equal((budgetScale['measured'] as Record<string, unknown>)['loopMs'], null);
   assert.match(String(budgetScale['reason']), /loop not timed/);
 });
+
+test('an EDGEPROBE_BUDGET_SCALE that is not a number is a usage error (exit 2) with the reason, not silently measured', async () => {
+  await assert.rejects(runBudgetScale(true, { EDGEPROBE_BUDGET_SCALE: 'fast' }), /EDGEPROBE_BUDGET_SCALE=fast is not a number/);
+  const result = await runCli(['run', '--quick', '--only', 'host', '--format', 'json'], { env: { ...process.env, EDGEPROBE_BUDGET_SCALE: 'fast' } });
+  assert.equal(result.code, 2);
+  assert.match(result.stderr, /EDGEPROBE_BUDGET_SCALE=fast is not a number \(a factor from 1 to 10\)/);
+  assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+});

@@ -4,6 +4,7 @@
 // workloads (a pure JavaScript loop and the start of a trivial process), compares them with the same
 // workloads on the reference machine, and multiplies every budget by the slowdown, bounded: never below
 // today's budgets (factor 1) and never above BUDGET_SCALE_CEILING, so a hanging probe is still cut off.
+import { UsageError } from '../platform/errors.js';
 import { execCommand } from '../platform/process.js';
 
 /** No budget is ever stretched more than this: a hang is still cut off within a bounded time. */
@@ -120,7 +121,8 @@ export async function runBudgetScale(live: boolean, env: NodeJS.ProcessEnv = pro
   const override = env['EDGEPROBE_BUDGET_SCALE'];
   if (override !== undefined && override !== '') {
     const value = Number(override);
-    if (Number.isFinite(value)) return fixedBudgetScale(value, `set by EDGEPROBE_BUDGET_SCALE=${override}`);
+    if (!Number.isFinite(value)) throw new UsageError(`EDGEPROBE_BUDGET_SCALE=${override} is not a number (a factor from 1 to ${BUDGET_SCALE_CEILING})`);
+    return fixedBudgetScale(value, `set by EDGEPROBE_BUDGET_SCALE=${override}`);
   }
   if (!live) return fixedBudgetScale(1, 'not measured: --root reads a recorded tree, so budgets are unchanged');
   return budgetScaleFor(await measureDeviceSpeed());
