@@ -45,9 +45,9 @@ function ipv6(hex: string): string {
   return groups.map((g) => g.toString(16)).join(':');
 }
 
-/** TCP sockets in LISTEN state (st 0A) from /proc/net/tcp or /proc/net/tcp6. */
 const LISTEN_TOKEN = /\s0A\s/;
 
+/** TCP sockets in LISTEN state (st 0A) from /proc/net/tcp or /proc/net/tcp6. */
 export function parseProcNetTcp(text: string, family: 4 | 6): ListeningSocket[] {
   const out: ListeningSocket[] = [];
   for (const line of text.split('\n').slice(1)) {
