@@ -26,6 +26,9 @@ test('unknown flags, bad values and unknown commands exit 2 with the reason', as
   await expectUsageError(['run', '--only', 'memory,gpu'], /--only: unknown probe "gpu"/);
   await expectUsageError(['run', '--skip', 'nope'], /--skip: unknown probe "nope"/);
   await expectUsageError(['frobnicate'], /unknown command 'frobnicate'/);
+  // Only a named command's module is loaded; a misspelt one still gets commander's suggestion.
+  await expectUsageError(['sssh'], /unknown command 'sssh'\n\(Did you mean ssh\?\)/);
+  await expectUsageError(['ssh', '--bogus'], /unknown option '--bogus'/);
 });
 
 test('unreadable, missing and non-tree roots exit 2 and say which', async () => {
@@ -65,6 +68,10 @@ test('--help and --version exit 0', async () => {
   const help = await runCli(['run', '--help']);
   assert.equal(help.code, 0);
   assert.match(help.stdout, /--quick/);
+  const top = await runCli(['--help']);
+  assert.equal(top.code, 0);
+  for (const command of ['run', 'ssh', 'check', 'compare', 'targets', 'serve', 'upload'])
+    assert.match(top.stdout, new RegExp(`^  ${command} `, 'm'), `--help lists ${command}`);
   const version = await runCli(['--version']);
   assert.equal(version.code, 0);
   assert.match(version.stdout, /^\d+\.\d+\.\d+/);
