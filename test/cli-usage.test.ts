@@ -29,6 +29,7 @@ test('unknown flags, bad values and unknown commands exit 2 with the reason', as
   // Only a named command's module is loaded; a misspelt one still gets commander's suggestion.
   await expectUsageError(['sssh'], /unknown command 'sssh'\n\(Did you mean ssh\?\)/);
   await expectUsageError(['ssh', '--bogus'], /unknown option '--bogus'/);
+  await expectUsageError(['ssh', '--only', 'memory,gpu', 'pi@192.0.2.1'], /unknown probe "gpu" \(known: host, memory, cpu, /);
 });
 
 test('unreadable, missing and non-tree roots exit 2 and say which', async () => {
