@@ -13,7 +13,7 @@ import { dashboardFigures } from './bench/dashboard.js';
 import { djangoFigures, haveDjangoProbe } from './bench/django.js';
 import { type DatedFigure, earlierRun, mergeFigures } from './bench/earlier-run.js';
 import { type BenchOptions, bundleSizeFigure, cpuQuotaFigures, type Figure, haveStreamingProbe, notMeasured, shProbePath } from './bench/figures.js';
-import { fleetFigure, haveSshCommand } from './bench/fleet.js';
+import { fleetFigures, haveSshCommand } from './bench/fleet.js';
 import { fullRunFigures } from './bench/full-run.js';
 import { haveGnuTime } from './bench/measure.js';
 import { quickProbeFigures } from './bench/quick.js';
@@ -125,7 +125,7 @@ async function measureSections(args: Args, options: BenchOptions): Promise<Figur
   if (args.only.has('sh') && shProbePath() === null)
     figures.push(notMeasured('sh_probe_wall', 'sh probe wall time and peak RSS', '—', 'the POSIX-sh probe is not in this tree yet'));
   if (args.only.has('fleet')) {
-    if (haveSshCommand()) await section(async () => [await fleetFigure(options)]);
+    if (haveSshCommand()) await section(() => fleetFigures(options));
     else figures.push(notMeasured('fleet_wall', 'fleet: N SSH hosts at concurrency C', '≤ 0.4×', '`edgeprobe ssh` is not in this tree yet'));
   }
   if (args.only.has('cpu')) await section(() => cpuQuotaFigures(options, { kind: 'agent' }));

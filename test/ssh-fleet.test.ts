@@ -193,6 +193,63 @@ test("the system ssh client's own features work: ProxyJump from --ssh-option, ke
   }
 });
 
+test("--keep-connections: the second run logs in through the first run's kept connection, which ssh -O exit then ends", { skip: sshSkip }, async () => {
+  const { sshd, nodeUser, profiles } = hosts();
+  const accepted = (): number => (sshd.log().match(new RegExp(`Accepted publickey for ${nodeUser.name} `, 'g')) ?? []).length;
+  const runtime = makeTempDir('kc'); // short: a socket's path has at most 104 bytes
+  const sockets = join(runtime, 'edgeprobe-ssh');
+  const env = { ...process.env, XDG_RUNTIME_DIR: runtime, NO_COLOR: '1' };
+  const run = (): ReturnType<typeof runCli> =>
+    runCli(
+      [
+        'ssh',
+        'pi-node',
+        '--ssh-config',
+        sshd.sshConfig,
+        '--profile',
+        profiles.lenient,
+        '--quick',
+        '--only',
+        'memory',
+        '--format',
+        'json',
+        '--keep-connections',
+        '30',
+      ],
+      {
+        env,
+        timeoutMs: 60_000,
+      },
+    );
+  try {
+    const before = accepted();
+    const first = await run();
+    // --only memory leaves platform.linux unjudged: exit 3, the host itself is reached and reported.
+    assert.equal(first.code, 3, first.stderr + first.stdout);
+    assert.equal(summaryHost(jsonOf(first), 'pi-node')['status'], 'ok');
+    const kept = readdirSync(sockets);
+    assert.equal(kept.length, 1, 'one kept connection, as a socket in the private folder');
+    const second = await run();
+    assert.equal(second.code, 3, second.stderr + second.stdout);
+    assert.equal(summaryHost(jsonOf(second), 'pi-node')['status'], 'ok');
+    assert.equal(accepted() - before, 1, 'one login for both runs: the second went through the kept connection');
+    const socket = join(sockets, kept[0] ?? '');
+    const stop = await execCommand('ssh', ['-F', sshd.sshConfig, '-o', `ControlPath=${socket}`, '-O', 'exit', 'pi-node'], { timeoutMs: 10_000, env });
+    assert.equal(stop.code, 0, stop.stderr);
+    assert.ok(await waitForGone(socket), 'the kept connection has ended and removed its socket');
+  } finally {
+    removeTemp(runtime);
+  }
+});
+
+async function waitForGone(path: string): Promise<boolean> {
+  for (let i = 0; i < 50; i++) {
+    if (!existsSync(path)) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
+}
+
 test('--concurrency bounds how many hosts run at once', { skip: sshSkip }, async () => {
   const { sshd, ssh } = hosts();
   const log = join(sshd.dir, 'runs.log');

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { normaliseCgroupPath, normaliseUnitName } from '../../../probes/lib/cgroup-target.js';
 import { readCaFile } from '../../remote/ca-file.js';
+import { connectionSharingOptions, KEEP_CONNECTIONS_MAX_S, parseKeepConnections } from '../../remote/connection-sharing.js';
 import { fleetSummary, renderFleetTable, runFleet } from '../../remote/fleet.js';
 import { InventoryError, parseInventory, type RemoteDevice, selectDevices } from '../../remote/inventory.js';
 import { TIMER_INTERVALS, type TimerInterval } from '../../remote/schedule.js';
@@ -46,6 +47,7 @@ export interface SshCommandOptions {
   removeTimer?: boolean;
   unit?: string;
   cgroup?: string;
+  keepConnections?: number;
 }
 
 function parseConcurrency(value: string): number {
@@ -57,6 +59,15 @@ function parseConcurrency(value: string): number {
 function checkSshOption(option: string): string {
   if (!/^[A-Za-z][A-Za-z0-9]*=\S/.test(option)) throw new UsageError(`--ssh-option "${option}": expected KEY=VALUE, e.g. --ssh-option Port=2222`);
   return option;
+}
+
+/** --ssh-option values, then the connection sharing of --keep-connections (which they may not also set). */
+function sshOptionsOf(opts: SshCommandOptions): string[] {
+  const given = (opts.sshOption ?? []).map(checkSshOption);
+  if (opts.keepConnections === undefined) return given;
+  const clash = given.find((option) => /^control(master|path|persist)=/i.test(option));
+  if (clash) throw new UsageError(`--keep-connections sets ControlMaster, ControlPath and ControlPersist itself: not with --ssh-option ${clash}`);
+  return [...given, ...connectionSharingOptions(opts.keepConnections)];
 }
 
 function checkOutDir(dir: string): void {
@@ -152,7 +163,7 @@ async function schedule(deviceArgs: string[], opts: SshCommandOptions, runArgs: 
     timeoutMs: opts.timeout * 1000,
     concurrency: opts.concurrency,
     connectTimeoutS: Math.min(opts.connectTimeout, opts.timeout),
-    sshOptions: (opts.sshOption ?? []).map(checkSshOption),
+    sshOptions: sshOptionsOf(opts),
     ...(opts.sshConfig ? { sshConfig: opts.sshConfig } : {}),
   };
   let results: ScheduleResult[];
@@ -188,7 +199,7 @@ export async function run(deviceArgs: string[], opts: SshCommandOptions): Promis
   const uploadTo = opts.upload !== undefined ? dashboardEndpoint(opts.upload, opts.token, { url: true }) : null;
   if (opts.ca !== undefined && uploadTo === null) throw new UsageError('--ca is for --upload to an https:// dashboard');
   const ca = opts.ca !== undefined ? await readCaFile(opts.ca) : undefined;
-  const sshOptions = (opts.sshOption ?? []).map(checkSshOption);
+  const sshOptions = sshOptionsOf(opts);
   if (opts.sshConfig !== undefined && !existsSync(opts.sshConfig)) throw new UsageError(`--ssh-config ${opts.sshConfig}: no such file`);
   if (opts.out !== undefined) checkOutDir(opts.out);
   if (!onPath('ssh')) throw new UsageError('no ssh client on PATH: install OpenSSH (Debian: apt install openssh-client)');
@@ -237,6 +248,11 @@ export const registerSsh: CommandRegistration = (program: Command, setExitCode) 
     .option('--out <dir>', "save each host's report as DIR/<host>.json, and DIR/summary.json")
     .option('--ssh-option <key=value>', 'passed to ssh as -o KEY=VALUE (repeatable)', collect)
     .option('--ssh-config <file>', 'ssh client configuration file (ssh -F)')
+    .option(
+      '--keep-connections <seconds>',
+      `keep each host's SSH connection open this long after its last use (1-${KEEP_CONNECTIONS_MAX_S}; OpenSSH ControlPersist, as Ansible does): later runs skip the key exchange and login`,
+      parseKeepConnections,
+    )
     .option('--timeout <seconds>', 'each host may take at most this long, connection included', parsePositiveNumber('--timeout'), 180)
     .option('--connect-timeout <seconds>', 'ssh ConnectTimeout', parsePositiveNumber('--connect-timeout'), 10)
     .addOption(choiceOption('--mode <mode>', 'auto: node >= 18 if present, else the POSIX-sh probe', SSH_MODES, 'auto'))
