@@ -85,6 +85,66 @@ function percent(values: ReadonlyArray<number | null>): string {
   return known.length === 0 ? 'unknown' : `${Math.round(median(known) * 100)} %`;
 }
 
+interface FleetRuns {
+  ours: number[];
+  theirs: number[];
+  oursShared: number[];
+  theirsCold: number[];
+  busyOurs: Array<number | null>;
+  busyTheirs: Array<number | null>;
+}
+
+/** Alternating runs of the four: edgeprobe, Ansible (masters kept), edgeprobe keeping connections, Ansible afresh. */
+async function alternatingRuns(options: BenchOptions, dir: string, inventory: string, knownHosts: string): Promise<FleetRuns> {
+  // Ansible's SSH connection sharing (ControlPersist) stays on, as fleets run it; its masters live in our dir.
+  const env = { ...process.env, ANSIBLE_NOCOLOR: '1', ANSIBLE_HOST_KEY_CHECKING: 'True', ANSIBLE_LOCALHOST_WARNING: 'False' };
+  const edgeprobe = (keepConnectionsIn?: string): Promise<Sample> => runEdgeprobeSsh(inventory, knownHosts, keepConnectionsIn);
+  const ansible = (controlDir: string): Promise<Sample> =>
+    measure('ansible setup', 'ansible', ['all', '-i', inventory, '-m', 'setup', '-f', String(FLEET_CONCURRENCY)], {
+      timeoutMs: 300_000,
+      env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir },
+      cwd: dir,
+    });
+  checkAllHostsOk(await edgeprobe());
+  checkAllHostsOk(await edgeprobe(dir));
+  await ansible(join(dir, 'cp'));
+  const runs: FleetRuns = { ours: [], theirs: [], oursShared: [], theirsCold: [], busyOurs: [], busyTheirs: [] };
+  for (let i = 0; i < options.runs; i++) {
+    options.log(`fleet: run ${i + 1}/${options.runs}`);
+    const ours = await withCpuBusy(() => edgeprobe());
+    checkAllHostsOk(ours.sample);
+    runs.ours.push(ours.sample.wallMs);
+    runs.busyOurs.push(ours.busy);
+    const theirs = await withCpuBusy(() => ansible(join(dir, 'cp')));
+    runs.theirs.push(theirs.sample.wallMs);
+    runs.busyTheirs.push(theirs.busy);
+    const oursShared = await edgeprobe(dir);
+    checkAllHostsOk(oursShared);
+    runs.oursShared.push(oursShared.wallMs);
+    runs.theirsCold.push((await ansible(join(dir, `cp-cold-${i}`))).wallMs);
+  }
+  return runs;
+}
+
+function fleetRatio(id: string, title: string, ours: number[], theirs: number[], reference: string, target: string, note: string): Figure {
+  const value = median(ours);
+  const referenceValue = median(theirs);
+  const ratio = value / referenceValue;
+  return {
+    id,
+    title,
+    value,
+    unit: 'ms',
+    reference,
+    referenceValue,
+    ratio,
+    target,
+    met: target === '—' ? null : ratio <= 0.4,
+    note,
+    samples: { edgeprobeMs: ours.map(Math.round), ansibleMs: theirs.map(Math.round) },
+  };
+}
+
 /**
  * The fleet figure, and two beside it that say where the time goes. The headline compares each tool as it
  * runs by default, as fleets run them: Ansible keeps a master connection per host for 60 s (ControlPersist),
@@ -100,69 +160,19 @@ export async function fleetFigures(options: BenchOptions): Promise<Figure[]> {
     for (let i = 0; i < FLEET_HOSTS; i++)
       devices.push(await startSshDevice({ limits: { cpus: 1, memoryBytes: 1024 * 1024 * 1024 }, name: `fleet-${process.pid}-${i}` }));
     const { knownHosts, inventory } = writeInventory(dir, devices);
-    // Ansible's SSH connection sharing (ControlPersist) stays on, as fleets run it; its masters live in our dir.
-    const env = {
-      ...process.env,
-      ANSIBLE_NOCOLOR: '1',
-      ANSIBLE_HOST_KEY_CHECKING: 'True',
-      ANSIBLE_LOCALHOST_WARNING: 'False',
-    };
-    const edgeprobe = (keepConnectionsIn?: string): Promise<Sample> => runEdgeprobeSsh(inventory, knownHosts, keepConnectionsIn);
-    const ansible = (controlDir: string): Promise<Sample> =>
-      measure('ansible setup', 'ansible', ['all', '-i', inventory, '-m', 'setup', '-f', String(FLEET_CONCURRENCY)], {
-        timeoutMs: 300_000,
-        env: { ...env, ANSIBLE_SSH_CONTROL_PATH_DIR: controlDir },
-        cwd: dir,
-      });
-    checkAllHostsOk(await edgeprobe());
-    checkAllHostsOk(await edgeprobe(dir));
-    await ansible(join(dir, 'cp'));
-    const runs = { ours: [] as number[], theirs: [] as number[], oursShared: [] as number[], theirsCold: [] as number[] };
-    const busy = { ours: [] as Array<number | null>, theirs: [] as Array<number | null> };
-    for (let i = 0; i < options.runs; i++) {
-      options.log(`fleet: run ${i + 1}/${options.runs}`);
-      const ours = await withCpuBusy(() => edgeprobe());
-      checkAllHostsOk(ours.sample);
-      runs.ours.push(ours.sample.wallMs);
-      busy.ours.push(ours.busy);
-      const theirs = await withCpuBusy(() => ansible(join(dir, 'cp')));
-      runs.theirs.push(theirs.sample.wallMs);
-      busy.theirs.push(theirs.busy);
-      const oursShared = await edgeprobe(dir);
-      checkAllHostsOk(oursShared);
-      runs.oursShared.push(oursShared.wallMs);
-      runs.theirsCold.push((await ansible(join(dir, `cp-cold-${i}`))).wallMs);
-    }
-    const figure = (id: string, title: string, ours: number[], theirs: number[], reference: string, target: string, note: string): Figure => {
-      const value = median(ours);
-      const referenceValue = median(theirs);
-      const ratio = value / referenceValue;
-      return {
-        id,
-        title,
-        value,
-        unit: 'ms',
-        reference,
-        referenceValue,
-        ratio,
-        target,
-        met: target === '—' ? null : ratio <= 0.4,
-        note,
-        samples: { edgeprobeMs: ours.map(Math.round), ansibleMs: theirs.map(Math.round) },
-      };
-    };
+    const runs = await alternatingRuns(options, dir, inventory, knownHosts);
     const setting = `each host an sshd in its own network namespace with 1 CPU / 1 GiB, all on this 2-core machine; median of ${options.runs} alternating runs`;
     return [
-      figure(
+      fleetRatio(
         'fleet_wall',
         `fleet: ${FLEET_HOSTS} SSH hosts at concurrency ${FLEET_CONCURRENCY}`,
         runs.ours,
         runs.theirs,
         `\`ansible all -m setup -f ${FLEET_CONCURRENCY}\`, same inventory`,
         '≤ 0.4×',
-        `edgeprobe ssh --quick; ${setting}; Ansible with its default SSH ControlPersist (its masters outlive each run, so it skips the hosts' key exchange); the CPUs were busy ${percent(busy.ours)} of edgeprobe's runs and ${percent(busy.theirs)} of Ansible's (median)`,
+        `edgeprobe ssh --quick; ${setting}; Ansible with its default SSH ControlPersist (its masters outlive each run, so it skips the hosts' key exchange); the CPUs were busy ${percent(runs.busyOurs)} of edgeprobe's runs and ${percent(runs.busyTheirs)} of Ansible's (median)`,
       ),
-      figure(
+      fleetRatio(
         'fleet_wall_shared_connections',
         'fleet, both sharing SSH connections',
         runs.oursShared,
@@ -171,12 +181,12 @@ export async function fleetFigures(options: BenchOptions): Promise<Figure[]> {
         '—',
         `edgeprobe ssh --quick --keep-connections 60 (OpenSSH ControlMaster and ControlPersist=60, Ansible's defaults); ${setting}`,
       ),
-      figure(
+      fleetRatio(
         'fleet_wall_fresh_connections',
         'fleet, neither sharing SSH connections',
         runs.ours,
         runs.theirsCold,
-        '`ansible all -m setup -f 4`, a new ControlPath folder each run',
+        `\`ansible all -m setup -f ${FLEET_CONCURRENCY}\`, a new ControlPath folder each run`,
         '—',
         `edgeprobe ssh --quick as above; Ansible's masters started afresh each run, so both pay each host's key exchange; ${setting}`,
       ),
