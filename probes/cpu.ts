@@ -6,6 +6,7 @@ import { metricIdsOf } from '../src/report/metrics.js';
 import { findCgroup, groupDetails } from './lib/cgroups.js';
 import { DEFAULT_PLAN, runCpuBenchmark } from './lib/cpu-benchmark.js';
 import { cfsQuota, effectiveCpuset, processAffinity } from './lib/cpu-limits.js';
+import { findExecutable } from './lib/executables.js';
 import { THROTTLED_DURING_LOAD, watchThrottling } from './lib/load-conditions.js';
 import { minOrNull } from './lib/parsers/cgroup.js';
 import { type Cpuinfo, countCpuList, cpuinfoMhz, cpuModelFromCpuinfo, parseCpuinfo, processorCount } from './lib/parsers/cpuinfo.js';
@@ -52,8 +53,10 @@ export async function readThrottled(ctx: ProbeContext): Promise<{ value: number;
     const value = text === null ? null : parseThrottledText(text);
     if (value !== null) return { value, source: path };
   }
-  if (ctx.live) {
-    const result = await ctx.exec('vcgencmd', ['get_throttled'], { timeoutMs: 3_000 });
+  // Looked up first: a spawn that fails still forks the agent, and most devices that are not Pis lack it.
+  const vcgencmd = ctx.live ? await findExecutable(ctx, ['vcgencmd']) : null;
+  if (vcgencmd !== null) {
+    const result = await ctx.exec(vcgencmd, ['get_throttled'], { timeoutMs: 3_000 });
     const value = result.code === 0 ? parseThrottledText(result.stdout) : null;
     if (value !== null) return { value, source: 'vcgencmd get_throttled' };
   }
