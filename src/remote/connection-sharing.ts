@@ -11,10 +11,11 @@ import { UsageError } from '../platform/errors.js';
 export const KEEP_CONNECTIONS_MAX_S = 3600;
 
 /**
- * A socket's path must fit sockaddr_un's 108 bytes (104 on BSD and macOS); ssh first binds
- * "<ControlPath>.<16 random characters>" and renames it, and %C is 40 hexadecimal digits.
+ * A socket's path, with its terminating NUL, must fit sockaddr_un's sun_path: 108 bytes on Linux, 104 on
+ * BSD and macOS. ssh first binds "<ControlPath>.<16 random characters>" and then renames it (OpenSSH's
+ * mux.c, muxserver_listen), and %C is 40 hexadecimal digits.
  */
-const SOCKET_PATH_MAX = 104;
+const SOCKET_PATH_MAX = (process.platform === 'linux' ? 108 : 104) - 1;
 const CONTROL_FILE = '%C';
 const CONTROL_FILE_LENGTH = 40;
 const TEMPORARY_SUFFIX_LENGTH = 17;
