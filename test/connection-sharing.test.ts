@@ -41,6 +41,17 @@ test('the folder is made private (0700), a looser one is tightened, and ssh is t
   }
 });
 
+test("a folder with blanks or % reaches ssh quoted and escaped, as ssh's ControlPath reads it", () => {
+  const work = makeTempDir('cs');
+  try {
+    const odd = join(work, 'a b%c');
+    assert.deepEqual(connectionSharingOptions(5, odd).slice(1, 2), [`ControlPath="${work}/a b%%c/%C"`]);
+    assert.throws(() => connectionSharingOptions(5, join(work, 'q"')), /double quote/);
+  } finally {
+    removeTemp(work);
+  }
+});
+
 test('a folder that is a file, or too long for a socket path, is refused with the reason', () => {
   const work = makeTempDir('connection-sharing');
   try {

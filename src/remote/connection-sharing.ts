@@ -55,5 +55,12 @@ export function connectionSharingOptions(seconds: number, dir: string = controlD
     if (err instanceof UsageError) throw err;
     throw new UsageError(`--keep-connections: cannot make the sockets' folder ${dir} (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
   }
-  return ['ControlMaster=auto', `ControlPath=${join(dir, CONTROL_FILE)}`, `ControlPersist=${seconds}`];
+  return ['ControlMaster=auto', `ControlPath=${controlPathValue(dir)}`, `ControlPersist=${seconds}`];
+}
+
+/** ssh expands %-tokens in ControlPath and splits an option's value at blanks unless it is double-quoted. */
+function controlPathValue(dir: string): string {
+  if (dir.includes('"')) throw new UsageError(`--keep-connections: the sockets' folder ${dir} has a double quote, which ssh cannot take in ControlPath`);
+  const path = `${dir.replaceAll('%', '%%')}/${CONTROL_FILE}`;
+  return /\s/.test(path) ? `"${path}"` : path;
 }
