@@ -96,7 +96,8 @@ test('the check itself finds the patterns it forbids, and lets the allowed ones 
   const read = (prefix: string): string[] =>
     readdirSync(samples)
       .filter((name) => name.startsWith(prefix))
-      .map((name) => readFileSync(join(samples, name), 'utf8'));
+      // The flagged samples write their early return as @RETURN@, so that no file of the project holds one.
+      .map((name) => readFileSync(join(samples, name), 'utf8').replaceAll('@RETURN@', 'return'));
   const bad = read('early-return-');
   assert.equal(bad.length, 2, 'the flagged samples');
   for (const text of bad) assert.equal(earlyReturns(text).length, 1, text);
