@@ -11,6 +11,7 @@ import { shellQuote } from '../src/platform/shell-quote.js';
 import { jsonOf, REPO_ROOT, runCli } from './helpers/cli.js';
 import { createTokenCli, startServe } from './helpers/dashboard.js';
 import { executable, requireComponent } from './helpers/env.js';
+import { waitFor } from './helpers/leftovers.js';
 import { loadReport, sshSkip, summaryHost, useSshHosts } from './helpers/ssh-hosts.js';
 import { sparePort } from './helpers/sshd.js';
 
@@ -236,19 +237,11 @@ test("--keep-connections: the second run logs in through the first run's kept co
     const socket = join(sockets, kept[0] ?? '');
     const stop = await execCommand('ssh', ['-F', sshd.sshConfig, '-o', `ControlPath=${socket}`, '-O', 'exit', 'pi-node'], { timeoutMs: 10_000, env });
     assert.equal(stop.code, 0, stop.stderr);
-    assert.ok(await waitForGone(socket), 'the kept connection has ended and removed its socket');
+    assert.ok(await waitFor(() => !existsSync(socket), 5_000), 'the kept connection has ended and removed its socket');
   } finally {
     removeTemp(runtime);
   }
 });
-
-async function waitForGone(path: string): Promise<boolean> {
-  for (let i = 0; i < 50; i++) {
-    if (!existsSync(path)) return true;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  return false;
-}
 
 test('--concurrency bounds how many hosts run at once', { skip: sshSkip }, async () => {
   const { sshd, ssh } = hosts();
