@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { AGENT_BUNDLE, fixtureRoot, runCli, runScript } from './helpers/cli.js';
-import { createTokenCli, startServe } from './helpers/dashboard.js';
+import { createTokenCli, startServe, tokenParts } from './helpers/dashboard.js';
 import { executable, NODE18, requireComponent } from './helpers/env.js';
 import { sparePort } from './helpers/services.js';
 
@@ -58,11 +58,11 @@ test('serve and token usage errors exit 2 with the reason', async () => {
 test('serve token list and revoke: a revoked token no longer uploads', async () => {
   const db = join(dir, 'tokens.sqlite');
   const token = await createTokenCli(db, 'upload');
-  const id = token.split('_')[1] ?? '';
+  const { id, secret } = tokenParts(token);
   const list = await runCli(['serve', 'token', 'list', '--db', db]);
   assert.equal(list.code, 0);
   assert.match(list.stdout, new RegExp(`^${id}  test upload  upload  devices: any new device, not those of other tokens \\(0 created\\)  created `, 'm'));
-  assert.ok(!list.stdout.includes(token.split('_')[2] ?? 'x'), 'secrets are never listed');
+  assert.ok(!list.stdout.includes(secret), 'secrets are never listed');
   const serve = await startServe(db, 0, ['--quiet']);
   try {
     const revoke = await runCli(['serve', 'token', 'revoke', id, '--db', db]);

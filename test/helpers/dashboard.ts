@@ -43,11 +43,21 @@ export async function startServe(db: string, port: number, args: readonly string
   return { url, child, stderr: () => stderr, stop: () => stopProcess(child, 5000) };
 }
 
+/**
+ * A token's id and secret (`ep_<id>_<secret>`). The secret is base64url, so it may hold `_` or start with
+ * `-`: splitting on `_` would give a fragment of it, and a grep pattern must be passed with -e.
+ */
+export function tokenParts(token: string): { id: string; secret: string } {
+  const parts = /^ep_([0-9a-f]{12})_([A-Za-z0-9_-]{43})$/.exec(token);
+  if (!parts) throw new Error(`not a token: ${token}`);
+  return { id: parts[1] ?? '', secret: parts[2] ?? '' };
+}
+
 /** `edgeprobe serve token create --db DB --scope SCOPES`: returns the token printed on stdout. */
 export async function createTokenCli(db: string, scopes: string): Promise<string> {
   const result = await runCli(['serve', 'token', 'create', '--db', db, '--scope', scopes, '--name', `test ${scopes}`]);
   if (result.code !== 0) throw new Error(`token create failed (${String(result.code)}): ${result.stderr}`);
   const token = result.stdout.trim();
-  if (!/^ep_[0-9a-f]{12}_[A-Za-z0-9_-]{43}$/.test(token)) throw new Error(`unexpected token output: ${result.stdout}`);
+  tokenParts(token);
   return token;
 }

@@ -13,6 +13,7 @@ import { Agent, fetch } from 'undici';
 import { type ExecResult, execCommand } from '../../src/platform/process.js';
 import { SCHEDULE_DIR, SCHEDULE_NAME, type TimerKind } from '../../src/remote/schedule.js';
 import { runCli } from './cli.js';
+import { tokenParts } from './dashboard.js';
 
 export interface ScheduledRunDevice {
   /** An ssh_config (ssh -F) that names the device. */
@@ -123,7 +124,7 @@ async function checkInstalled(device: ScheduledRunDevice, kind: TimerKind, token
   // The token is in the env file and nowhere else the scheduler shows: not the crontab, not the units, not run.sh.
   const leaks = await readOnDevice(
     device,
-    `(crontab -l 2>/dev/null; cat "${dir}/run.sh" "${dir}/${SCHEDULE_NAME}.service" "${dir}/${SCHEDULE_NAME}.timer") | grep -c '${token.split('_')[2] ?? token}' || true`,
+    `(crontab -l 2>/dev/null; cat "${dir}/run.sh" "${dir}/${SCHEDULE_NAME}.service" "${dir}/${SCHEDULE_NAME}.timer") | grep -c -F -e '${tokenParts(token).secret}' || true`,
   );
   assert.equal(leaks.stdout.trim(), '0', `the token appears outside upload.env (${seen(leaks)})`);
 }
