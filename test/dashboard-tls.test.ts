@@ -172,7 +172,12 @@ const netnsSkip = requireComponent(
 test('--insecure-http on 0.0.0.0 listens (in a network namespace of its own) and warns', { skip: skip || netnsSkip, timeout: 60_000 }, async () => {
   // A fresh network namespace holds only its loopback: 0.0.0.0 there reaches nothing else.
   const script = `ip link set lo up && exec "${process.execPath}" "${CLI}" serve --db "${join(dir, 'open.sqlite')}" --host 0.0.0.0 --port 0 --insecure-http --quiet`;
-  const result = await execCommand('unshare', ['--net', 'sh', '-c', `(${script}) & pid=$!; sleep 3; kill $pid; wait $pid`], { timeoutMs: 30_000 });
+  // Stopped once it says it listens (or has exited), however long a loaded machine takes to start it: at most 40 s.
+  const out = join(dir, 'open.out');
+  const untilListening = `i=0; while ! grep -q 'listening on' "${out}" && kill -0 $pid 2>/dev/null && [ $i -lt 400 ]; do sleep 0.1; i=$((i + 1)); done`;
+  const result = await execCommand('unshare', ['--net', 'sh', '-c', `(${script}) >"${out}" & pid=$!; ${untilListening}; kill $pid; wait $pid; cat "${out}"`], {
+    timeoutMs: 50_000,
+  });
   assert.match(result.stderr, /WARNING: --insecure-http: serving plain HTTP on 0\.0\.0\.0; tokens and session cookies cross the network in clear text/);
   assert.match(result.stdout, /listening on http:\/\/0\.0\.0\.0:\d+/);
 });
