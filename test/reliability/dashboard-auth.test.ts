@@ -16,7 +16,6 @@ import { createTokenCli, type ServeProcess, startServe, tokenParts } from '../he
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
 import { type RawAnswer, send } from '../helpers/http-client.js';
-import { sparePort } from '../helpers/services.js';
 
 /** Routes that are public by design: liveness, the sign-in/out forms and static assets. */
 const PUBLIC = ['GET /api/v1/health', 'GET /login', 'POST /login', 'POST /logout', 'GET /assets/:name', 'GET /favicon.ico'];
@@ -66,7 +65,7 @@ before(async () => {
   }
   const revokedId = /^ep_([0-9a-f]{12})_/.exec(tokens.get('revoked') ?? '')?.[1] ?? '';
   assert.equal((await runCli(['serve', 'token', 'revoke', revokedId, '--db', db])).code, 0);
-  serve = await startServe(db, await sparePort(), ['--quiet']);
+  serve = await startServe(db, 0, ['--quiet']);
   const report = makeReport({ hostname: 'auth-host' });
   const up = await send(
     undefined,

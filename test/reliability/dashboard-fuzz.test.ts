@@ -12,7 +12,6 @@ import { createTokenCli, type ServeProcess, startServe } from '../helpers/dashbo
 import { makeReport } from '../helpers/dashboard-reports.js';
 import { recordFigures } from '../helpers/figures.js';
 import { keepAliveAgent, pool, send } from '../helpers/http-client.js';
-import { sparePort } from '../helpers/services.js';
 
 const BODIES = 10_400;
 const MAX_BODY = 256 * 1024;
@@ -184,7 +183,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'edgeprobe-fuzz-'));
   db = join(dir, 'dashboard.sqlite');
   token = await createTokenCli(db, 'upload,read');
-  serve = await startServe(db, await sparePort(), ['--quiet', '--max-body', String(MAX_BODY)]);
+  serve = await startServe(db, 0, ['--quiet', '--max-body', String(MAX_BODY)]);
 });
 
 after(async () => {
