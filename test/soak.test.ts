@@ -120,9 +120,18 @@ test('the sampler ticks on its own, counting the operations of each interval', a
   const { ctx, dispose } = createContext({ root: dir, quick: false, verbose: false }, new AbortController().signal, new Map(), () => undefined);
   const counter = operationCounter();
   const adder = setInterval(() => counter.add(), 2);
+  // The sampler takes the count once as it starts and once at the start of each tick, and a tick starts only after
+  // the one before has stored its sample: six takes mean four samples, however slowly a loaded machine runs them.
+  let takes = 0;
+  const counting = {
+    take: (): number => {
+      takes++;
+      return counter.take();
+    },
+  };
   try {
-    const sampler = await startSoakSampler(ctx, counter, 50);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    const sampler = await startSoakSampler(ctx, counting, 50);
+    await waitFor(() => takes >= 6, 10_000);
     const samples = sampler.stop();
     assert.ok(samples.length >= 4, `${samples.length} samples`);
     assert.ok(samples.every((s) => s.celsius === 61.5 && s.mhz === 1800 && s.throttled === 0));
