@@ -1,22 +1,52 @@
 // Real servers for tests, each on private paths and spare ports, stopped and removed afterwards.
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { waitFor } from './leftovers.js';
 
-/** A TCP port that was free a moment ago (bound to 127.0.0.1 then released). */
-export function sparePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** Binds 127.0.0.1:port and releases it: the port if that worked, else null. */
+function freeNow(port: number): Promise<number | null> {
+  return new Promise((resolve) => {
     const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
+    server.once('error', () => resolve(null));
+    server.listen(port, '127.0.0.1', () => {
       const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
+      const bound = typeof address === 'object' && address ? address.port : null;
+      server.close(() => resolve(bound));
     });
   });
+}
+
+/** The kernel's range for the source ports of outgoing connections (net.ipv4.ip_local_port_range). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
+    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+  } catch {
+    // Not Linux: the IANA dynamic range.
+  }
+  return [49152, 65535];
+}
+
+/**
+ * A TCP port that was free a moment ago (bound to 127.0.0.1 then released), below the ephemeral range: a test
+ * that keeps it free for a while (a dashboard restarted on the same URL, a port nobody answers on) must not
+ * see an outgoing connection of this machine take it as its source port, which one from port 0 could.
+ */
+export async function sparePort(): Promise<number> {
+  const [low] = ephemeralRange();
+  const floor = 10_000;
+  if (low - floor >= 1000) {
+    for (let attempt = 0; attempt < 50; attempt++) {
+      const port = await freeNow(floor + Math.floor(Math.random() * (low - floor)));
+      if (port !== null) return port;
+    }
+  }
+  const port = await freeNow(0);
+  if (port === null) throw new Error('no free TCP port on 127.0.0.1');
+  return port;
 }
 
 export async function waitUntil(check: () => boolean | Promise<boolean>, timeoutMs: number, what: string): Promise<void> {
