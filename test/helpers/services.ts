@@ -19,15 +19,15 @@ function freeNow(port: number): Promise<number | null> {
   });
 }
 
-/** The kernel's range for the source ports of outgoing connections (net.ipv4.ip_local_port_range). */
-function ephemeralRange(): [number, number] {
+/** The first port of the kernel's range for outgoing connections' source ports (net.ipv4.ip_local_port_range). */
+function ephemeralStart(): number {
   try {
-    const [low, high] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
-    if (Number.isInteger(low) && Number.isInteger(high)) return [low as number, high as number];
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/)[0]);
+    if (Number.isInteger(low)) return low;
   } catch {
     // Not Linux: the IANA dynamic range.
   }
-  return [49152, 65535];
+  return 49152;
 }
 
 /**
@@ -36,11 +36,11 @@ function ephemeralRange(): [number, number] {
  * see an outgoing connection of this machine take it as its source port, which one from port 0 could.
  */
 export async function sparePort(): Promise<number> {
-  const [low] = ephemeralRange();
-  const floor = 10_000;
-  if (low - floor >= 1000) {
+  const ephemeral = ephemeralStart();
+  const lowest = 10_000;
+  if (ephemeral - lowest >= 1000) {
     for (let attempt = 0; attempt < 50; attempt++) {
-      const port = await freeNow(floor + Math.floor(Math.random() * (low - floor)));
+      const port = await freeNow(lowest + Math.floor(Math.random() * (ephemeral - lowest)));
       if (port !== null) return port;
     }
   }
