@@ -51,16 +51,6 @@ export function onDevice(device: ScheduledRunDevice, command: string, timeoutMs 
   return execCommand('ssh', ['-F', device.sshConfig, '-o', 'BatchMode=yes', ...options, device.host, command], { timeoutMs });
 }
 
-/**
- * onDevice for a command that only reads: one whose connection failed (ssh's own exit status 255) is run once
- * more, since an emulated board under load sometimes drops one and what the check looks at is the device's
- * files, not the connection. Never for a command that changes anything: it may have run before the drop.
- */
-async function readOnDevice(device: ScheduledRunDevice, command: string): Promise<ExecResult> {
-  const first = await onDevice(device, command);
-  return first.code === 255 ? onDevice(device, command) : first;
-}
-
 /** What a check saw, for its failure message. */
 function seen(result: ExecResult): string {
   return `exit ${String(result.code ?? result.signal)}; stdout: ${result.stdout}; stderr: ${result.stderr}`;
@@ -108,7 +98,7 @@ async function storedReports(dashboard: ScheduledRunDashboard, label: string): P
 }
 
 async function spooledOnDevice(device: ScheduledRunDevice): Promise<number> {
-  const result = await readOnDevice(device, `ls "$HOME/${SCHEDULE_DIR}/spool" 2>/dev/null | grep -c '\\.json$' || true`);
+  const result = await onDevice(device, `ls "$HOME/${SCHEDULE_DIR}/spool" 2>/dev/null | grep -c '\\.json$' || true`);
   assert.equal(result.code, 0, `counting the spooled reports: ${seen(result)}`);
   return Number(result.stdout.trim());
 }
@@ -117,12 +107,12 @@ async function checkInstalled(device: ScheduledRunDevice, kind: TimerKind, token
   const dir = `$HOME/${SCHEDULE_DIR}`;
   const check =
     kind === 'cron' ? `crontab -l | grep -c '# ${SCHEDULE_NAME}$'` : `systemctl ${kind === 'systemd-user' ? '--user ' : ''}is-enabled ${SCHEDULE_NAME}.timer`;
-  const installed = await readOnDevice(device, check);
+  const installed = await onDevice(device, check);
   assert.equal(installed.stdout.trim(), kind === 'cron' ? '1' : 'enabled', `${check}: ${installed.stdout}${installed.stderr}`);
-  const mode = await readOnDevice(device, `stat -c %a "${dir}/upload.env" "${dir}/edgeprobe-agent.js"; cat "${dir}/node"`);
+  const mode = await onDevice(device, `stat -c %a "${dir}/upload.env" "${dir}/edgeprobe-agent.js"; cat "${dir}/node"`);
   assert.match(mode.stdout, /^600\n600\n\//, `the token file and the agent are the user's alone (${seen(mode)})`);
   // The token is in the env file and nowhere else the scheduler shows: not the crontab, not the units, not run.sh.
-  const leaks = await readOnDevice(
+  const leaks = await onDevice(
     device,
     `(crontab -l 2>/dev/null; cat "${dir}/run.sh" "${dir}/${SCHEDULE_NAME}.service" "${dir}/${SCHEDULE_NAME}.timer") | grep -c -F -e '${tokenParts(token).secret}' || true`,
   );
@@ -168,7 +158,7 @@ export async function verifyScheduledRuns(options: VerifyOptions): Promise<void>
   const removed = await sshCli(device, ['--remove-timer']);
   assert.equal(removed.code, 0, removed.stdout + removed.stderr);
   assert.match(removed.stdout, new RegExp(`^${device.host}: scheduled runs removed$`, 'm'));
-  const gone = await readOnDevice(
+  const gone = await onDevice(
     device,
     `test -e "$HOME/${SCHEDULE_DIR}" && echo left; crontab -l 2>/dev/null | grep -c '# ${SCHEDULE_NAME}$' || true; ls "\${XDG_CONFIG_HOME:-$HOME/.config}/systemd/user/${SCHEDULE_NAME}.timer" /etc/systemd/system/${SCHEDULE_NAME}.timer 2>/dev/null || true`,
   );
